@@ -1,0 +1,112 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository root: every relative default below is resolved from here, not from the cwd. */
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+export type ModelProfile = "tiny" | "sd21" | "sd21-lora";
+const MODEL_PROFILES: readonly ModelProfile[] = ["tiny", "sd21", "sd21-lora"];
+
+/** A configuration problem a person must fix; printed as one line, never as a stack trace. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export interface Config {
+  production: boolean;
+  shopify: {
+    apiKey: string;
+    apiSecret: string;
+    appUrl: string;
+    scopes: string[];
+  };
+  databaseUrl: string;
+  redisUrl: string;
+  storageDir: string;
+  /** Key for signing blob URLs; defaults to one derived from the app secret. */
+  storageSigningKey: string;
+  modelProfile: ModelProfile;
+  python: string;
+  modelsDir: string;
+  workerHealthPort: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+const DEV_API_KEY = "scenebooth-dev-api-key";
+const DEV_API_SECRET = "scenebooth-dev-api-secret";
+
+export function defaultSqliteUrl(): string {
+  return `file:${path.join(projectRoot, "data", "scenebooth.sqlite")}`;
+}
+
+function nonEmpty(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function requiredInProduction(env: Env, name: string, production: boolean, devDefault: string): string {
+  const value = nonEmpty(env, name);
+  if (value) return value;
+  if (production) {
+    throw new ConfigError(`${name} is not set; it is required when NODE_ENV=production (see README, "Environment").`);
+  }
+  return devDefault;
+}
+
+function parsePort(env: Env, name: string, fallback: number): number {
+  const raw = nonEmpty(env, name);
+  if (!raw) return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`${name} must be a TCP port number (0-65535), got "${raw}".`);
+  }
+  return port;
+}
+
+function parseProfile(env: Env): ModelProfile {
+  const raw = nonEmpty(env, "SCENEBOOTH_PROFILE") ?? "tiny";
+  if (!(MODEL_PROFILES as readonly string[]).includes(raw)) {
+    throw new ConfigError(`SCENEBOOTH_PROFILE must be one of ${MODEL_PROFILES.join(", ")}, got "${raw}".`);
+  }
+  return raw as ModelProfile;
+}
+
+function parseDatabaseUrl(env: Env): string {
+  const url = nonEmpty(env, "DATABASE_URL") ?? defaultSqliteUrl();
+  if (!/^(file:|postgres(ql)?:\/\/)/.test(url)) {
+    throw new ConfigError(`DATABASE_URL must start with file: (SQLite) or postgres:// (PostgreSQL), got "${url}".`);
+  }
+  return url;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const production = env.NODE_ENV === "production";
+  const apiSecret = requiredInProduction(env, "SHOPIFY_API_SECRET", production, DEV_API_SECRET);
+  const port = parsePort(env, "PORT", 3000);
+  return {
+    production,
+    shopify: {
+      apiKey: requiredInProduction(env, "SHOPIFY_API_KEY", production, DEV_API_KEY),
+      apiSecret,
+      appUrl: requiredInProduction(env, "SHOPIFY_APP_URL", production, `http://localhost:${port}`),
+      scopes: (nonEmpty(env, "SCOPES") ?? "read_products,write_products,write_files").split(",").map((s) => s.trim()),
+    },
+    databaseUrl: parseDatabaseUrl(env),
+    redisUrl: nonEmpty(env, "REDIS_URL") ?? "redis://127.0.0.1:6379",
+    storageDir: path.resolve(projectRoot, nonEmpty(env, "STORAGE_DIR") ?? "data/blobs"),
+    storageSigningKey: nonEmpty(env, "STORAGE_SIGNING_KEY") ?? `blob-url:${apiSecret}`,
+    modelProfile: parseProfile(env),
+    python: nonEmpty(env, "SCENEBOOTH_PYTHON") ?? path.join(projectRoot, ".venv", "bin", "python"),
+    modelsDir: path.resolve(projectRoot, nonEmpty(env, "SCENEBOOTH_MODELS_DIR") ?? "data/models"),
+    workerHealthPort: parsePort(env, "WORKER_HEALTH_PORT", 8081),
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process-wide configuration, read once from the environment. */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}

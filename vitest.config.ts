@@ -1,0 +1,15 @@
+import { defineConfig } from "vitest/config";
+
+// Tests run without the Remix Vite plugin: routes are exercised through real HTTP against a built
+// server, and modules are imported directly.
+export default defineConfig({
+  test: {
+    include: ["{app,lib,worker,devstore,tests,scripts,bench}/**/*.test.{ts,tsx}"],
+    exclude: ["node_modules/**", "worker/tuner/**"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+    fileParallelism: false,
+    reporters: ["default"],
+  },
+});
