@@ -1,0 +1,48 @@
+/**
+ * Blob keys. Every key starts with `shops/<shop domain>/`, so deleting a shop's data is one prefix
+ * delete and a signed URL for one shop's key can never name another shop's blob.
+ */
+export type BlobKey = string & { readonly __brand: "BlobKey" };
+
+const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
+const KEY_PART = /^[A-Za-z0-9][A-Za-z0-9._=-]*$/;
+
+export class InvalidBlobKeyError extends Error {
+  override name = "InvalidBlobKeyError";
+}
+
+export function assertShopDomain(shop: string): void {
+  if (!SHOP_DOMAIN.test(shop)) {
+    throw new InvalidBlobKeyError(`"${shop}" is not a shop domain (expected <name>.myshopify.com)`);
+  }
+}
+
+/** The prefix holding everything stored for one shop. */
+export function shopPrefix(shop: string): string {
+  assertShopDomain(shop);
+  return `shops/${shop}/`;
+}
+
+/** Builds a key for a shop from path parts such as ("subjects", id, "photo-1.png"). */
+export function blobKey(shop: string, ...parts: string[]): BlobKey {
+  if (parts.length === 0) throw new InvalidBlobKeyError("a blob key needs at least one part after the shop");
+  for (const part of parts) {
+    if (!KEY_PART.test(part) || part.includes("..")) {
+      throw new InvalidBlobKeyError(`invalid blob key part "${part}"`);
+    }
+  }
+  return `${shopPrefix(shop)}${parts.join("/")}` as BlobKey;
+}
+
+/** Validates a key received from outside (a URL, a job) and returns it typed, with its shop. */
+export function parseBlobKey(raw: string): { key: BlobKey; shop: string } {
+  const match = /^shops\/([^/]+)\/(.+)$/.exec(raw);
+  if (!match) throw new InvalidBlobKeyError(`"${raw}" is not a blob key`);
+  const [, shop, rest] = match as unknown as [string, string, string];
+  return { key: blobKey(shop, ...rest.split("/")), shop };
+}
+
+/** True when the key belongs to the shop. */
+export function keyBelongsTo(key: BlobKey, shop: string): boolean {
+  return key.startsWith(shopPrefix(shop));
+}
