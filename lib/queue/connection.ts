@@ -1,0 +1,40 @@
+import { Redis } from "ioredis";
+import { ConfigError } from "../config";
+
+/** A connection suitable for BullMQ workers (which block, so no per-request retry limit). */
+export function createRedisConnection(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null });
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** Pings Redis once; a failure becomes one line a person can act on. */
+export async function checkRedis(url: string, timeoutMs = 2000): Promise<void> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(
+      `Cannot reach Redis at ${redactUrl(url)} (${reason}). Start it (redis-server) or set REDIS_URL.`,
+    );
+  } finally {
+    client.disconnect();
+  }
+}
