@@ -29,7 +29,14 @@ export interface Config {
   python: string;
   modelsDir: string;
   workerHealthPort: number;
+  /** Queues this worker process consumes: GPU hosts run "gpu", CPU hosts the others. */
+  workerQueues: WorkerQueue[];
+  workerShutdownGraceMs: number;
+  queuePrefix: string;
 }
+
+export type WorkerQueue = "ingest" | "gpu" | "post" | "publish";
+const WORKER_QUEUES: readonly WorkerQueue[] = ["ingest", "gpu", "post", "publish"];
 
 type Env = Record<string, string | undefined>;
 
@@ -64,12 +71,33 @@ function parsePort(env: Env, name: string, fallback: number): number {
   return port;
 }
 
+function parseMilliseconds(env: Env, name: string, fallback: number): number {
+  const raw = nonEmpty(env, name);
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new ConfigError(`${name} must be a whole number of milliseconds, got "${raw}".`);
+  }
+  return value;
+}
+
 function parseProfile(env: Env): ModelProfile {
   const raw = nonEmpty(env, "SCENEBOOTH_PROFILE") ?? "tiny";
   if (!(MODEL_PROFILES as readonly string[]).includes(raw)) {
     throw new ConfigError(`SCENEBOOTH_PROFILE must be one of ${MODEL_PROFILES.join(", ")}, got "${raw}".`);
   }
   return raw as ModelProfile;
+}
+
+function parseWorkerQueues(env: Env): WorkerQueue[] {
+  const raw = nonEmpty(env, "WORKER_QUEUES");
+  if (!raw) return [...WORKER_QUEUES];
+  const names = raw.split(",").map((name) => name.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !(WORKER_QUEUES as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new ConfigError(`WORKER_QUEUES must list some of ${WORKER_QUEUES.join(", ")}, got "${raw}".`);
+  }
+  return [...new Set(names)] as WorkerQueue[];
 }
 
 function parseDatabaseUrl(env: Env): string {
@@ -100,6 +128,9 @@ export function loadConfig(env: Env = process.env): Config {
     python: nonEmpty(env, "SCENEBOOTH_PYTHON") ?? path.join(projectRoot, ".venv", "bin", "python"),
     modelsDir: path.resolve(projectRoot, nonEmpty(env, "SCENEBOOTH_MODELS_DIR") ?? "data/models"),
     workerHealthPort: parsePort(env, "WORKER_HEALTH_PORT", 8081),
+    workerQueues: parseWorkerQueues(env),
+    workerShutdownGraceMs: parseMilliseconds(env, "WORKER_SHUTDOWN_GRACE_MS", 30_000),
+    queuePrefix: nonEmpty(env, "QUEUE_PREFIX") ?? "scenebooth",
   };
 }
 

@@ -1,0 +1,37 @@
+// The worker process: `npm run worker`. Consumes the queues named by WORKER_QUEUES.
+import { config } from "../lib/config";
+import { exitOnStartupError, preflight } from "../lib/preflight";
+import { startWorkerRuntime } from "./runtime";
+import { stageProcessors } from "./stages";
+
+async function main(): Promise<void> {
+  const cfg = config();
+  await preflight(cfg, { python: cfg.workerQueues.includes("gpu") });
+  const runtime = await startWorkerRuntime({
+    redisUrl: cfg.redisUrl,
+    prefix: cfg.queuePrefix,
+    queues: cfg.workerQueues,
+    processors: stageProcessors(),
+    healthPort: cfg.workerHealthPort,
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`worker: ${signal} received, finishing running jobs (up to ${cfg.workerShutdownGraceMs} ms)`);
+    const graceful = runtime.close().then(() => true);
+    const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), cfg.workerShutdownGraceMs).unref());
+    if (!(await Promise.race([graceful, timedOut]))) {
+      // Exiting releases the jobs still running: their locks lapse and another worker picks them up
+      // as stalled, from their last checkpoint.
+      console.log("worker: grace period over, releasing running jobs");
+    }
+    console.log("worker: stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+main().catch(exitOnStartupError("scenebooth worker"));

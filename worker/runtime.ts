@@ -1,0 +1,56 @@
+import type { Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import { createRedisConnection, createTypedWorker, type ProcessorMap, type QueueKey } from "../lib/queue";
+import { startHealthServer } from "./health-server";
+
+export type StageProcessors = { [Q in QueueKey]?: ProcessorMap<Q> };
+
+export interface WorkerRuntimeOptions {
+  redisUrl: string;
+  prefix?: string;
+  queues: readonly QueueKey[];
+  processors: StageProcessors;
+  /** Jobs run at once per queue; the gpu queue always runs one (one job per GPU). */
+  concurrency?: number;
+  healthPort: number;
+  log?: (line: string) => void;
+}
+
+export interface WorkerRuntime {
+  healthPort: number;
+  /** Stops taking jobs and waits for the running ones to finish. */
+  close(): Promise<void>;
+}
+
+export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise<WorkerRuntime> {
+  const log = options.log ?? ((line) => console.log(line));
+  const connection: Redis = createRedisConnection(options.redisUrl);
+  let closing = false;
+
+  const workers: Worker[] = options.queues.map((queue) => {
+    const worker = createTypedWorker(queue, (options.processors[queue] ?? {}) as ProcessorMap<typeof queue>, {
+      connection,
+      prefix: options.prefix,
+    }, { concurrency: queue === "gpu" ? 1 : (options.concurrency ?? 2) });
+    worker.on("failed", (job, error) => log(`[${queue}] ${job?.name ?? "?"} ${job?.id ?? ""} failed: ${error.message}`));
+    worker.on("error", (error) => log(`[${queue}] worker error: ${error.message}`));
+    return worker;
+  });
+
+  const health = await startHealthServer(options.healthPort, async () => {
+    const redis = await connection.ping().then(() => "ok", (error: Error) => `down: ${error.message}`);
+    const queues = Object.fromEntries(workers.map((w) => [w.name, { running: w.isRunning(), paused: w.isPaused() }]));
+    return { ok: !closing && redis === "ok" && workers.every((w) => w.isRunning()), redis, queues, closing };
+  });
+  log(`worker: consuming ${options.queues.join(", ")}; health on http://127.0.0.1:${health.port}/healthz`);
+
+  return {
+    healthPort: health.port,
+    async close() {
+      closing = true;
+      await Promise.all(workers.map((w) => w.close()));
+      await new Promise((resolve) => health.close(resolve));
+      await connection.quit().catch(() => connection.disconnect());
+    },
+  };
+}
