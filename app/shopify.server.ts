@@ -1,0 +1,33 @@
+import "@shopify/shopify-app-remix/adapters/node";
+import { ApiVersion, AppDistribution, shopifyApp } from "@shopify/shopify-app-remix/server";
+import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
+import { config } from "../lib/config";
+import prisma from "./db.server";
+
+const cfg = config();
+
+/** The Admin API version every query is written and validated against (see lib/shopify-admin). */
+export const apiVersion = ApiVersion.January25;
+
+const shopify = shopifyApp({
+  apiKey: cfg.shopify.apiKey,
+  apiSecretKey: cfg.shopify.apiSecret,
+  apiVersion,
+  scopes: cfg.shopify.scopes,
+  appUrl: cfg.shopify.appUrl,
+  authPathPrefix: "/auth",
+  sessionStorage: new PrismaSessionStorage(prisma),
+  distribution: AppDistribution.AppStore,
+  future: {
+    unstable_newEmbeddedAuthStrategy: true,
+  },
+  ...(process.env.SHOP_CUSTOM_DOMAIN ? { customShopDomains: [process.env.SHOP_CUSTOM_DOMAIN] } : {}),
+});
+
+export default shopify;
+export const addDocumentResponseHeaders = shopify.addDocumentResponseHeaders;
+export const authenticate = shopify.authenticate;
+export const unauthenticated = shopify.unauthenticated;
+export const login = shopify.login;
+export const registerWebhooks = shopify.registerWebhooks;
+export const sessionStorage = shopify.sessionStorage;
