@@ -1,0 +1,108 @@
+// `npm run setup`: installs what is missing, idempotently: npm dependencies, the tuner's Python
+// environment, the Prisma client and migrations, the model files, and the app build. The demo and
+// the test command call it first; a second run only checks stamps and takes seconds.
+import { existsSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { StepError, hashFiles, root, run, stampMatches, writeStamp } from "./lib/run.mjs";
+
+const PYTHON_EXTRAS = [
+  // open_clip_torch ships the CLIP BPE vocabulary; its torchvision dependency is not needed for that.
+  ["--no-deps", "open_clip_torch==3.3.0"],
+];
+
+function checkNode() {
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  if (major < 20 || (major === 20 && minor < 19)) {
+    throw new StepError(`Node ${process.versions.node} is too old: SceneBooth needs Node 20.19 or newer.`);
+  }
+}
+
+async function installNpmDependencies(log) {
+  const stamp = path.join(root, "node_modules", ".scenebooth-deps");
+  const inputs = hashFiles([path.join(root, "package-lock.json")]);
+  if (stampMatches(stamp, inputs)) return;
+  log("installing npm dependencies (npm ci)");
+  // onnxruntime-node would otherwise try to download CUDA binaries; GPU images set cuda12.
+  await run("npm", ["ci", "--no-audit", "--no-fund"], {
+    env: { ONNXRUNTIME_NODE_INSTALL: process.env.ONNXRUNTIME_NODE_INSTALL ?? "skip" },
+  });
+  writeStamp(stamp, inputs);
+}
+
+async function findPython() {
+  for (const candidate of [process.env.SCENEBOOTH_BASE_PYTHON, "python3.11", "python3.12", "python3.13", "python3"]) {
+    if (!candidate) continue;
+    try {
+      const version = (await run(candidate, ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], { quiet: true })).trim();
+      const [major, minor] = version.split(".").map(Number);
+      if (major === 3 && minor >= 11) return candidate;
+    } catch {
+      // not installed; try the next one
+    }
+  }
+  throw new StepError("Python 3.11 or newer is needed for the tuner: install python3 (with venv) or set SCENEBOOTH_BASE_PYTHON.");
+}
+
+async function installPythonEnvironment(log) {
+  const venv = path.join(root, ".venv");
+  const python = path.join(venv, "bin", "python");
+  const stamp = path.join(venv, ".scenebooth-stamp");
+  const inputs = hashFiles([path.join(root, "worker", "tuner", "pyproject.toml")], JSON.stringify(PYTHON_EXTRAS));
+  if (existsSync(python) && stampMatches(stamp, inputs)) return;
+  if (!existsSync(python)) {
+    log("creating the Python environment (.venv)");
+    await run(await findPython(), ["-m", "venv", venv]);
+  }
+  log("installing the tuner package and its pinned dependencies into .venv");
+  await run(python, ["-m", "pip", "install", "--quiet", "-e", `${path.join(root, "worker", "tuner")}[test]`]);
+  for (const args of PYTHON_EXTRAS) await run(python, ["-m", "pip", "install", "--quiet", ...args]);
+  writeStamp(stamp, inputs);
+}
+
+function listFiles(dir, out = []) {
+  if (!existsSync(dir)) return out;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== "generated" && entry.name !== "node_modules") listFiles(full, out);
+    } else if (!/\.test\.tsx?$/.test(entry.name)) out.push(full);
+  }
+  return out;
+}
+
+async function buildApp(log) {
+  const stamp = path.join(root, "build", ".scenebooth-stamp");
+  const files = [
+    ...listFiles(path.join(root, "app")),
+    ...listFiles(path.join(root, "lib")),
+    path.join(root, "vite.config.ts"),
+    path.join(root, "package-lock.json"),
+  ].sort();
+  const inputs = hashFiles(files, files.map((f) => statSync(f).size).join(","));
+  if (existsSync(path.join(root, "build", "server", "index.js")) && stampMatches(stamp, inputs)) return;
+  log("building the app (remix vite:build)");
+  await run("npx", ["remix", "vite:build"], { quiet: true, label: "remix vite:build" });
+  writeStamp(stamp, inputs);
+}
+
+export async function setup({ log = (line) => console.log(`setup: ${line}`), build = true } = {}) {
+  const started = Date.now();
+  checkNode();
+  await installNpmDependencies(log);
+  await installPythonEnvironment(log);
+  // These modules need the npm dependencies installed above.
+  const { prepareDatabase } = await import("./prepare-database.mjs");
+  const { prepareModels } = await import("./prepare-models.mjs");
+  await prepareDatabase({ log });
+  await prepareModels({ log });
+  if (build) await buildApp(log);
+  log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  setup().catch((error) => {
+    console.error(`setup: ${error instanceof StepError ? error.message : error.stack}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,80 @@
+// `npm test`: everything — the TypeScript suites (vitest: app, worker, database on SQLite and
+// PostgreSQL, real Redis, real HTTP) and the tuner's pytest suite — after an idempotent setup.
+// Ends with one line "N passed, N failed, N skipped" over both runners.
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { setup } from "./setup.mjs";
+import { ensurePostgres, ensureRedis } from "./lib/services.mjs";
+import { StepError, root, run } from "./lib/run.mjs";
+
+const args = process.argv.slice(2);
+const only = args.includes("--ts-only") ? "ts" : args.includes("--py-only") ? "py" : "all";
+const vitestFilters = args.filter((a) => !a.startsWith("--"));
+const log = (line) => console.log(`test: ${line}`);
+const artifacts = path.join(root, "test-artifacts");
+
+async function runSuite(label, command, commandArgs, env) {
+  try {
+    await run(command, commandArgs, { env, label });
+    return true;
+  } catch (error) {
+    if (error instanceof StepError) return false;
+    throw error;
+  }
+}
+
+function vitestCounts(file) {
+  if (!existsSync(file)) return null;
+  const report = JSON.parse(readFileSync(file, "utf8"));
+  return { passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests + report.numTodoTests };
+}
+
+function pytestCounts(file) {
+  if (!existsSync(file)) return null;
+  const xml = readFileSync(file, "utf8");
+  const attr = (name) => Number(new RegExp(`<testsuite[^>]*\\s${name}="(\\d+)"`).exec(xml)?.[1] ?? 0);
+  const failed = attr("failures") + attr("errors");
+  const skipped = attr("skipped");
+  return { passed: attr("tests") - failed - skipped, failed, skipped };
+}
+
+async function main() {
+  const started = Date.now();
+  await setup({ log: (line) => console.log(`setup: ${line}`) });
+  const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+  await ensureRedis(redisUrl, log);
+  const postgresUrl = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+  if (!(await ensurePostgres(postgresUrl, log))) {
+    if (process.env.CI) throw new StepError(`PostgreSQL does not answer at ${postgresUrl}; CI needs it.`);
+    log(`PostgreSQL does not answer at ${postgresUrl}: its tests will be skipped`);
+  }
+  mkdirSync(artifacts, { recursive: true });
+  const env = { REDIS_URL: redisUrl, TEST_POSTGRES_URL: postgresUrl, NODE_ENV: "test" };
+  const totals = { passed: 0, failed: 0, skipped: 0 };
+  let ok = true;
+
+  if (only !== "py") {
+    const report = path.join(artifacts, "vitest.json");
+    ok = (await runSuite("vitest", "npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...vitestFilters], env)) && ok;
+    const counts = vitestCounts(report);
+    if (!counts) ok = false;
+    else for (const key of Object.keys(totals)) totals[key] += counts[key];
+  }
+  if (only !== "ts" && vitestFilters.length === 0) {
+    const report = path.join(artifacts, "pytest.xml");
+    const python = path.join(root, ".venv", "bin", "python");
+    ok = (await runSuite("pytest", python, ["-m", "pytest", "worker/tuner/tests", "-q", `--junitxml=${report}`], env)) && ok;
+    const counts = pytestCounts(report);
+    if (!counts) ok = false;
+    else for (const key of Object.keys(totals)) totals[key] += counts[key];
+  }
+
+  log(`finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+  process.exit(ok && totals.failed === 0 ? 0 : 1);
+}
+
+main().catch((error) => {
+  console.error(`test: ${error instanceof StepError ? error.message : error.stack}`);
+  process.exit(1);
+});
