@@ -1,0 +1,56 @@
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { projectRoot } from "../lib/config";
+
+const tsx = path.join(projectRoot, "node_modules", ".bin", "tsx");
+
+/** Starts an entry point with a broken environment and returns what it printed on stderr. */
+function start(entry: string, env: Record<string, string | undefined>) {
+  const result = spawnSync(tsx, [path.join(projectRoot, entry)], {
+    cwd: projectRoot,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, WORKER_HEALTH_PORT: "0", ...env } as NodeJS.ProcessEnv,
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  const lines = result.stderr.split("\n").filter((line) => line.trim() && !line.startsWith("npm warn"));
+  return { status: result.status, lines };
+}
+
+function expectOneLine(result: ReturnType<typeof start>, pattern: RegExp) {
+  expect(result.status).toBe(1);
+  expect(result.lines).toHaveLength(1);
+  expect(result.lines[0]).toMatch(pattern);
+  expect(result.lines[0]).not.toMatch(/^\s+at /);
+}
+
+const healthy = {
+  REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+};
+
+describe("bad configuration ends in one clear line", () => {
+  it("app in production without SHOPIFY_API_SECRET", () => {
+    const result = start("scripts/serve-app.ts", { ...healthy, NODE_ENV: "production", SHOPIFY_API_KEY: "k", SHOPIFY_APP_URL: "https://app.example" });
+    expectOneLine(result, /^scenebooth app: SHOPIFY_API_SECRET is not set; it is required when NODE_ENV=production/);
+  });
+
+  it("worker with an unreachable Redis", () => {
+    const result = start("worker/main.ts", { REDIS_URL: "redis://127.0.0.1:1" });
+    expectOneLine(result, /^scenebooth worker: Cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
+  });
+
+  it("app with an unreachable database", () => {
+    const result = start("scripts/serve-app.ts", { ...healthy, DATABASE_URL: "postgresql://postgres@127.0.0.1:1/scenebooth" });
+    expectOneLine(result, /^scenebooth app: Cannot reach the database at postgresql:\/\/postgres@127\.0\.0\.1:1\/scenebooth/);
+  });
+
+  it("GPU worker without the Python environment", () => {
+    const result = start("worker/main.ts", { ...healthy, WORKER_QUEUES: "gpu", SCENEBOOTH_PYTHON: "/nonexistent/python" });
+    expectOneLine(result, /^scenebooth worker: The Python environment for the tuner is missing .*npm run setup/);
+  });
+
+  it("an unknown model profile", () => {
+    const result = start("worker/main.ts", { ...healthy, SCENEBOOTH_PROFILE: "sd15" });
+    expectOneLine(result, /^scenebooth worker: SCENEBOOTH_PROFILE must be one of tiny, sd21, sd21-lora, got "sd15"\.$/);
+  });
+});
