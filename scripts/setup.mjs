@@ -86,22 +86,35 @@ async function buildApp(log) {
   writeStamp(stamp, inputs);
 }
 
-export async function setup({ log = (line) => console.log(`setup: ${line}`), build = true } = {}) {
+/** The steps in order; the Dockerfile runs a subset of them by name. */
+export const STEPS = ["deps", "python", "database", "models", "build"];
+
+export async function setup({ log = (line) => console.log(`setup: ${line}`), steps = STEPS } = {}) {
   const started = Date.now();
   checkNode();
-  await installNpmDependencies(log);
-  await installPythonEnvironment(log);
-  // These modules need the npm dependencies installed above.
-  const { prepareDatabase } = await import("./prepare-database.mjs");
-  const { prepareModels } = await import("./prepare-models.mjs");
-  await prepareDatabase({ log });
-  await prepareModels({ log });
-  if (build) await buildApp(log);
+  if (steps.includes("deps")) await installNpmDependencies(log);
+  if (steps.includes("python")) await installPythonEnvironment(log);
+  // The remaining steps need the npm dependencies installed above.
+  if (steps.includes("database")) {
+    const { prepareDatabase } = await import("./prepare-database.mjs");
+    await prepareDatabase({ log });
+  }
+  if (steps.includes("models")) {
+    const { prepareModels } = await import("./prepare-models.mjs");
+    await prepareModels({ log });
+  }
+  if (steps.includes("build")) await buildApp(log);
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  setup().catch((error) => {
+  const requested = process.argv.slice(2);
+  const unknown = requested.filter((step) => !STEPS.includes(step));
+  if (unknown.length > 0) {
+    console.error(`setup: unknown step(s) ${unknown.join(", ")}; steps are ${STEPS.join(", ")}`);
+    process.exit(2);
+  }
+  setup({ steps: requested.length > 0 ? requested : STEPS }).catch((error) => {
     console.error(`setup: ${error instanceof StepError ? error.message : error.stack}`);
     process.exit(1);
   });

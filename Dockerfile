@@ -1,0 +1,46 @@
+# syntax=docker/dockerfile:1
+# Two images from one file:
+#   docker build --target app        -t scenebooth-app .     (Remix app: admin UI, API, webhooks)
+#   docker build --target worker-gpu -t scenebooth-worker .  (BullMQ worker + Python GPU tuner)
+# Both install through scripts/setup.mjs, the same script the demo and CI run.
+
+FROM node:20-bookworm-slim AS node
+
+# ---------------------------------------------------------------------------------------------
+FROM node AS app
+WORKDIR /srv/scenebooth
+RUN apt-get update && apt-get install -y --no-install-recommends openssl ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+ENV ONNXRUNTIME_NODE_INSTALL=skip
+COPY . .
+RUN node scripts/setup.mjs deps build \
+    && npx prisma generate \
+    && npm prune --omit=dev
+ENV NODE_ENV=production PORT=3000
+EXPOSE 3000
+# Applies pending migrations with Prisma's native engine, then serves the app.
+CMD ["npm", "run", "docker-start"]
+
+# ---------------------------------------------------------------------------------------------
+FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04 AS worker-gpu
+WORKDIR /srv/scenebooth
+RUN apt-get update && apt-get install -y --no-install-recommends \
+      python3 python3-venv python3-dev build-essential ca-certificates openssl \
+    && rm -rf /var/lib/apt/lists/*
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
+COPY --from=node /usr/local/lib/node_modules /usr/local/lib/node_modules
+RUN ln -s /usr/local/lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
+    && ln -s /usr/local/lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx
+# onnxruntime-node with the CUDA execution provider for scoring and upscaling.
+ENV ONNXRUNTIME_NODE_INSTALL=cuda12
+COPY . .
+# The CUDA build of the pinned torch goes in first; the tuner's own install then keeps it.
+RUN python3 -m venv .venv \
+    && .venv/bin/pip install --no-cache-dir torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128 \
+    && node scripts/setup.mjs deps python models \
+    && npx prisma generate
+ENV NODE_ENV=production SCENEBOOTH_PROFILE=sd21-lora WORKER_QUEUES=gpu,post \
+    SCENEBOOTH_EXECUTION_PROVIDER=cuda HF_HOME=/models/hf
+VOLUME ["/models"]
+EXPOSE 8081
+CMD ["npm", "run", "worker"]
