@@ -1,0 +1,80 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import sharp from "sharp";
+import { beforeAll, describe, expect, it } from "vitest";
+import { dreambenchDir } from "../../lib/shared-data";
+import { preparePhoto } from "../images/prepare-photo";
+import { checkDataset, type DatasetPhotoInput } from "./dataset-check";
+
+async function subjectPhotos(subject: string): Promise<DatasetPhotoInput[]> {
+  const dir = path.join(dreambenchDir(), subject);
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".jpg")).sort();
+  return Promise.all(
+    files.map(async (file) => {
+      const prepared = await preparePhoto(await readFile(path.join(dir, file)));
+      return { id: `${subject}/${file}`, png: prepared.png, sourceWidth: prepared.source.width, sourceHeight: prepared.source.height };
+    }),
+  );
+}
+
+describe("checkDataset on DreamBench subjects", () => {
+  const sets: Record<string, DatasetPhotoInput[]> = {};
+  beforeAll(async () => {
+    for (const subject of ["backpack", "candle", "berry_bowl", "teapot", "vase"]) sets[subject] = await subjectPhotos(subject);
+  });
+
+  it("passes sets shot in several places (backpack, candle, teapot, vase)", async () => {
+    for (const subject of ["backpack", "candle", "teapot", "vase"]) {
+      const report = await checkDataset(sets[subject]!);
+      expect(report.backgroundDiversity.low, subject).toBe(false);
+      expect(report.backgroundDiversity.medianDeltaE!, subject).toBeGreaterThan(20);
+      expect(report.status, subject).not.toBe("blocked");
+      expect(report.usableCount, subject).toBe(sets[subject]!.length);
+    }
+  });
+
+  it("flags a set shot on one background (berry_bowl: every photo on the same white cloth)", async () => {
+    const report = await checkDataset(sets.berry_bowl!);
+    expect(report.status).toBe("blocked");
+    expect(report.backgroundDiversity.low).toBe(true);
+    expect(report.backgroundDiversity.medianDeltaE!).toBeLessThan(8);
+    const issue = report.issues.find((i) => i.code === "low_background_diversity");
+    expect(issue?.message).toMatch(/share nearly the same background/);
+  });
+
+  it("drops a near-duplicate (a re-encoded, slightly cropped copy) and keeps the sharper original", async () => {
+    const original = sets.teapot![0]!;
+    const copy = await sharp(original.png).extract({ left: 20, top: 20, width: 728, height: 728 }).resize(768, 768).jpeg({ quality: 60 }).toBuffer();
+    const report = await checkDataset([...sets.teapot!, { id: "copy", png: await sharp(copy).png().toBuffer(), sourceWidth: 400, sourceHeight: 400 }]);
+    expect(report.photos.find((p) => p.id === "copy")).toMatchObject({ use: false, reason: expect.stringMatching(/near-duplicate of teapot\/00.jpg/) });
+    expect(report.photos.find((p) => p.id === original.id)?.use).toBe(true);
+    expect(report.usableCount).toBe(sets.teapot!.length);
+  });
+
+  it("blocks fewer than 3 photos and warns under 5", async () => {
+    const two = await checkDataset(sets.candle!.slice(0, 2));
+    expect(two.status).toBe("blocked");
+    expect(two.issues.map((i) => i.code)).toContain("too_few_photos");
+    const four = await checkDataset(sets.candle!.slice(0, 4));
+    expect(four.status).toBe("warning");
+    expect(four.issues.map((i) => i.code)).toContain("few_photos");
+    const none = await checkDataset([]);
+    expect(none.status).toBe("blocked");
+    expect(none.backgroundDiversity.medianDeltaE).toBeNull();
+  });
+
+  it("uses the 7 most varied of 12 photos and explains the extras", async () => {
+    const twelve = [...sets.backpack!, ...sets.candle!, sets.teapot![0]!];
+    const report = await checkDataset(twelve);
+    expect(report.usableCount).toBe(7);
+    const extras = report.photos.filter((p) => !p.use);
+    expect(extras).toHaveLength(5);
+    for (const extra of extras) expect(extra.reason).toMatch(/extra photo|near-duplicate/);
+    expect(report.photos.filter((p) => p.use).map((p) => p.rank).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it("warns about photos below 768 px", async () => {
+    const report = await checkDataset(sets.backpack!);
+    expect(report.issues.find((i) => i.code === "low_resolution")?.photoIds).toEqual(["backpack/00.jpg"]);
+  });
+});

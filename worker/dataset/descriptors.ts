@@ -1,0 +1,67 @@
+import sharp from "sharp";
+
+/** CIE L*a*b* of an sRGB colour (D65). */
+export function srgbToLab(r: number, g: number, b: number): [number, number, number] {
+  const linear = (c: number) => {
+    const v = c / 255;
+    return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  const [R, G, B] = [linear(r), linear(g), linear(b)];
+  const f = (t: number) => (t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116);
+  const x = f((R * 0.4124 + G * 0.3576 + B * 0.1805) / 0.95047);
+  const y = f(R * 0.2126 + G * 0.7152 + B * 0.0722);
+  const z = f((R * 0.0193 + G * 0.1192 + B * 0.9505) / 1.08883);
+  return [116 * y - 16, 500 * (x - y), 200 * (y - z)];
+}
+
+const GRID = 8;
+
+/**
+ * The background of a product crop, as the Lab colours of the 28 outer cells of an 8×8 grid: the
+ * attention crop centres the product, so the ring around it is mostly background.
+ */
+export async function backgroundRing(png: Buffer): Promise<Array<[number, number, number]>> {
+  const data = await sharp(png).removeAlpha().resize(GRID, GRID, { fit: "fill", kernel: "cubic" }).raw().toBuffer();
+  const ring: Array<[number, number, number]> = [];
+  for (let y = 0; y < GRID; y++) {
+    for (let x = 0; x < GRID; x++) {
+      if (y === 0 || x === 0 || y === GRID - 1 || x === GRID - 1) {
+        const i = (y * GRID + x) * 3;
+        ring.push(srgbToLab(data[i]!, data[i + 1]!, data[i + 2]!));
+      }
+    }
+  }
+  return ring;
+}
+
+/** Mean colour difference (ΔE*ab) between two rings, cell by cell. */
+export function ringDistance(a: Array<[number, number, number]>, b: Array<[number, number, number]>): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) {
+    const [l1, a1, b1] = a[i]!;
+    const [l2, a2, b2] = b[i]!;
+    sum += Math.hypot(l1 - l2, a1 - a2, b1 - b2);
+  }
+  return sum / a.length;
+}
+
+const HASH = 16;
+
+/** A 256-bit difference hash (dHash) of the grey image: robust to re-encoding, scaling and small crops. */
+export async function differenceHash(png: Buffer): Promise<Uint8Array> {
+  const data = await sharp(png).greyscale().resize(HASH + 1, HASH, { fit: "fill" }).raw().toBuffer();
+  const bits = new Uint8Array(HASH * HASH);
+  for (let y = 0; y < HASH; y++) {
+    for (let x = 0; x < HASH; x++) {
+      bits[y * HASH + x] = data[y * (HASH + 1) + x]! < data[y * (HASH + 1) + x + 1]! ? 1 : 0;
+    }
+  }
+  return bits;
+}
+
+/** Share of differing bits, 0 (same picture) … ~0.5 (unrelated pictures). */
+export function hashDistance(a: Uint8Array, b: Uint8Array): number {
+  let differing = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) differing++;
+  return differing / a.length;
+}
