@@ -1,0 +1,69 @@
+"""`python -m scenebooth_tuner.export models|reference ...` (see the package docstring)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import ExportError
+
+
+def _models(args) -> None:
+    from .graphs import export_all
+    from .manifest import write_manifest
+    from .models import real_models, tiny_models
+
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()):
+        raise ExportError("out_not_empty", f"{out} is not empty: export into a new folder")
+    out.mkdir(parents=True, exist_ok=True)
+    if args.profile == "tiny":
+        models = tiny_models(args.seed)
+    else:
+        sources = {k: v for k, v in {"dino": args.dino_model, "clip": args.clip_model, "blip": args.blip_model}.items() if v}
+        models = real_models(sources)
+    graphs = export_all(models, out)
+    write_manifest(args.profile, models, graphs, out)
+    if args.save_torch:
+        for name, model in models.items():
+            model.model.save_pretrained(out / "torch" / name)
+    print(json.dumps({"profile": args.profile, "out": str(out)}))
+
+
+def _reference(args) -> None:
+    from .reference import compute
+
+    spec = json.loads(Path(args.spec).read_text())
+    out = Path(args.out)
+    result = compute(Path(args.models), spec, out.parent)
+    out.write_text(json.dumps(result))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scenebooth_tuner.export", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    models = sub.add_parser("models", help="export the scoring models to ONNX with a manifest")
+    models.add_argument("--profile", choices=["tiny", "real"], required=True)
+    models.add_argument("--out", required=True)
+    models.add_argument("--seed", type=int, default=0, help="tiny profile: the random init seed")
+    models.add_argument("--clip-model", help="real profile: CLIP checkpoint (default openai/clip-vit-large-patch14)")
+    models.add_argument("--dino-model", help="real profile: DINO checkpoint (default facebook/dino-vits16)")
+    models.add_argument("--blip-model", help="real profile: BLIP ITM checkpoint (default Salesforce/blip-itm-large-coco)")
+    models.add_argument("--save-torch", action="store_true", help="also save the PyTorch weights (for `reference`)")
+    ref = sub.add_parser("reference", help="PyTorch reference scores for the parity tests")
+    ref.add_argument("--models", required=True)
+    ref.add_argument("--spec", required=True)
+    ref.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    try:
+        _models(args) if args.command == "models" else _reference(args)
+    except ExportError as e:
+        print(f"error: {e.code}: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
