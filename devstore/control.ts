@@ -1,0 +1,193 @@
+import type http from "node:http";
+import { mintSessionToken, revokeShopTokens, type AppCredentials, type SessionTokenOptions } from "./auth";
+import type { Faults, FaultRoute, FaultSpec } from "./faults";
+import { gid } from "./ids";
+import { createProduct } from "./resolvers/products";
+import { newId, type ProductStatus } from "./state";
+import type { LocalStore } from "./store";
+import type { BucketSettings, Throttle, ThrottleStatus } from "./throttle";
+import { compliancePayload, shopPayload } from "./webhook-payloads";
+import { WEBHOOK_TOPICS, type DeliveryAttempt, type WebhookEvent, type WebhookTopic } from "./webhooks";
+
+export interface NewProduct {
+  title: string;
+  productType?: string;
+  handle?: string;
+  status?: ProductStatus;
+  /** http(s) URLs of images to add as media (processed like productCreate's media). */
+  imageUrls?: string[];
+}
+
+/** Switches for tests and the demo; the same operations are served over HTTP under /__devstore/. */
+export class DevStoreControl {
+  constructor(
+    private readonly store: LocalStore,
+    private readonly app: AppCredentials,
+    private readonly throttle: Throttle,
+    private readonly faults: Faults,
+  ) {}
+
+  shops(): string[] {
+    return this.store.state.shops.map((s) => s.domain);
+  }
+
+  private shop(domain: string) {
+    const shop = this.store.shop(domain);
+    if (!shop) throw new Error(`No shop ${domain} in the local store (have: ${this.shops().join(", ")})`);
+    return shop;
+  }
+
+  /** Queue a failure for the next matching request(s): HTTP status, delay (timeouts) or a dropped connection. */
+  injectFault(spec: FaultSpec, options?: { route?: FaultRoute; times?: number }): void {
+    this.faults.inject(spec, options);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  pendingFaults() {
+    return this.faults.pending();
+  }
+
+  configureThrottle(settings: Partial<BucketSettings>): BucketSettings {
+    this.throttle.configure(settings);
+    return this.throttle.current;
+  }
+
+  throttleStatus(shop: string): ThrottleStatus {
+    return this.throttle.bucket(this.shop(shop).domain).status();
+  }
+
+  /** Sets the points left in a shop's bucket (0 empties it). */
+  setAvailable(shop: string, points: number): void {
+    this.throttle.bucket(this.shop(shop).domain).set(points);
+  }
+
+  setWebhookDuplicates(on: boolean): void {
+    this.store.webhooks.duplicates = on;
+  }
+
+  setAppUrl(url: string | null): void {
+    this.app.appUrl = url;
+    this.store.webhooks.appUrl = url;
+  }
+
+  webhookAttempts(): DeliveryAttempt[] {
+    return [...this.store.webhooks.attempts];
+  }
+
+  webhookEvents(): WebhookEvent[] {
+    return [...this.store.webhooks.events];
+  }
+
+  /** Resolves when every webhook delivery has succeeded or given up. */
+  webhooksSettled(): Promise<void> {
+    return this.store.webhooks.settled();
+  }
+
+  mintSessionToken(shop: string, options?: SessionTokenOptions): Promise<string> {
+    return mintSessionToken(this.app, this.shop(shop).domain, options);
+  }
+
+  /** An offline access token issued directly, for scripts and tests that are not about the auth flow. */
+  issueAccessToken(shop: string): string {
+    const s = this.shop(shop);
+    const token = `shpat_${newId(this.store.state).toString(16)}${Math.random().toString(16).slice(2)}`;
+    this.store.state.tokens.push({ token, shop: s.domain, scope: this.app.scopes.join(","), online: false, userId: null, expiresAt: null });
+    s.installed = true;
+    this.store.changed();
+    return token;
+  }
+
+  /** Creates a product as a merchant would in the admin; fires products/create. */
+  createProduct(shop: string, input: NewProduct): { id: string; handle: string } {
+    const s = this.shop(shop);
+    const media = (input.imageUrls ?? []).map((originalSource) => ({ originalSource, mediaContentType: "IMAGE" as const }));
+    const { product, userErrors } = createProduct({ store: this.store, shop: s, bulk: false }, { title: input.title, productType: input.productType, handle: input.handle, status: input.status }, media);
+    if (!product) throw new Error(`createProduct: ${userErrors.map((e) => e.message).join("; ")}`);
+    return { id: gid("Product", product.id), handle: product.handle };
+  }
+
+  /** The merchant removes the app: tokens stop working and app/uninstalled is delivered. */
+  uninstall(shop: string): void {
+    const s = this.shop(shop);
+    revokeShopTokens(this.store.state, s.domain);
+    s.installed = false;
+    this.store.changed();
+    this.store.webhooks.trigger("app/uninstalled", s.domain, shopPayload(s));
+  }
+
+  /** Sends one of the mandatory compliance webhooks for the shop. */
+  compliance(topic: "customers/data_request" | "customers/redact" | "shop/redact", shop: string): WebhookEvent {
+    const s = this.shop(shop);
+    return this.store.webhooks.trigger(topic, s.domain, compliancePayload(topic, s));
+  }
+
+  flush(): void {
+    this.store.changed();
+  }
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8" }).end(JSON.stringify(body));
+}
+
+const str = (v: unknown, name: string): string => {
+  if (typeof v !== "string" || !v) throw new Error(`"${name}" is required`);
+  return v;
+};
+
+/** HTTP face of DevStoreControl: POST/GET/DELETE under /__devstore/ with JSON bodies. */
+export class ControlRoutes {
+  constructor(readonly control: DevStoreControl) {}
+
+  async handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: Record<string, unknown>): Promise<void> {
+    const c = this.control;
+    const key = `${req.method} ${url.pathname.replace(/^\/__devstore/, "")}`;
+    try {
+      switch (key) {
+        case "GET /status":
+          return sendJson(res, 200, { shops: c.shops(), faults: c.pendingFaults(), throttle: c.configureThrottle({}) });
+        case "POST /faults": {
+          const route = (body.route as FaultRoute | undefined) ?? "graphql";
+          const times = body.times === undefined ? 1 : Number(body.times);
+          const spec: FaultSpec = body.drop ? { kind: "drop" } : body.delayMs !== undefined ? { kind: "delay", ms: Number(body.delayMs) } : { kind: "status", status: Number(body.status), retryAfterSeconds: body.retryAfter === undefined ? undefined : Number(body.retryAfter) };
+          c.injectFault(spec, { route, times });
+          return sendJson(res, 200, { ok: true });
+        }
+        case "DELETE /faults":
+          c.clearFaults();
+          return sendJson(res, 200, { ok: true });
+        case "POST /throttle":
+          return sendJson(res, 200, c.configureThrottle({ ...(body.maximumAvailable !== undefined && { maximumAvailable: Number(body.maximumAvailable) }), ...(body.restoreRate !== undefined && { restoreRate: Number(body.restoreRate) }) }));
+        case "POST /webhooks/duplicates":
+          c.setWebhookDuplicates(Boolean(body.enabled));
+          return sendJson(res, 200, { ok: true });
+        case "GET /webhooks":
+          return sendJson(res, 200, { attempts: c.webhookAttempts() });
+        case "POST /webhooks/trigger": {
+          const topic = str(body.topic, "topic") as WebhookTopic;
+          const shop = str(body.shop, "shop");
+          if (topic === "app/uninstalled") c.uninstall(shop);
+          else if (topic === "customers/data_request" || topic === "customers/redact" || topic === "shop/redact") c.compliance(topic, shop);
+          else throw new Error(`topic must be one of app/uninstalled, customers/data_request, customers/redact, shop/redact (products/* fire from product changes); known topics: ${WEBHOOK_TOPICS.join(", ")}`);
+          return sendJson(res, 200, { ok: true });
+        }
+        case "POST /session-token":
+          return sendJson(res, 200, { token: await c.mintSessionToken(str(body.shop, "shop"), { userId: body.userId === undefined ? undefined : Number(body.userId) }) });
+        case "POST /access-token":
+          return sendJson(res, 200, { access_token: c.issueAccessToken(str(body.shop, "shop")) });
+        case "POST /products":
+          return sendJson(res, 200, c.createProduct(str(body.shop, "shop"), { title: str(body.title, "title"), productType: body.productType as string | undefined, imageUrls: body.imageUrls as string[] | undefined }));
+        case "POST /uninstall":
+          c.uninstall(str(body.shop, "shop"));
+          return sendJson(res, 200, { ok: true });
+        default:
+          return sendJson(res, 404, { error: `No control endpoint ${key}` });
+      }
+    } catch (err) {
+      return sendJson(res, 400, { error: (err as Error).message });
+    }
+  }
+}

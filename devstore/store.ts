@@ -1,0 +1,75 @@
+import { GraphQLError, type GraphQLSchema } from "graphql";
+import type { BlobStore } from "./blobs";
+import { productPayload } from "./webhook-payloads";
+import type { WebhookSender, WebhookTopic } from "./webhooks";
+import { findShop, type FileRecord, type ProductRecord, type ShopRecord, type StateFile, type StoreState } from "./state";
+
+export interface Timing {
+  /** Time media spends in UPLOADED, then in PROCESSING. */
+  mediaStepMs: number;
+  /** Time a bulk operation spends CREATED, then RUNNING. */
+  bulkStepMs: number;
+}
+
+export interface ImageTransform {
+  maxWidth?: number | null;
+  maxHeight?: number | null;
+}
+
+/** The stand-in's state and services, shared by the resolvers and the HTTP layer. */
+export class LocalStore {
+  baseUrl = "http://127.0.0.1";
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    readonly schema: GraphQLSchema,
+    readonly state: StoreState,
+    private readonly file: StateFile | null,
+    readonly blobs: BlobStore,
+    readonly webhooks: WebhookSender,
+    readonly timing: Timing,
+  ) {}
+
+  changed(): void {
+    this.file?.changed();
+  }
+
+  shop(domain: string): ShopRecord | undefined {
+    return findShop(this.state, domain);
+  }
+
+  /** Runs `fn` later unless the store closes first. */
+  schedule(ms: number, fn: () => void | Promise<void>): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      void Promise.resolve(fn()).catch((err: unknown) => console.error("local store: scheduled task failed:", err));
+    }, ms);
+    this.timers.add(t);
+  }
+
+  imageUrl(shop: ShopRecord, file: FileRecord, transform?: ImageTransform | null): string {
+    const url = new URL(`/cdn/shops/${shop.domain}/files/${file.id}/${encodeURIComponent(file.filename)}`, this.baseUrl);
+    url.searchParams.set("v", String(Math.floor(Date.parse(file.updatedAt) / 1000)));
+    if (transform?.maxWidth) url.searchParams.set("width", String(transform.maxWidth));
+    if (transform?.maxHeight) url.searchParams.set("height", String(transform.maxHeight));
+    return url.toString();
+  }
+
+  productWebhook(topic: Extract<WebhookTopic, "products/create" | "products/update">, shop: ShopRecord, product: ProductRecord): void {
+    this.webhooks.trigger(topic, shop.domain, productPayload(shop, product, (f) => this.imageUrl(shop, f)));
+  }
+
+  close(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.webhooks.close();
+    this.file?.flush();
+  }
+}
+
+/** A field the app may use that the stand-in does not serve: a clear error instead of a silent null. */
+export function notImplemented(what: string): GraphQLError {
+  return new GraphQLError(`${what} is not implemented by the local store (SceneBooth devstore, a stand-in for Shopify).`, {
+    extensions: { code: "NOT_IMPLEMENTED_BY_LOCAL_STORE" },
+  });
+}

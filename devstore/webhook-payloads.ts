@@ -1,0 +1,78 @@
+import { gid } from "./ids";
+import type { FileRecord, ProductRecord, ShopRecord } from "./state";
+import type { WebhookTopic } from "./webhooks";
+
+/** products/create and products/update bodies: the REST-style product JSON Shopify sends. */
+export function productPayload(shop: ShopRecord, p: ProductRecord, imageUrl: (f: FileRecord) => string) {
+  const media = p.mediaIds.map((id) => shop.files.find((f) => f.id === id)).filter((f): f is FileRecord => !!f);
+  const images = media
+    .filter((f) => f.status === "READY" && f.typename === "MediaImage")
+    .map((f, i) => ({
+      id: f.id,
+      product_id: p.id,
+      position: i + 1,
+      created_at: f.createdAt,
+      updated_at: f.updatedAt,
+      alt: f.alt,
+      width: f.width,
+      height: f.height,
+      src: imageUrl(f),
+      variant_ids: [],
+      admin_graphql_api_id: gid("MediaImage", f.id),
+    }));
+  return {
+    admin_graphql_api_id: gid("Product", p.id),
+    body_html: p.descriptionHtml,
+    created_at: p.createdAt,
+    handle: p.handle,
+    id: p.id,
+    product_type: p.productType,
+    published_at: p.status === "ACTIVE" ? p.createdAt : null,
+    template_suffix: null,
+    title: p.title,
+    updated_at: p.updatedAt,
+    vendor: p.vendor,
+    status: p.status.toLowerCase(),
+    published_scope: "global",
+    tags: p.tags.join(", "),
+    variants: [],
+    options: [],
+    images,
+    image: images[0] ?? null,
+    media: media.map((f, i) => ({
+      id: f.id,
+      product_id: p.id,
+      position: i + 1,
+      created_at: f.createdAt,
+      updated_at: f.updatedAt,
+      alt: f.alt,
+      status: f.status.toLowerCase(),
+      media_content_type: "IMAGE",
+      admin_graphql_api_id: gid("MediaImage", f.id),
+    })),
+  };
+}
+
+/** app/uninstalled body: the shop resource. */
+export function shopPayload(shop: ShopRecord) {
+  return {
+    id: shop.id,
+    name: shop.name,
+    email: shop.email,
+    domain: shop.domain,
+    myshopify_domain: shop.domain,
+    created_at: shop.createdAt,
+    plan_name: "basic",
+  };
+}
+
+type ComplianceTopic = Extract<WebhookTopic, "customers/data_request" | "customers/redact" | "shop/redact">;
+
+/** Bodies of the mandatory compliance webhooks, with a stand-in customer. */
+export function compliancePayload(topic: ComplianceTopic, shop: ShopRecord, customerId = 191167) {
+  const base = { shop_id: shop.id, shop_domain: shop.domain };
+  const customer = { id: customerId, email: `customer${customerId}@example.com`, phone: null };
+  if (topic === "shop/redact") return base;
+  if (topic === "customers/redact") return { ...base, customer, orders_to_redact: [] };
+  return { ...base, orders_requested: [], customer, data_request: { id: 9999 } };
+}
