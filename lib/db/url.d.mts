@@ -1,0 +1,4 @@
+export type DatabaseKind = "sqlite" | "postgres";
+export declare function databaseKind(url: string): DatabaseKind;
+export declare function sqliteFilePath(url: string): string;
+export declare function redactUrl(url: string): string;
