@@ -8,15 +8,35 @@ import { databaseKind, redactUrl, sqliteFilePath } from "./url.mjs";
 
 const CONNECT_TIMEOUT_MS = 5_000;
 
-function reason(error: unknown): string {
-  const cause = (error as { cause?: { kind?: string; originalMessage?: string; message?: string } })?.cause;
-  const message =
-    cause?.originalMessage ??
-    (error instanceof Error && error.message ? error.message : undefined) ??
-    cause?.message ??
-    cause?.kind ??
-    (error instanceof AggregateError ? error.errors.map((e: Error) => e.message).join("; ") : String(error));
-  return message.split("\n")[0]!.trim() || "unknown error";
+type DriverCause = {
+  kind?: string;
+  originalMessage?: string;
+  message?: string;
+  host?: string;
+  port?: number;
+  reason?: string;
+  cause?: string;
+};
+
+/** The driver adapters report connection failures as a `cause` with a kind; say it in words. */
+function reason(error: unknown, url: string): string {
+  const cause = (error as { cause?: DriverCause })?.cause;
+  let text: string | undefined;
+  if (cause?.kind === "DatabaseNotReachable") {
+    const { hostname, port } = new URL(url);
+    text = `no server answers at ${hostname}:${port || 5432} (connection refused or unknown host)`;
+  } else if (cause?.kind === "SocketTimeout") {
+    text = "the connection timed out";
+  } else if (cause?.kind === "TlsConnectionError") {
+    text = `TLS error: ${cause.reason}`;
+  } else if (cause?.kind === "TooManyConnections") {
+    text = `too many connections: ${cause.cause}`;
+  }
+  text ??= cause?.originalMessage ?? cause?.message;
+  if (!text && error instanceof AggregateError) text = error.errors.map((e: Error) => e.message).join("; ");
+  if (!text && error instanceof Error) text = error.message;
+  text ??= cause?.kind ?? String(error);
+  return text.split("\n")[0]!.trim() || "unknown error";
 }
 
 async function checkSqlite(url: string): Promise<void> {
@@ -50,6 +70,6 @@ export async function checkDatabase(url: string): Promise<void> {
     if (databaseKind(url) === "sqlite") await checkSqlite(url);
     else await checkPostgres(url);
   } catch (error) {
-    throw new ConfigError(`Cannot reach the database at ${redactUrl(url)}: ${reason(error)}`);
+    throw new ConfigError(`Cannot reach the database at ${redactUrl(url)}: ${reason(error, url)}`);
   }
 }
