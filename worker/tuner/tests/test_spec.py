@@ -1,0 +1,136 @@
+"""Job spec parsing: defaults, and every problem as a coded error naming its field."""
+
+import pytest
+from PIL import Image
+
+from conftest import make_photo
+from scenebooth_tuner.errors import EXIT_CODES, TunerError
+from scenebooth_tuner.prompts import SCENES
+from scenebooth_tuner.spec import parse_caption, parse_generate, parse_train
+
+
+def train_spec(photos, **extra):
+    return {
+        "profile": "tiny",
+        "class_noun": "sneaker",
+        "output_dir": "out",
+        "instances": [{"image": str(p), "caption": "a sneaker on a rock"} for p in photos],
+        **extra,
+    }
+
+
+def error_of(fn, data) -> TunerError:
+    with pytest.raises(TunerError) as info:
+        fn(data)
+    return info.value
+
+
+def test_train_defaults(photos):
+    spec = parse_train(train_spec(photos))
+    assert spec.profile.name == "tiny" and spec.mode == "lora"  # the tiny profile defaults to LoRA
+    assert spec.identifier == "<mysneaker>"
+    assert (spec.unet_steps, spec.text_encoder_steps, spec.adaptive_steps) == (1500, 200, True)
+    assert (spec.unet_lr, spec.text_encoder_lr) == (1e-4, 5e-5)
+    assert spec.prior and spec.num_class_images == 4
+    assert spec.lora.rank == 8 and spec.lora.unet_targets == ("to_q", "to_k", "to_v", "to_out.0")
+
+
+def test_full_mode_defaults_are_the_papers(photos):
+    spec = parse_train(train_spec(photos, mode="full"))
+    assert (spec.unet_steps, spec.unet_lr, spec.text_encoder_steps, spec.text_encoder_lr) == (1500, 2e-6, 200, 1e-6)
+
+
+def test_train_overrides(photos):
+    spec = parse_train(
+        train_spec(
+            photos,
+            steps={"unet": 100, "text_encoder": 20, "adaptive": False},
+            lr={"unet": 1e-3},
+            prior={"enabled": False},
+            lora={"rank": 4, "unet_targets": ["to_q"]},
+            seed=7,
+            identifier="<sks>",
+        )
+    )
+    assert (spec.unet_steps, spec.text_encoder_steps, spec.adaptive_steps, spec.unet_lr) == (100, 20, False, 1e-3)
+    assert not spec.prior and spec.lora.rank == 4 and spec.lora.alpha == 4.0 and spec.lora.unet_targets == ("to_q",)
+    assert spec.seed == 7 and spec.identifier == "<sks>"
+
+
+@pytest.mark.parametrize(
+    "change, code, field",
+    [
+        ({"profile": "sd15"}, "bad_spec", "profile"),
+        ({"profile": None}, "bad_spec", "profile"),
+        ({"class_noun": "snea/ker"}, "bad_spec", "class_noun"),
+        ({"mode": "dreambooth"}, "bad_spec", "mode"),
+        ({"steps": {"unet": 10, "text_encoder": 20}}, "bad_spec", "steps.text_encoder"),
+        ({"steps": {"unet": 0}}, "bad_spec", "steps.unet"),
+        ({"steps": {"unet": True}}, "bad_spec", "steps.unet"),
+        ({"lr": {"unet": -1}}, "bad_spec", "lr.unet"),
+        ({"lora": {"rank": 8, "targets": ["x"]}}, "bad_spec", "lora.targets"),
+        ({"identifier": "my sneaker"}, "bad_spec", "identifier"),
+        ({"typo": 1}, "bad_spec", "typo"),
+        ({"instances": []}, "bad_input", "instances"),
+    ],
+)
+def test_train_errors(photos, change, code, field):
+    err = error_of(parse_train, {**train_spec(photos), **change})
+    assert (err.code, err.details.get("field")) == (code, field)
+    assert err.exit_code == EXIT_CODES[code] != 0
+
+
+def test_too_few_photos(photos):
+    err = error_of(parse_train, train_spec(photos[:1]))
+    assert err.code == "bad_input" and "at least 3" in err.message
+
+
+def test_wrong_size_missing_and_unreadable_photos(photos, tmp_path):
+    small = make_photo(tmp_path / "small.png", seed=1, size=512)
+    junk = tmp_path / "junk.png"
+    junk.write_text("not an image")
+    for bad, words in ((small, "768x768"), (tmp_path / "nope.png", "no such file"), (junk, "not a readable image")):
+        err = error_of(parse_train, train_spec([*photos[:2], bad]))
+        assert err.code == "bad_input" and err.details["field"] == "instances[2]" and words in err.message
+
+
+def test_non_square_photo(tmp_path, photos):
+    wide = tmp_path / "wide.png"
+    Image.new("RGB", (768, 512)).save(wide)
+    err = error_of(parse_caption, {"profile": "tiny", "class_noun": "vase", "output_dir": "o", "images": [str(wide)]})
+    assert err.code == "bad_input" and "768x512" in err.message
+
+
+def test_caption_needs_an_image():
+    err = error_of(parse_caption, {"profile": "tiny", "class_noun": "vase", "output_dir": "o", "images": []})
+    assert (err.code, err.details["field"]) == ("bad_input", "images")
+
+
+def test_generate_scenes_and_defaults(tmp_path):
+    spec = parse_generate(
+        {"profile": "tiny", "class_noun": "vase", "output_dir": "o", "scenes": [0, 19, "on a red  carpet"]}
+    )
+    assert spec.prompts == ((SCENES[0], 0), (SCENES[19], 19), ("on a red carpet", None))
+    assert (spec.steps, spec.num_images, spec.guidance_scale, spec.weights) == (25, 4, 7.5, None)
+    quality = parse_generate({"profile": "tiny", "class_noun": "vase", "output_dir": "o", "scenes": [1], "quality": True})
+    assert quality.steps == 50
+
+
+@pytest.mark.parametrize(
+    "change, code, field",
+    [
+        ({"scenes": []}, "bad_spec", "scenes"),
+        ({"scenes": [20]}, "bad_spec", "scenes[0]"),
+        ({"scenes": [True]}, "bad_spec", "scenes[0]"),
+        ({"num_images": 0}, "bad_spec", "num_images"),
+        ({"weights": "/does/not/exist.safetensors"}, "bad_input", "weights"),
+    ],
+)
+def test_generate_errors(change, code, field):
+    data = {"profile": "tiny", "class_noun": "vase", "output_dir": "o", "scenes": [1], **change}
+    err = error_of(parse_generate, data)
+    assert (err.code, err.details.get("field")) == (code, field)
+
+
+def test_spec_must_be_an_object():
+    assert error_of(parse_train, [1, 2]).code == "bad_spec"
