@@ -1,0 +1,11 @@
+export { loadScorers, scoringModelsDir, scoringProfileFor } from "./scorers";
+export type { LoadScorersOptions, ReferenceEmbeddings, Scorers, Scores, ScoringProfile } from "./scorers";
+export { DEFAULT_SELECTION_RULE, SelectionRuleError, selectCandidates, validateRule } from "./select";
+export type { Metric, Ranked, SelectionRule } from "./select";
+export { decodeRgb, DEFAULT_IMAGE_LIMITS } from "./image-input";
+export type { ImageInput, ImageLimits, RgbImage } from "./image-input";
+export { ExecutionProviderError, ImageInputError, ModelFilesError } from "./errors";
+export type { ImageInputErrorCode } from "./errors";
+export { cosine, itmProbability, meanCosine, softmax } from "./metrics";
+export { stripIdentifier } from "./tokenizer";
+export type { ExecutionProvider } from "./session";

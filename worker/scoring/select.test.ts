@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SELECTION_RULE, SelectionRuleError, selectCandidates, type SelectionRule } from "./select";
+import type { Scores } from "./scorers";
+
+const s = (itm: number, dino = 0.8, clipI = 0.9): Scores => ({ itm, dino, clipI, clipT: 0.3, itc: 0.4 });
+
+describe("selectCandidates", () => {
+  it("selects ITM > 0.9 by default and ranks by ITM", () => {
+    const ranked = selectCandidates(["a", "b", "c", "d"], (id) => ({ a: s(0.2), b: s(0.95), c: s(0.9), d: s(0.99) })[id]!);
+    expect(ranked.map((r) => [r.item, r.rank, r.selected])).toEqual([
+      ["d", 1, true],
+      ["b", 2, true],
+      ["c", 3, false], // 0.9 is not > 0.9
+      ["a", 4, false],
+    ]);
+    expect(ranked[2]!.reasons).toEqual(["itm 0.900 <= 0.9"]);
+  });
+
+  it("never selects a prompt-faithful image of the wrong product (fidelity floors)", () => {
+    const wrongProduct = s(0.999, 0.21, 0.6);
+    const [r] = selectCandidates([wrongProduct], (x) => x);
+    expect(r!.selected).toBe(false);
+    expect(r!.reasons).toEqual(["dino 0.210 < floor 0.5", "clipI 0.600 < floor 0.75"]);
+    // a single floor is enough to refuse it
+    const [only] = selectCandidates([s(0.999, 0.9, 0.6)], (x) => x);
+    expect(only!.reasons).toEqual(["clipI 0.600 < floor 0.75"]);
+  });
+
+  it("follows a configured rule: metric, threshold, floors, maximum", () => {
+    const rule: SelectionRule = { metric: "clipT", threshold: 0.25, floors: { dino: 0.6 }, maxSelected: 1 };
+    const items = [
+      { id: 1, scores: { ...s(0), clipT: 0.31 } },
+      { id: 2, scores: { ...s(0), clipT: 0.33 } },
+      { id: 3, scores: { ...s(0, 0.4), clipT: 0.4 } },
+    ];
+    const ranked = selectCandidates(items, (x) => x.scores, rule);
+    expect(ranked.map((r) => [r.item.id, r.selected])).toEqual([
+      [3, false],
+      [2, true],
+      [1, false],
+    ]);
+    expect(ranked[2]!.reasons).toEqual(["already 1 selected"]);
+  });
+
+  it("breaks ties by DINO, puts NaN scores last and never selects them", () => {
+    const ranked = selectCandidates([s(0.95, 0.6), s(Number.NaN), s(0.95, 0.7)], (x) => x);
+    expect(ranked.map((r) => r.scores.dino)).toEqual([0.7, 0.6, 0.8]);
+    expect(ranked[2]!.selected).toBe(false);
+    expect(ranked[2]!.reasons).toContain("itm is not a number");
+  });
+
+  it("rejects a malformed rule", () => {
+    const bad = (patch: Partial<SelectionRule>) => () => selectCandidates([], (x) => x as Scores, { ...DEFAULT_SELECTION_RULE, ...patch });
+    expect(bad({ metric: "foo" as never })).toThrow(SelectionRuleError);
+    expect(bad({ threshold: 1.5 })).toThrow(/probability/);
+    expect(bad({ floors: { itm: 0.5 } as never })).toThrow(/floors apply/);
+    expect(bad({ maxSelected: -1 })).toThrow(SelectionRuleError);
+  });
+});
