@@ -11,7 +11,7 @@ export interface BadImage {
 }
 
 const noise = (width: number, height: number) =>
-  sharp({ create: { width, height, channels: 3, noise: { type: "gaussian", mean: 128, sigma: 40 } } });
+  sharp({ create: { width, height, channels: 3, background: "#000000", noise: { type: "gaussian", mean: 128, sigma: 40 } } });
 
 export const BAD_IMAGES: BadImage[] = [
   { name: "1x1 PNG", bytes: () => noise(1, 1).png().toBuffer(), expect: { error: "too_small" } },

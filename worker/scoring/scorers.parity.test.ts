@@ -167,7 +167,7 @@ describe("tiny exports: Node scores match PyTorch", () => {
     await fs.cp(modelsDir, copy, { recursive: true });
     const target = path.join(scoringModelsDir(copy, "tiny"), "dino_vision.onnx");
     const bytes = await fs.readFile(target);
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     await fs.writeFile(target, bytes);
     await expect(loadScorers({ modelsDir: copy, profile: "tiny" })).rejects.toThrow(/sha256/);
     await expect(loadScorers({ modelsDir: path.join(work, "nowhere"), profile: "tiny" })).rejects.toThrow(ModelFilesError);
