@@ -124,6 +124,11 @@ export class DevStoreControl {
     return this.store.webhooks.trigger(topic, s.domain, compliancePayload(topic, s));
   }
 
+  /** Admin API requests served and THROTTLED answers given, since start. */
+  stats(): { graphqlRequests: number; throttled: number } {
+    return { ...this.store.stats };
+  }
+
   flush(): void {
     this.store.changed();
   }
@@ -148,7 +153,7 @@ export class ControlRoutes {
     try {
       switch (key) {
         case "GET /status":
-          return sendJson(res, 200, { shops: c.shops(), faults: c.pendingFaults(), throttle: c.configureThrottle({}) });
+          return sendJson(res, 200, { shops: c.shops(), faults: c.pendingFaults(), throttle: c.configureThrottle({}), stats: c.stats() });
         case "POST /faults": {
           const route = (body.route as FaultRoute | undefined) ?? "graphql";
           const times = body.times === undefined ? 1 : Number(body.times);

@@ -57,8 +57,8 @@ function shopifyValidationError(e: GraphQLError): Record<string, unknown> {
   if (m) return { message: `Field '${m[1]}' doesn't exist on type '${m[2]}'`, locations, extensions: { code: "undefinedField", typeName: m[2], fieldName: m[1] } };
   m = /^Unknown argument "(\w+)" on field "(\w+)\.(\w+)"\./.exec(e.message);
   if (m) return { message: `Field '${m[3]}' doesn't accept argument '${m[1]}'`, locations, extensions: { code: "argumentNotAccepted", name: m[3], typeName: "Field", argumentName: m[1] } };
-  m = /^Field "(\w+)\.(\w+)" argument "(\w+)" of type "(.+)" is required, but it was not provided\./.exec(e.message);
-  if (m) return { message: `Field '${m[2]}' is missing required arguments: ${m[3]}`, locations, extensions: { code: "missingRequiredArguments", className: "Field", name: m[2], arguments: m[3] } };
+  m = /^Field "(?:\w+\.)?(\w+)" argument "(\w+)" of type "(.+)" is required, but it was not provided\./.exec(e.message);
+  if (m) return { message: `Field '${m[1]}' is missing required arguments: ${m[2]}`, locations, extensions: { code: "missingRequiredArguments", className: "Field", name: m[1], arguments: m[2] } };
   m = /^Unknown type "(\w+)"\./.exec(e.message);
   if (m) return { message: `No such type ${m[1]}, so it can't be a fragment condition`, locations, extensions: { code: "undefinedType", typeName: m[1] } };
   return { message: e.message, locations, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } };
@@ -111,6 +111,7 @@ setBulkRunner((ctx, document) => run(ctx, document));
  * bucket (THROTTLED when it is short), then execution; `extensions.cost` on every answer.
  */
 export async function handleGraphql(ctx: Ctx, bucket: LeakyBucket, request: GraphqlRequest): Promise<GraphqlResponse> {
+  ctx.store.stats.graphqlRequests += 1;
   if (typeof request.query !== "string" || !request.query.trim()) {
     return { status: 400, body: { errors: { query: "Required parameter missing or invalid" } } };
   }
@@ -146,6 +147,7 @@ export async function handleGraphql(ctx: Ctx, bucket: LeakyBucket, request: Grap
     });
   }
   if (!bucket.take(requested)) {
+    ctx.store.stats.throttled += 1;
     return ok({
       errors: [{ message: "Throttled", extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/rate-limits" } }],
       extensions: costExtension(requested, null, bucket.status()),

@@ -1,4 +1,5 @@
 import sharp from "sharp";
+import { sniffImageType } from "../lib/shopify-admin/image-type";
 
 /** Shopify's product image limits (shopify.dev, "Manage media for products"). */
 export const IMAGE_LIMITS = {
@@ -11,16 +12,6 @@ export const IMAGE_LIMITS = {
 export type ImageCheck =
   | { ok: true; mimeType: string; width: number; height: number; bytes: number }
   | { ok: false; code: "UNSUPPORTED_IMAGE_FILE_TYPE" | "INVALID_IMAGE_FILE_SIZE" | "INVALID_IMAGE_RESOLUTION" | "IMAGE_PROCESSING_FAILURE"; message: string };
-
-/** The image type its first bytes say, whatever the file name or declared type claims. */
-export function sniffImageType(bytes: Uint8Array): string | null {
-  const b = bytes;
-  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "image/jpeg";
-  if (b.length >= 8 && [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a].every((v, i) => b[i] === v)) return "image/png";
-  if (b.length >= 6 && /^GIF8[79]a$/.test(Buffer.from(b.subarray(0, 6)).toString("latin1"))) return "image/gif";
-  if (b.length >= 12 && Buffer.from(b.subarray(0, 4)).toString("latin1") === "RIFF" && Buffer.from(b.subarray(8, 12)).toString("latin1") === "WEBP") return "image/webp";
-  return null;
-}
 
 /** What Shopify's media processing would decide about these bytes as a product image. */
 export async function checkImage(bytes: Uint8Array): Promise<ImageCheck> {

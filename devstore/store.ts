@@ -19,6 +19,8 @@ export interface ImageTransform {
 /** The stand-in's state and services, shared by the resolvers and the HTTP layer. */
 export class LocalStore {
   baseUrl = "http://127.0.0.1";
+  /** Counters for tests and the demo: Admin API requests served, and how many were answered THROTTLED. */
+  readonly stats = { graphqlRequests: 0, throttled: 0 };
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(

@@ -1,0 +1,162 @@
+import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
+import { ClientError, GraphQLClient } from "graphql-request";
+import { Kind, print, type OperationDefinitionNode } from "graphql";
+import { adminGraphqlEndpoint, assertShopDomain, shopRoutingHeaders } from "./endpoint";
+import { AdminApiError } from "./errors";
+import { pacerFor, ShopPacer, type QueryCost } from "./pacing";
+
+/**
+ * Mutations that may be sent again after an ambiguous failure (5xx, timeout, dropped connection)
+ * without doing anything twice. Queries always may. Everything else is sent once: productUpdate with
+ * media would add the image twice, bulkOperationRunQuery would start a second operation.
+ */
+export const IDEMPOTENT_MUTATIONS: ReadonlySet<string> = new Set([
+  // A repeat only creates another, unused upload target.
+  "StagedUploadsCreate",
+  // Sets alt text and adds references; the same input leaves the same state.
+  "FileUpdate",
+]);
+
+export interface AdminClientOptions {
+  shop: string;
+  accessToken: string;
+  env?: Record<string, string | undefined>;
+  fetch?: typeof fetch;
+  /** Per attempt (default 30 s). */
+  timeoutMs?: number;
+  /** Attempts in all, first one included (default 6). */
+  maxAttempts?: number;
+  /** First backoff delay (default 500 ms; doubles, with jitter, up to maxBackoffMs). */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  /** Pace requests by the bucket's throttleStatus (default true). Off only to show what happens without it. */
+  pacing?: boolean;
+  pacer?: ShopPacer;
+  log?: (line: string) => void;
+}
+
+export interface AdminResult<T> {
+  data: T;
+  cost: QueryCost | null;
+  attempts: number;
+}
+
+const printed = new WeakMap<object, { query: string; name: string; mutation: boolean }>();
+
+function describe(document: TypedDocumentNode<unknown, unknown>) {
+  let hit = printed.get(document);
+  if (!hit) {
+    const op = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    if (!op?.name) throw new Error("Admin API documents must be named operations (see operations.graphql).");
+    hit = { query: print(document), name: op.name.value, mutation: op.operation === "mutation" };
+    printed.set(document, hit);
+  }
+  return hit;
+}
+
+function costOf(extensions: unknown): QueryCost | null {
+  const cost = (extensions as { cost?: QueryCost } | undefined)?.cost;
+  return cost?.throttleStatus ? cost : null;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The app's and the worker's Admin GraphQL client: paced by the cost bucket, retrying what is safe to retry. */
+export class AdminClient {
+  readonly shop: string;
+  private readonly gql: GraphQLClient;
+  private readonly options: Required<Pick<AdminClientOptions, "timeoutMs" | "maxAttempts" | "backoffMs" | "maxBackoffMs" | "pacing">> & AdminClientOptions;
+  private readonly pacer: ShopPacer;
+
+  constructor(options: AdminClientOptions) {
+    this.shop = assertShopDomain(options.shop);
+    if (!options.accessToken) throw new Error(`No access token for ${options.shop}.`);
+    this.options = { timeoutMs: 30_000, maxAttempts: 6, backoffMs: 500, maxBackoffMs: 20_000, pacing: true, ...options };
+    this.pacer = options.pacer ?? pacerFor(`${adminGraphqlEndpoint(this.shop, options.env)}#${this.shop}`);
+    this.gql = new GraphQLClient(adminGraphqlEndpoint(this.shop, options.env), {
+      fetch: options.fetch,
+      errorPolicy: "all",
+      headers: { "X-Shopify-Access-Token": options.accessToken, ...shopRoutingHeaders(this.shop, options.env) },
+    });
+  }
+
+  /** Runs a document from operations.graphql and returns its data (throws AdminApiError otherwise). */
+  async request<T, V extends Record<string, unknown>>(document: TypedDocumentNode<T, V>, variables: V): Promise<T> {
+    return (await this.requestWithCost(document, variables)).data;
+  }
+
+  private backoff(attempt: number): number {
+    const cap = Math.min(this.options.maxBackoffMs, this.options.backoffMs * 2 ** (attempt - 1));
+    return Math.round(cap / 2 + Math.random() * (cap / 2));
+  }
+
+  async requestWithCost<T, V extends Record<string, unknown>>(document: TypedDocumentNode<T, V>, variables: V): Promise<AdminResult<T>> {
+    const { query, name, mutation } = describe(document as TypedDocumentNode<unknown, unknown>);
+    const mayRepeat = !mutation || IDEMPOTENT_MUTATIONS.has(name);
+    const costKey = `${name}:${JSON.stringify(Object.entries(variables).filter(([, v]) => typeof v === "number"))}`;
+    const { maxAttempts, log } = this.options;
+    let last: AdminApiError | null = null;
+
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const acquired = this.options.pacing ? await this.pacer.acquire(costKey) : null;
+      let released = false;
+      const release = (cost: QueryCost | null) => {
+        if (!released) acquired?.(cost);
+        released = true;
+      };
+      let waitMs = 0;
+      try {
+        const res = await this.gql.rawRequest<T>({ query, variables, signal: AbortSignal.timeout(this.options.timeoutMs) });
+        const cost = costOf(res.extensions);
+        release(cost);
+        const errors = res.errors ?? [];
+        const throttled = errors.some((e) => (e.extensions as { code?: string } | undefined)?.code === "THROTTLED");
+        if (throttled) {
+          // Not executed, so safe to send again once the bucket has the points.
+          waitMs = cost ? ShopPacer.throttledWaitMs(cost) + Math.round(Math.random() * 250) : this.backoff(attempt);
+          last = new AdminApiError(`${name} was throttled`, { kind: "throttled", operation: name, attempts: attempt, errors });
+        } else if (errors.some((e) => (e.extensions as { code?: string } | undefined)?.code === "MAX_COST_EXCEEDED")) {
+          throw new AdminApiError(`${name} costs more than Shopify allows in one query: ${errors[0]!.message}`, { kind: "max-cost", operation: name, attempts: attempt, errors });
+        } else if (errors.length) {
+          throw new AdminApiError(`${name} failed: ${errors.map((e) => e.message).join("; ")}`, { kind: "graphql", operation: name, attempts: attempt, errors });
+        } else {
+          return { data: res.data, cost, attempts: attempt };
+        }
+      } catch (err) {
+        release(null);
+        if (err instanceof AdminApiError) throw err;
+        if (err instanceof ClientError) {
+          const status = err.response.status;
+          const retryAfter = Number(err.response.headers?.get?.("retry-after"));
+          if (status === 429) {
+            waitMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : this.backoff(attempt);
+            last = new AdminApiError(`${name}: HTTP 429 Too Many Requests`, { kind: "http", status, operation: name, attempts: attempt });
+          } else if (status >= 500) {
+            last = new AdminApiError(`${name}: HTTP ${status}`, { kind: "http", status, operation: name, attempts: attempt, maybeExecuted: mutation });
+            if (!mayRepeat) throw new AdminApiError(`${name}: HTTP ${status}; not retried because ${name} is not idempotent and may have run`, last.details);
+            waitMs = this.backoff(attempt);
+          } else {
+            const body = typeof err.response.body === "string" ? err.response.body.slice(0, 300) : "";
+            throw new AdminApiError(`${name}: HTTP ${status} ${body}`.trim(), { kind: "http", status, operation: name, attempts: attempt });
+          }
+        } else {
+          const timeout = (err as Error).name === "TimeoutError" || (err as Error).name === "AbortError";
+          const kind = timeout ? "timeout" : "network";
+          last = new AdminApiError(`${name}: ${timeout ? `no answer within ${this.options.timeoutMs} ms` : (err as Error).message}`, { kind, operation: name, attempts: attempt, maybeExecuted: mutation });
+          if (!mayRepeat) throw new AdminApiError(`${last.message}; not retried because ${name} is not idempotent and may have run`, last.details);
+          waitMs = this.backoff(attempt);
+        }
+      }
+      if (attempt < maxAttempts) {
+        log?.(`${name}: ${last!.message}; retry ${attempt + 1}/${maxAttempts} in ${waitMs} ms`);
+        await sleep(waitMs);
+      }
+    }
+    throw new AdminApiError(`${name} gave up after ${maxAttempts} attempts: ${last?.message ?? "unknown error"}`, {
+      ...(last?.details ?? { operation: name }),
+      kind: "gave-up",
+      operation: name,
+      attempts: maxAttempts,
+    });
+  }
+}

@@ -1,0 +1,96 @@
+import type { AdminClient } from "./client";
+import { AdminApiError, assertNoUserErrors } from "./errors";
+import { FileUpdateDocument, MediaStatusDocument, ProductAddMediaDocument, StagedUploadsCreateDocument, type MediaStatusQuery } from "./generated";
+
+export interface PublishImageInput {
+  productId: string;
+  bytes: Uint8Array;
+  filename: string;
+  mimeType: "image/png" | "image/jpeg" | "image/webp" | "image/gif";
+  alt: string;
+  /** Between status polls (default 1 s). */
+  pollIntervalMs?: number;
+  /** For processing to finish (default 2 min). */
+  readyTimeoutMs?: number;
+  uploadTimeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export interface PublishedImage {
+  mediaId: string;
+  url: string;
+  width: number | null;
+  height: number | null;
+  alt: string | null;
+}
+
+type MediaNode = Extract<MediaStatusQuery["nodes"][number], { id: string }>;
+
+async function upload(target: { url: string; parameters: { name: string; value: string }[] }, input: PublishImageInput): Promise<void> {
+  const doFetch = input.fetch ?? fetch;
+  let lastError = "";
+  // The upload only writes the target's object, so repeating it is safe.
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const form = new FormData();
+    for (const p of target.parameters) form.append(p.name, p.value);
+    form.append("file", new Blob([new Uint8Array(input.bytes)], { type: input.mimeType }), input.filename);
+    try {
+      const res = await doFetch(target.url, { method: "POST", body: form, signal: AbortSignal.timeout(input.uploadTimeoutMs ?? 60_000) });
+      const text = await res.text();
+      if (res.ok) return;
+      lastError = `HTTP ${res.status} ${text.slice(0, 200)}`;
+      if (res.status < 500 && res.status !== 429) break;
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 500 * attempt));
+  }
+  throw new AdminApiError(`Uploading ${input.filename} to the staged target failed: ${lastError}`, { kind: "http", operation: "staged upload", attempts: 3 });
+}
+
+async function waitUntilProcessed(client: AdminClient, mediaId: string, input: PublishImageInput): Promise<MediaNode> {
+  const deadline = Date.now() + (input.readyTimeoutMs ?? 120_000);
+  for (;;) {
+    const { nodes } = await client.request(MediaStatusDocument, { ids: [mediaId] });
+    const media = nodes[0] as MediaNode | null;
+    if (!media || !("status" in media)) throw new AdminApiError(`Media ${mediaId} disappeared while processing.`, { kind: "graphql", operation: "MediaStatus", attempts: 1 });
+    if (media.status === "READY") return media;
+    if (media.status === "FAILED") {
+      const why = media.mediaErrors.map((e) => `${e.code}: ${e.message}`).join("; ") || "no reason given";
+      throw new AdminApiError(`Shopify could not process ${input.filename}: ${why}`, { kind: "graphql", operation: "MediaStatus", attempts: 1, errors: media.mediaErrors });
+    }
+    if (Date.now() > deadline) throw new AdminApiError(`Media ${mediaId} still ${media.status} after ${input.readyTimeoutMs ?? 120_000} ms.`, { kind: "timeout", operation: "MediaStatus", attempts: 1 });
+    await new Promise((r) => setTimeout(r, input.pollIntervalMs ?? 1000));
+  }
+}
+
+/**
+ * Adds an image to a product's media the way Shopify recommends now: stagedUploadsCreate → upload to
+ * the target → productUpdate(product:{id}, media:[…]) → poll until READY → alt text set with fileUpdate.
+ * productUpdate is never sent twice; if it fails without an answer, the error says it may have run.
+ */
+export async function publishProductImage(client: AdminClient, input: PublishImageInput): Promise<PublishedImage> {
+  const staged = await client.request(StagedUploadsCreateDocument, {
+    input: [{ resource: "IMAGE", filename: input.filename, mimeType: input.mimeType, httpMethod: "POST", fileSize: String(input.bytes.length) }],
+  });
+  assertNoUserErrors("stagedUploadsCreate", staged.stagedUploadsCreate?.userErrors);
+  const target = staged.stagedUploadsCreate?.stagedTargets?.[0];
+  if (!target?.url || !target.resourceUrl) throw new AdminApiError("stagedUploadsCreate returned no target.", { kind: "graphql", operation: "StagedUploadsCreate", attempts: 1 });
+  await upload({ url: target.url, parameters: target.parameters }, input);
+
+  const added = await client.request(ProductAddMediaDocument, {
+    product: { id: input.productId },
+    media: [{ originalSource: target.resourceUrl, alt: input.alt, mediaContentType: "IMAGE" }],
+    added: 1,
+  });
+  assertNoUserErrors("productUpdate", added.productUpdate?.userErrors);
+  const mediaId = added.productUpdate?.product?.media.nodes[0]?.id;
+  if (!mediaId) throw new AdminApiError("productUpdate returned no media.", { kind: "graphql", operation: "ProductAddMedia", attempts: 1 });
+
+  const ready = await waitUntilProcessed(client, mediaId, input);
+  const altSet = await client.request(FileUpdateDocument, { files: [{ id: mediaId, alt: input.alt }] });
+  assertNoUserErrors("fileUpdate", altSet.fileUpdate?.userErrors);
+  const image = "image" in ready ? ready.image : null;
+  if (!image) throw new AdminApiError(`Media ${mediaId} is READY without an image.`, { kind: "graphql", operation: "MediaStatus", attempts: 1 });
+  return { mediaId, url: image.url, width: image.width ?? null, height: image.height ?? null, alt: altSet.fileUpdate?.files?.[0]?.alt ?? null };
+}
