@@ -15,7 +15,8 @@
 //                                                    -> JSON-RPC 2.0 on stdin/stdout, one object
 //                                                       per line; logs on stderr as JSON lines
 //
-// The workarounds below are marked "FAULT n" (numbered as in the shared PRISMA.md notes).
+// The workarounds below are marked "FAULT n" (1-5 numbered as in the shared PRISMA.md notes;
+// 6 showed up when `migrate diff --from-migrations` replays an existing history on SQLite).
 
 import fs from "node:fs";
 import path from "node:path";
@@ -63,9 +64,16 @@ function wasmPaths() {
   return { js, wasm: path.join(dir, "schema_engine_bg.wasm"), pkg: path.join(dir, "package.json") };
 }
 
-/** The engine build this CLI expects; the wasm package must be exactly that build. */
+/** The engine build the installed Prisma CLI expects (prisma -> @prisma/engines -> engines-version). */
+function expectedEngineVersion() {
+  const fromPrisma = createRequire(require.resolve("prisma/package.json"));
+  const fromEngines = createRequire(fromPrisma.resolve("@prisma/engines/package.json"));
+  return fromEngines("@prisma/engines-version/package.json").version;
+}
+
+/** The wasm package must be exactly the engine build the CLI was released with. */
 function checkWasmVersion() {
-  const expected = require("@prisma/engines-version/package.json").version;
+  const expected = expectedEngineVersion();
   const actual = JSON.parse(fs.readFileSync(wasmPaths().pkg, "utf8")).version;
   if (actual !== expected) {
     throw new Error(
@@ -106,9 +114,9 @@ function patchQueryable(queryable, kind) {
     }
   };
   if (kind === "sqlite") {
-    // FAULT 6: replaying migrations into the shadow database sends each whole migration.sql as
-    // one query, which better-sqlite3's prepare() refuses ("more than one statement"); run such
-    // parameterless scripts with exec() on the same connection instead.
+    // FAULT 6 (not in PRISMA.md): replaying migrations into the shadow database sends a whole
+    // migration.sql through executeRaw, which better-sqlite3's prepare() refuses ("more than one
+    // statement"); run such parameterless scripts with exec() on the same connection.
     const executeRaw = queryable.executeRaw.bind(queryable);
     queryable.executeRaw = async (query) => {
       try {
@@ -117,16 +125,6 @@ function patchQueryable(queryable, kind) {
         if (!isMultiStatementError(error) || query.args.length > 0) throw error;
         queryable.client.exec(query.sql);
         return 0;
-      }
-    };
-    const queryRawSingle = queryable.queryRaw;
-    queryable.queryRaw = async (query) => {
-      try {
-        return await queryRawSingle(query);
-      } catch (error) {
-        if (!isMultiStatementError(error) || query.args.length > 0) throw error;
-        queryable.client.exec(query.sql);
-        return { columnNames: [], columnTypes: [], rows: [] };
       }
     };
   }
@@ -327,6 +325,8 @@ function resetSqlite(url) {
 // `cli <command>` mode
 
 async function runCli(command, url) {
+  // The CLI ignores the first stderr line of `cli` commands (the native binary's start-up line).
+  log("INFO", `Starting schema engine CLI (WebAssembly bridge): ${command}`);
   try {
     if (!url) throw new Error("No datasource URL was given.");
     if (command === "can-connect-to-database") await canConnect(url);
@@ -343,12 +343,29 @@ async function runCli(command, url) {
   }
 }
 
+/** The native engine's error codes and wording for failed connections (the CLI acts on P1003). */
 function describeConnectionError(error, url) {
   const cause = error?.cause ?? {};
-  if (cause.kind === "DatabaseDoesNotExist" || /does not exist|unable to open database/i.test(error?.message ?? "")) {
-    return { code: "P1003", message: `Database does not exist at ${redact(url)}: ${error.message}` };
+  let where = redact(url ?? "");
+  let database = "";
+  if (url && !url.startsWith("file:")) {
+    const u = new URL(url);
+    where = `${u.hostname}:${u.port || 5432}`;
+    database = decodeURIComponent(u.pathname.replace(/^\//, ""));
   }
-  return { code: "P1001", message: `Can't reach database server at ${redact(url)}: ${error?.message ?? error}` };
+  if (cause.kind === "DatabaseDoesNotExist") {
+    return { code: "P1003", message: `Database \`${database}\` does not exist on the database server at \`${where}\`.` };
+  }
+  if (url?.startsWith("file:") && /unable to open database|directory does not exist/i.test(error?.message ?? "")) {
+    return { code: "P1003", message: `Database ${where} does not exist.` };
+  }
+  if (cause.kind === "AuthenticationFailed") {
+    return { code: "P1000", message: `Authentication failed against database server at \`${where}\`.` };
+  }
+  if (cause.kind === "DatabaseNotReachable") {
+    return { code: "P1001", message: `Can't reach database server at \`${where}\`.` };
+  }
+  return { code: "P1001", message: `Can't reach database server at \`${where}\`: ${cause.originalMessage ?? error?.message ?? error}` };
 }
 
 // ---------------------------------------------------------------------------------------------
