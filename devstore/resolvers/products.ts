@@ -75,7 +75,10 @@ function uniqueHandle(ctx: Ctx, wanted: string, self?: number): string {
 }
 
 function checkInput(input: ProductInputFields, errors: UserError[]): void {
-  const unsupported = Object.keys(input).filter((k) => !SUPPORTED_FIELDS.has(k));
+  // Unset, null and false (the schema's defaults, e.g. deleteConflictingConstrainedMetafields) change nothing.
+  const unsupported = Object.entries(input)
+    .filter(([k, v]) => !SUPPORTED_FIELDS.has(k) && v !== undefined && v !== null && v !== false)
+    .map(([k]) => k);
   if (unsupported.length) errors.push({ field: [unsupported[0]!], message: `${unsupported.join(", ")} ${unsupported.length > 1 ? "are" : "is"} not implemented by the local store` });
   if (input.title !== undefined && input.title !== null && !input.title.trim()) errors.push({ field: ["title"], message: "Title can't be blank" });
 }
