@@ -5,7 +5,8 @@
 //   3. applies pending migrations with `prisma migrate deploy` (skipped when the migrations
 //      table already lists every migration with its checksum), using the SQLite or PostgreSQL
 //      schema + migrations folder that matches the URL (see prisma.config.ts).
-// Usage: node scripts/prepare-database.mjs            (DATABASE_URL or data/scenebooth.sqlite)
+// Usage: node scripts/prepare-database.mjs                  (DATABASE_URL or data/scenebooth.sqlite)
+//        node scripts/prepare-database.mjs --generate-only  (clients only, no database: image builds)
 // Exports prepareDatabase() and createThrowawayPostgresDatabase() for setup scripts and tests.
 
 import { execFile } from "node:child_process";
@@ -144,13 +145,19 @@ function isUpToDate(onDisk, applied) {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Generates the clients if needed and applies pending migrations to `databaseUrl`.
+ * Generates the clients if needed and (unless `migrate` is false) applies pending migrations to
+ * `databaseUrl`.
  * Returns what it did; throws an Error carrying the Prisma CLI's output when a step fails.
  */
-export async function prepareDatabase({ databaseUrl = process.env.DATABASE_URL?.trim() || defaultDatabaseUrl(), log = console.log } = {}) {
+export async function prepareDatabase({
+  databaseUrl = process.env.DATABASE_URL?.trim() || defaultDatabaseUrl(),
+  log = console.log,
+  migrate = true,
+} = {}) {
   const kind = databaseKind(databaseUrl);
   await checkPostgresSchemaInSync();
   const generated = await ensureClients(log);
+  if (!migrate) return { kind, generated, migrated: false };
 
   if (kind === "sqlite") {
     const file = sqliteFilePath(databaseUrl);
@@ -223,8 +230,9 @@ export async function createThrowawayPostgresDatabase(baseUrl) {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const started = performance.now();
-  prepareDatabase().then(
-    () => console.log(`Database ready (${((performance.now() - started) / 1000).toFixed(1)} s).`),
+  const migrate = !process.argv.includes("--generate-only");
+  prepareDatabase({ migrate }).then(
+    () => console.log(`${migrate ? "Database" : "Prisma clients"} ready (${((performance.now() - started) / 1000).toFixed(1)} s).`),
     (error) => {
       console.error(error instanceof Error ? error.message : String(error));
       process.exit(1);
