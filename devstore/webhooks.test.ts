@@ -1,0 +1,131 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import crypto from "node:crypto";
+import "@shopify/shopify-api/adapters/node";
+import { ApiVersion, LogSeverity, shopifyApi } from "@shopify/shopify-api";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { DEMO_SHOP } from "./seed";
+import { startTestStore, TEST_API_KEY, TEST_API_SECRET, type TestStore } from "./test-store";
+
+interface Received {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  /** What @shopify/shopify-api's webhook validation said about it. */
+  valid: boolean;
+}
+
+const shopify = shopifyApi({
+  apiKey: TEST_API_KEY,
+  apiSecretKey: TEST_API_SECRET,
+  hostName: "localhost",
+  apiVersion: ApiVersion.January25,
+  isEmbeddedApp: true,
+  logger: { level: LogSeverity.Error },
+});
+
+let received: Received[] = [];
+/** Status codes the receiver answers with, one per request; 200 once used up. */
+let answers: number[] = [];
+let app: http.Server;
+let store: TestStore;
+
+beforeAll(async () => {
+  app = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", async () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      const check = await shopify.webhooks.validate({ rawBody: body, rawRequest: req, rawResponse: res });
+      received.push({ path: req.url ?? "", headers: req.headers, body, valid: check.valid });
+      res.writeHead(answers.shift() ?? 200).end();
+    });
+  });
+  await new Promise<void>((r) => app.listen(0, "127.0.0.1", () => r()));
+  store = await startTestStore({ appUrl: `http://127.0.0.1:${(app.address() as AddressInfo).port}` });
+});
+afterAll(async () => {
+  await store.stop();
+  await new Promise((r) => app.close(r));
+});
+beforeEach(() => {
+  received = [];
+  answers = [];
+  store.control.setWebhookDuplicates(false);
+});
+
+describe("webhook delivery", () => {
+  it("sends products/create for a product created through GraphQL, signed and with Shopify's headers", async () => {
+    const { body } = await store.graphql(`mutation { productCreate(product: { title: "Linen Tote", productType: "bag" }) { product { id handle } userErrors { message } } }`);
+    expect(body.data.productCreate.userErrors).toEqual([]);
+    await store.control.webhooksSettled();
+    expect(received).toHaveLength(1);
+    const [hook] = received;
+    expect(hook!.path).toBe("/webhooks/products");
+    expect(hook!.valid).toBe(true);
+    expect(hook!.headers["x-shopify-hmac-sha256"]).toBe(crypto.createHmac("sha256", TEST_API_SECRET).update(hook!.body).digest("base64"));
+    expect(hook!.headers).toMatchObject({ "x-shopify-topic": "products/create", "x-shopify-shop-domain": DEMO_SHOP, "x-shopify-api-version": "2025-01" });
+    expect(hook!.headers["x-shopify-webhook-id"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(hook!.headers["x-shopify-event-id"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Date.parse(String(hook!.headers["x-shopify-triggered-at"]))).toBeGreaterThan(0);
+    expect(JSON.parse(hook!.body)).toMatchObject({ title: "Linen Tote", product_type: "bag", handle: "linen-tote", admin_graphql_api_id: body.data.productCreate.product.id });
+  });
+
+  it("fails validation when the body is changed on the way (the check is real)", async () => {
+    store.control.createProduct(DEMO_SHOP, { title: "Checked" });
+    await store.control.webhooksSettled();
+    const hook = received[0]!;
+    const tampered = await shopify.webhooks.validate({
+      rawBody: hook.body.replace("Checked", "Changed"),
+      rawRequest: { headers: hook.headers } as http.IncomingMessage,
+      rawResponse: new http.ServerResponse({ method: "POST" } as http.IncomingMessage),
+    });
+    expect(tampered.valid).toBe(false);
+  });
+
+  it("redelivers after a 500, with the same webhook and event ids", async () => {
+    answers = [500, 503];
+    store.control.createProduct(DEMO_SHOP, { title: "Retried Mug" });
+    await store.control.webhooksSettled();
+    expect(received).toHaveLength(3);
+    expect(new Set(received.map((r) => r.headers["x-shopify-webhook-id"])).size).toBe(1);
+    expect(new Set(received.map((r) => r.headers["x-shopify-event-id"])).size).toBe(1);
+    expect(store.control.webhookAttempts().slice(-3).map((a) => a.status)).toEqual([500, 503, 200]);
+  });
+
+  it("gives up after the retry bound when the app keeps failing", async () => {
+    answers = [500, 500, 500, 500, 500];
+    store.control.createProduct(DEMO_SHOP, { title: "Never Delivered" });
+    await store.control.webhooksSettled();
+    expect(received).toHaveLength(4);
+  });
+
+  it("sends the same event twice when the duplicate switch is on", async () => {
+    store.control.setWebhookDuplicates(true);
+    store.control.createProduct(DEMO_SHOP, { title: "Twice" });
+    await store.control.webhooksSettled();
+    expect(received).toHaveLength(2);
+    expect(received[0]!.headers["x-shopify-event-id"]).toBe(received[1]!.headers["x-shopify-event-id"]);
+    expect(received[0]!.headers["x-shopify-webhook-id"]).not.toBe(received[1]!.headers["x-shopify-webhook-id"]);
+  });
+
+  it("sends products/update for a product change, app/uninstalled (and revokes tokens), and the compliance topics", async () => {
+    const { body } = await store.graphql(`{ products(first: 1, query: "handle:vase") { nodes { id } } }`);
+    await store.graphql(`mutation($id: ID!) { productUpdate(product: { id: $id, title: "Vase" }) { userErrors { message } } }`, { id: body.data.products.nodes[0].id });
+    store.control.compliance("customers/data_request", DEMO_SHOP);
+    store.control.compliance("customers/redact", DEMO_SHOP);
+    store.control.compliance("shop/redact", DEMO_SHOP);
+    store.control.uninstall(DEMO_SHOP);
+    await store.control.webhooksSettled();
+    expect(received.map((r) => [r.headers["x-shopify-topic"], r.path])).toEqual([
+      ["products/update", "/webhooks/products"],
+      ["customers/data_request", "/webhooks/compliance"],
+      ["customers/redact", "/webhooks/compliance"],
+      ["shop/redact", "/webhooks/compliance"],
+      ["app/uninstalled", "/webhooks/app/uninstalled"],
+    ]);
+    expect(received.every((r) => r.valid)).toBe(true);
+    expect(JSON.parse(received[4]!.body)).toMatchObject({ myshopify_domain: DEMO_SHOP });
+    expect((await store.graphql(`{ shop { name } }`)).status).toBe(401);
+  });
+});
