@@ -9,7 +9,7 @@ const tsx = path.join(projectRoot, "node_modules", ".bin", "tsx");
 function start(entry: string, env: Record<string, string | undefined>) {
   const result = spawnSync(tsx, [path.join(projectRoot, entry)], {
     cwd: projectRoot,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, WORKER_HEALTH_PORT: "0", ...env } as NodeJS.ProcessEnv,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, WORKER_HEALTH_PORT: "0", ...env } as unknown as NodeJS.ProcessEnv,
     encoding: "utf8",
     timeout: 30_000,
   });

@@ -22,7 +22,7 @@ export async function serveSignedBlob(rawKey: string, searchParams: URLSearchPar
   if (check !== "valid") return new Response(check === "expired" ? "Link expired" : "Forbidden", { status: 403 });
   try {
     const blob = await blobStore().get(key);
-    return new Response(blob.data, {
+    return new Response(new Uint8Array(blob.data), {
       headers: { "Content-Type": blob.contentType, "Cache-Control": "private, max-age=300" },
     });
   } catch (error) {

@@ -1,4 +1,4 @@
-import sharp from "sharp";
+import sharp, { type Metadata } from "sharp";
 import { PhotoRejectedError } from "./photo-errors";
 
 /** The training resolution of SD 2.1 (768-v) and of the paper's crops. */
@@ -26,7 +26,7 @@ export interface PreparedPhoto {
   notes: string[];
 }
 
-async function readMetadata(input: Buffer): Promise<sharp.Metadata> {
+async function readMetadata(input: Buffer): Promise<Metadata> {
   try {
     return await sharp(input, { limitInputPixels: false }).metadata();
   } catch (error) {
