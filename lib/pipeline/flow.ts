@@ -1,0 +1,29 @@
+import type { FlowJob } from "bullmq";
+import { QUEUE_NAMES, type GenerationJob } from "../queue/jobs";
+import { PIPELINE_STAGES, stageJobId } from "./stages";
+
+/**
+ * One BullMQ flow per scene request: a chain in which each stage is the parent of the one before
+ * it, so a stage runs only when the previous one has finished, the last stage (score) is the
+ * flow's root, and a stage that fails fails the whole chain above it.
+ */
+export function generationFlow(job: GenerationJob, priority: number): FlowJob {
+  let child: FlowJob | undefined;
+  for (const stage of PIPELINE_STAGES) {
+    const node: FlowJob = {
+      name: stage.name,
+      queueName: QUEUE_NAMES[stage.queue],
+      data: job,
+      opts: { jobId: stageJobId(job.generationId, stage.name), priority, failParentOnFailure: true },
+      ...(child ? { children: [child] } : {}),
+    };
+    child = node;
+  }
+  return child!;
+}
+
+/** The flow's root job (the last stage), for cancellation and state. */
+export function generationRoot(generationId: string): { queueName: string; jobId: string } {
+  const last = PIPELINE_STAGES[PIPELINE_STAGES.length - 1]!;
+  return { queueName: QUEUE_NAMES[last.queue], jobId: stageJobId(generationId, last.name) };
+}

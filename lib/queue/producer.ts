@@ -1,0 +1,45 @@
+import { FlowProducer, Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { config } from "../config";
+import { createRedisConnection } from "./connection";
+import { QUEUE_NAMES, type QueueKey } from "./jobs";
+import { DEFAULT_JOB_OPTIONS, DEFAULT_PREFIX } from "./queues";
+
+/** What the app (and the worker, for follow-up work) uses to enqueue. */
+export interface Producers {
+  flows: FlowProducer;
+  queue(key: QueueKey): Queue;
+  close(): Promise<void>;
+}
+
+export function createProducers(connection: Redis, prefix = DEFAULT_PREFIX): Producers {
+  const queues = new Map<QueueKey, Queue>();
+  const flows = new FlowProducer({ connection, prefix });
+  return {
+    flows,
+    queue(key) {
+      let queue = queues.get(key);
+      if (!queue) {
+        queue = new Queue(QUEUE_NAMES[key], { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+        queues.set(key, queue);
+      }
+      return queue;
+    },
+    async close() {
+      await Promise.all([flows.close(), ...[...queues.values()].map((q) => q.close())]);
+    },
+  };
+}
+
+const globalKey = Symbol.for("scenebooth.producers");
+type Holder = { [globalKey]?: Producers };
+
+/** The process-wide producers for `config().redisUrl`. */
+export function producers(): Producers {
+  const holder = globalThis as Holder;
+  if (!holder[globalKey]) {
+    const cfg = config();
+    holder[globalKey] = createProducers(createRedisConnection(cfg.redisUrl), cfg.queuePrefix);
+  }
+  return holder[globalKey];
+}

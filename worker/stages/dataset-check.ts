@@ -1,0 +1,50 @@
+import { parseGenerationOptions } from "../../lib/pipeline/request-scenes";
+import { checkDataset, type DatasetReport } from "../dataset/dataset-check";
+import { MerchantActionError } from "./errors";
+import type { StageDefinition } from "./runner";
+
+export interface DatasetCheckOutput {
+  status: DatasetReport["status"];
+  usableCount: number;
+  overridden: boolean;
+}
+
+/**
+ * Stage 3: the paper's dataset guidance before any GPU time is spent. A blocked set stops the
+ * request with the reason; low background diversity alone can be overridden by the merchant.
+ */
+export const datasetCheckStage: StageDefinition<DatasetCheckOutput> = {
+  name: "dataset-check",
+  async run(ctx) {
+    const generation = await ctx.db.generation.findUniqueOrThrow({ where: { id: ctx.generationId } });
+    const options = parseGenerationOptions(generation.options);
+    const images = await ctx.db.trainingImage.findMany({
+      where: { subjectId: generation.subjectId, preparedBlobKey: { not: null } },
+      orderBy: { createdAt: "asc" },
+    });
+    const inputs = await Promise.all(
+      images.map(async (image) => ({
+        id: image.id,
+        png: (await ctx.store.get(image.preparedBlobKey as never)).data,
+        sourceWidth: image.width ?? 0,
+        sourceHeight: image.height ?? 0,
+      })),
+    );
+    const report = await checkDataset(inputs);
+    for (const verdict of report.photos) {
+      await ctx.db.trainingImage.update({
+        where: { id: verdict.id },
+        data: { excluded: !verdict.use, excludedReason: verdict.reason ?? null, rank: verdict.rank },
+      });
+    }
+    await ctx.db.subject.update({ where: { id: generation.subjectId }, data: { datasetReport: JSON.stringify(report) } });
+
+    const blocking = report.issues.filter((issue) => issue.severity === "blocking");
+    const overridable = blocking.every((issue) => issue.code === "low_background_diversity");
+    const overridden = blocking.length > 0 && overridable && options.allowLowDiversity === true;
+    if (blocking.length > 0 && !overridden) {
+      throw new MerchantActionError(blocking[0]!.code, blocking.map((issue) => issue.message).join(" "));
+    }
+    return { status: report.status, usableCount: report.usableCount, overridden };
+  },
+};

@@ -1,0 +1,63 @@
+import { UnrecoverableError, type Job } from "bullmq";
+import type { PrismaClient } from "../../lib/db";
+import { stageLabel, type PipelineStage } from "../../lib/pipeline/stages";
+import type { GenerationJob } from "../../lib/queue/jobs";
+import type { BlobStore } from "../../lib/storage";
+import { createStageContext, type StageContext } from "./context";
+import { CancelledError, MerchantActionError } from "./errors";
+
+export interface StageDefinition<Output> {
+  name: PipelineStage;
+  run(ctx: StageContext): Promise<Output>;
+}
+
+export interface StageDeps {
+  client: PrismaClient;
+  store: BlobStore;
+  log?: (line: string) => void;
+}
+
+/**
+ * Wraps a stage as a BullMQ processor: marks the request running, honours cancellation, and
+ * sorts failures into cancelled, the merchant's to fix (no retry), and transient (retried with
+ * backoff; after the last attempt reported as our failure).
+ */
+export function stageProcessor<Output>(stage: StageDefinition<Output>, deps: StageDeps) {
+  return async (job: Job<GenerationJob>): Promise<Output> => {
+    const ctx = createStageContext(stage.name, job, deps);
+    const { db, generationId } = ctx;
+    try {
+      await ctx.checkCancelled();
+      await db.generation.update({
+        where: { id: generationId },
+        data: { status: "running", stage: stage.name, error: null, ...(stage.name === "ingest" ? { startedAt: new Date() } : {}) },
+      });
+      const output = await stage.run(ctx);
+      await ctx.progress(1);
+      return output;
+    } catch (error) {
+      if (error instanceof CancelledError) {
+        await db.generation.updateMany({ where: { id: generationId }, data: { status: "cancelled", finishedAt: new Date() } });
+        throw new UnrecoverableError(error.message);
+      }
+      if (error instanceof MerchantActionError) {
+        await markFailed(ctx, error.message, "needs_attention");
+        throw new UnrecoverableError(`${error.code}: ${error.message}`);
+      }
+      const attempts = job.opts.attempts ?? 1;
+      if (job.attemptsMade + 1 >= attempts) {
+        ctx.log(`failed for good: ${(error as Error).stack ?? error}`);
+        await markFailed(ctx, `Something went wrong on our side while ${stageLabel(stage.name).toLowerCase()}. Please try again; if it keeps failing, contact support.`, "failed");
+      }
+      throw error;
+    }
+  };
+}
+
+async function markFailed(ctx: StageContext, message: string, subjectState: "needs_attention" | "failed") {
+  const generation = await ctx.db.generation.update({
+    where: { id: ctx.generationId },
+    data: { status: "failed", error: message, finishedAt: new Date() },
+  });
+  await ctx.db.subject.update({ where: { id: generation.subjectId }, data: { state: subjectState, lastError: message } });
+}
