@@ -16,7 +16,7 @@ describe("state file", () => {
     const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: "#c33" } }).png().toBuffer();
     const staged = await first.graphql(`mutation { stagedUploadsCreate(input: [{ resource: IMAGE, filename: "a.png", mimeType: "image/png", httpMethod: PUT }]) { stagedTargets { url resourceUrl } } }`);
     const target = staged.body.data.stagedUploadsCreate.stagedTargets[0];
-    expect((await fetch(target.url, { method: "PUT", body: png, headers: { "Content-Type": "image/png" } })).status).toBe(200);
+    expect((await fetch(target.url, { method: "PUT", body: new Uint8Array(png), headers: { "Content-Type": "image/png" } })).status).toBe(200);
     await first.graphql(`mutation($id: ID!, $src: String!) { productUpdate(product: { id: $id }, media: [{ originalSource: $src, mediaContentType: IMAGE, alt: "red" }]) { userErrors { message } } }`, { id: created.id, src: target.resourceUrl });
     for (let i = 0; i < 500; i++) {
       const { body } = await first.graphql(`query($id: ID!) { product(id: $id) { media(first: 1) { nodes { status } } } }`, { id: created.id });

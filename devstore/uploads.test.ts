@@ -52,7 +52,7 @@ describe("staged uploads", () => {
   it("defaults to a PUT target, as the schema's httpMethod default says", async () => {
     const t = (await target(`{ resource: IMAGE, filename: "x.png", mimeType: "image/png" }`)).stagedTargets[0];
     expect(t.parameters.map((p: { name: string }) => p.name)).toEqual(["content_type", "acl"]);
-    expect((await fetch(t.url, { method: "PUT", body: png })).status).toBe(200);
+    expect((await fetch(t.url, { method: "PUT", body: new Uint8Array(png) })).status).toBe(200);
   });
 
   it("refuses image targets for types Shopify does not take as images", async () => {
