@@ -2,9 +2,13 @@ import "@shopify/shopify-app-remix/adapters/node";
 import { ApiVersion, AppDistribution, shopifyApp } from "@shopify/shopify-app-remix/server";
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import { config } from "../lib/config";
+import { installLocalStoreFetch } from "../lib/shopify-admin/local-store-fetch";
 import prisma from "./db.server";
 
 const cfg = config();
+// Development and tests only: with SHOPIFY_LOCAL_STORE_URL set, Shopify traffic goes to the local
+// store stand-in; the library's own auth code runs unchanged.
+installLocalStoreFetch();
 
 /** The Admin API version every query is written and validated against (see lib/shopify-admin). */
 export const apiVersion = ApiVersion.January25;

@@ -1,0 +1,160 @@
+// Test harness: the real stack on random ports — the local store stand-in (in this process), the
+// built app (remix-serve, a child process), and optionally the worker (a child process that a
+// test may SIGKILL) — on a fresh migrated SQLite file, a private Redis key prefix and a temporary
+// blob folder. Needs `npm run setup` (the app build); `npm test` runs it first.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { DEMO_SHOP, startDevStore, type DevStore } from "../../devstore";
+import { mintSessionToken } from "../../devstore/auth";
+import { projectRoot } from "../../lib/config";
+import { createPrismaClient, type PrismaClient } from "../../lib/db";
+import { freshSqliteUrl } from "../../lib/db/testing";
+import { prepareDatabase } from "../../scripts/prepare-database.mjs";
+
+export const TEST_API_KEY = "test-api-key";
+export const TEST_API_SECRET = "test-api-secret";
+
+/** Node's fetch says "node", which the Shopify library rejects as a bot (410): talk like a browser. */
+export const BROWSER_USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
+
+export interface ProcessHandle {
+  child: ChildProcess;
+  output(): string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface TestStack {
+  appUrl: string;
+  store: DevStore;
+  db: PrismaClient;
+  env: Record<string, string>;
+  /** A session token (JWT) for `shop`, as App Bridge sends it. */
+  sessionToken(shop?: string): Promise<string>;
+  /** Opens the embedded app once so that it holds an offline session for `shop` (token exchange). */
+  installShop(shop?: string): Promise<void>;
+  /** GET/POST an app route as the embedded admin would (Authorization: Bearer <session token>). */
+  appFetch(pathname: string, init?: RequestInit & { shop?: string }): Promise<Response>;
+  startWorker(extraEnv?: Record<string, string>): Promise<ProcessHandle>;
+  close(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function startChild(name: string, command: string, args: string[], env: Record<string, string>): ProcessHandle {
+  const child = spawn(command, args, { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    child,
+    output: () => output,
+    async kill(signal = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+async function waitForHealthy(url: string, handle: ProcessHandle, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    if (handle.child.exitCode !== null) throw new Error(`process exited before ${url} answered:\n${handle.output()}`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (response.ok) return;
+      last = `HTTP ${response.status} ${await response.text()}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not become healthy (${last}):\n${handle.output()}`);
+}
+
+export async function startTestStack(options: { env?: Record<string, string> } = {}): Promise<TestStack> {
+  const database = freshSqliteUrl();
+  await prepareDatabase({ databaseUrl: database.url, log: () => {} });
+  const storageDir = await mkdtemp(path.join(os.tmpdir(), "scenebooth-blobs-"));
+  const appPort = await freePort();
+  const appUrl = `http://127.0.0.1:${appPort}`;
+  const store = await startDevStore({ port: 0, statePath: null, appUrl, apiKey: TEST_API_KEY, apiSecret: TEST_API_SECRET, log: () => {} });
+
+  const env: Record<string, string> = {
+    NODE_ENV: "production",
+    PORT: String(appPort),
+    SHOPIFY_APP_URL: appUrl,
+    SHOPIFY_API_KEY: TEST_API_KEY,
+    SHOPIFY_API_SECRET: TEST_API_SECRET,
+    SHOPIFY_LOCAL_STORE_URL: store.url,
+    DATABASE_URL: database.url,
+    REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    QUEUE_PREFIX: `test-${randomUUID()}`,
+    STORAGE_DIR: storageDir,
+    SCENEBOOTH_PROFILE: "tiny",
+    ...options.env,
+  };
+  const tsx = path.join(projectRoot, "node_modules", ".bin", "tsx");
+  const app = startChild("app", tsx, [path.join(projectRoot, "scripts", "serve-app.ts")], env);
+  await waitForHealthy(`${appUrl}/healthz`, app);
+  const db = createPrismaClient(database.url);
+  const workers: ProcessHandle[] = [];
+
+  const stack: TestStack = {
+    appUrl,
+    store,
+    db,
+    env,
+    sessionToken: (shop = DEMO_SHOP) =>
+      mintSessionToken({ apiKey: TEST_API_KEY, apiSecret: TEST_API_SECRET, scopes: [], appUrl }, shop),
+    async installShop(shop = DEMO_SHOP) {
+      const token = await stack.sessionToken(shop);
+      const url = `${appUrl}/app?embedded=1&shop=${shop}&host=${Buffer.from(`admin.shopify.com/store/${shop.split(".")[0]}`).toString("base64url")}&id_token=${token}`;
+      const response = await fetch(url, { headers: { "User-Agent": BROWSER_USER_AGENT } });
+      if (!response.ok) throw new Error(`installing ${shop} failed: HTTP ${response.status} ${await response.text()}`);
+    },
+    async appFetch(pathname, init = {}) {
+      const headers = new Headers(init.headers);
+      headers.set("Authorization", `Bearer ${await stack.sessionToken(init.shop)}`);
+      if (!headers.has("User-Agent")) headers.set("User-Agent", BROWSER_USER_AGENT);
+      return fetch(new URL(pathname, appUrl), { ...init, headers });
+    },
+    async startWorker(extraEnv = {}) {
+      const healthPort = await freePort();
+      const handle = startChild("worker", tsx, [path.join(projectRoot, "worker", "main.ts")], {
+        ...env,
+        WORKER_HEALTH_PORT: String(healthPort),
+        ...extraEnv,
+      });
+      workers.push(handle);
+      await waitForHealthy(`http://127.0.0.1:${healthPort}/healthz`, handle);
+      return handle;
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.kill("SIGKILL")));
+      if (process.env.STACK_DEBUG) console.log(app.output());
+      await app.kill();
+      await store.close();
+      await db.$disconnect();
+      await rm(storageDir, { recursive: true, force: true });
+      database.remove();
+    },
+  };
+  return stack;
+}
+
+export { DEMO_SHOP };
