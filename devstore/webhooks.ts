@@ -61,6 +61,9 @@ export interface WebhookEvent {
   body: string;
 }
 
+/** How many events and delivery attempts are kept for inspection. */
+const HISTORY = 1000;
+
 /** base64 HMAC-SHA256 of the raw body with the app secret: the X-Shopify-Hmac-Sha256 header. */
 export function webhookHmac(body: string | Buffer, secret: string): string {
   return crypto.createHmac("sha256", secret).update(body).digest("base64");
@@ -105,6 +108,7 @@ export class WebhookSender {
       body: JSON.stringify(payload),
     };
     this.events.push(event);
+    if (this.events.length > HISTORY) this.events.splice(0, this.events.length - HISTORY);
     const url = this.urlFor(topic);
     if (!url) {
       this.options.log?.(`webhook ${topic} for ${shop} not delivered: no app URL configured`);
@@ -145,6 +149,7 @@ export class WebhookSender {
       record.error = (err as Error).message;
     }
     this.attempts.push(record);
+    if (this.attempts.length > HISTORY) this.attempts.splice(0, this.attempts.length - HISTORY);
     const ok = record.status !== null && record.status >= 200 && record.status < 300;
     if (ok || attempt >= this.retry.retries || this.closed) {
       if (!ok) this.options.log?.(`webhook ${event.topic} ${webhookId} to ${url} gave up after ${attempt + 1} attempts`);
