@@ -58,6 +58,7 @@ export async function startDevStore(options: DevStoreOptions): Promise<DevStore>
   if (!options.apiKey || !options.apiSecret) throw new Error("startDevStore needs apiKey and apiSecret (the app's credentials).");
   const log = options.log ?? ((line: string) => console.log(`devstore: ${line}`));
   const statePath = options.statePath === undefined ? DEFAULT_STATE_PATH : options.statePath;
+  const tempFiles = !options.filesDir && !statePath;
   const filesDir = options.filesDir ?? (statePath ? path.join(path.dirname(statePath), "devstore-files") : fs.mkdtempSync(path.join(os.tmpdir(), "devstore-files-")));
   const blobs = new BlobStore(filesDir, options.sharedDir ?? defaultSharedDir());
   const app: AppCredentials = {
@@ -108,6 +109,7 @@ export async function startDevStore(options: DevStoreOptions): Promise<DevStore>
       store.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (tempFiles) fs.rmSync(filesDir, { recursive: true, force: true });
     },
   };
 }
