@@ -27,6 +27,8 @@ export interface BlobStore {
   exists(key: BlobKey): Promise<boolean>;
   /** A URL that serves the blob until it expires, without any other credential. */
   signedUrl(key: BlobKey, options?: { expiresInSeconds?: number }): Promise<string>;
+  /** Deletes one blob; deleting a missing blob is not an error. */
+  delete(key: BlobKey): Promise<void>;
   /** Deletes every blob whose key starts with the prefix; returns how many were deleted. */
   deleteByPrefix(prefix: string): Promise<number>;
   /** Lists keys under a prefix (for audits and tests). */

@@ -36,6 +36,11 @@ describe("LocalBlobStore", () => {
     await store.put(key, Buffer.from("two"));
     expect((await store.get(key)).data.toString()).toBe("two");
     await expect(store.get(blobKey(SHOP_A, "missing.bin"))).rejects.toBeInstanceOf(BlobNotFoundError);
+    await store.put(blobKey(SHOP_A, "a.bin2"), Buffer.from("kept"));
+    await store.delete(key);
+    await store.delete(key);
+    expect(await store.exists(key)).toBe(false);
+    expect(await store.exists(blobKey(SHOP_A, "a.bin2"))).toBe(true);
     expect(await store.exists(blobKey(SHOP_A, "missing.bin"))).toBe(false);
   });
 

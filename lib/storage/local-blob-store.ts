@@ -88,16 +88,16 @@ export class LocalBlobStore implements BlobStore {
     return keys.sort();
   }
 
+  async delete(key: BlobKey): Promise<void> {
+    const file = this.filePath(key);
+    await rm(file, { force: true });
+    await rm(`${file}${META_SUFFIX}`, { force: true });
+  }
+
   async deleteByPrefix(prefix: string): Promise<number> {
     if (!prefix.startsWith("shops/")) throw new Error(`refusing to delete outside shops/: "${prefix}"`);
     const keys = await this.list(prefix);
-    await Promise.all(
-      keys.map(async (key) => {
-        const file = this.filePath(key);
-        await rm(file, { force: true });
-        await rm(`${file}${META_SUFFIX}`, { force: true });
-      }),
-    );
+    await Promise.all(keys.map((key) => this.delete(key)));
     if (prefix.endsWith("/")) {
       await rm(path.join(this.options.rootDir, prefix), { recursive: true, force: true });
     }

@@ -1,0 +1,111 @@
+import { spawn } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import readline from "node:readline";
+
+/** One `{"event":"progress",…}` line of the tuner. */
+export interface TunerProgress {
+  event: "progress";
+  stage: string;
+  step: number;
+  total: number;
+  eta_s: number | null;
+}
+
+export type TunerErrorCode = "bad_spec" | "bad_input" | "model_missing" | "oom" | "internal" | "timeout" | "crashed" | "cancelled";
+
+/** The tuner ended with a coded error line, crashed, hung, or was cancelled. */
+export class TunerProcessError extends Error {
+  override name = "TunerProcessError";
+  constructor(
+    readonly code: TunerErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  /** Whether running the same job again may succeed (a crash, a hang, an OOM on a busy GPU). */
+  get retryable(): boolean {
+    return this.code === "crashed" || this.code === "timeout" || this.code === "oom" || this.code === "internal";
+  }
+}
+
+export interface TunerRunOptions {
+  python: string;
+  /** `caption`, `train` or `generate`. */
+  command: string;
+  spec: Record<string, unknown>;
+  /** Folder for the spec file and the tuner's outputs. */
+  workDir: string;
+  timeoutMs: number;
+  onProgress?: (event: TunerProgress) => void | Promise<void>;
+  signal?: AbortSignal;
+  env?: Record<string, string>;
+}
+
+/**
+ * Runs one tuner command (`python -m scenebooth_tuner <command> --spec job.json`) and returns its
+ * result event. The tuner writes JSON lines on stdout: progress, then one result or one error.
+ */
+export async function runTuner<Result = Record<string, unknown>>(options: TunerRunOptions): Promise<Result> {
+  await mkdir(options.workDir, { recursive: true });
+  const specPath = path.join(options.workDir, `${options.command}.json`);
+  await writeFile(specPath, JSON.stringify(options.spec, null, 2));
+
+  const child = spawn(options.python, ["-m", "scenebooth_tuner", options.command, "--spec", specPath], {
+    env: { ...process.env, PYTHONUNBUFFERED: "1", ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderrTail = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderrTail = (stderrTail + chunk.toString()).slice(-4000)));
+
+  let result: Result | undefined;
+  let failure: TunerProcessError | undefined;
+  let pending: Promise<void> = Promise.resolve();
+  const lines = readline.createInterface({ input: child.stdout });
+  lines.on("line", (line) => {
+    let event: { event?: string; code?: string; message?: string } & Record<string, unknown>;
+    try {
+      event = JSON.parse(line);
+    } catch {
+      return; // not an event (a library that printed anyway)
+    }
+    if (event.event === "progress" && options.onProgress) {
+      pending = pending.then(() => options.onProgress!(event as unknown as TunerProgress)).catch((error: Error) => {
+        // The progress callback throws when the merchant cancelled: stop the tuner.
+        failure ??= error instanceof TunerProcessError ? error : new TunerProcessError("cancelled", error.message);
+        child.kill("SIGTERM");
+      });
+    } else if (event.event === "result") {
+      result = event as unknown as Result;
+    } else if (event.event === "error") {
+      failure = new TunerProcessError((event.code as TunerErrorCode) ?? "internal", event.message ?? "the tuner failed");
+    }
+  });
+
+  const timer = setTimeout(() => {
+    failure ??= new TunerProcessError("timeout", `the tuner's ${options.command} did not finish in ${Math.round(options.timeoutMs / 1000)} s`);
+    child.kill("SIGKILL");
+  }, options.timeoutMs);
+  const onAbort = () => {
+    failure ??= new TunerProcessError("cancelled", "cancelled");
+    child.kill("SIGTERM");
+  };
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code, signal) => resolve({ code, signal }));
+  }).finally(() => {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+  });
+  await pending;
+
+  if (failure) throw failure;
+  if (exit.code === 0 && result) return result;
+  throw new TunerProcessError(
+    "crashed",
+    `the tuner's ${options.command} exited with ${exit.signal ?? `status ${exit.code}`} without a result: ${stderrTail.trim().split("\n").slice(-3).join(" | ")}`,
+  );
+}
