@@ -1,6 +1,12 @@
 import type { PrismaClient } from "../../lib/db";
 import { parseGenerationOptions } from "../../lib/pipeline/request-scenes";
-import { ImageDownloadError, ProductWithMediaDocument, downloadImage, type AdminClient } from "../../lib/shopify-admin";
+import {
+  ImageDownloadError,
+  ProductWithMediaDocument,
+  downloadImage,
+  type AdminClient,
+  type ProductWithMediaQuery,
+} from "../../lib/shopify-admin";
 import { blobKey } from "../../lib/storage";
 import { MerchantActionError } from "./errors";
 import type { StageDefinition } from "./runner";
@@ -23,7 +29,7 @@ async function productImages(admin: AdminClient, productId: string): Promise<{ t
   let after: string | null = null;
   let title = "";
   for (;;) {
-    const { product } = await admin.request(ProductWithMediaDocument, { id: productId, mediaFirst: 50, mediaAfter: after });
+    const { product }: ProductWithMediaQuery = await admin.request(ProductWithMediaDocument, { id: productId, mediaFirst: 50, mediaAfter: after });
     if (!product) throw new MerchantActionError("product_missing", "This product no longer exists in your store.");
     title = product.title;
     for (const media of product.media.nodes) {
