@@ -1,5 +1,5 @@
 import type { FlowJob } from "bullmq";
-import { QUEUE_NAMES, type GenerationJob } from "../queue/jobs";
+import { QUEUE_NAMES, type GenerationJob, type QueueKey } from "../queue/jobs";
 import { PIPELINE_STAGES, stageJobId } from "./stages";
 
 /**
@@ -23,7 +23,7 @@ export function generationFlow(job: GenerationJob, priority: number): FlowJob {
 }
 
 /** The flow's root job (the last stage), for cancellation and state. */
-export function generationRoot(generationId: string): { queueName: string; jobId: string } {
+export function generationRoot(generationId: string): { queue: QueueKey; jobId: string } {
   const last = PIPELINE_STAGES[PIPELINE_STAGES.length - 1]!;
-  return { queueName: QUEUE_NAMES[last.queue], jobId: stageJobId(generationId, last.name) };
+  return { queue: last.queue, jobId: stageJobId(generationId, last.name) };
 }

@@ -37,7 +37,12 @@ export function stageProcessor<Output>(stage: StageDefinition<Output>, deps: Sta
       return output;
     } catch (error) {
       if (error instanceof CancelledError) {
-        await db.generation.updateMany({ where: { id: generationId }, data: { status: "cancelled", finishedAt: new Date() } });
+        // The request may be gone altogether (the shop uninstalled the app).
+        const generation = await db.generation.findUnique({ where: { id: generationId } });
+        if (generation) {
+          await db.generation.update({ where: { id: generationId }, data: { status: "cancelled", finishedAt: new Date() } });
+          await db.subject.update({ where: { id: generation.subjectId }, data: { state: "cancelled" } });
+        }
         throw new UnrecoverableError(error.message);
       }
       if (error instanceof MerchantActionError) {
