@@ -1,0 +1,23 @@
+import type { ShopScopedClient } from "./db";
+import type { UsageKind } from "./db/enums";
+
+/**
+ * What each billable event costs the merchant (USD). GPU seconds and generated images are recorded
+ * for the insights and capacity planning, and billed through the tuned product.
+ */
+export const PRICES_USD: Record<UsageKind, number> = {
+  tuned_product: 0.5,
+  images_published: 0.1,
+  gpu_seconds: 0,
+  images_generated: 0,
+};
+
+/** Records one usage event once: the same idempotency key never counts twice (retries, re-runs). */
+export async function recordUsage(db: ShopScopedClient, shop: string, kind: UsageKind, quantity: number, eventKey: string): Promise<void> {
+  const idempotencyKey = `${shop}:${kind}:${eventKey}`;
+  await db.usageRecord.upsert({
+    where: { idempotencyKey },
+    create: { shop, kind, quantity, idempotencyKey, amountUsd: Math.round(PRICES_USD[kind] * quantity * 100) / 100 },
+    update: {},
+  });
+}

@@ -1,0 +1,74 @@
+import type { Job } from "bullmq";
+import type { PrismaClient } from "../../lib/db";
+import { forShop } from "../../lib/db";
+import { parseGenerationScenes } from "../../lib/pipeline/request-scenes";
+import { altText } from "../../lib/prompts";
+import type { CandidateJob } from "../../lib/queue/jobs";
+import { ProductWithMediaDocument, publishProductImage, type AdminClient, type ProductWithMediaQuery } from "../../lib/shopify-admin";
+import { blobStore, parseBlobKey } from "../../lib/storage";
+import { recordUsage } from "../../lib/usage";
+import { MerchantActionError } from "./errors";
+
+export interface PublishOutput {
+  mediaId: string;
+  reused: boolean;
+}
+
+/** The upload's file name carries the candidate id, so a retry can find what an earlier try created. */
+export function publishFilename(candidateId: string, extension: string): string {
+  return `scenebooth-${candidateId}.${extension}`;
+}
+
+function sceneText(scenesJson: string, sceneId: string): string {
+  return parseGenerationScenes(scenesJson).find((scene) => scene.id === sceneId)?.text ?? "";
+}
+
+async function findPublished(admin: AdminClient, productId: string, candidateId: string): Promise<string | null> {
+  let after: string | null = null;
+  for (;;) {
+    const { product }: ProductWithMediaQuery = await admin.request(ProductWithMediaDocument, { id: productId, mediaFirst: 50, mediaAfter: after });
+    if (!product) throw new MerchantActionError("product_missing", "This product no longer exists in your store.");
+    const hit = product.media.nodes.find((media) => "image" in media && media.image?.url.includes(`scenebooth-${candidateId}.`));
+    if (hit) return hit.id;
+    if (!product.media.pageInfo.hasNextPage) return null;
+    after = product.media.pageInfo.endCursor;
+  }
+}
+
+/**
+ * Stage 8: the approved, upscaled image → the product's media with alt text (scene + product
+ * title), waiting for READY. Publishing a candidate twice never creates two media: a recorded media
+ * id ends the job, and otherwise the product's media are searched for this candidate's file first
+ * (productUpdate may have run in a try that died before recording it).
+ */
+export function publishProcessor(client: PrismaClient, adminFor: (client: PrismaClient, shop: string) => Promise<AdminClient>) {
+  return async (job: Job<CandidateJob>): Promise<PublishOutput> => {
+    const { shop, candidateId } = job.data;
+    const db = forShop(client, shop);
+    const candidate = await db.candidate.findUniqueOrThrow({ where: { id: candidateId }, include: { subject: true, generation: true } });
+    if (candidate.publishedMediaId) return { mediaId: candidate.publishedMediaId, reused: true };
+    if (!candidate.upscaledBlobKey) throw new Error(`candidate ${candidateId} has no upscaled image yet`);
+    await db.candidate.update({ where: { id: candidateId }, data: { state: "publishing", publishAttemptKey: `${shop}:${candidateId}` } });
+
+    const admin = await adminFor(client, shop);
+    const productId = candidate.subject.productId;
+    let mediaId = await findPublished(admin, productId, candidateId);
+    const reused = mediaId !== null;
+    if (!mediaId) {
+      const blob = await blobStore().get(parseBlobKey(candidate.upscaledBlobKey).key);
+      const extension = blob.contentType === "image/jpeg" ? "jpg" : blob.contentType === "image/webp" ? "webp" : "png";
+      const published = await publishProductImage(admin, {
+        productId,
+        bytes: blob.data,
+        filename: publishFilename(candidateId, extension),
+        mimeType: blob.contentType as "image/png" | "image/jpeg" | "image/webp",
+        alt: altText(candidate.subject.productTitle, candidate.subject.classNoun, sceneText(candidate.generation.scenes, candidate.sceneId)),
+      });
+      mediaId = published.mediaId;
+    }
+    await db.candidate.update({ where: { id: candidateId }, data: { state: "published", publishedMediaId: mediaId, error: null } });
+    await db.subject.update({ where: { id: candidate.subjectId }, data: { state: "published" } });
+    await recordUsage(db, shop, "images_published", 1, candidateId);
+    return { mediaId, reused };
+  };
+}
