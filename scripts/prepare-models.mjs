@@ -1,0 +1,108 @@
+// Model files for scoring and upscaling, under the gitignored models folder (config().modelsDir,
+// default data/models): converts UpscalerJS's ESRGAN weights (npm) to ONNX and exports the tiny
+// scoring models with the tuner venv. Idempotent and checksummed: a second run only verifies.
+//
+//   node scripts/prepare-models.mjs [--models-dir DIR] [--all-scales] [--export-real]
+//
+// The real scoring models (DINO ViT-S/16, CLIP, BLIP ITM) need the Hugging Face weights: they are
+// exported only with --export-real (or SCENEBOOTH_EXPORT_REAL_MODELS=1) on a host that can
+// download them; otherwise a missing real export is reported, not fatal.
+import fs from "node:fs/promises";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { tsImport } from "tsx/esm/api";
+import { StepError } from "./lib/run.mjs";
+
+const here = import.meta.url;
+const load = (file) => tsImport(file, here);
+
+async function exportScoring({ modelsDir, profile, log, runExport, readManifest, scoringModelsDir }) {
+  const target = scoringModelsDir(modelsDir, profile);
+  try {
+    await readManifest(target, true);
+    return "cached";
+  } catch (error) {
+    if (!/missing|not found/i.test(error.message)) log(`scoring/${profile}: ${error.message}; exporting again`);
+  }
+  const staging = `${target}.tmp-${process.pid}`;
+  await fs.rm(staging, { recursive: true, force: true });
+  log(`exporting the ${profile} scoring models to ONNX (python -m scenebooth_tuner.export)`);
+  try {
+    await runExport(["models", "--profile", profile, "--out", staging], profile === "real" ? 3_600_000 : 600_000);
+  } catch (error) {
+    await fs.rm(staging, { recursive: true, force: true });
+    throw new StepError(`scoring export (${profile}) failed: ${error.message.split("\n").slice(0, 3).join(" ")}`);
+  }
+  await readManifest(staging, true);
+  await fs.rm(target, { recursive: true, force: true });
+  await fs.rename(staging, target);
+  return "exported";
+}
+
+/**
+ * @param {{ modelsDir?: string, log?: (line: string) => void, esrgan?: {tier: "thick"|"medium", scale: 2|3|4|8}[],
+ *           exportReal?: boolean, profile?: string }} [options]
+ */
+export async function prepareModels(options = {}) {
+  const log = options.log ?? ((line) => console.log(`[models] ${line}`));
+  const { config } = await load("../lib/config.ts");
+  const { ensureEsrganOnnx } = await load("../worker/upscale/models.ts");
+  const { readManifest } = await load("../worker/scoring/manifest.ts");
+  const { scoringModelsDir } = await load("../worker/scoring/scorers.ts");
+  const { runExport } = await load("../worker/scoring/python-reference.ts");
+  const modelsDir = path.resolve(options.modelsDir ?? config().modelsDir);
+  const profile = options.profile ?? config().modelProfile;
+  const exportReal = options.exportReal ?? process.env.SCENEBOOTH_EXPORT_REAL_MODELS === "1";
+  const esrgan = options.esrgan ?? [
+    { tier: "thick", scale: 4 },
+    { tier: "medium", scale: 4 },
+  ];
+  const summary = { modelsDir, esrgan: [], scoring: {} };
+
+  for (const { tier, scale } of esrgan) {
+    const result = await ensureEsrganOnnx({ modelsDir, tier, scale, log });
+    summary.esrgan.push({ tier, scale, path: path.relative(modelsDir, result.path), sha256: result.sha256, cached: result.cached });
+  }
+
+  const deps = { modelsDir, log, runExport, readManifest, scoringModelsDir };
+  summary.scoring.tiny = await exportScoring({ ...deps, profile: "tiny" });
+  if (exportReal) {
+    summary.scoring.real = await exportScoring({ ...deps, profile: "real" });
+  } else {
+    try {
+      await readManifest(scoringModelsDir(modelsDir, "real"), false);
+      summary.scoring.real = "present";
+    } catch {
+      summary.scoring.real = "missing";
+      if (profile !== "tiny") {
+        log(
+          "the real scoring models are missing: run `node scripts/prepare-models.mjs --export-real` on a host " +
+            "that can download facebook/dino-vits16, openai/clip-vit-large-patch14 and Salesforce/blip-itm-large-coco",
+        );
+      }
+    }
+  }
+  return summary;
+}
+
+if (process.argv[1] && pathToFileURL(path.resolve(process.argv[1])).href === import.meta.url) {
+  const args = process.argv.slice(2);
+  const value = (flag) => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const allScales = args.includes("--all-scales");
+  const esrgan = allScales
+    ? ["thick", "medium"].flatMap((tier) => [2, 3, 4, 8].map((scale) => ({ tier, scale })))
+    : undefined;
+  const started = Date.now();
+  prepareModels({ modelsDir: value("--models-dir"), esrgan, exportReal: args.includes("--export-real") || undefined })
+    .then((summary) => {
+      console.log(JSON.stringify({ ...summary, seconds: (Date.now() - started) / 1000 }, null, 2));
+    })
+    .catch((error) => {
+      console.error(`prepare-models: ${error instanceof StepError ? error.message : error.stack ?? error}`);
+      process.exit(1);
+    });
+}
+
