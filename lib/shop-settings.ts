@@ -1,0 +1,99 @@
+// A shop's SceneBooth settings (the Shop row), read with defaults and written with validation.
+// Used by the settings page, the products/create webhook (auto-generation) and billing (caps).
+import type { PrismaClient, Shop } from "./db";
+import { MAX_IMAGES_PER_SCENE } from "./pipeline/request-scenes";
+import { DEFAULT_SCENE_IDS, SCENES } from "./scenes";
+
+export interface ShopSettings {
+  autoGenerate: boolean;
+  /** Scene ids for auto-generation and bulk requests; never empty. */
+  defaultSceneIds: string[];
+  imagesPerScene: number;
+  /** Candidates with BLIP ITM above this are the ones shown first (the paper's 0.9). */
+  itmThreshold: number;
+  /** Subject-fidelity floors; null means no floor. */
+  fidelityFloorDino: number | null;
+  fidelityFloorClipI: number | null;
+  autoPublish: boolean;
+  /** USD per calendar month; null means no cap. */
+  monthlyCapUsd: number | null;
+}
+
+export const DEFAULT_SHOP_SETTINGS: Readonly<ShopSettings> = Object.freeze({
+  autoGenerate: false,
+  defaultSceneIds: [...DEFAULT_SCENE_IDS],
+  imagesPerScene: 4,
+  itmThreshold: 0.9,
+  fidelityFloorDino: null,
+  fidelityFloorClipI: null,
+  autoPublish: false,
+  monthlyCapUsd: null,
+});
+
+/** Invalid settings; `fields` maps each offending setting to a message a merchant can act on. */
+export class ShopSettingsError extends Error {
+  override name = "ShopSettingsError";
+  constructor(readonly fields: Partial<Record<keyof ShopSettings, string>>) {
+    super(Object.values(fields).join(" "));
+  }
+}
+
+function parseSceneIds(json: string): string[] {
+  try {
+    const ids = JSON.parse(json) as unknown;
+    if (Array.isArray(ids)) {
+      const known = ids.filter((id): id is string => typeof id === "string" && SCENES.some((s) => s.id === id));
+      if (known.length > 0) return known;
+    }
+  } catch {
+    // A damaged value falls back to the default set.
+  }
+  return [...DEFAULT_SCENE_IDS];
+}
+
+export function settingsFromRow(row: Shop | null): ShopSettings {
+  if (!row) return { ...DEFAULT_SHOP_SETTINGS, defaultSceneIds: [...DEFAULT_SHOP_SETTINGS.defaultSceneIds] };
+  return {
+    autoGenerate: row.autoGenerate,
+    defaultSceneIds: parseSceneIds(row.defaultSceneIds),
+    imagesPerScene: row.imagesPerScene,
+    itmThreshold: row.itmThreshold,
+    fidelityFloorDino: row.fidelityFloorDino,
+    fidelityFloorClipI: row.fidelityFloorClipI,
+    autoPublish: row.autoPublish,
+    monthlyCapUsd: row.monthlyCapUsd,
+  };
+}
+
+export async function readShopSettings(client: PrismaClient, shop: string): Promise<ShopSettings> {
+  return settingsFromRow(await client.shop.findUnique({ where: { shop } }));
+}
+
+const unit = (v: number | null) => v === null || (Number.isFinite(v) && v >= 0 && v <= 1);
+
+/** Checks a complete settings value; throws ShopSettingsError naming every bad field. */
+export function validateShopSettings(s: ShopSettings): ShopSettings {
+  const fields: ShopSettingsError["fields"] = {};
+  const unknown = s.defaultSceneIds.filter((id) => !SCENES.some((scene) => scene.id === id));
+  if (s.defaultSceneIds.length === 0) fields.defaultSceneIds = "Pick at least one scene.";
+  else if (unknown.length > 0) fields.defaultSceneIds = `Unknown scenes: ${unknown.join(", ")}.`;
+  if (!Number.isInteger(s.imagesPerScene) || s.imagesPerScene < 1 || s.imagesPerScene > MAX_IMAGES_PER_SCENE) {
+    fields.imagesPerScene = `Images per scene must be a whole number from 1 to ${MAX_IMAGES_PER_SCENE}.`;
+  }
+  if (!Number.isFinite(s.itmThreshold) || s.itmThreshold < 0 || s.itmThreshold > 1) fields.itmThreshold = "The match threshold must be between 0 and 1.";
+  if (!unit(s.fidelityFloorDino)) fields.fidelityFloorDino = "The DINO floor must be between 0 and 1, or empty for none.";
+  if (!unit(s.fidelityFloorClipI)) fields.fidelityFloorClipI = "The CLIP-I floor must be between 0 and 1, or empty for none.";
+  if (s.monthlyCapUsd !== null && !(Number.isFinite(s.monthlyCapUsd) && s.monthlyCapUsd >= 0)) {
+    fields.monthlyCapUsd = "The monthly cap must be an amount of 0 or more, or empty for no cap.";
+  }
+  if (Object.keys(fields).length > 0) throw new ShopSettingsError(fields);
+  return { ...s, defaultSceneIds: [...new Set(s.defaultSceneIds)] };
+}
+
+/** Validates and stores a shop's settings (creating its row if needed); returns what was stored. */
+export async function saveShopSettings(client: PrismaClient, shop: string, settings: ShopSettings): Promise<ShopSettings> {
+  const valid = validateShopSettings(settings);
+  const data = { ...valid, defaultSceneIds: JSON.stringify(valid.defaultSceneIds) };
+  const row = await client.shop.upsert({ where: { shop }, create: { shop, ...data }, update: data });
+  return settingsFromRow(row);
+}
