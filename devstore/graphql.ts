@@ -21,12 +21,13 @@ import { mediaMutations, mediaQueries } from "./resolvers/media";
 import { nodeQueries } from "./resolvers/nodes";
 import { bulkMutations, bulkQueries, setBulkRunner } from "./resolvers/bulk";
 import { stagedUploadMutations } from "./staged-uploads";
+import { billingMutations, billingQueries } from "./resolvers/billing";
 
 /** Shopify refuses any single query whose requested cost is above this. */
 export const MAX_QUERY_COST = 1000;
 
-const queryRoot: Record<string, unknown> = { ...productQueries, ...mediaQueries, ...nodeQueries, ...bulkQueries };
-const mutationRoot: Record<string, unknown> = { ...productMutations, ...mediaMutations, ...stagedUploadMutations, ...bulkMutations };
+const queryRoot: Record<string, unknown> = { ...productQueries, ...mediaQueries, ...nodeQueries, ...bulkQueries, ...billingQueries };
+const mutationRoot: Record<string, unknown> = { ...productMutations, ...mediaMutations, ...stagedUploadMutations, ...bulkMutations, ...billingMutations };
 
 /** Reads model fields; a field the stand-in has no value for is a clear error, not a silent null. */
 const fieldResolver: GraphQLFieldResolver<unknown, Ctx> = (source, args, ctx, info) => {
