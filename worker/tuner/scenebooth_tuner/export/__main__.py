@@ -41,6 +41,12 @@ def _reference(args) -> None:
     out.write_text(json.dumps(result))
 
 
+def _bench(args) -> None:
+    from .bench import run
+
+    print(json.dumps(run(Path(args.models), args.images, args.prompt, args.seconds)))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scenebooth_tuner.export", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -56,9 +62,14 @@ def main(argv: list[str] | None = None) -> int:
     ref.add_argument("--models", required=True)
     ref.add_argument("--spec", required=True)
     ref.add_argument("--out", required=True)
+    bench = sub.add_parser("bench", help="PyTorch candidates/s per metric (benchmark baseline)")
+    bench.add_argument("--models", required=True)
+    bench.add_argument("--images", nargs="+", required=True)
+    bench.add_argument("--prompt", required=True)
+    bench.add_argument("--seconds", type=float, default=2.0)
     args = parser.parse_args(argv)
     try:
-        _models(args) if args.command == "models" else _reference(args)
+        {"models": _models, "reference": _reference, "bench": _bench}[args.command](args)
     except ExportError as e:
         print(f"error: {e.code}: {e}", file=sys.stderr)
         return 2
