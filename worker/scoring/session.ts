@@ -1,3 +1,6 @@
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
 import ort from "onnxruntime-node";
 import { ExecutionProviderError, ModelFilesError } from "./errors";
 
@@ -9,6 +12,17 @@ export interface SessionOptions {
   threads?: number;
 }
 
+/**
+ * Whether onnxruntime-node's CUDA provider libraries are installed (they are downloaded by its
+ * install script only with ONNXRUNTIME_NODE_INSTALL=cuda12); checked so that a CPU host gets a
+ * clear error instead of a failed library load.
+ */
+export function cudaProviderInstalled(): boolean {
+  const pkg = path.dirname(path.dirname(createRequire(import.meta.url).resolve("onnxruntime-node")));
+  const bin = path.join(pkg, "bin", "napi-v6", process.platform, process.arch);
+  return existsSync(path.join(bin, process.platform === "win32" ? "onnxruntime_providers_cuda.dll" : "libonnxruntime_providers_cuda.so"));
+}
+
 /** One onnxruntime session per model file, on the configured execution provider. */
 export async function createSession(file: string, options: SessionOptions = {}): Promise<ort.InferenceSession> {
   const provider = options.executionProvider ?? "cpu";
@@ -16,9 +30,11 @@ export async function createSession(file: string, options: SessionOptions = {}):
     throw new ExecutionProviderError(`execution provider must be "cpu" or "cuda", got "${String(provider)}"`);
   }
   if (provider === "cuda") {
-    const backends = ort.listSupportedBackends?.() ?? [];
-    const cuda = backends.find((b) => b.name === "cuda");
-    if (!cuda) throw new ExecutionProviderError("this onnxruntime-node build has no CUDA execution provider");
+    if (!cudaProviderInstalled()) {
+      throw new ExecutionProviderError(
+        "the CUDA execution provider is not installed: install onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12 on a GPU host, or use cpu",
+      );
+    }
   }
   try {
     return await ort.InferenceSession.create(file, {

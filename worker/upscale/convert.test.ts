@@ -31,7 +31,7 @@ function testTile(width: number, height: number): Float32Array {
 }
 
 const cases: [Tier, Scale, number, number][] = [
-  ...SCALES.map((s) => ["thick", s, 12, 10] as [Tier, Scale, number, number]),
+  ...SCALES.map((s) => ["thick", s, 10, 8] as [Tier, Scale, number, number]),
   ...SCALES.map((s) => ["medium", s, 16, 12] as [Tier, Scale, number, number]),
 ];
 
