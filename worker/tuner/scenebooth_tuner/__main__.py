@@ -1,18 +1,91 @@
-"""Command-line entry: `python -m scenebooth_tuner <command> --spec job.json`."""
+"""Command-line entry: `python -m scenebooth_tuner <caption|train|generate> --spec job.json`.
+
+stdout carries JSON lines only: progress events, then one `{"event": "result", ...}` line (exit 0)
+or one `{"event": "error", "code": ..., "message": ...}` line (non-zero exit, see errors.EXIT_CODES).
+Human-readable logs go to stderr.
+"""
+
+from __future__ import annotations
 
 import argparse
 import sys
+import traceback
+
+from .errors import TunerError
+from .profiles import apply_offline_env
+from .progress import Progress, claim_stdout
+
+JOBS = ("caption", "train", "generate")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scenebooth_tuner", description="SceneBooth's GPU stages.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, help_ in (
+        ("caption", "BLIP-2 captions of the training photos"),
+        ("train", "DreamBooth / LoRA fine-tuning on (photo, caption) pairs"),
+        ("generate", "scene images from the base model and a product's weights"),
+    ):
+        sub.add_parser(name, help=help_).add_argument("--spec", required=True, help="job spec JSON file ('-' for stdin)")
+    bench = sub.add_parser("bench", help="time training and sampling steps on random weights")
+    bench.add_argument("--shapes", choices=("tiny", "sd21"), default=None, help="model shapes (default: sd21 on CUDA, else tiny)")
+    bench.add_argument("--out", help="write the JSON report here too")
+    bench.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    bench.add_argument("--iters", type=int, default=None, help="timed iterations per measurement")
+    bench.add_argument("--variants", default=None, help="comma-separated variant names (see README)")
+    sub.add_parser("version", help="print the package version")
+    return parser
+
+
+def _run_job(command: str, spec_path: str, progress: Progress) -> dict:
+    # The spec is checked before torch and the model libraries load: a bad spec fails in a blink.
+    from . import spec as specs
+
+    data = specs.load_spec_file("/dev/stdin" if spec_path == "-" else spec_path)
+    if command == "caption":
+        spec = specs.parse_caption(data)
+        from .caption import run_caption
+
+        return run_caption(spec, progress)
+    if command == "train":
+        spec = specs.parse_train(data)
+        from .train import run_train
+
+        return run_train(spec, progress)
+    spec = specs.parse_generate(data)
+    from .generate import run_generate
+
+    return run_generate(spec, progress)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scenebooth_tuner", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("version", help="print the package version")
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     if args.command == "version":
         from . import __version__
 
         print(__version__)
+        return 0
+    apply_offline_env()
+    progress = Progress(claim_stdout())
+    try:
+        if args.command == "bench":
+            from .bench import run_bench
+
+            result = run_bench(shapes=args.shapes, device=args.device, out=args.out, iters=args.iters,
+                               variants=args.variants.split(",") if args.variants else None, progress=progress)
+        else:
+            result = _run_job(args.command, args.spec, progress)
+    except TunerError as exc:
+        progress.emit(exc.to_event())
+        return exc.exit_code
+    except Exception as exc:  # noqa: BLE001 - every failure must end as one coded line
+        from .runtime import is_oom
+
+        traceback.print_exc(file=sys.stderr)
+        error = TunerError("oom", f"out of memory: {exc}") if is_oom(exc) else TunerError("internal", f"{type(exc).__name__}: {exc}")
+        progress.emit(error.to_event())
+        return error.exit_code
+    progress.emit({"event": "result", **result})
     return 0
 
 

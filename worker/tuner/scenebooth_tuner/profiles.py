@@ -29,6 +29,7 @@ class Profile:
     dtype: str  # weights/autocast dtype on CUDA; CPU always computes in float32
     num_class_images: int  # prior-preservation images generated per class
     random_weights: bool
+    cpu_threads: int  # torch intra-op threads; 0 = one per core
 
 
 PROFILES: dict[str, Profile] = {
@@ -47,6 +48,8 @@ PROFILES: dict[str, Profile] = {
             dtype="float32",
             num_class_images=4,
             random_weights=True,
+            # Tiny ops gain little from threads, and spin-waiting threads stall badly on a busy machine.
+            cpu_threads=1,
         ),
         Profile(
             name="sd21",
@@ -61,6 +64,7 @@ PROFILES: dict[str, Profile] = {
             dtype="bfloat16",
             num_class_images=100,
             random_weights=False,
+            cpu_threads=0,
         ),
         Profile(
             name="sd21-lora",
@@ -75,6 +79,7 @@ PROFILES: dict[str, Profile] = {
             dtype="bfloat16",
             num_class_images=100,
             random_weights=False,
+            cpu_threads=0,
         ),
     )
 }

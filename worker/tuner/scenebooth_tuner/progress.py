@@ -33,10 +33,10 @@ class Progress:
         self._last_emit = 0.0
         self._emit_progress(step, eta_s=None)
 
-    def step(self, step: int, **extra: object) -> None:
-        """Report that `step` of the current stage's steps are done (throttled, except the last)."""
+    def step(self, step: int, force: bool = False, **extra: object) -> None:
+        """Report that `step` of the current stage's steps are done (throttled, except the last and forced)."""
         now = time.monotonic()
-        if step < self._total and now - self._last_emit < self.min_interval_s:
+        if not force and step < self._total and now - self._last_emit < self.min_interval_s:
             return
         done = step - self._start_step
         eta = (now - self._started) / done * (self._total - step) if done > 0 else None

@@ -1,0 +1,101 @@
+"""Loading the diffusion parts and the captioner of a profile; absent weights become `model_missing`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .errors import TunerError
+from .profiles import Profile, Source, base_source, captioner_source
+from .runtime import Runtime
+
+
+@dataclass
+class Diffusion:
+    tokenizer: object
+    text_encoder: torch.nn.Module
+    unet: torch.nn.Module
+    vae: torch.nn.Module
+    scheduler_config: dict
+
+
+def _missing(profile: Profile, what: str, source: Source, exc: Exception) -> TunerError:
+    return TunerError(
+        "model_missing",
+        f"{what} weights for profile {profile.name!r} not found at {source.path!r}"
+        + (" (offline: downloads are off)" if source.local_files_only else "")
+        + f": {type(exc).__name__}",
+        profile=profile.name,
+        model=source.path,
+    )
+
+
+def load_diffusion(profile: Profile, rt: Runtime, tuned_dir: Path | None = None) -> Diffusion:
+    """Tokenizer, text encoder, UNet and VAE in eval mode with no gradients, on `rt.device` in `rt.dtype`.
+    `tuned_dir`: a full fine-tune's folder, whose tokenizer, text encoder and UNet replace the base ones."""
+    from diffusers import AutoencoderKL, DDPMScheduler
+
+    src = base_source(profile)
+    base = dict(pretrained_model_name_or_path=src.path, local_files_only=src.local_files_only)
+    try:
+        vae = AutoencoderKL.from_pretrained(**base, subfolder="vae", torch_dtype=rt.dtype)
+        scheduler_config = dict(DDPMScheduler.load_config(**base, subfolder="scheduler"))
+        if tuned_dir is None:
+            tokenizer, text_encoder, unet = _load_tunable(base, rt)
+    except (OSError, ValueError) as exc:
+        raise _missing(profile, "Stable Diffusion", src, exc) from exc
+    if tuned_dir is not None:
+        try:
+            tokenizer, text_encoder, unet = _load_tunable(
+                dict(pretrained_model_name_or_path=str(tuned_dir), local_files_only=True), rt
+            )
+        except (OSError, ValueError) as exc:
+            raise TunerError(
+                "bad_input", f"weights: {str(tuned_dir)!r} is not a full-weights folder ({exc})", field="weights"
+            ) from exc
+    for model in (text_encoder, unet, vae):
+        model.requires_grad_(False).eval().to(rt.device)
+    return Diffusion(tokenizer, text_encoder, unet, vae, scheduler_config)
+
+
+def _load_tunable(where: dict, rt: Runtime):
+    from diffusers import UNet2DConditionModel
+    from transformers import CLIPTextModel, CLIPTokenizer
+
+    tokenizer = CLIPTokenizer.from_pretrained(**where, subfolder="tokenizer")
+    text_encoder = CLIPTextModel.from_pretrained(**where, subfolder="text_encoder", dtype=rt.dtype)
+    unet = UNet2DConditionModel.from_pretrained(**where, subfolder="unet", torch_dtype=rt.dtype)
+    return tokenizer, text_encoder, unet
+
+
+def load_captioner(profile: Profile, rt: Runtime):
+    from transformers import Blip2ForConditionalGeneration, Blip2Processor
+
+    src, subfolder = captioner_source(profile)
+    kw = dict(local_files_only=src.local_files_only)
+    if subfolder:
+        kw["subfolder"] = subfolder
+    try:
+        processor = Blip2Processor.from_pretrained(src.path, **kw)
+        model = Blip2ForConditionalGeneration.from_pretrained(src.path, dtype=rt.dtype, **kw)
+    except (OSError, ValueError) as exc:
+        raise _missing(profile, "BLIP-2", src, exc) from exc
+    return processor, model.requires_grad_(False).eval().to(rt.device)
+
+
+def add_identifier_token(tokenizer, text_encoder: torch.nn.Module, identifier: str, class_noun: str) -> int:
+    """Add `identifier` as one new token whose embedding starts as the mean of the class noun's token
+    embeddings ("teddy bear" is two tokens). Returns the new token id; a no-op if it already exists."""
+    existing = tokenizer.convert_tokens_to_ids(identifier)
+    if identifier in tokenizer.get_added_vocab():
+        return existing
+    class_ids = tokenizer(class_noun, add_special_tokens=False).input_ids
+    tokenizer.add_tokens([identifier])
+    token_id = tokenizer.convert_tokens_to_ids(identifier)
+    text_encoder.resize_token_embeddings(len(tokenizer), mean_resizing=False)
+    weight = text_encoder.get_input_embeddings().weight
+    with torch.no_grad():
+        weight[token_id] = weight[class_ids].float().mean(0).to(weight.dtype)
+    return token_id

@@ -1,0 +1,359 @@
+"""`train`: DreamBooth fine-tuning of Stable Diffusion 2.1 (v-prediction) on captioned product photos.
+
+Built like diffusers' examples/dreambooth scripts, with what they lack for BLIP2Booth: a caption per
+photo and a separate text-encoder schedule. Steps 0 .. text_encoder_steps-1 train the UNet and the
+text encoder together (the text-encoder phase); the remaining UNet steps train the UNet alone on
+prompt embeddings computed once. Each step draws `batch_size` photos and as many class images
+(prior preservation: loss = instance loss + weight * prior loss). VAE latents are encoded once
+(their mean and std are kept; each step samples from them). Every random draw of step s comes from
+a generator seeded with (seed, s), so a resumed job continues exactly as an uninterrupted one.
+
+mode "lora": PEFT adapters on the UNet and the text encoder, plus the identifier's embedding row,
+saved as one small safetensors file. mode "full": every UNet and text-encoder weight, saved as a
+diffusers folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+
+from . import __version__
+from .adaptive import adaptive_unet_steps
+from .class_images import class_image_dir, ensure_class_images
+from .generate import FULL_WEIGHTS_META
+from .images import load_rgb, to_model_tensor
+from .lora import adapter_state, add_adapters, load_adapter_state, save_artifact
+from .models import add_identifier_token, load_diffusion
+from .profiles import models_dir
+from .progress import Progress
+from .prompts import class_prompt, training_prompt
+from .runtime import Runtime, free_memory, is_oom, runtime_for, seeded, set_threads
+from .spec import TrainSpec
+
+MAX_GRAD_NORM = 1.0
+WEIGHT_DECAY = 1e-2
+LORA_FILE = "lora.safetensors"
+FULL_DIR = "weights"
+RESULT_FILE = "result.json"
+
+
+# ------------------------------------------------------------------------------------- building blocks
+
+
+@torch.no_grad()
+def encode_latent_dist(vae, pixels: torch.Tensor, rt: Runtime, batch_size: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
+    """VAE posterior (mean, std) of each image, float32, computed once for the whole job."""
+    means, stds = [], []
+    for start in range(0, len(pixels), batch_size):
+        chunk = pixels[start : start + batch_size].to(rt.device, vae.dtype)
+        dist = vae.encode(chunk).latent_dist
+        means.append(dist.mean.float())
+        stds.append(dist.std.float())
+    return torch.cat(means), torch.cat(stds)
+
+
+def tokenize(tokenizer, prompts: list[str], device: torch.device) -> torch.Tensor:
+    return tokenizer(
+        prompts, padding="max_length", max_length=tokenizer.model_max_length, truncation=True, return_tensors="pt"
+    ).input_ids.to(device)
+
+
+def diffusion_loss(unet, noise_scheduler, latents, encoder_hidden_states, generator, rt: Runtime, n_prior: int, prior_weight: float):
+    """The DreamBooth objective on one batch whose last `n_prior` rows are class images."""
+    noise = torch.randn(latents.shape, generator=generator, device=latents.device, dtype=latents.dtype)
+    timesteps = torch.randint(
+        0, noise_scheduler.config.num_train_timesteps, (latents.shape[0],), generator=generator, device=latents.device
+    )
+    noisy = noise_scheduler.add_noise(latents, noise, timesteps)
+    if noise_scheduler.config.prediction_type == "v_prediction":
+        target = noise_scheduler.get_velocity(latents, noise, timesteps)
+    else:
+        target = noise
+    with rt.autocast_ctx():
+        pred = unet(noisy, timesteps, encoder_hidden_states).sample
+    pred, target = pred.float(), target.float()
+    n = latents.shape[0] - n_prior
+    loss = F.mse_loss(pred[:n], target[:n])
+    if n_prior:
+        loss = loss + prior_weight * F.mse_loss(pred[n:], target[n:])
+    return loss
+
+
+def step_generators(seed: int, step: int, device: torch.device) -> tuple[torch.Generator, torch.Generator]:
+    """(CPU generator for picking images, device generator for noise and timesteps) of one step."""
+    step_seed = (seed * 1_000_003 + step) % (2**63)
+    return torch.Generator().manual_seed(step_seed), seeded(step_seed, device)
+
+
+def keep_rows_hook(vocab_size: int, rows: list[int], device: torch.device):
+    """A gradient hook that trains only `rows` of an embedding matrix (the identifier's)."""
+    mask = torch.zeros(vocab_size, 1, device=device)
+    mask[rows] = 1.0
+    return lambda grad: grad * mask.to(grad.dtype)
+
+
+# ------------------------------------------------------------------------------------- checkpoints
+
+
+def fingerprint(spec: TrainSpec) -> str:
+    """What makes two runs the same training: the spec minus where/how it runs, and the photos' bytes."""
+    data = asdict(spec)
+    for key in ("output_dir", "checkpoint_every", "gradient_checkpointing", "device", "cache_dir"):
+        data.pop(key)
+    data["profile"] = spec.profile.name
+    data["photos"] = [hashlib.sha256(inst.image.read_bytes()).hexdigest() for inst in spec.instances]
+    data["version"] = __version__
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def trainable_state(mode: str, unet, text_encoder, token_id: int) -> dict[str, torch.Tensor]:
+    if mode == "lora":
+        row = text_encoder.get_input_embeddings().weight[token_id]
+        return adapter_state(unet, text_encoder, row)
+    state = {f"unet.{k}": v for k, v in unet.state_dict().items()}
+    state.update({f"text_encoder.{k}": v for k, v in text_encoder.state_dict().items()})
+    return state
+
+
+def load_trainable_state(mode: str, unet, text_encoder, token_id: int, state: dict[str, torch.Tensor]) -> None:
+    if mode == "lora":
+        load_adapter_state(unet, text_encoder, token_id, state)
+        return
+    for prefix, model in (("unet.", unet), ("text_encoder.", text_encoder)):
+        model.load_state_dict({k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)})
+
+
+def save_checkpoint(out: Path, step: int, print_: str, losses: list[float], state: dict, optimizer) -> Path:
+    """Write `checkpoint-<step>` atomically (a temp folder renamed), then drop older checkpoints."""
+    final = out / f"checkpoint-{step:06d}"
+    tmp = out / f".checkpoint-{step:06d}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    save_file({k: v.detach().contiguous() for k, v in state.items()}, str(tmp / "trainable.safetensors"))
+    torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
+    (tmp / "state.json").write_text(json.dumps({"step": step, "fingerprint": print_, "losses": losses}))
+    shutil.rmtree(final, ignore_errors=True)
+    tmp.rename(final)
+    for old in checkpoints(out):
+        if old != final:
+            shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def checkpoints(out: Path) -> list[Path]:
+    return sorted(p for p in out.glob("checkpoint-*") if re.fullmatch(r"checkpoint-\d{6}", p.name))
+
+
+def latest_checkpoint(out: Path, print_: str) -> tuple[Path, dict] | None:
+    for path in reversed(checkpoints(out)):
+        try:
+            state = json.loads((path / "state.json").read_text())
+        except (OSError, ValueError):
+            continue
+        if state.get("fingerprint") == print_:
+            return path, state
+    return None
+
+
+# ------------------------------------------------------------------------------------- the job
+
+
+def run_train(spec: TrainSpec, progress: Progress) -> dict:
+    set_threads(spec.profile)
+    rt = runtime_for(spec.profile, spec.device)
+    spec.output_dir.mkdir(parents=True, exist_ok=True)
+    print_ = fingerprint(spec)
+    done = spec.output_dir / RESULT_FILE
+    if done.is_file():
+        previous = json.loads(done.read_text())
+        if previous.get("fingerprint") == print_:
+            return {**previous, "reused": True}  # a retry of a finished job: nothing to redo
+    try:
+        return _train(spec, rt, progress, print_, spec.gradient_checkpointing)
+    except Exception as exc:
+        if not is_oom(exc) or spec.gradient_checkpointing:
+            raise
+        free_memory()
+        progress.emit(
+            {"event": "warning", "code": "oom_retry", "message": "out of memory; resuming with gradient checkpointing"}
+        )
+        return _train(spec, rt, progress, print_, True)
+
+
+def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradient_checkpointing: bool) -> dict:
+    started = time.monotonic()
+    profile, out = spec.profile, spec.output_dir
+    photos = [load_rgb(inst.image) for inst in spec.instances]
+    unet_steps, subject = spec.unet_steps, None
+    if spec.adaptive_steps:
+        unet_steps, subject = adaptive_unet_steps(photos, spec.unet_steps, spec.text_encoder_steps)
+    te_steps = spec.text_encoder_steps
+
+    progress.start("load", 1)
+    diffusion = load_diffusion(profile, rt)
+    tokenizer, text_encoder, unet, vae = diffusion.tokenizer, diffusion.text_encoder, diffusion.unet, diffusion.vae
+    progress.step(1)
+
+    # Prior preservation: the base model's "a <class>" images, made before anything is changed.
+    cache_root = spec.cache_dir or models_dir()
+    class_paths = []
+    if spec.prior:
+        class_paths = ensure_class_images(diffusion, rt, profile, spec.class_noun, spec.num_class_images, cache_root, progress)
+
+    # Latents and token ids, once.
+    progress.start("encode", 1)
+    inst_mean, inst_std = encode_latent_dist(vae, to_model_tensor(photos, profile.resolution), rt)
+    if class_paths:
+        cls_mean, cls_std = encode_latent_dist(vae, to_model_tensor([load_rgb(p) for p in class_paths], profile.resolution), rt)
+    scaling = vae.config.scaling_factor
+    vae.to("cpu")  # not needed any more
+    free_memory()
+    token_id = add_identifier_token(tokenizer, text_encoder, spec.identifier, spec.class_noun)
+    prompts = [training_prompt(inst.caption, spec.class_noun, spec.identifier) for inst in spec.instances]
+    inst_ids = tokenize(tokenizer, prompts, rt.device)
+    cls_ids = tokenize(tokenizer, [class_prompt(spec.class_noun)], rt.device)
+    progress.step(1)
+
+    # What trains.
+    from diffusers import DDPMScheduler
+    from diffusers.training_utils import cast_training_params
+
+    embeddings = text_encoder.get_input_embeddings()
+    if spec.mode == "lora":
+        add_adapters(unet, text_encoder, spec.lora)
+        embeddings.weight.requires_grad_(True)
+        embeddings.weight.register_hook(keep_rows_hook(embeddings.weight.shape[0], [token_id], rt.device))
+    else:
+        unet.requires_grad_(True)
+        text_encoder.requires_grad_(True)
+    cast_training_params([unet, text_encoder], torch.float32)
+    if gradient_checkpointing:
+        unet.enable_gradient_checkpointing()
+        text_encoder.activation_checkpointing_enable()
+    unet.train()
+    unet_params = [p for p in unet.parameters() if p.requires_grad]
+    te_params = [p for p in text_encoder.parameters() if p.requires_grad and p is not embeddings.weight]
+    groups = [{"params": unet_params, "lr": spec.unet_lr}, {"params": te_params, "lr": spec.text_encoder_lr}]
+    if spec.mode == "lora":  # the identifier's embedding row: no weight decay pulling it to zero
+        groups.append({"params": [embeddings.weight], "lr": spec.text_encoder_lr, "weight_decay": 0.0})
+    elif embeddings.weight.requires_grad:
+        groups[1]["params"].append(embeddings.weight)
+    optimizer = torch.optim.AdamW(groups, weight_decay=WEIGHT_DECAY, fused=rt.device.type == "cuda")
+    noise_scheduler = DDPMScheduler.from_config(diffusion.scheduler_config)
+
+    # Resume.
+    start_step, losses, resumed = 0, [], None
+    found = latest_checkpoint(out, print_)
+    if found is not None:
+        path, state = found
+        load_trainable_state(spec.mode, unet, text_encoder, token_id, load_file(str(path / "trainable.safetensors"), device=str(rt.device)))
+        optimizer.load_state_dict(torch.load(path / "optimizer.pt", map_location=rt.device, weights_only=True))
+        start_step, losses, resumed = state["step"], list(state["losses"]), state["step"]
+        progress.emit({"event": "resumed", "step": start_step, "path": str(path)})
+
+    n, n_prior = spec.batch_size, spec.batch_size if class_paths else 0
+    cached = None
+    progress.start("train", unet_steps, step=start_step)
+    for step in range(start_step, unet_steps):
+        te_phase = step < te_steps
+        if not te_phase and cached is None:
+            # The text encoder is done training: every prompt's embedding is computed now, once.
+            text_encoder.eval()
+            with torch.no_grad(), rt.autocast_ctx():
+                cached = (text_encoder(inst_ids)[0].float(), text_encoder(cls_ids)[0].float())
+        text_encoder.train(te_phase)
+
+        pick, generator = step_generators(spec.seed, step, rt.device)
+        ii = torch.randint(len(photos), (n,), generator=pick).to(rt.device)
+        ci = torch.randint(len(class_paths), (n_prior,), generator=pick).to(rt.device) if n_prior else None
+        mean, std = inst_mean[ii], inst_std[ii]
+        if n_prior:
+            mean, std = torch.cat([mean, cls_mean[ci]]), torch.cat([std, cls_std[ci]])
+        latents = (mean + std * torch.randn(mean.shape, generator=generator, device=rt.device)) * scaling
+
+        if te_phase:
+            ids = torch.cat([inst_ids[ii], cls_ids[torch.zeros_like(ci)]]) if n_prior else inst_ids[ii]
+            with rt.autocast_ctx():
+                encoder_hidden_states = text_encoder(ids)[0]
+        else:
+            encoder_hidden_states = cached[0][ii]
+            if n_prior:
+                encoder_hidden_states = torch.cat([encoder_hidden_states, cached[1].expand(n_prior, -1, -1)])
+
+        loss = diffusion_loss(unet, noise_scheduler, latents, encoder_hidden_states, generator, rt, n_prior, spec.prior_loss_weight)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(unet_params + (te_params if te_phase else []), MAX_GRAD_NORM)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        losses.append(round(loss.item(), 6))
+
+        done = step + 1
+        if done % spec.checkpoint_every == 0 and done < unet_steps:
+            state = trainable_state(spec.mode, unet, text_encoder, token_id)
+            path = save_checkpoint(out, done, print_, losses, state, optimizer)
+            progress.emit({"event": "checkpoint", "step": done, "path": str(path)})
+        # The first step of each phase is always reported, so the worker sees the phase change.
+        progress.step(done, force=step in (start_step, te_steps), loss=losses[-1], phase="unet+text_encoder" if te_phase else "unet")
+
+    # Save the product's weights.
+    progress.start("save", 1)
+    meta = {"identifier": spec.identifier, "class_noun": spec.class_noun, "profile": profile.name, "base": profile.base, "mode": spec.mode}
+    if spec.mode == "lora":
+        artifact = out / LORA_FILE
+        size = save_artifact(artifact, unet, text_encoder, token_id, spec.lora, meta)
+    else:
+        artifact = out / FULL_DIR
+        shutil.rmtree(artifact, ignore_errors=True)
+        unet.to(rt.dtype).save_pretrained(artifact / "unet")
+        text_encoder.to(rt.dtype).save_pretrained(artifact / "text_encoder")
+        tokenizer.save_pretrained(artifact / "tokenizer")
+        (artifact / FULL_WEIGHTS_META).write_text(json.dumps(meta))
+        size = sum(f.stat().st_size for f in artifact.rglob("*") if f.is_file())
+    progress.step(1)
+
+    result = {
+        "command": "train",
+        "profile": profile.name,
+        "random_weights": profile.random_weights,
+        "mode": spec.mode,
+        "artifact": str(artifact),
+        "artifact_bytes": size,
+        "class_noun": spec.class_noun,
+        "identifier": spec.identifier,
+        "identifier_token_id": token_id,
+        "prompts": prompts,
+        "steps": {"unet": unet_steps, "unet_requested": spec.unet_steps, "text_encoder": te_steps},
+        "adaptive": subject,
+        "lr": {"unet": spec.unet_lr, "text_encoder": spec.text_encoder_lr},
+        "prior": {
+            "enabled": spec.prior,
+            "class_prompt": class_prompt(spec.class_noun),
+            "num_class_images": len(class_paths),
+            "weight": spec.prior_loss_weight,
+            "class_images_dir": str(class_image_dir(cache_root, profile, spec.class_noun)) if spec.prior else None,
+        },
+        "lora": asdict(spec.lora) if spec.mode == "lora" else None,
+        "seed": spec.seed,
+        "device": str(rt.device),
+        "gradient_checkpointing": gradient_checkpointing,
+        "losses": losses,
+        "resumed_from_step": resumed,
+        "fingerprint": print_,
+        "elapsed_s": round(time.monotonic() - started, 2),
+    }
+    if profile.random_weights:
+        result["note"] = "tiny profile: randomly initialised models, the weights learn nothing useful"
+    (out / RESULT_FILE).write_text(json.dumps(result, indent=2))
+    for old in checkpoints(out):
+        shutil.rmtree(old, ignore_errors=True)
+    return result

@@ -1,0 +1,139 @@
+"""End to end through the CLI on the tiny profile: caption -> train (lora and full, with prior preservation
+and the text-encoder phase) -> generate, as the Node worker runs it."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from PIL import Image
+from safetensors import safe_open
+
+from conftest import run_cli
+from scenebooth_tuner.images import png_metadata
+from scenebooth_tuner.prompts import SCENES
+
+STEPS = {"unet": 24, "text_encoder": 8, "adaptive": False}
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory, photos):
+    work = tmp_path_factory.mktemp("chain")
+    started = time.monotonic()
+    common = {"profile": "tiny", "class_noun": "sneaker", "seed": 3}
+    caption = run_cli("caption", {**common, "images": [str(p) for p in photos], "output_dir": str(work / "captions")}, work)
+    instances = [{"image": c["image"], "caption": c["prompt"]} for c in caption.last["captions"]]
+    train = {
+        mode: run_cli(
+            "train",
+            {**common, "mode": mode, "instances": instances, "steps": STEPS, "output_dir": str(work / f"train-{mode}")},
+            work,
+        )
+        for mode in ("lora", "full")
+    }
+    generate = {
+        mode: run_cli(
+            "generate",
+            {
+                **common,
+                "weights": train[mode].last["artifact"],
+                "scenes": [8, 18, "on a red carpet"],
+                "num_images": 2,
+                "output_dir": str(work / f"generate-{mode}"),
+            },
+            work,
+        )
+        for mode in ("lora", "full")
+    }
+    return SimpleNamespace(caption=caption, train=train, generate=generate, elapsed=time.monotonic() - started, work=work)
+
+
+def test_chain_runs(chain):
+    runs = [chain.caption, *chain.train.values(), *chain.generate.values()]
+    for run in runs:
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert run.last["event"] == "result"
+        assert all(e["event"] in ("progress", "checkpoint", "result", "resumed") for e in run.events)
+        for e in run.of("progress"):
+            assert {"stage", "step", "total", "eta_s"} <= set(e) and 0 <= e["step"] <= e["total"]
+    # Its duration (under 2 minutes on 2 cores) is reported, not asserted: timings belong to benchmarks.
+    print(f"caption -> train lora + full -> generate lora + full: {chain.elapsed:.1f} s")
+
+
+def test_captions_start_with_the_class_and_carry_the_identifier(chain, photos):
+    result = chain.caption.last
+    assert result["question"] == "Question: Based on the image, describe the context starting with 'a sneaker'?"
+    assert [c["image"] for c in result["captions"]] == [str(p) for p in photos]
+    for c in result["captions"]:
+        assert c["caption"].startswith("a sneaker")
+        assert c["prompt"].startswith("a sneaker <mysneaker>")
+    assert result["random_weights"] and "noise" in result["note"]
+    assert json.loads((chain.work / "captions" / "captions.json").read_text())["captions"] == result["captions"]
+
+
+def test_training_has_a_text_encoder_phase_then_a_unet_phase(chain):
+    for mode, run in chain.train.items():
+        result = run.last
+        assert result["mode"] == mode
+        assert result["steps"] == {"unet": 24, "unet_requested": 24, "text_encoder": 8}
+        assert len(result["losses"]) == 24
+        phases = [e["phase"] for e in run.of("progress") if e["stage"] == "train" and "phase" in e]
+        assert phases[0] == "unet+text_encoder" and phases[-1] == "unet"
+        assert result["prompts"][0].startswith("a sneaker <mysneaker>")
+        assert not list(Path(result["artifact"]).parent.glob("checkpoint-*"))  # cleaned up once saved
+
+
+def test_prior_preservation_images_are_generated_once_per_class(chain):
+    first, second = chain.train["lora"], chain.train["full"]
+    for run in (first, second):
+        prior = run.last["prior"]
+        assert prior["enabled"] and prior["class_prompt"] == "a sneaker" and prior["num_class_images"] == 4
+    folder = Path(first.last["prior"]["class_images_dir"])
+    assert sorted(p.name for p in folder.glob("*.png")) == ["0000.png", "0001.png", "0002.png", "0003.png"]
+    assert png_metadata(folder / "0002.png")["prompt"] == "a sneaker"
+    generated = lambda run: [e["total"] for e in run.of("progress") if e["stage"] == "class_images"]  # noqa: E731
+    assert generated(first)[0] > 0 and generated(second) == [0]  # the second product reuses the cache
+
+
+def test_lora_artifact_is_small_and_holds_both_adapters_and_the_identifier(chain):
+    result = chain.train["lora"].last
+    path = Path(result["artifact"])
+    assert path.name == "lora.safetensors" and result["artifact_bytes"] == path.stat().st_size
+    with safe_open(str(path), framework="pt") as f:
+        meta, keys = f.metadata(), list(f.keys())
+        te_b = [f.get_tensor(k) for k in keys if k.startswith("text_encoder.") and "lora_B" in k]
+        unet_b = [f.get_tensor(k) for k in keys if k.startswith("unet.") and "lora_B" in k]
+        identifier = f.get_tensor("identifier_embedding")
+    assert meta["format"] == "scenebooth-lora/1" and meta["identifier"] == "<mysneaker>" and meta["rank"] == "8"
+    # lora_B starts at zero: non-zero means the phase trained it
+    assert te_b and any(t.abs().sum() > 0 for t in te_b)
+    assert unet_b and any(t.abs().sum() > 0 for t in unet_b)
+    assert identifier.shape == (1, 32)
+
+
+def test_full_weights_folder(chain):
+    folder = Path(chain.train["full"].last["artifact"])
+    assert {p.name for p in folder.iterdir()} >= {"unet", "text_encoder", "tokenizer", "scenebooth.json"}
+    assert "<mysneaker>" in json.loads((folder / "tokenizer" / "tokenizer.json").read_text())["added_tokens"][-1]["content"]
+
+
+def test_generated_pngs_record_prompt_and_seed(chain):
+    for mode, run in chain.generate.items():
+        result = run.last
+        assert result["weights_kind"] == mode and result["steps"] == 25
+        assert result["scheduler"] == "DPMSolverMultistepScheduler"
+        assert len(result["images"]) == 6
+        prompts = [img["prompt"] for img in result["images"]]
+        assert prompts[0] == "a sneaker <mysneaker> on a cobblestone street"
+        assert prompts[2] == f"a sneaker <mysneaker> {SCENES[18]}"
+        assert prompts[4] == "a sneaker <mysneaker> on a red carpet"
+        assert [img["seed"] for img in result["images"]] == [3, 4, 3, 4, 3, 4]
+        for img in result["images"]:
+            with Image.open(img["path"]) as png:
+                assert png.size == (768, 768) and png.format == "PNG"
+            meta = png_metadata(Path(img["path"]))
+            assert (meta["prompt"], meta["seed"], meta["steps"]) == (img["prompt"], img["seed"], 25)
+        assert "noise" in result["note"]
