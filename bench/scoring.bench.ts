@@ -16,7 +16,7 @@ import { decodeRgb } from "../worker/scoring/image-input";
 import { readManifest } from "../worker/scoring/manifest";
 import { meanCosine, cosine, itmProbability } from "../worker/scoring/metrics";
 import { preprocessBatch } from "../worker/scoring/preprocess";
-import { runExport } from "../worker/scoring/python-reference";
+import { runExport } from "../worker/scoring/tuner-export";
 import { loadScorers, scoringModelsDir } from "../worker/scoring/scorers";
 import { createSession, float32, int64Rows, row } from "../worker/scoring/session";
 import { TextTokenizer } from "../worker/scoring/tokenizer";

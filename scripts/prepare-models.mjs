@@ -28,7 +28,9 @@ async function exportScoring({ modelsDir, profile, log, runExport, readManifest,
   await fs.rm(staging, { recursive: true, force: true });
   log(`exporting the ${profile} scoring models to ONNX (python -m scenebooth_tuner.export)`);
   try {
-    await runExport(["models", "--profile", profile, "--out", staging], profile === "real" ? 3_600_000 : 600_000);
+    await runExport(["models", "--profile", profile, "--out", staging], profile === "real" ? 3_600_000 : 600_000, {
+      offline: profile !== "real",
+    });
   } catch (error) {
     await fs.rm(staging, { recursive: true, force: true });
     throw new StepError(`scoring export (${profile}) failed: ${error.message.split("\n").slice(0, 3).join(" ")}`);
@@ -49,7 +51,7 @@ export async function prepareModels(options = {}) {
   const { ensureEsrganOnnx } = await load("../worker/upscale/models.ts");
   const { readManifest } = await load("../worker/scoring/manifest.ts");
   const { scoringModelsDir } = await load("../worker/scoring/scorers.ts");
-  const { runExport } = await load("../worker/scoring/python-reference.ts");
+  const { runExport } = await load("../worker/scoring/tuner-export.ts");
   const modelsDir = path.resolve(options.modelsDir ?? config().modelsDir);
   const profile = options.profile ?? config().modelProfile;
   const exportReal = options.exportReal ?? process.env.SCENEBOOTH_EXPORT_REAL_MODELS === "1";

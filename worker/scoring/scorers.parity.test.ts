@@ -8,7 +8,7 @@ import { ImageInputError, ModelFilesError } from "./errors";
 import { decodeRgb } from "./image-input";
 import { readManifest } from "./manifest";
 import { preprocess } from "./preprocess";
-import { pythonReference, runExport, type ReferenceResult } from "./python-reference";
+import { pythonReference, runExport, type ReferenceResult } from "./tuner-export";
 import { loadScorers, scoringModelsDir, type ReferenceEmbeddings, type Scorers } from "./scorers";
 import { TextTokenizer } from "./tokenizer";
 

@@ -24,15 +24,8 @@ export interface SelectionRule {
  */
 export const DEFAULT_SELECTION_RULE: SelectionRule = { metric: "itm", threshold: 0.9, floors: { dino: 0.5, clipI: 0.75 } };
 
-export interface Ranked<T> {
-  item: T;
-  scores: Scores;
-  /** 1 = best. */
-  rank: number;
-  selected: boolean;
-  /** Why a candidate was not selected (empty when selected). */
-  reasons: string[];
-}
+/** A scored candidate with its rank (1 = best), whether it is selected, and why not (empty when selected). */
+export type Ranked<T extends { scores: Scores }> = T & { rank: number; selected: boolean; reasons: string[] };
 
 export class SelectionRuleError extends Error {
   override name = "SelectionRuleError";
@@ -55,26 +48,21 @@ export function validateRule(rule: SelectionRule): SelectionRule {
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
 
 /**
- * Ranks candidates by the rule's metric (ties: DINO, then CLIP-I, all descending; non-finite
- * scores last) and marks the selected ones. Pure: returns new objects, keeps the input order intact.
+ * Ranks scored candidates by the rule's metric (ties: DINO, then CLIP-I, all descending; non-finite
+ * scores last) and marks the selected ones. Pure: returns new objects (the input's fields kept).
  */
-export function selectCandidates<T>(
-  candidates: readonly T[],
-  scoresOf: (candidate: T) => Scores,
-  rule: SelectionRule = DEFAULT_SELECTION_RULE,
-): Ranked<T>[] {
+export function selectCandidates<T extends { scores: Scores }>(scored: readonly T[], rule: SelectionRule = DEFAULT_SELECTION_RULE): Ranked<T>[] {
   validateRule(rule);
   const key = (v: number) => (Number.isFinite(v) ? v : -Infinity);
-  const ranked = candidates
-    .map((item) => ({ item, scores: scoresOf(item) }))
-    .sort(
-      (a, b) =>
-        key(b.scores[rule.metric]) - key(a.scores[rule.metric]) ||
-        key(b.scores.dino) - key(a.scores.dino) ||
-        key(b.scores.clipI) - key(a.scores.clipI),
-    );
+  const ranked = [...scored].sort(
+    (a, b) =>
+      key(b.scores[rule.metric]) - key(a.scores[rule.metric]) ||
+      key(b.scores.dino) - key(a.scores.dino) ||
+      key(b.scores.clipI) - key(a.scores.clipI),
+  );
   let selectedCount = 0;
-  return ranked.map(({ item, scores }, i) => {
+  return ranked.map((candidate, i) => {
+    const { scores } = candidate;
     const reasons: string[] = [];
     for (const metric of METRICS) {
       if (!Number.isFinite(scores[metric])) reasons.push(`${metric} is not a number`);
@@ -89,6 +77,6 @@ export function selectCandidates<T>(
     }
     const selected = reasons.length === 0;
     if (selected) selectedCount++;
-    return { item, scores, rank: i + 1, selected, reasons };
+    return { ...candidate, rank: i + 1, selected, reasons };
   });
 }

@@ -6,13 +6,17 @@ import { config } from "../../lib/config";
 
 const exec = promisify(execFile);
 
-/** Runs `python -m scenebooth_tuner.export ...` in the tuner venv; throws with its stderr on failure. */
-export async function runExport(args: string[], timeoutMs = 180_000): Promise<string> {
+/**
+ * Runs `python -m scenebooth_tuner.export ...` in the tuner venv; throws with its stderr on failure.
+ * Offline by default (tiny exports, references, benchmarks must never download anything); only the
+ * real export, run on purpose where the hub is reachable, passes `offline: false`.
+ */
+export async function runExport(args: string[], timeoutMs = 180_000, { offline = true } = {}): Promise<string> {
   try {
     const { stdout } = await exec(config().python, ["-m", "scenebooth_tuner.export", ...args], {
       timeout: timeoutMs,
       maxBuffer: 64 << 20,
-      env: { ...process.env, TQDM_DISABLE: "1", HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1" },
+      env: { ...process.env, TQDM_DISABLE: "1", ...(offline ? { HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1" } : {}) },
     });
     return stdout;
   } catch (error) {
