@@ -26,8 +26,18 @@ export interface Config {
   /** Key for signing blob URLs; defaults to one derived from the app secret. */
   storageSigningKey: string;
   modelProfile: ModelProfile;
+  /** onnxruntime execution provider for scoring and upscaling. */
+  executionProvider: "cpu" | "cuda";
+  /** ESRGAN weights: RRDN (thick, sharper) or RDN (medium, faster). */
+  upscaleTier: "thick" | "medium";
+  /** Format of the published 2048 px images. */
+  publishFormat: "png" | "jpeg" | "webp";
   python: string;
   modelsDir: string;
+  /** Local scratch space of the GPU stages (photos, captions, checkpoints); resumable per subject. */
+  workDir: string;
+  /** A tuner command still running after this is killed and retried. */
+  tunerTimeoutMs: number;
   workerHealthPort: number;
   /** Queues this worker process consumes: GPU hosts run "gpu", CPU hosts the others. */
   workerQueues: WorkerQueue[];
@@ -81,6 +91,14 @@ function parseMilliseconds(env: Env, name: string, fallback: number): number {
   return value;
 }
 
+function parseChoice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const raw = nonEmpty(env, name) ?? fallback;
+  if (!(choices as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${choices.join(", ")}, got "${raw}".`);
+  }
+  return raw as T;
+}
+
 function parseProfile(env: Env): ModelProfile {
   const raw = nonEmpty(env, "SCENEBOOTH_PROFILE") ?? "tiny";
   if (!(MODEL_PROFILES as readonly string[]).includes(raw)) {
@@ -125,8 +143,13 @@ export function loadConfig(env: Env = process.env): Config {
     storageDir: path.resolve(projectRoot, nonEmpty(env, "STORAGE_DIR") ?? "data/blobs"),
     storageSigningKey: nonEmpty(env, "STORAGE_SIGNING_KEY") ?? `blob-url:${apiSecret}`,
     modelProfile: parseProfile(env),
+    executionProvider: parseChoice(env, "SCENEBOOTH_EXECUTION_PROVIDER", ["cpu", "cuda"] as const, "cpu"),
+    upscaleTier: parseChoice(env, "SCENEBOOTH_UPSCALE_TIER", ["thick", "medium"] as const, "thick"),
+    publishFormat: parseChoice(env, "SCENEBOOTH_PUBLISH_FORMAT", ["png", "jpeg", "webp"] as const, "jpeg"),
     python: nonEmpty(env, "SCENEBOOTH_PYTHON") ?? path.join(projectRoot, ".venv", "bin", "python"),
     modelsDir: path.resolve(projectRoot, nonEmpty(env, "SCENEBOOTH_MODELS_DIR") ?? "data/models"),
+    workDir: path.resolve(projectRoot, nonEmpty(env, "SCENEBOOTH_WORK_DIR") ?? "data/work"),
+    tunerTimeoutMs: parseMilliseconds(env, "TUNER_TIMEOUT_MS", 2 * 3600 * 1000),
     workerHealthPort: parsePort(env, "WORKER_HEALTH_PORT", 8081),
     workerQueues: parseWorkerQueues(env),
     workerShutdownGraceMs: parseMilliseconds(env, "WORKER_SHUTDOWN_GRACE_MS", 30_000),

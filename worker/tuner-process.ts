@@ -60,7 +60,8 @@ export async function runTuner<Result = Record<string, unknown>>(options: TunerR
   child.stderr.on("data", (chunk: Buffer) => (stderrTail = (stderrTail + chunk.toString()).slice(-4000)));
 
   let result: Result | undefined;
-  let failure: TunerProcessError | undefined;
+  // A TunerProcessError, or whatever the progress callback threw (e.g. the merchant cancelled).
+  let failure: Error | undefined;
   let pending: Promise<void> = Promise.resolve();
   const lines = readline.createInterface({ input: child.stdout });
   lines.on("line", (line) => {
@@ -73,7 +74,7 @@ export async function runTuner<Result = Record<string, unknown>>(options: TunerR
     if (event.event === "progress" && options.onProgress) {
       pending = pending.then(() => options.onProgress!(event as unknown as TunerProgress)).catch((error: Error) => {
         // The progress callback throws when the merchant cancelled: stop the tuner.
-        failure ??= error instanceof TunerProcessError ? error : new TunerProcessError("cancelled", error.message);
+        failure ??= error;
         child.kill("SIGTERM");
       });
     } else if (event.event === "result") {

@@ -13,6 +13,7 @@ import { mintSessionToken } from "../../devstore/auth";
 import { projectRoot } from "../../lib/config";
 import { createPrismaClient, type PrismaClient } from "../../lib/db";
 import { freshSqliteUrl } from "../../lib/db/testing";
+import { AdminClient } from "../../lib/shopify-admin";
 import { prepareDatabase } from "../../scripts/prepare-database.mjs";
 
 export const TEST_API_KEY = "test-api-key";
@@ -39,6 +40,8 @@ export interface TestStack {
   /** GET/POST an app route as the embedded admin would (Authorization: Bearer <session token>). */
   appFetch(pathname: string, init?: RequestInit & { shop?: string }): Promise<Response>;
   startWorker(extraEnv?: Record<string, string>): Promise<ProcessHandle>;
+  /** The Admin API client the worker would use for `shop` (its offline session; installShop first). */
+  adminClient(shop?: string): Promise<AdminClient>;
   close(): Promise<void>;
 }
 
@@ -64,7 +67,10 @@ function startChild(name: string, command: string, args: string[], env: Record<s
     output: () => output,
     async kill(signal = "SIGTERM") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      // remix-serve waits for keep-alive connections on SIGTERM: do not wait for it for long.
+      const forced = setTimeout(() => child.kill("SIGKILL"), 3000);
       await exited;
+      clearTimeout(forced);
     },
   };
 }
@@ -143,6 +149,11 @@ export async function startTestStack(options: { env?: Record<string, string> } =
       workers.push(handle);
       await waitForHealthy(`http://127.0.0.1:${healthPort}/healthz`, handle);
       return handle;
+    },
+    async adminClient(shop = DEMO_SHOP) {
+      const session = await db.session.findFirst({ where: { shop, isOnline: false } });
+      if (!session) throw new Error(`no offline session for ${shop}: call installShop first`);
+      return new AdminClient({ shop, accessToken: session.accessToken, env: { SHOPIFY_LOCAL_STORE_URL: store.url } });
     },
     async close() {
       await Promise.all(workers.map((w) => w.kill("SIGKILL")));

@@ -49,12 +49,14 @@ export function stageProcessor<Output>(stage: StageDefinition<Output>, deps: Sta
         await markFailed(ctx, error.message, "needs_attention");
         throw new UnrecoverableError(`${error.code}: ${error.message}`);
       }
+      // An error that says it cannot succeed on a retry (a bad tuner spec, missing model weights).
+      const permanent = (error as { retryable?: boolean }).retryable === false;
       const attempts = job.opts.attempts ?? 1;
-      if (job.attemptsMade + 1 >= attempts) {
+      if (permanent || job.attemptsMade + 1 >= attempts) {
         ctx.log(`failed for good: ${(error as Error).stack ?? error}`);
         await markFailed(ctx, `Something went wrong on our side while ${stageLabel(stage.name).toLowerCase()}. Please try again; if it keeps failing, contact support.`, "failed");
       }
-      throw error;
+      throw permanent ? new UnrecoverableError((error as Error).message) : error;
     }
   };
 }

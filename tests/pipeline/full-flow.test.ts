@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requestScenes } from "../../lib/pipeline/request-scenes";
+import { reviewCandidate } from "../../lib/pipeline/review";
+import type { Producers } from "../../lib/queue/producer";
+import { ProductWithMediaDocument, ProductsPageDocument } from "../../lib/shopify-admin";
+import { DEMO_SHOP, startTestStack, type TestStack } from "../harness/stack";
+import { stackProducers, waitFor, waitForGeneration } from "./helpers";
+
+describe("the product pipeline on the tiny profile", () => {
+  let stack: TestStack;
+  let producers: Producers;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    await stack.installShop();
+    producers = stackProducers(stack);
+    await stack.startWorker();
+  }, 120_000);
+  afterAll(async () => {
+    await producers?.close();
+    await stack?.close();
+  });
+
+  async function product(title: string) {
+    const admin = await stack.adminClient();
+    const { products } = await admin.request(ProductsPageDocument, { first: 5, query: `title:${title}`, mediaFirst: 1 });
+    const found = products.nodes.find((p) => p.title.toLowerCase().includes(title.toLowerCase()));
+    if (!found) throw new Error(`no product ${title} in the local store`);
+    return found;
+  }
+
+  it("takes a product from its photos to a published 2048 px image", async () => {
+    const backpack = await product("backpack");
+    const { generation, created } = await requestScenes(stack.db, producers, {
+      shop: DEMO_SHOP,
+      product: { id: backpack.id, title: backpack.title, productType: backpack.productType },
+      sceneIds: ["g7", "g8", "s17"],
+      imagesPerScene: 2,
+      source: "interactive",
+    });
+    expect(created).toBe(true);
+    const done = await waitForGeneration(stack.db, generation.id, ["succeeded", "failed", "cancelled"]);
+    expect(done.error).toBeNull();
+    expect(done.status).toBe("succeeded");
+    expect(done.progress).toBe(1);
+
+    const candidates = await stack.db.candidate.findMany({ where: { generationId: generation.id } });
+    expect(candidates).toHaveLength(6);
+    for (const c of candidates) {
+      for (const score of [c.dino, c.clipI, c.clipT, c.itm, c.itc]) expect(Number.isFinite(score)).toBe(true);
+      expect(c.thumbBlobKey).toMatch(/-thumb\.webp$/);
+    }
+    const subject = await stack.db.subject.findFirstOrThrow({ where: { shop: DEMO_SHOP, productId: backpack.id } });
+    expect(subject.state).toBe("review");
+    expect(JSON.parse(subject.datasetReport!).status).not.toBe("blocked");
+
+    await reviewCandidate(stack.db, producers, DEMO_SHOP, candidates[0]!.id, { decision: "approve", ratingSubject: 4, ratingScene: 5 });
+    const published = await waitFor("the candidate to be published", async () => {
+      const c = await stack.db.candidate.findUnique({ where: { id: candidates[0]!.id } });
+      if (c?.state === "failed") throw new Error(`publishing failed: ${c.error}`);
+      return c?.state === "published" ? c : undefined;
+    });
+    expect(published.publishedMediaId).toMatch(/^gid:\/\/shopify\/MediaImage\//);
+
+    const mediaOf = async () => {
+      const { product } = await (await stack.adminClient()).request(ProductWithMediaDocument, { id: backpack.id, mediaFirst: 50 });
+      return product!.media.nodes;
+    };
+    const media = (await mediaOf()).find((m) => m.id === published.publishedMediaId);
+    expect(media?.status).toBe("READY");
+    expect(media?.alt).toContain(backpack.title);
+    expect(media && "image" in media ? [media.image?.width, media.image?.height] : null).toEqual([2048, 2048]);
+
+    // Approving again never creates a second media.
+    const before = (await mediaOf()).length;
+    await reviewCandidate(stack.db, producers, DEMO_SHOP, candidates[0]!.id, { decision: "approve" });
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await mediaOf()).length).toBe(before);
+  }, 300_000);
+});

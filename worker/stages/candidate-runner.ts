@@ -1,0 +1,27 @@
+import { UnrecoverableError, type Job } from "bullmq";
+import type { PrismaClient } from "../../lib/db";
+import { forShop } from "../../lib/db";
+import type { CandidateJob } from "../../lib/queue/jobs";
+import { MerchantActionError } from "./errors";
+
+/**
+ * Wraps the per-candidate stages (upscale, publish): a failure that retrying cannot fix, or the last
+ * attempt's failure, marks the candidate failed with a message the merchant can act on.
+ */
+export function candidateProcessor<Output>(client: PrismaClient, label: string, process: (job: Job<CandidateJob>) => Promise<Output>) {
+  return async (job: Job<CandidateJob>): Promise<Output> => {
+    try {
+      return await process(job);
+    } catch (error) {
+      const final = error instanceof MerchantActionError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (final) {
+        const message =
+          error instanceof MerchantActionError
+            ? error.message
+            : `Something went wrong while ${label}. Approve the image again to retry; if it keeps failing, contact support.`;
+        await forShop(client, job.data.shop).candidate.updateMany({ where: { id: job.data.candidateId }, data: { state: "failed", error: message } });
+      }
+      throw error instanceof MerchantActionError ? new UnrecoverableError(error.message) : error;
+    }
+  };
+}

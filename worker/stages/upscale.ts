@@ -1,0 +1,35 @@
+import type { Job } from "bullmq";
+import { config } from "../../lib/config";
+import type { PrismaClient } from "../../lib/db";
+import { forShop } from "../../lib/db";
+import type { CandidateJob } from "../../lib/queue/jobs";
+import { blobKey, blobStore, parseBlobKey } from "../../lib/storage";
+import type { Upscaler } from "../upscale";
+
+export interface UpscaleOutput {
+  key: string;
+  width: number;
+  height: number;
+}
+
+export const PUBLISHED_SIZE = 2048;
+
+/** Stage 7: an approved candidate (768 px) → ESRGAN ×4, tiled → Lanczos to 2048 px, stored once. */
+export function upscaleProcessor(client: PrismaClient, upscaler: () => Promise<Upscaler>) {
+  return async (job: Job<CandidateJob>): Promise<UpscaleOutput> => {
+    const { shop, candidateId } = job.data;
+    const db = forShop(client, shop);
+    const candidate = await db.candidate.findUniqueOrThrow({ where: { id: candidateId } });
+    const store = blobStore();
+    if (candidate.upscaledBlobKey && (await store.exists(parseBlobKey(candidate.upscaledBlobKey).key))) {
+      return { key: candidate.upscaledBlobKey, width: PUBLISHED_SIZE, height: PUBLISHED_SIZE };
+    }
+    await db.candidate.update({ where: { id: candidateId }, data: { state: "upscaling" } });
+    const source = await store.get(parseBlobKey(candidate.imageBlobKey).key);
+    const result = await (await upscaler()).upscaleTo(source.data, { size: PUBLISHED_SIZE, format: config().publishFormat });
+    const key = blobKey(shop, "subjects", candidate.subjectId, "candidates", `${candidateId}-2048.${result.format === "jpeg" ? "jpg" : result.format}`);
+    await store.put(key, result.data, { contentType: result.contentType });
+    await db.candidate.update({ where: { id: candidateId }, data: { upscaledBlobKey: key } });
+    return { key, width: result.width, height: result.height };
+  };
+}
