@@ -6,7 +6,8 @@
 //
 // The real scoring models (DINO ViT-S/16, CLIP, BLIP ITM) need the Hugging Face weights: they are
 // exported only with --export-real (or SCENEBOOTH_EXPORT_REAL_MODELS=1) on a host that can
-// download them; otherwise a missing real export is reported, not fatal.
+// download them (SCENEBOOTH_CLIP_MODEL picks another CLIP); otherwise a missing real export is
+// reported, not fatal.
 import fs from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -27,8 +28,10 @@ async function exportScoring({ modelsDir, profile, log, runExport, readManifest,
   const staging = `${target}.tmp-${process.pid}`;
   await fs.rm(staging, { recursive: true, force: true });
   log(`exporting the ${profile} scoring models to ONNX (python -m scenebooth_tuner.export)`);
+  // The real export can use another CLIP checkpoint (e.g. openai/clip-vit-base-patch32 for speed).
+  const clip = profile === "real" && process.env.SCENEBOOTH_CLIP_MODEL ? ["--clip-model", process.env.SCENEBOOTH_CLIP_MODEL] : [];
   try {
-    await runExport(["models", "--profile", profile, "--out", staging], profile === "real" ? 3_600_000 : 600_000, {
+    await runExport(["models", "--profile", profile, "--out", staging, ...clip], profile === "real" ? 3_600_000 : 600_000, {
       offline: profile !== "real",
     });
   } catch (error) {

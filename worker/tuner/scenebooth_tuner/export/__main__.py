@@ -1,4 +1,4 @@
-"""`python -m scenebooth_tuner.export models|reference ...` (see the package docstring)."""
+"""`python -m scenebooth_tuner.export models|reference|bench ...` (see the package docstring)."""
 
 from __future__ import annotations
 
