@@ -7,7 +7,8 @@ for 4 images with CFG plus the VAE decode, and peak memory. The training steps a
 `diffusion_loss`; the sampler is sampling.py's pipeline.
 
 Variants form a ladder: each one adds a switch to the previous. Switches that do not apply to the
-device (bf16 and fused AdamW need CUDA here, flushing denormals is a CPU matter) are skipped, not faked.
+device (bf16 and fused AdamW need CUDA here) are skipped, not faked. CPU threads: the tiny profile's
+(1) for the tiny shapes, one per core otherwise; SCENEBOOTH_THREADS overrides.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import torch
 
+from .profiles import get_profile
 from .progress import Progress
 from .runtime import Runtime, free_memory, seeded, set_threads
 
@@ -64,7 +66,6 @@ SD21_TEXT = dict(
 
 @dataclass(frozen=True)
 class Switches:
-    flush_denormal: bool = False  # CPU: denormal floats flushed to zero (x86 handles them on a slow path)
     sdpa: bool = False  # fused scaled-dot-product attention instead of explicit softmax(QK^T)V
     bf16: bool = False  # bf16 autocast, frozen weights in bf16 (CUDA only)
     channels_last: bool = False  # NHWC memory format for the convolutions
@@ -73,13 +74,12 @@ class Switches:
     compile: bool = False  # torch.compile on the UNet
 
 
-LADDER = ("baseline", "+flush_denormal", "+sdpa", "+bf16", "+channels_last", "+fused_adamw", "+cached_latents", "+compile")
+LADDER = ("baseline", "+sdpa", "+bf16", "+channels_last", "+fused_adamw", "+cached_latents", "+compile")
 CUDA_ONLY = {"+bf16", "+fused_adamw"}
-CPU_ONLY = {"+flush_denormal"}
 
 
 def _applies(name: str, device: torch.device) -> bool:
-    return not (name in CUDA_ONLY and device.type != "cuda") and not (name in CPU_ONLY and device.type != "cpu")
+    return not (name in CUDA_ONLY and device.type != "cuda")
 
 
 def ladder(names: list[str] | None, device: torch.device) -> list[tuple[str, Switches]]:
@@ -125,7 +125,6 @@ def _prepare(models: Models, sw: Switches, device: torch.device):
 
     dtype = torch.bfloat16 if sw.bf16 else torch.float32
     rt = Runtime(device, dtype, autocast=sw.bf16)
-    torch.set_flush_denormal(sw.flush_denormal)
     unet = copy.deepcopy(models.unet)
     unet.set_attn_processor(AttnProcessor2_0() if sw.sdpa else AttnProcessor())
     text_encoder = copy.deepcopy(models.text_encoder)
@@ -294,14 +293,14 @@ def run_bench(
     progress: Progress | None = None,
 ) -> dict:
     progress = progress or Progress()
-    threads = set_threads()
     dev = torch.device("cuda" if device == "auto" and torch.cuda.is_available() else ("cpu" if device == "auto" else device))
     shapes = shapes or ("sd21" if dev.type == "cuda" else "tiny")
+    threads = set_threads(get_profile("tiny") if shapes == "tiny" else None)
     iters = iters or 10
     plan = ladder(variants, dev)
     models = Models(shapes, dev)
     rows = [_measure(models, name, sw, dev, iters, progress) for name, sw in plan]
-    skipped = {n: "needs CUDA" if n in CUDA_ONLY else "CPU only" for n in (variants or LADDER) if not _applies(n, dev)}
+    skipped = {n: "needs CUDA" for n in (variants or LADDER) if not _applies(n, dev)}
     result = {
         "command": "bench",
         "shapes": shapes,

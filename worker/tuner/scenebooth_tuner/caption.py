@@ -74,5 +74,5 @@ def run_caption(spec: CaptionSpec, progress: Progress) -> dict:
     if spec.profile.random_weights:
         result["note"] = "tiny profile: a randomly initialised captioner, the captions after 'a <class>' are noise"
     spec.output_dir.mkdir(parents=True, exist_ok=True)
-    (spec.output_dir / "captions.json").write_text(json.dumps(result, indent=2))
+    (spec.output_dir / "result.json").write_text(json.dumps(result, indent=2))
     return result

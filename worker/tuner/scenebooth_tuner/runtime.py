@@ -25,9 +25,7 @@ class Runtime:
 
 def set_threads(profile: Profile | None = None) -> int:
     """SCENEBOOTH_THREADS, else the profile's count, else one intra-op thread per core; inter-op
-    parallelism only oversubscribes.
-    Denormal floats are flushed to zero: on x86 CPUs they take a slow path (Adam's second moments of
-    small gradients are full of them)."""
+    parallelism only oversubscribes."""
     raw = os.environ.get("SCENEBOOTH_THREADS", "").strip()
     if raw.isdigit() and int(raw) > 0:
         threads = int(raw)
@@ -36,7 +34,6 @@ def set_threads(profile: Profile | None = None) -> int:
     else:
         threads = len(os.sched_getaffinity(0)) or 1
     torch.set_num_threads(threads)
-    torch.set_flush_denormal(True)
     with contextlib.suppress(RuntimeError):  # only settable before the first parallel region
         torch.set_num_interop_threads(1)
     return threads

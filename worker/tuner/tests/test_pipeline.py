@@ -71,7 +71,7 @@ def test_captions_start_with_the_class_and_carry_the_identifier(chain, photos):
         assert c["caption"].startswith("a sneaker")
         assert c["prompt"].startswith("a sneaker <mysneaker>")
     assert result["random_weights"] and "noise" in result["note"]
-    assert json.loads((chain.work / "captions" / "captions.json").read_text())["captions"] == result["captions"]
+    assert json.loads((chain.work / "captions" / "result.json").read_text())["captions"] == result["captions"]
 
 
 def test_training_has_a_text_encoder_phase_then_a_unet_phase(chain):
