@@ -54,9 +54,12 @@ def run_caption(spec: CaptionSpec, progress: Progress) -> dict:
     batch_size = spec.batch_size
     try:
         captions = _caption(spec, progress, batch_size)
+        retry = False
     except Exception as exc:
         if not is_oom(exc) or batch_size == 1:
             raise
+        retry = True
+    if retry:  # outside the except block, so the failed attempt's tensors are freed
         free_memory()
         batch_size = 1
         progress.emit({"event": "warning", "code": "oom_retry", "message": "out of memory; retrying one image at a time"})

@@ -106,9 +106,12 @@ def run_generate(spec: GenerateSpec, progress: Progress) -> dict:
     batch_size = spec.batch_size
     try:
         items, kind = _generate(spec, rt, progress, batch_size)
+        retry = False
     except Exception as exc:
         if not is_oom(exc) or batch_size == 1:
             raise
+        retry = True
+    if retry:  # outside the except block, so the failed attempt's tensors are freed
         free_memory()
         batch_size = max(1, batch_size // 2)
         progress.emit({"event": "warning", "code": "oom_retry", "message": f"out of memory; retrying with batch size {batch_size}"})

@@ -32,9 +32,10 @@ def _missing(profile: Profile, what: str, source: Source, exc: Exception) -> Tun
     )
 
 
-def load_diffusion(profile: Profile, rt: Runtime, tuned_dir: Path | None = None) -> Diffusion:
+def load_diffusion(profile: Profile, rt: Runtime, tuned_dir: Path | None = None, float32: bool = False) -> Diffusion:
     """Tokenizer, text encoder, UNet and VAE in eval mode with no gradients, on `rt.device` in `rt.dtype`.
-    `tuned_dir`: a full fine-tune's folder, whose tokenizer, text encoder and UNet replace the base ones."""
+    `tuned_dir`: a full fine-tune's folder, whose tokenizer, text encoder and UNet replace the base ones.
+    `float32`: the UNet and text encoder in float32 (full fine-tuning: no bf16 rounding of the start)."""
     from diffusers import AutoencoderKL, DDPMScheduler
 
     src = base_source(profile)
@@ -43,13 +44,14 @@ def load_diffusion(profile: Profile, rt: Runtime, tuned_dir: Path | None = None)
         vae = AutoencoderKL.from_pretrained(**base, subfolder="vae", torch_dtype=rt.dtype)
         scheduler_config = dict(DDPMScheduler.load_config(**base, subfolder="scheduler"))
         if tuned_dir is None:
-            tokenizer, text_encoder, unet = _load_tunable(base, rt)
+            tokenizer, text_encoder, unet = _load_tunable(base, torch.float32 if float32 else rt.dtype)
     except (OSError, ValueError) as exc:
         raise _missing(profile, "Stable Diffusion", src, exc) from exc
     if tuned_dir is not None:
         try:
             tokenizer, text_encoder, unet = _load_tunable(
-                dict(pretrained_model_name_or_path=str(tuned_dir), local_files_only=True), rt
+                dict(pretrained_model_name_or_path=str(tuned_dir), local_files_only=True),
+                torch.float32 if float32 else rt.dtype,
             )
         except (OSError, ValueError) as exc:
             raise TunerError(
@@ -60,13 +62,13 @@ def load_diffusion(profile: Profile, rt: Runtime, tuned_dir: Path | None = None)
     return Diffusion(tokenizer, text_encoder, unet, vae, scheduler_config)
 
 
-def _load_tunable(where: dict, rt: Runtime):
+def _load_tunable(where: dict, dtype: torch.dtype):
     from diffusers import UNet2DConditionModel
     from transformers import CLIPTextModel, CLIPTokenizer
 
     tokenizer = CLIPTokenizer.from_pretrained(**where, subfolder="tokenizer")
-    text_encoder = CLIPTextModel.from_pretrained(**where, subfolder="text_encoder", dtype=rt.dtype)
-    unet = UNet2DConditionModel.from_pretrained(**where, subfolder="unet", torch_dtype=rt.dtype)
+    text_encoder = CLIPTextModel.from_pretrained(**where, subfolder="text_encoder", dtype=dtype)
+    unet = UNet2DConditionModel.from_pretrained(**where, subfolder="unet", torch_dtype=dtype)
     return tokenizer, text_encoder, unet
 
 

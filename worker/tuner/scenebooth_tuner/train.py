@@ -183,11 +183,10 @@ def run_train(spec: TrainSpec, progress: Progress) -> dict:
     except Exception as exc:
         if not is_oom(exc) or spec.gradient_checkpointing:
             raise
-        free_memory()
-        progress.emit(
-            {"event": "warning", "code": "oom_retry", "message": "out of memory; resuming with gradient checkpointing"}
-        )
-        return _train(spec, rt, progress, print_, True)
+    # Retried outside the except block, so the failed attempt's tensors (held by the traceback) are freed.
+    free_memory()
+    progress.emit({"event": "warning", "code": "oom_retry", "message": "out of memory; resuming with gradient checkpointing"})
+    return _train(spec, rt, progress, print_, True)
 
 
 def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradient_checkpointing: bool) -> dict:
@@ -200,7 +199,7 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
     te_steps = spec.text_encoder_steps
 
     progress.start("load", 1)
-    diffusion = load_diffusion(profile, rt)
+    diffusion = load_diffusion(profile, rt, float32=spec.mode == "full")
     tokenizer, text_encoder, unet, vae = diffusion.tokenizer, diffusion.text_encoder, diffusion.unet, diffusion.vae
     progress.step(1)
 
