@@ -68,7 +68,7 @@ beforeAll(async () => {
   reference = await pythonReference(scoringDir, { images, references: ["ref0", "ref1", "ref2"], candidates }, work);
   scorers = await loadScorers({ modelsDir, profile: "tiny" });
   refs = await scorers.embedReferences(["ref0", "ref1", "ref2"].map((id) => images[id]!));
-});
+}, 600_000); // the export takes ~30 s on 2 idle cores; allow for a busy machine
 
 afterAll(async () => {
   await scorers?.close();

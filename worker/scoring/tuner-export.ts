@@ -11,7 +11,7 @@ const exec = promisify(execFile);
  * Offline by default (tiny exports, references, benchmarks must never download anything); only the
  * real export, run on purpose where the hub is reachable, passes `offline: false`.
  */
-export async function runExport(args: string[], timeoutMs = 180_000, { offline = true } = {}): Promise<string> {
+export async function runExport(args: string[], timeoutMs = 600_000, { offline = true } = {}): Promise<string> {
   try {
     const { stdout } = await exec(config().python, ["-m", "scenebooth_tuner.export", ...args], {
       timeout: timeoutMs,
