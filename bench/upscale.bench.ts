@@ -150,7 +150,7 @@ export async function benchUpscale(log: (line: string) => void = console.log): P
         unit: "s per image (decode, ESRGAN x4 tiled, Lanczos to 2048, PNG)",
         baseline: "sharp Lanczos 768->2048 alone",
         baselineValue: lanczosSeconds,
-        goal: "fits the approve->publish path (minutes on CPU, CUDA provider on GPU hosts)",
+        goal: tier === "medium" ? "<= 30 s per image on 2 CPU cores" : "<= 120 s per image on 2 CPU cores (CUDA provider on GPU hosts)",
         note: `photo ${runPhotos[0]!.photo}; ratio = ESRGAN time / Lanczos time`,
       }),
     );
