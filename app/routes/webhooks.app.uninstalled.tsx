@@ -1,13 +1,10 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import db from "../db.server";
+import { deleteShop } from "../services/lifecycle.server";
 import { authenticate } from "../shopify.server";
 
+// The webhook can arrive more than once, and after shop/redact: deleting is idempotent.
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { shop, session, topic } = await authenticate.webhook(request);
-  console.log(`Received ${topic} webhook for ${shop}`);
-  // The webhook can arrive more than once, and after the app was already uninstalled.
-  if (session) {
-    await db.session.deleteMany({ where: { shop } });
-  }
+  const { shop } = await authenticate.webhook(request);
+  await deleteShop(shop, "app/uninstalled");
   return new Response();
 };

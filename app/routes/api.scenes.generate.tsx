@@ -1,0 +1,22 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { jsonAnswer, jsonResponse, readJson } from "../services/api.server";
+import { bulkContextFor, generateForCatalog, generateForSelection, parseSelection } from "../services/bulk.server";
+import { authenticate } from "../shopify.server";
+
+// POST { productIds } or { all: true } from the admin action extensions (session token + CORS):
+// queues a scene request per product with enough photos, with bulk priority, within the caps.
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const { session, cors } = await authenticate.admin(request);
+  return cors(
+    await jsonAnswer(async () => {
+      const selection = parseSelection(await readJson(request));
+      const ctx = bulkContextFor(session);
+      return selection.kind === "all" ? generateForCatalog(ctx) : generateForSelection(ctx, selection.productIds);
+    }),
+  );
+};
+
+export const loader = async ({ request }: LoaderFunctionArgs) => {
+  const { cors } = await authenticate.admin(request);
+  return cors(jsonResponse({ error: "Use POST.", code: "method" }, { status: 405 }));
+};

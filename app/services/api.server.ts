@@ -1,0 +1,49 @@
+// Helpers for the JSON routes the admin extensions call (app/routes/api.*).
+import { PlanRequiredError, SpendingCapError } from "../../lib/billing";
+
+/** A request the route answers with `status` and a message the merchant can read. */
+export class ApiError extends Error {
+  override name = "ApiError";
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+export async function readJson(request: Request): Promise<unknown> {
+  if (!(request.headers.get("Content-Type") ?? "").includes("application/json")) {
+    throw new ApiError(415, "Send the request as JSON (Content-Type: application/json).", "bad_content_type");
+  }
+  const text = await request.text();
+  if (text.length > MAX_BODY_BYTES) throw new ApiError(413, "The request is too large.", "too_large");
+  try {
+    return JSON.parse(text || "null");
+  } catch {
+    throw new ApiError(400, "The request body is not valid JSON.", "bad_json");
+  }
+}
+
+/** A JSON response (Remix's Node globals have no static Response.json). */
+export function jsonResponse(body: unknown, init: ResponseInit = {}): Response {
+  const headers = new Headers(init.headers);
+  headers.set("Content-Type", "application/json; charset=utf-8");
+  return new Response(JSON.stringify(body), { ...init, headers });
+}
+
+/** Runs a handler and turns known errors into JSON answers; anything else is logged and answered 500. */
+export async function jsonAnswer(handler: () => Promise<unknown>): Promise<Response> {
+  try {
+    return jsonResponse(await handler());
+  } catch (error) {
+    if (error instanceof ApiError) return jsonResponse({ error: error.message, code: error.code }, { status: error.status });
+    if (error instanceof PlanRequiredError) return jsonResponse({ error: error.message, code: "plan_required" }, { status: 402 });
+    if (error instanceof SpendingCapError) return jsonResponse({ error: error.message, code: "over_cap" }, { status: 402 });
+    console.error("api error:", error);
+    return jsonResponse({ error: "Something went wrong on our side. Please try again.", code: "internal" }, { status: 500 });
+  }
+}

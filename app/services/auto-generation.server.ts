@@ -1,0 +1,116 @@
+// Auto-generation for new products (products/create), and for a new product whose photos arrive
+// later (products/update, once). What has happened per product is remembered in WebhookEvent
+// under two synthetic event ids, so it is atomic across app servers and deleted with the shop:
+//   auto-waiting:<product gid>  created without enough photos while auto-generation was on
+//   auto:<product gid>          auto-generation ran (claimed before enqueueing: runs at most once)
+// Publishing our own images fires products/update too; the `auto:` claim is what keeps that from
+// looping into another request.
+import { affordableUnits, capMessage, spendingStatus, type UsagePlan } from "../../lib/billing";
+import type { PrismaClient } from "../../lib/db";
+import { requestScenes, SceneRequestError } from "../../lib/pipeline/request-scenes";
+import type { Producers } from "../../lib/queue/producer";
+import { readShopSettings } from "../../lib/shop-settings";
+import { PRICES_USD } from "../../lib/usage";
+import { isProductGid, MIN_PHOTOS } from "./photos.server";
+import { claimEvent, eventExists, releaseEvent } from "./webhooks.server";
+
+export const AUTO_TOPIC = "scenebooth/auto-generation";
+
+export class ProductPayloadError extends Error {
+  override name = "ProductPayloadError";
+}
+
+export interface ProductPayload {
+  id: string;
+  title: string;
+  productType: string;
+  status: string;
+  /** Images Shopify has finished processing (the ones the pipeline can download). */
+  readyPhotos: number;
+}
+
+/** The fields auto-generation needs from a products/create or products/update body. */
+export function parseProductPayload(payload: unknown): ProductPayload {
+  const p = payload as Record<string, unknown> | null;
+  if (!p || typeof p !== "object") throw new ProductPayloadError("product webhook body is not an object");
+  const id = p.admin_graphql_api_id;
+  if (!isProductGid(id)) throw new ProductPayloadError(`product webhook body has no product GID (admin_graphql_api_id: ${JSON.stringify(id)})`);
+  const title = typeof p.title === "string" ? p.title : "";
+  // `media` carries each item's processing status; `images` lists processed images.
+  const readyPhotos = Array.isArray(p.media)
+    ? p.media.filter((m: { media_content_type?: unknown; status?: unknown }) => m?.media_content_type === "IMAGE" && String(m.status).toLowerCase() === "ready").length
+    : Array.isArray(p.images)
+      ? p.images.length
+      : 0;
+  return { id, title, productType: typeof p.product_type === "string" ? p.product_type : "", status: String(p.status ?? "active").toLowerCase(), readyPhotos };
+}
+
+export type AutoOutcome = "off" | "archived" | "not_a_new_product" | "needs_photos" | "already_done" | "no_plan" | "over_cap" | "refused" | "queued" | "already_running";
+
+export interface AutoResult {
+  outcome: AutoOutcome;
+  productId: string;
+  generationId?: string;
+  message?: string;
+}
+
+export interface AutoDeps {
+  client: PrismaClient;
+  producers: Producers;
+  /** The shop's active plan (one Admin API query), asked only for a product that qualifies. */
+  plan: () => Promise<UsagePlan | null>;
+}
+
+const waitingKey = (productId: string) => `auto-waiting:${productId}`;
+const doneKey = (productId: string) => `auto:${productId}`;
+
+async function rememberWaiting(client: PrismaClient, shop: string, productId: string): Promise<void> {
+  await claimEvent(client, { shop, eventId: waitingKey(productId), topic: AUTO_TOPIC });
+}
+
+export async function autoGenerate(deps: AutoDeps, input: { shop: string; topic: "products/create" | "products/update"; payload: unknown }): Promise<AutoResult> {
+  const { client, producers } = deps;
+  const { shop, topic } = input;
+  const settings = await readShopSettings(client, shop);
+  const product = parseProductPayload(input.payload);
+  const result = (outcome: AutoOutcome, extra: Partial<AutoResult> = {}): AutoResult => ({ outcome, productId: product.id, ...extra });
+  if (!settings.autoGenerate) return result("off");
+  if (product.status === "archived") return result("archived");
+  if (topic === "products/update" && !(await eventExists(client, { shop, eventId: waitingKey(product.id) }))) return result("not_a_new_product");
+  if (product.readyPhotos < MIN_PHOTOS) {
+    if (topic === "products/create") await rememberWaiting(client, shop, product.id);
+    return result("needs_photos", { message: `${product.readyPhotos} of ${MIN_PHOTOS} photos` });
+  }
+  if (!(await claimEvent(client, { shop, eventId: doneKey(product.id), topic: AUTO_TOPIC }))) return result("already_done");
+
+  // From here on, a request that could start later (plan approved, budget freed) gives the claim back.
+  const giveBack = async () => {
+    await releaseEvent(client, { shop, eventId: doneKey(product.id) });
+    await rememberWaiting(client, shop, product.id);
+  };
+  try {
+    const plan = await deps.plan();
+    if (!plan) {
+      await giveBack();
+      return result("no_plan", { message: "No approved SceneBooth plan." });
+    }
+    const spending = await spendingStatus(client, shop, plan);
+    if (affordableUnits(spending, PRICES_USD.tuned_product) < 1) {
+      await giveBack();
+      return result("over_cap", { message: capMessage(spending, PRICES_USD.tuned_product) });
+    }
+    const { generation, created } = await requestScenes(client, producers, {
+      shop,
+      product: { id: product.id, title: product.title, productType: product.productType },
+      sceneIds: settings.defaultSceneIds,
+      imagesPerScene: settings.imagesPerScene,
+      source: "auto",
+    });
+    return result(created ? "queued" : "already_running", { generationId: generation.id });
+  } catch (error) {
+    // A request the merchant has to change would be refused again on every update: keep the claim.
+    if (error instanceof SceneRequestError) return result("refused", { message: error.message });
+    await giveBack().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,40 @@
+// Billing through shopify-app-remix's `billing` helper: the plan config for shopifyApp({ billing })
+// and the loader guard that sends a merchant without the plan to Shopify's approval page.
+// Usage charges and caps are in lib/billing (the worker charges; the app checks caps).
+import { BillingInterval } from "@shopify/shopify-app-remix/server";
+import type { Session } from "@shopify/shopify-app-remix/server";
+import { activeUsagePlan, PLAN_CAPPED_AMOUNT_USD, PLAN_CURRENCY, PLAN_NAME, PLAN_TERMS, testCharges, type UsagePlan } from "../../lib/billing";
+import { AdminClient } from "../../lib/shopify-admin/client";
+
+/** Pass as `billing` to shopifyApp() in app/shopify.server.ts. */
+export const billingConfig = {
+  [PLAN_NAME]: {
+    lineItems: [{ interval: BillingInterval.Usage, amount: PLAN_CAPPED_AMOUNT_USD, currencyCode: PLAN_CURRENCY, terms: PLAN_TERMS }],
+  },
+} as const;
+
+/** The part of authenticate.admin's `billing` the guard uses. */
+export interface PlanBilling {
+  require(options: { plans: [typeof PLAN_NAME]; isTest?: boolean; onFailure: (error: unknown) => Promise<Response> }): Promise<unknown>;
+  request(options: { plan: typeof PLAN_NAME; isTest?: boolean; returnUrl?: string }): Promise<never>;
+}
+
+/**
+ * For the app's loaders: returns when the shop has the plan; otherwise redirects to Shopify's
+ * approval page (test charges in development), which returns to the app.
+ */
+export async function requirePlan(billing: PlanBilling): Promise<void> {
+  const isTest = testCharges();
+  await billing.require({ plans: [PLAN_NAME], isTest, onFailure: () => billing.request({ plan: PLAN_NAME, isTest }) });
+}
+
+/** The typed Admin client (lib/shopify-admin) for an authenticated session. */
+export function adminClient(session: Pick<Session, "shop" | "accessToken">): AdminClient {
+  if (!session.accessToken) throw new Error(`No access token in the session for ${session.shop}.`);
+  return new AdminClient({ shop: session.shop, accessToken: session.accessToken });
+}
+
+/** The shop's active SceneBooth plan as Shopify reports it; null before the merchant approves it. */
+export function currentPlan(admin: AdminClient): Promise<UsagePlan | null> {
+  return activeUsagePlan(admin, { acceptTest: testCharges() });
+}

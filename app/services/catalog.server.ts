@@ -1,0 +1,95 @@
+// The whole catalog in one Shopify bulk operation (JSONL), instead of thousands of paged queries:
+// for "all products" and the first-run backfill. The read is resumable: a bulk query of ours that
+// is still running is waited for, and one that finished a moment ago is reused.
+import readline from "node:readline";
+import { Readable } from "node:stream";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { AdminApiError } from "../../lib/shopify-admin/errors";
+import { BULK_PRODUCTS_QUERY } from "../../lib/shopify-admin/bulk";
+import type { AdminClient } from "../../lib/shopify-admin/client";
+import { BulkOperationRunQueryDocument, CatalogBulkOperationDocument, type CatalogBulkOperationQuery } from "../../lib/shopify-admin/generated";
+import { ApiError } from "./api.server";
+
+export interface CatalogProduct {
+  id: string;
+  title: string;
+  productType: string;
+  status: string;
+  /** Image media Shopify has finished processing. */
+  readyPhotos: number;
+}
+
+export type CatalogRead = { status: "ready"; operationId: string; products: CatalogProduct[] } | { status: "running"; operationId: string };
+
+type Operation = NonNullable<CatalogBulkOperationQuery["currentBulkOperation"]>;
+
+const RUNNING = ["CREATED", "RUNNING", "CANCELING"];
+const normalize = (query: string) => query.replace(/\s+/g, " ").trim();
+const ours = (op: Operation) => normalize(op.query) === normalize(BULK_PRODUCTS_QUERY);
+
+export interface CatalogOptions {
+  /** How long to wait for the operation within one request before answering "running". */
+  waitMs?: number;
+  pollMs?: number;
+  /** A finished read younger than this is reused. */
+  reuseMs?: number;
+}
+
+async function current(admin: AdminClient): Promise<Operation | null> {
+  return (await admin.request(CatalogBulkOperationDocument, {})).currentBulkOperation;
+}
+
+async function start(admin: AdminClient): Promise<string> {
+  const { bulkOperationRunQuery: started } = await admin.request(BulkOperationRunQueryDocument, { query: BULK_PRODUCTS_QUERY });
+  const error = started?.userErrors[0];
+  if (error) {
+    if (error.code === "OPERATION_IN_PROGRESS") throw new ApiError(409, "Shopify is still busy with another bulk read for SceneBooth. Try again in a minute.", "bulk_busy");
+    throw new AdminApiError(`bulkOperationRunQuery: ${error.message}`, { kind: "graphql", operation: "BulkOperationRunQuery", attempts: 1 });
+  }
+  return started!.bulkOperation!.id;
+}
+
+/** Reads the bulk operation's JSONL: product lines, then media lines pointing at them with __parentId. */
+export async function parseCatalogJsonl(lines: AsyncIterable<string> | Iterable<string>): Promise<CatalogProduct[]> {
+  const products = new Map<string, CatalogProduct>();
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    const row = JSON.parse(line) as { id?: string; __parentId?: string; title?: string; productType?: string; status?: string; image?: { url?: string } | null };
+    if (row.__parentId) {
+      const product = products.get(row.__parentId);
+      if (product && row.status === "READY" && row.image?.url) product.readyPhotos += 1;
+    } else if (row.id) {
+      products.set(row.id, { id: row.id, title: row.title ?? "", productType: row.productType ?? "", status: row.status ?? "ACTIVE", readyPhotos: 0 });
+    }
+  }
+  return [...products.values()];
+}
+
+async function download(url: string): Promise<CatalogProduct[]> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
+  if (!response.ok || !response.body) throw new Error(`Downloading the bulk result failed: HTTP ${response.status}`);
+  const lines = readline.createInterface({ input: Readable.fromWeb(response.body as WebReadableStream), crlfDelay: Infinity });
+  return parseCatalogJsonl(lines);
+}
+
+export async function readCatalog(admin: AdminClient, options: CatalogOptions = {}): Promise<CatalogRead> {
+  const { waitMs = 25_000, pollMs = 1_000, reuseMs = 10 * 60_000 } = options;
+  let op = await current(admin);
+  let id: string;
+  if (op && ours(op) && RUNNING.includes(op.status)) id = op.id;
+  else if (op && ours(op) && op.status === "COMPLETED" && op.url && op.completedAt && Date.now() - Date.parse(op.completedAt) < reuseMs) {
+    return { status: "ready", operationId: op.id, products: await download(op.url) };
+  } else id = await start(admin);
+
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    op = await current(admin);
+    if (op?.id === id && !RUNNING.includes(op.status)) {
+      if (op.status !== "COMPLETED") throw new Error(`Shopify's bulk read of the catalog ended ${op.status} (${op.errorCode ?? "no error code"}).`);
+      // A shop without products completes with no result file.
+      return { status: "ready", operationId: id, products: op.url ? await download(op.url) : [] };
+    }
+    if (Date.now() + pollMs > deadline) return { status: "running", operationId: id };
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
