@@ -8,6 +8,7 @@ Human-readable logs go to stderr.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         print(__version__)
         return 0
     apply_offline_env()
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # stderr is the worker's log, not a terminal
     progress = Progress(claim_stdout())
     try:
         if args.command == "bench":

@@ -32,12 +32,22 @@ def _missing(profile: Profile, what: str, source: Source, exc: Exception) -> Tun
     )
 
 
+def quiet_loading() -> None:
+    """No tqdm bars from transformers/diffusers loaders: stderr is a log file for the worker."""
+    from diffusers.utils import logging as diffusers_logging
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+    diffusers_logging.disable_progress_bar()
+
+
 def load_diffusion(profile: Profile, rt: Runtime, tuned_dir: Path | None = None, float32: bool = False) -> Diffusion:
     """Tokenizer, text encoder, UNet and VAE in eval mode with no gradients, on `rt.device` in `rt.dtype`.
     `tuned_dir`: a full fine-tune's folder, whose tokenizer, text encoder and UNet replace the base ones.
     `float32`: the UNet and text encoder in float32 (full fine-tuning: no bf16 rounding of the start)."""
     from diffusers import AutoencoderKL, DDPMScheduler
 
+    quiet_loading()
     src = base_source(profile)
     base = dict(pretrained_model_name_or_path=src.path, local_files_only=src.local_files_only)
     try:
@@ -75,6 +85,7 @@ def _load_tunable(where: dict, dtype: torch.dtype):
 def load_captioner(profile: Profile, rt: Runtime):
     from transformers import Blip2ForConditionalGeneration, Blip2Processor
 
+    quiet_loading()
     src, subfolder = captioner_source(profile)
     kw = dict(local_files_only=src.local_files_only)
     if subfolder:

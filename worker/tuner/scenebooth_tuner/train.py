@@ -313,8 +313,10 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
     else:
         artifact = out / FULL_DIR
         shutil.rmtree(artifact, ignore_errors=True)
-        unet.to(rt.dtype).save_pretrained(artifact / "unet")
-        text_encoder.to(rt.dtype).save_pretrained(artifact / "text_encoder")
+        for model, name in ((unet, "unet"), (text_encoder, "text_encoder")):
+            if model.dtype != rt.dtype:  # float32 master weights -> the profile's dtype (bf16 on CUDA)
+                model.to(rt.dtype)
+            model.save_pretrained(artifact / name)
         tokenizer.save_pretrained(artifact / "tokenizer")
         (artifact / FULL_WEIGHTS_META).write_text(json.dumps(meta))
         size = sum(f.stat().st_size for f in artifact.rglob("*") if f.is_file())
