@@ -162,6 +162,13 @@ describe("tiny exports: Node scores match PyTorch", () => {
     }
   });
 
+  it("a bad reference photo is named in the error", async () => {
+    const error = await scorers.embedReferences([images.ref0!, await BAD_IMAGES[0]!.bytes()]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImageInputError);
+    expect((error as ImageInputError).code).toBe("too_small");
+    expect((error as Error).message).toMatch(/^reference photo 2: /);
+  });
+
   it("a model file that does not match its checksum is refused at load", async () => {
     const copy = path.join(work, "tampered");
     await fs.cp(modelsDir, copy, { recursive: true });

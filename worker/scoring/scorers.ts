@@ -1,7 +1,7 @@
 import path from "node:path";
 import type ort from "onnxruntime-node";
 import type { ModelProfile } from "../../lib/config";
-import { ModelFilesError } from "./errors";
+import { ImageInputError, ModelFilesError } from "./errors";
 import { decodeRgb, DEFAULT_IMAGE_LIMITS, type ImageInput, type ImageLimits, type RgbImage } from "./image-input";
 import { readManifest, type ScoringManifest } from "./manifest";
 import { cosine, itmProbability, meanCosine } from "./metrics";
@@ -76,7 +76,7 @@ export async function loadScorers(options: LoadScorersOptions): Promise<Scorers>
   const blipTok = await TextTokenizer.load(file(m.blip.files.tokenizer), m.blip.text.maxLength);
   const limits = options.limits ?? DEFAULT_IMAGE_LIMITS;
 
-  const run = async (session: ort.InferenceSession, feeds: Record<string, ort.Tensor>) => session.run(feeds);
+  const run = (session: ort.InferenceSession, feeds: Record<string, ort.Tensor>) => session.run(feeds);
 
   const decode = (input: ImageInput): Promise<RgbImage> => decodeRgb(input, limits);
 
@@ -115,7 +115,14 @@ export async function loadScorers(options: LoadScorersOptions): Promise<Scorers>
     async embedReferences(images) {
       if (images.length === 0) throw new RangeError("embedReferences needs at least one photo");
       const decoded: RgbImage[] = [];
-      for (const image of images) decoded.push(await decode(image));
+      for (const [i, image] of images.entries()) {
+        try {
+          decoded.push(await decode(image));
+        } catch (error) {
+          if (error instanceof ImageInputError) throw new ImageInputError(error.code, `reference photo ${i + 1}: ${error.message}`);
+          throw error;
+        }
+      }
       const { dinoOut, clipOut } = await embedVision(decoded, false);
       return {
         modelsDigest: digest,
