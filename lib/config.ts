@@ -1,8 +1,20 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The repository root: every relative default below is resolved from here, not from the cwd. */
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+/**
+ * The repository root (the nearest folder above this module with a package.json): every relative
+ * default below is resolved from here, not from the cwd. Walking up also works from the app's
+ * server bundle (build/server/index.js), into which this module is compiled.
+ */
+export const projectRoot = findProjectRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findProjectRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "package.json"))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(start, "..");
+  }
+}
 
 export type ModelProfile = "tiny" | "sd21" | "sd21-lora";
 const MODEL_PROFILES: readonly ModelProfile[] = ["tiny", "sd21", "sd21-lora"];
@@ -130,6 +142,7 @@ export function loadConfig(env: Env = process.env): Config {
   const production = env.NODE_ENV === "production";
   const apiSecret = requiredInProduction(env, "SHOPIFY_API_SECRET", production, DEV_API_SECRET);
   const port = parsePort(env, "PORT", 3000);
+  const executionProvider = parseChoice(env, "SCENEBOOTH_EXECUTION_PROVIDER", ["cpu", "cuda"] as const, "cpu");
   return {
     production,
     shopify: {
@@ -143,8 +156,9 @@ export function loadConfig(env: Env = process.env): Config {
     storageDir: path.resolve(projectRoot, nonEmpty(env, "STORAGE_DIR") ?? "data/blobs"),
     storageSigningKey: nonEmpty(env, "STORAGE_SIGNING_KEY") ?? `blob-url:${apiSecret}`,
     modelProfile: parseProfile(env),
-    executionProvider: parseChoice(env, "SCENEBOOTH_EXECUTION_PROVIDER", ["cpu", "cuda"] as const, "cpu"),
-    upscaleTier: parseChoice(env, "SCENEBOOTH_UPSCALE_TIER", ["thick", "medium"] as const, "thick"),
+    executionProvider,
+    // RRDN (thick) takes minutes per image on a CPU and well under a second on a GPU.
+    upscaleTier: parseChoice(env, "SCENEBOOTH_UPSCALE_TIER", ["thick", "medium"] as const, executionProvider === "cuda" ? "thick" : "medium"),
     publishFormat: parseChoice(env, "SCENEBOOTH_PUBLISH_FORMAT", ["png", "jpeg", "webp"] as const, "jpeg"),
     python: nonEmpty(env, "SCENEBOOTH_PYTHON") ?? path.join(projectRoot, ".venv", "bin", "python"),
     modelsDir: path.resolve(projectRoot, nonEmpty(env, "SCENEBOOTH_MODELS_DIR") ?? "data/models"),

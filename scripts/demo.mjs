@@ -6,7 +6,7 @@ import path from "node:path";
 import { setup } from "./setup.mjs";
 import { ensureRedis } from "./lib/services.mjs";
 import { startProcess, stopAll, waitForHttp } from "./lib/processes.mjs";
-import { StepError, root } from "./lib/run.mjs";
+import { StepError, root, run } from "./lib/run.mjs";
 
 const once = process.argv.includes("--once");
 const log = (line) => console.log(`demo: ${line}`);
@@ -56,6 +56,8 @@ async function main() {
   const appHealth = await timed("app up", () => waitForHttp(`${appUrl}/healthz`, { child: app }));
   const workerHealth = await timed("worker up", () => waitForHttp(`http://127.0.0.1:${ports.worker}/healthz`, { child: worker }));
 
+  await timed("sample product", () => run(tsx, [path.join(root, "scripts", "demo-product.ts")], { env, label: "sample product" }));
+
   console.log("");
   log(`local Shopify store (stand-in): ${storeUrl}`);
   log(`app: ${appUrl}  health ${appHealth}`);
@@ -66,7 +68,7 @@ async function main() {
 
   if (once) {
     await stopAll();
-    log("--once: everything came up and answered; stopped");
+    log("--once: one sample product went from its photos to published media; stopped");
     process.exit(0);
   }
   log("running; press Ctrl-C to stop");

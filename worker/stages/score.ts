@@ -62,15 +62,18 @@ export function scoreStage(client: PrismaClient, producers: Producers, scorers: 
         },
       };
       const scored = await ctx.db.candidate.findMany({ where: { generationId: generation.id } });
-      const ranked = selectCandidates(scored, (c) => ({ dino: c.dino, clipI: c.clipI, clipT: c.clipT, itm: c.itm, itc: c.itc }) as Scores, rule);
-      for (const { item, selected } of ranked) {
-        await ctx.db.candidate.update({ where: { id: item.id }, data: { selected } });
+      const ranked = selectCandidates(
+        scored.map((c) => ({ id: c.id, state: c.state, scores: { dino: c.dino, clipI: c.clipI, clipT: c.clipT, itm: c.itm, itc: c.itc } as Scores })),
+        rule,
+      );
+      for (const { id, selected } of ranked) {
+        await ctx.db.candidate.update({ where: { id }, data: { selected } });
       }
       const selected = ranked.filter((r) => r.selected);
 
       let autoPublished = 0;
       if (settings.autoPublish) {
-        for (const { item } of selected) {
+        for (const item of selected) {
           if (item.state !== "pending") continue;
           await ctx.db.candidate.update({ where: { id: item.id }, data: { state: "approved" } });
           await enqueuePublish(producers, ctx.shop, item.id);
