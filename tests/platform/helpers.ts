@@ -37,17 +37,29 @@ export async function approvePlan(stack: TestStack, shop: string): Promise<void>
   await api.billing.request({ session: await offlineSession(stack, shop), plan: PLAN_NAME, isTest: true });
 }
 
-/** An Admin GraphQL request to the local store with the shop's offline token (as the app would send it). */
+/** An Admin GraphQL request to the local store with the shop's offline token (as the app would send it); waits out THROTTLED. */
 export async function adminGraphql<T = any>(stack: TestStack, shop: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
   const session = await offlineSession(stack, shop);
-  const response = await fetch(`${stack.store.url}/admin/api/2025-01/graphql.json`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": session.accessToken!, "X-Forwarded-Host": shop },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown };
-  if (!response.ok || body.errors) throw new Error(`GraphQL failed: HTTP ${response.status} ${JSON.stringify(body.errors)}`);
-  return body.data as T;
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(`${stack.store.url}/admin/api/2025-01/graphql.json`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": session.accessToken!, "X-Forwarded-Host": shop },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { data?: T; errors?: Array<{ extensions?: { code?: string } }> };
+    if (body.errors?.some((e) => e.extensions?.code === "THROTTLED") && attempt < 20) {
+      await new Promise((r) => setTimeout(r, 500));
+      continue;
+    }
+    if (!response.ok || body.errors) throw new Error(`GraphQL failed: HTTP ${response.status} ${JSON.stringify(body.errors)}`);
+    return body.data as T;
+  }
+}
+
+/** How many of the product's images are processed (READY). */
+export async function readyPhotos(stack: TestStack, shop: string, productId: string): Promise<number> {
+  const data = await adminGraphql<{ product: { media: { nodes: Array<{ status: string }> } } | null }>(stack, shop, `query($id: ID!) { product(id: $id) { media(first: 20) { nodes { status } } } }`, { id: productId });
+  return data.product?.media.nodes.filter((m) => m.status === "READY").length ?? 0;
 }
 
 export interface ShopProduct {
@@ -81,7 +93,7 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`timed out waiting for ${what}`);
 }
