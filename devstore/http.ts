@@ -9,6 +9,7 @@ import type { LocalStore } from "./store";
 import type { Throttle } from "./throttle";
 import { adminPage } from "./admin-page";
 import type { ControlRoutes } from "./control";
+import { serveAppBridgeStandin } from "./app-bridge-standin";
 
 export interface HttpDeps {
   store: LocalStore;
@@ -169,6 +170,7 @@ async function route(deps: HttpDeps, req: http.IncomingMessage, res: http.Server
   let m: RegExpExecArray | null;
 
   if (path === "/healthz") return send(res, 200, { ok: true, apiVersion: SHOPIFY_API_VERSION });
+  if (path.startsWith("/app-bridge-standin") && req.method === "GET" && (await serveAppBridgeStandin(deps.store, deps.app, res, url))) return;
   if (path.startsWith("/__devstore/")) return deps.control.handle(req, res, url, parseJsonBody(await readBody(req, 1024 * 1024), req.headers["content-type"]));
 
   if ((m = /^\/admin\/api\/([^/]+)\/graphql\.json$/.exec(path))) {
