@@ -11,7 +11,7 @@ export interface ShopSettings {
   imagesPerScene: number;
   /** Candidates with BLIP ITM above this are the ones shown first (the paper's 0.9). */
   itmThreshold: number;
-  /** Subject-fidelity floors; null means no floor. */
+  /** Subject-fidelity floors for selection; null means the worker's default floor. */
   fidelityFloorDino: number | null;
   fidelityFloorClipI: number | null;
   autoPublish: boolean;
@@ -81,8 +81,8 @@ export function validateShopSettings(s: ShopSettings): ShopSettings {
     fields.imagesPerScene = `Images per scene must be a whole number from 1 to ${MAX_IMAGES_PER_SCENE}.`;
   }
   if (!Number.isFinite(s.itmThreshold) || s.itmThreshold < 0 || s.itmThreshold > 1) fields.itmThreshold = "The match threshold must be between 0 and 1.";
-  if (!unit(s.fidelityFloorDino)) fields.fidelityFloorDino = "The DINO floor must be between 0 and 1, or empty for none.";
-  if (!unit(s.fidelityFloorClipI)) fields.fidelityFloorClipI = "The CLIP-I floor must be between 0 and 1, or empty for none.";
+  if (!unit(s.fidelityFloorDino)) fields.fidelityFloorDino = "The DINO floor must be between 0 and 1, or empty for the default.";
+  if (!unit(s.fidelityFloorClipI)) fields.fidelityFloorClipI = "The CLIP-I floor must be between 0 and 1, or empty for the default.";
   if (s.monthlyCapUsd !== null && !(Number.isFinite(s.monthlyCapUsd) && s.monthlyCapUsd >= 0)) {
     fields.monthlyCapUsd = "The monthly cap must be an amount of 0 or more, or empty for no cap.";
   }
