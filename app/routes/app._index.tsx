@@ -1,27 +1,90 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
-import { Banner, BlockStack, Card, Layout, Page, Text } from "@shopify/polaris";
-import { authenticate } from "../shopify.server";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { useFetcher, useLoaderData } from "@remix-run/react";
+import { BlockStack, Card, EmptyState, Layout, Page } from "@shopify/polaris";
+import { config } from "../../lib/config";
+import { SceneRequestError } from "../../lib/pipeline/request-scenes";
+import { BLANK_IMAGE } from "../components/blank-image";
+import { NoiseNotice } from "../components/noise-notice";
+import { Onboarding } from "../components/onboarding";
+import { ProductsTable } from "../components/products-table";
+import { useResultToast } from "../components/use-toast";
+import { generateForProducts, parseStateFilter, productsPage, STATE_FILTERS } from "../services/products.server";
+import { shopContext } from "../services/shop-context.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
-  const { session } = await authenticate.admin(request);
-  return { shop: session.shop };
+  const ctx = await shopContext(request);
+  const url = new URL(request.url);
+  const page = await productsPage(ctx, {
+    query: url.searchParams.get("query") ?? "",
+    filter: parseStateFilter(url.searchParams.get("filter")),
+    after: url.searchParams.get("after"),
+    before: url.searchParams.get("before"),
+  });
+  return { ...page, filters: STATE_FILTERS.map(({ id, label }) => ({ id, label })), profile: config().modelProfile, now: new Date().toISOString() };
+};
+
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const ctx = await shopContext(request);
+  const form = await request.formData();
+  try {
+    const result = await generateForProducts(ctx, form.getAll("productId").map(String));
+    const parts = [`Started for ${result.started} product${result.started === 1 ? "" : "s"}`];
+    if (result.alreadyRunning) parts.push(`${result.alreadyRunning} already running`);
+    if (result.failed.length) parts.push(`not started: ${result.failed.map((f) => `${f.title} (${f.message})`).join("; ")}`);
+    return { ok: true as const, message: `${parts.join(", ")}.` };
+  } catch (error) {
+    if (error instanceof SceneRequestError) return { ok: false as const, error: error.message };
+    throw error;
+  }
 };
 
 export default function ProductsPage() {
-  const { shop } = useLoaderData<typeof loader>();
+  const data = useLoaderData<typeof loader>();
+  const fetcher = useFetcher<typeof action>();
+  useResultToast(fetcher.data);
+
+  if (data.emptyShop) {
+    return (
+      <Page title="Products">
+        <Card>
+          <EmptyState
+            heading="Add products to your store first"
+            action={{ content: "Add a product", url: "shopify://admin/products/new", target: "_top" }}
+            image={BLANK_IMAGE}
+          >
+            <p>SceneBooth turns your own product photos into new scene photos. Add a product with 5–7 photos, then come back.</p>
+          </EmptyState>
+        </Card>
+      </Page>
+    );
+  }
+
   return (
-    <Page title="Products">
+    <Page title="Products" subtitle="Pick products, generate scene photos, review them and publish the best.">
       <Layout>
         <Layout.Section>
-          <Card>
-            <BlockStack gap="200">
-              <Text as="h2" variant="headingMd">
-                SceneBooth is connected to {shop}
-              </Text>
-              <Banner tone="info">Your products and their scene photos will appear here.</Banner>
-            </BlockStack>
-          </Card>
+          <BlockStack gap="400">
+            <NoiseNotice profile={data.profile} />
+            {data.newShop && <Onboarding />}
+            <Card padding="0">
+              <ProductsTable
+                rows={data.rows}
+                filters={data.filters}
+                filter={data.filter}
+                query={data.query}
+                next={data.next}
+                previous={data.previous}
+                now={data.now}
+                generating={fetcher.state !== "idle"}
+                onGenerate={(ids) => {
+                  const form = new FormData();
+                  for (const id of ids) form.append("productId", id);
+                  fetcher.submit(form, { method: "post" });
+                }}
+              />
+            </Card>
+            {data.note && <p>{data.note}</p>}
+          </BlockStack>
         </Layout.Section>
       </Layout>
     </Page>

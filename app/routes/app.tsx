@@ -4,26 +4,39 @@ import { NavMenu } from "@shopify/app-bridge-react";
 import { AppProvider } from "@shopify/shopify-app-remix/react";
 import { boundary } from "@shopify/shopify-app-remix/server";
 import polarisStyles from "@shopify/polaris/build/esm/styles.css?url";
+import appStyles from "../components/app.css?url";
 import { config } from "../../lib/config";
+import { localStoreUrl } from "../../lib/shopify-admin";
+import { NavigationSkeleton } from "../components/navigation-skeleton";
 import { authenticate } from "../shopify.server";
 
-export const links = () => [{ rel: "stylesheet", href: polarisStyles }];
+export const links = () => [
+  { rel: "stylesheet", href: polarisStyles },
+  { rel: "stylesheet", href: appStyles },
+];
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   await authenticate.admin(request);
-  return { apiKey: config().shopify.apiKey };
+  // Development and tests only: App Bridge's CDN script cannot load without Shopify, so the local
+  // store serves a stand-in. Production (no SHOPIFY_LOCAL_STORE_URL) loads the real one.
+  const local = localStoreUrl();
+  return { apiKey: config().shopify.apiKey, appBridgeUrl: local ? `${local}/app-bridge-standin.js` : null };
 };
 
 export default function App() {
-  const { apiKey } = useLoaderData<typeof loader>();
+  const { apiKey, appBridgeUrl } = useLoaderData<typeof loader>();
   return (
-    <AppProvider isEmbeddedApp apiKey={apiKey}>
+    <AppProvider isEmbeddedApp apiKey={apiKey} {...(appBridgeUrl ? { __APP_BRIDGE_URL: appBridgeUrl } : {})}>
       <NavMenu>
         <Link to="/app" rel="home">
           Products
         </Link>
+        <Link to="/app/insights">Insights</Link>
+        <Link to="/app/settings">Settings</Link>
       </NavMenu>
-      <Outlet />
+      <NavigationSkeleton>
+        <Outlet />
+      </NavigationSkeleton>
     </AppProvider>
   );
 }

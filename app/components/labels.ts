@@ -1,0 +1,67 @@
+// Merchant-facing words for the app's states and scores (client-safe).
+import type { BadgeProps } from "@shopify/polaris";
+
+type Tone = BadgeProps["tone"];
+
+export const SUBJECT_STATE_LABELS: Record<string, { label: string; tone: Tone; progress?: BadgeProps["progress"] }> = {
+  not_started: { label: "Not started", tone: undefined, progress: "incomplete" },
+  checking: { label: "Checking photos", tone: "info", progress: "partiallyComplete" },
+  training: { label: "Learning the product", tone: "info", progress: "partiallyComplete" },
+  generating: { label: "Creating scenes", tone: "info", progress: "partiallyComplete" },
+  review: { label: "Waiting for review", tone: "attention", progress: "complete" },
+  publishing: { label: "Publishing", tone: "info", progress: "partiallyComplete" },
+  published: { label: "Published", tone: "success", progress: "complete" },
+  needs_attention: { label: "Needs attention", tone: "warning", progress: "incomplete" },
+  failed: { label: "Failed", tone: "critical", progress: "incomplete" },
+  cancelled: { label: "Cancelled", tone: undefined, progress: "incomplete" },
+};
+
+export function subjectStateLabel(state: string) {
+  return SUBJECT_STATE_LABELS[state] ?? { label: state, tone: undefined };
+}
+
+export const CANDIDATE_STATE_LABELS: Record<string, { label: string; tone: Tone }> = {
+  pending: { label: "Waiting for review", tone: "attention" },
+  approved: { label: "Approved", tone: "info" },
+  rejected: { label: "Rejected", tone: undefined },
+  upscaling: { label: "Upscaling to 2048 px", tone: "info" },
+  publishing: { label: "Publishing", tone: "info" },
+  published: { label: "Published", tone: "success" },
+  failed: { label: "Publishing failed", tone: "critical" },
+};
+
+export type ScoreKey = "dino" | "clipI" | "clipT" | "itm" | "itc";
+
+/** The paper's internal metrics, in its order: subject fidelity first, then prompt fidelity. */
+export const SCORES: ReadonlyArray<{ key: ScoreKey; name: string; measures: "product" | "scene"; help: string }> = [
+  { key: "dino", name: "DINO", measures: "product", help: "How much the product looks like your photos (DINO image features)." },
+  { key: "clipI", name: "CLIP-I", measures: "product", help: "How much the product looks like your photos (CLIP image features)." },
+  { key: "clipT", name: "CLIP-T", measures: "scene", help: "How well the image matches the scene description (CLIP)." },
+  { key: "itm", name: "ITM", measures: "scene", help: "BLIP's verdict that image and description match (near 0 or 1)." },
+  { key: "itc", name: "ITC", measures: "scene", help: "How close image and description are in BLIP's shared space." },
+];
+
+export const SCENE_KIND_LABELS: Record<string, string> = { general: "General", specific: "Specific", custom: "Custom" };
+
+/** "in 3 min", "about 40 s left"-style text for an ETA. */
+export function etaText(etaAt: string | null, now = Date.now()): string {
+  if (!etaAt) return "Estimating time left…";
+  const seconds = Math.round((Date.parse(etaAt) - now) / 1000);
+  if (seconds <= 5) return "Almost done";
+  if (seconds < 90) return `About ${seconds} s left`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 90 ? `About ${minutes} min left` : `About ${Math.round(minutes / 60)} h left`;
+}
+
+/** "5 minutes ago"-style text, locale independent so that server and browser render the same. */
+export function relativeTime(iso: string | null, now = Date.now()): string {
+  if (!iso) return "—";
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (seconds < 60) return "Just now";
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return `${hours} h ago`;
+  const days = Math.round(hours / 24);
+  return days === 1 ? "Yesterday" : `${days} days ago`;
+}

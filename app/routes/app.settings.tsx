@@ -1,0 +1,220 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { useFetcher, useLoaderData } from "@remix-run/react";
+import { Banner, BlockStack, Card, Checkbox, ContextualSaveBar, Frame, InlineGrid, Layout, Page, Select, Text, TextField } from "@shopify/polaris";
+import { useEffect, useState } from "react";
+import { SCENES } from "../../lib/scenes";
+import type { ShopSettings } from "../../lib/shop-settings";
+import { useResultToast } from "../components/use-toast";
+import { loadSettings, saveSettings, type SettingsFieldErrors } from "../services/settings.server";
+import { shopContext } from "../services/shop-context.server";
+
+export const loader = async ({ request }: LoaderFunctionArgs) => loadSettings(await shopContext(request));
+
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const result = await saveSettings(await shopContext(request), await request.formData());
+  return result.ok ? { ok: true as const, message: "Settings saved", settings: result.settings } : { ok: false as const, error: "Some settings need fixing.", errors: result.errors };
+};
+
+/** The form's text fields keep what the merchant typed; numbers are parsed on save. */
+interface Draft {
+  autoGenerate: boolean;
+  defaultSceneIds: string[];
+  imagesPerScene: string;
+  itmThreshold: string;
+  fidelityFloorDino: string;
+  fidelityFloorClipI: string;
+  autoPublish: boolean;
+  monthlyCapUsd: string;
+}
+
+const text = (v: number | null) => (v === null ? "" : String(v));
+const toDraft = (s: ShopSettings): Draft => ({
+  autoGenerate: s.autoGenerate,
+  defaultSceneIds: s.defaultSceneIds,
+  imagesPerScene: String(s.imagesPerScene),
+  itmThreshold: String(s.itmThreshold),
+  fidelityFloorDino: text(s.fidelityFloorDino),
+  fidelityFloorClipI: text(s.fidelityFloorClipI),
+  autoPublish: s.autoPublish,
+  monthlyCapUsd: text(s.monthlyCapUsd),
+});
+const same = (a: Draft, b: Draft) => JSON.stringify({ ...a, defaultSceneIds: [...a.defaultSceneIds].sort() }) === JSON.stringify({ ...b, defaultSceneIds: [...b.defaultSceneIds].sort() });
+
+function SceneChoices({ kind, title, draft, onChange }: { kind: "general" | "specific"; title: string; draft: Draft; onChange(ids: string[]): void }) {
+  return (
+    <fieldset style={{ border: 0, margin: 0, padding: 0, minWidth: 0 }}>
+      <legend style={{ padding: 0, marginBottom: "var(--p-space-200)" }}>
+        <Text as="span" variant="headingSm">
+          {title}
+        </Text>
+      </legend>
+      <BlockStack gap="100">
+        {SCENES.filter((s) => s.kind === kind).map((scene) => (
+          <Checkbox
+            key={scene.id}
+            label={scene.text.charAt(0).toUpperCase() + scene.text.slice(1)}
+            checked={draft.defaultSceneIds.includes(scene.id)}
+            onChange={(on) => onChange(on ? [...draft.defaultSceneIds, scene.id] : draft.defaultSceneIds.filter((id) => id !== scene.id))}
+          />
+        ))}
+      </BlockStack>
+    </fieldset>
+  );
+}
+
+export default function SettingsPage() {
+  const data = useLoaderData<typeof loader>();
+  const fetcher = useFetcher<typeof action>();
+  const [saved, setSaved] = useState(() => toDraft(data.settings));
+  const [draft, setDraft] = useState(saved);
+  const errors: SettingsFieldErrors = fetcher.data && !fetcher.data.ok ? fetcher.data.errors : {};
+  useResultToast(fetcher.data);
+  useEffect(() => {
+    if (fetcher.data?.ok) {
+      const next = toDraft(fetcher.data.settings);
+      setSaved(next);
+      setDraft(next);
+    }
+  }, [fetcher.data]);
+
+  const dirty = !same(draft, saved);
+  const set = <K extends keyof Draft>(key: K) => (value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
+  const save = () => {
+    const form = new FormData();
+    if (draft.autoGenerate) form.set("autoGenerate", "on");
+    if (draft.autoPublish) form.set("autoPublish", "on");
+    for (const id of draft.defaultSceneIds) form.append("defaultSceneId", id);
+    for (const key of ["imagesPerScene", "itmThreshold", "fidelityFloorDino", "fidelityFloorClipI", "monthlyCapUsd"] as const) form.set(key, draft[key]);
+    fetcher.submit(form, { method: "post" });
+  };
+
+  return (
+    <Frame>
+      {dirty && (
+        <ContextualSaveBar
+          message="Unsaved changes"
+          saveAction={{ onAction: save, loading: fetcher.state !== "idle", content: "Save" }}
+          discardAction={{ onAction: () => setDraft(saved), content: "Discard" }}
+        />
+      )}
+      <Page title="Settings" backAction={{ content: "Products", url: "/app" }}>
+        <Layout>
+          <Layout.AnnotatedSection title="New products" description="Generate scenes as soon as a product is added, with these scenes.">
+            <Card>
+              <BlockStack gap="400">
+                <Checkbox
+                  label="Generate scenes for new products automatically"
+                  helpText="Runs when a product with photos is created; you still review every image."
+                  checked={draft.autoGenerate}
+                  onChange={set("autoGenerate")}
+                />
+                <InlineGrid columns={{ xs: 1, md: 2 }} gap="400">
+                  <SceneChoices kind="general" title="General scenes" draft={draft} onChange={set("defaultSceneIds")} />
+                  <SceneChoices kind="specific" title="Specific scenes" draft={draft} onChange={set("defaultSceneIds")} />
+                </InlineGrid>
+                {errors.defaultSceneIds && <Text as="p" tone="critical">{errors.defaultSceneIds}</Text>}
+                <Text as="p" variant="bodySm" tone="subdued">
+                  Also used by “Generate scenes” on several products at once.
+                </Text>
+                <div style={{ maxWidth: 200 }}>
+                  <Select
+                    label="Images per scene"
+                    options={Array.from({ length: data.maxImagesPerScene }, (_, i) => String(i + 1))}
+                    value={draft.imagesPerScene}
+                    onChange={set("imagesPerScene")}
+                    error={errors.imagesPerScene}
+                  />
+                </div>
+              </BlockStack>
+            </Card>
+          </Layout.AnnotatedSection>
+          <Layout.AnnotatedSection title="Quality" description="Which images count as best matches: shown first, and the only ones auto-publishing may publish.">
+            <Card>
+              <BlockStack gap="400">
+                <TextField
+                  label="Scene match threshold (BLIP ITM)"
+                  type="number"
+                  min={0}
+                  max={1}
+                  step={0.01}
+                  value={draft.itmThreshold}
+                  onChange={set("itmThreshold")}
+                  autoComplete="off"
+                  error={errors.itmThreshold}
+                  helpText="Images scoring above it are the “best matches”. The research behind SceneBooth uses 0.9."
+                />
+                <InlineGrid columns={2} gap="400">
+                  <TextField
+                    label="Product fidelity floor (DINO)"
+                    type="number"
+                    min={0}
+                    max={1}
+                    step={0.01}
+                    value={draft.fidelityFloorDino}
+                    onChange={set("fidelityFloorDino")}
+                    autoComplete="off"
+                    placeholder={data.defaultFloors.dino === null ? "No floor" : `Default (${data.defaultFloors.dino})`}
+                    error={errors.fidelityFloorDino}
+                  />
+                  <TextField
+                    label="Product fidelity floor (CLIP-I)"
+                    type="number"
+                    min={0}
+                    max={1}
+                    step={0.01}
+                    value={draft.fidelityFloorClipI}
+                    onChange={set("fidelityFloorClipI")}
+                    autoComplete="off"
+                    placeholder={data.defaultFloors.clipI === null ? "No floor" : `Default (${data.defaultFloors.clipI})`}
+                    error={errors.fidelityFloorClipI}
+                  />
+                </InlineGrid>
+                <Text as="p" variant="bodySm" tone="subdued">
+                  An image whose product looks less like your photos than a floor is never a best match (and never published automatically), however well
+                  it fits the scene. Leave empty for SceneBooth's defaults.
+                </Text>
+              </BlockStack>
+            </Card>
+          </Layout.AnnotatedSection>
+          <Layout.AnnotatedSection title="Publishing" description="What happens to the images you have not looked at.">
+            <Card>
+              <BlockStack gap="300">
+                <Checkbox
+                  label="Publish best matches without review"
+                  helpText="Off by default: every image waits for your approval."
+                  checked={draft.autoPublish}
+                  onChange={set("autoPublish")}
+                />
+                {draft.autoPublish && (
+                  <Banner tone="warning" title="Images will go live on your product pages without anyone looking at them">
+                    <p>
+                      The scores catch most bad images, not all: a wrong colour, an extra strap or a copied background can slip through. Keep this off unless
+                      you check your product pages regularly.
+                    </p>
+                  </Banner>
+                )}
+              </BlockStack>
+            </Card>
+          </Layout.AnnotatedSection>
+          <Layout.AnnotatedSection title="Spending" description="SceneBooth stops starting new requests once the month's cap is reached.">
+            <Card>
+              <TextField
+                label="Monthly spending cap"
+                type="number"
+                min={0}
+                step={1}
+                prefix="$"
+                value={draft.monthlyCapUsd}
+                onChange={set("monthlyCapUsd")}
+                autoComplete="off"
+                placeholder="No cap"
+                error={errors.monthlyCapUsd}
+                helpText={`Spent this month: $${data.spentThisMonthUsd.toFixed(2)}.`}
+              />
+            </Card>
+          </Layout.AnnotatedSection>
+        </Layout>
+      </Page>
+    </Frame>
+  );
+}

@@ -1,0 +1,78 @@
+// The dataset check before any request: the same preparation and the same check the worker runs
+// (worker/images, worker/dataset: sharp only, no model), on the photos the merchant picks, so that
+// the studio can show which photos will be used and warn about one-background sets before Start.
+import type { DatasetReport } from "../../worker/dataset/dataset-check";
+import { checkDataset } from "../../worker/dataset/dataset-check";
+import { PhotoRejectedError } from "../../worker/images/photo-errors";
+import { preparePhoto } from "../../worker/images/prepare-photo";
+import { downloadImage, ImageDownloadError } from "../../lib/shopify-admin";
+import type { PhotoCheckView } from "../components/photo-check-types";
+
+export interface PhotoToCheck {
+  mediaId: string;
+  /** "#3": how the studio names the photo; used in the check's messages. */
+  label: string;
+  url: string;
+}
+
+const CACHE_SIZE = 200;
+const cache = new Map<string, Promise<PhotoCheckView>>();
+
+/** Replaces the check's photo ids in its messages with the labels the merchant sees. */
+function relabel(text: string, labels: Map<string, string>): string {
+  let out = text;
+  for (const [id, label] of labels) out = out.split(id).join(label);
+  return out;
+}
+
+/** A worker DatasetReport (photo ids = `idToMedia` keys) as the studio shows it. */
+export function reportView(report: DatasetReport, idToMedia: Map<string, string>, labels: Map<string, string>, source: PhotoCheckView["source"]): PhotoCheckView {
+  const idLabels = new Map([...idToMedia].map(([id, mediaId]) => [id, labels.get(mediaId) ?? "a photo"]));
+  const media = (id: string) => idToMedia.get(id) ?? id;
+  return {
+    source,
+    status: report.status,
+    usableCount: report.usableCount,
+    backgroundDiversity: report.backgroundDiversity,
+    photos: report.photos.map((p) => ({ mediaId: media(p.id), use: p.use, rank: p.rank, reason: p.reason ? relabel(p.reason, idLabels) : null })),
+    issues: report.issues.map((i) => ({ code: i.code, severity: i.severity, message: relabel(i.message, idLabels), mediaIds: i.photoIds.map(media) })),
+    mediaIds: [...idToMedia.values()].sort(),
+  };
+}
+
+async function run(photos: PhotoToCheck[]): Promise<PhotoCheckView> {
+  const rejected = new Map<string, string>();
+  const prepared = await Promise.all(
+    photos.map(async (photo) => {
+      try {
+        const { bytes } = await downloadImage(photo.url);
+        const result = await preparePhoto(bytes);
+        return { id: photo.mediaId, png: result.png, sourceWidth: result.source.width, sourceHeight: result.source.height };
+      } catch (error) {
+        if (error instanceof PhotoRejectedError) rejected.set(photo.mediaId, error.reason);
+        else if (error instanceof ImageDownloadError) rejected.set(photo.mediaId, `The file could not be read from Shopify: ${error.message}`);
+        else throw error;
+        return null;
+      }
+    }),
+  );
+  const report = await checkDataset(prepared.filter((p) => p !== null));
+  // Unreadable photos are part of the picture the merchant sees: excluded, with the reason.
+  for (const [mediaId, reason] of rejected) report.photos.push({ id: mediaId, use: false, rank: 0, reason });
+  const ids = new Map(photos.map((p) => [p.mediaId, p.mediaId]));
+  const labels = new Map(photos.map((p) => [p.mediaId, p.label]));
+  return reportView(report, ids, labels, "preview");
+}
+
+/** Checks the photos (cached by shop and photo URLs, which change when a file changes). */
+export function previewPhotoCheck(shop: string, photos: PhotoToCheck[]): Promise<PhotoCheckView> {
+  const key = `${shop}\n${photos.map((p) => `${p.mediaId} ${p.label} ${p.url}`).sort().join("\n")}`;
+  let hit = cache.get(key);
+  if (!hit) {
+    hit = run(photos);
+    hit.catch(() => cache.delete(key));
+    cache.set(key, hit);
+    if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  }
+  return hit;
+}

@@ -1,0 +1,56 @@
+// The settings page: the form ↔ ShopSettings, and this month's spending against the cap.
+import { db } from "../../lib/db";
+import { MAX_IMAGES_PER_SCENE } from "../../lib/pipeline/request-scenes";
+import { readShopSettings, saveShopSettings, ShopSettingsError, type ShopSettings } from "../../lib/shop-settings";
+import { DEFAULT_SELECTION_RULE } from "../../worker/scoring/select";
+import type { ShopContext } from "./shop-context.server";
+
+export type SettingsFieldErrors = Partial<Record<keyof ShopSettings, string>>;
+
+const optionalNumber = (raw: FormDataEntryValue | null): number | null => {
+  const text = String(raw ?? "").trim();
+  return text === "" ? null : Number(text);
+};
+
+/** Reads the settings form; numbers the merchant left empty become "none". */
+export function settingsFromForm(form: FormData): ShopSettings {
+  return {
+    autoGenerate: form.get("autoGenerate") === "on",
+    defaultSceneIds: form.getAll("defaultSceneId").map(String),
+    imagesPerScene: Number(form.get("imagesPerScene")),
+    itmThreshold: Number(form.get("itmThreshold")),
+    fidelityFloorDino: optionalNumber(form.get("fidelityFloorDino")),
+    fidelityFloorClipI: optionalNumber(form.get("fidelityFloorClipI")),
+    autoPublish: form.get("autoPublish") === "on",
+    monthlyCapUsd: optionalNumber(form.get("monthlyCapUsd")),
+  };
+}
+
+export interface SettingsPageData {
+  settings: ShopSettings;
+  spentThisMonthUsd: number;
+  maxImagesPerScene: number;
+  /** The floors the worker's selection rule uses when the shop sets none. */
+  defaultFloors: { dino: number | null; clipI: number | null };
+}
+
+export async function loadSettings(ctx: ShopContext): Promise<SettingsPageData> {
+  const now = new Date();
+  const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+  const spent = await ctx.db.usageRecord.aggregate({ where: { createdAt: { gte: monthStart } }, _sum: { amountUsd: true } });
+  return {
+    settings: await readShopSettings(db(), ctx.shop),
+    spentThisMonthUsd: spent._sum.amountUsd ?? 0,
+    maxImagesPerScene: MAX_IMAGES_PER_SCENE,
+    defaultFloors: { dino: DEFAULT_SELECTION_RULE.floors.dino ?? null, clipI: DEFAULT_SELECTION_RULE.floors.clipI ?? null },
+  };
+}
+
+export async function saveSettings(ctx: ShopContext, form: FormData): Promise<{ ok: true; settings: ShopSettings } | { ok: false; errors: SettingsFieldErrors }> {
+  try {
+    return { ok: true, settings: await saveShopSettings(db(), ctx.shop, settingsFromForm(form)) };
+  } catch (error) {
+    if (error instanceof ShopSettingsError) return { ok: false, errors: error.fields };
+    throw error;
+  }
+}

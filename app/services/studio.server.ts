@@ -1,0 +1,354 @@
+// The product studio: one product's photos, dataset check, scene request, progress and candidates.
+import { config } from "../../lib/config";
+import { db, type Candidate, type Generation } from "../../lib/db";
+import { cancelGeneration, NotFoundError } from "../../lib/pipeline/cancel";
+import {
+  MAX_CUSTOM_SCENES,
+  MAX_IMAGES_PER_SCENE,
+  parseGenerationOptions,
+  parseGenerationScenes,
+  requestScenes,
+  SceneRequestError,
+} from "../../lib/pipeline/request-scenes";
+import { ReviewError, reviewCandidate, type CandidateReview } from "../../lib/pipeline/review";
+import { stageLabel } from "../../lib/pipeline/stages";
+import { suggestClassNoun } from "../../lib/prompts";
+import { producers } from "../../lib/queue/producer";
+import { SCENES } from "../../lib/scenes";
+import { readShopSettings } from "../../lib/shop-settings";
+import { localStoreUrl, ProductStudioDocument, type ProductStudioQuery } from "../../lib/shopify-admin";
+import { blobStore, type BlobKey } from "../../lib/storage";
+import type { DatasetReport } from "../../worker/dataset/dataset-check";
+import { numericId, productGid } from "../components/ids";
+import type { PhotoCheckView } from "../components/photo-check-types";
+import { previewPhotoCheck, reportView } from "./photo-check.server";
+import { notFound, type ShopContext } from "./shop-context.server";
+
+const MEDIA_PAGE = 50;
+const PHOTO_THUMB = 240;
+
+export interface StudioPhoto {
+  mediaId: string;
+  label: string;
+  thumbUrl: string;
+  url: string;
+  width: number | null;
+  height: number | null;
+  alt: string;
+}
+
+export interface GenerationView {
+  id: string;
+  status: string;
+  progress: number;
+  stage: string | null;
+  stageLabel: string;
+  etaAt: string | null;
+  error: string | null;
+  cancelRequested: boolean;
+  sceneCount: number;
+  imagesPerScene: number;
+  createdAt: string;
+}
+
+export interface CandidateView {
+  id: string;
+  generationId: string;
+  sceneKind: string;
+  sceneText: string;
+  prompt: string;
+  imageUrl: string;
+  scores: { dino: number | null; clipI: number | null; clipT: number | null; itm: number | null; itc: number | null };
+  selected: boolean;
+  state: string;
+  publishedMediaId: string | null;
+  publishedUrl: string | null;
+  ratingSubject: number | null;
+  ratingScene: number | null;
+  error: string | null;
+}
+
+export interface StudioData {
+  product: { gid: string; id: string; title: string; productType: string; adminUrl: string };
+  subject: { state: string; classNoun: string; identifierToken: string; lastError: string | null } | null;
+  suggestedClassNoun: string;
+  /** The product's images, less those SceneBooth published (never trained on). */
+  photos: StudioPhoto[];
+  publishedCount: number;
+  /** The worker's check of the last request, when it has run. */
+  lastCheck: PhotoCheckView | null;
+  generation: GenerationView | null;
+  /** What to preselect: the last request's choices, else the shop's defaults. */
+  draft: { sceneIds: string[]; customScenes: string[]; imagesPerScene: number; mediaIds: string[] | null; allowLowDiversity: boolean };
+  candidates: CandidateView[];
+  itmThreshold: number;
+  limits: { customScenes: number; imagesPerScene: number };
+  /** The model profile that made the candidates (or will make them). */
+  profile: string;
+  now: string;
+}
+
+type ProductMedia = NonNullable<ProductStudioQuery["product"]>["media"]["nodes"][number];
+
+const isImage = (m: ProductMedia): m is Extract<ProductMedia, { thumbnail: unknown }> => "thumbnail" in m;
+
+/** The product page in the merchant's admin (the local store's admin page in development). */
+export function adminProductUrl(shop: string, gid: string): string {
+  const local = localStoreUrl();
+  if (local) return `${local}/admin?shop=${encodeURIComponent(shop)}`;
+  return `https://admin.shopify.com/store/${shop.replace(/\.myshopify\.com$/, "")}/products/${numericId(gid)}`;
+}
+
+/** Signed URLs that stay the same for an hour, so that revalidations do not reload every image. */
+async function stableSignedUrl(key: string): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return blobStore().signedUrl(key as BlobKey, { expiresInSeconds: 7200 - (now % 3600) });
+}
+
+function generationView(g: Generation): GenerationView {
+  return {
+    id: g.id,
+    status: g.status,
+    progress: g.progress,
+    stage: g.stage,
+    stageLabel: g.status === "queued" ? "Waiting for a free slot" : stageLabel(g.stage),
+    etaAt: g.etaAt?.toISOString() ?? null,
+    error: g.error,
+    cancelRequested: g.cancelRequested,
+    sceneCount: parseGenerationScenes(g.scenes).length,
+    imagesPerScene: g.imagesPerScene,
+    createdAt: g.createdAt.toISOString(),
+  };
+}
+
+async function candidateViews(candidates: Array<Candidate & { generation: Generation }>, media: ProductMedia[]): Promise<CandidateView[]> {
+  const sceneText = new Map<string, string>();
+  for (const c of candidates) {
+    if (!sceneText.has(c.generationId)) {
+      for (const s of parseGenerationScenes(c.generation.scenes)) sceneText.set(`${c.generationId}:${s.id}`, s.text);
+      sceneText.set(c.generationId, "");
+    }
+  }
+  const mediaUrl = new Map(media.filter(isImage).map((m) => [m.id, m.image?.url ?? null]));
+  return Promise.all(
+    candidates.map(async (c) => ({
+      id: c.id,
+      generationId: c.generationId,
+      sceneKind: c.sceneKind,
+      sceneText: sceneText.get(`${c.generationId}:${c.sceneId}`) ?? SCENES.find((s) => s.id === c.sceneId)?.text ?? c.prompt,
+      prompt: c.prompt,
+      imageUrl: await stableSignedUrl(c.thumbBlobKey ?? c.imageBlobKey),
+      scores: { dino: c.dino, clipI: c.clipI, clipT: c.clipT, itm: c.itm, itc: c.itc },
+      selected: c.selected,
+      state: c.state,
+      publishedMediaId: c.publishedMediaId,
+      publishedUrl: c.publishedMediaId ? (mediaUrl.get(c.publishedMediaId) ?? null) : null,
+      ratingSubject: c.ratingSubject,
+      ratingScene: c.ratingScene,
+      error: c.error,
+    })),
+  );
+}
+
+/** The product through the shop's own Admin API: null for an unknown id or another shop's product. */
+async function findProduct(ctx: ShopContext, id: string) {
+  const gid = productGid(id);
+  if (!gid) return null;
+  const { product } = await ctx.admin.request(ProductStudioDocument, { id: gid, mediaFirst: MEDIA_PAGE, thumbSize: PHOTO_THUMB });
+  return product;
+}
+
+async function requireProduct(ctx: ShopContext, id: string) {
+  const product = await findProduct(ctx, id);
+  if (!product) throw notFound("This product");
+  return product;
+}
+
+function studioPhotos(media: ProductMedia[], published: Set<string>): StudioPhoto[] {
+  return media
+    .filter(isImage)
+    .filter((m) => m.status === "READY" && m.image?.url && !published.has(m.id))
+    .map((m, i) => ({
+      mediaId: m.id,
+      label: `#${i + 1}`,
+      thumbUrl: m.thumbnail?.url ?? m.image!.url,
+      url: m.image!.url,
+      width: m.image!.width,
+      height: m.image!.height,
+      alt: m.alt || `Product photo ${i + 1}`,
+    }));
+}
+
+export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioData> {
+  const product = await requireProduct(ctx, id);
+  const settings = await readShopSettings(db(), ctx.shop);
+  const subject = await ctx.db.subject.findUnique({
+    where: { shop_productId: { shop: ctx.shop, productId: product.id } },
+    include: { trainingImages: true },
+  });
+  const generation = subject ? await ctx.db.generation.findFirst({ where: { subjectId: subject.id }, orderBy: { createdAt: "desc" }, include: { tuningRun: true } }) : null;
+  const candidates = subject
+    ? await ctx.db.candidate.findMany({
+        where: { subjectId: subject.id },
+        include: { generation: true },
+        orderBy: [{ createdAt: "desc" }],
+        take: 400,
+      })
+    : [];
+  // The latest request first; within it, the images the ITM rule selected, best match first.
+  const order = (c: Candidate & { generation: Generation }) => [c.generation.createdAt.getTime(), c.selected ? 1 : 0, c.itm ?? -1];
+  candidates.sort((a, b) => {
+    const [x, y] = [order(a), order(b)];
+    return y[0]! - x[0]! || y[1]! - x[1]! || y[2]! - x[2]!;
+  });
+  const published = new Set(candidates.flatMap((c) => (c.publishedMediaId ? [c.publishedMediaId] : [])));
+  const photos = studioPhotos(product.media.nodes, published);
+  const labels = new Map(photos.map((p) => [p.mediaId, p.label]));
+
+  let lastCheck: PhotoCheckView | null = null;
+  if (subject?.datasetReport) {
+    const idToMedia = new Map(subject.trainingImages.map((t) => [t.id, t.sourceMediaId]));
+    lastCheck = reportView(JSON.parse(subject.datasetReport) as DatasetReport, idToMedia, labels, "last-request");
+  }
+  const options = generation ? parseGenerationOptions(generation.options) : null;
+  const scenes = generation ? parseGenerationScenes(generation.scenes) : null;
+  return {
+    product: { gid: product.id, id: numericId(product.id), title: product.title, productType: product.productType, adminUrl: adminProductUrl(ctx.shop, product.id) },
+    subject: subject ? { state: subject.state, classNoun: subject.classNoun, identifierToken: subject.identifierToken, lastError: subject.lastError } : null,
+    suggestedClassNoun: suggestClassNoun(product.productType, product.title),
+    photos,
+    publishedCount: published.size,
+    lastCheck,
+    generation: generation ? generationView(generation) : null,
+    draft: {
+      sceneIds: scenes ? scenes.filter((s) => s.kind !== "custom").map((s) => s.id) : settings.defaultSceneIds,
+      customScenes: scenes ? scenes.filter((s) => s.kind === "custom").map((s) => s.text) : [],
+      imagesPerScene: generation?.imagesPerScene ?? settings.imagesPerScene,
+      mediaIds: options?.mediaIds ?? null,
+      allowLowDiversity: options?.allowLowDiversity ?? false,
+    },
+    candidates: await candidateViews(candidates, product.media.nodes),
+    itmThreshold: settings.itmThreshold,
+    limits: { customScenes: MAX_CUSTOM_SCENES, imagesPerScene: MAX_IMAGES_PER_SCENE },
+    profile: generation?.tuningRun?.profile ?? config().modelProfile,
+    now: new Date().toISOString(),
+  };
+}
+
+/** The dataset check of the photos picked now (before any request). */
+export async function checkPhotos(ctx: ShopContext, id: string, mediaIds: string[]): Promise<PhotoCheckView> {
+  const product = await requireProduct(ctx, id);
+  const published = new Set((await ctx.db.candidate.findMany({ where: { publishedMediaId: { not: null } }, select: { publishedMediaId: true } })).map((c) => c.publishedMediaId!));
+  const photos = studioPhotos(product.media.nodes, published);
+  const picked = photos.filter((p) => mediaIds.includes(p.mediaId));
+  if (picked.length !== new Set(mediaIds).size) throw notFound("One of these photos");
+  return previewPhotoCheck(ctx.shop, picked.map((p) => ({ mediaId: p.mediaId, label: p.label, url: p.url })));
+}
+
+export interface Progress {
+  generation: GenerationView | null;
+  subjectState: string | null;
+  candidates: Array<{ id: string; state: string }>;
+}
+
+/** What the studio polls while a request or a publish runs: small and cheap (database only). */
+export async function studioProgress(ctx: ShopContext, id: string): Promise<Progress> {
+  const gid = productGid(id);
+  if (!gid) throw notFound("This product");
+  const subject = await ctx.db.subject.findUnique({ where: { shop_productId: { shop: ctx.shop, productId: gid } } });
+  if (!subject) return { generation: null, subjectState: null, candidates: [] };
+  const generation = await ctx.db.generation.findFirst({ where: { subjectId: subject.id }, orderBy: { createdAt: "desc" } });
+  const candidates = await ctx.db.candidate.findMany({ where: { subjectId: subject.id }, select: { id: true, state: true } });
+  return { generation: generation ? generationView(generation) : null, subjectState: subject.state, candidates };
+}
+
+export type StudioActionResult = { ok: true; message: string } | { ok: false; error: string; field?: string };
+
+const strings = (form: FormData, name: string) => form.getAll(name).map(String).filter((s) => s.trim() !== "");
+
+async function startRequest(ctx: ShopContext, id: string, form: FormData): Promise<StudioActionResult> {
+  const product = await requireProduct(ctx, id);
+  const imagesPerScene = Number(form.get("imagesPerScene"));
+  const custom = strings(form, "customScene");
+  if (custom.length > MAX_CUSTOM_SCENES) return { ok: false, error: `At most ${MAX_CUSTOM_SCENES} custom scenes per request.`, field: "customScene" };
+  const mediaIds = strings(form, "mediaId");
+  const photoIds = new Set(product.media.nodes.map((m) => m.id));
+  if (mediaIds.some((m) => !photoIds.has(m))) throw notFound("One of these photos");
+  if (mediaIds.length === 0) return { ok: false, error: "Pick the photos to learn the product from.", field: "mediaId" };
+  if (!Number.isInteger(imagesPerScene) || imagesPerScene < 1 || imagesPerScene > MAX_IMAGES_PER_SCENE) {
+    return { ok: false, error: `Images per scene must be between 1 and ${MAX_IMAGES_PER_SCENE}.`, field: "imagesPerScene" };
+  }
+  try {
+    const { created } = await requestScenes(db(), producers(), {
+      shop: ctx.shop,
+      product: { id: product.id, title: product.title, productType: product.productType },
+      classNoun: String(form.get("classNoun") ?? ""),
+      sceneIds: strings(form, "sceneId"),
+      customScenes: custom,
+      imagesPerScene,
+      source: "interactive",
+      options: { mediaIds, allowLowDiversity: form.get("allowLowDiversity") === "on" },
+    });
+    return { ok: true, message: created ? "Started: SceneBooth is checking your photos." : "A request for this product is already running." };
+  } catch (error) {
+    if (error instanceof SceneRequestError) return { ok: false, error: error.message };
+    throw error;
+  }
+}
+
+async function productCandidate(ctx: ShopContext, productGidValue: string, candidateId: string) {
+  const candidate = await ctx.db.candidate.findUnique({ where: { id: candidateId }, include: { subject: true } });
+  if (!candidate || candidate.subject.productId !== productGidValue) throw notFound("This image");
+  return candidate;
+}
+
+const rating = (raw: FormDataEntryValue | null): number | null | undefined => {
+  if (raw === null) return undefined;
+  if (raw === "") return null;
+  return Number(raw);
+};
+
+/** The studio's form posts: start, cancel, review (approve/reject/rate), bulk approve. */
+export async function studioAction(ctx: ShopContext, id: string, form: FormData): Promise<StudioActionResult> {
+  const gid = productGid(id);
+  if (!gid) throw notFound("This product");
+  const intent = String(form.get("intent") ?? "");
+  try {
+    switch (intent) {
+      case "start":
+        return await startRequest(ctx, id, form);
+      case "cancel": {
+        const generationId = String(form.get("generationId") ?? "");
+        const generation = await ctx.db.generation.findUnique({ where: { id: generationId }, include: { subject: true } });
+        if (!generation || generation.subject.productId !== gid) throw notFound("This request");
+        await cancelGeneration(db(), producers(), ctx.shop, generationId);
+        return { ok: true, message: "Cancelling: nothing more will be charged for this request." };
+      }
+      case "review": {
+        const candidate = await productCandidate(ctx, gid, String(form.get("candidateId") ?? ""));
+        const decision = form.get("decision");
+        const review: CandidateReview = {
+          ...(decision === "approve" || decision === "reject" ? { decision } : {}),
+          ...(rating(form.get("ratingSubject")) !== undefined ? { ratingSubject: rating(form.get("ratingSubject")) } : {}),
+          ...(rating(form.get("ratingScene")) !== undefined ? { ratingScene: rating(form.get("ratingScene")) } : {}),
+        };
+        await reviewCandidate(db(), producers(), ctx.shop, candidate.id, review);
+        const message = review.decision === "approve" ? "Approved: upscaling to 2048 px, then publishing to the product." : review.decision === "reject" ? "Rejected." : "Rating saved.";
+        return { ok: true, message };
+      }
+      case "approve-many": {
+        const ids = strings(form, "candidateId");
+        if (ids.length === 0) return { ok: false, error: "Select the images to approve." };
+        for (const candidateId of ids) await productCandidate(ctx, gid, candidateId);
+        for (const candidateId of ids) await reviewCandidate(db(), producers(), ctx.shop, candidateId, { decision: "approve" });
+        return { ok: true, message: `${ids.length} image${ids.length === 1 ? "" : "s"} approved: upscaling, then publishing.` };
+      }
+      default:
+        return { ok: false, error: `Unknown action "${intent}".` };
+    }
+  } catch (error) {
+    if (error instanceof ReviewError) return { ok: false, error: error.message };
+    if (error instanceof NotFoundError) throw notFound("This item");
+    throw error;
+  }
+}
