@@ -27,9 +27,13 @@ def _parser() -> argparse.ArgumentParser:
         ("train", "DreamBooth / LoRA fine-tuning on (photo, caption) pairs"),
         ("generate", "scene images from the base model and a product's weights"),
     ):
-        sub.add_parser(name, help=help_).add_argument("--spec", required=True, help="job spec JSON file ('-' for stdin)")
+        sub.add_parser(name, help=help_).add_argument(
+            "--spec", required=True, help="job spec JSON file ('-' for stdin)"
+        )
     bench = sub.add_parser("bench", help="time training and sampling steps on random weights")
-    bench.add_argument("--shapes", choices=("tiny", "sd21"), default=None, help="model shapes (default: sd21 on CUDA, else tiny)")
+    bench.add_argument(
+        "--shapes", choices=("tiny", "sd21"), default=None, help="model shapes (default: sd21 on CUDA, else tiny)"
+    )
     bench.add_argument("--out", help="write the JSON report here too")
     bench.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     bench.add_argument("--iters", type=int, default=None, help="timed iterations per measurement")
@@ -73,8 +77,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "bench":
             from .bench import run_bench
 
-            result = run_bench(shapes=args.shapes, device=args.device, out=args.out, iters=args.iters,
-                               variants=args.variants.split(",") if args.variants else None, progress=progress)
+            result = run_bench(
+                shapes=args.shapes,
+                device=args.device,
+                out=args.out,
+                iters=args.iters,
+                variants=args.variants.split(",") if args.variants else None,
+                progress=progress,
+            )
         else:
             result = _run_job(args.command, args.spec, progress)
     except TunerError as exc:
@@ -84,7 +94,11 @@ def main(argv: list[str] | None = None) -> int:
         from .runtime import is_oom
 
         traceback.print_exc(file=sys.stderr)
-        error = TunerError("oom", f"out of memory: {exc}") if is_oom(exc) else TunerError("internal", f"{type(exc).__name__}: {exc}")
+        error = (
+            TunerError("oom", f"out of memory: {exc}")
+            if is_oom(exc)
+            else TunerError("internal", f"{type(exc).__name__}: {exc}")
+        )
         progress.emit(error.to_event())
         return error.exit_code
     progress.emit({"event": "result", **result})

@@ -160,7 +160,6 @@ def _train_step_fn(models: Models, sw: Switches, device: torch.device, kind: str
     """One optimizer step of `kind` ("unet", "unet+te", "lora") on a batch of 2 (instance + prior)."""
     from diffusers import DDPMScheduler
     from diffusers.training_utils import cast_training_params
-
     from peft import inject_adapter_in_model
 
     from .lora import lora_configs
@@ -276,7 +275,7 @@ def _measure(models: Models, name: str, sw: Switches, device: torch.device, iter
 def effects(rows: list[dict]) -> list[dict]:
     """Each variant's change against the one before it, in percent of time (negative = faster)."""
     out = []
-    for prev, cur in zip(rows, rows[1:]):
+    for prev, cur in zip(rows, rows[1:], strict=False):
         change = {"change": cur["name"]}
         for key in ("unet_step_ms", "unet_te_step_ms", "lora_step_ms", "generate_4x25_ms"):
             change[key.replace("_ms", "_pct")] = round((cur[key] / prev[key] - 1) * 100, 1)
@@ -293,7 +292,9 @@ def run_bench(
     progress: Progress | None = None,
 ) -> dict:
     progress = progress or Progress()
-    dev = torch.device("cuda" if device == "auto" and torch.cuda.is_available() else ("cpu" if device == "auto" else device))
+    dev = torch.device(
+        "cuda" if device == "auto" and torch.cuda.is_available() else ("cpu" if device == "auto" else device)
+    )
     shapes = shapes or ("sd21" if dev.type == "cuda" else "tiny")
     threads = set_threads(get_profile("tiny") if shapes == "tiny" else None)
     iters = iters or 10
@@ -306,7 +307,9 @@ def run_bench(
         "shapes": shapes,
         "resolution": models.resolution,
         "device": str(dev),
-        "device_name": torch.cuda.get_device_name(dev) if dev.type == "cuda" else platform.processor() or platform.machine(),
+        "device_name": torch.cuda.get_device_name(dev)
+        if dev.type == "cuda"
+        else platform.processor() or platform.machine(),
         "torch": torch.__version__,
         "threads": threads,
         "iters": iters,

@@ -32,8 +32,10 @@ def _caption(spec: CaptionSpec, progress: Progress, batch_size: int) -> list[dic
         with torch.inference_mode():
             out = model.generate(**inputs, max_new_tokens=spec.max_new_tokens, do_sample=False)
         # The LM was fed the prompt (answer started with "a <class>"); keep only what it added.
-        continuations = processor.tokenizer.batch_decode(out[:, inputs["input_ids"].shape[1] :], skip_special_tokens=True)
-        for path, continuation in zip(paths, continuations):
+        continuations = processor.tokenizer.batch_decode(
+            out[:, inputs["input_ids"].shape[1] :], skip_special_tokens=True
+        )
+        for path, continuation in zip(paths, continuations, strict=True):
             raw = f"{class_prompt(spec.class_noun)} {continuation.strip()}".strip()
             caption = clean_caption(raw, spec.class_noun)
             captions.append(
@@ -62,7 +64,9 @@ def run_caption(spec: CaptionSpec, progress: Progress) -> dict:
     if retry:  # outside the except block, so the failed attempt's tensors are freed
         free_memory()
         batch_size = 1
-        progress.emit({"event": "warning", "code": "oom_retry", "message": "out of memory; retrying one image at a time"})
+        progress.emit(
+            {"event": "warning", "code": "oom_retry", "message": "out of memory; retrying one image at a time"}
+        )
         captions = _caption(spec, progress, batch_size)
     result = {
         "command": "caption",

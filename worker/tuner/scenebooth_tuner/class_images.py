@@ -31,8 +31,14 @@ def class_image_dir(cache_root: Path, profile: Profile, class_noun: str) -> Path
 
 
 def ensure_class_images(
-    diffusion: Diffusion, rt: Runtime, profile: Profile, class_noun: str, count: int, cache_root: Path,
-    progress: Progress, batch_size: int = 4,
+    diffusion: Diffusion,
+    rt: Runtime,
+    profile: Profile,
+    class_noun: str,
+    count: int,
+    cache_root: Path,
+    progress: Progress,
+    batch_size: int = 4,
 ) -> list[Path]:
     """Return `count` class image paths, generating those missing (image i uses seed i, so a cache filled
     by several jobs is the same as one filled at once)."""
@@ -51,9 +57,21 @@ def ensure_class_images(
         progress.step(done)
 
     for j, image in render(
-        make_pipeline(diffusion), rt, [prompt] * len(missing), missing,
-        resolution=profile.resolution, steps=STEPS, guidance_scale=GUIDANCE, batch_size=batch_size, on_step=on_step,
+        make_pipeline(diffusion),
+        rt,
+        [prompt] * len(missing),
+        missing,
+        resolution=profile.resolution,
+        steps=STEPS,
+        guidance_scale=GUIDANCE,
+        batch_size=batch_size,
+        on_step=on_step,
     ):
         i = missing[j]
-        save_png(image, paths[i], profile.resolution, {"prompt": prompt, "seed": i, "steps": STEPS, "guidance_scale": GUIDANCE})
+        save_png(
+            image,
+            paths[i],
+            profile.resolution,
+            {"prompt": prompt, "seed": i, "steps": STEPS, "guidance_scale": GUIDANCE},
+        )
     return paths

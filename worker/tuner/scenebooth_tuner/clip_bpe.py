@@ -29,8 +29,7 @@ def find_bpe_vocab() -> Path:
                 return path
     raise TunerError(
         "model_missing",
-        "the CLIP BPE vocabulary is missing: install it with "
-        "`pip install --no-deps open_clip_torch==3.3.0`",
+        "the CLIP BPE vocabulary is missing: install it with `pip install --no-deps open_clip_torch==3.3.0`",
         missing=VOCAB_FILE,
     )
 
@@ -44,7 +43,7 @@ def _bytes_to_unicode() -> dict[int, str]:
             printable.append(b)
             chars.append(256 + extra)
             extra += 1
-    return dict(zip(printable, (chr(c) for c in chars)))
+    return dict(zip(printable, (chr(c) for c in chars), strict=True))
 
 
 def clip_vocab_and_merges(path: Path | None = None) -> tuple[dict[str, int], list[tuple[str, str]]]:

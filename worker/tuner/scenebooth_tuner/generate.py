@@ -41,12 +41,14 @@ def check_weights_meta(meta: dict, spec: GenerateSpec) -> None:
     if meta.get("base") != spec.profile.base:
         raise TunerError(
             "bad_spec",
-            f"the weights were trained on {meta.get('base')!r}, profile {spec.profile.name!r} uses {spec.profile.base!r}",
+            f"the weights were trained on {meta.get('base')!r}, "
+            f"profile {spec.profile.name!r} uses {spec.profile.base!r}",
             field="profile",
         )
     if meta.get("identifier") != spec.identifier:
         raise TunerError(
-            "bad_spec", f"identifier {spec.identifier!r} does not match the weights' {meta.get('identifier')!r}",
+            "bad_spec",
+            f"identifier {spec.identifier!r} does not match the weights' {meta.get('identifier')!r}",
             field="identifier",
         )
 
@@ -86,15 +88,30 @@ def _generate(spec: GenerateSpec, rt: Runtime, progress: Progress, batch_size: i
         done += 1
         progress.step(done)
 
-    params = {"steps": spec.steps, "guidance_scale": spec.guidance_scale, "negative_prompt": spec.negative_prompt,
-              "scheduler": "DPMSolverMultistepScheduler", "profile": profile.name, "weights": kind}
+    params = {
+        "steps": spec.steps,
+        "guidance_scale": spec.guidance_scale,
+        "negative_prompt": spec.negative_prompt,
+        "scheduler": "DPMSolverMultistepScheduler",
+        "profile": profile.name,
+        "weights": kind,
+    }
     for i, image in render(
-        make_pipeline(diffusion), rt, [it["prompt"] for it in items], [it["seed"] for it in items],
-        resolution=profile.resolution, steps=spec.steps, guidance_scale=spec.guidance_scale,
-        negative_prompt=spec.negative_prompt, batch_size=batch_size, on_step=on_step,
+        make_pipeline(diffusion),
+        rt,
+        [it["prompt"] for it in items],
+        [it["seed"] for it in items],
+        resolution=profile.resolution,
+        steps=spec.steps,
+        guidance_scale=spec.guidance_scale,
+        negative_prompt=spec.negative_prompt,
+        batch_size=batch_size,
+        on_step=on_step,
     ):
         item = items[i]
-        save_png(image, Path(item["path"]), profile.image_size, {**params, "prompt": item["prompt"], "seed": item["seed"]})
+        save_png(
+            image, Path(item["path"]), profile.image_size, {**params, "prompt": item["prompt"], "seed": item["seed"]}
+        )
     return items, kind
 
 
@@ -114,7 +131,13 @@ def run_generate(spec: GenerateSpec, progress: Progress) -> dict:
     if retry:  # outside the except block, so the failed attempt's tensors are freed
         free_memory()
         batch_size = max(1, batch_size // 2)
-        progress.emit({"event": "warning", "code": "oom_retry", "message": f"out of memory; retrying with batch size {batch_size}"})
+        progress.emit(
+            {
+                "event": "warning",
+                "code": "oom_retry",
+                "message": f"out of memory; retrying with batch size {batch_size}",
+            }
+        )
         items, kind = _generate(spec, rt, progress, batch_size)
     result = {
         "command": "generate",

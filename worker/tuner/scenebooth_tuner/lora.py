@@ -25,7 +25,9 @@ FORMAT = "scenebooth-lora/1"
 
 def lora_configs(spec: LoraSpec) -> tuple[LoraConfig, LoraConfig]:
     def config(targets):
-        return LoraConfig(r=spec.rank, lora_alpha=spec.alpha, init_lora_weights="gaussian", target_modules=list(targets))
+        return LoraConfig(
+            r=spec.rank, lora_alpha=spec.alpha, init_lora_weights="gaussian", target_modules=list(targets)
+        )
 
     return config(spec.unet_targets), config(spec.text_encoder_targets)
 
@@ -55,7 +57,9 @@ def load_adapter_state(unet, text_encoder, token_id: int, state: dict[str, torch
         weight[token_id] = state["identifier_embedding"][0].to(weight.device, weight.dtype)
 
 
-def save_artifact(path: Path, unet, text_encoder, token_id: int, spec: LoraSpec, meta: dict, dtype=torch.float16) -> int:
+def save_artifact(
+    path: Path, unet, text_encoder, token_id: int, spec: LoraSpec, meta: dict, dtype=torch.float16
+) -> int:
     """Write the artifact atomically; returns its size in bytes."""
     row = text_encoder.get_input_embeddings().weight[token_id]
     state = {k: v.detach().to("cpu", dtype).contiguous() for k, v in adapter_state(unet, text_encoder, row).items()}
@@ -80,7 +84,9 @@ def read_artifact(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
             meta = f.metadata() or {}
         state = load_file(str(path))
     except Exception as exc:  # safetensors raises its own error types for bad headers
-        raise TunerError("bad_input", f"weights: {str(path)!r} is not a safetensors file ({exc})", field="weights") from exc
+        raise TunerError(
+            "bad_input", f"weights: {str(path)!r} is not a safetensors file ({exc})", field="weights"
+        ) from exc
     if meta.get("format") != FORMAT:
         raise TunerError("bad_input", f"weights: {str(path)!r} is not a SceneBooth LoRA artifact", field="weights")
     return state, meta

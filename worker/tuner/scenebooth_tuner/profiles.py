@@ -100,7 +100,9 @@ def models_dir() -> Path:
 
 
 def offline() -> bool:
-    return any(os.environ.get(v, "").strip().lower() in ("1", "true", "yes") for v in ("SCENEBOOTH_OFFLINE", "HF_HUB_OFFLINE"))
+    return any(
+        os.environ.get(v, "").strip().lower() in ("1", "true", "yes") for v in ("SCENEBOOTH_OFFLINE", "HF_HUB_OFFLINE")
+    )
 
 
 def apply_offline_env() -> None:

@@ -36,7 +36,7 @@ def scene_kind(index: int) -> str:
 
 
 def normalize_class_noun(text: str) -> str:
-    """"Teddy  Bear" -> "teddy bear"; raises ValueError for anything but words, spaces and hyphens."""
+    """ "Teddy  Bear" -> "teddy bear"; raises ValueError for anything but words, spaces and hyphens."""
     noun = " ".join(text.lower().split())
     if not re.fullmatch(r"[a-z][a-z0-9\-]*( [a-z0-9\-]+)*", noun):
         raise ValueError(f"class noun must be one or more plain words, got {text!r}")

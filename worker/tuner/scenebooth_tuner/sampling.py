@@ -63,4 +63,4 @@ def render(
                 generator=[seeded(seeds[i], rt.device) for i in idx],
                 callback_on_step_end=callback,
             )
-        yield from zip(idx, out.images)
+        yield from zip(idx, out.images, strict=True)

@@ -131,7 +131,7 @@ class _Fields:
     def str(self, key: str, default: Any = ...) -> str:
         return self.get(key, str, default, lambda v: bool(v.strip()), "a non-empty string")
 
-    def obj(self, key: str) -> "_Fields":
+    def obj(self, key: str) -> _Fields:
         self.used.add(key)
         return _Fields(self.data.get(key) or {}, self.name(key))
 
@@ -160,7 +160,10 @@ def _common(f: _Fields) -> dict:
     except ValueError as exc:
         raise TunerError("bad_spec", str(exc), field="class_noun") from exc
     identifier = f.get(
-        "identifier", str, default_identifier(class_noun), lambda v: v.startswith("<") and v.endswith(">") and " " not in v,
+        "identifier",
+        str,
+        default_identifier(class_noun),
+        lambda v: v.startswith("<") and v.endswith(">") and " " not in v,
         'a token like "<mysneaker>"',
     )
     device = f.get("device", str, None, lambda v: v in ("auto", "cpu", "cuda"), '"auto", "cpu" or "cuda"')
@@ -199,9 +202,7 @@ def check_images(paths: list[Path], profile: Profile, where: str) -> None:
         except (OSError, UnidentifiedImageError, SyntaxError) as exc:
             raise TunerError("bad_input", f"{name}: {str(path)!r} is not a readable image", field=name) from exc
         if (w, h) != (size, size):
-            raise TunerError(
-                "bad_input", f"{name}: images must be {size}x{size}, {str(path)!r} is {w}x{h}", field=name
-            )
+            raise TunerError("bad_input", f"{name}: images must be {size}x{size}, {str(path)!r} is {w}x{h}", field=name)
 
 
 # ---------------------------------------------------------------------------------------------- parsers
@@ -268,7 +269,13 @@ def parse_train(data: Any) -> TrainSpec:
     lo = f.obj("lora")
     rank = lo.int("rank", 8, lo=1)
     targets = lambda key, dflt: tuple(  # noqa: E731
-        lo.get(key, list, list(dflt), lambda v: bool(v) and all(isinstance(t, str) and t for t in v), "a list of module names")
+        lo.get(
+            key,
+            list,
+            list(dflt),
+            lambda v: bool(v) and all(isinstance(t, str) and t for t in v),
+            "a list of module names",
+        )
     )
     lora = LoraSpec(
         rank=rank,

@@ -51,7 +51,9 @@ RESULT_FILE = "result.json"
 
 
 @torch.no_grad()
-def encode_latent_dist(vae, pixels: torch.Tensor, rt: Runtime, batch_size: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
+def encode_latent_dist(
+    vae, pixels: torch.Tensor, rt: Runtime, batch_size: int = 8
+) -> tuple[torch.Tensor, torch.Tensor]:
     """VAE posterior (mean, std) of each image, float32, computed once for the whole job."""
     means, stds = [], []
     for start in range(0, len(pixels), batch_size):
@@ -68,7 +70,9 @@ def tokenize(tokenizer, prompts: list[str], device: torch.device) -> torch.Tenso
     ).input_ids.to(device)
 
 
-def diffusion_loss(unet, noise_scheduler, latents, encoder_hidden_states, generator, rt: Runtime, n_prior: int, prior_weight: float):
+def diffusion_loss(
+    unet, noise_scheduler, latents, encoder_hidden_states, generator, rt: Runtime, n_prior: int, prior_weight: float
+):
     """The DreamBooth objective on one batch whose last `n_prior` rows are class images."""
     noise = torch.randn(latents.shape, generator=generator, device=latents.device, dtype=latents.dtype)
     timesteps = torch.randint(
@@ -185,7 +189,9 @@ def run_train(spec: TrainSpec, progress: Progress) -> dict:
             raise
     # Retried outside the except block, so the failed attempt's tensors (held by the traceback) are freed.
     free_memory()
-    progress.emit({"event": "warning", "code": "oom_retry", "message": "out of memory; resuming with gradient checkpointing"})
+    progress.emit(
+        {"event": "warning", "code": "oom_retry", "message": "out of memory; resuming with gradient checkpointing"}
+    )
     return _train(spec, rt, progress, print_, True)
 
 
@@ -207,13 +213,17 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
     cache_root = spec.cache_dir or models_dir()
     class_paths = []
     if spec.prior:
-        class_paths = ensure_class_images(diffusion, rt, profile, spec.class_noun, spec.num_class_images, cache_root, progress)
+        class_paths = ensure_class_images(
+            diffusion, rt, profile, spec.class_noun, spec.num_class_images, cache_root, progress
+        )
 
     # Latents and token ids, once.
     progress.start("encode", 1)
     inst_mean, inst_std = encode_latent_dist(vae, to_model_tensor(photos, profile.resolution), rt)
     if class_paths:
-        cls_mean, cls_std = encode_latent_dist(vae, to_model_tensor([load_rgb(p) for p in class_paths], profile.resolution), rt)
+        cls_mean, cls_std = encode_latent_dist(
+            vae, to_model_tensor([load_rgb(p) for p in class_paths], profile.resolution), rt
+        )
     scaling = vae.config.scaling_factor
     vae.to("cpu")  # not needed any more
     free_memory()
@@ -255,7 +265,13 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
     found = latest_checkpoint(out, print_)
     if found is not None:
         path, state = found
-        load_trainable_state(spec.mode, unet, text_encoder, token_id, load_file(str(path / "trainable.safetensors"), device=str(rt.device)))
+        load_trainable_state(
+            spec.mode,
+            unet,
+            text_encoder,
+            token_id,
+            load_file(str(path / "trainable.safetensors"), device=str(rt.device)),
+        )
         optimizer.load_state_dict(torch.load(path / "optimizer.pt", map_location=rt.device, weights_only=True))
         start_step, losses, resumed = state["step"], list(state["losses"]), state["step"]
         progress.emit({"event": "resumed", "step": start_step, "path": str(path)})
@@ -289,7 +305,9 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
             if n_prior:
                 encoder_hidden_states = torch.cat([encoder_hidden_states, cached[1].expand(n_prior, -1, -1)])
 
-        loss = diffusion_loss(unet, noise_scheduler, latents, encoder_hidden_states, generator, rt, n_prior, spec.prior_loss_weight)
+        loss = diffusion_loss(
+            unet, noise_scheduler, latents, encoder_hidden_states, generator, rt, n_prior, spec.prior_loss_weight
+        )
         loss.backward()
         torch.nn.utils.clip_grad_norm_(unet_params + (te_params if te_phase else []), MAX_GRAD_NORM)
         optimizer.step()
@@ -302,11 +320,22 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
             path = save_checkpoint(out, done, print_, losses, state, optimizer)
             progress.emit({"event": "checkpoint", "step": done, "path": str(path)})
         # The first step of each phase is always reported, so the worker sees the phase change.
-        progress.step(done, force=step in (start_step, te_steps), loss=losses[-1], phase="unet+text_encoder" if te_phase else "unet")
+        progress.step(
+            done,
+            force=step in (start_step, te_steps),
+            loss=losses[-1],
+            phase="unet+text_encoder" if te_phase else "unet",
+        )
 
     # Save the product's weights.
     progress.start("save", 1)
-    meta = {"identifier": spec.identifier, "class_noun": spec.class_noun, "profile": profile.name, "base": profile.base, "mode": spec.mode}
+    meta = {
+        "identifier": spec.identifier,
+        "class_noun": spec.class_noun,
+        "profile": profile.name,
+        "base": profile.base,
+        "mode": spec.mode,
+    }
     if spec.mode == "lora":
         artifact = out / LORA_FILE
         size = save_artifact(artifact, unet, text_encoder, token_id, spec.lora, meta)

@@ -1,8 +1,8 @@
 """The adaptive-steps rule: plain subjects train for fewer UNet steps, detailed ones for all of them."""
 
+from conftest import make_photo
 from PIL import Image
 
-from conftest import make_photo
 from scenebooth_tuner.adaptive import SIMPLE_BELOW, SIMPLE_FACTOR, adaptive_unet_steps, edge_density
 
 

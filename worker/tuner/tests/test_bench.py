@@ -11,9 +11,21 @@ from scenebooth_tuner.bench import LADDER, ladder
 def test_bench_writes_its_report(tmp_path):
     out = tmp_path / "bench.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "scenebooth_tuner", "bench", "--out", str(out), "--iters", "1",
-         "--variants", "baseline,+sdpa,+bf16"],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "scenebooth_tuner",
+            "bench",
+            "--out",
+            str(out),
+            "--iters",
+            "1",
+            "--variants",
+            "baseline,+sdpa,+bf16",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={k: v for k, v in os.environ.items() if k != "SCENEBOOTH_THREADS"},
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -28,7 +40,12 @@ def test_bench_writes_its_report(tmp_path):
         for key in ("unet_step_ms", "unet_te_step_ms", "lora_step_ms", "generate_4x25_ms"):
             assert row[key] > 0 and row[key.replace("_ms", "_peak_mb")] > 0
     assert report["variants"][1]["switches"] == {
-        "sdpa": True, "bf16": False, "channels_last": False, "fused_adamw": False, "cached_latents": False, "compile": False,
+        "sdpa": True,
+        "bf16": False,
+        "channels_last": False,
+        "fused_adamw": False,
+        "cached_latents": False,
+        "compile": False,
     }
     assert report["effects"][0]["change"] == "+sdpa"
 

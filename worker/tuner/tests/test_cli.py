@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import make_photo, run_cli
+
 from scenebooth_tuner.errors import EXIT_CODES
 
 
@@ -24,8 +24,13 @@ def assert_error(run, code: str, field: str | None = None, alone: bool = True) -
 
 
 def train_spec(images, **extra):
-    return {"profile": "tiny", "class_noun": "boot", "output_dir": "out",
-            "instances": [{"image": str(p)} for p in images], **extra}
+    return {
+        "profile": "tiny",
+        "class_noun": "boot",
+        "output_dir": "out",
+        "instances": [{"image": str(p)} for p in images],
+        **extra,
+    }
 
 
 def test_no_images(tmp_path):
@@ -56,8 +61,9 @@ def test_not_json(tmp_path):
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-m", "scenebooth_tuner", "generate", "--spec", str(bad)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "scenebooth_tuner", "generate", "--spec", str(bad)], capture_output=True, text=True
+    )
     assert proc.returncode == EXIT_CODES["bad_spec"]
     assert json.loads(proc.stdout)["code"] == "bad_spec"
 
@@ -75,10 +81,10 @@ def test_missing_weights_offline(tmp_path, photos, command):
 
 
 def test_version(tmp_path):
-    from scenebooth_tuner import __version__
-
     import subprocess
     import sys
+
+    from scenebooth_tuner import __version__
 
     out = subprocess.run([sys.executable, "-m", "scenebooth_tuner", "version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == __version__

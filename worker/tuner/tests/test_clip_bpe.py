@@ -15,7 +15,15 @@ def test_vocabulary_matches_clip():
     # <|startoftext|> = 49406, "a</w>" = 320 and <|endoftext|> = 49407 in every CLIP/SD tokenizer
     assert ids[0] == 49406 and ids[1] == 320 and ids[-1] == 49407
     assert tok.convert_ids_to_tokens(ids[1:-1]) == [
-        "a</w>", "sneaker</w>", "sitting</w>", "on</w>", "the</w>", "top</w>", "of</w>", "a</w>", "rock</w>",
+        "a</w>",
+        "sneaker</w>",
+        "sitting</w>",
+        "on</w>",
+        "the</w>",
+        "top</w>",
+        "of</w>",
+        "a</w>",
+        "rock</w>",
     ]
     assert tok("A  SNEAKER").input_ids == tok("a sneaker").input_ids  # lower-cased, whitespace-normalised
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from conftest import Capture
 from PIL import Image
 
-from conftest import Capture
 from scenebooth_tuner.generate import run_generate
 from scenebooth_tuner.progress import Progress
 from scenebooth_tuner.spec import parse_generate
@@ -14,8 +14,16 @@ from scenebooth_tuner.spec import parse_generate
 
 def spec(out, **extra):
     return parse_generate(
-        {"profile": "tiny", "class_noun": "candle", "scenes": [3, "on a shelf"], "num_images": 2, "steps": 6,
-         "seed": 21, "output_dir": str(out), **extra}
+        {
+            "profile": "tiny",
+            "class_noun": "candle",
+            "scenes": [3, "on a shelf"],
+            "num_images": 2,
+            "steps": 6,
+            "seed": 21,
+            "output_dir": str(out),
+            **extra,
+        }
     )
 
 
@@ -28,7 +36,7 @@ def test_an_image_depends_on_its_prompt_and_seed_not_on_its_batch(tmp_path):
     together = run_generate(spec(tmp_path / "b4", batch_size=4), Progress(Capture()))
     assert [i["seed"] for i in alone["images"]] == [21, 22, 21, 22]
     a, b = pixels(alone), pixels(together)
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         # same starting noise and prompt; batched matmuls may round differently in the last bits
         assert np.abs(x - y).max() <= 2
     assert np.abs(a[0] - a[1]).max() > 2  # while another seed gives another image

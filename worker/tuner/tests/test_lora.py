@@ -39,8 +39,16 @@ def artifact(photos, tmp_path_factory):
 
 def render(weights, out, seed=11) -> list[np.ndarray]:
     spec = parse_generate(
-        {"profile": "tiny", "class_noun": "teapot", "weights": weights, "scenes": [5], "num_images": 2,
-         "steps": 8, "seed": seed, "output_dir": str(out)}
+        {
+            "profile": "tiny",
+            "class_noun": "teapot",
+            "weights": weights,
+            "scenes": [5],
+            "num_images": 2,
+            "steps": 8,
+            "seed": seed,
+            "output_dir": str(out),
+        }
     )
     result = run_generate(spec, Progress(io.StringIO()))
     return [np.asarray(Image.open(img["path"])) for img in result["images"]]
@@ -49,7 +57,7 @@ def render(weights, out, seed=11) -> list[np.ndarray]:
 def test_reloaded_artifact_gives_identical_images(artifact, tmp_path):
     first = render(artifact, tmp_path / "a")
     second = render(artifact, tmp_path / "b")  # a fresh load of base + artifact
-    for x, y in zip(first, second):
+    for x, y in zip(first, second, strict=True):
         np.testing.assert_array_equal(x, y)
     assert not np.array_equal(first[0], first[1])  # two seeds, two images
 
@@ -60,13 +68,19 @@ def test_reloaded_artifact_gives_identical_images(artifact, tmp_path):
     token_id = diffusion.tokenizer.convert_tokens_to_ids("<myteapot>")
     copy = tmp_path / "copy.safetensors"
     spec = LoraSpec(rank=int(meta["rank"]), alpha=float(meta["alpha"]))
-    save_artifact(copy, diffusion.unet, diffusion.text_encoder, token_id, spec,
-                  {k: meta[k] for k in ("identifier", "class_noun", "profile", "base", "mode")})
+    save_artifact(
+        copy,
+        diffusion.unet,
+        diffusion.text_encoder,
+        token_id,
+        spec,
+        {k: meta[k] for k in ("identifier", "class_noun", "profile", "base", "mode")},
+    )
     original, resaved = load_file(str(artifact)), load_file(str(copy))
     assert original.keys() == resaved.keys()
     for key in original:
         assert torch.equal(original[key], resaved[key]), key
-    for x, y in zip(first, render(str(copy), tmp_path / "c")):
+    for x, y in zip(first, render(str(copy), tmp_path / "c"), strict=True):
         np.testing.assert_array_equal(x, y)
 
 
@@ -94,8 +108,15 @@ def test_identifier_must_match_the_artifact(artifact, tmp_path):
     from scenebooth_tuner.errors import TunerError
 
     spec = parse_generate(
-        {"profile": "tiny", "class_noun": "teapot", "identifier": "<sks>", "weights": artifact, "scenes": [5],
-         "num_images": 1, "output_dir": str(tmp_path)}
+        {
+            "profile": "tiny",
+            "class_noun": "teapot",
+            "identifier": "<sks>",
+            "weights": artifact,
+            "scenes": [5],
+            "num_images": 1,
+            "output_dir": str(tmp_path),
+        }
     )
     with pytest.raises(TunerError) as info:
         run_generate(spec, Progress(io.StringIO()))

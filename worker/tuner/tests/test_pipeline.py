@@ -9,10 +9,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from conftest import run_cli
 from PIL import Image
 from safetensors import safe_open
 
-from conftest import run_cli
 from scenebooth_tuner.images import png_metadata
 from scenebooth_tuner.prompts import SCENES
 
@@ -24,7 +24,9 @@ def chain(tmp_path_factory, photos):
     work = tmp_path_factory.mktemp("chain")
     started = time.monotonic()
     common = {"profile": "tiny", "class_noun": "sneaker", "seed": 3}
-    caption = run_cli("caption", {**common, "images": [str(p) for p in photos], "output_dir": str(work / "captions")}, work)
+    caption = run_cli(
+        "caption", {**common, "images": [str(p) for p in photos], "output_dir": str(work / "captions")}, work
+    )
     instances = [{"image": c["image"], "caption": c["prompt"]} for c in caption.last["captions"]]
     train = {
         mode: run_cli(
@@ -48,7 +50,9 @@ def chain(tmp_path_factory, photos):
         )
         for mode in ("lora", "full")
     }
-    return SimpleNamespace(caption=caption, train=train, generate=generate, elapsed=time.monotonic() - started, work=work)
+    return SimpleNamespace(
+        caption=caption, train=train, generate=generate, elapsed=time.monotonic() - started, work=work
+    )
 
 
 def test_chain_runs(chain):
@@ -117,7 +121,10 @@ def test_lora_artifact_is_small_and_holds_both_adapters_and_the_identifier(chain
 def test_full_weights_folder(chain):
     folder = Path(chain.train["full"].last["artifact"])
     assert {p.name for p in folder.iterdir()} >= {"unet", "text_encoder", "tokenizer", "scenebooth.json"}
-    assert "<mysneaker>" in json.loads((folder / "tokenizer" / "tokenizer.json").read_text())["added_tokens"][-1]["content"]
+    assert (
+        "<mysneaker>"
+        in json.loads((folder / "tokenizer" / "tokenizer.json").read_text())["added_tokens"][-1]["content"]
+    )
 
 
 def test_generated_pngs_record_prompt_and_seed(chain):

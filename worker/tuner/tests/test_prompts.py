@@ -20,7 +20,9 @@ PAPER_PROMPT = "a sneaker <mysneaker> sitting on the top of a rock"
 
 
 def test_caption_question_is_the_papers_template():
-    assert caption_question("sneaker") == "Question: Based on the image, describe the context starting with 'a sneaker'?"
+    assert (
+        caption_question("sneaker") == "Question: Based on the image, describe the context starting with 'a sneaker'?"
+    )
 
 
 def test_captioner_prompt_starts_the_answer_with_the_class():
@@ -55,7 +57,8 @@ def test_insertion_without_the_class_noun_is_an_error():
     "raw",
     [
         # BLIP-2 echoing the whole prompt, with the paper's answer
-        "Question: Based on the image, describe the context starting with 'a sneaker'? Answer: a sneaker sitting on the top of a rock.",
+        "Question: Based on the image, describe the context starting with 'a sneaker'? "
+        "Answer: a sneaker sitting on the top of a rock.",
         # the forced answer start plus the model's continuation
         "a sneaker sitting on the top of a rock",
         # the continuation repeating the forced start
@@ -80,7 +83,9 @@ def test_clean_caption_forces_the_class_prefix():
 def test_training_prompt_from_raw_clean_or_no_caption():
     assert training_prompt(PAPER_CAPTION, "sneaker", "<mysneaker>") == PAPER_PROMPT
     assert training_prompt(PAPER_PROMPT, "sneaker", "<mysneaker>") == PAPER_PROMPT
-    assert training_prompt("Answer: the sneaker sitting on the top of a rock.", "sneaker", "<mysneaker>") == PAPER_PROMPT
+    assert (
+        training_prompt("Answer: the sneaker sitting on the top of a rock.", "sneaker", "<mysneaker>") == PAPER_PROMPT
+    )
     assert training_prompt(None, "sneaker", "<mysneaker>") == "a sneaker <mysneaker>"
 
 
@@ -94,7 +99,9 @@ def test_scene_prompts():
         == "a sneaker <mysneaker> stands elegantly amidst the historic charm of a cobblestone street"
     )
     # custom text naming the subject itself
-    assert scene_prompt("a sneaker on a red carpet", "sneaker", "<mysneaker>") == "a sneaker <mysneaker> on a red carpet"
+    assert (
+        scene_prompt("a sneaker on a red carpet", "sneaker", "<mysneaker>") == "a sneaker <mysneaker> on a red carpet"
+    )
     assert scene_prompt("a photo of <mysneaker>", "sneaker", "<mysneaker>") == "a photo of <mysneaker>"
 
 

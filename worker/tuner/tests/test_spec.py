@@ -1,9 +1,9 @@
 """Job spec parsing: defaults, and every problem as a coded error naming its field."""
 
 import pytest
+from conftest import make_photo
 from PIL import Image
 
-from conftest import make_photo
 from scenebooth_tuner.errors import EXIT_CODES, TunerError
 from scenebooth_tuner.prompts import SCENES
 from scenebooth_tuner.spec import parse_caption, parse_generate, parse_train
@@ -112,7 +112,9 @@ def test_generate_scenes_and_defaults(tmp_path):
     )
     assert spec.prompts == ((SCENES[0], 0), (SCENES[19], 19), ("on a red carpet", None))
     assert (spec.steps, spec.num_images, spec.guidance_scale, spec.weights) == (25, 4, 7.5, None)
-    quality = parse_generate({"profile": "tiny", "class_noun": "vase", "output_dir": "o", "scenes": [1], "quality": True})
+    quality = parse_generate(
+        {"profile": "tiny", "class_noun": "vase", "output_dir": "o", "scenes": [1], "quality": True}
+    )
     assert quality.steps == 50
 
 

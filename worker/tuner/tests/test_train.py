@@ -11,8 +11,8 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import Capture, run_cli, write_spec
 
-from conftest import Capture, parse_events, run_cli, write_spec
 from scenebooth_tuner.progress import Progress
 from scenebooth_tuner.spec import parse_train
 from scenebooth_tuner.train import run_train
@@ -31,8 +31,13 @@ def spec_for(photos, out, **extra) -> dict:
 def test_loss_decreases_over_a_few_dozen_steps(photos, tmp_path):
     spec = parse_train(
         spec_for(
-            photos, tmp_path, mode="full", seed=0, batch_size=2,
-            steps={"unet": 48, "text_encoder": 8, "adaptive": False}, lr={"unet": 1e-3, "text_encoder": 1e-4},
+            photos,
+            tmp_path,
+            mode="full",
+            seed=0,
+            batch_size=2,
+            steps={"unet": 48, "text_encoder": 8, "adaptive": False},
+            lr={"unet": 1e-3, "text_encoder": 1e-4},
         )
     )
     losses = np.array(run_train(spec, Progress(io.StringIO()))["losses"])
@@ -43,8 +48,12 @@ def test_loss_decreases_over_a_few_dozen_steps(photos, tmp_path):
 
 def test_killed_job_resumes_from_its_checkpoint(photos, tmp_path):
     data = spec_for(
-        photos, tmp_path / "job", mode="full", seed=5,
-        steps={"unet": 40, "text_encoder": 8, "adaptive": False}, lr={"unet": 1e-4, "text_encoder": 1e-5},
+        photos,
+        tmp_path / "job",
+        mode="full",
+        seed=5,
+        steps={"unet": 40, "text_encoder": 8, "adaptive": False},
+        lr={"unet": 1e-4, "text_encoder": 1e-5},
         checkpoint_every=5,
     )
     spec_path = write_spec(tmp_path / "train.json", data)
@@ -96,7 +105,13 @@ def test_a_checkpoint_is_only_resumed_by_the_same_job(photos, tmp_path):
     from scenebooth_tuner.train import checkpoints
 
     out = tmp_path / "job"
-    base = spec_for(photos, out, steps={"unet": 8, "text_encoder": 2, "adaptive": False}, checkpoint_every=4, prior={"enabled": False})
+    base = spec_for(
+        photos,
+        out,
+        steps={"unet": 8, "text_encoder": 2, "adaptive": False},
+        checkpoint_every=4,
+        prior={"enabled": False},
+    )
     with pytest.raises(RuntimeError, match="crash"):
         run_train(parse_train(base), Progress(CrashAfterCheckpoint()))
     assert [p.name for p in checkpoints(out)] == ["checkpoint-000004"]
@@ -129,7 +144,15 @@ def test_oom_retries_once_with_gradient_checkpointing(photos, tmp_path, monkeypa
 
     monkeypatch.setattr(UNet2DConditionModel, "forward", forward_that_runs_out_of_memory_once)
     stream = Capture()
-    spec = parse_train(spec_for(photos, tmp_path, mode=mode, steps={"unet": 4, "text_encoder": 2, "adaptive": False}, prior={"enabled": False}))
+    spec = parse_train(
+        spec_for(
+            photos,
+            tmp_path,
+            mode=mode,
+            steps={"unet": 4, "text_encoder": 2, "adaptive": False},
+            prior={"enabled": False},
+        )
+    )
     result = run_train(spec, Progress(stream))
     assert result["gradient_checkpointing"] is True and len(result["losses"]) == 4
     assert [e["code"] for e in stream.events if e["event"] == "warning"] == ["oom_retry"]
