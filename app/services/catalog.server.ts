@@ -1,9 +1,6 @@
 // The whole catalog in one Shopify bulk operation (JSONL), instead of thousands of paged queries:
 // for "all products" and the first-run backfill. The read is resumable: a bulk query of ours that
 // is still running is waited for, and one that finished a moment ago is reused.
-import readline from "node:readline";
-import { Readable } from "node:stream";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { AdminApiError } from "../../lib/shopify-admin/errors";
 import { BULK_PRODUCTS_QUERY } from "../../lib/shopify-admin/bulk";
 import type { AdminClient } from "../../lib/shopify-admin/client";
@@ -65,11 +62,27 @@ export async function parseCatalogJsonl(lines: AsyncIterable<string> | Iterable<
   return [...products.values()];
 }
 
+/** The lines of a streamed body (works with any WHATWG stream, including Remix's fetch polyfill). */
+async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let rest = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    const chunk = rest + decoder.decode(value, { stream: true });
+    const parts = chunk.split("\n");
+    rest = parts.pop()!;
+    yield* parts;
+  }
+  rest += decoder.decode();
+  if (rest) yield rest;
+}
+
 async function download(url: string): Promise<CatalogProduct[]> {
   const response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
   if (!response.ok || !response.body) throw new Error(`Downloading the bulk result failed: HTTP ${response.status}`);
-  const lines = readline.createInterface({ input: Readable.fromWeb(response.body as WebReadableStream), crlfDelay: Infinity });
-  return parseCatalogJsonl(lines);
+  return parseCatalogJsonl(lines(response.body));
 }
 
 export async function readCatalog(admin: AdminClient, options: CatalogOptions = {}): Promise<CatalogRead> {
