@@ -6,6 +6,7 @@ import { DEFAULT_SCENE_IDS } from "../../lib/scenes";
 import { PRICES_USD } from "../../lib/usage";
 import type { Producers } from "../../lib/queue/producer";
 import { BROWSER_USER_AGENT, startTestStack, type TestStack } from "../harness/stack";
+import { parsePreview, parseResult, previewView, resultView } from "../../extensions/generate-scenes/src/logic";
 import { approvePlan, extensionPost, productByTitle, shopProducts, stackProducers, waitingJobs, type ShopProduct } from "./helpers";
 
 const STAGES_PER_FLOW = 6;
@@ -47,6 +48,11 @@ describe("bulk action backend", () => {
     expect(body.plan).toEqual({ active: true });
     expect(body.message).toBeNull();
     expect(await stack.db.generation.count()).toBe(0);
+    // What the selection action shows for this answer.
+    const view = previewView(parsePreview(body), "selection");
+    expect(view.lines[0]).toBe("2 of 3 selected products have enough photos (at least 3).");
+    expect(view.notes).toEqual(["Fixture: no photos: needs photos (0 of 3)."]);
+    expect(view).toMatchObject({ canGenerate: true, primaryLabel: "Generate for 2 products" });
   });
 
   it("3 products, one without photos: 2 flows with bulk priority and 1 clear 'needs photos'", async () => {
@@ -58,6 +64,7 @@ describe("bulk action backend", () => {
     expect(needs).toMatchObject({ status: "needs_photos", message: expect.stringMatching(/^Needs photos: add at least 3 photos/) });
     expect(body.message).toMatch(/Started 2 products.*1 product needs photos/);
     expect(body.progressPath).toBe("/app");
+    expect(resultView(parseResult(body))).toMatchObject({ tone: "success", details: [expect.stringMatching(/^Fixture: no photos: Needs photos/)], progressHref: "app:app" });
 
     const generations = await stack.db.generation.findMany({ where: { shop: DEMO_SHOP }, include: { subject: true } });
     expect(generations.map((g) => g.subject.productId).sort()).toEqual([teapot.id, vase.id].sort());
@@ -80,6 +87,7 @@ describe("bulk action backend", () => {
     const { body } = await extensionPost(stack, "/api/scenes/preview", DEMO_SHOP, { productIds: [teapot.id] });
     expect(body.products[0]).toMatchObject({ title: "Teapot", label: "Checking photos", running: { status: "queued", stage: "Waiting" } });
     expect(body.estimate.products).toBe(0);
+    expect(previewView(parsePreview(body), "product")).toMatchObject({ canGenerate: false, blocker: "Scenes are already being created for this product." });
     expect(body.progressPath).toBe(`/app/products/${teapot.id.split("/").pop()}`);
   });
 
