@@ -147,7 +147,8 @@ export function CandidateGallery({ candidates, reference, itmThreshold, adminUrl
             Images to review
           </Text>
           <Text as="p" tone="subdued">
-            {candidates.length} image{candidates.length === 1 ? "" : "s"} · {selectedCount} best match{selectedCount === 1 ? "" : "es"} (shown first). Approved
+            {candidates.length} image{candidates.length === 1 ? "" : "s"} ·{" "}
+            {selectedCount === 0 ? "no best match (ITM above the threshold) this time" : `${selectedCount} best match${selectedCount === 1 ? "" : "es"}, shown first`}. Approved
             images are upscaled to 2048 px and published to the product with alt text.
           </Text>
           <Text as="p" variant="bodySm" tone="subdued">

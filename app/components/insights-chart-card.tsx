@@ -1,5 +1,5 @@
 import type { DataSeries } from "@shopify/polaris-viz";
-import { BlockStack, Card, SkeletonBodyText, Text } from "@shopify/polaris";
+import { BlockStack, Box, Card, SkeletonBodyText, Text } from "@shopify/polaris";
 import { lazy, Suspense, useEffect, useState } from "react";
 import type { Insights } from "./insights-types";
 import { SCENE_KIND_LABELS, SCORES } from "./labels";
@@ -15,7 +15,7 @@ function Placeholder() {
 }
 
 /** A chart in a card of fixed height: a skeleton until the chart library has loaded in the browser. */
-export function ChartCard({ title, description, data, horizontal = false }: { title: string; description: string; data: DataSeries[]; horizontal?: boolean }) {
+export function ChartCard({ title, description, data, horizontal = false, empty }: { title: string; description: string; data: DataSeries[]; horizontal?: boolean; empty?: string }) {
   const [mounted, setMounted] = useState(false);
   useEffect(() => setMounted(true), []);
   return (
@@ -28,7 +28,13 @@ export function ChartCard({ title, description, data, horizontal = false }: { ti
           {description}
         </Text>
         <div className="sb-chart">
-          {mounted ? (
+          {empty ? (
+            <Box paddingBlockStart="800">
+              <Text as="p" alignment="center" tone="subdued">
+                {empty}
+              </Text>
+            </Box>
+          ) : mounted ? (
             <Suspense fallback={<Placeholder />}>
               <Chart data={data} horizontal={horizontal} />
             </Suspense>
@@ -41,7 +47,8 @@ export function ChartCard({ title, description, data, horizontal = false }: { ti
   );
 }
 
-const BIN_LABELS = Array.from({ length: 10 }, (_, i) => `${(i / 10).toFixed(1)}–${((i + 1) / 10).toFixed(1)}`);
+/** Each bin by its lower edge: "0.3" holds scores from 0.3 up to 0.4. */
+const BIN_LABELS = Array.from({ length: 10 }, (_, i) => (i / 10).toFixed(1));
 export const RATING_LABELS = { subject: "Product looks like mine", scene: "Fits the scene" } as const;
 
 /** The chart series of the insights page. */

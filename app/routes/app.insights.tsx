@@ -81,12 +81,13 @@ export default function InsightsPage() {
             )}
             <ChartCard
               title="Your ratings vs. the scores (Spearman ρ)"
-              description="Higher means the score ranks images the way you do. Empty until at least 3 images are rated."
+              description="Higher means the score ranks images the way you do (−1 to 1)."
               data={series.correlations}
+              empty={insights.correlations.every((c) => c.rho === null) ? `No correlation yet: it needs at least ${MIN_PAIRS} rated images with different ratings.` : undefined}
             />
             <InlineGrid columns={{ xs: 1, md: 2 }} gap="400">
               {series.histograms.map(({ score, data }) => (
-                <ChartCard key={score.key} title={`${score.name} by scene type`} description={score.help} data={data} />
+                <ChartCard key={score.key} title={`${score.name} by scene type`} description={`${score.help} Images per 0.1 of score.`} data={data} />
               ))}
               <ChartCard title="Median score by product" description="Each product's typical score, per metric." data={series.byProduct} horizontal />
             </InlineGrid>
