@@ -54,6 +54,8 @@ export interface Config {
   /** Queues this worker process consumes: GPU hosts run "gpu", CPU hosts the others. */
   workerQueues: WorkerQueue[];
   workerShutdownGraceMs: number;
+  /** How long a job's lock lasts without renewal: after a worker dies, its job is retried this much later. */
+  workerLockMs: number;
   queuePrefix: string;
 }
 
@@ -167,6 +169,7 @@ export function loadConfig(env: Env = process.env): Config {
     workerHealthPort: parsePort(env, "WORKER_HEALTH_PORT", 8081),
     workerQueues: parseWorkerQueues(env),
     workerShutdownGraceMs: parseMilliseconds(env, "WORKER_SHUTDOWN_GRACE_MS", 30_000),
+    workerLockMs: parseMilliseconds(env, "WORKER_LOCK_MS", 30_000),
     queuePrefix: nonEmpty(env, "QUEUE_PREFIX") ?? "scenebooth",
   };
 }

@@ -13,6 +13,8 @@ export interface WorkerRuntimeOptions {
   /** Jobs run at once per queue; the gpu queue always runs one (one job per GPU). */
   concurrency?: number;
   healthPort: number;
+  /** Lock duration and stalled-job check interval (BullMQ's defaults are 30 s). */
+  lockMs?: number;
   log?: (line: string) => void;
 }
 
@@ -31,7 +33,11 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     const worker = createTypedWorker(queue, (options.processors[queue] ?? {}) as ProcessorMap<typeof queue>, {
       connection,
       prefix: options.prefix,
-    }, { concurrency: queue === "gpu" ? 1 : (options.concurrency ?? 2) });
+    }, {
+      concurrency: queue === "gpu" ? 1 : (options.concurrency ?? 2),
+      lockDuration: options.lockMs ?? 30_000,
+      stalledInterval: options.lockMs ?? 30_000,
+    });
     worker.on("failed", (job, error) => log(`[${queue}] ${job?.name ?? "?"} ${job?.id ?? ""} failed: ${error.message}`));
     worker.on("error", (error) => log(`[${queue}] worker error: ${error.message}`));
     return worker;

@@ -106,6 +106,7 @@ export function tuneStage(cfg: Config): StageDefinition<TuneOutput> {
           cache_dir: path.join(cfg.workDir, "class-images"),
           mode,
           steps: settings.steps,
+          checkpoint_every: settings.checkpointEvery,
           instances: captions.captions.map((c) => ({ image: c.image, caption: c.caption })),
         },
         onProgress: progressReporter(ctx, CAPTION_SHARE, 1),
