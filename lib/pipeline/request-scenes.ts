@@ -1,9 +1,10 @@
+import { randomUUID } from "node:crypto";
 import type { Generation, PrismaClient } from "../db";
 import { forShop, type GenerationSource } from "../db";
 import { generationPrompt, identifierToken, normalizeClassNoun, suggestClassNoun } from "../prompts";
 import type { Producers } from "../queue/producer";
 import { customScene, sceneById, type Scene } from "../scenes";
-import { generationFlow } from "./flow";
+import { generationFlow, generationRoot } from "./flow";
 import { queuePriority } from "./priority";
 
 export const MAX_IMAGES_PER_SCENE = 8;
@@ -100,8 +101,11 @@ export async function requestScenes(
 
   const openOfShop = await db.generation.count({ where: { status: { in: OPEN } } });
   const priority = queuePriority(request.source, openOfShop);
+  const id = randomUUID();
   const generation = await db.generation.create({
     data: {
+      id,
+      jobId: generationRoot(id).jobId,
       shop: request.shop,
       subjectId: subject.id,
       scenes: JSON.stringify(scenes),
@@ -112,9 +116,6 @@ export async function requestScenes(
     },
   });
   await db.subject.update({ where: { id: subject.id }, data: { state: "checking", lastError: null } });
-  const flow = await producers.flows.add(generationFlow({ shop: request.shop, generationId: generation.id }, priority));
-  return {
-    generation: await db.generation.update({ where: { id: generation.id }, data: { jobId: flow.job.id ?? null } }),
-    created: true,
-  };
+  await producers.flows.add(generationFlow({ shop: request.shop, generationId: generation.id }, priority));
+  return { generation, created: true };
 }

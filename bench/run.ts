@@ -1,0 +1,70 @@
+// `npm run bench`: every benchmark in one run; each figure with its baseline measured in the same
+// run and the ratio. Writes bench/results/latest.json and latest.md; GPU figures recorded on a GPU
+// host (bench/results/gpu-*.json) are carried into the table with the card named.
+import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { projectRoot } from "../lib/config";
+import type { Figure } from "./figure";
+
+type Bench = (log: (line: string) => void) => Promise<Figure[]>;
+
+const BENCHES: Array<[string, () => Promise<{ default: Bench }>]> = [
+  ["upscale", () => import("./upscale.bench")],
+  ["scoring", () => import("./scoring.bench")],
+  ["enqueue", () => import("./enqueue.bench")],
+];
+
+interface Entry extends Figure {
+  machine: string;
+  date: string;
+}
+
+function machine(): string {
+  const cpu = os.cpus()[0]?.model.trim() ?? "unknown CPU";
+  return `${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`;
+}
+
+function fmt(n: number): string {
+  return Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3);
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const date = new Date().toISOString();
+  const host = machine();
+  const entries: Entry[] = [];
+  for (const [name, load] of BENCHES) {
+    if (only.length > 0 && !only.includes(name)) continue;
+    const bench = (await load()).default;
+    for (const f of await bench((line) => console.log(line))) entries.push({ ...f, machine: host, date });
+  }
+  const resultsDir = path.join(projectRoot, "bench", "results");
+  mkdirSync(resultsDir, { recursive: true });
+  const carried = readdirSync(resultsDir)
+    .filter((f) => /^gpu-.*\.json$/.test(f))
+    .flatMap((f) => JSON.parse(readFileSync(path.join(resultsDir, f), "utf8")) as Entry[]);
+  const all = [...entries, ...carried];
+  writeFileSync(path.join(resultsDir, "latest.json"), `${JSON.stringify(all, null, 2)}\n`);
+  const rows = all.map(
+    (e) => `| ${e.name} | ${fmt(e.value)} ${e.unit} | ${e.baseline} | ${fmt(e.baselineValue)} ${e.unit} | ${fmt(e.ratio)}× | ${e.goal} | ${e.machine} |`,
+  );
+  const table = [
+    `# Benchmarks`,
+    ``,
+    `Run: ${date} on ${host}${existsSync("/proc/loadavg") ? ` (load average at the end: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")})` : ""}.`,
+    `Reproduce with \`npm run bench\` (or \`npm run bench -- upscale\` for one group).`,
+    ``,
+    `| figure | value | baseline (same run) | baseline value | ratio | goal | machine |`,
+    `|---|---|---|---|---|---|---|`,
+    ...rows,
+    ``,
+  ].join("\n");
+  writeFileSync(path.join(resultsDir, "latest.md"), table);
+  console.log(`\n${table}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
