@@ -9,13 +9,13 @@ import { AdminClient } from "../../lib/shopify-admin/client";
 /** Pass as `billing` to shopifyApp() in app/shopify.server.ts. */
 export const billingConfig = {
   [PLAN_NAME]: {
-    lineItems: [{ interval: BillingInterval.Usage, amount: PLAN_CAPPED_AMOUNT_USD, currencyCode: PLAN_CURRENCY, terms: PLAN_TERMS }],
+    lineItems: [{ interval: BillingInterval.Usage as const, amount: PLAN_CAPPED_AMOUNT_USD, currencyCode: PLAN_CURRENCY, terms: PLAN_TERMS }],
   },
-} as const;
+};
 
 /** The part of authenticate.admin's `billing` the guard uses. */
 export interface PlanBilling {
-  require(options: { plans: [typeof PLAN_NAME]; isTest?: boolean; onFailure: (error: unknown) => Promise<Response> }): Promise<unknown>;
+  require(options: { plans: Array<typeof PLAN_NAME>; isTest?: boolean; onFailure: (error: unknown) => Promise<Response> }): Promise<unknown>;
   request(options: { plan: typeof PLAN_NAME; isTest?: boolean; returnUrl?: string }): Promise<never>;
 }
 

@@ -32,7 +32,7 @@ export async function approvePlan(stack: TestStack, shop: string): Promise<void>
     isEmbeddedApp: true,
     scopes: ["read_products"],
     logger: { level: LogSeverity.Error },
-    billing: billingConfig as never,
+    billing: billingConfig,
   });
   await api.billing.request({ session: await offlineSession(stack, shop), plan: PLAN_NAME, isTest: true });
 }

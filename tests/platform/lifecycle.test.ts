@@ -34,7 +34,7 @@ async function seedShop(shop: string): Promise<void> {
   await stack.db.webhookEvent.create({ data: { shop, eventId: "seen-event", topic: "products/create" } });
 }
 
-function nothingLeft(counts: Record<string, number>) {
+function nothingLeft(counts: object) {
   return Object.fromEntries(Object.keys(counts).map((k) => [k, 0]));
 }
 
