@@ -37,7 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", help="write the JSON report here too")
     bench.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     bench.add_argument("--iters", type=int, default=None, help="timed iterations per measurement")
-    bench.add_argument("--variants", default=None, help="comma-separated variant names (see README)")
+    bench.add_argument(
+        "--variants", default=None, help="comma-separated variants, or 'all' (default: all but +compile; see README)"
+    )
     sub.add_parser("version", help="print the package version")
     return parser
 

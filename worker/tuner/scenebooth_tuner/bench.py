@@ -83,9 +83,12 @@ def _applies(name: str, device: torch.device) -> bool:
 
 
 def ladder(names: list[str] | None, device: torch.device) -> list[tuple[str, Switches]]:
-    """The cumulative variants; `names` picks a subset (each still includes every earlier switch)."""
+    """The cumulative variants; `names` picks a subset (each still includes every earlier switch), "all" is
+    every one. The default leaves out +compile: its four compilations take minutes."""
     if names is None:
-        names = [n for n in LADDER if n != "+compile" or device.type == "cuda"]
+        names = [n for n in LADDER if n != "+compile"]
+    elif names == ["all"]:
+        names = list(LADDER)
     unknown = set(names) - set(LADDER)
     if unknown:
         raise ValueError(f"unknown variants {sorted(unknown)}; known: {', '.join(LADDER)}")
@@ -112,11 +115,17 @@ class Models:
             "sd21": (SD21_UNET, SD21_VAE, SD21_TEXT, 768),
         }[shapes]
         torch.manual_seed(0)
-        self.unet = UNet2DConditionModel(**unet_cfg).to(device).requires_grad_(False)
-        self.vae = AutoencoderKL(**vae_cfg).to(device).requires_grad_(False)
-        self.text_encoder = CLIPTextModel(CLIPTextConfig(**text_cfg)).to(device).requires_grad_(False)
+        with torch.device(device):  # initialised where they run: SD 2.1's 1.3 B weights init slowly on a CPU
+            self.unet = UNet2DConditionModel(**unet_cfg).requires_grad_(False)
+            self.vae = AutoencoderKL(**vae_cfg).requires_grad_(False)
+            self.text_encoder = CLIPTextModel(CLIPTextConfig(**text_cfg)).requires_grad_(False)
         self.scheduler_config = dict(DDPMScheduler(**tiny_models.SCHEDULER).config)
         self.device = device
+
+
+def _cast(model: torch.nn.Module, dtype: torch.dtype) -> torch.nn.Module:
+    """`model.to(dtype)` unless it already is (diffusers warns about every cast)."""
+    return model if next(model.parameters()).dtype == dtype else model.to(dtype)
 
 
 def _prepare(models: Models, sw: Switches, device: torch.device):
@@ -129,7 +138,7 @@ def _prepare(models: Models, sw: Switches, device: torch.device):
     unet.set_attn_processor(AttnProcessor2_0() if sw.sdpa else AttnProcessor())
     text_encoder = copy.deepcopy(models.text_encoder)
     text_encoder.set_attn_implementation("sdpa" if sw.sdpa else "eager")
-    vae = copy.deepcopy(models.vae).to(dtype)
+    vae = _cast(copy.deepcopy(models.vae), dtype)
     vae.set_attn_processor(AttnProcessor2_0() if sw.sdpa else AttnProcessor())
     if sw.channels_last:
         unet.to(memory_format=torch.channels_last)
@@ -175,7 +184,7 @@ def _train_step_fn(models: Models, sw: Switches, device: torch.device, kind: str
     scaling = vae.config.scaling_factor
 
     if kind == "lora":
-        unet.to(rt.dtype)
+        _cast(unet, rt.dtype)
         inject_adapter_in_model(lora_configs(LoraSpec(rank=16, alpha=16.0))[0], unet)
         cast_training_params(unet, torch.float32)
     else:
@@ -183,7 +192,7 @@ def _train_step_fn(models: Models, sw: Switches, device: torch.device, kind: str
     if kind == "unet+te":
         text_encoder.requires_grad_(True)
     else:
-        text_encoder.to(rt.dtype)
+        _cast(text_encoder, rt.dtype)
     if sw.compile:
         unet = torch.compile(unet)
     params = [p for m in (unet, text_encoder) for p in m.parameters() if p.requires_grad]
@@ -220,8 +229,8 @@ def _generate_fn(models: Models, sw: Switches, device: torch.device):
     from .sampling import make_pipeline
 
     unet, text_encoder, vae, rt = _prepare(models, sw, device)
-    unet.to(rt.dtype)
-    text_encoder.to(rt.dtype)
+    _cast(unet, rt.dtype)
+    _cast(text_encoder, rt.dtype)
     if sw.compile:
         unet = torch.compile(unet)
     pipe = make_pipeline(Diffusion(None, text_encoder, unet, vae, models.scheduler_config))
@@ -263,10 +272,17 @@ def _measure(models: Models, name: str, sw: Switches, device: torch.device, iter
     ):
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
-        fn = make()
-        row[key] = round(_time(fn, n, 1 if key.startswith("generate") else warmup, device) * 1000, 2)
+        try:
+            fn = make()
+            row[key] = round(_time(fn, n, 1 if key.startswith("generate") else warmup, device) * 1000, 2)
+            oom = False
+        except torch.OutOfMemoryError:
+            oom = True  # recorded, and the ladder goes on (the fp32 eager baseline may not fit)
+        fn = None
+        if oom:
+            row[key] = None
+            row.setdefault("oom", []).append(key)
         row[key.replace("_ms", "_peak_mb")] = round(_peak_mb(device), 1)
-        del fn
         free_memory()
         progress.emit({"event": "progress", "stage": "bench", "variant": name, "measure": key, "value": row[key]})
     return row
@@ -278,7 +294,8 @@ def effects(rows: list[dict]) -> list[dict]:
     for prev, cur in zip(rows, rows[1:], strict=False):
         change = {"change": cur["name"]}
         for key in ("unet_step_ms", "unet_te_step_ms", "lora_step_ms", "generate_4x25_ms"):
-            change[key.replace("_ms", "_pct")] = round((cur[key] / prev[key] - 1) * 100, 1)
+            ok = cur[key] is not None and prev[key] is not None
+            change[key.replace("_ms", "_pct")] = round((cur[key] / prev[key] - 1) * 100, 1) if ok else None
         out.append(change)
     return out
 
@@ -301,7 +318,8 @@ def run_bench(
     plan = ladder(variants, dev)
     models = Models(shapes, dev)
     rows = [_measure(models, name, sw, dev, iters, progress) for name, sw in plan]
-    skipped = {n: "needs CUDA" for n in (variants or LADDER) if not _applies(n, dev)}
+    requested = list(LADDER) if variants in (None, ["all"]) else variants
+    skipped = {n: "needs CUDA" for n in requested if not _applies(n, dev)}
     result = {
         "command": "bench",
         "shapes": shapes,
