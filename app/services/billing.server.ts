@@ -4,7 +4,7 @@
 import { BillingInterval } from "@shopify/shopify-app-remix/server";
 import type { Session } from "@shopify/shopify-app-remix/server";
 import { activeUsagePlan, PLAN_CAPPED_AMOUNT_USD, PLAN_CURRENCY, PLAN_NAME, PLAN_TERMS, testCharges, type UsagePlan } from "../../lib/billing";
-import { AdminClient } from "../../lib/shopify-admin/client";
+import { AdminClient, type AdminClientOptions } from "../../lib/shopify-admin/client";
 
 /** Pass as `billing` to shopifyApp() in app/shopify.server.ts. */
 export const billingConfig = {
@@ -29,9 +29,9 @@ export async function requirePlan(billing: PlanBilling): Promise<void> {
 }
 
 /** The typed Admin client (lib/shopify-admin) for an authenticated session. */
-export function adminClient(session: Pick<Session, "shop" | "accessToken">): AdminClient {
+export function adminClient(session: Pick<Session, "shop" | "accessToken">, options: Pick<AdminClientOptions, "timeoutMs" | "maxAttempts"> = {}): AdminClient {
   if (!session.accessToken) throw new Error(`No access token in the session for ${session.shop}.`);
-  return new AdminClient({ shop: session.shop, accessToken: session.accessToken });
+  return new AdminClient({ shop: session.shop, accessToken: session.accessToken, ...options });
 }
 
 /** The shop's active SceneBooth plan as Shopify reports it; null before the merchant approves it. */

@@ -26,8 +26,9 @@ export async function handleProductWebhook(context: ProductWebhookContext): Prom
       {
         client,
         producers: appProducers(),
-        // No offline session means the app is not installed: nothing can be charged.
-        plan: async () => (context.session ? currentPlan(adminClient(context.session)) : null),
+        // No offline session means the app is not installed: nothing can be charged. Shopify waits
+        // 5 s for the answer: a slow Admin API fails this delivery (500) and Shopify retries it.
+        plan: async () => (context.session ? currentPlan(adminClient(context.session, { timeoutMs: 2_000, maxAttempts: 2 })) : null),
       },
       { shop: context.shop, topic, payload: context.payload },
     ),
