@@ -4,6 +4,7 @@ import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prism
 import { config } from "../lib/config";
 import { installLocalStoreFetch } from "../lib/shopify-admin/local-store-fetch";
 import prisma from "./db.server";
+import { billingConfig } from "./services/billing.server";
 
 const cfg = config();
 // Development and tests only: with SHOPIFY_LOCAL_STORE_URL set, Shopify traffic goes to the local
@@ -22,6 +23,7 @@ const shopify = shopifyApp({
   authPathPrefix: "/auth",
   sessionStorage: new PrismaSessionStorage(prisma),
   distribution: AppDistribution.AppStore,
+  billing: billingConfig,
   future: {
     unstable_newEmbeddedAuthStrategy: true,
   },

@@ -6,7 +6,7 @@ import { db, disconnectDb } from "../lib/db";
 import { requestScenes } from "../lib/pipeline/request-scenes";
 import { reviewCandidate } from "../lib/pipeline/review";
 import { stageLabel } from "../lib/pipeline/stages";
-import { producers } from "../lib/queue/producer";
+import { closeProducers, producers } from "../lib/queue/producer";
 import { AdminClient, ProductWithMediaDocument, ProductsPageDocument } from "../lib/shopify-admin";
 
 const SHOP = process.env.DEMO_SHOP ?? "scenebooth-demo.myshopify.com";
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
 
 main()
   .then(async () => {
-    await producers().close();
+    await closeProducers();
     await disconnectDb();
     process.exit(0);
   })

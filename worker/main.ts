@@ -1,7 +1,7 @@
 // The worker process: `npm run worker`. Consumes the queues named by WORKER_QUEUES.
 import { config } from "../lib/config";
 import { disconnectDb } from "../lib/db";
-import { producers } from "../lib/queue/producer";
+import { closeProducers } from "../lib/queue/producer";
 import { exitOnStartupError, preflight } from "../lib/preflight";
 import { closeModels } from "./models";
 import { startWorkerRuntime } from "./runtime";
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
       // as stalled, from their last checkpoint.
       console.log("worker: grace period over, releasing running jobs");
     }
-    await Promise.allSettled([closeModels(), producers().close(), disconnectDb()]);
+    await Promise.allSettled([closeModels(), closeProducers(), disconnectDb()]);
     console.log("worker: stopped");
     process.exit(0);
   };

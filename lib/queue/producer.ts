@@ -12,7 +12,8 @@ export interface Producers {
   close(): Promise<void>;
 }
 
-export function createProducers(connection: Redis, prefix = DEFAULT_PREFIX): Producers {
+/** With `ownsConnection`, close() also disconnects Redis (BullMQ leaves a connection it was given open). */
+export function createProducers(connection: Redis, prefix = DEFAULT_PREFIX, { ownsConnection = false } = {}): Producers {
   const queues = new Map<QueueKey, Queue>();
   const flows = new FlowProducer({ connection, prefix });
   return {
@@ -27,6 +28,7 @@ export function createProducers(connection: Redis, prefix = DEFAULT_PREFIX): Pro
     },
     async close() {
       await Promise.all([flows.close(), ...[...queues.values()].map((q) => q.close())]);
+      if (ownsConnection) connection.disconnect();
     },
   };
 }
@@ -39,7 +41,15 @@ export function producers(): Producers {
   const holder = globalThis as Holder;
   if (!holder[globalKey]) {
     const cfg = config();
-    holder[globalKey] = createProducers(createRedisConnection(cfg.redisUrl), cfg.queuePrefix);
+    holder[globalKey] = createProducers(createRedisConnection(cfg.redisUrl), cfg.queuePrefix, { ownsConnection: true });
   }
   return holder[globalKey];
+}
+
+/** Closes the process-wide producers if they were created (at shutdown). */
+export async function closeProducers(): Promise<void> {
+  const holder = globalThis as Holder;
+  const open = holder[globalKey];
+  delete holder[globalKey];
+  await open?.close();
 }
