@@ -71,6 +71,7 @@ export async function runTuner<Result = Record<string, unknown>>(options: TunerR
     } catch {
       return; // not an event (a library that printed anyway)
     }
+    if (typeof event !== "object" || event === null) return; // JSON, but not an event (`null`, `42`)
     if (event.event === "progress" && options.onProgress) {
       pending = pending.then(() => options.onProgress!(event as unknown as TunerProgress)).catch((error: Error) => {
         // The progress callback throws when the merchant cancelled: stop the tuner.
