@@ -25,7 +25,19 @@ const USAGE = `Usage: npm run eval -- [--subjects a,b,c | --all] [--images N] [-
   --ablation   also tune with ${ABLATION_TEXT_ENCODER_STEPS.join(", ")} text-encoder steps (captions reused)
 Profile: SCENEBOOTH_PROFILE (tiny by default: random weights, scores are noise).`;
 
+class UsageError extends Error {
+  override name = "UsageError";
+}
+
 function parseCli(argv: string[]) {
+  try {
+    return parseOptions(argv);
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
+  }
+}
+
+function parseOptions(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -69,6 +81,7 @@ async function main(): Promise<void> {
   const images: ScoredImage[] = [];
   const ablation: ScoredImage[] = [];
   const training: TrainingRecord[] = [];
+  const mainTraining: TrainingRecord[] = [];
   try {
     for (const subject of subjects) {
       log(`${subject.name} (${subject.classNoun}, ${subject.photos.length} photos)`);
@@ -76,6 +89,7 @@ async function main(): Promise<void> {
       const main = await run.evaluate(run.defaultTextEncoderSteps);
       images.push(...main.images);
       training.push(main.training);
+      mainTraining.push(main.training);
       if (!args.ablation) continue;
       for (const steps of ABLATION_TEXT_ENCODER_STEPS) {
         const point = steps === run.defaultTextEncoderSteps ? main : await run.evaluate(steps);
@@ -100,7 +114,8 @@ async function main(): Promise<void> {
     "",
     `Run: ${date} on ${machine()}; ${durationS.toFixed(0)} s. Subjects: ${subjects.map((s) => `${s.name} (${s.classNoun})`).join(", ")}; ` +
       `${SCENES.length} prompts (10 general, 10 specific) × ${args.images} image(s). ` +
-      `Tuning: ${[...new Set(training.map((t) => `UNet ${t.unetSteps} / text encoder ${t.textEncoderSteps} steps`))].join("; ")}. ` +
+      `Tuning: ${[...new Set(mainTraining.map((t) => `UNet ${t.unetSteps} / text encoder ${t.textEncoderSteps} steps`))].join("; ")}` +
+      `${args.ablation ? `; ablation: text encoder ${ABLATION_TEXT_ENCODER_STEPS.join(", ")} steps (UNet at least as many)` : ""}. ` +
       "Cosines are raw; ITM is a probability.",
     `Reproduce: \`SCENEBOOTH_PROFILE=${profile} npm run eval -- --subjects ${subjects.map((s) => s.name).join(",")} --images ${args.images}${args.ablation ? " --ablation" : ""}\``,
     "",
@@ -131,6 +146,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: Error) => {
-  console.error(error.name === "Error" || error.name === "TypeError" ? error.message : `${error.name}: ${error.message}`);
+  console.error(["Error", "TypeError", "UsageError"].includes(error.name) ? error.message : `${error.name}: ${error.message}`);
   process.exit(1);
 });

@@ -73,6 +73,8 @@ describe("metric tables", () => {
     const md = renderTables(tables);
     expect(md).toContain("| DINO | 0.500 | 0.258 | 0.200 | 0.800 |");
     expect(md).toContain("| general | 2 | 0.400 | 0.800 | 0.150 | 0.970 | 0.350 |");
+    // specific (0.6, 0.7, 0.35, 0.475, 0.55) − general (0.4, 0.8, 0.15, 0.97, 0.35)
+    expect(md).toContain("| specific − general |  | +0.200 | −0.100 | +0.200 | −0.495 | +0.200 |");
     expect(md).toContain("| 100 | 1 | 0.000 | 0.000 | 1.000 | 1.000 | 1.000 |");
     expect(md).toContain("| paper: BLIP2Booth | 0.778 | 0.883 | 0.242 | 0.495 | 0.415 |");
     expect(md).toContain("ITM > 0.9 (shown to people in the paper): 50.0 %");

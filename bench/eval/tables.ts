@@ -46,6 +46,18 @@ function table(header: string[], rows: string[][]): string[] {
 const metricHeader = METRICS.map((m) => METRIC_LABELS[m]);
 const meanCells = (means: Record<Metric, number>) => METRICS.map((m) => fmt(means[m]));
 
+/** The "specific − general" row, when both kinds were drawn. */
+function kindDifference(t: EvalTables): string[][] {
+  const general = t.byKind.find((k) => k.kind === "general");
+  const specific = t.byKind.find((k) => k.kind === "specific");
+  if (!general || !specific) return [];
+  return [["specific − general", "", ...METRICS.map((m) => signed(specific.means[m] - general.means[m]))]];
+}
+
+function signed(value: number): string {
+  return `${value >= 0 ? "+" : "−"}${Math.abs(value).toFixed(3)}`;
+}
+
 /** The tables as Markdown: the paper's per-metric statistics, general vs specific, per subject, the ablation. */
 export function renderTables(t: EvalTables): string {
   const lines = [
@@ -70,7 +82,9 @@ export function renderTables(t: EvalTables): string {
     "",
     "### General vs specific prompts (means)",
     "",
-    ...table(["prompts", "images", ...metricHeader], t.byKind.map((k) => [k.kind, String(k.n), ...meanCells(k.means)])),
+    ...table(["prompts", "images", ...metricHeader], [...t.byKind.map((k) => [k.kind, String(k.n), ...meanCells(k.means)]), ...kindDifference(t)]),
+    "",
+    "The paper: general prompts favour subject fidelity (DINO, CLIP-I), specific prompts prompt fidelity (CLIP-T, ITM, ITC).",
     "",
     "### Per subject (means)",
     "",
