@@ -43,6 +43,8 @@ async function main() {
     SHOPIFY_API_KEY: apiKey,
     SHOPIFY_API_SECRET: apiSecret,
     SHOPIFY_LOCAL_STORE_URL: storeUrl,
+    // The local store serves a stand-in for App Bridge (Shopify's CDN script cannot load offline).
+    APP_BRIDGE_URL: `${storeUrl}/app-bridge-standin.js`,
     REDIS_URL: redisUrl,
     WORKER_HEALTH_PORT: String(ports.worker),
     SCENEBOOTH_PROFILE: process.env.SCENEBOOTH_PROFILE ?? "tiny",

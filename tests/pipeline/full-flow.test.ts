@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cancelGeneration } from "../../lib/pipeline/cancel";
 import { requestScenes } from "../../lib/pipeline/request-scenes";
 import { reviewCandidate } from "../../lib/pipeline/review";
 import type { Producers } from "../../lib/queue/producer";
@@ -76,5 +77,22 @@ describe("the product pipeline on the tiny profile", () => {
     await reviewCandidate(stack.db, producers, DEMO_SHOP, candidates[0]!.id, { decision: "approve" });
     await new Promise((r) => setTimeout(r, 2000));
     expect((await mediaOf()).length).toBe(before);
+
+    // A new request for the product never trains on the scene image SceneBooth published there.
+    const again = await requestScenes(stack.db, producers, {
+      shop: DEMO_SHOP,
+      product: { id: backpack.id, title: backpack.title, productType: backpack.productType },
+      sceneIds: ["g0"],
+      imagesPerScene: 1,
+      source: "interactive",
+    });
+    await waitFor("the second request's dataset check", async () => {
+      const g = await stack.db.generation.findUniqueOrThrow({ where: { id: again.generation.id } });
+      return g.stage === "tune" || g.status !== "queued" && g.status !== "running" ? g : undefined;
+    });
+    await cancelGeneration(stack.db, producers, DEMO_SHOP, again.generation.id);
+    const photos = await stack.db.trainingImage.findMany({ where: { subjectId: subject.id } });
+    expect(photos.map((p) => p.sourceMediaId)).not.toContain(published.publishedMediaId);
+    expect(photos).toHaveLength(backpack.mediaCount!.count);
   }, 300_000);
 });

@@ -55,7 +55,13 @@ export function ingestStage(adminFor: (client: PrismaClient, shop: string) => Pr
       const admin = await adminFor(client, ctx.shop);
       const { title, images: all } = await productImages(admin, generation.subject.productId);
       const wanted = parseGenerationOptions(generation.options).mediaIds;
-      const images = wanted ? all.filter((image) => wanted.includes(image.mediaId)) : all;
+      // Scene images SceneBooth published are product media too: never learn from them.
+      const published = new Set(
+        (await ctx.db.candidate.findMany({ where: { publishedMediaId: { not: null } }, select: { publishedMediaId: true } })).map((c) => c.publishedMediaId),
+      );
+      const images = (wanted ? all.filter((image) => wanted.includes(image.mediaId)) : all).filter(
+        (image) => !published.has(image.mediaId) && !/\/scenebooth-[^/]+$/.test(new URL(image.url).pathname),
+      );
       if (images.length === 0) {
         throw new MerchantActionError("no_photos", "This product has no photos yet. Add 5–7 photos of it (at least 3), then start again.");
       }
