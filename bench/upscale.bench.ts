@@ -4,9 +4,9 @@
  * (PSNR, SSIM against the original) of ESRGAN against Lanczos on DreamBench photos: a 2048 photo is
  * downscaled to 768 (Lanczos), upscaled back to 2048, and compared with the original.
  *
- * Runtime on 2 cores: about 4-5 minutes (ESRGAN thick, 7.2 M multiply-adds per input pixel, takes
- * about 3 minutes for one 768 image on 2 cores; TF.js is timed on 32 px tiles because it is
- * roughly 100x slower).
+ * Runtime on 2 idle cores: about 3 minutes (ESRGAN thick, 7.2 M multiply-adds per input pixel,
+ * takes about 1.5 minutes for one 768 image; TF.js is timed on 32 px tiles because it is more than
+ * 100x slower).
  *
  * Run alone: npx tsx bench/upscale.bench.ts
  */
