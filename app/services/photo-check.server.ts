@@ -1,10 +1,10 @@
 // The dataset check before any request: the same preparation and the same check the worker runs
-// (worker/images, worker/dataset: sharp only, no model), on the photos the merchant picks, so that
+// (lib/images, lib/dataset: sharp only, no model), on the photos the merchant picks, so that
 // the studio can show which photos will be used and warn about one-background sets before Start.
-import type { DatasetReport } from "../../worker/dataset/dataset-check";
-import { checkDataset } from "../../worker/dataset/dataset-check";
-import { PhotoRejectedError } from "../../worker/images/photo-errors";
-import { preparePhoto } from "../../worker/images/prepare-photo";
+import type { DatasetReport } from "../../lib/dataset/dataset-check";
+import { checkDataset } from "../../lib/dataset/dataset-check";
+import { PhotoRejectedError } from "../../lib/images/photo-errors";
+import { preparePhoto } from "../../lib/images/prepare-photo";
 import { downloadImage, ImageDownloadError } from "../../lib/shopify-admin";
 import type { PhotoCheckView } from "../components/photo-check-types";
 

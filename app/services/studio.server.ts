@@ -18,7 +18,7 @@ import { SCENES } from "../../lib/scenes";
 import { readShopSettings } from "../../lib/shop-settings";
 import { localStoreUrl, ProductStudioDocument, type ProductStudioQuery } from "../../lib/shopify-admin";
 import { blobStore, type BlobKey } from "../../lib/storage";
-import type { DatasetReport } from "../../worker/dataset/dataset-check";
+import type { DatasetReport } from "../../lib/dataset/dataset-check";
 import { numericId, productGid } from "../components/ids";
 import type { PhotoCheckView } from "../components/photo-check-types";
 import { previewPhotoCheck, reportView } from "./photo-check.server";

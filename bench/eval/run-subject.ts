@@ -5,7 +5,7 @@ import type { Config } from "../../lib/config";
 import { TUNING_SETTINGS } from "../../lib/pipeline/tuning-settings";
 import { identifierToken, scoringPrompt } from "../../lib/prompts";
 import type { Scene } from "../../lib/scenes";
-import { preparePhoto } from "../../worker/images/prepare-photo";
+import { preparePhoto } from "../../lib/images/prepare-photo";
 import type { Scorers } from "../../worker/scoring";
 import { runTuner } from "../../worker/tuner-process";
 import type { ScoredImage } from "./stats";

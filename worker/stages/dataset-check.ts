@@ -1,5 +1,5 @@
 import { parseGenerationOptions } from "../../lib/pipeline/request-scenes";
-import { checkDataset, type DatasetReport } from "../dataset/dataset-check";
+import { checkDataset, type DatasetReport } from "../../lib/dataset/dataset-check";
 import { MerchantActionError } from "./errors";
 import type { StageDefinition } from "./runner";
 

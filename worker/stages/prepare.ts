@@ -1,6 +1,6 @@
 import { blobKey } from "../../lib/storage";
-import { PhotoRejectedError } from "../images/photo-errors";
-import { preparePhoto } from "../images/prepare-photo";
+import { PhotoRejectedError } from "../../lib/images/photo-errors";
+import { preparePhoto } from "../../lib/images/prepare-photo";
 import type { StageDefinition } from "./runner";
 
 export interface PrepareOutput {

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { dreambenchDir } from "../../lib/shared-data";
+import { dreambenchDir } from "../shared-data";
 import { PhotoRejectedError } from "./photo-errors";
 import { TRAINING_SIZE, preparePhoto } from "./prepare-photo";
 

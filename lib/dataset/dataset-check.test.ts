@@ -2,7 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
-import { dreambenchDir } from "../../lib/shared-data";
+import { dreambenchDir } from "../shared-data";
 import { preparePhoto } from "../images/prepare-photo";
 import { checkDataset, type DatasetPhotoInput } from "./dataset-check";
 
