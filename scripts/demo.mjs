@@ -21,7 +21,10 @@ const storeUrl = `http://127.0.0.1:${ports.store}`;
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const apiKey = process.env.SHOPIFY_API_KEY ?? "scenebooth-dev-api-key";
 const apiSecret = process.env.SHOPIFY_API_SECRET ?? "scenebooth-dev-api-secret";
-const tsx = path.join(root, "node_modules", ".bin", "tsx");
+// node with tsx's loader, not the tsx CLI (which runs the script in a second process that a
+// SIGKILL of the first would leave behind).
+const node = process.execPath;
+const ts = (script) => ["--import", "tsx", path.join(root, script)];
 
 async function main() {
   const started = Date.now();
@@ -50,15 +53,15 @@ async function main() {
     SCENEBOOTH_PROFILE: process.env.SCENEBOOTH_PROFILE ?? "tiny",
   };
 
-  const store = startProcess("store", tsx, [path.join(root, "devstore", "main.ts"), "--port", String(ports.store), "--app-url", appUrl], { env, cwd: root });
+  const store = startProcess("store", node, [...ts("devstore/main.ts"), "--port", String(ports.store), "--app-url", appUrl], { env, cwd: root });
   const app = startProcess("app", path.join(root, "node_modules", ".bin", "remix-serve"), ["./build/server/index.js"], { env, cwd: root });
-  const worker = startProcess("worker", tsx, [path.join(root, "worker", "main.ts")], { env, cwd: root });
+  const worker = startProcess("worker", node, ts("worker/main.ts"), { env, cwd: root });
 
   await timed("local store up", () => waitForHttp(`${storeUrl}/healthz`, { child: store }));
   const appHealth = await timed("app up", () => waitForHttp(`${appUrl}/healthz`, { child: app }));
   const workerHealth = await timed("worker up", () => waitForHttp(`http://127.0.0.1:${ports.worker}/healthz`, { child: worker }));
 
-  await timed("sample product", () => run(tsx, [path.join(root, "scripts", "demo-product.ts")], { env, label: "sample product" }));
+  await timed("sample product", () => run(node, ts("scripts/demo-product.ts"), { env, label: "sample product" }));
 
   console.log("");
   log(`local Shopify store (stand-in): ${storeUrl}`);

@@ -114,8 +114,10 @@ export async function startTestStack(options: { env?: Record<string, string> } =
     SCENEBOOTH_PROFILE: "tiny",
     ...options.env,
   };
-  const tsx = path.join(projectRoot, "node_modules", ".bin", "tsx");
-  const app = startChild("app", tsx, [path.join(projectRoot, "scripts", "serve-app.ts")], env);
+  // One process per child (node with tsx's loader), not the tsx CLI, which runs the script in a
+  // second process: a SIGKILL must reach the process that does the work.
+  const node = (script: string): [string, string[]] => [process.execPath, ["--import", "tsx", path.join(projectRoot, script)]];
+  const app = startChild("app", ...node("scripts/serve-app.ts"), env);
   await waitForHealthy(`${appUrl}/healthz`, app);
   const db = createPrismaClient(database.url);
   const workers: ProcessHandle[] = [];
@@ -141,7 +143,7 @@ export async function startTestStack(options: { env?: Record<string, string> } =
     },
     async startWorker(extraEnv = {}) {
       const healthPort = await freePort();
-      const handle = startChild("worker", tsx, [path.join(projectRoot, "worker", "main.ts")], {
+      const handle = startChild("worker", ...node("worker/main.ts"), {
         ...env,
         WORKER_HEALTH_PORT: String(healthPort),
         ...extraEnv,
