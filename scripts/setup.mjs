@@ -9,6 +9,8 @@ import { StepError, hashFiles, root, run, stampMatches, writeStamp } from "./lib
 const PYTHON_EXTRAS = [
   // open_clip_torch ships the CLIP BPE vocabulary; its torchvision dependency is not needed for that.
   ["--no-deps", "open_clip_torch==3.3.0"],
+  // moto's server is the S3-compatible stand-in the S3 blob store's tests run against.
+  ["moto[server]==5.2.5"],
 ];
 
 function checkNode() {
