@@ -5,7 +5,7 @@
 // priority (one open request per product: lib/pipeline/request-scenes).
 import { affordableUnits, capMessage, spendingStatus, usd, type SpendingStatus, type UsagePlan } from "../../lib/billing";
 import { db, forShop, type PrismaClient } from "../../lib/db";
-import { requestScenes, SceneRequestError } from "../../lib/pipeline/request-scenes";
+import { requestScenesBatch } from "../../lib/pipeline/request-scenes";
 import { stageLabel } from "../../lib/pipeline/stages";
 import type { Producers } from "../../lib/queue/producer";
 import { sceneById } from "../../lib/scenes";
@@ -202,39 +202,48 @@ export interface ItemResult {
   message?: string;
 }
 
-/** Starts requests for products with enough photos, as far as the caps allow; says what happened to each. */
+/**
+ * Starts requests for products with enough photos, as far as the caps allow; says what happened to
+ * each. The requests go in as one batch (one transaction, one Redis round trip).
+ */
 async function startRequests(ctx: BulkContext, settings: ShopSettings, products: Array<{ id: string; title: string; productType: string; photos: number }>, budget: number) {
-  const results: ItemResult[] = [];
+  const results: ItemResult[] = new Array(products.length);
+  const withPhotos = products.filter((p) => p.photos >= MIN_PHOTOS);
+  const open = await forShop(ctx.client, ctx.shop).generation.findMany({
+    where: { subject: { productId: { in: withPhotos.map((p) => p.id) } }, status: { in: ["queued", "running"] } },
+    select: { id: true, subject: { select: { productId: true } } },
+  });
+  const openByProduct = new Map(open.map((g) => [g.subject.productId, g.id]));
+  const toStart: number[] = [];
   let left = budget;
-  for (const p of products) {
-    if (p.photos < MIN_PHOTOS) {
-      results.push({ id: p.id, title: p.title, status: "needs_photos", message: NEEDS_PHOTOS_MESSAGE });
-      continue;
+  products.forEach((p, i) => {
+    const item = { id: p.id, title: p.title };
+    if (p.photos < MIN_PHOTOS) results[i] = { ...item, status: "needs_photos", message: NEEDS_PHOTOS_MESSAGE };
+    else if (openByProduct.has(p.id)) results[i] = { ...item, status: "already_running", generationId: openByProduct.get(p.id), message: "Already in progress." };
+    else if (left < 1) results[i] = { ...item, status: "over_cap" };
+    else {
+      left -= 1;
+      toStart.push(i);
     }
-    const open = await forShop(ctx.client, ctx.shop).generation.findFirst({ where: { subject: { productId: p.id }, status: { in: ["queued", "running"] } }, select: { id: true } });
-    if (open) {
-      results.push({ id: p.id, title: p.title, status: "already_running", generationId: open.id, message: "Already in progress." });
-      continue;
-    }
-    if (left < 1) {
-      results.push({ id: p.id, title: p.title, status: "over_cap" });
-      continue;
-    }
-    try {
-      const { generation, created } = await requestScenes(ctx.client, ctx.producers, {
-        shop: ctx.shop,
-        product: { id: p.id, title: p.title, productType: p.productType },
-        sceneIds: settings.defaultSceneIds,
-        imagesPerScene: settings.imagesPerScene,
-        source: "bulk",
-      });
-      if (created) left -= 1;
-      results.push({ id: p.id, title: p.title, status: created ? "queued" : "already_running", generationId: generation.id, ...(created ? {} : { message: "Already in progress." }) });
-    } catch (error) {
-      if (!(error instanceof SceneRequestError)) throw error;
-      results.push({ id: p.id, title: p.title, status: "refused", message: error.message });
-    }
-  }
+  });
+  const outcomes = await requestScenesBatch(
+    ctx.client,
+    ctx.producers,
+    toStart.map((i) => ({
+      shop: ctx.shop,
+      product: { id: products[i]!.id, title: products[i]!.title, productType: products[i]!.productType },
+      sceneIds: settings.defaultSceneIds,
+      imagesPerScene: settings.imagesPerScene,
+      source: "bulk" as const,
+    })),
+  );
+  outcomes.forEach((outcome, k) => {
+    const p = products[toStart[k]!]!;
+    const item = { id: p.id, title: p.title };
+    if (!outcome.ok) results[toStart[k]!] = { ...item, status: "refused", message: outcome.error.message };
+    else if (outcome.created) results[toStart[k]!] = { ...item, status: "queued", generationId: outcome.generation.id };
+    else results[toStart[k]!] = { ...item, status: "already_running", generationId: outcome.generation.id, message: "Already in progress." };
+  });
   return results;
 }
 

@@ -1,11 +1,13 @@
 import type { FlowJob } from "bullmq";
 import { QUEUE_NAMES, type GenerationJob, type QueueKey } from "../queue/jobs";
+import { DEFAULT_JOB_OPTIONS } from "../queue/queues";
 import { PIPELINE_STAGES, stageJobId } from "./stages";
 
 /**
  * One BullMQ flow per scene request: a chain in which each stage is the parent of the one before
  * it, so a stage runs only when the previous one has finished, the last stage (score) is the
- * flow's root, and a stage that fails fails the whole chain above it.
+ * flow's root, and a stage that fails (after its retries) fails the whole chain above it. Flow
+ * jobs do not take their queue's default options, so each stage names its retries and retention.
  */
 export function generationFlow(job: GenerationJob, priority: number): FlowJob {
   let child: FlowJob | undefined;
@@ -14,7 +16,7 @@ export function generationFlow(job: GenerationJob, priority: number): FlowJob {
       name: stage.name,
       queueName: QUEUE_NAMES[stage.queue],
       data: job,
-      opts: { jobId: stageJobId(job.generationId, stage.name), priority, failParentOnFailure: true },
+      opts: { ...DEFAULT_JOB_OPTIONS, jobId: stageJobId(job.generationId, stage.name), priority, failParentOnFailure: true },
       ...(child ? { children: [child] } : {}),
     };
     child = node;

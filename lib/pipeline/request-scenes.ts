@@ -63,16 +63,19 @@ function scenesFor(request: SceneRequest, classNoun: string): GenerationScene[] 
   return scenes.map((scene) => ({ ...scene, prompt: generationPrompt(classNoun, scene.text) }));
 }
 
-/**
- * Starts (or finds) the scene request for one product: the subject and generation rows, then one
- * BullMQ flow. A product that already has an open request gets that one back, so double clicks,
- * duplicate webhooks and overlapping bulk actions never start a second flow.
- */
-export async function requestScenes(
-  client: PrismaClient,
-  producers: Producers,
-  request: SceneRequest,
-): Promise<{ generation: Generation; created: boolean }> {
+/** What happened to one request of a batch: started, found already open, or refused with the merchant's reason. */
+export type SceneRequestOutcome =
+  | { ok: true; generation: Generation; created: boolean }
+  | { ok: false; error: SceneRequestError };
+
+interface ValidRequest {
+  index: number;
+  request: SceneRequest;
+  classNoun: string;
+  scenes: GenerationScene[];
+}
+
+function validate(request: SceneRequest): { classNoun: string; scenes: GenerationScene[] } {
   if (!Number.isInteger(request.imagesPerScene) || request.imagesPerScene < 1 || request.imagesPerScene > MAX_IMAGES_PER_SCENE) {
     throw new SceneRequestError(`Images per scene must be between 1 and ${MAX_IMAGES_PER_SCENE}.`);
   }
@@ -82,40 +85,138 @@ export async function requestScenes(
   } catch (error) {
     throw new SceneRequestError((error as Error).message);
   }
-  const scenes = scenesFor(request, classNoun);
-  const db = forShop(client, request.shop);
+  return { classNoun, scenes: scenesFor(request, classNoun) };
+}
 
-  const subject = await db.subject.upsert({
-    where: { shop_productId: { shop: request.shop, productId: request.product.id } },
-    create: {
-      shop: request.shop,
-      productId: request.product.id,
-      productTitle: request.product.title,
-      classNoun,
-      identifierToken: identifierToken(classNoun),
-    },
-    update: { productTitle: request.product.title, classNoun, identifierToken: identifierToken(classNoun) },
+/**
+ * Starts (or finds) the scene request for one product: the subject and generation rows, then one
+ * BullMQ flow. A product that already has an open request gets that one back, so double clicks,
+ * duplicate webhooks and overlapping bulk actions never start a second flow.
+ * @throws SceneRequestError when the request is the merchant's to change
+ */
+export async function requestScenes(
+  client: PrismaClient,
+  producers: Producers,
+  request: SceneRequest,
+): Promise<{ generation: Generation; created: boolean }> {
+  const [outcome] = await requestScenesBatch(client, producers, [request]);
+  if (!outcome!.ok) throw outcome!.error;
+  return { generation: outcome!.generation, created: outcome!.created };
+}
+
+/**
+ * requestScenes for many products of one shop at once (a bulk action, a backfill): the rows in one
+ * transaction and the flows in one Redis round trip. Outcomes come back in the order of `requests`;
+ * a product named twice gets one request. If Redis refuses the flows, the new requests are marked
+ * failed with the reason (none is left queued without a flow) and the error is thrown.
+ */
+export async function requestScenesBatch(client: PrismaClient, producers: Producers, requests: SceneRequest[]): Promise<SceneRequestOutcome[]> {
+  if (requests.length === 0) return [];
+  const shop = requests[0]!.shop;
+  if (requests.some((r) => r.shop !== shop)) throw new Error("requestScenesBatch: every request of a batch must be for the same shop");
+
+  const outcomes: SceneRequestOutcome[] = new Array(requests.length);
+  const valid: ValidRequest[] = [];
+  const firstOfProduct = new Map<string, number>();
+  requests.forEach((request, index) => {
+    try {
+      const checked = validate(request);
+      if (!firstOfProduct.has(request.product.id)) {
+        firstOfProduct.set(request.product.id, index);
+        valid.push({ index, request, ...checked });
+      }
+    } catch (error) {
+      if (!(error instanceof SceneRequestError)) throw error;
+      outcomes[index] = { ok: false, error };
+    }
   });
-  const open = await db.generation.findFirst({ where: { subjectId: subject.id, status: { in: OPEN } } });
-  if (open) return { generation: open, created: false };
 
-  const openOfShop = await db.generation.count({ where: { status: { in: OPEN } } });
-  const priority = queuePriority(request.source, openOfShop);
-  const id = randomUUID();
-  const generation = await db.generation.create({
-    data: {
+  const created = await forShop(client, shop).$transaction((tx) => createRows(tx as unknown as ShopDb, shop, valid, outcomes));
+  if (created.length > 0) {
+    try {
+      await producers.flows.addBulk(created.map((g) => generationFlow({ shop, generationId: g.id }, g.priority)));
+    } catch (error) {
+      await markUnqueued(forShop(client, shop), created, error as Error);
+      throw error;
+    }
+  }
+  // Repeats of a product share its request.
+  requests.forEach((request, index) => {
+    if (outcomes[index]) return;
+    const first = outcomes[firstOfProduct.get(request.product.id)!]!;
+    outcomes[index] = first.ok ? { ok: true, generation: first.generation, created: false } : first;
+  });
+  return outcomes;
+}
+
+type ShopDb = ReturnType<typeof forShop>;
+
+async function createRows(db: ShopDb, shop: string, valid: ValidRequest[], outcomes: SceneRequestOutcome[]): Promise<Generation[]> {
+  if (valid.length === 0) return [];
+  const productIds = valid.map((v) => v.request.product.id);
+  const existing = await db.subject.findMany({ where: { productId: { in: productIds } } });
+  const subjects = new Map(existing.map((s) => [s.productId, s]));
+  const missing = valid.filter((v) => !subjects.has(v.request.product.id));
+  if (missing.length > 0) {
+    const made = await db.subject.createManyAndReturn({
+      data: missing.map((v) => ({
+        shop,
+        productId: v.request.product.id,
+        productTitle: v.request.product.title,
+        classNoun: v.classNoun,
+        identifierToken: identifierToken(v.classNoun),
+      })),
+    });
+    for (const s of made) subjects.set(s.productId, s);
+  }
+  for (const v of valid) {
+    const s = subjects.get(v.request.product.id)!;
+    if (s.productTitle !== v.request.product.title || s.classNoun !== v.classNoun) {
+      await db.subject.update({
+        where: { id: s.id },
+        data: { productTitle: v.request.product.title, classNoun: v.classNoun, identifierToken: identifierToken(v.classNoun) },
+      });
+    }
+  }
+
+  const subjectIds = [...subjects.values()].map((s) => s.id);
+  const open = await db.generation.findMany({ where: { subjectId: { in: subjectIds }, status: { in: OPEN } } });
+  const openBySubject = new Map(open.map((g) => [g.subjectId, g]));
+  let openOfShop = await db.generation.count({ where: { status: { in: OPEN } } });
+  const rows = [];
+  const fresh: ValidRequest[] = [];
+  for (const v of valid) {
+    const subject = subjects.get(v.request.product.id)!;
+    const running = openBySubject.get(subject.id);
+    if (running) {
+      outcomes[v.index] = { ok: true, generation: running, created: false };
+      continue;
+    }
+    const id = randomUUID();
+    rows.push({
       id,
       jobId: generationRoot(id).jobId,
-      shop: request.shop,
+      shop,
       subjectId: subject.id,
-      scenes: JSON.stringify(scenes),
-      imagesPerScene: request.imagesPerScene,
-      source: request.source,
-      priority,
-      options: JSON.stringify(request.options ?? {}),
-    },
-  });
-  await db.subject.update({ where: { id: subject.id }, data: { state: "checking", lastError: null } });
-  await producers.flows.add(generationFlow({ shop: request.shop, generationId: generation.id }, priority));
-  return { generation, created: true };
+      scenes: JSON.stringify(v.scenes),
+      imagesPerScene: v.request.imagesPerScene,
+      source: v.request.source,
+      priority: queuePriority(v.request.source, openOfShop++),
+      options: JSON.stringify(v.request.options ?? {}),
+    });
+    fresh.push(v);
+  }
+  if (rows.length === 0) return [];
+  const generations = await db.generation.createManyAndReturn({ data: rows });
+  const byId = new Map(generations.map((g) => [g.id, g]));
+  await db.subject.updateMany({ where: { id: { in: rows.map((r) => r.subjectId) } }, data: { state: "checking", lastError: null } });
+  rows.forEach((row, i) => (outcomes[fresh[i]!.index] = { ok: true, generation: byId.get(row.id)!, created: true }));
+  return rows.map((row) => byId.get(row.id)!);
+}
+
+async function markUnqueued(db: ShopDb, generations: Generation[], error: Error): Promise<void> {
+  const message = "The request could not be queued (the job queue did not answer). Please try again.";
+  await db.generation.updateMany({ where: { id: { in: generations.map((g) => g.id) } }, data: { status: "failed", error: message, finishedAt: new Date() } });
+  await db.subject.updateMany({ where: { id: { in: generations.map((g) => g.subjectId) } }, data: { state: "failed", lastError: message } });
+  console.error(`requestScenesBatch: ${generations.length} request(s) not queued: ${error.message}`);
 }

@@ -1,0 +1,115 @@
+import { randomUUID } from "node:crypto";
+import type { FlowProducer } from "bullmq";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { prepareDatabase } from "../../scripts/prepare-database.mjs";
+import { createPrismaClient, type PrismaClient } from "../db";
+import { freshSqliteUrl } from "../db/testing";
+import { checkRedis, createRedisConnection } from "../queue/connection";
+import { createProducers, type Producers } from "../queue/producer";
+import { requestScenes, requestScenesBatch, SceneRequestError, type SceneRequest } from "./request-scenes";
+import { PIPELINE_STAGES, stageJobId } from "./stages";
+
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const SHOP = "batch-shop.myshopify.com";
+
+let client: PrismaClient;
+let database: { url: string; remove: () => void };
+let connection: Redis;
+let producers: Producers;
+
+function request(n: number, overrides: Partial<SceneRequest> = {}): SceneRequest {
+  return {
+    shop: SHOP,
+    product: { id: `gid://shopify/Product/${n}`, title: `Teapot ${n}`, productType: "teapot" },
+    sceneIds: ["g7", "s18"],
+    imagesPerScene: 2,
+    source: "bulk",
+    ...overrides,
+  };
+}
+
+beforeAll(async () => {
+  await checkRedis(REDIS_URL);
+  database = freshSqliteUrl();
+  await prepareDatabase({ databaseUrl: database.url, log: () => {} });
+  client = createPrismaClient(database.url);
+  connection = createRedisConnection(REDIS_URL);
+  producers = createProducers(connection, `test-${randomUUID()}`);
+});
+
+afterAll(async () => {
+  for (const key of ["ingest", "gpu", "post", "publish"] as const) await producers.queue(key).obliterate({ force: true });
+  await producers.close();
+  connection.disconnect();
+  await client.$disconnect();
+  database.remove();
+});
+
+describe("requestScenesBatch", () => {
+  it("starts each product once, in order, with rising priorities, and refuses bad requests with their reason", async () => {
+    const outcomes = await requestScenesBatch(client, producers, [
+      request(1),
+      request(2, { imagesPerScene: 99 }),
+      request(3),
+      request(1),
+      request(4, { sceneIds: [] }),
+    ]);
+    expect(outcomes.map((o) => (o.ok ? (o.created ? "created" : "existing") : "refused"))).toEqual(["created", "refused", "created", "existing", "refused"]);
+    expect(!outcomes[1]!.ok && outcomes[1]!.error).toBeInstanceOf(SceneRequestError);
+    expect(!outcomes[4]!.ok && outcomes[4]!.error.message).toBe("Pick at least one scene.");
+    const first = outcomes[0]!.ok ? outcomes[0]!.generation : undefined;
+    const third = outcomes[2]!.ok ? outcomes[2]!.generation : undefined;
+    expect(outcomes[3]!.ok && outcomes[3]!.generation.id).toBe(first!.id);
+    expect(third!.priority).toBeGreaterThan(first!.priority);
+
+    // Each new request has its rows and its whole chain of stage jobs, with retries and backoff.
+    const subjects = await client.subject.findMany({ where: { shop: SHOP }, orderBy: { productId: "asc" } });
+    expect(subjects.map((s) => [s.productId, s.state])).toEqual([
+      ["gid://shopify/Product/1", "checking"],
+      ["gid://shopify/Product/3", "checking"],
+    ]);
+    for (const generation of [first!, third!]) {
+      for (const stage of PIPELINE_STAGES) {
+        const job = await producers.queue(stage.queue).getJob(stageJobId(generation.id, stage.name));
+        expect(job, `${stage.name} of ${generation.id}`).toBeDefined();
+        expect(job!.opts.attempts).toBe(3);
+        expect(job!.opts.backoff).toEqual({ type: "exponential", delay: 5_000 });
+        expect(job!.opts.priority).toBe(generation.priority);
+      }
+    }
+  });
+
+  it("hands back the open request of a product instead of starting a second one", async () => {
+    const again = await requestScenesBatch(client, producers, [request(3), request(5)]);
+    const open = await client.generation.findMany({ where: { shop: SHOP, subject: { productId: "gid://shopify/Product/3" } } });
+    expect(open).toHaveLength(1);
+    expect(again[0]).toMatchObject({ ok: true, created: false, generation: { id: open[0]!.id } });
+    expect(again[1]).toMatchObject({ ok: true, created: true });
+  });
+
+  it("marks the new requests failed with the reason when the queue refuses them, and leaves none queued without a flow", async () => {
+    const refusing: Producers = {
+      ...producers,
+      flows: { addBulk: () => Promise.reject(new Error("connection lost")) } as unknown as FlowProducer,
+    };
+    await expect(requestScenesBatch(client, refusing, [request(6), request(7)])).rejects.toThrow("connection lost");
+    const rows = await client.generation.findMany({ where: { shop: SHOP, subject: { productId: { in: ["gid://shopify/Product/6", "gid://shopify/Product/7"] } } } });
+    expect(rows).toHaveLength(2);
+    for (const row of rows) {
+      expect(row.status).toBe("failed");
+      expect(row.error).toMatch(/could not be queued/);
+    }
+    // A later try starts them afresh.
+    const retried = await requestScenesBatch(client, producers, [request(6)]);
+    expect(retried[0]).toMatchObject({ ok: true, created: true });
+  });
+
+  it("requestScenes throws the merchant's reason for a single refused request", async () => {
+    await expect(requestScenes(client, producers, request(8, { classNoun: "" }))).rejects.toBeInstanceOf(SceneRequestError);
+  });
+
+  it("refuses a batch that mixes shops", async () => {
+    await expect(requestScenesBatch(client, producers, [request(9), request(10, { shop: "other-shop.myshopify.com" })])).rejects.toThrow(/same shop/);
+  });
+});
