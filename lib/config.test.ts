@@ -25,4 +25,32 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ WORKER_SHUTDOWN_GRACE_MS: "-1" })).toThrow(/WORKER_SHUTDOWN_GRACE_MS/);
     expect(loadConfig({ WORKER_QUEUES: "gpu, gpu" }).workerQueues).toEqual(["gpu"]);
   });
+
+  it("stores blobs in a local folder unless STORAGE_DRIVER=s3 names a bucket", () => {
+    expect(loadConfig({})).toMatchObject({ storageDriver: "local", s3: null });
+    const cfg = loadConfig({ STORAGE_DRIVER: "s3", S3_BUCKET: "scenebooth-blobs" });
+    expect(cfg.storageDriver).toBe("s3");
+    expect(cfg.s3).toEqual({ bucket: "scenebooth-blobs", prefix: "", region: "us-east-1", forcePathStyle: false });
+    expect(
+      loadConfig({ STORAGE_DRIVER: "s3", S3_BUCKET: "b1.example", S3_PREFIX: "/scenebooth/prod/", S3_REGION: "eu-west-1", S3_ENDPOINT: "http://minio:9000" }).s3,
+    ).toEqual({ bucket: "b1.example", prefix: "scenebooth/prod/", region: "eu-west-1", endpoint: "http://minio:9000", forcePathStyle: true });
+    expect(loadConfig({ STORAGE_DRIVER: "s3", S3_BUCKET: "b1x", S3_ENDPOINT: "https://r2.example", S3_FORCE_PATH_STYLE: "false" }).s3?.forcePathStyle).toBe(false);
+  });
+
+  it("rejects storage settings that do not fit together, in one line naming the variable", () => {
+    const s3 = { STORAGE_DRIVER: "s3" };
+    expect(() => loadConfig({ STORAGE_DRIVER: "gcs" })).toThrow(/^STORAGE_DRIVER must be one of local, s3, got "gcs"\.$/);
+    expect(() => loadConfig(s3)).toThrow(/^S3_BUCKET is not set; it is required when STORAGE_DRIVER=s3\.$/);
+    expect(() => loadConfig({ ...s3, S3_BUCKET: "bucket/prod" })).toThrow(/S3_BUCKET must be a bucket name .*put a path inside the bucket in S3_PREFIX/);
+    expect(() => loadConfig({ ...s3, S3_BUCKET: "My_Bucket" })).toThrow(/S3_BUCKET must be a bucket name/);
+    expect(() => loadConfig({ ...s3, S3_BUCKET: "b1x", S3_ENDPOINT: "minio:9000" })).toThrow(/S3_ENDPOINT must be an http:\/\/ or https:\/\/ URL/);
+    expect(() => loadConfig({ ...s3, S3_BUCKET: "b1x", S3_PREFIX: "a//b" })).toThrow(/S3_PREFIX must be a path/);
+    expect(() => loadConfig({ ...s3, S3_BUCKET: "b1x", S3_PREFIX: "../b" })).toThrow(/S3_PREFIX must be a path/);
+    expect(() => loadConfig({ ...s3, S3_BUCKET: "b1x", S3_FORCE_PATH_STYLE: "maybe" })).toThrow(/S3_FORCE_PATH_STYLE must be true or false/);
+    // A bucket configured without the driver would silently keep blobs on the local disk.
+    expect(() => loadConfig({ S3_BUCKET: "b1x", S3_ENDPOINT: "http://minio:9000" })).toThrow(
+      /^S3_BUCKET, S3_ENDPOINT are set but STORAGE_DRIVER is "local": set STORAGE_DRIVER=s3/,
+    );
+    expect(() => loadConfig(s3)).toThrow(ConfigError);
+  });
 });

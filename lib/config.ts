@@ -34,9 +34,13 @@ export interface Config {
   };
   databaseUrl: string;
   redisUrl: string;
+  /** Where blobs live: a local directory (storageDir) or an S3-compatible bucket (s3). */
+  storageDriver: StorageDriver;
   storageDir: string;
   /** Key for signing blob URLs; defaults to one derived from the app secret. */
   storageSigningKey: string;
+  /** The bucket of the s3 driver; null with the local driver. */
+  s3: S3StorageConfig | null;
   modelProfile: ModelProfile;
   /** onnxruntime execution provider for scoring and upscaling. */
   executionProvider: "cpu" | "cuda";
@@ -57,6 +61,19 @@ export interface Config {
   /** How long a job's lock lasts without renewal: after a worker dies, its job is retried this much later. */
   workerLockMs: number;
   queuePrefix: string;
+}
+
+export type StorageDriver = "local" | "s3";
+
+export interface S3StorageConfig {
+  bucket: string;
+  /** Prepended to every key inside the bucket: "" or a path ending in "/". */
+  prefix: string;
+  region: string;
+  /** An S3-compatible endpoint (MinIO, R2…); unset means AWS S3. */
+  endpoint?: string;
+  /** Path-style URLs (endpoint/bucket/key), which most S3-compatible servers need. */
+  forcePathStyle: boolean;
 }
 
 export type WorkerQueue = "ingest" | "gpu" | "post" | "publish";
@@ -140,11 +157,56 @@ function parseDatabaseUrl(env: Env): string {
   return url;
 }
 
+const S3_VARIABLES = ["S3_BUCKET", "S3_PREFIX", "S3_REGION", "S3_ENDPOINT", "S3_FORCE_PATH_STYLE"] as const;
+const S3_BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function parseBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = nonEmpty(env, name);
+  if (!raw) return fallback;
+  if (/^(1|true|yes)$/i.test(raw)) return true;
+  if (/^(0|false|no)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}".`);
+}
+
+function parseS3Storage(env: Env, driver: StorageDriver): S3StorageConfig | null {
+  if (driver !== "s3") {
+    const set = S3_VARIABLES.filter((name) => nonEmpty(env, name));
+    if (set.length > 0) {
+      throw new ConfigError(`${set.join(", ")} ${set.length > 1 ? "are" : "is"} set but STORAGE_DRIVER is "${driver}": set STORAGE_DRIVER=s3 to store blobs in the bucket, or unset ${set.length > 1 ? "them" : "it"}.`);
+    }
+    return null;
+  }
+  const bucket = nonEmpty(env, "S3_BUCKET");
+  if (!bucket) throw new ConfigError(`S3_BUCKET is not set; it is required when STORAGE_DRIVER=s3.`);
+  if (!S3_BUCKET_NAME.test(bucket)) {
+    const hint = bucket.includes("/") ? " (put a path inside the bucket in S3_PREFIX)" : "";
+    throw new ConfigError(`S3_BUCKET must be a bucket name (3-63 lowercase letters, digits, dots, hyphens)${hint}, got "${bucket}".`);
+  }
+  const endpoint = nonEmpty(env, "S3_ENDPOINT");
+  if (endpoint && !/^https?:\/\/[^/\s]+/.test(endpoint)) {
+    throw new ConfigError(`S3_ENDPOINT must be an http:// or https:// URL, got "${endpoint}".`);
+  }
+  const rawPrefix = nonEmpty(env, "S3_PREFIX") ?? "";
+  const prefix = rawPrefix.replace(/^\/+|\/+$/g, "");
+  if (prefix !== "" && prefix.split("/").some((part) => part === "" || part === "." || part === "..")) {
+    throw new ConfigError(`S3_PREFIX must be a path inside the bucket such as "scenebooth/prod", got "${rawPrefix}".`);
+  }
+  return {
+    bucket,
+    prefix: prefix ? `${prefix}/` : "",
+    region: nonEmpty(env, "S3_REGION") ?? "us-east-1",
+    ...(endpoint ? { endpoint } : {}),
+    // Self-hosted S3-compatible servers rarely resolve bucket subdomains; AWS prefers them.
+    forcePathStyle: parseBoolean(env, "S3_FORCE_PATH_STYLE", endpoint !== undefined),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const production = env.NODE_ENV === "production";
   const apiSecret = requiredInProduction(env, "SHOPIFY_API_SECRET", production, DEV_API_SECRET);
   const port = parsePort(env, "PORT", 3000);
   const executionProvider = parseChoice(env, "SCENEBOOTH_EXECUTION_PROVIDER", ["cpu", "cuda"] as const, "cpu");
+  const storageDriver = parseChoice(env, "STORAGE_DRIVER", ["local", "s3"] as const, "local");
   return {
     production,
     shopify: {
@@ -155,8 +217,10 @@ export function loadConfig(env: Env = process.env): Config {
     },
     databaseUrl: parseDatabaseUrl(env),
     redisUrl: nonEmpty(env, "REDIS_URL") ?? "redis://127.0.0.1:6379",
+    storageDriver,
     storageDir: path.resolve(projectRoot, nonEmpty(env, "STORAGE_DIR") ?? "data/blobs"),
     storageSigningKey: nonEmpty(env, "STORAGE_SIGNING_KEY") ?? `blob-url:${apiSecret}`,
+    s3: parseS3Storage(env, storageDriver),
     modelProfile: parseProfile(env),
     executionProvider,
     // RRDN (thick) takes minutes per image on a CPU and well under a second on a GPU.
