@@ -24,6 +24,9 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ WORKER_HEALTH_PORT: "http" })).toThrow(/WORKER_HEALTH_PORT must be a TCP port/);
     expect(() => loadConfig({ WORKER_SHUTDOWN_GRACE_MS: "-1" })).toThrow(/WORKER_SHUTDOWN_GRACE_MS/);
     expect(loadConfig({ WORKER_QUEUES: "gpu, gpu" }).workerQueues).toEqual(["gpu"]);
+    expect(() => loadConfig({ GPU_SLOTS_PER_SHOP: "0" })).toThrow(/GPU_SLOTS_PER_SHOP must be a whole number of 1 or more/);
+    expect(loadConfig({}).gpuSlotsPerShop).toBe(2);
+    expect(loadConfig({ GPU_SLOTS_PER_SHOP: "1" }).gpuSlotsPerShop).toBe(1);
   });
 
   it("stores blobs in a local folder unless STORAGE_DRIVER=s3 names a bucket", () => {

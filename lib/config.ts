@@ -60,6 +60,8 @@ export interface Config {
   workerShutdownGraceMs: number;
   /** How long a job's lock lasts without renewal: after a worker dies, its job is retried this much later. */
   workerLockMs: number;
+  /** GPU jobs of one shop running at once across all GPU workers (the rest wait their turn). */
+  gpuSlotsPerShop: number;
   queuePrefix: string;
 }
 
@@ -119,6 +121,14 @@ function parseMilliseconds(env: Env, name: string, fallback: number): number {
   if (!Number.isInteger(value) || value < 0) {
     throw new ConfigError(`${name} must be a whole number of milliseconds, got "${raw}".`);
   }
+  return value;
+}
+
+function parsePositiveInteger(env: Env, name: string, fallback: number): number {
+  const raw = nonEmpty(env, name);
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a whole number of 1 or more, got "${raw}".`);
   return value;
 }
 
@@ -234,6 +244,7 @@ export function loadConfig(env: Env = process.env): Config {
     workerQueues: parseWorkerQueues(env),
     workerShutdownGraceMs: parseMilliseconds(env, "WORKER_SHUTDOWN_GRACE_MS", 30_000),
     workerLockMs: parseMilliseconds(env, "WORKER_LOCK_MS", 30_000),
+    gpuSlotsPerShop: parsePositiveInteger(env, "GPU_SLOTS_PER_SHOP", 2),
     queuePrefix: nonEmpty(env, "QUEUE_PREFIX") ?? "scenebooth",
   };
 }

@@ -17,6 +17,7 @@ async function main(): Promise<void> {
     processors: stageProcessors(),
     healthPort: cfg.workerHealthPort,
     lockMs: cfg.workerLockMs,
+    perShopLimits: { gpu: cfg.gpuSlotsPerShop },
   });
 
   let stopping = false;

@@ -1,7 +1,8 @@
 import type { Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import { createRedisConnection, createTypedWorker, type ProcessorMap, type QueueKey } from "../lib/queue";
+import { createRedisConnection, createTypedWorker, DEFAULT_PREFIX, QUEUE_NAMES, ShopSlots, type ProcessorMap, type QueueKey } from "../lib/queue";
 import { startHealthServer } from "./health-server";
+import { limitPerShop } from "./shop-concurrency";
 
 export type StageProcessors = { [Q in QueueKey]?: ProcessorMap<Q> };
 
@@ -15,6 +16,10 @@ export interface WorkerRuntimeOptions {
   healthPort: number;
   /** Lock duration and stalled-job check interval (BullMQ's defaults are 30 s). */
   lockMs?: number;
+  /** Jobs of one shop running at once across all workers, per queue (e.g. { gpu: 2 }); unlimited when absent. */
+  perShopLimits?: Partial<Record<QueueKey, number>>;
+  /** How long a job over its shop's limit waits before it is tried again (default 5 s). */
+  perShopRetryMs?: number;
   log?: (line: string) => void;
 }
 
@@ -29,14 +34,25 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   const connection: Redis = createRedisConnection(options.redisUrl);
   let closing = false;
 
+  const lockMs = options.lockMs ?? 30_000;
+
+  function processorsFor<Q extends QueueKey>(queue: Q): ProcessorMap<Q> {
+    const processors = (options.processors[queue] ?? {}) as ProcessorMap<Q>;
+    const perShop = options.perShopLimits?.[queue];
+    if (!perShop) return processors;
+    // A dead worker's slot frees after two lock durations; a stalled job is re-run after one.
+    const slots = new ShopSlots(connection, { perShop, leaseMs: 2 * lockMs, keyPrefix: `${options.prefix ?? DEFAULT_PREFIX}:${QUEUE_NAMES[queue]}` });
+    return limitPerShop(processors, { slots, retryDelayMs: options.perShopRetryMs ?? 5_000 });
+  }
+
   const workers: Worker[] = options.queues.map((queue) => {
-    const worker = createTypedWorker(queue, (options.processors[queue] ?? {}) as ProcessorMap<typeof queue>, {
+    const worker = createTypedWorker(queue, processorsFor(queue), {
       connection,
       prefix: options.prefix,
     }, {
       concurrency: queue === "gpu" ? 1 : (options.concurrency ?? 2),
-      lockDuration: options.lockMs ?? 30_000,
-      stalledInterval: options.lockMs ?? 30_000,
+      lockDuration: lockMs,
+      stalledInterval: lockMs,
     });
     worker.on("failed", (job, error) => log(`[${queue}] ${job?.name ?? "?"} ${job?.id ?? ""} failed: ${error.message}`));
     worker.on("error", (error) => log(`[${queue}] worker error: ${error.message}`));

@@ -2,3 +2,4 @@ export * from "./jobs";
 export * from "./queues";
 export * from "./connection";
 export * from "./producer";
+export * from "./shop-slots";

@@ -40,7 +40,8 @@ export class TypedQueue<Q extends QueueKey> {
   }
 }
 
-export type Processor<Q extends QueueKey, N extends JobName<Q>> = (job: Job<JobData<Q, N>>) => Promise<unknown>;
+/** `token` is the worker's lock token, which e.g. job.moveToDelayed needs. */
+export type Processor<Q extends QueueKey, N extends JobName<Q>> = (job: Job<JobData<Q, N>>, token?: string) => Promise<unknown>;
 export type ProcessorMap<Q extends QueueKey> = { [N in JobName<Q>]?: Processor<Q, N> };
 
 export class UnknownJobError extends Error {
@@ -56,7 +57,7 @@ export function createTypedWorker<Q extends QueueKey>(
 ): Worker {
   return new Worker(
     QUEUE_NAMES[key],
-    async (job: Job) => {
+    async (job: Job, token?: string) => {
       const processor = processors[job.name as JobName<Q>] as Processor<Q, JobName<Q>> | undefined;
       try {
         assertJobData(key, job.name, job.data);
@@ -68,7 +69,7 @@ export function createTypedWorker<Q extends QueueKey>(
         }
         throw error;
       }
-      return processor(job as Job<JobData<Q, JobName<Q>>>);
+      return processor(job as Job<JobData<Q, JobName<Q>>>, token);
     },
     { connection: context.connection, prefix: context.prefix ?? DEFAULT_PREFIX, ...options },
   );
