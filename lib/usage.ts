@@ -12,9 +12,17 @@ export const PRICES_USD: Record<UsageKind, number> = {
   images_generated: 0,
 };
 
+/**
+ * The idempotency key of a usage event (shop:kind:eventKey): the UsageRecord row's unique key, and
+ * the key Shopify's appUsageRecordCreate gets, so neither side counts an event twice.
+ */
+export function usageKey(shop: string, kind: UsageKind, eventKey: string): string {
+  return `${shop}:${kind}:${eventKey}`;
+}
+
 /** Records one usage event once: the same idempotency key never counts twice (retries, re-runs). */
 export async function recordUsage(db: ShopScopedClient, shop: string, kind: UsageKind, quantity: number, eventKey: string): Promise<void> {
-  const idempotencyKey = `${shop}:${kind}:${eventKey}`;
+  const idempotencyKey = usageKey(shop, kind, eventKey);
   await db.usageRecord.upsert({
     where: { idempotencyKey },
     create: { shop, kind, quantity, idempotencyKey, amountUsd: Math.round(PRICES_USD[kind] * quantity * 100) / 100 },

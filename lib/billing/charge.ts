@@ -17,7 +17,7 @@ export interface UsageEvent {
   shop: string;
   kind: UsageKind;
   quantity: number;
-  /** What makes the event unique within its kind: the generation id of a tuned product, the candidate id of a published image. */
+  /** What makes the event unique within its kind: the tuning run id of a tuned product, the candidate id of a published image. */
   eventKey: string;
   /** Shown to the merchant on the Shopify invoice, e.g. "Taught the model: Teapot". */
   description: string;

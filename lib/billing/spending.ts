@@ -2,9 +2,13 @@
 // (Shop.monthlyCapUsd, calendar month, UTC) and the plan's capped amount (Shopify's 30-day period).
 // Work already queued but not yet charged counts as reserved, so a second batch cannot slip in
 // under a cap the first one will use up.
+//
+// What is charged, and under which key (usageKey): a tuned product once per tuning run, keyed by
+// the run id, just before the run is marked succeeded; a published image once per candidate, keyed
+// by the candidate id. A request that reuses stored weights is not charged for tuning.
 import { forShop, type PrismaClient } from "../db";
 import { readShopSettings } from "../shop-settings";
-import { PRICES_USD } from "../usage";
+import { PRICES_USD, usageKey } from "../usage";
 import { usd } from "./plan";
 import type { UsagePlan } from "./subscription";
 
@@ -38,23 +42,31 @@ export interface SpendingStatus {
 const OPEN = ["queued", "running"];
 const cents = (usdAmount: number) => Math.round(usdAmount * 100);
 
-/** The idempotency key lib/usage.ts records a usage event under (shop:kind:eventKey). */
-export function usageKey(shop: string, kind: keyof typeof PRICES_USD, eventKey: string): string {
-  return `${shop}:${kind}:${eventKey}`;
+export { usageKey };
+
+export interface SpendingOptions {
+  now?: Date;
+  /** The request about to be charged for its tuning: what it holds is what it now spends, so it is not held twice. */
+  chargingGeneration?: string;
 }
 
-export async function spendingStatus(client: PrismaClient, shop: string, plan: UsagePlan, now = new Date()): Promise<SpendingStatus> {
+export async function spendingStatus(client: PrismaClient, shop: string, plan: UsagePlan, options: SpendingOptions = {}): Promise<SpendingStatus> {
+  const now = options.now ?? new Date();
   const db = forShop(client, shop);
   const settings = await readShopSettings(client, shop);
   const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
   const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
   const spent = await db.usageRecord.aggregate({ where: { createdAt: { gte: monthStart } }, _sum: { amountUsd: true } });
-  // A request is charged (tuned_product, keyed by its generation id) once its tuning succeeds.
-  const open = await db.generation.findMany({ where: { status: { in: OPEN } }, select: { id: true } });
-  const charged = open.length
-    ? await db.usageRecord.count({ where: { idempotencyKey: { in: open.map((g) => usageKey(shop, "tuned_product", g.id)) } } })
-    : 0;
-  const reservedUsd = (open.length - charged) * PRICES_USD.tuned_product;
+  // An open request holds the price of a tuned product until it has succeeded weights: its own run
+  // (charged before it is marked succeeded) or stored ones it reuses (not charged).
+  const holding = await db.generation.count({
+    where: {
+      status: { in: OPEN },
+      OR: [{ tuningRunId: null }, { tuningRun: { status: { not: "succeeded" } } }],
+      ...(options.chargingGeneration ? { id: { not: options.chargingGeneration } } : {}),
+    },
+  });
+  const reservedUsd = holding * PRICES_USD.tuned_product;
   const spentThisMonthUsd = spent._sum.amountUsd ?? 0;
 
   const planLeft = cents(plan.cappedAmountUsd) - cents(plan.balanceUsedUsd) - cents(reservedUsd);
@@ -96,10 +108,13 @@ export function capMessage(status: SpendingStatus, neededUsd: number): string {
   );
 }
 
-/** Throws SpendingCapError unless `amountUsd` more fits under both caps (e.g. before publishing an image). */
-export async function assertCanSpend(client: PrismaClient, shop: string, plan: UsagePlan | null, amountUsd: number): Promise<SpendingStatus> {
+/**
+ * Throws PlanRequiredError without a plan, and SpendingCapError unless `amountUsd` more fits under
+ * both caps (before tuning, with `chargingGeneration`; before publishing an image).
+ */
+export async function assertCanSpend(client: PrismaClient, shop: string, plan: UsagePlan | null, amountUsd: number, options: SpendingOptions = {}): Promise<SpendingStatus> {
   if (!plan) throw new PlanRequiredError();
-  const status = await spendingStatus(client, shop, plan);
+  const status = await spendingStatus(client, shop, plan, options);
   if (cents(amountUsd) > cents(status.remainingUsd)) throw new SpendingCapError(capMessage(status, amountUsd));
   return status;
 }

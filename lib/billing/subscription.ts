@@ -1,6 +1,6 @@
 import type { AdminClient } from "../shopify-admin/client";
 import { ActiveSubscriptionsDocument } from "../shopify-admin/generated";
-import { PLAN_NAME } from "./plan";
+import { PLAN_NAME, testCharges } from "./plan";
 
 /** The shop's active SceneBooth subscription and its usage line item, as Shopify reports them. */
 export interface UsagePlan {
@@ -37,4 +37,9 @@ export async function activeUsagePlan(admin: AdminClient, options: { acceptTest:
     }
   }
   return null;
+}
+
+/** The plan as the app and the worker see it: test subscriptions count where charges are test charges. */
+export function currentUsagePlan(admin: AdminClient, env: Record<string, string | undefined> = process.env): Promise<UsagePlan | null> {
+  return activeUsagePlan(admin, { acceptTest: testCharges(env) });
 }
