@@ -1,9 +1,11 @@
 import type http from "node:http";
 import { mintSessionToken, revokeShopTokens, type AppCredentials, type SessionTokenOptions } from "./auth";
 import type { Faults, FaultRoute, FaultSpec } from "./faults";
-import { gid } from "./ids";
+import { checkImage } from "./image-check";
+import { gid, requireGid } from "./ids";
 import { createProduct } from "./resolvers/products";
-import { newId, type ProductStatus } from "./state";
+import { newId, nowIso, type FileRecord, type MediaStatus, type ProductStatus } from "./state";
+import { sniffImageType } from "../lib/shopify-admin/image-type";
 import type { LocalStore } from "./store";
 import type { BucketSettings, Throttle, ThrottleStatus } from "./throttle";
 import { compliancePayload, shopPayload } from "./webhook-payloads";
@@ -38,7 +40,7 @@ export class DevStoreControl {
   }
 
   /** Queue a failure for the next matching request(s): HTTP status, delay (timeouts) or a dropped connection. */
-  injectFault(spec: FaultSpec, options?: { route?: FaultRoute; times?: number }): void {
+  injectFault(spec: FaultSpec, options?: { route?: FaultRoute; times?: number; operation?: string }): void {
     this.faults.inject(spec, options);
   }
 
@@ -109,6 +111,54 @@ export class DevStoreControl {
     return { id: gid("Product", product.id), handle: product.handle };
   }
 
+  /**
+   * Adds an image file with these exact bytes to a product's media, for tests of bad files.
+   * "checked": Shopify's media processing decides (READY, or FAILED with its error), at once;
+   * "listed-ready": READY whatever the bytes, as a CDN glitch or a file Shopify let through would be.
+   */
+  async addImageFile(shop: string, productId: string, file: { filename: string; bytes: Uint8Array; processing: "checked" | "listed-ready" }): Promise<{ mediaId: string; status: MediaStatus; errors: string[] }> {
+    const s = this.shop(shop);
+    const product = s.products.find((p) => p.id === requireGid(productId, "Product").id);
+    if (!product) throw new Error(`No product ${productId} in ${shop}`);
+    const id = newId(this.store.state);
+    const key = `files/${id}-${file.filename.replace(/[^A-Za-z0-9._-]/g, "_")}`;
+    await this.store.blobs.put(key, file.bytes);
+    const check = file.processing === "checked" ? await checkImage(file.bytes) : null;
+    const at = nowIso();
+    const record: FileRecord = {
+      id,
+      typename: "MediaImage",
+      filename: file.filename,
+      alt: null,
+      status: check && !check.ok ? "FAILED" : "READY",
+      errors: check && !check.ok ? [{ code: check.code, message: check.message }] : [],
+      mimeType: check?.ok ? check.mimeType : (sniffImageType(file.bytes) ?? "image/jpeg"),
+      originalSource: key,
+      blob: check && !check.ok ? null : { kind: "local", key },
+      fileSize: file.bytes.length,
+      width: check?.ok ? check.width : null,
+      height: check?.ok ? check.height : null,
+      productIds: [product.id],
+      createdAt: at,
+      updatedAt: at,
+    };
+    s.files.push(record);
+    product.mediaIds.push(id);
+    this.store.changed();
+    return { mediaId: gid("MediaImage", id), status: record.status, errors: record.errors.map((e) => `${e.code}: ${e.message}`) };
+  }
+
+  /** A product's media as the store holds them (no Admin API call, so no cost and no injected fault). */
+  productMedia(shop: string, productId: string): Array<{ id: string; filename: string; status: MediaStatus; alt: string | null }> {
+    const s = this.shop(shop);
+    const product = s.products.find((p) => p.id === requireGid(productId, "Product").id);
+    if (!product) return [];
+    return product.mediaIds.flatMap((mediaId) => {
+      const f = s.files.find((file) => file.id === mediaId);
+      return f ? [{ id: gid(f.typename === "MediaImage" ? "MediaImage" : "GenericFile", f.id), filename: f.filename, status: f.status, alt: f.alt }] : [];
+    });
+  }
+
   /** The merchant removes the app: tokens stop working and app/uninstalled is delivered. */
   uninstall(shop: string): void {
     const s = this.shop(shop);
@@ -157,8 +207,14 @@ export class ControlRoutes {
         case "POST /faults": {
           const route = (body.route as FaultRoute | undefined) ?? "graphql";
           const times = body.times === undefined ? 1 : Number(body.times);
-          const spec: FaultSpec = body.drop ? { kind: "drop" } : body.delayMs !== undefined ? { kind: "delay", ms: Number(body.delayMs) } : { kind: "status", status: Number(body.status), retryAfterSeconds: body.retryAfter === undefined ? undefined : Number(body.retryAfter) };
-          c.injectFault(spec, { route, times });
+          const spec: FaultSpec = body.drop
+            ? { kind: "drop" }
+            : body.loseAnswer
+              ? { kind: "lost-answer" }
+              : body.delayMs !== undefined
+                ? { kind: "delay", ms: Number(body.delayMs) }
+                : { kind: "status", status: Number(body.status), retryAfterSeconds: body.retryAfter === undefined ? undefined : Number(body.retryAfter) };
+          c.injectFault(spec, { route, times, operation: body.operation === undefined ? undefined : String(body.operation) });
           return sendJson(res, 200, { ok: true });
         }
         case "DELETE /faults":

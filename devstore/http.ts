@@ -85,46 +85,44 @@ function parseJsonBody(raw: Buffer, contentType: string | undefined): Record<str
   throw new HttpError(400, "Body must be a JSON object");
 }
 
-/** Applies an injected fault; true when the request was answered (or dropped) by it. */
-async function applyFault(deps: HttpDeps, route: Exclude<FaultRoute, "any">, req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> {
-  const fault = deps.faults.take(route);
-  if (!fault) return false;
+/**
+ * Applies an injected fault. "answered": the fault answered (or dropped) the request; "lose-answer":
+ * handle the request, then close the connection instead of answering; null: no fault.
+ */
+async function applyFault(deps: HttpDeps, route: Exclude<FaultRoute, "any">, req: http.IncomingMessage, res: http.ServerResponse, graphqlBody?: string): Promise<"answered" | "lose-answer" | null> {
+  const fault = deps.faults.take(route, graphqlBody);
+  if (!fault) return null;
   deps.log(`fault on ${route}: ${JSON.stringify(fault)}`);
   if (fault.kind === "drop") {
     req.socket.destroy();
-    return true;
+    return "answered";
   }
+  if (fault.kind === "lost-answer") return "lose-answer";
   if (fault.kind === "delay") {
     await new Promise((r) => setTimeout(r, fault.ms));
-    return res.destroyed || req.socket.destroyed;
+    return res.destroyed || req.socket.destroyed ? "answered" : null;
   }
   const headers: Record<string, string> = {};
   if (fault.status === 429) headers["Retry-After"] = String(fault.retryAfterSeconds ?? 1);
   const body = fault.body ?? (fault.status === 429 ? { errors: "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service." } : fault.status >= 500 ? `${fault.status} ${http.STATUS_CODES[fault.status] ?? "Error"}` : { errors: http.STATUS_CODES[fault.status] });
   send(res, fault.status, body, headers);
-  return true;
+  return "answered";
 }
 
-async function serveGraphql(deps: HttpDeps, req: http.IncomingMessage, res: http.ServerResponse, url: URL, version: string): Promise<void> {
+async function serveGraphql(deps: HttpDeps, req: http.IncomingMessage, url: URL, version: string, raw: Buffer): Promise<{ status: number; body: unknown }> {
   if (version !== SHOPIFY_API_VERSION) {
-    send(res, 404, { errors: `Not Found: the local store serves Admin API version ${SHOPIFY_API_VERSION} only, not ${version}` });
-    return;
+    return { status: 404, body: { errors: `Not Found: the local store serves Admin API version ${SHOPIFY_API_VERSION} only, not ${version}` } };
   }
   const tokenHeader = req.headers["x-shopify-access-token"];
   const owner = tokenOwner(deps.store.state, typeof tokenHeader === "string" ? tokenHeader : null);
   const shopDomain = requestShop(req, url) ?? owner?.shop ?? null;
   if (!owner || owner.shop !== shopDomain) {
-    send(res, 401, { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" });
-    return;
+    return { status: 401, body: { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" } };
   }
   const shop = deps.store.shop(owner.shop);
-  if (!shop) {
-    send(res, 404, { errors: "Not Found" });
-    return;
-  }
-  const body = parseJsonBody(await readBody(req, 2 * 1024 * 1024), "application/json");
-  const result = await handleGraphql({ store: deps.store, shop, bulk: false }, deps.throttle.bucket(shop.domain), body);
-  send(res, result.status, result.body);
+  if (!shop) return { status: 404, body: { errors: "Not Found" } };
+  const body = parseJsonBody(raw, "application/json");
+  return handleGraphql({ store: deps.store, shop, bulk: false }, deps.throttle.bucket(shop.domain), body);
 }
 
 async function serveOAuth(deps: HttpDeps, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
@@ -175,19 +173,31 @@ async function route(deps: HttpDeps, req: http.IncomingMessage, res: http.Server
 
   if ((m = /^\/admin\/api\/([^/]+)\/graphql\.json$/.exec(path))) {
     if (req.method !== "POST") return send(res, 405, { errors: "Use POST" });
-    if (await applyFault(deps, "graphql", req, res)) return;
-    return serveGraphql(deps, req, res, url, m[1]!);
+    const raw = await readBody(req, 2 * 1024 * 1024);
+    const fault = await applyFault(deps, "graphql", req, res, raw.toString("utf8"));
+    if (fault === "answered") return;
+    const result = await serveGraphql(deps, req, url, m[1]!, raw);
+    if (fault === "lose-answer") return void req.socket.destroy();
+    return send(res, result.status, result.body);
   }
   if (path.startsWith("/admin/oauth/")) {
-    if (await applyFault(deps, "oauth", req, res)) return;
+    // A lost answer is only told apart on GraphQL and uploads; here it drops the request.
+    const fault = await applyFault(deps, "oauth", req, res);
+    if (fault === "lose-answer") req.socket.destroy();
+    if (fault !== null) return;
     return serveOAuth(deps, req, res, url);
   }
   if (/^\/staged-uploads\/\d+$/.test(path) && (req.method === "POST" || req.method === "PUT")) {
-    if (await applyFault(deps, "upload", req, res)) return;
+    const fault = await applyFault(deps, "upload", req, res);
+    if (fault === "answered") return;
     const result = await handleUpload(deps.store, url, req.method, headersOf(req), await readBody(req));
+    if (fault === "lose-answer") return void req.socket.destroy();
     return send(res, result.status, result.body, { "Content-Type": result.contentType });
   }
   if ((m = /^\/cdn\/shops\/([^/]+)\/files\/(\d+)\/[^/]+$/.exec(path)) && req.method === "GET") {
+    const fault = await applyFault(deps, "cdn", req, res);
+    if (fault === "lose-answer") req.socket.destroy();
+    if (fault !== null) return;
     return serveFile(deps, res, url, m[1]!, Number(m[2]));
   }
   if ((m = /^\/bulk\/([^/]+)\/(\d+)\.jsonl$/.exec(path)) && req.method === "GET") {

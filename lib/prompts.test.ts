@@ -17,6 +17,21 @@ describe("prompts", () => {
     expect(normalizeClassNoun(" Running-Shoe ")).toBe("running-shoe");
   });
 
+  it("quotes a refused class noun without its markup or control characters", () => {
+    const message = (raw: string) => {
+      try {
+        normalizeClassNoun(raw);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error(`${raw} was accepted`);
+    };
+    expect(message('<script>alert("x")</script>shoe')).toMatch(/^“alert\( x \) shoe” cannot be a class noun/);
+    expect(message("<img src=x onerror=alert(1)>")).toMatch(/^This cannot be a class noun/);
+    expect(message("tea\u0000pot\u001b[31m")).toMatch(/^“tea pot 31m” cannot be a class noun/);
+    expect(message("x".repeat(10_000))).toContain(`“${"x".repeat(40)}”`);
+  });
+
   it("suggests a class noun from the product type or title", () => {
     expect(suggestClassNoun("Footwear", "Retro Running Sneaker")).toBe("sneaker");
     expect(suggestClassNoun("Bags", "Trail rucksack 20L")).toBe("backpack");

@@ -8,14 +8,26 @@ export class ClassNounError extends Error {
   override name = "ClassNounError";
 }
 
+/** The merchant's text as an error message may quote it: no markup, no control characters, one short line. */
+function quotable(raw: string): string {
+  return raw
+    .replace(/<[^>]*>?/g, " ")
+    .replace(/[<>&"'`\\{}[\]]/g, " ")
+    .replace(/[\p{Cc}\p{Cf}]/gu, " ")
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, 40);
+}
+
 /** "Teddy  Bear" → "teddy bear"; plain words only, since it is spliced into prompts and a token. */
 export function normalizeClassNoun(raw: string): string {
   const noun = raw.normalize("NFKC").toLowerCase().replace(/\s+/g, " ").trim();
   if (noun.length > 40 || !/^[a-z][a-z0-9-]*( [a-z0-9-]+){0,3}$/.test(noun)) {
+    const shown = quotable(raw);
     throw new ClassNounError(
       noun.length === 0
         ? "The product type (class noun) is empty: describe the product in one to four plain words, e.g. “sneaker”."
-        : `“${raw.slice(0, 40)}” cannot be a class noun: use one to four plain English words (letters, digits, hyphens; at most 40 characters), e.g. “teddy bear”.`,
+        : `${shown ? `“${shown}”` : "This"} cannot be a class noun: use one to four plain English words (letters, digits, hyphens; at most 40 characters), e.g. “teddy bear”.`,
     );
   }
   return noun;
