@@ -9,6 +9,9 @@ export interface StoredBlob {
   contentType: string;
 }
 
+/** How long a signed URL works when the caller does not say. */
+export const DEFAULT_SIGNED_URL_SECONDS = 900;
+
 export class BlobNotFoundError extends Error {
   override name = "BlobNotFoundError";
   constructor(readonly key: string) {

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm, stat, writeFile, rename, readdir } from "node:fs/promises";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
-import { BlobNotFoundError, type BlobStore, type PutOptions, type StoredBlob } from "./blob-store";
+import { BlobNotFoundError, DEFAULT_SIGNED_URL_SECONDS, type BlobStore, type PutOptions, type StoredBlob } from "./blob-store";
 import { parseBlobKey, type BlobKey } from "./keys";
 import { signBlobKey } from "./signing";
 
@@ -57,7 +57,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async signedUrl(key: BlobKey, options: { expiresInSeconds?: number } = {}): Promise<string> {
-    const ttl = options.expiresInSeconds ?? this.options.defaultExpiresInSeconds ?? 900;
+    const ttl = options.expiresInSeconds ?? this.options.defaultExpiresInSeconds ?? DEFAULT_SIGNED_URL_SECONDS;
     const { expires, signature } = signBlobKey(this.options.signingKey, key, Math.floor(Date.now() / 1000) + ttl);
     const url = new URL(`/blobs/${key}`, this.options.publicBaseUrl);
     url.searchParams.set("expires", String(expires));
