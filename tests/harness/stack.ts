@@ -35,8 +35,15 @@ export interface TestStack {
   env: Record<string, string>;
   /** A session token (JWT) for `shop`, as App Bridge sends it. */
   sessionToken(shop?: string): Promise<string>;
-  /** Opens the embedded app once so that it holds an offline session for `shop` (token exchange). */
-  installShop(shop?: string): Promise<void>;
+  /**
+   * Opens the embedded app once so that it holds an offline session for `shop` (token exchange), and
+   * approves the SceneBooth plan the app sends the merchant to (the app's appSubscriptionCreate; the
+   * local store approves a subscription as it is created). `{ plan: false }`: the merchant declines,
+   * so the shop has no active plan.
+   */
+  installShop(shop?: string, options?: { plan?: boolean }): Promise<void>;
+  /** GET /app as the Shopify admin's iframe loads it (id_token in the URL); redirects are not followed. */
+  openEmbeddedApp(shop?: string): Promise<Response>;
   /** GET/POST an app route as the embedded admin would (Authorization: Bearer <session token>). */
   appFetch(pathname: string, init?: RequestInit & { shop?: string }): Promise<Response>;
   startWorker(extraEnv?: Record<string, string>): Promise<ProcessHandle>;
@@ -92,6 +99,34 @@ async function waitForHealthy(url: string, handle: ProcessHandle, timeoutMs = 60
   throw new Error(`${url} did not become healthy (${last}):\n${handle.output()}`);
 }
 
+/** Where the app sent the merchant to approve the plan (its exit-iframe redirect), or null. */
+export function planApprovalUrl(response: Response): string | null {
+  const location = response.status === 302 ? response.headers.get("location") : null;
+  return location ? new URL(location, "http://app").searchParams.get("exitIframe") : null;
+}
+
+/**
+ * The merchant declines the plan. The local store approves a subscription as soon as the app creates
+ * it (no merchant to click), so declining is cancelling what the app's request created.
+ */
+async function declinePlan(storeUrl: string, shop: string, accessToken: string): Promise<void> {
+  const graphql = async (query: string, variables: Record<string, unknown> = {}) => {
+    const response = await fetch(`${storeUrl}/admin/api/2025-01/graphql.json`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": accessToken, "X-Forwarded-Host": shop },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { data?: any; errors?: unknown };
+    if (!response.ok || body.errors) throw new Error(`local store: ${JSON.stringify(body.errors ?? response.status)}`);
+    return body.data;
+  };
+  const { currentAppInstallation } = await graphql("{ currentAppInstallation { activeSubscriptions { id } } }");
+  for (const { id } of currentAppInstallation.activeSubscriptions as Array<{ id: string }>) {
+    const { appSubscriptionCancel } = await graphql("mutation($id: ID!) { appSubscriptionCancel(id: $id) { userErrors { message } } }", { id });
+    if (appSubscriptionCancel.userErrors.length) throw new Error(`cancelling ${id}: ${JSON.stringify(appSubscriptionCancel.userErrors)}`);
+  }
+}
+
 export async function startTestStack(options: { env?: Record<string, string> } = {}): Promise<TestStack> {
   const database = freshSqliteUrl();
   await prepareDatabase({ databaseUrl: database.url, log: () => {} });
@@ -129,11 +164,19 @@ export async function startTestStack(options: { env?: Record<string, string> } =
     env,
     sessionToken: (shop = DEMO_SHOP) =>
       mintSessionToken({ apiKey: TEST_API_KEY, apiSecret: TEST_API_SECRET, scopes: [], appUrl }, shop),
-    async installShop(shop = DEMO_SHOP) {
+    async openEmbeddedApp(shop = DEMO_SHOP) {
       const token = await stack.sessionToken(shop);
       const url = `${appUrl}/app?embedded=1&shop=${shop}&host=${Buffer.from(`admin.shopify.com/store/${shop.split(".")[0]}`).toString("base64url")}&id_token=${token}`;
-      const response = await fetch(url, { headers: { "User-Agent": BROWSER_USER_AGENT } });
-      if (!response.ok) throw new Error(`installing ${shop} failed: HTTP ${response.status} ${await response.text()}`);
+      return fetch(url, { headers: { "User-Agent": BROWSER_USER_AGENT }, redirect: "manual" });
+    },
+    async installShop(shop = DEMO_SHOP, { plan = true } = {}) {
+      const first = await stack.openEmbeddedApp(shop);
+      const sentToApproval = planApprovalUrl(first) !== null;
+      if (!first.ok && !sentToApproval) throw new Error(`installing ${shop} failed: HTTP ${first.status} ${await first.text()}`);
+      if (!plan) return declinePlan(store.url, shop, (await db.session.findFirstOrThrow({ where: { shop, isOnline: false } })).accessToken);
+      if (!sentToApproval) return;
+      const back = await stack.openEmbeddedApp(shop);
+      if (!back.ok) throw new Error(`${shop} approved the plan, but the app still answers HTTP ${back.status} ${back.headers.get("location") ?? ""}`);
     },
     async appFetch(pathname, init = {}) {
       const headers = new Headers(init.headers);
