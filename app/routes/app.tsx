@@ -8,6 +8,7 @@ import appStyles from "../components/app.css?url";
 import { config } from "../../lib/config";
 import { localStoreUrl } from "../../lib/shopify-admin";
 import { NavigationSkeleton } from "../components/navigation-skeleton";
+import { requirePlan } from "../services/billing.server";
 import { authenticate } from "../shopify.server";
 
 export const links = () => [
@@ -16,7 +17,9 @@ export const links = () => [
 ];
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
-  await authenticate.admin(request);
+  const { billing } = await authenticate.admin(request);
+  // Every page needs the SceneBooth plan: without it the merchant is sent to approve it.
+  await requirePlan(billing);
   // Development and tests only: App Bridge's CDN script cannot load without Shopify, so the local
   // store serves a stand-in. Production (no SHOPIFY_LOCAL_STORE_URL) loads the real one.
   const local = localStoreUrl();

@@ -3,7 +3,7 @@
 // Usage charges and caps are in lib/billing (the worker charges; the app checks caps).
 import { BillingInterval } from "@shopify/shopify-app-remix/server";
 import type { Session } from "@shopify/shopify-app-remix/server";
-import { activeUsagePlan, PLAN_CAPPED_AMOUNT_USD, PLAN_CURRENCY, PLAN_NAME, PLAN_TERMS, testCharges, type UsagePlan } from "../../lib/billing";
+import { currentUsagePlan, PLAN_CAPPED_AMOUNT_USD, PLAN_CURRENCY, PLAN_NAME, PLAN_TERMS, testCharges, type UsagePlan } from "../../lib/billing";
 import { AdminClient, type AdminClientOptions } from "../../lib/shopify-admin/client";
 
 /** Pass as `billing` to shopifyApp() in app/shopify.server.ts. */
@@ -36,5 +36,5 @@ export function adminClient(session: Pick<Session, "shop" | "accessToken">, opti
 
 /** The shop's active SceneBooth plan as Shopify reports it; null before the merchant approves it. */
 export function currentPlan(admin: AdminClient): Promise<UsagePlan | null> {
-  return activeUsagePlan(admin, { acceptTest: testCharges() });
+  return currentUsagePlan(admin);
 }
