@@ -3,7 +3,9 @@ import type { PrismaClient, ShopScopedClient } from "../../lib/db";
 import { forShop } from "../../lib/db";
 import { overallProgress, type PipelineStage } from "../../lib/pipeline/stages";
 import type { GenerationJob } from "../../lib/queue/jobs";
+import type { AdminClient } from "../../lib/shopify-admin";
 import type { BlobStore } from "../../lib/storage";
+import { adminClientFor } from "../shopify-session";
 import { CancelledError } from "./errors";
 
 /** What every stage gets: its shop-scoped database, storage, and a progress/cancellation channel. */
@@ -11,6 +13,10 @@ export interface StageContext {
   shop: string;
   generationId: string;
   db: ShopScopedClient;
+  /** The unscoped client, for code shared with the app that scopes by shop itself (lib/billing). */
+  client: PrismaClient;
+  /** The shop's Admin API client (its offline session), made on first use. */
+  admin(): Promise<AdminClient>;
   store: BlobStore;
   job: Job<GenerationJob>;
   /** Reports progress within the stage (0..1); throws CancelledError once the merchant cancelled. */
@@ -29,6 +35,7 @@ export function createStageContext(
 ): StageContext {
   const { shop, generationId } = job.data;
   const db = forShop(deps.client, shop);
+  let admin: Promise<AdminClient> | undefined;
   let lastWrite = 0;
 
   const checkCancelled = async () => {
@@ -40,6 +47,8 @@ export function createStageContext(
     shop,
     generationId,
     db,
+    client: deps.client,
+    admin: () => (admin ??= adminClientFor(deps.client, shop)),
     store: deps.store,
     job,
     checkCancelled,

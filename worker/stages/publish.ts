@@ -1,4 +1,5 @@
 import type { Job } from "bullmq";
+import { assertCanSpend, chargeUsage, currentUsagePlan } from "../../lib/billing";
 import type { PrismaClient } from "../../lib/db";
 import { forShop } from "../../lib/db";
 import { parseGenerationScenes } from "../../lib/pipeline/request-scenes";
@@ -6,8 +7,8 @@ import { altText } from "../../lib/prompts";
 import type { CandidateJob } from "../../lib/queue/jobs";
 import { ProductWithMediaDocument, publishProductImage, type AdminClient, type ProductWithMediaQuery } from "../../lib/shopify-admin";
 import { blobStore, parseBlobKey } from "../../lib/storage";
-import { recordUsage } from "../../lib/usage";
-import { MerchantActionError } from "./errors";
+import { PRICES_USD } from "../../lib/usage";
+import { MerchantActionError, throwBillingRefusal } from "./errors";
 
 export interface PublishOutput {
   mediaId: string;
@@ -40,6 +41,10 @@ async function findPublished(admin: AdminClient, productId: string, candidateId:
  * title), waiting for READY. Publishing a candidate twice never creates two media: a recorded media
  * id ends the job, and otherwise the product's media are searched for this candidate's file first
  * (productUpdate may have run in a try that died before recording it).
+ *
+ * Billing: the plan and the caps are checked before the upload; the image is charged once, keyed by
+ * the candidate id (Shopify's idempotency key and the UsageRecord row), before the candidate is
+ * marked published — so a try that died after publishing or after charging is charged once.
  */
 export function publishProcessor(client: PrismaClient, adminFor: (client: PrismaClient, shop: string) => Promise<AdminClient>) {
   return async (job: Job<CandidateJob>): Promise<PublishOutput> => {
@@ -54,7 +59,9 @@ export function publishProcessor(client: PrismaClient, adminFor: (client: Prisma
     const productId = candidate.subject.productId;
     let mediaId = await findPublished(admin, productId, candidateId);
     const reused = mediaId !== null;
+    const plan = await currentUsagePlan(admin);
     if (!mediaId) {
+      await assertCanSpend(client, shop, plan, PRICES_USD.images_published).catch(throwBillingRefusal);
       const blob = await blobStore().get(parseBlobKey(candidate.upscaledBlobKey).key);
       const extension = blob.contentType === "image/jpeg" ? "jpg" : blob.contentType === "image/webp" ? "webp" : "png";
       const published = await publishProductImage(admin, {
@@ -66,9 +73,15 @@ export function publishProcessor(client: PrismaClient, adminFor: (client: Prisma
       });
       mediaId = published.mediaId;
     }
+    await chargeUsage(client, admin, plan, {
+      shop,
+      kind: "images_published",
+      quantity: 1,
+      eventKey: candidateId,
+      description: `Scene image published: ${candidate.subject.productTitle}`,
+    }).catch(throwBillingRefusal);
     await db.candidate.update({ where: { id: candidateId }, data: { state: "published", publishedMediaId: mediaId, error: null } });
     await db.subject.update({ where: { id: candidate.subjectId }, data: { state: "published" } });
-    await recordUsage(db, shop, "images_published", 1, candidateId);
     return { mediaId, reused };
   };
 }

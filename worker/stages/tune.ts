@@ -2,12 +2,14 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { assertCanSpend, chargeUsage, currentUsagePlan, type UsagePlan } from "../../lib/billing";
 import type { Config } from "../../lib/config";
 import { TUNING_SETTINGS } from "../../lib/pipeline/tuning-settings";
-import { recordUsage } from "../../lib/usage";
+import { PRICES_USD, recordUsage, usageKey } from "../../lib/usage";
 import { parseBlobKey } from "../../lib/storage";
 import { runTuner, type TunerProgress } from "../tuner-process";
 import type { StageContext } from "./context";
+import { throwBillingRefusal } from "./errors";
 import type { StageDefinition } from "./runner";
 import { materialize, storeArtifact, subjectWorkDir } from "./workdir";
 
@@ -42,6 +44,63 @@ function progressReporter(ctx: StageContext, from: number, to: number) {
   };
 }
 
+/** The shop's plan, once it is clear that this request's tuning fits under both caps; throws the merchant's billing problem. */
+async function tuningPlan(ctx: StageContext, generationId: string): Promise<UsagePlan> {
+  try {
+    const plan = await currentUsagePlan(await ctx.admin());
+    await assertCanSpend(ctx.client, ctx.shop, plan, PRICES_USD.tuned_product, { chargingGeneration: generationId });
+    return plan!;
+  } catch (error) {
+    throwBillingRefusal(error);
+  }
+}
+
+interface TrainInput {
+  subjectId: string;
+  classNoun: string;
+  identifier: string;
+  hash: string;
+  mode: "full" | "lora";
+  runId: string;
+  photos: Array<{ id: string; preparedBlobKey: string | null }>;
+}
+
+/** Captions (kept in the work folder) and training in the tuner; stores the weights and returns their key. */
+async function train(ctx: StageContext, cfg: Config, input: TrainInput): Promise<{ adapterKey: string; gpuSeconds: number; steps: number }> {
+  const started = Date.now();
+  const settings = TUNING_SETTINGS[cfg.modelProfile];
+  const workDir = subjectWorkDir(cfg.workDir, ctx.shop, input.subjectId, input.hash);
+  const images = await Promise.all(input.photos.map((p) => materialize(ctx.store, p.preparedBlobKey!, path.join(workDir, "photos", `${p.id}.png`))));
+  const common = { profile: cfg.modelProfile, class_noun: input.classNoun, identifier: input.identifier, seed: 0 };
+  const tuner = { python: cfg.python, timeoutMs: cfg.tunerTimeoutMs, workDir, env: { SCENEBOOTH_MODELS_DIR: cfg.modelsDir } };
+
+  const captionsFile = path.join(workDir, "captions", "captions.json");
+  const captions: CaptionResult = existsSync(captionsFile)
+    ? JSON.parse(await readFile(captionsFile, "utf8"))
+    : await runTuner<CaptionResult>({
+        ...tuner,
+        command: "caption",
+        spec: { ...common, output_dir: path.dirname(captionsFile), images },
+        onProgress: progressReporter(ctx, 0, CAPTION_SHARE),
+      });
+  const trained = await runTuner<TrainResult>({
+    ...tuner,
+    command: "train",
+    spec: {
+      ...common,
+      output_dir: path.join(workDir, "train"),
+      cache_dir: path.join(cfg.workDir, "class-images"),
+      mode: input.mode,
+      steps: settings.steps,
+      checkpoint_every: settings.checkpointEvery,
+      instances: captions.captions.map((c) => ({ image: c.image, caption: c.caption })),
+    },
+    onProgress: progressReporter(ctx, CAPTION_SHARE, 1),
+  });
+  const adapterKey = await storeArtifact(ctx.store, ctx.shop, ["subjects", input.subjectId, "weights", input.runId], trained.artifact);
+  return { adapterKey, gpuSeconds: (Date.now() - started) / 1000, steps: trained.steps.unet };
+}
+
 /**
  * Stage 4: BLIP-2 captions of the training photos, then DreamBooth/LoRA tuning, in the tuner
  * subprocess on the gpu queue. A re-run with the same photos and settings reuses the stored weights;
@@ -73,53 +132,43 @@ export function tuneStage(cfg: Config): StageDefinition<TuneOutput> {
         return { tuningRunId: previous.id, reused: true, gpuSeconds: 0 };
       }
 
+      // A run an earlier try (or an earlier request for the product) left unfinished is resumed.
+      const unfinished = await ctx.db.tuningRun.findFirst({ where: { subjectId: subject.id, settingsHash: hash, status: { in: ["queued", "running", "failed"] } } });
+      const paid = unfinished !== null && (await ctx.db.usageRecord.count({ where: { idempotencyKey: usageKey(ctx.shop, "tuned_product", unfinished.id) } })) > 0;
+      // Before any GPU time: the plan, and room under both caps for this product's charge.
+      const plan = paid ? null : await tuningPlan(ctx, generation.id);
       const run =
-        (await ctx.db.tuningRun.findFirst({ where: { subjectId: subject.id, settingsHash: hash, status: { in: ["queued", "running", "failed"] } } })) ??
+        unfinished ??
         (await ctx.db.tuningRun.create({
           data: { shop: ctx.shop, subjectId: subject.id, profile: cfg.modelProfile, mode, settingsHash: hash, steps: settings.steps.unet },
         }));
-      const started = Date.now();
       await ctx.db.tuningRun.update({ where: { id: run.id }, data: { status: "running", startedAt: run.startedAt ?? new Date(), error: null } });
       await ctx.db.generation.update({ where: { id: generation.id }, data: { tuningRunId: run.id } });
       await ctx.db.subject.update({ where: { id: subject.id }, data: { state: "training" } });
 
-      const workDir = subjectWorkDir(cfg.workDir, ctx.shop, subject.id, hash);
-      const images = await Promise.all(photos.map((p) => materialize(ctx.store, p.preparedBlobKey!, path.join(workDir, "photos", `${p.id}.png`))));
-      const common = { profile: cfg.modelProfile, class_noun: subject.classNoun, identifier: subject.identifierToken, seed: 0 };
-      const tuner = { python: cfg.python, timeoutMs: cfg.tunerTimeoutMs, workDir, env: { SCENEBOOTH_MODELS_DIR: cfg.modelsDir } };
+      // Weights stored by a try that died before the charge are not trained again.
+      const trainedBefore = run.adapterBlobKey !== null && (await ctx.store.list(run.adapterBlobKey)).length > 0;
+      const { adapterKey, gpuSeconds, steps } = trainedBefore
+        ? { adapterKey: run.adapterBlobKey!, gpuSeconds: run.gpuSeconds, steps: run.steps }
+        : await train(ctx, cfg, { subjectId: subject.id, classNoun: subject.classNoun, identifier: subject.identifierToken, hash, mode, runId: run.id, photos });
+      await ctx.db.tuningRun.update({ where: { id: run.id }, data: { adapterBlobKey: adapterKey, gpuSeconds, steps } });
 
-      const captionsFile = path.join(workDir, "captions", "captions.json");
-      const captions: CaptionResult = existsSync(captionsFile)
-        ? JSON.parse(await readFile(captionsFile, "utf8"))
-        : await runTuner<CaptionResult>({
-            ...tuner,
-            command: "caption",
-            spec: { ...common, output_dir: path.dirname(captionsFile), images },
-            onProgress: progressReporter(ctx, 0, CAPTION_SHARE),
-          });
-      const trained = await runTuner<TrainResult>({
-        ...tuner,
-        command: "train",
-        spec: {
-          ...common,
-          output_dir: path.join(workDir, "train"),
-          cache_dir: path.join(cfg.workDir, "class-images"),
-          mode,
-          steps: settings.steps,
-          checkpoint_every: settings.checkpointEvery,
-          instances: captions.captions.map((c) => ({ image: c.image, caption: c.caption })),
-        },
-        onProgress: progressReporter(ctx, CAPTION_SHARE, 1),
-      });
-
-      const adapterKey = await storeArtifact(ctx.store, ctx.shop, ["subjects", subject.id, "weights", run.id], trained.artifact);
-      const gpuSeconds = (Date.now() - started) / 1000;
+      // Charged before the run is marked succeeded, keyed by the run: a retry or a later request that
+      // resumes this run charges the same key (once on Shopify, once locally); reused weights are not charged.
+      if (!paid) {
+        await chargeUsage(ctx.client, await ctx.admin(), plan, {
+          shop: ctx.shop,
+          kind: "tuned_product",
+          quantity: 1,
+          eventKey: run.id,
+          description: `Taught the model: ${subject.productTitle}`,
+        }).catch(throwBillingRefusal);
+      }
+      await recordUsage(ctx.db, ctx.shop, "gpu_seconds", gpuSeconds, `tune:${run.id}`);
       await ctx.db.tuningRun.update({
         where: { id: run.id },
-        data: { status: "succeeded", adapterBlobKey: adapterKey, gpuSeconds, progress: 1, finishedAt: new Date(), steps: trained.steps.unet },
+        data: { status: "succeeded", progress: 1, finishedAt: new Date() },
       });
-      await recordUsage(ctx.db, ctx.shop, "gpu_seconds", gpuSeconds, `tune:${run.id}`);
-      await recordUsage(ctx.db, ctx.shop, "tuned_product", 1, `tune:${run.id}`);
       return { tuningRunId: run.id, reused: false, gpuSeconds };
     },
   };
