@@ -21,7 +21,7 @@ beforeAll(async () => {
   stack = await startTestStack();
   producers = stackProducers(stack);
   await stack.installShop(DEMO_SHOP);
-  await stack.installShop(OTHER_SHOP);
+  await stack.installShop(OTHER_SHOP, { plan: false });
   await approvePlan(stack, DEMO_SHOP);
   teapot = await productByTitle(stack, DEMO_SHOP, "Teapot");
   vase = await productByTitle(stack, DEMO_SHOP, "Vase");
