@@ -3,6 +3,7 @@ import path from "node:path";
 import { ConfigError, projectRoot, type Config } from "./config";
 import { checkDatabase } from "./db";
 import { checkRedis } from "./queue/connection";
+import { S3BlobStore, S3StoreError, createBlobStore } from "./storage";
 
 export async function checkPython(python: string): Promise<void> {
   try {
@@ -20,6 +21,19 @@ export async function preflight(cfg: Config, needs: { python: boolean }): Promis
   await checkRedis(cfg.redisUrl);
   await checkDatabase(cfg.databaseUrl);
   if (needs.python) await checkPython(cfg.python);
+  await checkStorage(cfg);
+}
+
+/** A wrong bucket or missing credentials stop the process at startup, not at its first job. */
+async function checkStorage(cfg: Config): Promise<void> {
+  const store = createBlobStore(cfg);
+  if (!(store instanceof S3BlobStore)) return;
+  try {
+    await store.check();
+  } catch (error) {
+    if (error instanceof S3StoreError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 /** Prints a configuration problem as one line and exits; anything else is a bug and keeps its stack. */

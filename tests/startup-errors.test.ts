@@ -49,6 +49,14 @@ describe("bad configuration ends in one clear line", () => {
     expectOneLine(result, /^scenebooth worker: The Python environment for the tuner is missing .*npm run setup/);
   });
 
+  it("worker whose S3 bucket cannot be reached", () => {
+    const s3 = { STORAGE_DRIVER: "s3", S3_BUCKET: "scenebooth-media", S3_ENDPOINT: "http://127.0.0.1:1", AWS_ACCESS_KEY_ID: "k", AWS_SECRET_ACCESS_KEY: "s" };
+    // On Node 20 the AWS SDK also warns that its 2027 releases need Node 22: true, and not ours to shorten.
+    const quietNode = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+    const result = start("worker/main.ts", { ...healthy, ...s3, ...quietNode, WORKER_QUEUES: "publish" });
+    expectOneLine(result, /^scenebooth worker: Cannot reach S3 bucket "scenebooth-media" at http:\/\/127\.0\.0\.1:1 .*check S3_ENDPOINT/);
+  });
+
   it("an unknown model profile", () => {
     const result = start("worker/main.ts", { ...healthy, SCENEBOOTH_PROFILE: "sd15" });
     expectOneLine(result, /^scenebooth worker: SCENEBOOTH_PROFILE must be one of tiny, sd21, sd21-lora, got "sd15"\.$/);

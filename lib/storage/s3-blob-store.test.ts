@@ -104,8 +104,11 @@ describe("S3BlobStore against moto", () => {
     await expect(store.list(shopPrefix(SHOP_A))).rejects.toThrow(message);
     await expect(store.deleteByPrefix(shopPrefix(SHOP_A))).rejects.toThrow(message);
     await expect(store.get(key)).rejects.toMatchObject({ name: "S3StoreError", code: "NoSuchBucket" });
-    // HEAD answers carry no error body: a missing bucket reads as a missing blob here.
+    // HEAD answers carry no error body: a missing bucket reads as a missing blob here…
     expect(await store.exists(key)).toBe(false);
+    // …which is why the processes check the bucket at startup.
+    await expect(store.check()).rejects.toThrow(message);
+    await expect(storeFor({ bucket: await newBucket() }).check()).resolves.toBeUndefined();
   });
 
   it("says when the endpoint cannot be reached", async () => {

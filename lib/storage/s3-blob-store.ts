@@ -67,6 +67,11 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /** Checks at startup that the bucket answers to these credentials (a list of one key; HEAD answers carry no reason). */
+  async check(): Promise<void> {
+    await this.send("checking the bucket", () => this.client.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: this.prefix, MaxKeys: 1 })));
+  }
+
   async put(key: BlobKey, data: Buffer, options: PutOptions = {}): Promise<void> {
     const Key = this.objectKey(key);
     await this.send(`writing "${key}"`, () =>
