@@ -51,6 +51,14 @@ describe("checkDataset on DreamBench subjects", () => {
     expect(report.usableCount).toBe(sets.teapot!.length);
   });
 
+  it("leaves out a blank photo, which would otherwise knock out a real photo on a plain backdrop as its near-duplicate", async () => {
+    const blank = await sharp({ create: { width: 768, height: 768, channels: 3, background: "#b43c28" } }).png().toBuffer();
+    const report = await checkDataset([{ id: "blank", png: blank, sourceWidth: 4000, sourceHeight: 4000 }, ...sets.teapot!]);
+    expect(report.photos.find((p) => p.id === "blank")).toMatchObject({ use: false, reason: "one flat colour: it shows no product" });
+    expect(report.issues.find((i) => i.code === "blank_photo")?.message).toBe("Photo blank is one flat colour and is not used.");
+    expect(report.photos.filter((p) => p.id !== "blank").map((p) => p.reason ?? "used")).toEqual(sets.teapot!.map(() => "used"));
+  });
+
   it("blocks fewer than 3 photos and warns under 5", async () => {
     const two = await checkDataset(sets.candle!.slice(0, 2));
     expect(two.status).toBe("blocked");

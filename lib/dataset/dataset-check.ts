@@ -1,4 +1,4 @@
-import { backgroundRing, differenceHash, hashDistance, ringDistance } from "./descriptors";
+import { backgroundRing, detail, differenceHash, hashDistance, ringDistance } from "./descriptors";
 
 /**
  * The paper's dataset guidance made automatic (DESIGN.md §1): 5–7 photos, at least 3, no
@@ -17,6 +17,8 @@ export const DATASET_RULES = {
   minSourceSide: 768,
   lowBackgroundDiversityDeltaE: 12,
   nearDuplicateHashDistance: 0.25,
+  /** Grey standard deviation (0–255) below which a crop is one flat colour: no product, and a dHash of zeros that "matches" any plain backdrop. */
+  blankDetail: 3,
 } as const;
 
 export interface DatasetPhotoInput {
@@ -27,7 +29,7 @@ export interface DatasetPhotoInput {
   sourceHeight: number;
 }
 
-export type IssueCode = "too_few_photos" | "few_photos" | "low_background_diversity" | "near_duplicate" | "low_resolution" | "extra_photo";
+export type IssueCode = "too_few_photos" | "few_photos" | "low_background_diversity" | "near_duplicate" | "low_resolution" | "extra_photo" | "blank_photo";
 
 export interface DatasetIssue {
   code: IssueCode;
@@ -64,6 +66,19 @@ export async function checkDataset(inputs: DatasetPhotoInput[]): Promise<Dataset
   const rings = await Promise.all(inputs.map((p) => backgroundRing(p.png)));
   const hashes = await Promise.all(inputs.map((p) => differenceHash(p.png)));
   const excluded = new Map<string, string>();
+
+  // Blank photos first: they teach nothing and would pass for a near-duplicate of a real photo.
+  const details = await Promise.all(inputs.map((p) => detail(p.png)));
+  const blank = inputs.filter((_, i) => details[i]! < DATASET_RULES.blankDetail);
+  for (const p of blank) excluded.set(p.id, "one flat colour: it shows no product");
+  if (blank.length > 0) {
+    issues.push({
+      code: "blank_photo",
+      severity: "info",
+      message: `${blank.length === 1 ? `Photo ${blank[0]!.id} is` : `${blank.length} photos are`} one flat colour and ${blank.length === 1 ? "is" : "are"} not used.`,
+      photoIds: blank.map((p) => p.id),
+    });
+  }
 
   // Near-duplicates: keep the higher-resolution photo of each pair.
   const shortSide = (p: DatasetPhotoInput) => Math.min(p.sourceWidth, p.sourceHeight);

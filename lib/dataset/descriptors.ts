@@ -65,3 +65,11 @@ export function hashDistance(a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) differing++;
   return differing / a.length;
 }
+
+/** How much the picture varies: the standard deviation of its grey levels (0 for one flat colour). */
+export async function detail(png: Buffer): Promise<number> {
+  // From the pixels: sharp's stats() reads the input image, not the greyscaled, resized one.
+  const grey = await sharp(png).greyscale().resize(64, 64, { fit: "fill" }).raw().toBuffer();
+  const mean = grey.reduce((sum, v) => sum + v, 0) / grey.length;
+  return Math.sqrt(grey.reduce((sum, v) => sum + (v - mean) ** 2, 0) / grey.length);
+}
