@@ -1,0 +1,110 @@
+// Shared steps of the fault suite: one stack per file with both shops installed, scene requests for
+// the local store's products, and waiting for a request to reach a stage or to end.
+import { cancelGeneration } from "../../lib/pipeline/cancel";
+import { requestScenes, type GenerationOptions } from "../../lib/pipeline/request-scenes";
+import type { PipelineStage } from "../../lib/pipeline/stages";
+import type { Producers } from "../../lib/queue/producer";
+import { ProductsPageDocument } from "../../lib/shopify-admin";
+import { DEMO_SHOP, startTestStack, type TestStack } from "../harness/stack";
+import { waitFor, waitForGeneration } from "../pipeline/helpers";
+import { approvePlan, stackProducers } from "../platform/helpers";
+import { OTHER_SHOP } from "../../devstore";
+import { auditStack } from "./audit";
+
+export { DEMO_SHOP, OTHER_SHOP };
+
+export interface FaultStack {
+  stack: TestStack;
+  producers: Producers;
+  audit: () => ReturnType<typeof auditStack>;
+  close(): Promise<void>;
+}
+
+/** The real stack (app, local store, SQLite, a private Redis prefix, blob folder) with both shops installed, the demo shop on the paid plan. */
+export async function startFaultStack(env: Record<string, string> = {}): Promise<FaultStack> {
+  // Short locks: a killed worker's job is picked up again within seconds, not BullMQ's 30 s.
+  const stack = await startTestStack({ env: { WORKER_LOCK_MS: "5000", ...env } });
+  await stack.installShop(DEMO_SHOP);
+  await stack.installShop(OTHER_SHOP);
+  await approvePlan(stack, DEMO_SHOP);
+  const producers = stackProducers(stack);
+  return {
+    stack,
+    producers,
+    audit: () => auditStack(stack, producers),
+    async close() {
+      await producers.close();
+      await stack.close();
+    },
+  };
+}
+
+export interface StoreProduct {
+  id: string;
+  title: string;
+  productType: string;
+  /** READY image URLs, in media order. */
+  photoUrls: string[];
+}
+
+export async function storeProduct(stack: TestStack, title: string, shop = DEMO_SHOP): Promise<StoreProduct> {
+  const { products } = await (await stack.adminClient(shop)).request(ProductsPageDocument, { first: 10, query: `title:${title}`, mediaFirst: 20 });
+  const found = products.nodes.find((p) => p.title.toLowerCase() === title.toLowerCase());
+  if (!found) throw new Error(`no product "${title}" in ${shop} (have ${products.nodes.map((p) => p.title).join(", ")})`);
+  const photoUrls = found.media.nodes.flatMap((m) => ("image" in m && m.image?.url && m.status === "READY" ? [m.image.url] : []));
+  return { id: found.id, title: found.title, productType: found.productType, photoUrls };
+}
+
+/** A new product in the shop with these photos (URLs the store fetches), once they are processed. */
+export async function newProduct(stack: TestStack, title: string, photoUrls: string[], shop = DEMO_SHOP): Promise<StoreProduct> {
+  const { id } = stack.store.control.createProduct(shop, { title, productType: "teapot", imageUrls: photoUrls });
+  await waitFor(`${title}'s photos to be processed`, async () => {
+    const media = stack.store.control.productMedia(shop, id);
+    return media.every((m) => m.status === "READY" || m.status === "FAILED") ? true : undefined;
+  }, 30_000);
+  return storeProduct(stack, title, shop);
+}
+
+export async function requestFor(
+  fs: FaultStack,
+  product: Pick<StoreProduct, "id" | "title" | "productType">,
+  options: GenerationOptions & { sceneIds?: string[]; customScenes?: string[]; classNoun?: string; shop?: string } = {},
+) {
+  const { sceneIds = ["g7"], customScenes, classNoun, shop = DEMO_SHOP, ...generationOptions } = options;
+  const { generation } = await requestScenes(fs.stack.db, fs.producers, {
+    shop,
+    product: { id: product.id, title: product.title, productType: product.productType === "fixture" ? "teapot" : product.productType },
+    classNoun,
+    sceneIds,
+    customScenes,
+    imagesPerScene: 1,
+    source: "interactive",
+    options: generationOptions,
+  });
+  return generation;
+}
+
+/** Waits until the request runs `stage` (fails if it ends first). */
+export async function waitForStage(stack: TestStack, generationId: string, stage: PipelineStage, intervalMs = 50) {
+  return waitFor(
+    `request ${generationId} to reach ${stage}`,
+    async () => {
+      const g = await stack.db.generation.findUniqueOrThrow({ where: { id: generationId } });
+      if (["failed", "succeeded", "cancelled"].includes(g.status)) throw new Error(`request ended (${g.status}: ${g.error}) before ${stage}`);
+      return g.stage === stage && g.status === "running" ? g : undefined;
+    },
+    180_000,
+    intervalMs,
+  );
+}
+
+export const ENDED = ["succeeded", "failed", "cancelled"];
+
+export const waitForEnd = (stack: TestStack, generationId: string, timeoutMs = 240_000) => waitForGeneration(stack.db, generationId, ENDED, timeoutMs);
+
+/** Lets the request run until `stage` (the photos are in and checked by then), cancels it and waits for it to end. */
+export async function runUntil(fs: FaultStack, generationId: string, stage: PipelineStage) {
+  await waitForStage(fs.stack, generationId, stage, 100);
+  await cancelGeneration(fs.stack.db, fs.producers, DEMO_SHOP, generationId);
+  return waitForEnd(fs.stack, generationId, 120_000);
+}
