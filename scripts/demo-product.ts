@@ -1,6 +1,7 @@
 // The demo's main job: one sample product of the local store, from its photos to a published
 // 2048 px scene image, printing each stage with its time. Run by `npm run demo` with the demo's
 // environment (app, worker and local store already up).
+import { PLAN_NAME, PLAN_TERMS, usd } from "../lib/billing";
 import { config } from "../lib/config";
 import { db, disconnectDb } from "../lib/db";
 import { requestScenes } from "../lib/pipeline/request-scenes";
@@ -8,6 +9,7 @@ import { reviewCandidate } from "../lib/pipeline/review";
 import { stageLabel } from "../lib/pipeline/stages";
 import { closeProducers, producers } from "../lib/queue/producer";
 import { AdminClient, ProductWithMediaDocument, ProductsPageDocument } from "../lib/shopify-admin";
+import { usageKey } from "../lib/usage";
 
 const SHOP = process.env.DEMO_SHOP ?? "scenebooth-demo.myshopify.com";
 const PRODUCT = process.env.DEMO_PRODUCT ?? "backpack";
@@ -15,11 +17,36 @@ const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like
 const log = (line: string) => console.log(`demo: ${line}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function installShop(storeUrl: string, appUrl: string): Promise<void> {
+/** GET /app as the Shopify admin's iframe loads it; redirects are not followed. */
+async function openApp(storeUrl: string, appUrl: string): Promise<Response> {
   const { token } = (await (await fetch(`${storeUrl}/__devstore/session-token`, { method: "POST", body: JSON.stringify({ shop: SHOP }) })).json()) as { token: string };
   const host = Buffer.from(`admin.shopify.com/store/${SHOP.split(".")[0]}`).toString("base64url");
-  const response = await fetch(`${appUrl}/app?embedded=1&shop=${SHOP}&host=${host}&id_token=${token}`, { headers: { "User-Agent": BROWSER } });
-  if (!response.ok) throw new Error(`opening the app for ${SHOP} failed: HTTP ${response.status}`);
+  return fetch(`${appUrl}/app?embedded=1&shop=${SHOP}&host=${host}&id_token=${token}`, { headers: { "User-Agent": BROWSER }, redirect: "manual" });
+}
+
+/**
+ * Opens the app as the merchant (token exchange stores the offline session). Without the plan the
+ * app sends the merchant to approve it; the local store approves a subscription as it is created
+ * (test charges), so opening the app again lands in it.
+ */
+async function installShop(storeUrl: string, appUrl: string): Promise<void> {
+  const first = await openApp(storeUrl, appUrl);
+  const location = first.status === 302 ? first.headers.get("location") : null;
+  const approval = location ? new URL(location, appUrl).searchParams.get("exitIframe") : null;
+  if (!first.ok && !approval) throw new Error(`opening the app for ${SHOP} failed: HTTP ${first.status}`);
+  if (!approval) return;
+  const back = await openApp(storeUrl, appUrl);
+  if (!back.ok) throw new Error(`opening the app for ${SHOP} after approving the plan failed: HTTP ${back.status}`);
+  log(`approved the "${PLAN_NAME}" plan (test charges: ${PLAN_TERMS})`);
+}
+
+/** What this run charged: the tuning (none when stored weights were reused) and the published image. */
+async function chargesLine(generationId: string, candidateId: string): Promise<string> {
+  const generation = await db().generation.findUniqueOrThrow({ where: { id: generationId } });
+  const keys = [usageKey(SHOP, "tuned_product", generation.tuningRunId ?? ""), usageKey(SHOP, "images_published", candidateId)];
+  const rows = await db().usageRecord.findMany({ where: { idempotencyKey: { in: keys } } });
+  const amount = (kind: string) => rows.filter((r) => r.kind === kind).reduce((sum, r) => sum + r.amountUsd, 0);
+  return `charged ${usd(amount("tuned_product"))} for teaching the model${amount("tuned_product") === 0 ? " (stored weights reused)" : ""} and ${usd(amount("images_published"))} for the published image (test charges)`;
 }
 
 async function main(): Promise<void> {
@@ -73,6 +100,7 @@ async function main(): Promise<void> {
   const media = after?.media.nodes.find((m) => m.id === published.publishedMediaId);
   const size = media && "image" in media ? `${media.image?.width}×${media.image?.height}` : "?";
   log(`published ${published.publishedMediaId} on "${product.title}": ${media?.status} ${size}, alt "${media?.alt}"`);
+  log(await chargesLine(generation.id, best.id));
   log(`one product end to end in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
