@@ -66,6 +66,12 @@ export class DevStoreControl {
     this.throttle.bucket(this.shop(shop).domain).set(points);
   }
 
+  /** How long media stay UPLOADED and then PROCESSING (Shopify can take seconds to process an image). */
+  setMediaProcessingStepMs(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new Error(`media processing step must be a number of ms ≥ 0, got ${ms}`);
+    this.store.timing.mediaStepMs = ms;
+  }
+
   setWebhookDuplicates(on: boolean): void {
     this.store.webhooks.duplicates = on;
   }

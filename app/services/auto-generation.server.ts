@@ -59,6 +59,12 @@ export interface AutoDeps {
   producers: Producers;
   /** The shop's active plan (one Admin API query), asked only for a product that qualifies. */
   plan: () => Promise<UsagePlan | null>;
+  /**
+   * The product's processed photos now (one Admin API query; null when it cannot be asked), asked
+   * when products/create lists too few: Shopify does not deliver webhooks in order, so the
+   * products/update with the photos may have come first and been taken for an old product's edit.
+   */
+  readyPhotosNow?: (productId: string) => Promise<number | null>;
 }
 
 const waitingKey = (productId: string) => `auto-waiting:${productId}`;
@@ -77,9 +83,13 @@ export async function autoGenerate(deps: AutoDeps, input: { shop: string; topic:
   if (!settings.autoGenerate) return result("off");
   if (product.status === "archived") return result("archived");
   if (topic === "products/update" && !(await eventExists(client, { shop, eventId: waitingKey(product.id) }))) return result("not_a_new_product");
-  if (product.readyPhotos < MIN_PHOTOS) {
+  let readyPhotos = product.readyPhotos;
+  if (readyPhotos < MIN_PHOTOS && topic === "products/create" && deps.readyPhotosNow) {
+    readyPhotos = Math.max(readyPhotos, (await deps.readyPhotosNow(product.id)) ?? 0);
+  }
+  if (readyPhotos < MIN_PHOTOS) {
     if (topic === "products/create") await rememberWaiting(client, shop, product.id);
-    return result("needs_photos", { message: `${product.readyPhotos} of ${MIN_PHOTOS} photos` });
+    return result("needs_photos", { message: `${readyPhotos} of ${MIN_PHOTOS} photos` });
   }
   if (!(await claimEvent(client, { shop, eventId: doneKey(product.id), topic: AUTO_TOPIC }))) return result("already_done");
 

@@ -24,7 +24,7 @@ afterAll(async () => {
   await fs?.close();
 });
 
-const faultCase = faultGroup("bad inputs", () => fs.audit());
+const faultCase = faultGroup("bad inputs", () => fs);
 
 // Photo counts: too few photos stop the request before any GPU time, with the reason.
 for (const [title, reason, short] of [

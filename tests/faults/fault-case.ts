@@ -36,6 +36,14 @@ export interface CaseOutcome {
 export interface FaultContext {
   /** A probe of this case read another shop's data (counted, and fails the case). */
   crossShopRead(what: string): void;
+  /** This product must end the case with a scene request (counted as lost if it has none). */
+  expectRequest(shop: string, productId: string, label: string): void;
+}
+
+/** What a group needs from its stack: the audit, and whether a product has a scene request. */
+export interface FaultAuditor {
+  audit(): Promise<AuditFindings>;
+  hasRequest(shop: string, productId: string): Promise<boolean>;
 }
 
 export interface FaultCaseOptions {
@@ -50,7 +58,7 @@ const newFindings = (before: string[], after: string[]) => after.filter((f) => !
  * One file's group of cases. `audit` inspects the whole stack; a case is charged with the findings
  * that appear while it runs. The outcomes are written when the file's cases are done.
  */
-export function faultGroup(group: FaultGroup, audit: () => Promise<AuditFindings>) {
+export function faultGroup(group: FaultGroup, auditor: () => FaultAuditor) {
   const outcomes: CaseOutcome[] = [];
   afterAll(() => {
     mkdirSync(OUTCOMES_DIR, { recursive: true });
@@ -65,16 +73,18 @@ export function faultGroup(group: FaultGroup, audit: () => Promise<AuditFindings
       name,
       async () => {
         const started = Date.now();
-        const before = await audit();
+        const before = await auditor().audit();
         const reads: string[] = [];
+        const expected: Array<{ shop: string; productId: string; label: string }> = [];
         let error: Error | null = null;
         try {
-          await run({ crossShopRead: (what) => reads.push(what) });
+          await run({ crossShopRead: (what) => reads.push(what), expectRequest: (shop, productId, label) => expected.push({ shop, productId, label }) });
         } catch (e) {
           error = e as Error;
         }
-        const after = await audit();
+        const after = await auditor().audit();
         const lost = newFindings(before.lost, after.lost);
+        for (const e of expected) if (!(await auditor().hasRequest(e.shop, e.productId))) lost.push(`${e.label} (${e.productId}) never got a scene request`);
         const duplicates = newFindings(before.duplicates, after.duplicates);
         const crossShop = [...reads, ...newFindings(before.crossShop, after.crossShop)];
         const findings = [...lost.map((f) => `lost: ${f}`), ...duplicates.map((f) => `duplicate: ${f}`), ...crossShop.map((f) => `cross-shop: ${f}`)];

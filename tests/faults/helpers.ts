@@ -1,6 +1,10 @@
 // Shared steps of the fault suite: one stack per file with both shops installed, scene requests for
 // the local store's products, and waiting for a request to reach a stage or to end.
+import sharp from "sharp";
 import { cancelGeneration } from "../../lib/pipeline/cancel";
+import { reviewCandidate } from "../../lib/pipeline/review";
+import { blobKey, LocalBlobStore } from "../../lib/storage";
+import { seedReviewedProduct } from "../browser/seed-candidates";
 import { requestScenes, type GenerationOptions } from "../../lib/pipeline/request-scenes";
 import type { PipelineStage } from "../../lib/pipeline/stages";
 import type { Producers } from "../../lib/queue/producer";
@@ -10,13 +14,13 @@ import { waitFor, waitForGeneration } from "../pipeline/helpers";
 import { approvePlan, stackProducers } from "../platform/helpers";
 import { OTHER_SHOP } from "../../devstore";
 import { auditStack } from "./audit";
+import type { FaultAuditor } from "./fault-case";
 
 export { DEMO_SHOP, OTHER_SHOP };
 
-export interface FaultStack {
+export interface FaultStack extends FaultAuditor {
   stack: TestStack;
   producers: Producers;
-  audit: () => ReturnType<typeof auditStack>;
   close(): Promise<void>;
 }
 
@@ -32,6 +36,7 @@ export async function startFaultStack(env: Record<string, string> = {}): Promise
     stack,
     producers,
     audit: () => auditStack(stack, producers),
+    hasRequest: async (shop, productId) => (await stack.db.generation.count({ where: { shop, subject: { productId } } })) > 0,
     async close() {
       await producers.close();
       await stack.close();
@@ -108,3 +113,43 @@ export async function runUntil(fs: FaultStack, generationId: string, stage: Pipe
   await cancelGeneration(fs.stack.db, fs.producers, DEMO_SHOP, generationId);
   return waitForEnd(fs.stack, generationId, 120_000);
 }
+
+/**
+ * A product in review with one scored image that is already upscaled (as the worker leaves it), so
+ * that publishing faults are tried without the GPU stages. The product has no photos of its own.
+ */
+export async function approvableImage(fs: FaultStack, title: string): Promise<{ productId: string; candidateId: string }> {
+  const { id: productId } = fs.stack.store.control.createProduct(DEMO_SHOP, { title, productType: "teapot" });
+  const { candidateIds } = await seedReviewedProduct(fs.stack, DEMO_SHOP, { id: productId, title }, "teapot", [
+    { sceneId: "g7", scores: { dino: 0.7, clipI: 0.8, clipT: 0.3, itm: 0.95, itc: 0.4 }, selected: true },
+  ]);
+  const candidateId = candidateIds[0]!;
+  const candidate = await fs.stack.db.candidate.findUniqueOrThrow({ where: { id: candidateId } });
+  const key = blobKey(DEMO_SHOP, "subjects", candidate.subjectId, "candidates", `${candidateId}-2048.jpg`);
+  const store = new LocalBlobStore({ rootDir: fs.stack.env.STORAGE_DIR!, publicBaseUrl: fs.stack.appUrl, signingKey: "unused" });
+  const upscaled = await sharp({ create: { width: 2048, height: 2048, channels: 3, background: "#808080", noise: { type: "gaussian", mean: 128, sigma: 40 } } }).jpeg().toBuffer();
+  await store.put(key, upscaled, { contentType: "image/jpeg" });
+  await fs.stack.db.candidate.update({ where: { id: candidateId }, data: { upscaledBlobKey: key } });
+  return { productId, candidateId };
+}
+
+/** The merchant approves the image; resolves with the candidate once it is published or has failed. */
+export async function approveAndSettle(fs: FaultStack, candidateId: string, timeoutMs = 120_000) {
+  await reviewCandidate(fs.stack.db, fs.producers, DEMO_SHOP, candidateId, { decision: "approve" });
+  return settleCandidate(fs, candidateId, timeoutMs);
+}
+
+export async function settleCandidate(fs: FaultStack, candidateId: string, timeoutMs = 120_000) {
+  return waitFor(
+    `image ${candidateId} to be published or fail`,
+    async () => {
+      const c = await fs.stack.db.candidate.findUniqueOrThrow({ where: { id: candidateId } });
+      return c.state === "published" || c.state === "failed" ? c : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/** The product's media that SceneBooth published for this image (by the upload's file name). */
+export const publishedCopies = (fs: FaultStack, productId: string, candidateId: string) =>
+  fs.stack.store.control.productMedia(DEMO_SHOP, productId).filter((m) => m.filename.startsWith(`scenebooth-${candidateId}.`));
