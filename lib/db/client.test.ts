@@ -1,11 +1,13 @@
 // createPrismaClient on both databases: defaults, unique violations as Prisma errors, cascades.
 
 import { Prisma as PrismaFromClientPackage } from "@prisma/client";
+import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createPrismaClient, type PrismaClient } from "./client";
 import { Prisma } from "./index";
 import { migratedTestDatabase, postgresAvailability, type TestDatabaseKind } from "./testing";
+import { sqliteFilePath } from "./url.mjs";
 
 function exerciseClient(kind: TestDatabaseKind) {
   let client: PrismaClient;
@@ -117,6 +119,31 @@ describe.skipIf(!postgres.available)(
   `createPrismaClient on PostgreSQL${postgres.skipReason ? ` (${postgres.skipReason})` : ""}`,
   () => exerciseClient("postgres"),
 );
+
+describe("createPrismaClient on SQLite while another process writes", () => {
+  it("an upsert waits up to 10 s for the write lock (no immediate SQLITE_BUSY, no expired transaction)", async () => {
+    const database = await migratedTestDatabase("sqlite");
+    const client = createPrismaClient(database.url);
+    // A separate process: better-sqlite3 is synchronous, so the lock must not be held on this thread.
+    const holder = spawn(process.execPath, ["-e", `const D = require("better-sqlite3"); const d = new D(${JSON.stringify(sqliteFilePath(database.url))}); d.exec("BEGIN EXCLUSIVE"); console.log("locked"); setTimeout(() => d.exec("COMMIT"), 6000);`], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      await new Promise((resolve) => holder.stdout!.once("data", resolve));
+      const started = Date.now();
+      const subject = await client.subject.upsert({
+        where: { shop_productId: { shop: "busy.myshopify.com", productId: "gid://shopify/Product/1" } },
+        create: { shop: "busy.myshopify.com", productId: "gid://shopify/Product/1", productTitle: "Busy", classNoun: "teapot", identifierToken: "<myteapot>" },
+        update: {},
+      });
+      expect(subject.productTitle).toBe("Busy");
+      // Longer than Prisma's default 5 s transaction timeout, shorter than the 10 s busy wait.
+      expect(Date.now() - started).toBeGreaterThan(5500);
+    } finally {
+      holder.kill();
+      await client.$disconnect();
+      await database.drop();
+    }
+  });
+});
 
 describe("createPrismaClient", () => {
   it("rejects URLs of other databases", () => {
