@@ -1,6 +1,7 @@
 import type { Candidate, PrismaClient } from "../db";
 import { forShop } from "../db";
 import { QUEUE_NAMES } from "../queue/jobs";
+import { DEFAULT_JOB_OPTIONS } from "../queue/queues";
 import type { Producers } from "../queue/producer";
 import { NotFoundError } from "./cancel";
 
@@ -21,15 +22,18 @@ function checkRating(name: string, value: number | null | undefined): void {
   if (!Number.isInteger(value) || value < 1 || value > 5) throw new ReviewError(`${name} must be a whole number from 1 to 5.`);
 }
 
-/** The publish chain of one approved candidate: upscale to 2048 px, then publish (idempotent job ids). */
+/**
+ * The publish chain of one approved candidate: upscale to 2048 px, then publish (idempotent job
+ * ids; retried with backoff, which flow jobs do not inherit from their queue).
+ */
 export async function enqueuePublish(producers: Producers, shop: string, candidateId: string): Promise<void> {
   const data = { shop, candidateId };
   await producers.flows.add({
     name: "publish",
     queueName: QUEUE_NAMES.publish,
     data,
-    opts: { jobId: `${candidateId}-publish`, priority: 1, failParentOnFailure: true },
-    children: [{ name: "upscale", queueName: QUEUE_NAMES.post, data, opts: { jobId: `${candidateId}-upscale`, priority: 1, failParentOnFailure: true } }],
+    opts: { ...DEFAULT_JOB_OPTIONS, jobId: `${candidateId}-publish`, priority: 1, failParentOnFailure: true },
+    children: [{ name: "upscale", queueName: QUEUE_NAMES.post, data, opts: { ...DEFAULT_JOB_OPTIONS, jobId: `${candidateId}-upscale`, priority: 1, failParentOnFailure: true } }],
   });
 }
 

@@ -61,6 +61,8 @@ describe("publishing a generated image to a product", () => {
     const err = await publishProductImage(client, { productId, bytes: Buffer.from("not a picture at all"), filename: "notes.png", mimeType: "image/png", alt: "x", pollIntervalMs: 10 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AdminApiError);
     expect((err as Error).message).toMatch(/UNSUPPORTED_IMAGE_FILE_TYPE/);
+    // The publish job must not try again: each try would leave another failed media.
+    expect((err as { retryable?: boolean }).retryable).toBe(false);
   });
 
   it("enforces Shopify's 4472 x 4472 limit", async () => {

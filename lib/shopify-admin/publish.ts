@@ -8,7 +8,7 @@ export interface PublishImageInput {
   filename: string;
   mimeType: "image/png" | "image/jpeg" | "image/webp" | "image/gif";
   alt: string;
-  /** Between status polls (default 1 s). */
+  /** The first wait between status polls (default 250 ms); each wait doubles, up to 2 s. */
   pollIntervalMs?: number;
   /** For processing to finish (default 2 min). */
   readyTimeoutMs?: number;
@@ -48,8 +48,12 @@ async function upload(target: { url: string; parameters: { name: string; value: 
   throw new AdminApiError(`Uploading ${input.filename} to the staged target failed: ${lastError}`, { kind: "http", operation: "staged upload", attempts: 3 });
 }
 
+const MAX_POLL_INTERVAL_MS = 2_000;
+
 async function waitUntilProcessed(client: AdminClient, mediaId: string, input: PublishImageInput): Promise<MediaNode> {
   const deadline = Date.now() + (input.readyTimeoutMs ?? 120_000);
+  // Small images are often READY within a second; large ones take several: poll soon, then back off.
+  let waitMs = input.pollIntervalMs ?? 250;
   for (;;) {
     const { nodes } = await client.request(MediaStatusDocument, { ids: [mediaId] });
     const media = nodes[0] as MediaNode | null;
@@ -57,10 +61,12 @@ async function waitUntilProcessed(client: AdminClient, mediaId: string, input: P
     if (media.status === "READY") return media;
     if (media.status === "FAILED") {
       const why = media.mediaErrors.map((e) => `${e.code}: ${e.message}`).join("; ") || "no reason given";
-      throw new AdminApiError(`Shopify could not process ${input.filename}: ${why}`, { kind: "graphql", operation: "MediaStatus", attempts: 1, errors: media.mediaErrors });
+      // The same bytes fail the same way, and each try would leave another failed media on the product.
+      throw Object.assign(new AdminApiError(`Shopify could not process ${input.filename}: ${why}`, { kind: "graphql", operation: "MediaStatus", attempts: 1, errors: media.mediaErrors }), { retryable: false });
     }
     if (Date.now() > deadline) throw new AdminApiError(`Media ${mediaId} still ${media.status} after ${input.readyTimeoutMs ?? 120_000} ms.`, { kind: "timeout", operation: "MediaStatus", attempts: 1 });
-    await new Promise((r) => setTimeout(r, input.pollIntervalMs ?? 1000));
+    await new Promise((r) => setTimeout(r, waitMs));
+    waitMs = Math.min(2 * waitMs, MAX_POLL_INTERVAL_MS);
   }
 }
 

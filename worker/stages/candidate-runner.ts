@@ -13,7 +13,9 @@ export function candidateProcessor<Output>(client: PrismaClient, label: string, 
     try {
       return await process(job);
     } catch (error) {
-      const final = error instanceof MerchantActionError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      // An error that says a retry cannot help (Shopify failed to process the image) is final too.
+      const permanent = error instanceof MerchantActionError || (error as { retryable?: boolean }).retryable === false;
+      const final = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (final) {
         const message =
           error instanceof MerchantActionError
@@ -21,7 +23,7 @@ export function candidateProcessor<Output>(client: PrismaClient, label: string, 
             : `Something went wrong while ${label}. Approve the image again to retry; if it keeps failing, contact support.`;
         await forShop(client, job.data.shop).candidate.updateMany({ where: { id: job.data.candidateId }, data: { state: "failed", error: message } });
       }
-      throw error instanceof MerchantActionError ? new UnrecoverableError(error.message) : error;
+      throw permanent ? new UnrecoverableError((error as Error).message) : error;
     }
   };
 }
