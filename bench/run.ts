@@ -13,6 +13,7 @@ const BENCHES: Array<[string, () => Promise<{ default: Bench }>]> = [
   ["upscale", () => import("./upscale.bench")],
   ["scoring", () => import("./scoring.bench")],
   ["enqueue", () => import("./enqueue.bench")],
+  ["orchestration", () => import("./orchestration.bench")],
   ["dashboard", () => import("./dashboard.bench")],
 ];
 

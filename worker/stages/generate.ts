@@ -8,10 +8,13 @@ import { blobKey } from "../../lib/storage";
 import { runTuner } from "../tuner-process";
 import type { StageDefinition } from "./runner";
 import { restoreArtifact, subjectWorkDir } from "./workdir";
+import { ModelClock } from "./model-clock";
 
 export interface GenerateOutput {
   candidates: number;
   reused: boolean;
+  /** Seconds inside the tuner subprocess. */
+  modelSeconds: number;
 }
 
 interface GenerateResult {
@@ -39,7 +42,7 @@ export function generateStage(cfg: Config): StageDefinition<GenerateOutput> {
       const scenes = parseGenerationScenes(generation.scenes);
       const expected = scenes.length * generation.imagesPerScene;
       const existing = await ctx.db.candidate.count({ where: { generationId: generation.id } });
-      if (existing === expected) return { candidates: existing, reused: true };
+      if (existing === expected) return { candidates: existing, reused: true, modelSeconds: 0 };
       const run = generation.tuningRun;
       if (!run?.adapterBlobKey) throw new Error(`generation ${generation.id} has no tuned weights`);
       await ctx.db.subject.update({ where: { id: generation.subjectId }, data: { state: "generating" } });
@@ -48,7 +51,8 @@ export function generateStage(cfg: Config): StageDefinition<GenerateOutput> {
       const weights = await restoreArtifact(ctx.store, run.adapterBlobKey, path.join(workDir, "weights", run.id));
       const quality = parseGenerationOptions(generation.options).quality === "quality";
       const sampleSteps = TUNING_SETTINGS[cfg.modelProfile].sampleSteps;
-      const result = await runTuner<GenerateResult>({
+      const clock = new ModelClock();
+      const result = await clock.time(() => runTuner<GenerateResult>({
         python: cfg.python,
         command: "generate",
         timeoutMs: cfg.tunerTimeoutMs,
@@ -68,7 +72,7 @@ export function generateStage(cfg: Config): StageDefinition<GenerateOutput> {
         onProgress: async (event) => {
           if (event.stage === "generate" && event.total > 0) await ctx.progress(event.step / event.total, event.eta_s ?? undefined);
         },
-      });
+      }));
 
       // A retry after a crash between the inserts starts the request's candidates afresh.
       await ctx.db.candidate.deleteMany({ where: { generationId: generation.id } });
@@ -91,7 +95,7 @@ export function generateStage(cfg: Config): StageDefinition<GenerateOutput> {
           },
         });
       }
-      return { candidates: result.images.length, reused: false };
+      return { candidates: result.images.length, reused: false, modelSeconds: clock.seconds };
     },
   };
 }

@@ -10,11 +10,14 @@ import { recordUsage } from "../../lib/usage";
 import { DEFAULT_SELECTION_RULE, selectCandidates, type ReferenceEmbeddings, type Scorers, type Scores } from "../scoring";
 import type { StageContext } from "./context";
 import type { StageDefinition } from "./runner";
+import { ModelClock } from "./model-clock";
 
 export interface ScoreOutput {
   scored: number;
   selected: number;
   autoPublished: number;
+  /** Seconds inside the scoring models (loading included). */
+  modelSeconds: number;
 }
 
 const THUMB_SIZE = 384;
@@ -36,8 +39,9 @@ export function scoreStage(client: PrismaClient, producers: Producers, scorers: 
     name: "score",
     async run(ctx) {
       const generation = await ctx.db.generation.findUniqueOrThrow({ where: { id: ctx.generationId }, include: { subject: true } });
-      const models = await scorers();
-      const refs = await referenceEmbeddings(ctx, models, generation.subjectId);
+      const clock = new ModelClock();
+      const models = await clock.time(scorers);
+      const refs = await clock.time(() => referenceEmbeddings(ctx, models, generation.subjectId));
       const scenes = parseGenerationScenes(generation.scenes);
       const candidates = await ctx.db.candidate.findMany({ where: { generationId: generation.id }, orderBy: { createdAt: "asc" } });
 
@@ -46,7 +50,7 @@ export function scoreStage(client: PrismaClient, producers: Producers, scorers: 
         if (candidate.itm !== null && candidate.thumbBlobKey) continue;
         const image = (await ctx.store.get(parseBlobKey(candidate.imageBlobKey).key)).data;
         const sceneText = scenes.find((scene) => scene.id === candidate.sceneId)?.text ?? "";
-        const scores = await models.scoreCandidate(image, scoringPrompt(generation.subject.classNoun, sceneText), refs);
+        const scores = await clock.time(() => models.scoreCandidate(image, scoringPrompt(generation.subject.classNoun, sceneText), refs));
         const thumbKey = blobKey(ctx.shop, "subjects", generation.subjectId, "candidates", `${candidate.id}-thumb.webp`);
         await ctx.store.put(thumbKey, await sharp(image).resize(THUMB_SIZE, THUMB_SIZE).webp({ quality: 82 }).toBuffer(), { contentType: "image/webp" });
         await ctx.db.candidate.update({ where: { id: candidate.id }, data: { ...scores, thumbBlobKey: thumbKey } });
@@ -86,7 +90,7 @@ export function scoreStage(client: PrismaClient, producers: Producers, scorers: 
       });
       await ctx.db.subject.update({ where: { id: generation.subjectId }, data: { state: autoPublished > 0 ? "publishing" : "review" } });
       await recordUsage(ctx.db, ctx.shop, "images_generated", candidates.length, generation.id);
-      return { scored: candidates.length, selected: selected.length, autoPublished };
+      return { scored: candidates.length, selected: selected.length, autoPublished, modelSeconds: clock.seconds };
     },
   };
 }

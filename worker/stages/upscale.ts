@@ -5,11 +5,14 @@ import { forShop } from "../../lib/db";
 import type { CandidateJob } from "../../lib/queue/jobs";
 import { blobKey, blobStore, parseBlobKey } from "../../lib/storage";
 import type { Upscaler } from "../upscale";
+import { ModelClock } from "./model-clock";
 
 export interface UpscaleOutput {
   key: string;
   width: number;
   height: number;
+  /** Seconds inside ESRGAN (loading included). */
+  modelSeconds: number;
 }
 
 export const PUBLISHED_SIZE = 2048;
@@ -22,14 +25,15 @@ export function upscaleProcessor(client: PrismaClient, upscaler: () => Promise<U
     const candidate = await db.candidate.findUniqueOrThrow({ where: { id: candidateId } });
     const store = blobStore();
     if (candidate.upscaledBlobKey && (await store.exists(parseBlobKey(candidate.upscaledBlobKey).key))) {
-      return { key: candidate.upscaledBlobKey, width: PUBLISHED_SIZE, height: PUBLISHED_SIZE };
+      return { key: candidate.upscaledBlobKey, width: PUBLISHED_SIZE, height: PUBLISHED_SIZE, modelSeconds: 0 };
     }
     await db.candidate.update({ where: { id: candidateId }, data: { state: "upscaling" } });
     const source = await store.get(parseBlobKey(candidate.imageBlobKey).key);
-    const result = await (await upscaler()).upscaleTo(source.data, { size: PUBLISHED_SIZE, format: config().publishFormat });
+    const clock = new ModelClock();
+    const result = await clock.time(async () => (await upscaler()).upscaleTo(source.data, { size: PUBLISHED_SIZE, format: config().publishFormat }));
     const key = blobKey(shop, "subjects", candidate.subjectId, "candidates", `${candidateId}-2048.${result.format === "jpeg" ? "jpg" : result.format}`);
     await store.put(key, result.data, { contentType: result.contentType });
     await db.candidate.update({ where: { id: candidateId }, data: { upscaledBlobKey: key } });
-    return { key, width: result.width, height: result.height };
+    return { key, width: result.width, height: result.height, modelSeconds: clock.seconds };
   };
 }
