@@ -23,6 +23,8 @@ import { numericId, productGid } from "../components/ids";
 import type { PhotoCheckView } from "../components/photo-check-types";
 import { previewPhotoCheck, reportView } from "./photo-check.server";
 import { notFound, type ShopContext } from "./shop-context.server";
+import { spendingRefusal } from "./spend-guard.server";
+import { PRICES_USD } from "../../lib/usage";
 
 const MEDIA_PAGE = 50;
 const PHOTO_THUMB = 240;
@@ -278,6 +280,8 @@ async function startRequest(ctx: ShopContext, id: string, form: FormData): Promi
   if (!Number.isInteger(imagesPerScene) || imagesPerScene < 1 || imagesPerScene > MAX_IMAGES_PER_SCENE) {
     return { ok: false, error: `Images per scene must be between 1 and ${MAX_IMAGES_PER_SCENE}.`, field: "imagesPerScene" };
   }
+  const refusal = await spendingRefusal(ctx, PRICES_USD.tuned_product);
+  if (refusal) return { ok: false, error: refusal };
   try {
     const { created } = await requestScenes(db(), producers(), {
       shop: ctx.shop,
@@ -327,6 +331,10 @@ export async function studioAction(ctx: ShopContext, id: string, form: FormData)
       case "review": {
         const candidate = await productCandidate(ctx, gid, String(form.get("candidateId") ?? ""));
         const decision = form.get("decision");
+        if (decision === "approve" && ["pending", "rejected", "failed"].includes(candidate.state)) {
+          const refusal = await spendingRefusal(ctx, PRICES_USD.images_published);
+          if (refusal) return { ok: false, error: refusal };
+        }
         const review: CandidateReview = {
           ...(decision === "approve" || decision === "reject" ? { decision } : {}),
           ...(rating(form.get("ratingSubject")) !== undefined ? { ratingSubject: rating(form.get("ratingSubject")) } : {}),
@@ -340,6 +348,8 @@ export async function studioAction(ctx: ShopContext, id: string, form: FormData)
         const ids = strings(form, "candidateId");
         if (ids.length === 0) return { ok: false, error: "Select the images to approve." };
         for (const candidateId of ids) await productCandidate(ctx, gid, candidateId);
+        const refusal = await spendingRefusal(ctx, ids.length * PRICES_USD.images_published);
+        if (refusal) return { ok: false, error: refusal };
         for (const candidateId of ids) await reviewCandidate(db(), producers(), ctx.shop, candidateId, { decision: "approve" });
         return { ok: true, message: `${ids.length} image${ids.length === 1 ? "" : "s"} approved: upscaling, then publishing.` };
       }

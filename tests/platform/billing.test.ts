@@ -13,6 +13,7 @@ import { ProductsPageDocument, ProductWithMediaDocument } from "../../lib/shopif
 import { PRICES_USD, usageKey } from "../../lib/usage";
 import { BROWSER_USER_AGENT, planApprovalUrl, startTestStack, type TestStack } from "../harness/stack";
 import { adminGraphql, stackProducers, waitFor } from "./helpers";
+import { studioPost } from "../faults/routes";
 
 interface StoreSubscription {
   id: string;
@@ -170,6 +171,17 @@ describe("usage charges from the worker", () => {
     expect(refused).toMatchObject({ state: "failed", publishedMediaId: null, error: expect.stringMatching(/This needs \$0\.10, but only \$0\.00 is left of your monthly spending cap/) });
     expect(await mediaCount(DEMO_SHOP, backpack.id)).toBe(mediaBefore);
     expect(await storeUsageRecords(DEMO_SHOP)).toEqual(recordsBefore);
+
+    // The studio says so at once, before anything is queued.
+    const requestsBefore = await stack.db.generation.count({ where: { shop: DEMO_SHOP } });
+    const vase = await product(DEMO_SHOP, "Vase");
+    const start = await studioPost(stack, vase.id, { intent: "start", classNoun: "vase", sceneId: "g7", imagesPerScene: "1" });
+    expect(await start.json()).toMatchObject({ ok: false, error: expect.stringMatching(message) });
+    const again = await stack.db.candidate.findFirstOrThrow({ where: { shop: DEMO_SHOP, state: "failed", subject: { productId: backpack.id } } });
+    const approve = await studioPost(stack, backpack.id, { intent: "review", candidateId: again.id, decision: "approve" });
+    expect(await approve.json()).toMatchObject({ ok: false, error: expect.stringMatching(/This needs \$0\.10/) });
+    expect(await stack.db.generation.count({ where: { shop: DEMO_SHOP } })).toBe(requestsBefore);
+    expect(await stack.db.candidate.findUniqueOrThrow({ where: { id: again.id } })).toMatchObject({ state: "failed" });
   }, 300_000);
 
   it("a shop without the plan gets no tuning, and is told to approve the plan", async () => {
