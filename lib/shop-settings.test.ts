@@ -54,6 +54,18 @@ describe("shop settings", () => {
     expect(await client.shop.findUnique({ where: { shop: "c.myshopify.com" } })).toBeNull();
   });
 
+  it("quotes unknown scene ids only when they are short plain ids", () => {
+    const message = (ids: string[]) => {
+      try {
+        validateShopSettings({ ...DEFAULT_SHOP_SETTINGS, defaultSceneIds: ids });
+      } catch (e) {
+        return (e as ShopSettingsError).fields.defaultSceneIds;
+      }
+    };
+    expect(message(["g99", "<script>alert(1)</script>", "x".repeat(10_000)])).toBe("Unknown scenes: g99, 2 values that are not scene ids.");
+    expect(message(["nope"])).toBe("Unknown scenes: nope.");
+  });
+
   it("falls back to the default scene set when the stored list is damaged", async () => {
     await client.shop.create({ data: { shop: "d.myshopify.com", defaultSceneIds: "not json" } });
     expect((await readShopSettings(client, "d.myshopify.com")).defaultSceneIds).toEqual([...DEFAULT_SCENE_IDS]);

@@ -69,6 +69,13 @@ export async function readShopSettings(client: PrismaClient, shop: string): Prom
   return settingsFromRow(await client.shop.findUnique({ where: { shop } }));
 }
 
+/** The ids a message may quote: short plain ids as they are, anything else (markup, long text) only counted. */
+function shownIds(ids: string[]): string {
+  const plain = ids.filter((id) => /^[\w-]{1,20}$/.test(id));
+  const others = ids.length - plain.length;
+  return [...plain, ...(others > 0 ? [`${others} value${others === 1 ? "" : "s"} that ${others === 1 ? "is not a scene id" : "are not scene ids"}`] : [])].join(", ");
+}
+
 const unit = (v: number | null) => v === null || (Number.isFinite(v) && v >= 0 && v <= 1);
 
 /** Checks a complete settings value; throws ShopSettingsError naming every bad field. */
@@ -76,7 +83,7 @@ export function validateShopSettings(s: ShopSettings): ShopSettings {
   const fields: ShopSettingsError["fields"] = {};
   const unknown = s.defaultSceneIds.filter((id) => !SCENES.some((scene) => scene.id === id));
   if (s.defaultSceneIds.length === 0) fields.defaultSceneIds = "Pick at least one scene.";
-  else if (unknown.length > 0) fields.defaultSceneIds = `Unknown scenes: ${unknown.join(", ")}.`;
+  else if (unknown.length > 0) fields.defaultSceneIds = `Unknown scenes: ${shownIds(unknown)}.`;
   if (!Number.isInteger(s.imagesPerScene) || s.imagesPerScene < 1 || s.imagesPerScene > MAX_IMAGES_PER_SCENE) {
     fields.imagesPerScene = `Images per scene must be a whole number from 1 to ${MAX_IMAGES_PER_SCENE}.`;
   }

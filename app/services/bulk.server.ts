@@ -52,7 +52,12 @@ export function parseSelection(body: unknown): Selection {
   if (b.all === true) return { kind: "all" };
   if (!Array.isArray(b.productIds) || b.productIds.length === 0) throw new ApiError(400, "Select at least one product.", "bad_request");
   const bad = b.productIds.filter((id) => !isProductGid(id));
-  if (bad.length) throw new ApiError(400, `Not product ids: ${bad.slice(0, 3).map((id) => JSON.stringify(id)).join(", ")}.`, "bad_request");
+  if (bad.length) {
+    // Quote short plain values only: the answer never carries the caller's markup or a huge string back.
+    const shown = bad.filter((id) => typeof id === "string" && /^[\w:/.-]{1,80}$/.test(id)).slice(0, 3).map((id) => JSON.stringify(id));
+    const others = bad.length - shown.length;
+    throw new ApiError(400, `Not product ids: ${[...shown, ...(others > 0 ? [`${others} other value${others === 1 ? "" : "s"}`] : [])].join(", ")}.`, "bad_request");
+  }
   const productIds = [...new Set(b.productIds as string[])];
   if (productIds.length > MAX_SELECTION) {
     throw new ApiError(413, `Select at most ${MAX_SELECTION} products at a time (you selected ${productIds.length}), or use "all products" in SceneBooth.`, "too_many");

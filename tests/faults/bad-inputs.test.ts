@@ -8,7 +8,7 @@ import type { ProcessHandle } from "../harness/stack";
 import { BAD_IMAGES } from "./bad-images";
 import { faultGroup } from "./fault-case";
 import { DEMO_SHOP, newProduct, requestFor, runUntil, startFaultStack, storeProduct, waitForEnd, type FaultStack, type StoreProduct } from "./helpers";
-import { studioPost } from "./routes";
+import { routePost, studioPost } from "./routes";
 
 let fs: FaultStack;
 let worker: ProcessHandle;
@@ -150,3 +150,43 @@ for (const [kind, text] of Object.entries(TEXTS)) {
     }
   });
 }
+
+faultCase("settings: markup, 10,000 characters and control characters in every field", {}, async () => {
+  const before = await fs.stack.db.shop.findUnique({ where: { shop: DEMO_SHOP } });
+  for (const text of [TEXTS["HTML and script"], TEXTS["10,000 characters"], TEXTS["control characters"]]) {
+    const fields = { defaultSceneId: [text, "g7"], imagesPerScene: text, itmThreshold: text, fidelityFloorDino: text, fidelityFloorClipI: text, monthlyCapUsd: text, autoGenerate: text };
+    const response = await routePost(fs.stack, "/app/settings", "routes/app.settings", fields);
+    expect(response.status, "no server error").toBeLessThan(500);
+    const body = await response.text();
+    expect(body).not.toMatch(/<script>alert|<img src=x/);
+    const answer = JSON.parse(body) as { ok: boolean; errors?: Record<string, string> };
+    expect(answer.ok).toBe(false);
+    expect(Object.keys(answer.errors ?? {})).toEqual(expect.arrayContaining(["imagesPerScene", "itmThreshold"]));
+  }
+  expect(await fs.stack.db.shop.findUnique({ where: { shop: DEMO_SHOP } })).toEqual(before);
+});
+
+faultCase("admin action API: bodies that are not JSON, not objects, or carry markup and 10,000-character ids", {}, async () => {
+  const vase = await storeProduct(fs.stack, "Vase");
+  const post = (body: string, contentType = "application/json") =>
+    fs.stack.appFetch("/api/scenes/generate", { method: "POST", body, headers: { "Content-Type": contentType, Origin: "https://extensions.shopifycdn.com" } });
+  const bodies: Array<[string, string, string?]> = [
+    ["not JSON", "{productIds: ["],
+    ["null", "null"],
+    ["an array", JSON.stringify([vase.id])],
+    ["ids that are objects", JSON.stringify({ productIds: [{ id: vase.id }] })],
+    ["markup as an id", JSON.stringify({ productIds: [TEXTS["HTML and script"]] })],
+    ["a 10,000-character id", JSON.stringify({ productIds: [`gid://shopify/Product/${"9".repeat(10_000)}`] })],
+    ["control characters in an id", JSON.stringify({ productIds: [`gid://shopify/Product/1\u0000\u0007`] })],
+    ["form data", "productIds=1", "application/x-www-form-urlencoded"],
+  ];
+  const before = await fs.stack.db.generation.count();
+  for (const [what, body, contentType] of bodies) {
+    const response = await post(body, contentType);
+    const text = await response.text();
+    expect([400, 404, 413, 415], `${what}: HTTP ${response.status} ${text.slice(0, 200)}`).toContain(response.status);
+    expect(text, what).not.toMatch(/<script>alert|<img src=x/);
+    expect((JSON.parse(text) as { error?: string }).error, what).toBeTruthy();
+  }
+  expect(await fs.stack.db.generation.count()).toBe(before);
+});

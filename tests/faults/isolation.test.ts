@@ -86,6 +86,15 @@ faultCase("studio actions with the demo shop's product, request, image and photo
   await demoUnchanged();
 });
 
+faultCase("pages without ids (products, insights, settings) show the other shop only its own data", {}, async (ctx) => {
+  for (const [path, route] of [["/app", "routes/app._index"], ["/app/insights", "routes/app.insights"], ["/app/settings", "routes/app.settings"]] as const) {
+    await probe(ctx, path, await get(path, route), [200]);
+  }
+  // The same probe finds the demo shop's data on its own products page: the markers would show a leak.
+  const own = await (await fs.stack.appFetch(dataUrl("/app", "routes/app._index"), { shop: DEMO_SHOP })).text();
+  expect(own).toContain(demoTeapot.id);
+});
+
 faultCase("bulk generate (products page) with the demo shop's product ids starts nothing", {}, async (ctx) => {
   const response = await routePost(fs.stack, "/app", "routes/app._index", { productId: [demoTeapot.id] }, OTHER_SHOP);
   await probe(ctx, "products page bulk generate", response, [200, 404], [demoTeapot.id]);
