@@ -28,6 +28,7 @@ function checkRating(name: string, value: number | null | undefined): void {
  */
 export async function enqueuePublish(producers: Producers, shop: string, candidateId: string): Promise<void> {
   const data = { shop, candidateId };
+  await clearFailedPublish(producers, candidateId);
   await producers.flows.add({
     name: "publish",
     queueName: QUEUE_NAMES.publish,
@@ -35,6 +36,18 @@ export async function enqueuePublish(producers: Producers, shop: string, candida
     opts: { ...DEFAULT_JOB_OPTIONS, jobId: `${candidateId}-publish`, priority: 1, failParentOnFailure: true },
     children: [{ name: "upscale", queueName: QUEUE_NAMES.post, data, opts: { ...DEFAULT_JOB_OPTIONS, jobId: `${candidateId}-upscale`, priority: 1, failParentOnFailure: true } }],
   });
+}
+
+/**
+ * A chain that failed for good keeps its job ids, and adding a job under an existing id does
+ * nothing: a merchant approving the image again after a failure would wait forever. The failed
+ * jobs go first (publishing itself stays idempotent: it looks for the image on the product).
+ */
+async function clearFailedPublish(producers: Producers, candidateId: string): Promise<void> {
+  for (const [queue, jobId] of [["publish", `${candidateId}-publish`], ["post", `${candidateId}-upscale`]] as const) {
+    const job = await producers.queue(queue).getJob(jobId);
+    if (job && (await job.isFailed())) await job.remove();
+  }
 }
 
 /** Approve, reject and/or rate one candidate; approving starts its upscale → publish chain once. */

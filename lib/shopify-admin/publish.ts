@@ -50,7 +50,7 @@ async function upload(target: { url: string; parameters: { name: string; value: 
 
 const MAX_POLL_INTERVAL_MS = 2_000;
 
-async function waitUntilProcessed(client: AdminClient, mediaId: string, input: PublishImageInput): Promise<MediaNode> {
+async function waitUntilProcessed(client: AdminClient, mediaId: string, input: Pick<PublishImageInput, "filename" | "pollIntervalMs" | "readyTimeoutMs">): Promise<MediaNode> {
   const deadline = Date.now() + (input.readyTimeoutMs ?? 120_000);
   // Small images are often READY within a second; large ones take several: poll soon, then back off.
   let waitMs = input.pollIntervalMs ?? 250;
@@ -93,6 +93,18 @@ export async function publishProductImage(client: AdminClient, input: PublishIma
   const mediaId = added.productUpdate?.product?.media.nodes[0]?.id;
   if (!mediaId) throw new AdminApiError("productUpdate returned no media.", { kind: "graphql", operation: "ProductAddMedia", attempts: 1 });
 
+  return finishProductImage(client, mediaId, input);
+}
+
+/**
+ * Waits until a product image Shopify is processing is READY and sets its alt text: the end of
+ * publishProductImage, and of a publish whose productUpdate ran but whose answer was lost.
+ */
+export async function finishProductImage(
+  client: AdminClient,
+  mediaId: string,
+  input: Pick<PublishImageInput, "filename" | "alt" | "pollIntervalMs" | "readyTimeoutMs">,
+): Promise<PublishedImage> {
   const ready = await waitUntilProcessed(client, mediaId, input);
   const altSet = await client.request(FileUpdateDocument, { files: [{ id: mediaId, alt: input.alt }] });
   assertNoUserErrors("fileUpdate", altSet.fileUpdate?.userErrors);

@@ -5,7 +5,7 @@ import { forShop } from "../../lib/db";
 import { parseGenerationScenes } from "../../lib/pipeline/request-scenes";
 import { altText } from "../../lib/prompts";
 import type { CandidateJob } from "../../lib/queue/jobs";
-import { ProductWithMediaDocument, publishProductImage, type AdminClient, type ProductWithMediaQuery } from "../../lib/shopify-admin";
+import { finishProductImage, ProductWithMediaDocument, publishProductImage, type AdminClient, type ProductWithMediaQuery } from "../../lib/shopify-admin";
 import { blobStore, parseBlobKey } from "../../lib/storage";
 import { PRICES_USD } from "../../lib/usage";
 import { MerchantActionError, throwBillingRefusal } from "./errors";
@@ -24,13 +24,20 @@ function sceneText(scenesJson: string, sceneId: string): string {
   return parseGenerationScenes(scenesJson).find((scene) => scene.id === sceneId)?.text ?? "";
 }
 
-async function findPublished(admin: AdminClient, productId: string, candidateId: string): Promise<string | null> {
+/**
+ * This candidate's media on the product, if an earlier try created it: found by the file name in
+ * the image URL, or, while Shopify is still processing it (no image yet), in the uploaded source.
+ */
+async function findPublished(admin: AdminClient, productId: string, candidateId: string): Promise<{ id: string; status: string } | null> {
+  const marker = `scenebooth-${candidateId}.`;
   let after: string | null = null;
   for (;;) {
     const { product }: ProductWithMediaQuery = await admin.request(ProductWithMediaDocument, { id: productId, mediaFirst: 50, mediaAfter: after });
     if (!product) throw new MerchantActionError("product_missing", "This product no longer exists in your store.");
-    const hit = product.media.nodes.find((media) => "image" in media && media.image?.url.includes(`scenebooth-${candidateId}.`));
-    if (hit) return hit.id;
+    const hit = product.media.nodes.find(
+      (media) => "image" in media && (media.image?.url.includes(marker) || media.originalSource?.url?.includes(marker)),
+    );
+    if (hit) return { id: hit.id, status: hit.status };
     if (!product.media.pageInfo.hasNextPage) return null;
     after = product.media.pageInfo.endCursor;
   }
@@ -57,9 +64,13 @@ export function publishProcessor(client: PrismaClient, adminFor: (client: Prisma
 
     const admin = await adminFor(client, shop);
     const productId = candidate.subject.productId;
-    let mediaId = await findPublished(admin, productId, candidateId);
-    const reused = mediaId !== null;
+    const alt = altText(candidate.subject.productTitle, candidate.subject.classNoun, sceneText(candidate.generation.scenes, candidate.sceneId));
+    const earlier = await findPublished(admin, productId, candidateId);
+    let mediaId = earlier?.id ?? null;
+    const reused = earlier !== null;
     const plan = await currentUsagePlan(admin);
+    // An earlier try's productUpdate ran but its answer was lost while Shopify was processing the image.
+    if (earlier && earlier.status !== "READY") await finishProductImage(admin, earlier.id, { filename: `scenebooth-${candidateId}`, alt });
     if (!mediaId) {
       await assertCanSpend(client, shop, plan, PRICES_USD.images_published).catch(throwBillingRefusal);
       const blob = await blobStore().get(parseBlobKey(candidate.upscaledBlobKey).key);
@@ -69,7 +80,7 @@ export function publishProcessor(client: PrismaClient, adminFor: (client: Prisma
         bytes: blob.data,
         filename: publishFilename(candidateId, extension),
         mimeType: blob.contentType as "image/png" | "image/jpeg" | "image/webp",
-        alt: altText(candidate.subject.productTitle, candidate.subject.classNoun, sceneText(candidate.generation.scenes, candidate.sceneId)),
+        alt,
       });
       mediaId = published.mediaId;
     }
