@@ -5,7 +5,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { DEMO_SHOP, startDevStore, type DevStore } from "../../devstore";
@@ -15,6 +14,8 @@ import { createPrismaClient, type PrismaClient } from "../../lib/db";
 import { freshSqliteUrl } from "../../lib/db/testing";
 import { AdminClient } from "../../lib/shopify-admin";
 import { prepareDatabase } from "../../scripts/prepare-database.mjs";
+import { freePort } from "../../lib/testing/free-port";
+export { freePort };
 
 export const TEST_API_KEY = "test-api-key";
 export const TEST_API_SECRET = "test-api-secret";
@@ -52,16 +53,6 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function startChild(name: string, command: string, args: string[], env: Record<string, string>): ProcessHandle {
   const child = spawn(command, args, { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });

@@ -2,10 +2,11 @@
 // process on a free port, so the S3 store is tested over real HTTP against a real S3 API.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { projectRoot } from "../../config";
+import { freePort } from "../../testing/free-port";
+export { freePort };
 
 /** moto accepts any credentials; these make the SDK's signing happy. */
 export const MOTO_CREDENTIALS = { accessKeyId: "moto-test-key", secretAccessKey: "moto-test-secret" };
@@ -21,17 +22,6 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
-/** A TCP port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startMotoServer({ timeoutMs = 30_000 } = {}): Promise<MotoServer> {
   const binary = path.join(projectRoot, ".venv", "bin", "moto_server");
