@@ -10,14 +10,15 @@ import { ensureRedis } from "./lib/services.mjs";
 import { faultTableMarkdown, summarise } from "./lib/fault-table.mjs";
 import { StepError, root, run } from "./lib/run.mjs";
 
-const outcomesDir = path.join(root, "test-artifacts", "faults");
+// This run's own folder: another vitest run of tests/faults at the same time must not mix in its outcomes.
+const outcomesDir = path.join(root, "test-artifacts", `faults-run-${process.pid}`);
 const resultsDir = path.join(root, "bench", "results");
 const log = (line) => console.log(`test:faults: ${line}`);
 
 function readOutcomes() {
   if (!existsSync(outcomesDir)) return [];
   return readdirSync(outcomesDir)
-    .filter((f) => f.endsWith(".json") && !f.endsWith(".short.json"))
+    .filter((f) => f.endsWith(".json"))
     .flatMap((f) => JSON.parse(readFileSync(path.join(outcomesDir, f), "utf8")).outcomes);
 }
 
@@ -30,13 +31,14 @@ async function main() {
 
   let vitestOk = true;
   try {
-    await run("npx", ["vitest", "run", "tests/faults", ...process.argv.slice(2)], { env: { REDIS_URL: redisUrl, NODE_ENV: "test", FAULTS: "full" }, label: "vitest" });
+    await run("npx", ["vitest", "run", "tests/faults", ...process.argv.slice(2)], { env: { REDIS_URL: redisUrl, NODE_ENV: "test", FAULTS: "full", FAULTS_OUTCOMES_DIR: outcomesDir }, label: "vitest" });
   } catch (error) {
     if (!(error instanceof StepError)) throw error;
     vitestOk = false;
   }
 
   const outcomes = readOutcomes();
+  rmSync(outcomesDir, { recursive: true, force: true });
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   const note = `\`npm run test:faults\` on ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} CPU cores, the \`tiny\` model profile; ${minutes} min including setup. Data lost, duplicates and cross-shop reads are counted by audits of the database, the queues and the local store's media after each case.`;
   const markdown = faultTableMarkdown(outcomes, { note });

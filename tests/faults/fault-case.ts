@@ -11,7 +11,8 @@ export const FAULT_GROUPS = ["bad inputs", "platform faults", "infrastructure fa
 export type FaultGroup = (typeof FAULT_GROUPS)[number];
 
 export const FULL_RUN = process.env.FAULTS === "full";
-export const OUTCOMES_DIR = path.join(projectRoot, "test-artifacts", "faults");
+/** Where each group writes its outcomes; `npm run test:faults` gives every run its own folder. */
+export const OUTCOMES_DIR = process.env.FAULTS_OUTCOMES_DIR || path.join(projectRoot, "test-artifacts", "faults");
 
 /** What an audit found: one line per problem, naming the rows it is about (stable between audits). */
 export interface AuditFindings {
