@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { freePort } from "../harness/stack";
+import { killOnExit } from "../../lib/testing/kill-on-exit";
 
 export interface RedisServer {
   url: string;
@@ -42,6 +43,7 @@ export async function startRedisServer(): Promise<RedisServer> {
     url,
     async start() {
       child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", ...PRODUCTION_REDIS_ARGS], { stdio: "ignore" });
+      killOnExit(child);
       const deadline = Date.now() + 10_000;
       while (!(await answers(url))) {
         if (Date.now() > deadline || child.exitCode !== null) throw new Error(`redis-server did not start on ${url}`);

@@ -15,6 +15,7 @@ import { freshSqliteUrl } from "../../lib/db/testing";
 import { AdminClient } from "../../lib/shopify-admin";
 import { prepareDatabase } from "../../scripts/prepare-database.mjs";
 import { freePort } from "../../lib/testing/free-port";
+import { killOnExit } from "../../lib/testing/kill-on-exit";
 export { freePort };
 
 export const TEST_API_KEY = "test-api-key";
@@ -56,6 +57,7 @@ export interface TestStack {
 
 function startChild(name: string, command: string, args: string[], env: Record<string, string>): ProcessHandle {
   const child = spawn(command, args, { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  killOnExit(child);
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));

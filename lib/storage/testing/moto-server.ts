@@ -6,6 +6,7 @@ import path from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { projectRoot } from "../../config";
 import { freePort } from "../../testing/free-port";
+import { killOnExit } from "../../testing/kill-on-exit";
 export { freePort };
 
 /** moto accepts any credentials; these make the SDK's signing happy. */
@@ -29,6 +30,7 @@ export async function startMotoServer({ timeoutMs = 30_000 } = {}): Promise<Moto
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const child = spawn(binary, ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+  killOnExit(child);
   let output = "";
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
