@@ -70,9 +70,9 @@ export function scoreStage(client: PrismaClient, producers: Producers, scorers: 
         scored.map((c) => ({ id: c.id, state: c.state, scores: { dino: c.dino, clipI: c.clipI, clipT: c.clipT, itm: c.itm, itc: c.itc } as Scores })),
         rule,
       );
-      for (const { id, selected } of ranked) {
-        await ctx.db.candidate.update({ where: { id }, data: { selected } });
-      }
+      await ctx.db.$transaction(async (tx) => {
+        for (const { id, selected } of ranked) await tx.candidate.update({ where: { id }, data: { selected } });
+      });
       const selected = ranked.filter((r) => r.selected);
 
       let autoPublished = 0;
