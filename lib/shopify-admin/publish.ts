@@ -22,6 +22,8 @@ export interface PublishedImage {
   width: number | null;
   height: number | null;
   alt: string | null;
+  /** Seconds spent waiting for Shopify to process the media (polling until READY). */
+  processingSeconds: number;
 }
 
 type MediaNode = Extract<MediaStatusQuery["nodes"][number], { id: string }>;
@@ -105,10 +107,12 @@ export async function finishProductImage(
   mediaId: string,
   input: Pick<PublishImageInput, "filename" | "alt" | "pollIntervalMs" | "readyTimeoutMs">,
 ): Promise<PublishedImage> {
+  const waitStarted = performance.now();
   const ready = await waitUntilProcessed(client, mediaId, input);
+  const processingSeconds = (performance.now() - waitStarted) / 1000;
   const altSet = await client.request(FileUpdateDocument, { files: [{ id: mediaId, alt: input.alt }] });
   assertNoUserErrors("fileUpdate", altSet.fileUpdate?.userErrors);
   const image = "image" in ready ? ready.image : null;
   if (!image) throw new AdminApiError(`Media ${mediaId} is READY without an image.`, { kind: "graphql", operation: "MediaStatus", attempts: 1 });
-  return { mediaId, url: image.url, width: image.width ?? null, height: image.height ?? null, alt: altSet.fileUpdate?.files?.[0]?.alt ?? null };
+  return { mediaId, url: image.url, width: image.width ?? null, height: image.height ?? null, alt: altSet.fileUpdate?.files?.[0]?.alt ?? null, processingSeconds };
 }

@@ -13,6 +13,8 @@ import { MerchantActionError, throwBillingRefusal } from "./errors";
 export interface PublishOutput {
   mediaId: string;
   reused: boolean;
+  /** Seconds this job waited for Shopify to process the image (not the app's own work). */
+  shopifyProcessingSeconds: number;
 }
 
 /** The upload's file name carries the candidate id, so a retry can find what an earlier try created. */
@@ -58,7 +60,7 @@ export function publishProcessor(client: PrismaClient, adminFor: (client: Prisma
     const { shop, candidateId } = job.data;
     const db = forShop(client, shop);
     const candidate = await db.candidate.findUniqueOrThrow({ where: { id: candidateId }, include: { subject: true, generation: true } });
-    if (candidate.publishedMediaId) return { mediaId: candidate.publishedMediaId, reused: true };
+    if (candidate.publishedMediaId) return { mediaId: candidate.publishedMediaId, reused: true, shopifyProcessingSeconds: 0 };
     if (!candidate.upscaledBlobKey) throw new Error(`candidate ${candidateId} has no upscaled image yet`);
     await db.candidate.update({ where: { id: candidateId }, data: { state: "publishing", publishAttemptKey: `${shop}:${candidateId}` } });
 
@@ -69,8 +71,11 @@ export function publishProcessor(client: PrismaClient, adminFor: (client: Prisma
     let mediaId = earlier?.id ?? null;
     const reused = earlier !== null;
     const plan = await currentUsagePlan(admin);
+    let shopifyProcessingSeconds = 0;
     // An earlier try's productUpdate ran but its answer was lost while Shopify was processing the image.
-    if (earlier && earlier.status !== "READY") await finishProductImage(admin, earlier.id, { filename: `scenebooth-${candidateId}`, alt });
+    if (earlier && earlier.status !== "READY") {
+      shopifyProcessingSeconds = (await finishProductImage(admin, earlier.id, { filename: `scenebooth-${candidateId}`, alt })).processingSeconds;
+    }
     if (!mediaId) {
       await assertCanSpend(client, shop, plan, PRICES_USD.images_published).catch(throwBillingRefusal);
       const blob = await blobStore().get(parseBlobKey(candidate.upscaledBlobKey).key);
@@ -83,6 +88,7 @@ export function publishProcessor(client: PrismaClient, adminFor: (client: Prisma
         alt,
       });
       mediaId = published.mediaId;
+      shopifyProcessingSeconds = published.processingSeconds;
     }
     await chargeUsage(client, admin, plan, {
       shop,
@@ -93,6 +99,6 @@ export function publishProcessor(client: PrismaClient, adminFor: (client: Prisma
     }).catch(throwBillingRefusal);
     await db.candidate.update({ where: { id: candidateId }, data: { state: "published", publishedMediaId: mediaId, error: null } });
     await db.subject.update({ where: { id: candidate.subjectId }, data: { state: "published" } });
-    return { mediaId, reused };
+    return { mediaId, reused, shopifyProcessingSeconds };
   };
 }
