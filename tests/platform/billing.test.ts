@@ -168,7 +168,8 @@ describe("usage charges from the worker", () => {
     const pending = await stack.db.candidate.findFirstOrThrow({ where: { shop: DEMO_SHOP, state: "pending", subject: { productId: backpack.id } } });
     await reviewCandidate(stack.db, producers, DEMO_SHOP, pending.id, { decision: "approve" });
     const refused = await candidateSettled(pending.id);
-    expect(refused).toMatchObject({ state: "failed", publishedMediaId: null, error: expect.stringMatching(/This needs \$0\.10, but only \$0\.00 is left of your monthly spending cap/) });
+    // Refused before ESRGAN ran: no upscaled image either.
+    expect(refused).toMatchObject({ state: "failed", publishedMediaId: null, upscaledBlobKey: null, error: expect.stringMatching(/This needs \$0\.10, but only \$0\.00 is left of your monthly spending cap/) });
     expect(await mediaCount(DEMO_SHOP, backpack.id)).toBe(mediaBefore);
     expect(await storeUsageRecords(DEMO_SHOP)).toEqual(recordsBefore);
 

@@ -27,7 +27,7 @@ export function stageProcessors(): StageProcessors {
     gpu: { tune: run(tuneStage(cfg)), generate: run(generateStage(cfg)) },
     post: {
       score: run(scoreStage(client, producers(), sharedScorers)),
-      upscale: candidateProcessor(client, "upscaling the image", upscaleProcessor(client, sharedUpscaler)),
+      upscale: candidateProcessor(client, "upscaling the image", upscaleProcessor(client, sharedUpscaler, adminClientFor)),
     },
     publish: { publish: candidateProcessor(client, "publishing the image", publishProcessor(client, adminClientFor)) },
   };

@@ -1,10 +1,14 @@
 import type { Job } from "bullmq";
+import { assertCanSpend, currentUsagePlan } from "../../lib/billing";
 import { config } from "../../lib/config";
 import type { PrismaClient } from "../../lib/db";
 import { forShop } from "../../lib/db";
 import type { CandidateJob } from "../../lib/queue/jobs";
+import type { AdminClient } from "../../lib/shopify-admin";
 import { blobKey, blobStore, parseBlobKey } from "../../lib/storage";
+import { PRICES_USD } from "../../lib/usage";
 import type { Upscaler } from "../upscale";
+import { throwBillingRefusal } from "./errors";
 import { ModelClock } from "./model-clock";
 
 export interface UpscaleOutput {
@@ -17,8 +21,12 @@ export interface UpscaleOutput {
 
 export const PUBLISHED_SIZE = 2048;
 
-/** Stage 7: an approved candidate (768 px) → ESRGAN ×4, tiled → Lanczos to 2048 px, stored once. */
-export function upscaleProcessor(client: PrismaClient, upscaler: () => Promise<Upscaler>) {
+/**
+ * Stage 7: an approved candidate (768 px) → ESRGAN ×4, tiled → Lanczos to 2048 px, stored once.
+ * An image the merchant's plan or cap would not let publish is not upscaled either (auto-publish
+ * approves without the studio's check).
+ */
+export function upscaleProcessor(client: PrismaClient, upscaler: () => Promise<Upscaler>, adminFor: (client: PrismaClient, shop: string) => Promise<AdminClient>) {
   return async (job: Job<CandidateJob>): Promise<UpscaleOutput> => {
     const { shop, candidateId } = job.data;
     const db = forShop(client, shop);
@@ -27,6 +35,8 @@ export function upscaleProcessor(client: PrismaClient, upscaler: () => Promise<U
     if (candidate.upscaledBlobKey && (await store.exists(parseBlobKey(candidate.upscaledBlobKey).key))) {
       return { key: candidate.upscaledBlobKey, width: PUBLISHED_SIZE, height: PUBLISHED_SIZE, modelSeconds: 0 };
     }
+    const plan = await currentUsagePlan(await adminFor(client, shop));
+    await assertCanSpend(client, shop, plan, PRICES_USD.images_published).catch(throwBillingRefusal);
     await db.candidate.update({ where: { id: candidateId }, data: { state: "upscaling" } });
     const source = await store.get(parseBlobKey(candidate.imageBlobKey).key);
     const clock = new ModelClock();
