@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareDatabase } from "../../scripts/prepare-database.mjs";
 import { createPrismaClient, type PrismaClient } from "../db";
-import { freshSqliteUrl } from "../db/testing";
+import { freshSqliteUrl, migratedTestDatabase, postgresAvailability, type TestDatabaseKind } from "../db/testing";
 import { checkRedis, createRedisConnection } from "../queue/connection";
 import { createProducers, type Producers } from "../queue/producer";
 import { requestScenes, requestScenesBatch, SceneRequestError, type SceneRequest } from "./request-scenes";
@@ -112,4 +112,36 @@ describe("requestScenesBatch", () => {
   it("refuses a batch that mixes shops", async () => {
     await expect(requestScenesBatch(client, producers, [request(9), request(10, { shop: "other-shop.myshopify.com" })])).rejects.toThrow(/same shop/);
   });
+});
+
+// A double-click, a bulk action and a products/update webhook can ask for the same product at the
+// same moment, each in its own process: on PostgreSQL their transactions run side by side.
+async function concurrentRequests(kind: TestDatabaseKind) {
+  const database = await migratedTestDatabase(kind);
+  const db = createPrismaClient(database.url);
+  try {
+    const shop = `race-${kind}.myshopify.com`;
+    const same = (n: number): SceneRequest => ({ ...request(n), shop, source: "interactive" });
+    // A product seen for the first time (no subject yet), then one whose last request has finished.
+    for (const round of ["new product", "product with a finished request"]) {
+      const outcomes = await Promise.all(Array.from({ length: 6 }, () => requestScenes(db, producers, same(1))));
+      const generations = await db.generation.findMany({ where: { shop, status: { in: ["queued", "running"] } } });
+      expect(generations, round).toHaveLength(1);
+      expect(outcomes.map((o) => o.generation.id), round).toEqual(Array(6).fill(generations[0]!.id));
+      expect(outcomes.filter((o) => o.created), round).toHaveLength(1);
+      expect(await db.subject.count({ where: { shop } }), round).toBe(1);
+      await db.generation.updateMany({ where: { shop }, data: { status: "succeeded" } });
+    }
+  } finally {
+    await db.$disconnect();
+    await database.drop();
+  }
+}
+
+const postgres = await postgresAvailability();
+describe("concurrent requests for one product", () => {
+  it("on SQLite: one request, shared by all", () => concurrentRequests("sqlite"));
+  it.skipIf(!postgres.available)(`on PostgreSQL: one request, shared by all${postgres.skipReason ? ` (${postgres.skipReason})` : ""}`, () =>
+    concurrentRequests("postgres"),
+  );
 });

@@ -153,6 +153,10 @@ type ShopDb = ReturnType<typeof forShop>;
 
 async function createRows(db: ShopDb, shop: string, valid: ValidRequest[], outcomes: SceneRequestOutcome[]): Promise<Generation[]> {
   if (valid.length === 0) return [];
+  // Requests of one shop take turns: the write locks the shop's row until this transaction ends, so
+  // a concurrent request (another process, on PostgreSQL) reads the subject and open request this
+  // one creates instead of creating its own. SQLite already runs one writer at a time.
+  await db.shop.upsert({ where: { shop }, create: { shop }, update: { updatedAt: new Date() } });
   const productIds = valid.map((v) => v.request.product.id);
   const existing = await db.subject.findMany({ where: { productId: { in: productIds } } });
   const subjects = new Map(existing.map((s) => [s.productId, s]));
