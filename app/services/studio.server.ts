@@ -1,6 +1,6 @@
 // The product studio: one product's photos, dataset check, scene request, progress and candidates.
 import { config } from "../../lib/config";
-import { db, type Candidate, type Generation } from "../../lib/db";
+import { db, isDatabaseUnavailable, type Candidate, type Generation } from "../../lib/db";
 import { cancelGeneration, NotFoundError } from "../../lib/pipeline/cancel";
 import {
   MAX_CUSTOM_SCENES,
@@ -22,7 +22,7 @@ import type { DatasetReport } from "../../lib/dataset/dataset-check";
 import { numericId, productGid } from "../components/ids";
 import type { PhotoCheckView } from "../components/photo-check-types";
 import { previewPhotoCheck, reportView } from "./photo-check.server";
-import { notFound, type ShopContext } from "./shop-context.server";
+import { DATABASE_UNAVAILABLE_MESSAGE, notFound, type ShopContext } from "./shop-context.server";
 import { spendingRefusal } from "./spend-guard.server";
 import { PRICES_USD } from "../../lib/usage";
 
@@ -359,6 +359,7 @@ export async function studioAction(ctx: ShopContext, id: string, form: FormData)
   } catch (error) {
     if (error instanceof ReviewError) return { ok: false, error: error.message };
     if (error instanceof NotFoundError) throw notFound("This item");
+    if (isDatabaseUnavailable(error)) return { ok: false, error: DATABASE_UNAVAILABLE_MESSAGE };
     throw error;
   }
 }

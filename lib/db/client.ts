@@ -3,6 +3,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 
 import { PrismaClient as PostgresPrismaClient } from "./generated/postgres/client";
 import { PrismaClient as SqlitePrismaClient } from "./generated/sqlite/client";
+import { PatientPool, POSTGRES_UNAVAILABLE_WAIT_MS } from "./patient-pool";
 import { databaseKind, sqliteFilePath } from "./url.mjs";
 
 /**
@@ -51,7 +52,10 @@ export function createPrismaClient(databaseUrl: string): PrismaClient {
     return retryWhileLocked(new SqlitePrismaClient({ adapter, transactionOptions }));
   }
   const schema = new URL(databaseUrl).searchParams.get("schema") ?? undefined;
-  const adapter = new PrismaPg({ connectionString: databaseUrl }, schema ? { schema } : undefined);
+  // A restart or failover of the server is waited out (up to 10 s) rather than failing the request,
+  // and a transaction may wait that long for its connection (Prisma's default is 2 s).
+  const adapter = new PrismaPg(new PatientPool({ connectionString: databaseUrl }), { ...(schema ? { schema } : {}), disposeExternalPool: true });
+  const transactionOptions = { maxWait: POSTGRES_UNAVAILABLE_WAIT_MS + 1_000 };
   // Same models, same API; only the provider baked into the generated code differs.
-  return new PostgresPrismaClient({ adapter }) as unknown as PrismaClient;
+  return new PostgresPrismaClient({ adapter, transactionOptions }) as unknown as PrismaClient;
 }

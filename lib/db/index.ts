@@ -3,6 +3,7 @@ import { createPrismaClient, type PrismaClient } from "./client";
 
 export { createPrismaClient, type PrismaClient } from "./client";
 export { checkDatabase } from "./check";
+export { isDatabaseUnavailable } from "./patient-pool";
 export { forShop, ShopScopeError, type ShopScopedClient } from "./for-shop";
 export { databaseKind, redactUrl, sqliteFilePath, type DatabaseKind } from "./url.mjs";
 export * from "./enums";

@@ -56,14 +56,16 @@ export interface FaultCaseOptions {
 const newFindings = (before: string[], after: string[]) => after.filter((f) => !before.includes(f));
 
 /**
- * One file's group of cases. `audit` inspects the whole stack; a case is charged with the findings
+ * One file's cases of a group (`part` names the file's share when a group spans files). `audit` inspects the whole stack; a case is charged with the findings
  * that appear while it runs. The outcomes are written when the file's cases are done.
  */
-export function faultGroup(group: FaultGroup, auditor: () => FaultAuditor) {
+export function faultGroup(group: FaultGroup, auditor: () => FaultAuditor, options: { part?: string } = {}) {
   const outcomes: CaseOutcome[] = [];
   afterAll(() => {
     mkdirSync(OUTCOMES_DIR, { recursive: true });
-    const file = path.join(OUTCOMES_DIR, `${group.replace(/\W+/g, "-")}${FULL_RUN ? "" : ".short"}.json`);
+    // A group whose cases live in more than one file names each file's part.
+    const name = [group, options.part].filter(Boolean).join(" ").replace(/\W+/g, "-");
+    const file = path.join(OUTCOMES_DIR, `${name}${FULL_RUN ? "" : ".short"}.json`);
     writeFileSync(file, JSON.stringify({ group, full: FULL_RUN, outcomes }, null, 2));
   });
 

@@ -6,6 +6,7 @@ import { reviewCandidate } from "../../lib/pipeline/review";
 import { blobKey, LocalBlobStore } from "../../lib/storage";
 import { seedReviewedProduct } from "../browser/seed-candidates";
 import { requestScenes, type GenerationOptions } from "../../lib/pipeline/request-scenes";
+import type { TestDatabaseKind } from "../../lib/db/testing";
 import type { PipelineStage } from "../../lib/pipeline/stages";
 import type { Producers } from "../../lib/queue/producer";
 import { ProductsPageDocument } from "../../lib/shopify-admin";
@@ -25,9 +26,9 @@ export interface FaultStack extends FaultAuditor {
 }
 
 /** The real stack (app, local store, SQLite, a private Redis prefix, blob folder) with both shops installed, the demo shop on the paid plan. */
-export async function startFaultStack(env: Record<string, string> = {}): Promise<FaultStack> {
+export async function startFaultStack(env: Record<string, string> = {}, options: { database?: TestDatabaseKind } = {}): Promise<FaultStack> {
   // Short locks: a killed worker's job is picked up again within seconds, not BullMQ's 30 s.
-  const stack = await startTestStack({ env: { WORKER_LOCK_MS: "5000", ...env } });
+  const stack = await startTestStack({ env: { WORKER_LOCK_MS: "5000", ...env }, database: options.database });
   await stack.installShop(DEMO_SHOP);
   await stack.installShop(OTHER_SHOP);
   await approvePlan(stack, DEMO_SHOP);

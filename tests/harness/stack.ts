@@ -11,9 +11,8 @@ import { DEMO_SHOP, startDevStore, type DevStore } from "../../devstore";
 import { mintSessionToken } from "../../devstore/auth";
 import { projectRoot } from "../../lib/config";
 import { createPrismaClient, type PrismaClient } from "../../lib/db";
-import { freshSqliteUrl } from "../../lib/db/testing";
+import { migratedTestDatabase, type TestDatabaseKind } from "../../lib/db/testing";
 import { AdminClient } from "../../lib/shopify-admin";
-import { prepareDatabase } from "../../scripts/prepare-database.mjs";
 import { freePort } from "../../lib/testing/free-port";
 import { killOnExit } from "../../lib/testing/kill-on-exit";
 export { freePort };
@@ -120,9 +119,9 @@ async function declinePlan(storeUrl: string, shop: string, accessToken: string):
   }
 }
 
-export async function startTestStack(options: { env?: Record<string, string> } = {}): Promise<TestStack> {
-  const database = freshSqliteUrl();
-  await prepareDatabase({ databaseUrl: database.url, log: () => {} });
+export async function startTestStack(options: { env?: Record<string, string>; database?: TestDatabaseKind } = {}): Promise<TestStack> {
+  // A migrated database of its own: a SQLite file, or a throwaway PostgreSQL database (TEST_POSTGRES_URL's server).
+  const database = await migratedTestDatabase(options.database ?? "sqlite");
   const storageDir = await mkdtemp(path.join(os.tmpdir(), "scenebooth-blobs-"));
   const appPort = await freePort();
   const appUrl = `http://127.0.0.1:${appPort}`;
@@ -200,7 +199,7 @@ export async function startTestStack(options: { env?: Record<string, string> } =
       await store.close();
       await db.$disconnect();
       await rm(storageDir, { recursive: true, force: true });
-      database.remove();
+      await database.drop();
     },
   };
   return stack;
