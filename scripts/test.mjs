@@ -26,7 +26,9 @@ async function runSuite(label, command, commandArgs, env) {
 function vitestCounts(file) {
   if (!existsSync(file)) return null;
   const report = JSON.parse(readFileSync(file, "utf8"));
-  return { passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests + report.numTodoTests };
+  // A file that failed without a failing test (its beforeAll threw, it registered no test) counts as one failure.
+  const failedFiles = report.testResults.filter((file) => file.status === "failed" && !file.assertionResults.some((a) => a.status === "failed")).length;
+  return { passed: report.numPassedTests, failed: report.numFailedTests + failedFiles, skipped: report.numPendingTests + report.numTodoTests };
 }
 
 function pytestCounts(file) {

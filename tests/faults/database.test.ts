@@ -58,7 +58,7 @@ describe.skipIf(!postgres.available)(`PostgreSQL unavailable${postgres.skipReaso
   const startRequest = (productId: string) =>
     studioPost(fs.stack, productId, { intent: "start", imagesPerScene: "1", sceneId: "g7", classNoun: "teapot", allowLowDiversity: "on" });
 
-  faultCase("PostgreSQL unavailable for 5 s while the merchant starts a request: the app waits it out", { timeoutMs: 120_000 }, async (ctx) => {
+  faultCase("PostgreSQL unavailable for 5 s while the merchant starts a request: the app waits it out", { short: true, timeoutMs: 120_000 }, async (ctx) => {
     const product = await newProduct(fs.stack, "PostgreSQL: down at start", teapot.photoUrls.slice(0, 4));
     const down = databaseUnavailable(5_000);
     await new Promise((r) => setTimeout(r, 300));

@@ -30,7 +30,8 @@ async function seedShop(shop: string): Promise<void> {
     await blobs.put(blobKey(shop, "candidates", `${generation.id}.png`), Buffer.from("candidate"));
   }
   await stack.db.usageRecord.create({ data: { shop, kind: "images_published", quantity: 1, idempotencyKey: `${shop}:images_published:seed`, amountUsd: 0.1 } });
-  await stack.db.shop.create({ data: { shop, autoGenerate: true, monthlyCapUsd: 50 } });
+  // The requests above made the shop's row (they take turns on it); give it settings.
+  await stack.db.shop.update({ where: { shop }, data: { autoGenerate: true, monthlyCapUsd: 50 } });
   await stack.db.webhookEvent.create({ data: { shop, eventId: "seen-event", topic: "products/create" } });
 }
 
