@@ -47,7 +47,10 @@ async function measure(browser: Browser, stack: TestStack, shop: string): Promis
     await context.addInitScript(OBSERVE);
     const page = await context.newPage();
     await openAppPath(stack, page, "/app", shop);
-    await page.getByRole("heading", { name: "Products", level: 1 }).waitFor();
+    await page.getByRole("heading", { name: "Products", level: 1 }).waitFor().catch(async (error: Error) => {
+      const text = (await page.locator("body").innerText().catch(() => "")).replace(/\s+/g, " ").slice(0, 300);
+      throw new Error(`the dashboard of ${shop} did not show its heading (${page.url()}: "${text}"): ${error.message.split("\n")[0]}`);
+    });
     await page.waitForLoadState("networkidle");
     await page.waitForTimeout(SETTLE_MS);
     const vitals = await page.evaluate(() => (window as unknown as { __vitals: { lcp: number; cls: number; element: string } }).__vitals);

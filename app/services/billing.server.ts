@@ -19,13 +19,36 @@ export interface PlanBilling {
   request(options: { plan: typeof PLAN_NAME; isTest?: boolean; returnUrl?: string }): Promise<never>;
 }
 
+/** How long opening the app waits out a throttled plan check. */
+export const PLAN_CHECK_THROTTLED_WAIT_MS = 10_000;
+
 /**
  * For the app's loaders: returns when the shop has the plan; otherwise redirects to Shopify's
  * approval page (test charges in development), which returns to the app.
  */
-export async function requirePlan(billing: PlanBilling): Promise<void> {
+export async function requirePlan(billing: PlanBilling, { throttledWaitMs = PLAN_CHECK_THROTTLED_WAIT_MS } = {}): Promise<void> {
   const isTest = testCharges();
-  await billing.require({ plans: [PLAN_NAME], isTest, onFailure: () => billing.request({ plan: PLAN_NAME, isTest }) });
+  const deadline = Date.now() + throttledWaitMs;
+  for (let pause = 250; ; pause = Math.min(pause * 2, 2_000)) {
+    try {
+      await billing.require({ plans: [PLAN_NAME], isTest, onFailure: () => billing.request({ plan: PLAN_NAME, isTest }) });
+      return;
+    } catch (error) {
+      // The check is one Admin API query on the shop's rate-limit bucket, which the worker and a
+      // bulk action share: a throttled check waits for the bucket to refill instead of failing the page.
+      if (!isThrottled(error) || Date.now() + pause > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+
+/** The Shopify library's errors for THROTTLED (a GraphqlQueryError) and HTTP 429 (an HttpThrottlingError). */
+function isThrottled(error: unknown): boolean {
+  const { body, response } = error as {
+    body?: { errors?: { graphQLErrors?: Array<{ extensions?: { code?: string } }> } };
+    response?: { code?: number };
+  };
+  return Boolean(body?.errors?.graphQLErrors?.some((e) => e.extensions?.code === "THROTTLED")) || response?.code === 429;
 }
 
 /** The typed Admin client (lib/shopify-admin) for an authenticated session. */

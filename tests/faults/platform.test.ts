@@ -227,6 +227,16 @@ for (const [name, hmac, status] of [["forged HMAC", "Zm9yZ2VkLWhtYWM=", 401], ["
   });
 }
 
+faultCase("THROTTLED (the shop's bucket empty) when the merchant opens the app: the plan check waits, the page loads", {}, async () => {
+  const throttledBefore = control().stats().throttled;
+  control().setAvailable(DEMO_SHOP, 0);
+  const page = await fs.stack.openEmbeddedApp(DEMO_SHOP);
+  const html = await page.text();
+  expect(page.status, html.slice(0, 200)).toBe(200);
+  expect(html).toContain("Products");
+  expect(control().stats().throttled).toBeGreaterThan(throttledBefore);
+});
+
 faultCase("expired session token → 401 on pages and API routes, with Shopify's retry header", { short: true }, async () => {
   const expired = await control().mintSessionToken(DEMO_SHOP, { clockSkewSeconds: -3600 });
   const teapotPath = `/app/products/${numericId(teapot.id)}`;
