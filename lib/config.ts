@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { QUEUE_KEYS, type QueueKey } from "./pipeline/stages";
 
 /**
  * The repository root (the nearest folder above this module with a package.json): every relative
@@ -56,7 +57,7 @@ export interface Config {
   tunerTimeoutMs: number;
   workerHealthPort: number;
   /** Queues this worker process consumes: GPU hosts run "gpu", CPU hosts the others. */
-  workerQueues: WorkerQueue[];
+  workerQueues: QueueKey[];
   workerShutdownGraceMs: number;
   /** How long a job's lock lasts without renewal: after a worker dies, its job is retried this much later. */
   workerLockMs: number;
@@ -77,9 +78,6 @@ export interface S3StorageConfig {
   /** Path-style URLs (endpoint/bucket/key), which most S3-compatible servers need. */
   forcePathStyle: boolean;
 }
-
-export type WorkerQueue = "ingest" | "gpu" | "post" | "publish";
-const WORKER_QUEUES: readonly WorkerQueue[] = ["ingest", "gpu", "post", "publish"];
 
 type Env = Record<string, string | undefined>;
 
@@ -148,15 +146,15 @@ function parseProfile(env: Env): ModelProfile {
   return raw as ModelProfile;
 }
 
-function parseWorkerQueues(env: Env): WorkerQueue[] {
+function parseWorkerQueues(env: Env): QueueKey[] {
   const raw = nonEmpty(env, "WORKER_QUEUES");
-  if (!raw) return [...WORKER_QUEUES];
+  if (!raw) return [...QUEUE_KEYS];
   const names = raw.split(",").map((name) => name.trim()).filter(Boolean);
-  const unknown = names.filter((name) => !(WORKER_QUEUES as readonly string[]).includes(name));
+  const unknown = names.filter((name) => !(QUEUE_KEYS as readonly string[]).includes(name));
   if (unknown.length > 0 || names.length === 0) {
-    throw new ConfigError(`WORKER_QUEUES must list some of ${WORKER_QUEUES.join(", ")}, got "${raw}".`);
+    throw new ConfigError(`WORKER_QUEUES must list some of ${QUEUE_KEYS.join(", ")}, got "${raw}".`);
   }
-  return [...new Set(names)] as WorkerQueue[];
+  return [...new Set(names)] as QueueKey[];
 }
 
 function parseDatabaseUrl(env: Env): string {

@@ -3,7 +3,7 @@
 // works and while the merchant starts a request. (infrastructure.test.ts locks SQLite instead.)
 import { PrismaPg } from "@prisma/adapter-pg";
 import { afterAll, beforeAll, describe, expect } from "vitest";
-import { postgresAvailability, testPostgresUrl } from "../../lib/db/testing";
+import { postgresAvailability, testPostgresUrl } from "../harness/database";
 import type { ProcessHandle } from "../harness/stack";
 import { faultGroup } from "./fault-case";
 import { DEMO_SHOP, newProduct, requestFor, runUntil, startFaultStack, storeProduct, waitForStage, type FaultStack, type StoreProduct } from "./helpers";
