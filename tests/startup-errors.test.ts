@@ -1,7 +1,10 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import Database from "better-sqlite3";
 import { projectRoot } from "../lib/config";
+import { freshSqliteUrl } from "../lib/db/testing";
+import { sqliteFilePath } from "../lib/db/url.mjs";
 
 const tsx = path.join(projectRoot, "node_modules", ".bin", "tsx");
 
@@ -42,6 +45,22 @@ describe("bad configuration ends in one clear line", () => {
   it("app with an unreachable database", () => {
     const result = start("scripts/serve-app.ts", { ...healthy, DATABASE_URL: "postgresql://postgres@127.0.0.1:1/scenebooth" });
     expectOneLine(result, /^scenebooth app: Cannot reach the database at postgresql:\/\/postgres@127\.0\.0\.1:1\/scenebooth/);
+  });
+
+  it("worker on a database that lacks a migration (migrations are a deploy step, not each replica's start)", () => {
+    const { url, remove } = freshSqliteUrl();
+    new Database(sqliteFilePath(url)).close();
+    try {
+      const result = start("worker/main.ts", { ...healthy, DATABASE_URL: url });
+      expectOneLine(result, /^scenebooth worker: The database at file:.* lacks \d+ migration\(s\) this release needs \(.*\): run "npm run db:deploy" first\.$/);
+    } finally {
+      remove();
+    }
+  });
+
+  it("app reachable from elsewhere on the public development credentials", () => {
+    const result = start("scripts/serve-app.ts", { ...healthy, SHOPIFY_APP_URL: "https://scenebooth.example.com" });
+    expectOneLine(result, /^scenebooth app: SHOPIFY_APP_URL is https:\/\/scenebooth\.example\.com, not a local address/);
   });
 
   it("GPU worker without the Python environment", () => {
