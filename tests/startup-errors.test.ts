@@ -1,8 +1,11 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import Database from "better-sqlite3";
 import { projectRoot } from "../lib/config";
+import { killOnExit } from "../lib/testing/kill-on-exit";
+import { redisAnswers } from "../scripts/lib/services.mjs";
+import { freePort } from "./harness/stack";
 import { freshSqliteUrl } from "../lib/db/testing";
 import { sqliteFilePath } from "../lib/db/url.mjs";
 
@@ -61,6 +64,19 @@ describe("bad configuration ends in one clear line", () => {
   it("app reachable from elsewhere on the public development credentials", () => {
     const result = start("scripts/serve-app.ts", { ...healthy, SHOPIFY_APP_URL: "https://scenebooth.example.com" });
     expectOneLine(result, /^scenebooth app: SHOPIFY_APP_URL is https:\/\/scenebooth\.example\.com, not a local address/);
+  });
+
+  it("worker whose Redis evicts keys (a managed Redis's default volatile-lru)", async () => {
+    const port = await freePort();
+    const redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory-policy", "volatile-lru"], { stdio: "ignore" });
+    killOnExit(redis);
+    try {
+      for (let i = 0; i < 50 && !(await redisAnswers(`redis://127.0.0.1:${port}`)); i++) await new Promise((r) => setTimeout(r, 100));
+      const result = start("worker/main.ts", { REDIS_URL: `redis://127.0.0.1:${port}` });
+      expectOneLine(result, /^scenebooth worker: Redis at redis:\/\/127\.0\.0\.1:\d+ evicts keys when full \(maxmemory-policy volatile-lru\).*Set maxmemory-policy noeviction/);
+    } finally {
+      redis.kill("SIGKILL");
+    }
   });
 
   it("GPU worker without the Python environment", () => {

@@ -51,7 +51,10 @@ export class ImageSourceError extends Error {
  * Shopify's CDN over https (plus SCENEBOOTH_IMAGE_HOSTS), and nothing that resolves to a private
  * address; with the local store stand-in, its own origin too (it serves the photos over http).
  */
-export function imageSourcePolicy(env: Env = process.env, resolve = (host: string) => lookup(host, { all: true })): ImageSourcePolicy {
+export function imageSourcePolicy(
+  env: Env = process.env,
+  resolve: (host: string) => Promise<{ address: string }[]> = (host) => lookup(host, { all: true }),
+): ImageSourcePolicy {
   const extra = (env.SCENEBOOTH_IMAGE_HOSTS ?? "")
     .split(",")
     .map((h) => h.trim().toLowerCase())
