@@ -56,6 +56,8 @@ export interface Config {
   /** A tuner command still running after this is killed and retried. */
   tunerTimeoutMs: number;
   workerHealthPort: number;
+  /** Address the worker's health server listens on: loopback by default, all interfaces in the container image. */
+  workerHealthHost: string;
   /** Queues this worker process consumes: GPU hosts run "gpu", CPU hosts the others. */
   workerQueues: QueueKey[];
   workerShutdownGraceMs: number;
@@ -209,18 +211,43 @@ function parseS3Storage(env: Env, driver: StorageDriver): S3StorageConfig | null
   };
 }
 
+function isLocalUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, "");
+  } catch {
+    return false;
+  }
+  return host === "localhost" || host.endsWith(".localhost") || /^127\.\d+\.\d+\.\d+$/.test(host) || host === "::1" || host === "0.0.0.0";
+}
+
+/**
+ * The development key and secret are public (they are in this repository): an app reachable from
+ * elsewhere must not sign sessions or verify webhooks with them, whatever NODE_ENV says.
+ */
+function refuseDevCredentialsOffLocalhost(env: Env, appUrl: string): void {
+  if (isLocalUrl(appUrl)) return;
+  const missing = ["SHOPIFY_API_KEY", "SHOPIFY_API_SECRET"].filter((name) => !nonEmpty(env, name));
+  if (missing.length === 0) return;
+  throw new ConfigError(
+    `SHOPIFY_APP_URL is ${appUrl}, not a local address, but ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set: the development credentials are public. Set the app's own (\`shopify app dev\` sets them).`,
+  );
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const production = env.NODE_ENV === "production";
   const apiSecret = requiredInProduction(env, "SHOPIFY_API_SECRET", production, DEV_API_SECRET);
   const port = parsePort(env, "PORT", 3000);
   const executionProvider = parseChoice(env, "SCENEBOOTH_EXECUTION_PROVIDER", ["cpu", "cuda"] as const, "cpu");
   const storageDriver = parseChoice(env, "STORAGE_DRIVER", ["local", "s3"] as const, "local");
+  const appUrl = requiredInProduction(env, "SHOPIFY_APP_URL", production, `http://localhost:${port}`);
+  refuseDevCredentialsOffLocalhost(env, appUrl);
   return {
     production,
     shopify: {
       apiKey: requiredInProduction(env, "SHOPIFY_API_KEY", production, DEV_API_KEY),
       apiSecret,
-      appUrl: requiredInProduction(env, "SHOPIFY_APP_URL", production, `http://localhost:${port}`),
+      appUrl,
       scopes: (nonEmpty(env, "SCOPES") ?? "read_products,write_products,write_files").split(",").map((s) => s.trim()),
     },
     databaseUrl: parseDatabaseUrl(env),
@@ -239,6 +266,7 @@ export function loadConfig(env: Env = process.env): Config {
     workDir: path.resolve(projectRoot, nonEmpty(env, "SCENEBOOTH_WORK_DIR") ?? "data/work"),
     tunerTimeoutMs: parseMilliseconds(env, "TUNER_TIMEOUT_MS", 2 * 3600 * 1000),
     workerHealthPort: parsePort(env, "WORKER_HEALTH_PORT", 8081),
+    workerHealthHost: nonEmpty(env, "WORKER_HEALTH_HOST") ?? "127.0.0.1",
     workerQueues: parseWorkerQueues(env),
     workerShutdownGraceMs: parseMilliseconds(env, "WORKER_SHUTDOWN_GRACE_MS", 30_000),
     workerLockMs: parseMilliseconds(env, "WORKER_LOCK_MS", 30_000),

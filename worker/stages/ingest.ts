@@ -43,7 +43,7 @@ async function productImages(admin: AdminClient, productId: string): Promise<{ t
 /** Download failures that are about the file itself (retrying would not help). */
 function isUnusableFile(error: ImageDownloadError): boolean {
   if (error.code === "http") return !/HTTP 5\d\d|HTTP 429/.test(error.message);
-  return error.code === "too-large" || error.code === "not-an-image" || error.code === "type-not-allowed";
+  return error.code === "too-large" || error.code === "not-an-image" || error.code === "type-not-allowed" || error.code === "source-not-allowed";
 }
 
 /** Stage 1: read the product's media through the Admin API and store the originals under the shop's prefix. */

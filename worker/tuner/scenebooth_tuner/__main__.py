@@ -13,6 +13,7 @@ import sys
 import traceback
 
 from .errors import TunerError
+from .parent_watch import die_with_parent
 from .profiles import apply_offline_env
 from .progress import Progress, claim_stdout
 
@@ -72,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 
         print(__version__)
         return 0
+    die_with_parent()
     apply_offline_env()
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # stderr is the worker's log, not a terminal
     progress = Progress(claim_stdout())
