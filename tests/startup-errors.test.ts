@@ -3,10 +3,10 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import Database from "better-sqlite3";
 import { projectRoot } from "../lib/config";
-import { killOnExit } from "../lib/testing/kill-on-exit";
+import { killOnExit } from "./harness/kill-on-exit";
 import { redisAnswers } from "../scripts/lib/services.mjs";
 import { freePort } from "./harness/stack";
-import { freshSqliteUrl } from "../lib/db/testing";
+import { freshSqliteUrl } from "./harness/database";
 import { sqliteFilePath } from "../lib/db/url.mjs";
 
 const tsx = path.join(projectRoot, "node_modules", ".bin", "tsx");

@@ -3,7 +3,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../config";
 import { checkSchemaCurrent, requiredMigrations } from "./schema-version";
-import { freshSqliteUrl, migratedTestDatabase, postgresAvailability } from "./testing";
+import { freshSqliteUrl, migratedTestDatabase, postgresAvailability } from "../../tests/harness/database";
 import { sqliteFilePath } from "./url.mjs";
 
 const postgres = await postgresAvailability();
