@@ -53,7 +53,10 @@ describe("Admin API requests by version, over HTTP", () => {
   });
 
   it("answers a retired version with the oldest supported one, with that version's schema, as the header says", async () => {
+    const before = store.control.stats();
     const r = await post("2025-01", "{ shop { myshopifyDomain } }");
+    expect(store.control.stats().versionFallbacks).toBe(before.versionFallbacks + 1);
+    expect(store.control.stats().requestedApiVersions["2025-01"]).toBe((before.requestedApiVersions["2025-01"] ?? 0) + 1);
     expect(r).toMatchObject({ status: 200, served: "2026-01", body: { data: { shop: { myshopifyDomain: DEMO_SHOP } } } });
     const old = await post("2025-01", NEW_IN_2026_10);
     expect(old.served).toBe("2026-01");

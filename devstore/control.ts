@@ -7,7 +7,7 @@ import { gid, requireGid } from "./ids";
 import { createProduct } from "./resolvers/products";
 import { newId, nowIso, type FileRecord, type MediaStatus, type ProductStatus } from "./state";
 import { sniffImageType } from "../lib/shopify-admin/image-type";
-import type { LocalStore } from "./store";
+import type { LocalStore, StoreStats } from "./store";
 import type { BucketSettings, Throttle, ThrottleStatus } from "./throttle";
 import { compliancePayload, shopPayload } from "./webhook-payloads";
 import { WEBHOOK_TOPICS, type DeliveryAttempt, type WebhookEvent, type WebhookTopic } from "./webhooks";
@@ -200,9 +200,9 @@ export class DevStoreControl {
     return this.store.webhooks.trigger(topic, s.domain, compliancePayload(topic, s));
   }
 
-  /** Admin API requests served and THROTTLED answers given, since start. */
-  stats(): { graphqlRequests: number; throttled: number } {
-    return { ...this.store.stats };
+  /** Admin API requests served, THROTTLED answers given, and API versions asked for, since start. */
+  stats(): StoreStats {
+    return { ...this.store.stats, requestedApiVersions: { ...this.store.stats.requestedApiVersions } };
   }
 
   flush(): void {

@@ -113,7 +113,12 @@ async function applyFault(deps: HttpDeps, route: Exclude<FaultRoute, "any">, req
 async function serveGraphql(deps: HttpDeps, req: http.IncomingMessage, url: URL, version: string, raw: Buffer): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
   const served = serveVersion(version, deps.store.apiVersions);
   if (!served) return { status: 404, body: { errors: "Not Found" } };
-  if (served.fellBack) deps.log(`Admin API ${version} is not supported: served ${served.served}`);
+  const { stats } = deps.store;
+  stats.requestedApiVersions[version] = (stats.requestedApiVersions[version] ?? 0) + 1;
+  if (served.fellBack) {
+    stats.versionFallbacks += 1;
+    deps.log(`Admin API ${version} is not supported: served ${served.served}`);
+  }
   const versionHeader = { "X-Shopify-API-Version": served.served };
   const tokenHeader = req.headers["x-shopify-access-token"];
   const owner = tokenOwner(deps.store.state, typeof tokenHeader === "string" ? tokenHeader : null);

@@ -18,11 +18,18 @@ export interface ImageTransform {
   maxHeight?: number | null;
 }
 
+export interface StoreStats {
+  graphqlRequests: number;
+  throttled: number;
+  requestedApiVersions: Record<string, number>;
+  versionFallbacks: number;
+}
+
 /** The stand-in's state and services, shared by the resolvers and the HTTP layer. */
 export class LocalStore {
   baseUrl = "http://127.0.0.1";
-  /** Counters for tests and the demo: Admin API requests served, and how many were answered THROTTLED. */
-  readonly stats = { graphqlRequests: 0, throttled: 0 };
+  /** Counters for tests and the demo: Admin API requests served, how many were answered THROTTLED, and the API versions asked for (with how many fell back). */
+  readonly stats: StoreStats = { graphqlRequests: 0, throttled: 0, requestedApiVersions: {}, versionFallbacks: 0 };
   /** The stable Admin API versions served as themselves (oldest first); others fall back to the oldest. */
   apiVersions: string[] = quarterlyWindow();
   private readonly timers = new Set<NodeJS.Timeout>();
