@@ -133,8 +133,6 @@ export async function handleGraphql(ctx: Ctx, bucket: LeakyBucket, request: Grap
   if (validation.length) {
     return ok({ errors: validation.map(shopifyValidationError), extensions: costExtension(0, 0, bucket.status()) });
   }
-  // Shopify flags a request that uses a deprecated field, argument or enum value with this header.
-  if (validate(schema, document, [NoDeprecatedCustomRule]).length) headers["X-Shopify-API-Deprecated-Reason"] = DEPRECATION_REASON;
   const operationName = typeof request.operationName === "string" ? request.operationName : undefined;
   const operation = getOperationAST(document, operationName);
   if (!operation) {
@@ -160,6 +158,9 @@ export async function handleGraphql(ctx: Ctx, bucket: LeakyBucket, request: Grap
       extensions: costExtension(requested, null, bucket.status()),
     });
   }
+  // Shopify flags a request that uses a deprecated field, argument or enum value with this header
+  // (checked after the bucket, so that it does not delay the throttle decision).
+  if (validate(schema, document, [NoDeprecatedCustomRule]).length) headers["X-Shopify-API-Deprecated-Reason"] = DEPRECATION_REASON;
   const result = await run(ctx, document, rawVariables, operationName);
   const actual = queryCost(costInput, result.data ?? null);
   bucket.refund(requested - actual);

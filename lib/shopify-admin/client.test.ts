@@ -74,11 +74,18 @@ describe("retries", () => {
   });
 
   it("retries THROTTLED after waiting for the points", async () => {
-    store.control.setAvailable(DEMO_SHOP, 0);
-    const started = Date.now();
-    const result = await client(store, { pacing: false }).requestWithCost(ShopInfoDocument, {});
-    expect(result.attempts).toBe(2);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(5);
+    // A slow refill (10 points/s), so that the empty bucket is still short when the request arrives on a loaded machine.
+    const { restoreRate } = store.control.configureThrottle({});
+    store.control.configureThrottle({ restoreRate: 10 });
+    try {
+      store.control.setAvailable(DEMO_SHOP, 0);
+      const started = Date.now();
+      const result = await client(store, { pacing: false }).requestWithCost(ShopInfoDocument, {});
+      expect(result.attempts).toBe(2);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(50);
+    } finally {
+      store.control.configureThrottle({ restoreRate });
+    }
   });
 
   it("never sends a media-adding productUpdate twice", async () => {
