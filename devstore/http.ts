@@ -117,7 +117,7 @@ async function serveGraphql(deps: HttpDeps, req: http.IncomingMessage, url: URL,
   stats.requestedApiVersions[version] = (stats.requestedApiVersions[version] ?? 0) + 1;
   if (served.fellBack) {
     stats.versionFallbacks += 1;
-    deps.log(`Admin API ${version} is not supported: served ${served.served}`);
+    if (stats.requestedApiVersions[version] === 1) deps.log(`Admin API ${version} is not supported: answering it with ${served.served}`);
   }
   const versionHeader = { "X-Shopify-API-Version": served.served };
   const tokenHeader = req.headers["x-shopify-access-token"];
