@@ -3,6 +3,7 @@ import { ApiVersion, AppDistribution, shopifyApp } from "@shopify/shopify-app-re
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import { config } from "../lib/config";
 import { installLocalStoreFetch } from "../lib/shopify-admin/local-store-fetch";
+import { SHOPIFY_API_VERSION } from "../lib/shopify-admin/version";
 import prisma from "./db.server";
 import { billingConfig } from "./services/billing.server";
 
@@ -11,8 +12,8 @@ const cfg = config();
 // store stand-in; the library's own auth code runs unchanged.
 installLocalStoreFetch();
 
-/** The Admin API version every query is written and validated against (see lib/shopify-admin). */
-export const apiVersion = ApiVersion.January25;
+/** The Admin API version every query is written and validated against (one place: lib/shopify-admin/version.ts). */
+export const apiVersion = SHOPIFY_API_VERSION as ApiVersion;
 
 const shopify = shopifyApp({
   apiKey: cfg.shopify.apiKey,
@@ -27,7 +28,6 @@ const shopify = shopifyApp({
   future: {
     unstable_newEmbeddedAuthStrategy: true,
   },
-  ...(process.env.SHOP_CUSTOM_DOMAIN ? { customShopDomains: [process.env.SHOP_CUSTOM_DOMAIN] } : {}),
 });
 
 export default shopify;

@@ -1,4 +1,5 @@
 import type http from "node:http";
+import { isStableVersion, quarterlyWindow } from "./api-versions";
 import { mintSessionToken, revokeShopTokens, type AppCredentials, type SessionTokenOptions } from "./auth";
 import type { Faults, FaultRoute, FaultSpec } from "./faults";
 import { checkImage } from "./image-check";
@@ -6,7 +7,7 @@ import { gid, requireGid } from "./ids";
 import { createProduct } from "./resolvers/products";
 import { newId, nowIso, type FileRecord, type MediaStatus, type ProductStatus } from "./state";
 import { sniffImageType } from "../lib/shopify-admin/image-type";
-import type { LocalStore } from "./store";
+import type { LocalStore, StoreStats } from "./store";
 import type { BucketSettings, Throttle, ThrottleStatus } from "./throttle";
 import { compliancePayload, shopPayload } from "./webhook-payloads";
 import { WEBHOOK_TOPICS, type DeliveryAttempt, type WebhookEvent, type WebhookTopic } from "./webhooks";
@@ -72,6 +73,25 @@ export class DevStoreControl {
     this.store.timing.mediaStepMs = ms;
   }
 
+  /**
+   * The stable Admin API versions served as themselves (null: the four quarterly versions up to the
+   * app's). Leaving the app's version out rehearses Shopify retiring it: its requests are then served
+   * with the oldest version listed, as the X-Shopify-API-Version header says.
+   */
+  setSupportedApiVersions(versions: string[] | null): string[] {
+    if (versions === null) {
+      this.store.apiVersions = quarterlyWindow();
+      return this.store.apiVersions;
+    }
+    if (!versions.length) throw new Error("at least one supported Admin API version is needed");
+    for (const v of versions) {
+      if (!isStableVersion(v)) throw new Error(`"${v}" is not a stable Admin API version (YYYY-01, -04, -07 or -10)`);
+      this.store.schemaFor(v);
+    }
+    this.store.apiVersions = [...versions].sort();
+    return this.store.apiVersions;
+  }
+
   setWebhookDuplicates(on: boolean): void {
     this.store.webhooks.duplicates = on;
   }
@@ -112,7 +132,7 @@ export class DevStoreControl {
   createProduct(shop: string, input: NewProduct): { id: string; handle: string } {
     const s = this.shop(shop);
     const media = (input.imageUrls ?? []).map((originalSource) => ({ originalSource, mediaContentType: "IMAGE" as const }));
-    const { product, userErrors } = createProduct({ store: this.store, shop: s, bulk: false }, { title: input.title, productType: input.productType, handle: input.handle, status: input.status }, media);
+    const { product, userErrors } = createProduct({ store: this.store, shop: s, schema: this.store.schema, bulk: false }, { title: input.title, productType: input.productType, handle: input.handle, status: input.status }, media);
     if (!product) throw new Error(`createProduct: ${userErrors.map((e) => e.message).join("; ")}`);
     return { id: gid("Product", product.id), handle: product.handle };
   }
@@ -180,9 +200,9 @@ export class DevStoreControl {
     return this.store.webhooks.trigger(topic, s.domain, compliancePayload(topic, s));
   }
 
-  /** Admin API requests served and THROTTLED answers given, since start. */
-  stats(): { graphqlRequests: number; throttled: number } {
-    return { ...this.store.stats };
+  /** Admin API requests served, THROTTLED answers given, and API versions asked for, since start. */
+  stats(): StoreStats {
+    return { ...this.store.stats, requestedApiVersions: { ...this.store.stats.requestedApiVersions } };
   }
 
   flush(): void {
@@ -228,6 +248,8 @@ export class ControlRoutes {
           return sendJson(res, 200, { ok: true });
         case "POST /throttle":
           return sendJson(res, 200, c.configureThrottle({ ...(body.maximumAvailable !== undefined && { maximumAvailable: Number(body.maximumAvailable) }), ...(body.restoreRate !== undefined && { restoreRate: Number(body.restoreRate) }) }));
+        case "POST /api-versions":
+          return sendJson(res, 200, { supported: c.setSupportedApiVersions(Array.isArray(body.supported) ? body.supported.map(String) : null) });
         case "POST /webhooks/duplicates":
           c.setWebhookDuplicates(Boolean(body.enabled));
           return sendJson(res, 200, { ok: true });

@@ -4,6 +4,7 @@ import {
   getVariableValues,
   GraphQLError,
   Kind,
+  NoDeprecatedCustomRule,
   parse,
   validate,
   type DocumentNode,
@@ -12,6 +13,7 @@ import {
   type GraphQLFieldResolver,
   type GraphQLTypeResolver,
 } from "graphql";
+import { DEPRECATION_REASON } from "./api-versions";
 import { queryCost } from "./cost";
 import { notImplemented } from "./store";
 import type { Ctx } from "./context";
@@ -49,6 +51,7 @@ export interface GraphqlRequest {
 export interface GraphqlResponse {
   status: number;
   body: Record<string, unknown>;
+  headers?: Record<string, string>;
 }
 
 /** graphql-js validation messages rewritten in the words Shopify's server (graphql-ruby) uses, with its codes. */
@@ -85,7 +88,7 @@ function formatErrors(errors: readonly GraphQLError[]) {
 
 async function run(ctx: Ctx, document: DocumentNode, variables?: Record<string, unknown>, operationName?: string): Promise<ExecutionResult> {
   return execute({
-    schema: ctx.store.schema,
+    schema: ctx.schema,
     document,
     rootValue: undefined,
     contextValue: ctx,
@@ -116,8 +119,9 @@ export async function handleGraphql(ctx: Ctx, bucket: LeakyBucket, request: Grap
   if (typeof request.query !== "string" || !request.query.trim()) {
     return { status: 400, body: { errors: { query: "Required parameter missing or invalid" } } };
   }
-  const schema = ctx.store.schema;
-  const ok = (body: Record<string, unknown>) => ({ status: 200, body });
+  const schema = ctx.schema;
+  const headers: Record<string, string> = {};
+  const ok = (body: Record<string, unknown>) => ({ status: 200, body, headers });
   let document: DocumentNode;
   try {
     document = parse(request.query);
@@ -154,6 +158,9 @@ export async function handleGraphql(ctx: Ctx, bucket: LeakyBucket, request: Grap
       extensions: costExtension(requested, null, bucket.status()),
     });
   }
+  // Shopify flags a request that uses a deprecated field, argument or enum value with this header
+  // (checked after the bucket, so that it does not delay the throttle decision).
+  if (validate(schema, document, [NoDeprecatedCustomRule]).length) headers["X-Shopify-API-Deprecated-Reason"] = DEPRECATION_REASON;
   const result = await run(ctx, document, rawVariables, operationName);
   const actual = queryCost(costInput, result.data ?? null);
   bucket.refund(requested - actual);

@@ -4,6 +4,7 @@ import { SHOPIFY_API_VERSION } from "../lib/shopify-admin/version";
 import { isShopDomain, shopHandle } from "../lib/shop-domain";
 import { accessTokenEndpoint, authorizeRedirect, mintSessionToken, tokenOwner, type AppCredentials } from "./auth";
 import type { Faults, FaultRoute } from "./faults";
+import { serveVersion } from "./api-versions";
 import { handleGraphql } from "./graphql";
 import { handleUpload } from "./staged-uploads";
 import type { LocalStore } from "./store";
@@ -110,20 +111,27 @@ async function applyFault(deps: HttpDeps, route: Exclude<FaultRoute, "any">, req
   return "answered";
 }
 
-async function serveGraphql(deps: HttpDeps, req: http.IncomingMessage, url: URL, version: string, raw: Buffer): Promise<{ status: number; body: unknown }> {
-  if (version !== SHOPIFY_API_VERSION) {
-    return { status: 404, body: { errors: `Not Found: the local store serves Admin API version ${SHOPIFY_API_VERSION} only, not ${version}` } };
+async function serveGraphql(deps: HttpDeps, req: http.IncomingMessage, url: URL, version: string, raw: Buffer): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
+  const served = serveVersion(version, deps.store.apiVersions);
+  if (!served) return { status: 404, body: { errors: "Not Found" } };
+  const { stats } = deps.store;
+  stats.requestedApiVersions[version] = (stats.requestedApiVersions[version] ?? 0) + 1;
+  if (served.fellBack) {
+    stats.versionFallbacks += 1;
+    if (stats.requestedApiVersions[version] === 1) deps.log(`Admin API ${version} is not supported: answering it with ${served.served}`);
   }
+  const versionHeader = { "X-Shopify-API-Version": served.served };
   const tokenHeader = req.headers["x-shopify-access-token"];
   const owner = tokenOwner(deps.store.state, typeof tokenHeader === "string" ? tokenHeader : null);
   const shopDomain = requestShop(req, url) ?? owner?.shop ?? null;
   if (!owner || owner.shop !== shopDomain) {
-    return { status: 401, body: { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" } };
+    return { status: 401, body: { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" }, headers: versionHeader };
   }
   const shop = deps.store.shop(owner.shop);
-  if (!shop) return { status: 404, body: { errors: "Not Found" } };
+  if (!shop) return { status: 404, body: { errors: "Not Found" }, headers: versionHeader };
   const body = parseJsonBody(raw, "application/json");
-  return handleGraphql({ store: deps.store, shop, bulk: false }, deps.throttle.bucket(shop.domain), body);
+  const result = await handleGraphql({ store: deps.store, shop, schema: deps.store.schemaFor(served.served), bulk: false }, deps.throttle.bucket(shop.domain), body);
+  return { ...result, headers: { ...versionHeader, ...result.headers } };
 }
 
 async function serveOAuth(deps: HttpDeps, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
@@ -168,7 +176,7 @@ async function route(deps: HttpDeps, req: http.IncomingMessage, res: http.Server
   const path = url.pathname;
   let m: RegExpExecArray | null;
 
-  if (path === "/healthz") return send(res, 200, { ok: true, apiVersion: SHOPIFY_API_VERSION });
+  if (path === "/healthz") return send(res, 200, { ok: true, apiVersion: SHOPIFY_API_VERSION, supportedApiVersions: deps.store.apiVersions });
   if (path.startsWith("/app-bridge-standin") && req.method === "GET" && (await serveAppBridgeStandin(deps.store, deps.app, res, url))) return;
   if (path.startsWith("/__devstore/")) return deps.control.handle(req, res, url, parseJsonBody(await readBody(req, 1024 * 1024), req.headers["content-type"]));
 
@@ -179,7 +187,7 @@ async function route(deps: HttpDeps, req: http.IncomingMessage, res: http.Server
     if (fault === "answered") return;
     const result = await serveGraphql(deps, req, url, m[1]!, raw);
     if (fault === "lose-answer") return void req.socket.destroy();
-    return send(res, result.status, result.body);
+    return send(res, result.status, result.body, result.headers);
   }
   if (path.startsWith("/admin/oauth/")) {
     // A lost answer is only told apart on GraphQL and uploads; here it drops the request.

@@ -10,7 +10,7 @@ import { ControlRoutes, DevStoreControl } from "./control";
 import { Faults } from "./faults";
 import { createHttpServer } from "./http";
 import { resumeProcessing } from "./media-processing";
-import { loadAdminSchema } from "./schema";
+import { adminSchemaPath, loadAdminSchema } from "./schema";
 import { seedState, sharedDir as defaultSharedDir } from "./seed";
 import { emptyState, StateFile } from "./state";
 import { LocalStore, type Timing } from "./store";
@@ -82,6 +82,10 @@ export async function startDevStore(options: DevStoreOptions): Promise<DevStore>
   });
   const timing: Timing = { mediaStepMs: options.timing?.mediaStepMs ?? 250, bulkStepMs: options.timing?.bulkStepMs ?? 250 };
   const store = new LocalStore(loadAdminSchema(SHOPIFY_API_VERSION), state, file, blobs, webhooks, timing);
+  // The other supported versions' schemas load on first use; a missing one is said now, not mid-request.
+  for (const version of store.apiVersions) {
+    if (!fs.existsSync(adminSchemaPath(version))) throw new Error(`No Admin schema for API version ${version} (${adminSchemaPath(version)}): the pinned @shopify/dev-mcp must ship every version of the supported window.`);
+  }
   if (!loaded) {
     await seedState(state, blobs, blobs.sharedDir);
     file?.flush();

@@ -1,13 +1,14 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { DEMO_SHOP, startDevStore } from "./index";
+import { SHOPIFY_API_VERSION } from "../lib/shopify-admin/version";
 
 describe("in-memory store (statePath: null)", () => {
   it("serves the seeded shop, including the corrupt fixture: JPEG magic bytes, undecodable body", async () => {
     const store = await startDevStore({ apiKey: "k", apiSecret: "s", statePath: null, log: () => undefined });
     try {
       const token = store.control.issueAccessToken(DEMO_SHOP);
-      const res = await fetch(`${store.url}/admin/api/2025-01/graphql.json`, {
+      const res = await fetch(`${store.url}/admin/api/${SHOPIFY_API_VERSION}/graphql.json`, {
         method: "POST",
         headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": token },
         body: JSON.stringify({ query: `{ products(first: 1, query: "handle:fixture-corrupt-photo") { nodes { media(first: 10) { nodes { ... on MediaImage { image { url } } } } } } }` }),

@@ -3,6 +3,7 @@ import { ApiVersion, LogSeverity, shopifyApi } from "@shopify/shopify-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_SHOP } from "./seed";
 import { startTestStore, TEST_API_KEY, TEST_API_SECRET, type TestStore } from "./test-store";
+import { SHOPIFY_API_VERSION } from "../lib/shopify-admin/version";
 
 let store: TestStore;
 beforeAll(async () => {
@@ -10,7 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => store.stop());
 
-const shopify = shopifyApi({ apiKey: TEST_API_KEY, apiSecretKey: TEST_API_SECRET, hostName: "localhost:3000", apiVersion: ApiVersion.January25, isEmbeddedApp: true, logger: { level: LogSeverity.Error } });
+const shopify = shopifyApi({ apiKey: TEST_API_KEY, apiSecretKey: TEST_API_SECRET, hostName: "localhost:3000", apiVersion: SHOPIFY_API_VERSION as ApiVersion, isEmbeddedApp: true, logger: { level: LogSeverity.Error } });
 
 describe("OAuth authorization-code grant", () => {
   it("redirects back with a code signed the way Shopify signs it, and exchanges the code once", async () => {

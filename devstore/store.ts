@@ -1,5 +1,7 @@
 import { GraphQLError, type GraphQLSchema } from "graphql";
+import { quarterlyWindow } from "./api-versions";
 import type { BlobStore } from "./blobs";
+import { loadAdminSchema } from "./schema";
 import { productPayload } from "./webhook-payloads";
 import type { WebhookSender, WebhookTopic } from "./webhooks";
 import { findShop, type FileRecord, type ProductRecord, type ShopRecord, type StateFile, type StoreState } from "./state";
@@ -16,11 +18,20 @@ export interface ImageTransform {
   maxHeight?: number | null;
 }
 
+export interface StoreStats {
+  graphqlRequests: number;
+  throttled: number;
+  requestedApiVersions: Record<string, number>;
+  versionFallbacks: number;
+}
+
 /** The stand-in's state and services, shared by the resolvers and the HTTP layer. */
 export class LocalStore {
   baseUrl = "http://127.0.0.1";
-  /** Counters for tests and the demo: Admin API requests served, and how many were answered THROTTLED. */
-  readonly stats = { graphqlRequests: 0, throttled: 0 };
+  /** Counters for tests and the demo: Admin API requests served, how many were answered THROTTLED, and the API versions asked for (with how many fell back). */
+  readonly stats: StoreStats = { graphqlRequests: 0, throttled: 0, requestedApiVersions: {}, versionFallbacks: 0 };
+  /** The stable Admin API versions served as themselves (oldest first); others fall back to the oldest. */
+  apiVersions: string[] = quarterlyWindow();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -31,6 +42,11 @@ export class LocalStore {
     readonly webhooks: WebhookSender,
     readonly timing: Timing,
   ) {}
+
+  /** The Admin schema of a served version: the app's version was loaded at start, others load on first use. */
+  schemaFor(version: string): GraphQLSchema {
+    return loadAdminSchema(version);
+  }
 
   changed(): void {
     this.file?.changed();

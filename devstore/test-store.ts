@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { startDevStore, type DevStore, type DevStoreOptions } from "./index";
 import { DEMO_SHOP } from "./seed";
+import { SHOPIFY_API_VERSION } from "../lib/shopify-admin/version";
 
 export const TEST_API_KEY = "test-api-key";
 export const TEST_API_SECRET = "test-api-secret";
@@ -37,7 +38,7 @@ export async function startTestStore(options: Partial<DevStoreOptions> & { dir?:
     statePath,
     token,
     async graphql(query, variables, opts = {}) {
-      const res = await fetch(`${store.url}/admin/api/2025-01/graphql.json`, {
+      const res = await fetch(`${store.url}/admin/api/${SHOPIFY_API_VERSION}/graphql.json`, {
         method: "POST",
         headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": opts.token ?? token, "X-Forwarded-Host": opts.shop ?? DEMO_SHOP },
         body: JSON.stringify({ query, variables }),

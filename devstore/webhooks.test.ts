@@ -6,6 +6,7 @@ import { ApiVersion, LogSeverity, shopifyApi } from "@shopify/shopify-api";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEMO_SHOP } from "./seed";
 import { startTestStore, TEST_API_KEY, TEST_API_SECRET, type TestStore } from "./test-store";
+import { SHOPIFY_API_VERSION } from "../lib/shopify-admin/version";
 
 interface Received {
   path: string;
@@ -19,7 +20,7 @@ const shopify = shopifyApi({
   apiKey: TEST_API_KEY,
   apiSecretKey: TEST_API_SECRET,
   hostName: "localhost",
-  apiVersion: ApiVersion.January25,
+  apiVersion: SHOPIFY_API_VERSION as ApiVersion,
   isEmbeddedApp: true,
   logger: { level: LogSeverity.Error },
 });
@@ -64,7 +65,7 @@ describe("webhook delivery", () => {
     expect(hook!.path).toBe("/webhooks/products");
     expect(hook!.valid).toBe(true);
     expect(hook!.headers["x-shopify-hmac-sha256"]).toBe(crypto.createHmac("sha256", TEST_API_SECRET).update(hook!.body).digest("base64"));
-    expect(hook!.headers).toMatchObject({ "x-shopify-topic": "products/create", "x-shopify-shop-domain": DEMO_SHOP, "x-shopify-api-version": "2025-01" });
+    expect(hook!.headers).toMatchObject({ "x-shopify-topic": "products/create", "x-shopify-shop-domain": DEMO_SHOP, "x-shopify-api-version": SHOPIFY_API_VERSION });
     expect(hook!.headers["x-shopify-webhook-id"]).toMatch(/^[0-9a-f-]{36}$/);
     expect(hook!.headers["x-shopify-event-id"]).toMatch(/^[0-9a-f-]{36}$/);
     expect(Date.parse(String(hook!.headers["x-shopify-triggered-at"]))).toBeGreaterThan(0);

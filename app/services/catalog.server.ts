@@ -18,7 +18,7 @@ export interface CatalogProduct {
 
 export type CatalogRead = { status: "ready"; operationId: string; products: CatalogProduct[] } | { status: "running"; operationId: string };
 
-type Operation = NonNullable<CatalogBulkOperationQuery["currentBulkOperation"]>;
+type Operation = CatalogBulkOperationQuery["bulkOperations"]["nodes"][number];
 
 const RUNNING = ["CREATED", "RUNNING", "CANCELING"];
 const normalize = (query: string) => query.replace(/\s+/g, " ").trim();
@@ -33,14 +33,14 @@ export interface CatalogOptions {
 }
 
 async function current(admin: AdminClient): Promise<Operation | null> {
-  return (await admin.request(CatalogBulkOperationDocument, {})).currentBulkOperation;
+  return (await admin.request(CatalogBulkOperationDocument, {})).bulkOperations.nodes[0] ?? null;
 }
 
 async function start(admin: AdminClient): Promise<string> {
   const { bulkOperationRunQuery: started } = await admin.request(BulkOperationRunQueryDocument, { query: BULK_PRODUCTS_QUERY });
   const error = started?.userErrors[0];
   if (error) {
-    if (error.code === "OPERATION_IN_PROGRESS") throw new ApiError(409, "Shopify is still busy with another bulk read for SceneBooth. Try again in a minute.", "bulk_busy");
+    if (error.code === "OPERATION_IN_PROGRESS" || error.code === "LIMIT_REACHED") throw new ApiError(409, "Shopify is still busy with another bulk read for SceneBooth. Try again in a minute.", "bulk_busy");
     throw new AdminApiError(`bulkOperationRunQuery: ${error.message}`, { kind: "graphql", operation: "BulkOperationRunQuery", attempts: 1 });
   }
   return started!.bulkOperation!.id;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installLocalStoreFetch, uninstallLocalStoreFetch } from "../../lib/shopify-admin/local-store-fetch";
 import { DEMO_SHOP, OTHER_SHOP } from "../seed";
 import { startTestStore, TEST_API_KEY, TEST_API_SECRET, type TestStore } from "../test-store";
+import { SHOPIFY_API_VERSION } from "../../lib/shopify-admin/version";
 
 const PLAN = "Usage plan";
 let store: TestStore;
@@ -16,7 +17,7 @@ function makeApi() {
   return shopifyApi({
     apiKey: TEST_API_KEY,
     apiSecretKey: TEST_API_SECRET,
-    apiVersion: ApiVersion.January25,
+    apiVersion: SHOPIFY_API_VERSION as ApiVersion,
     hostName: "app.example.com",
     isEmbeddedApp: true,
     scopes: ["read_products"],

@@ -1,5 +1,7 @@
 import { GraphQLError, Kind, parse, validate, type DocumentNode, type OperationDefinitionNode } from "graphql";
-import { gid } from "../ids";
+import { connection, type ConnectionArgs } from "../connection";
+import { gid, parseGid } from "../ids";
+import { parseSearch } from "../search";
 import type { Ctx } from "../context";
 import { newId, nowIso, type BulkOperationRecord } from "../state";
 
@@ -75,11 +77,35 @@ async function run(ctx: Ctx, op: BulkOperationRecord, document: DocumentNode): P
   ctx.store.changed();
 }
 
+/** `bulkOperations(query:)` filters: operation_type, status and id (exact), as Shopify's search syntax names them. */
+function bulkOperationMatches(op: BulkOperationRecord, query: string | null | undefined): boolean {
+  return parseSearch(query ?? "").every((term) => {
+    const value = term.field === "operation_type" ? op.type : term.field === "status" ? op.status : term.field === "id" ? String(op.id) : null;
+    if (value === null) return true;
+    const hit = value.toLowerCase() === term.value;
+    return term.negate ? !hit : hit;
+  });
+}
+
 export const bulkQueries = {
+  // Deprecated since 2026-01 in favour of bulkOperations; still served, as Shopify does.
   currentBulkOperation(args: { type?: "QUERY" | "MUTATION" | null }, ctx: Ctx) {
     const type = args.type ?? "QUERY";
     const op = [...ctx.shop.bulkOperations].reverse().find((o) => o.type === type);
     return op ? bulkOperationView(ctx, op) : null;
+  },
+  bulkOperation(args: { id: string }, ctx: Ctx) {
+    const ref = parseGid(args.id);
+    const op = ref?.type === "BulkOperation" ? ctx.shop.bulkOperations.find((o) => o.id === ref.id) : undefined;
+    return op ? bulkOperationView(ctx, op) : null;
+  },
+  /** Newest first by default (CREATED_AT; `reverse` gives oldest first), like Shopify. */
+  bulkOperations(args: ConnectionArgs & { query?: string | null; sortKey?: "CREATED_AT" | "COMPLETED_AT" | null }, ctx: Ctx) {
+    const key = args.sortKey === "COMPLETED_AT" ? "completedAt" : "createdAt";
+    const sorted = ctx.shop.bulkOperations
+      .filter((op) => bulkOperationMatches(op, args.query))
+      .sort((a, b) => (b[key] ?? "").localeCompare(a[key] ?? "") || b.id - a.id);
+    return connection(sorted, args, (op) => bulkOperationView(ctx, op), ctx.bulk);
   },
 };
 
@@ -95,7 +121,7 @@ export const bulkMutations = {
     } catch (err) {
       return { bulkOperation: null, userErrors: [{ field: ["query"], message: `Invalid bulk query: ${(err as Error).message}`, code: "INVALID" }] };
     }
-    const schemaErrors = validate(ctx.store.schema, document);
+    const schemaErrors = validate(ctx.schema, document);
     const ops = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     const problem = schemaErrors[0]?.message ?? (ops.length !== 1 || ops[0]!.operation !== "query" ? "Bulk queries must contain exactly one query operation." : null);
     if (problem) return { bulkOperation: null, userErrors: [{ field: ["query"], message: `Invalid bulk query: ${problem}`, code: "INVALID" }] };

@@ -1,6 +1,6 @@
 import type { AdminClient } from "./client";
 import { AdminApiError, assertNoUserErrors } from "./errors";
-import { BulkOperationRunQueryDocument, CurrentBulkOperationDocument, type CurrentBulkOperationQuery } from "./generated";
+import { BulkOperationRunQueryDocument, BulkOperationStatusDocument, type BulkOperationStatusQuery } from "./generated";
 
 /** Every product with its image media, for a whole-shop sync (validated in operations.test.ts). */
 export const BULK_PRODUCTS_QUERY = `{
@@ -26,21 +26,23 @@ export const BULK_PRODUCTS_QUERY = `{
   }
 }`;
 
-export type BulkOperation = NonNullable<CurrentBulkOperationQuery["currentBulkOperation"]>;
+export type BulkOperation = NonNullable<BulkOperationStatusQuery["bulkOperation"]>;
 
-/** Starts a bulk query and polls currentBulkOperation until it ends; returns the finished operation (url = JSONL). */
+/** Starts a bulk query and polls it by id until it ends; returns the finished operation (url = JSONL). */
 export async function runBulkQuery(client: AdminClient, query: string, options: { pollIntervalMs?: number; timeoutMs?: number } = {}): Promise<BulkOperation> {
   const started = await client.request(BulkOperationRunQueryDocument, { query });
   assertNoUserErrors("bulkOperationRunQuery", started.bulkOperationRunQuery?.userErrors);
   const id = started.bulkOperationRunQuery?.bulkOperation?.id;
+  if (!id) throw new AdminApiError("bulkOperationRunQuery returned no bulk operation", { kind: "graphql", operation: "BulkOperationRunQuery", attempts: 1 });
   const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
   for (;;) {
-    const { currentBulkOperation: op } = await client.request(CurrentBulkOperationDocument, {});
-    if (op && op.id === id && !["CREATED", "RUNNING", "CANCELING"].includes(op.status)) {
-      if (op.status !== "COMPLETED") throw new AdminApiError(`Bulk operation ${op.id} ended ${op.status} (${op.errorCode ?? "no error code"})`, { kind: "graphql", operation: "CurrentBulkOperation", attempts: 1 });
+    const { bulkOperation: op } = await client.request(BulkOperationStatusDocument, { id });
+    if (!op) throw new AdminApiError(`Bulk operation ${id} is not known to Shopify.`, { kind: "graphql", operation: "BulkOperationStatus", attempts: 1 });
+    if (!["CREATED", "RUNNING", "CANCELING"].includes(op.status)) {
+      if (op.status !== "COMPLETED") throw new AdminApiError(`Bulk operation ${op.id} ended ${op.status} (${op.errorCode ?? "no error code"})`, { kind: "graphql", operation: "BulkOperationStatus", attempts: 1 });
       return op;
     }
-    if (Date.now() > deadline) throw new AdminApiError(`Bulk operation ${id} did not finish in time.`, { kind: "timeout", operation: "CurrentBulkOperation", attempts: 1 });
+    if (Date.now() > deadline) throw new AdminApiError(`Bulk operation ${id} did not finish in time.`, { kind: "timeout", operation: "BulkOperationStatus", attempts: 1 });
     await new Promise((r) => setTimeout(r, options.pollIntervalMs ?? 2000));
   }
 }

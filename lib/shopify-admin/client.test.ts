@@ -1,3 +1,5 @@
+import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
+import { parse } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_SHOP } from "../../devstore/seed";
 import { startTestStore, type TestStore } from "../../devstore/test-store";
@@ -5,6 +7,7 @@ import { AdminClient, type AdminClientOptions } from "./client";
 import { AdminApiError } from "./errors";
 import { ProductAddMediaDocument, ProductsPageDocument, ProductWithMediaDocument, ShopInfoDocument } from "./generated";
 import { ShopPacer } from "./pacing";
+import { SHOPIFY_API_VERSION } from "./version";
 
 let store: TestStore;
 beforeAll(async () => {
@@ -71,11 +74,18 @@ describe("retries", () => {
   });
 
   it("retries THROTTLED after waiting for the points", async () => {
-    store.control.setAvailable(DEMO_SHOP, 0);
-    const started = Date.now();
-    const result = await client(store, { pacing: false }).requestWithCost(ShopInfoDocument, {});
-    expect(result.attempts).toBe(2);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(5);
+    // A slow refill (10 points/s), so that the empty bucket is still short when the request arrives on a loaded machine.
+    const { restoreRate } = store.control.configureThrottle({});
+    store.control.configureThrottle({ restoreRate: 10 });
+    try {
+      store.control.setAvailable(DEMO_SHOP, 0);
+      const started = Date.now();
+      const result = await client(store, { pacing: false }).requestWithCost(ShopInfoDocument, {});
+      expect(result.attempts).toBe(2);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(50);
+    } finally {
+      store.control.configureThrottle({ restoreRate });
+    }
   });
 
   it("never sends a media-adding productUpdate twice", async () => {
@@ -101,6 +111,35 @@ describe("retries", () => {
   it("does not retry a refused token", async () => {
     const err = await error(client(store, { accessToken: "shpat_nope" }).request(ShopInfoDocument, {}));
     expect(err.details).toMatchObject({ kind: "http", status: 401, attempts: 1 });
+  });
+});
+
+describe("API version warnings", () => {
+  it("warns once when Shopify answers with another version than asked (the asked one was retired)", async () => {
+    const warnings: string[] = [];
+    const warn = (line: string) => void warnings.push(line);
+    try {
+      store.control.setSupportedApiVersions(["2026-01", "2026-04", "2026-07"]);
+      const c = client(store, { warn });
+      expect((await c.request(ShopInfoDocument, {})).shop.myshopifyDomain).toBe(DEMO_SHOP);
+      await c.request(ShopInfoDocument, {});
+      // Clients are made per request and per job: the warning is once per process (per sink), not per client.
+      await client(store, { warn }).request(ProductsPageDocument, { first: 1, mediaFirst: 1 });
+    } finally {
+      store.control.setSupportedApiVersions(null);
+    }
+    expect(warnings).toEqual([`Admin API: asked for ${SHOPIFY_API_VERSION}, Shopify answered ShopInfo with 2026-01 (${SHOPIFY_API_VERSION} is outside its support window): move the app to a supported version (README, "Admin API version").`]);
+  });
+
+  it("warns when an operation uses a deprecated field, and says nothing for the app's own documents", async () => {
+    const warnings: string[] = [];
+    const c = client(store, { warn: (line) => warnings.push(line) });
+    await c.request(ShopInfoDocument, {});
+    await c.request(ProductsPageDocument, { first: 1, mediaFirst: 1 });
+    expect(warnings).toEqual([]);
+    const old = parse("query OldBulkPoll { currentBulkOperation { id } }") as TypedDocumentNode<{ currentBulkOperation: { id: string } | null }, Record<string, never>>;
+    await c.request(old, {});
+    expect(warnings).toEqual([expect.stringMatching(/^Admin API: OldBulkPoll uses fields Shopify has deprecated in 2026-10 \(https:\/\/shopify\.dev\/api\/usage\/versioning#deprecation-practices\)/)]);
   });
 });
 

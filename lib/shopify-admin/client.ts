@@ -5,6 +5,7 @@ import { parseShopDomain, type ShopDomain } from "../shop-domain";
 import { adminGraphqlEndpoint, shopRoutingHeaders } from "./endpoint";
 import { AdminApiError } from "./errors";
 import { pacerFor, ShopPacer, type QueryCost } from "./pacing";
+import { SHOPIFY_API_VERSION } from "./version";
 
 /**
  * Mutations that may be sent again after an ambiguous failure (5xx, timeout, dropped connection)
@@ -34,6 +35,8 @@ export interface AdminClientOptions {
   pacing?: boolean;
   pacer?: ShopPacer;
   log?: (line: string) => void;
+  /** Where API-version warnings go (default console.warn); each is said once per process and sink. */
+  warn?: (line: string) => void;
 }
 
 export interface AdminResult<T> {
@@ -61,6 +64,30 @@ function costOf(extensions: unknown): QueryCost | null {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const warned = new WeakMap<(line: string) => void, Set<string>>();
+
+function warnOnce(warn: (line: string) => void, key: string, line: string): void {
+  const said = warned.get(warn) ?? new Set<string>();
+  warned.set(warn, said);
+  if (said.has(key)) return;
+  said.add(key);
+  warn(line);
+}
+
+/**
+ * Shopify serves a version past its support window with the oldest supported one instead (saying
+ * which in X-Shopify-API-Version), and flags requests that use deprecated fields: both mean the app's
+ * documents are about to meet a schema they were not validated against.
+ */
+function checkVersionHeaders(headers: Headers | undefined, operation: string, warn: (line: string) => void): void {
+  const served = headers?.get("x-shopify-api-version");
+  if (served && served !== SHOPIFY_API_VERSION) {
+    warnOnce(warn, `served:${served}`, `Admin API: asked for ${SHOPIFY_API_VERSION}, Shopify answered ${operation} with ${served} (${SHOPIFY_API_VERSION} is outside its support window): move the app to a supported version (README, "Admin API version").`);
+  }
+  const deprecated = headers?.get("x-shopify-api-deprecated-reason");
+  if (deprecated) warnOnce(warn, `deprecated:${operation}`, `Admin API: ${operation} uses fields Shopify has deprecated in ${served ?? SHOPIFY_API_VERSION} (${deprecated}); they will be removed in a later version.`);
+}
 
 /** The app's and the worker's Admin GraphQL client: paced by the cost bucket, retrying what is safe to retry. */
 export class AdminClient {
@@ -108,6 +135,7 @@ export class AdminClient {
       let waitMs = 0;
       try {
         const res = await this.gql.rawRequest<T>({ query, variables, signal: AbortSignal.timeout(this.options.timeoutMs) });
+        checkVersionHeaders(res.headers, name, this.options.warn ?? console.warn);
         const cost = costOf(res.extensions);
         release(cost);
         const errors = res.errors ?? [];

@@ -8,6 +8,7 @@ import { startTestStore, TEST_API_KEY, TEST_API_SECRET, type TestStore } from ".
 import { AdminClient } from "./client";
 import { ShopInfoDocument } from "./generated";
 import { installLocalStoreFetch, localStoreFetch, uninstallLocalStoreFetch } from "./local-store-fetch";
+import { SHOPIFY_API_VERSION } from "./version";
 
 let store: TestStore;
 beforeAll(async () => {
@@ -25,7 +26,7 @@ const api = () =>
     apiSecretKey: TEST_API_SECRET,
     hostName: "localhost:3000",
     hostScheme: "http",
-    apiVersion: ApiVersion.January25,
+    apiVersion: SHOPIFY_API_VERSION as ApiVersion,
     isEmbeddedApp: true,
     scopes: ["read_products", "write_products", "write_files"],
     logger: { level: LogSeverity.Error },
@@ -98,7 +99,7 @@ describe("@shopify/shopify-app-remix pointed at the stand-in", () => {
       apiKey: TEST_API_KEY,
       apiSecretKey: TEST_API_SECRET,
       appUrl: "http://localhost:3000",
-      apiVersion: ApiVersion.January25,
+      apiVersion: SHOPIFY_API_VERSION as ApiVersion,
       scopes: ["read_products", "write_products", "write_files"],
       distribution: AppDistribution.AppStore,
       future: { unstable_newEmbeddedAuthStrategy: true },

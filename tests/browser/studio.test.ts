@@ -12,6 +12,7 @@ import { parseGenerationOptions, parseGenerationScenes } from "../../lib/pipelin
 import { DEMO_SHOP, startTestStack, type ProcessHandle, type TestStack } from "../harness/stack";
 import { appContext, launchChromium, openApp, openAppPath, screenshot } from "./browser";
 import { seedReviewedProduct } from "./seed-candidates";
+import { SHOPIFY_API_VERSION } from "../../lib/shopify-admin/version";
 
 interface StoreProduct {
   id: string;
@@ -22,7 +23,7 @@ interface StoreProduct {
 /** The shop's products as its Admin API lists them (a token issued by the local store directly). */
 async function storeProducts(stack: TestStack, shop: string): Promise<Map<string, StoreProduct>> {
   const token = stack.store.control.issueAccessToken(shop);
-  const response = await fetch(`${stack.store.url}/admin/api/2025-01/graphql.json`, {
+  const response = await fetch(`${stack.store.url}/admin/api/${SHOPIFY_API_VERSION}/graphql.json`, {
     method: "POST",
     headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": token, "X-Forwarded-Host": shop },
     body: JSON.stringify({ query: "{ products(first: 100) { nodes { id title mediaCount { count } } } }" }),

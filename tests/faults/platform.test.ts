@@ -21,6 +21,7 @@ import {
   type StoreProduct,
 } from "./helpers";
 import { dataUrl, numericId } from "./routes";
+import { SHOPIFY_API_VERSION } from "../../lib/shopify-admin/version";
 
 let fs: FaultStack;
 let worker: ProcessHandle;
@@ -218,7 +219,7 @@ for (const [name, hmac, status] of [["forged HMAC", "Zm9yZ2VkLWhtYWM=", 401], ["
     for (const [path, topic] of [["/webhooks/products", "products/create"], ["/webhooks/compliance", "shop/redact"], ["/webhooks/app/uninstalled", "app/uninstalled"]] as const) {
       const response = hmac
         ? await deliverWebhook(fs.stack, { path, topic, shop: DEMO_SHOP, body, hmac })
-        : await fetch(new URL(path, fs.stack.appUrl), { method: "POST", body, headers: { "Content-Type": "application/json", "X-Shopify-Topic": topic, "X-Shopify-Shop-Domain": DEMO_SHOP, "X-Shopify-Webhook-Id": "w1", "X-Shopify-API-Version": "2025-01" } });
+        : await fetch(new URL(path, fs.stack.appUrl), { method: "POST", body, headers: { "Content-Type": "application/json", "X-Shopify-Topic": topic, "X-Shopify-Shop-Domain": DEMO_SHOP, "X-Shopify-Webhook-Id": "w1", "X-Shopify-API-Version": SHOPIFY_API_VERSION } });
       expect(response.status, path).toBe(status);
     }
     expect(await fs.stack.db.webhookEvent.count()).toBe(events);

@@ -15,6 +15,7 @@ import { migratedTestDatabase, type TestDatabaseKind } from "./database";
 import { AdminClient } from "../../lib/shopify-admin";
 import { freePort } from "./free-port";
 import { killOnExit } from "./kill-on-exit";
+import { SHOPIFY_API_VERSION } from "../../lib/shopify-admin/version";
 export { freePort };
 
 export const TEST_API_KEY = "test-api-key";
@@ -103,7 +104,7 @@ export function planApprovalUrl(response: Response): string | null {
  */
 async function declinePlan(storeUrl: string, shop: string, accessToken: string): Promise<void> {
   const graphql = async (query: string, variables: Record<string, unknown> = {}) => {
-    const response = await fetch(`${storeUrl}/admin/api/2025-01/graphql.json`, {
+    const response = await fetch(`${storeUrl}/admin/api/${SHOPIFY_API_VERSION}/graphql.json`, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": accessToken, "X-Forwarded-Host": shop },
       body: JSON.stringify({ query, variables }),

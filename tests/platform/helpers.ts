@@ -10,6 +10,7 @@ import { createRedisConnection } from "../../lib/queue/connection";
 import { createProducers, type Producers } from "../../lib/queue/producer";
 import { installLocalStoreFetch } from "../../lib/shopify-admin/local-store-fetch";
 import { TEST_API_KEY, TEST_API_SECRET, type TestStack } from "../harness/stack";
+import { SHOPIFY_API_VERSION } from "../../lib/shopify-admin/version";
 
 /** The shop's offline session as the app stored it (after installShop). */
 export async function offlineSession(stack: TestStack, shop: string): Promise<Session> {
@@ -27,7 +28,7 @@ export async function approvePlan(stack: TestStack, shop: string): Promise<void>
   const api = shopifyApi({
     apiKey: TEST_API_KEY,
     apiSecretKey: TEST_API_SECRET,
-    apiVersion: ApiVersion.January25,
+    apiVersion: SHOPIFY_API_VERSION as ApiVersion,
     hostName: new URL(stack.appUrl).host,
     isEmbeddedApp: true,
     scopes: ["read_products"],
@@ -41,7 +42,7 @@ export async function approvePlan(stack: TestStack, shop: string): Promise<void>
 export async function adminGraphql<T = any>(stack: TestStack, shop: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
   const session = await offlineSession(stack, shop);
   for (let attempt = 1; ; attempt++) {
-    const response = await fetch(`${stack.store.url}/admin/api/2025-01/graphql.json`, {
+    const response = await fetch(`${stack.store.url}/admin/api/${SHOPIFY_API_VERSION}/graphql.json`, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": session.accessToken!, "X-Forwarded-Host": shop },
       body: JSON.stringify({ query, variables }),
@@ -128,7 +129,7 @@ export async function deliverWebhook(
       "X-Shopify-Topic": options.topic,
       "X-Shopify-Hmac-Sha256": options.hmac ?? webhookHmac(options.body, TEST_API_SECRET),
       "X-Shopify-Shop-Domain": options.shop,
-      "X-Shopify-API-Version": "2025-01",
+      "X-Shopify-API-Version": SHOPIFY_API_VERSION,
       "X-Shopify-Webhook-Id": randomUUID(),
       "X-Shopify-Event-Id": options.eventId ?? randomUUID(),
       "X-Shopify-Triggered-At": new Date().toISOString(),
