@@ -4,6 +4,7 @@ import { DEMO_SHOP } from "../../devstore/seed";
 import { startTestStore, type TestStore } from "../../devstore/test-store";
 import { AdminClient } from "./client";
 import { downloadImage } from "./download";
+import { imageSourcePolicy } from "./image-source";
 import { AdminApiError } from "./errors";
 import { ProductsPageDocument, ProductWithMediaDocument } from "./generated";
 import { publishProductImage } from "./publish";
@@ -36,7 +37,7 @@ describe("publishing a generated image to a product", () => {
     expect(product!.media.nodes).toHaveLength(1);
     expect(product!.media.nodes[0]).toMatchObject({ id: published.mediaId, status: "READY", alt: "Teapot on the beach", mediaContentType: "IMAGE", mimeType: "image/png" });
 
-    const served = await downloadImage(published.url);
+    const served = await downloadImage(published.url, { sources: imageSourcePolicy({ SHOPIFY_LOCAL_STORE_URL: store.url }) });
     expect(served.mimeType).toBe("image/png");
     expect(Buffer.compare(served.bytes, bytes)).toBe(0);
   });
