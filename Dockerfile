@@ -48,6 +48,10 @@ RUN python3 -m venv .venv \
 USER scenebooth
 ENV NODE_ENV=production SCENEBOOTH_PROFILE=sd21-lora WORKER_QUEUES=gpu,post \
     SCENEBOOTH_EXECUTION_PROVIDER=cuda HF_HOME=/models/hf WORKER_HEALTH_HOST=0.0.0.0
+# Pretrained weights (SD 2.1 + BLIP-2, ~20 GB) are not baked in: an init step fetches them, with
+# checksums, into the models volume; the worker, run with the same SCENEBOOTH_MODELS_DIR, refuses to
+# start while they are missing or fail their checks:
+#   docker run --rm -v scenebooth-models:/models -e SCENEBOOTH_MODELS_DIR=/models scenebooth-worker npm run models:fetch
 VOLUME ["/models"]
 EXPOSE 8081
 CMD ["npm", "run", "worker"]

@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { access, constants } from "node:fs/promises";
 import path from "node:path";
 import { ConfigError, projectRoot, type Config } from "./config";
@@ -17,12 +18,41 @@ export async function checkPython(python: string): Promise<void> {
   }
 }
 
+/**
+ * A real profile's pretrained weights must have been fetched (`npm run models:fetch`) at the configured
+ * revision: the tuner's `verify` checks every file's size against the checksum manifest the fetch wrote
+ * (a full sha256 pass is `verify --full`, minutes for SD 2.1 + BLIP-2, so not at every start).
+ */
+export async function checkWeights(cfg: Pick<Config, "python" | "modelProfile" | "modelsDir">): Promise<void> {
+  if (cfg.modelProfile === "tiny") return; // random weights, built locally
+  const args = ["-m", "scenebooth_tuner", "verify", "--profile", cfg.modelProfile];
+  const env = { ...process.env, SCENEBOOTH_MODELS_DIR: cfg.modelsDir };
+  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(cfg.python, args, { env, timeout: 120_000, encoding: "utf8" }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
+  for (const line of stderr.split("\n")) if (line.startsWith("warning:")) console.warn(line);
+  if (code === 0) return;
+  const last = stdout.trim().split("\n").pop() ?? "";
+  let message: string | undefined;
+  try {
+    message = (JSON.parse(last) as { message?: string }).message;
+  } catch {
+    message = undefined;
+  }
+  throw new ConfigError(message ?? `Checking the ${cfg.modelProfile} weights failed (exit ${code}): ${stderr.trim().split("\n").pop() ?? ""}`);
+}
+
 /** What a process needs before it starts; each failure is one ConfigError line. */
 export async function preflight(cfg: Config, needs: { python: boolean }): Promise<void> {
   await checkRedis(cfg.redisUrl);
   await checkDatabase(cfg.databaseUrl);
   await checkSchemaCurrent(cfg.databaseUrl);
-  if (needs.python) await checkPython(cfg.python);
+  if (needs.python) {
+    await checkPython(cfg.python);
+    await checkWeights(cfg);
+  }
   await checkStorage(cfg);
 }
 

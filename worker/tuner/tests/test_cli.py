@@ -8,6 +8,7 @@ import pytest
 from conftest import make_photo, run_cli
 
 from scenebooth_tuner.errors import EXIT_CODES
+from scenebooth_tuner.profiles import BLIP2_REPO, SD21_REPO
 
 
 def assert_error(run, code: str, field: str | None = None, alone: bool = True) -> dict:
@@ -76,7 +77,7 @@ def test_missing_weights_offline(tmp_path, photos, command):
     spec = {"profile": "sd21", "class_noun": "boot", "output_dir": str(tmp_path / "out")}
     spec |= {"images": [str(photos[0])]} if command == "caption" else {"scenes": [1]}
     error = assert_error(run_cli(command, spec, tmp_path, env=env), "model_missing", alone=False)
-    expected = "Salesforce/blip2-opt-2.7b" if command == "caption" else "stabilityai/stable-diffusion-2-1"
+    expected = BLIP2_REPO if command == "caption" else SD21_REPO
     assert error["model"] == expected and "offline" in error["message"]
 
 
