@@ -2,7 +2,10 @@
 # Two images from one file:
 #   docker build --target app        -t scenebooth-app .     (Remix app: admin UI, API, webhooks)
 #   docker build --target worker-gpu -t scenebooth-worker .  (BullMQ worker + Python GPU tuner)
-# Both install through scripts/setup.mjs, the same script the demo and CI run.
+# Both install through scripts/setup.mjs, the same script the demo and CI run, and run as an
+# unprivileged user. Migrations are a release step of their own, run once per deploy before the
+# new replicas start (the app and the worker refuse a database that lacks one):
+#   docker run --rm -e DATABASE_URL=… scenebooth-app npm run db:deploy
 
 FROM node:20-bookworm-slim AS node
 
@@ -15,11 +18,12 @@ ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY . .
 RUN node scripts/setup.mjs deps build \
     && npx prisma generate \
-    && npm prune --omit=dev
+    && npm prune --omit=dev \
+    && chown -R node:node /srv/scenebooth
+USER node
 ENV NODE_ENV=production PORT=3000
 EXPOSE 3000
-# Applies pending migrations with Prisma's native engine, then serves the app.
-CMD ["npm", "run", "docker-start"]
+CMD ["npm", "run", "start"]
 
 # ---------------------------------------------------------------------------------------------
 FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04 AS worker-gpu
@@ -38,9 +42,12 @@ COPY . .
 RUN python3 -m venv .venv \
     && .venv/bin/pip install --no-cache-dir torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128 \
     && node scripts/setup.mjs deps python models \
-    && npx prisma generate
+    && npx prisma generate \
+    && useradd --system --uid 10001 --home-dir /srv/scenebooth scenebooth \
+    && mkdir -p /models && chown -R scenebooth /srv/scenebooth /models
+USER scenebooth
 ENV NODE_ENV=production SCENEBOOTH_PROFILE=sd21-lora WORKER_QUEUES=gpu,post \
-    SCENEBOOTH_EXECUTION_PROVIDER=cuda HF_HOME=/models/hf
+    SCENEBOOTH_EXECUTION_PROVIDER=cuda HF_HOME=/models/hf WORKER_HEALTH_HOST=0.0.0.0
 VOLUME ["/models"]
 EXPOSE 8081
 CMD ["npm", "run", "worker"]

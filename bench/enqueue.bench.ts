@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createPrismaClient } from "../lib/db";
-import { freshSqliteUrl } from "../lib/db/testing";
+import { freshSqliteUrl } from "../tests/harness/database";
 import { generationFlow } from "../lib/pipeline/flow";
 import { requestScenesBatch } from "../lib/pipeline/request-scenes";
 import { createRedisConnection } from "../lib/queue/connection";

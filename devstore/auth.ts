@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import { jwtVerify, SignJWT } from "jose";
 import { findShop, type StoreState, type TokenRecord } from "./state";
+import { shopHandle } from "../lib/shop-domain";
 
 export interface AppCredentials {
   apiKey: string;
@@ -154,7 +155,7 @@ export function authorizeRedirect(state: StoreState, app: AppCredentials, shop: 
   codes.set(code, { shop, online: query.getAll("grant_options[]").includes("per-user"), expires: Date.now() + 60_000 });
   const params = new URLSearchParams({
     code,
-    host: Buffer.from(`admin.shopify.com/store/${shop.replace(/\.myshopify\.com$/, "")}`).toString("base64").replace(/=+$/, ""),
+    host: Buffer.from(`admin.shopify.com/store/${shopHandle(shop)}`).toString("base64").replace(/=+$/, ""),
     shop,
     state: query.get("state") ?? "",
     timestamp: String(Math.floor(Date.now() / 1000)),

@@ -1,6 +1,7 @@
 import http from "node:http";
 import sharp from "sharp";
 import { SHOPIFY_API_VERSION } from "../lib/shopify-admin/version";
+import { isShopDomain, shopHandle } from "../lib/shop-domain";
 import { accessTokenEndpoint, authorizeRedirect, mintSessionToken, tokenOwner, type AppCredentials } from "./auth";
 import type { Faults, FaultRoute } from "./faults";
 import { handleGraphql } from "./graphql";
@@ -62,7 +63,7 @@ export function requestShop(req: http.IncomingMessage, url: URL): string | null 
   const candidates = [Array.isArray(forwarded) ? forwarded[0] : forwarded, req.headers.host, url.searchParams.get("shop")];
   for (const c of candidates) {
     const host = c?.split(":")[0]?.trim().toLowerCase();
-    if (host && /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/.test(host)) return host;
+    if (isShopDomain(host)) return host;
   }
   return null;
 }
@@ -214,7 +215,7 @@ async function route(deps: HttpDeps, req: http.IncomingMessage, res: http.Server
     const target = new URL("/app", deps.app.appUrl);
     target.searchParams.set("embedded", "1");
     target.searchParams.set("shop", shop);
-    target.searchParams.set("host", Buffer.from(`admin.shopify.com/store/${shop.replace(/\.myshopify\.com$/, "")}`).toString("base64").replace(/=+$/, ""));
+    target.searchParams.set("host", Buffer.from(`admin.shopify.com/store/${shopHandle(shop)}`).toString("base64").replace(/=+$/, ""));
     target.searchParams.set("id_token", await mintSessionToken(deps.app, shop));
     res.writeHead(302, { Location: target.toString() }).end();
     return;

@@ -18,6 +18,22 @@ describe("loadConfig", () => {
     expect(cfg.shopify).toMatchObject({ apiKey: "k", apiSecret: "s", appUrl: "https://a" });
   });
 
+  it("refuses the public development credentials when the app is reachable from elsewhere", () => {
+    expect(() => loadConfig({ SHOPIFY_APP_URL: "https://scenebooth.example.com" })).toThrow(
+      /SHOPIFY_APP_URL is https:\/\/scenebooth.example.com, not a local address, but SHOPIFY_API_KEY and SHOPIFY_API_SECRET are not set/,
+    );
+    expect(() => loadConfig({ SHOPIFY_APP_URL: "https://x.trycloudflare.com", SHOPIFY_API_KEY: "k" })).toThrow(/SHOPIFY_API_SECRET is not set/);
+    expect(loadConfig({ SHOPIFY_APP_URL: "https://x.trycloudflare.com", SHOPIFY_API_KEY: "k", SHOPIFY_API_SECRET: "s" }).shopify.apiSecret).toBe("s");
+    for (const local of ["http://localhost:3000", "http://127.0.0.1:8080", "http://[::1]:3000", "http://app.localhost"]) {
+      expect(loadConfig({ SHOPIFY_APP_URL: local }).shopify.appUrl).toBe(local);
+    }
+  });
+
+  it("binds the worker's health server to loopback unless told otherwise", () => {
+    expect(loadConfig({}).workerHealthHost).toBe("127.0.0.1");
+    expect(loadConfig({ WORKER_HEALTH_HOST: "0.0.0.0" }).workerHealthHost).toBe("0.0.0.0");
+  });
+
   it("rejects malformed values with the variable's name", () => {
     expect(() => loadConfig({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL must start with file:/);
     expect(() => loadConfig({ WORKER_QUEUES: "gpu,cpu" })).toThrow(/WORKER_QUEUES must list some of/);

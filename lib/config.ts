@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { QUEUE_KEYS, type QueueKey } from "./pipeline/stages";
 
 /**
  * The repository root (the nearest folder above this module with a package.json): every relative
@@ -55,8 +56,10 @@ export interface Config {
   /** A tuner command still running after this is killed and retried. */
   tunerTimeoutMs: number;
   workerHealthPort: number;
+  /** Address the worker's health server listens on: loopback by default, all interfaces in the container image. */
+  workerHealthHost: string;
   /** Queues this worker process consumes: GPU hosts run "gpu", CPU hosts the others. */
-  workerQueues: WorkerQueue[];
+  workerQueues: QueueKey[];
   workerShutdownGraceMs: number;
   /** How long a job's lock lasts without renewal: after a worker dies, its job is retried this much later. */
   workerLockMs: number;
@@ -77,9 +80,6 @@ export interface S3StorageConfig {
   /** Path-style URLs (endpoint/bucket/key), which most S3-compatible servers need. */
   forcePathStyle: boolean;
 }
-
-export type WorkerQueue = "ingest" | "gpu" | "post" | "publish";
-const WORKER_QUEUES: readonly WorkerQueue[] = ["ingest", "gpu", "post", "publish"];
 
 type Env = Record<string, string | undefined>;
 
@@ -148,15 +148,15 @@ function parseProfile(env: Env): ModelProfile {
   return raw as ModelProfile;
 }
 
-function parseWorkerQueues(env: Env): WorkerQueue[] {
+function parseWorkerQueues(env: Env): QueueKey[] {
   const raw = nonEmpty(env, "WORKER_QUEUES");
-  if (!raw) return [...WORKER_QUEUES];
+  if (!raw) return [...QUEUE_KEYS];
   const names = raw.split(",").map((name) => name.trim()).filter(Boolean);
-  const unknown = names.filter((name) => !(WORKER_QUEUES as readonly string[]).includes(name));
+  const unknown = names.filter((name) => !(QUEUE_KEYS as readonly string[]).includes(name));
   if (unknown.length > 0 || names.length === 0) {
-    throw new ConfigError(`WORKER_QUEUES must list some of ${WORKER_QUEUES.join(", ")}, got "${raw}".`);
+    throw new ConfigError(`WORKER_QUEUES must list some of ${QUEUE_KEYS.join(", ")}, got "${raw}".`);
   }
-  return [...new Set(names)] as WorkerQueue[];
+  return [...new Set(names)] as QueueKey[];
 }
 
 function parseDatabaseUrl(env: Env): string {
@@ -211,18 +211,43 @@ function parseS3Storage(env: Env, driver: StorageDriver): S3StorageConfig | null
   };
 }
 
+function isLocalUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, "");
+  } catch {
+    return false;
+  }
+  return host === "localhost" || host.endsWith(".localhost") || /^127\.\d+\.\d+\.\d+$/.test(host) || host === "::1" || host === "0.0.0.0";
+}
+
+/**
+ * The development key and secret are public (they are in this repository): an app reachable from
+ * elsewhere must not sign sessions or verify webhooks with them, whatever NODE_ENV says.
+ */
+function refuseDevCredentialsOffLocalhost(env: Env, appUrl: string): void {
+  if (isLocalUrl(appUrl)) return;
+  const missing = ["SHOPIFY_API_KEY", "SHOPIFY_API_SECRET"].filter((name) => !nonEmpty(env, name));
+  if (missing.length === 0) return;
+  throw new ConfigError(
+    `SHOPIFY_APP_URL is ${appUrl}, not a local address, but ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set: the development credentials are public. Set the app's own (\`shopify app dev\` sets them).`,
+  );
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const production = env.NODE_ENV === "production";
   const apiSecret = requiredInProduction(env, "SHOPIFY_API_SECRET", production, DEV_API_SECRET);
   const port = parsePort(env, "PORT", 3000);
   const executionProvider = parseChoice(env, "SCENEBOOTH_EXECUTION_PROVIDER", ["cpu", "cuda"] as const, "cpu");
   const storageDriver = parseChoice(env, "STORAGE_DRIVER", ["local", "s3"] as const, "local");
+  const appUrl = requiredInProduction(env, "SHOPIFY_APP_URL", production, `http://localhost:${port}`);
+  refuseDevCredentialsOffLocalhost(env, appUrl);
   return {
     production,
     shopify: {
       apiKey: requiredInProduction(env, "SHOPIFY_API_KEY", production, DEV_API_KEY),
       apiSecret,
-      appUrl: requiredInProduction(env, "SHOPIFY_APP_URL", production, `http://localhost:${port}`),
+      appUrl,
       scopes: (nonEmpty(env, "SCOPES") ?? "read_products,write_products,write_files").split(",").map((s) => s.trim()),
     },
     databaseUrl: parseDatabaseUrl(env),
@@ -241,6 +266,7 @@ export function loadConfig(env: Env = process.env): Config {
     workDir: path.resolve(projectRoot, nonEmpty(env, "SCENEBOOTH_WORK_DIR") ?? "data/work"),
     tunerTimeoutMs: parseMilliseconds(env, "TUNER_TIMEOUT_MS", 2 * 3600 * 1000),
     workerHealthPort: parsePort(env, "WORKER_HEALTH_PORT", 8081),
+    workerHealthHost: nonEmpty(env, "WORKER_HEALTH_HOST") ?? "127.0.0.1",
     workerQueues: parseWorkerQueues(env),
     workerShutdownGraceMs: parseMilliseconds(env, "WORKER_SHUTDOWN_GRACE_MS", 30_000),
     workerLockMs: parseMilliseconds(env, "WORKER_LOCK_MS", 30_000),

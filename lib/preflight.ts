@@ -2,6 +2,7 @@ import { access, constants } from "node:fs/promises";
 import path from "node:path";
 import { ConfigError, projectRoot, type Config } from "./config";
 import { checkDatabase } from "./db";
+import { checkSchemaCurrent } from "./db/schema-version";
 import { checkRedis } from "./queue/connection";
 import { S3BlobStore, S3StoreError, createBlobStore } from "./storage";
 
@@ -20,6 +21,7 @@ export async function checkPython(python: string): Promise<void> {
 export async function preflight(cfg: Config, needs: { python: boolean }): Promise<void> {
   await checkRedis(cfg.redisUrl);
   await checkDatabase(cfg.databaseUrl);
+  await checkSchemaCurrent(cfg.databaseUrl);
   if (needs.python) await checkPython(cfg.python);
   await checkStorage(cfg);
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type PrismaClient } from "./db";
-import { freshSqliteUrl } from "./db/testing";
+import { freshSqliteUrl } from "../tests/harness/database";
 import { DEFAULT_SCENE_IDS } from "./scenes";
 import { DEFAULT_SHOP_SETTINGS, readShopSettings, saveShopSettings, ShopSettingsError, validateShopSettings } from "./shop-settings";
 import { prepareDatabase } from "../scripts/prepare-database.mjs";

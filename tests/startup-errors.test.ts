@@ -1,7 +1,13 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import Database from "better-sqlite3";
 import { projectRoot } from "../lib/config";
+import { killOnExit } from "./harness/kill-on-exit";
+import { redisAnswers } from "../scripts/lib/services.mjs";
+import { freePort } from "./harness/stack";
+import { freshSqliteUrl } from "./harness/database";
+import { sqliteFilePath } from "../lib/db/url.mjs";
 
 const tsx = path.join(projectRoot, "node_modules", ".bin", "tsx");
 
@@ -42,6 +48,35 @@ describe("bad configuration ends in one clear line", () => {
   it("app with an unreachable database", () => {
     const result = start("scripts/serve-app.ts", { ...healthy, DATABASE_URL: "postgresql://postgres@127.0.0.1:1/scenebooth" });
     expectOneLine(result, /^scenebooth app: Cannot reach the database at postgresql:\/\/postgres@127\.0\.0\.1:1\/scenebooth/);
+  });
+
+  it("worker on a database that lacks a migration (migrations are a deploy step, not each replica's start)", () => {
+    const { url, remove } = freshSqliteUrl();
+    new Database(sqliteFilePath(url)).close();
+    try {
+      const result = start("worker/main.ts", { ...healthy, DATABASE_URL: url });
+      expectOneLine(result, /^scenebooth worker: The database at file:.* lacks \d+ migration\(s\) this release needs \(.*\): run "npm run db:deploy" first\.$/);
+    } finally {
+      remove();
+    }
+  });
+
+  it("app reachable from elsewhere on the public development credentials", () => {
+    const result = start("scripts/serve-app.ts", { ...healthy, SHOPIFY_APP_URL: "https://scenebooth.example.com" });
+    expectOneLine(result, /^scenebooth app: SHOPIFY_APP_URL is https:\/\/scenebooth\.example\.com, not a local address/);
+  });
+
+  it("worker whose Redis evicts keys (a managed Redis's default volatile-lru)", async () => {
+    const port = await freePort();
+    const redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory-policy", "volatile-lru"], { stdio: "ignore" });
+    killOnExit(redis);
+    try {
+      for (let i = 0; i < 50 && !(await redisAnswers(`redis://127.0.0.1:${port}`)); i++) await new Promise((r) => setTimeout(r, 100));
+      const result = start("worker/main.ts", { REDIS_URL: `redis://127.0.0.1:${port}` });
+      expectOneLine(result, /^scenebooth worker: Redis at redis:\/\/127\.0\.0\.1:\d+ evicts keys when full \(maxmemory-policy volatile-lru\).*Set maxmemory-policy noeviction/);
+    } finally {
+      redis.kill("SIGKILL");
+    }
   });
 
   it("GPU worker without the Python environment", () => {

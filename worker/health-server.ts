@@ -7,7 +7,7 @@ export interface HealthReport {
 }
 
 /** GET /healthz → 200 with the report when healthy, 503 otherwise. */
-export async function startHealthServer(port: number, report: () => Promise<HealthReport>): Promise<http.Server & { port: number }> {
+export async function startHealthServer(port: number, host: string, report: () => Promise<HealthReport>): Promise<http.Server & { port: number }> {
   const server = http.createServer(async (request, response) => {
     if (request.method !== "GET" || request.url?.split("?")[0] !== "/healthz") {
       response.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
@@ -23,7 +23,7 @@ export async function startHealthServer(port: number, report: () => Promise<Heal
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
+    server.listen(port, host, () => resolve());
   });
   return Object.assign(server, { port: (server.address() as AddressInfo).port });
 }

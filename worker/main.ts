@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     queues: cfg.workerQueues,
     processors: stageProcessors(),
     healthPort: cfg.workerHealthPort,
+    healthHost: cfg.workerHealthHost,
     lockMs: cfg.workerLockMs,
     perShopLimits: { gpu: cfg.gpuSlotsPerShop },
   });

@@ -14,6 +14,8 @@ export interface WorkerRuntimeOptions {
   /** Jobs run at once per queue; the gpu queue always runs one (one job per GPU). */
   concurrency?: number;
   healthPort: number;
+  /** Address the health server binds (default 127.0.0.1). */
+  healthHost?: string;
   /** Lock duration and stalled-job check interval (BullMQ's defaults are 30 s). */
   lockMs?: number;
   /** Jobs of one shop running at once across all workers, per queue (e.g. { gpu: 2 }); unlimited when absent. */
@@ -59,12 +61,12 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     return worker;
   });
 
-  const health = await startHealthServer(options.healthPort, async () => {
+  const health = await startHealthServer(options.healthPort, options.healthHost ?? "127.0.0.1", async () => {
     const redis = await connection.ping().then(() => "ok", (error: Error) => `down: ${error.message}`);
     const queues = Object.fromEntries(workers.map((w) => [w.name, { running: w.isRunning(), paused: w.isPaused() }]));
     return { ok: !closing && redis === "ok" && workers.every((w) => w.isRunning()), redis, queues, closing };
   });
-  log(`worker: consuming ${options.queues.join(", ")}; health on http://127.0.0.1:${health.port}/healthz`);
+  log(`worker: consuming ${options.queues.join(", ")}; health on http://${options.healthHost ?? "127.0.0.1"}:${health.port}/healthz`);
 
   return {
     healthPort: health.port,

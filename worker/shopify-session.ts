@@ -1,6 +1,6 @@
 import type { PrismaClient } from "../lib/db";
 import { AdminClient } from "../lib/shopify-admin";
-import { MerchantActionError } from "./stages/errors";
+import { MerchantActionError } from "../lib/pipeline/errors";
 
 /** An Admin API client with the shop's offline access token (stored by the app's session storage). */
 export async function adminClientFor(client: PrismaClient, shop: string): Promise<AdminClient> {

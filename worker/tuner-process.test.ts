@@ -218,3 +218,26 @@ describe("runTuner with a fake tuner (tests/fixtures/tuner-double)", () => {
     expect((error as TunerProcessError).message).toContain("result.captions[0].prompt is missing");
   });
 });
+
+describe("a worker that exits", () => {
+  it("takes its running tuner with it, even one that ignores SIGTERM", async () => {
+    const workDir = path.join(tmp, "exit-kills-tuner");
+    // A worker process that starts the hanging double and exits at its first progress line.
+    const script = `
+      import { runTuner } from ${JSON.stringify(fileURLToPath(new URL("./tuner-process.ts", import.meta.url)))};
+      void runTuner({ python: ${JSON.stringify(python)}, command: "train", spec: {}, workDir: ${JSON.stringify(workDir)}, timeoutMs: 60_000,
+        env: ${JSON.stringify(doubleEnv("hang"))}, onProgress: () => process.exit(0) });
+    `;
+    const { execFileSync, spawnSync } = await import("node:child_process");
+    spawnSync("npx", ["tsx", "--eval", script], { cwd: fileURLToPath(new URL("..", import.meta.url)), timeout: 60_000 });
+    const survivors = () => {
+      try {
+        return execFileSync("pgrep", ["-f", workDir]).toString().trim();
+      } catch {
+        return ""; // pgrep exits 1 when nothing matches
+      }
+    };
+    for (let i = 0; i < 20 && survivors(); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(survivors()).toBe("");
+  });
+});

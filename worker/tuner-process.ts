@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import readline from "node:readline";
@@ -54,6 +54,13 @@ export interface TunerRunOptions<C extends TunerCommand> {
   env?: Record<string, string>;
 }
 
+// Tuner processes still running; killed when the worker exits however it exits (the tuner also
+// dies with its parent by itself: scenebooth_tuner/parent_watch.py).
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 /**
  * Runs one tuner command (`python -m scenebooth_tuner <command> --spec job.json`) and returns its
  * result, read as the contract says. The tuner writes JSON lines on stdout: progress, then one
@@ -68,6 +75,8 @@ export async function runTuner<C extends TunerCommand>(options: TunerRunOptions<
     env: { ...process.env, PYTHONUNBUFFERED: "1", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   let stderrTail = "";
   child.stderr.on("data", (chunk: Buffer) => (stderrTail = (stderrTail + chunk.toString()).slice(-4000)));
 

@@ -2,7 +2,7 @@ import { useFetcher } from "@remix-run/react";
 import { Badge, BlockStack, Box, Button, ButtonGroup, Card, Checkbox, InlineGrid, InlineStack, Link, Select, Text } from "@shopify/polaris";
 import { useState } from "react";
 import type { CandidateView, StudioPhoto } from "../services/studio.server";
-import { CANDIDATE_STATE_LABELS, SCENE_KIND_LABELS } from "./labels";
+import { candidateStateLabel, SCENE_KIND_LABELS } from "./labels";
 import { ScoreBars } from "./score-bars";
 import { useResultToast, type ToastResult } from "./use-toast";
 
@@ -37,7 +37,7 @@ function CandidateCard({ candidate: c, index, reference, itmThreshold, adminUrl,
   };
   const decision = decide.formData?.get("decision");
   const state = decision === "approve" ? "approved" : decision === "reject" ? "rejected" : c.state;
-  const label = CANDIDATE_STATE_LABELS[state] ?? { label: state, tone: undefined };
+  const label = candidateStateLabel(state);
   const submit = (fetcher: typeof decide, fields: Record<string, string>) => fetcher.submit({ intent: "review", candidateId: c.id, ...fields }, { method: "post" });
   const review = (fields: { decision: string }) => submit(decide, fields);
   const name = `Image ${index + 1}`;

@@ -1,36 +1,47 @@
 // Merchant-facing words for the app's states and scores (client-safe).
 import type { BadgeProps } from "@shopify/polaris";
+import type { CandidateState, SubjectState } from "../../lib/db/enums";
+import type { Metric } from "../../lib/selection-rule";
+import { CANDIDATE_STATE_LABELS, isCandidateState, isSubjectState, SUBJECT_STATE_LABELS } from "../../lib/state-labels";
 
 type Tone = BadgeProps["tone"];
 
-export const SUBJECT_STATE_LABELS: Record<string, { label: string; tone: Tone; progress?: BadgeProps["progress"] }> = {
-  not_started: { label: "Not started", tone: undefined, progress: "incomplete" },
-  checking: { label: "Checking photos", tone: "info", progress: "partiallyComplete" },
-  training: { label: "Learning the product", tone: "info", progress: "partiallyComplete" },
-  generating: { label: "Creating scenes", tone: "info", progress: "partiallyComplete" },
-  review: { label: "Waiting for review", tone: "attention", progress: "complete" },
-  publishing: { label: "Publishing", tone: "info", progress: "partiallyComplete" },
-  published: { label: "Published", tone: "success", progress: "complete" },
-  needs_attention: { label: "Needs attention", tone: "warning", progress: "incomplete" },
-  failed: { label: "Failed", tone: "critical", progress: "incomplete" },
-  cancelled: { label: "Cancelled", tone: undefined, progress: "incomplete" },
+type Badge = { tone: Tone; progress?: BadgeProps["progress"] };
+
+const SUBJECT_STATE_BADGES: Record<SubjectState, Badge> = {
+  not_started: { tone: undefined, progress: "incomplete" },
+  checking: { tone: "info", progress: "partiallyComplete" },
+  training: { tone: "info", progress: "partiallyComplete" },
+  generating: { tone: "info", progress: "partiallyComplete" },
+  review: { tone: "attention", progress: "complete" },
+  publishing: { tone: "info", progress: "partiallyComplete" },
+  published: { tone: "success", progress: "complete" },
+  needs_attention: { tone: "warning", progress: "incomplete" },
+  failed: { tone: "critical", progress: "incomplete" },
+  cancelled: { tone: undefined, progress: "incomplete" },
 };
 
-export function subjectStateLabel(state: string) {
-  return SUBJECT_STATE_LABELS[state] ?? { label: state, tone: undefined };
+export function subjectStateLabel(state: string): Badge & { label: string } {
+  if (!isSubjectState(state)) return { label: state, tone: undefined };
+  return { label: SUBJECT_STATE_LABELS[state], ...SUBJECT_STATE_BADGES[state] };
 }
 
-export const CANDIDATE_STATE_LABELS: Record<string, { label: string; tone: Tone }> = {
-  pending: { label: "Waiting for review", tone: "attention" },
-  approved: { label: "Approved", tone: "info" },
-  rejected: { label: "Rejected", tone: undefined },
-  upscaling: { label: "Upscaling to 2048 px", tone: "info" },
-  publishing: { label: "Publishing", tone: "info" },
-  published: { label: "Published", tone: "success" },
-  failed: { label: "Publishing failed", tone: "critical" },
+const CANDIDATE_STATE_TONES: Record<CandidateState, Tone> = {
+  pending: "attention",
+  approved: "info",
+  rejected: undefined,
+  upscaling: "info",
+  publishing: "info",
+  published: "success",
+  failed: "critical",
 };
 
-export type ScoreKey = "dino" | "clipI" | "clipT" | "itm" | "itc";
+export function candidateStateLabel(state: string): { label: string; tone: Tone } {
+  if (!isCandidateState(state)) return { label: state, tone: undefined };
+  return { label: CANDIDATE_STATE_LABELS[state], tone: CANDIDATE_STATE_TONES[state] };
+}
+
+export type ScoreKey = Metric;
 
 /** The paper's internal metrics, in its order: subject fidelity first, then prompt fidelity. */
 export const SCORES: ReadonlyArray<{ key: ScoreKey; name: string; measures: "product" | "scene"; help: string }> = [

@@ -81,6 +81,7 @@ export function ScenePicker({ limits, sceneIds, onSceneIds, customScenes, onCust
             Your own scenes
           </Text>
           <div
+            role="presentation"
             onKeyDown={(e) => {
               if (e.key === "Enter") {
                 e.preventDefault();

@@ -63,7 +63,7 @@ export default function InsightsPage() {
                   Your ratings and the scores
                 </Text>
                 <Text as="p" tone="subdued">
-                  <span data-testid="rated-count">{insights.rated}</span> of {insights.candidates} images rated. Spearman's ρ between your ratings and each score
+                  <span data-testid="rated-count">{insights.rated}</span> of {insights.candidates} images rated. Spearman&apos;s ρ between your ratings and each score
                   (needs at least {MIN_PAIRS} rated images; below about 20 it is only indicative). In the research behind SceneBooth, ratings of how faithful
                   the product looks correlated 0.35 with CLIP-I and 0.19 with DINO.
                 </Text>

@@ -171,7 +171,7 @@ export default function SettingsPage() {
                 </InlineGrid>
                 <Text as="p" variant="bodySm" tone="subdued">
                   An image whose product looks less like your photos than a floor is never a best match (and never published automatically), however well
-                  it fits the scene. Leave empty for SceneBooth's defaults.
+                  it fits the scene. Leave empty for SceneBooth&apos;s defaults.
                 </Text>
               </BlockStack>
             </Card>

@@ -7,6 +7,7 @@ import { affordableUnits, capMessage, spendingStatus, usd, type SpendingStatus, 
 import { db, forShop, type PrismaClient } from "../../lib/db";
 import { requestScenesBatch } from "../../lib/pipeline/request-scenes";
 import { stageLabel } from "../../lib/pipeline/stages";
+import { SUBJECT_STATE_LABELS, subjectStateText } from "../../lib/state-labels";
 import type { Producers } from "../../lib/queue/producer";
 import { sceneById } from "../../lib/scenes";
 import { readShopSettings, type ShopSettings } from "../../lib/shop-settings";
@@ -91,19 +92,6 @@ async function readSelected(admin: AdminClient, ids: string[]): Promise<ProductP
   return ids.map((id) => found.get(id)!);
 }
 
-const STATE_LABELS: Record<string, string> = {
-  not_started: "Not started",
-  checking: "Checking photos",
-  needs_attention: "Needs attention",
-  training: "Learning the product",
-  generating: "Creating scenes",
-  review: "Images waiting for review",
-  publishing: "Publishing",
-  published: "Published",
-  failed: "Failed",
-  cancelled: "Cancelled",
-};
-
 export interface ProductState {
   state: string;
   label: string;
@@ -130,7 +118,7 @@ async function productStates(client: PrismaClient, shop: string, productIds: str
     const open = latest && (latest.status === "queued" || latest.status === "running") ? latest : null;
     states.set(s.productId, {
       state: s.state,
-      label: STATE_LABELS[s.state] ?? s.state,
+      label: subjectStateText(s.state),
       running: open ? { generationId: open.id, status: open.status, progress: open.progress, stage: stageLabel(open.stage) } : null,
       waitingForReview: s._count.candidates,
       lastError: s.lastError,
@@ -140,7 +128,7 @@ async function productStates(client: PrismaClient, shop: string, productIds: str
   return states;
 }
 
-const NOT_STARTED: ProductState = { state: "not_started", label: STATE_LABELS.not_started!, running: null, waitingForReview: 0, lastError: null, generatedBefore: false };
+const NOT_STARTED: ProductState = { state: "not_started", label: SUBJECT_STATE_LABELS.not_started, running: null, waitingForReview: 0, lastError: null, generatedBefore: false };
 
 function sceneSet(settings: ShopSettings) {
   return settings.defaultSceneIds.map((id) => {

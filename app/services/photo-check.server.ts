@@ -1,6 +1,7 @@
 // The dataset check before any request: the same preparation and the same check the worker runs
 // (lib/images, lib/dataset: sharp only, no model), on the photos the merchant picks, so that
 // the studio can show which photos will be used and warn about one-background sets before Start.
+import pLimit from "p-limit";
 import type { DatasetReport } from "../../lib/dataset/dataset-check";
 import { checkDataset } from "../../lib/dataset/dataset-check";
 import { PhotoRejectedError } from "../../lib/images/photo-errors";
@@ -17,6 +18,10 @@ export interface PhotoToCheck {
 
 const CACHE_SIZE = 200;
 const cache = new Map<string, Promise<PhotoCheckView>>();
+// A photo may be 20 MB and its decode several times that: the web process prepares two at a time
+// (across all shops), and each shop has one check running; a shop's next check waits for it.
+const preparing = pLimit(2);
+const running = new Map<string, Promise<unknown>>();
 
 /** Replaces the check's photo ids in its messages with the labels the merchant sees. */
 function relabel(text: string, labels: Map<string, string>): string {
@@ -43,7 +48,7 @@ export function reportView(report: DatasetReport, idToMedia: Map<string, string>
 async function run(photos: PhotoToCheck[]): Promise<PhotoCheckView> {
   const rejected = new Map<string, string>();
   const prepared = await Promise.all(
-    photos.map(async (photo) => {
+    photos.map((photo) => preparing(async () => {
       try {
         const { bytes } = await downloadImage(photo.url);
         const result = await preparePhoto(bytes);
@@ -54,7 +59,7 @@ async function run(photos: PhotoToCheck[]): Promise<PhotoCheckView> {
         else throw error;
         return null;
       }
-    }),
+    })),
   );
   const report = await checkDataset(prepared.filter((p) => p !== null));
   // Unreadable photos are part of the picture the merchant sees: excluded, with the reason.
@@ -69,7 +74,11 @@ export function previewPhotoCheck(shop: string, photos: PhotoToCheck[]): Promise
   const key = `${shop}\n${photos.map((p) => `${p.mediaId} ${p.label} ${p.url}`).sort().join("\n")}`;
   let hit = cache.get(key);
   if (!hit) {
-    hit = run(photos);
+    const previous = running.get(shop) ?? Promise.resolve();
+    const current = previous.catch(() => undefined).then(() => run(photos));
+    running.set(shop, current);
+    void current.finally(() => running.get(shop) === current && running.delete(shop)).catch(() => undefined);
+    hit = current;
     hit.catch(() => cache.delete(key));
     cache.set(key, hit);
     if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);

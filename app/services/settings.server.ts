@@ -1,8 +1,8 @@
 // The settings page: the form ↔ ShopSettings, and this month's spending against the cap.
 import { db } from "../../lib/db";
 import { MAX_IMAGES_PER_SCENE } from "../../lib/pipeline/request-scenes";
+import { DEFAULT_SELECTION_RULE } from "../../lib/selection-rule";
 import { readShopSettings, saveShopSettings, ShopSettingsError, type ShopSettings } from "../../lib/shop-settings";
-import { DEFAULT_SELECTION_RULE } from "../../worker/scoring/select";
 import type { ShopContext } from "./shop-context.server";
 
 export type SettingsFieldErrors = Partial<Record<keyof ShopSettings, string>>;

@@ -16,6 +16,7 @@ import { suggestClassNoun } from "../../lib/prompts";
 import { producers } from "../../lib/queue/producer";
 import { SCENES } from "../../lib/scenes";
 import { readShopSettings } from "../../lib/shop-settings";
+import { shopHandle } from "../../lib/shop-domain";
 import { localStoreUrl, ProductStudioDocument, type ProductStudioQuery } from "../../lib/shopify-admin";
 import { blobStore, type BlobKey } from "../../lib/storage";
 import type { DatasetReport } from "../../lib/dataset/dataset-check";
@@ -98,7 +99,7 @@ const isImage = (m: ProductMedia): m is Extract<ProductMedia, { thumbnail: unkno
 export function adminProductUrl(shop: string, gid: string): string {
   const local = localStoreUrl();
   if (local) return `${local}/admin?shop=${encodeURIComponent(shop)}`;
-  return `https://admin.shopify.com/store/${shop.replace(/\.myshopify\.com$/, "")}/products/${numericId(gid)}`;
+  return `https://admin.shopify.com/store/${shopHandle(shop)}/products/${numericId(gid)}`;
 }
 
 /** Signed URLs that stay the same for an hour, so that revalidations do not reload every image. */

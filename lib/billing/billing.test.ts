@@ -3,7 +3,7 @@ import { startTestStore, type TestStore } from "../../devstore/test-store";
 import { DEMO_SHOP } from "../../devstore/seed";
 import { prepareDatabase } from "../../scripts/prepare-database.mjs";
 import { createPrismaClient, type PrismaClient } from "../db";
-import { freshSqliteUrl } from "../db/testing";
+import { freshSqliteUrl } from "../../tests/harness/database";
 import { saveShopSettings, DEFAULT_SHOP_SETTINGS } from "../shop-settings";
 import { AdminClient } from "../shopify-admin/client";
 import { PRICES_USD } from "../usage";

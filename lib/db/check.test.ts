@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 
 import { ConfigError } from "../config";
 import { checkDatabase } from "./check";
-import { freshSqliteUrl, migratedTestDatabase, postgresAvailability, testPostgresUrl } from "./testing";
+import { freshSqliteUrl, migratedTestDatabase, postgresAvailability, testPostgresUrl } from "../../tests/harness/database";
 
 async function failure(url: string): Promise<ConfigError> {
   const error = await checkDatabase(url).then(

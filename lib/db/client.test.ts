@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createPrismaClient, type PrismaClient } from "./client";
 import { Prisma } from "./index";
-import { migratedTestDatabase, postgresAvailability, type TestDatabaseKind } from "./testing";
+import { migratedTestDatabase, postgresAvailability, type TestDatabaseKind } from "../../tests/harness/database";
 import { sqliteFilePath } from "./url.mjs";
 
 function exerciseClient(kind: TestDatabaseKind) {

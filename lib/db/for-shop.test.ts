@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { createPrismaClient, type PrismaClient } from "./client";
 import { forShop, ShopScopeError } from "./for-shop";
-import { migratedTestDatabase, postgresAvailability, type TestDatabaseKind } from "./testing";
+import { migratedTestDatabase, postgresAvailability, type TestDatabaseKind } from "../../tests/harness/database";
 
 const A = "alpha.myshopify.com";
 const B = "beta.myshopify.com";

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../config";
 import { createThrowawayPostgresDatabase } from "../../scripts/prepare-database.mjs";
 import { createPrismaClient } from "./client";
-import { freshSqliteUrl, postgresAvailability, testPostgresUrl } from "./testing";
+import { freshSqliteUrl, postgresAvailability, testPostgresUrl } from "../../tests/harness/database";
 
 const MODEL_TABLES = [
   "Candidate",

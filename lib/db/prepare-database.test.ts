@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 
 import { createThrowawayPostgresDatabase, prepareDatabase } from "../../scripts/prepare-database.mjs";
 import { createPrismaClient } from "./client";
-import { freshSqliteUrl, postgresAvailability, testPostgresUrl } from "./testing";
+import { freshSqliteUrl, postgresAvailability, testPostgresUrl } from "../../tests/harness/database";
 
 const cleanups: Array<() => unknown> = [];
 afterAll(async () => {

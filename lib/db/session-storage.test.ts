@@ -6,7 +6,7 @@ import type { PrismaClient as SessionStoragePrismaClient } from "@prisma/client"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 import { createPrismaClient, type PrismaClient } from "./client";
-import { migratedTestDatabase, postgresAvailability, type TestDatabaseKind } from "./testing";
+import { migratedTestDatabase, postgresAvailability, type TestDatabaseKind } from "../../tests/harness/database";
 
 function offlineSession(shop: string): Session {
   return new Session({

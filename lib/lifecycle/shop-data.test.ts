@@ -6,7 +6,7 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareDatabase } from "../../scripts/prepare-database.mjs";
 import { createPrismaClient, type PrismaClient } from "../db";
-import { freshSqliteUrl } from "../db/testing";
+import { freshSqliteUrl } from "../../tests/harness/database";
 import { requestScenes } from "../pipeline/request-scenes";
 import { checkRedis, createRedisConnection } from "../queue/connection";
 import { createProducers, type Producers } from "../queue/producer";

@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareDatabase } from "../../scripts/prepare-database.mjs";
 import { createPrismaClient, type PrismaClient } from "../db";
-import { freshSqliteUrl, migratedTestDatabase, postgresAvailability, type TestDatabaseKind } from "../db/testing";
+import { freshSqliteUrl, migratedTestDatabase, postgresAvailability, type TestDatabaseKind } from "../../tests/harness/database";
 import { checkRedis, createRedisConnection } from "../queue/connection";
 import { createProducers, type Producers } from "../queue/producer";
 import { requestScenes, requestScenesBatch, SceneRequestError, type SceneRequest } from "./request-scenes";

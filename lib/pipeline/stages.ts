@@ -1,16 +1,54 @@
-import type { QueueKey } from "../queue/jobs";
+/** Queue names as stored in Redis. */
+export const QUEUE_NAMES = {
+  ingest: "ingest",
+  gpu: "gpu",
+  post: "post-processing",
+  publish: "publish",
+} as const;
+
+export type QueueKey = keyof typeof QUEUE_NAMES;
+
+/** Every queue, in pipeline order. */
+export const QUEUE_KEYS = Object.keys(QUEUE_NAMES) as QueueKey[];
+
+/** What a job works on besides its shop: one scene request, or one approved candidate image. */
+export type PayloadKind = "generation" | "candidate";
+
+type JobRow =
+  /** A stage of a scene request; `weight` is its share of the request's progress bar. */
+  | { name: string; queue: QueueKey; payload: "generation"; label: string; weight: number }
+  /** Work on one approved image, after the request itself has finished. */
+  | { name: string; queue: QueueKey; payload: "candidate"; label: string };
+
+/**
+ * The pipeline: every job, in order, with its queue, payload and merchant-facing label. Job names,
+ * the queues' job maps (lib/queue/jobs.ts), the worker's processor map and the studio's stage list
+ * all derive from this table, so a stage added or removed here is a type error wherever it is missing.
+ */
+export const PIPELINE_JOBS = [
+  { name: "ingest", queue: "ingest", payload: "generation", weight: 0.04, label: "Fetching your photos" },
+  { name: "prepare", queue: "ingest", payload: "generation", weight: 0.04, label: "Preparing photos" },
+  { name: "dataset-check", queue: "ingest", payload: "generation", weight: 0.02, label: "Checking photos" },
+  { name: "tune", queue: "gpu", payload: "generation", weight: 0.55, label: "Learning your product" },
+  { name: "generate", queue: "gpu", payload: "generation", weight: 0.27, label: "Creating scenes" },
+  { name: "score", queue: "post", payload: "generation", weight: 0.08, label: "Scoring the images" },
+  { name: "upscale", queue: "post", payload: "candidate", label: "Upscaling the image" },
+  { name: "publish", queue: "publish", payload: "candidate", label: "Publishing the image" },
+] as const satisfies readonly JobRow[];
+
+export type PipelineJob = (typeof PIPELINE_JOBS)[number];
+export type PipelineJobName = PipelineJob["name"];
+type StageRow = Extract<PipelineJob, { payload: "generation" }>;
 
 /** The stages of one scene request, in order; weights turn stage progress into one percentage. */
-export const PIPELINE_STAGES = [
-  { name: "ingest", queue: "ingest", weight: 0.04, label: "Fetching your photos" },
-  { name: "prepare", queue: "ingest", weight: 0.04, label: "Preparing photos" },
-  { name: "dataset-check", queue: "ingest", weight: 0.02, label: "Checking photos" },
-  { name: "tune", queue: "gpu", weight: 0.55, label: "Learning your product" },
-  { name: "generate", queue: "gpu", weight: 0.27, label: "Creating scenes" },
-  { name: "score", queue: "post", weight: 0.08, label: "Scoring the images" },
-] as const satisfies ReadonlyArray<{ name: string; queue: QueueKey; weight: number; label: string }>;
+export const PIPELINE_STAGES: readonly StageRow[] = PIPELINE_JOBS.filter((job): job is StageRow => job.payload === "generation");
 
-export type PipelineStage = (typeof PIPELINE_STAGES)[number]["name"];
+export type PipelineStage = StageRow["name"];
+
+/** The table's row for a job. */
+export function pipelineJob<N extends PipelineJobName>(name: N): Extract<PipelineJob, { name: N }> {
+  return PIPELINE_JOBS.find((job): job is Extract<PipelineJob, { name: N }> => job.name === name)!;
+}
 
 export function stageIndex(stage: PipelineStage): number {
   return PIPELINE_STAGES.findIndex((s) => s.name === stage);
@@ -28,6 +66,6 @@ export function stageLabel(stage: string | null | undefined): string {
 }
 
 /** The BullMQ job id of one stage of one generation (deterministic: re-adding is a no-op). */
-export function stageJobId(generationId: string, stage: PipelineStage | "upscale" | "publish"): string {
+export function stageJobId(generationId: string, stage: PipelineJobName): string {
   return `${generationId}-${stage}`;
 }

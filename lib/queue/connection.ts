@@ -26,9 +26,12 @@ export async function checkRedis(url: string, timeoutMs = 2000): Promise<void> {
     retryStrategy: () => null,
   });
   client.on("error", () => {});
+  let policy: string | undefined;
   try {
     await client.connect();
     await client.ping();
+    // INFO works where CONFIG is disabled (managed Redis).
+    policy = /^maxmemory_policy:(\S+)/m.exec(await client.info("memory"))?.[1];
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ConfigError(
@@ -36,5 +39,10 @@ export async function checkRedis(url: string, timeoutMs = 2000): Promise<void> {
     );
   } finally {
     client.disconnect();
+  }
+  if (policy && policy !== "noeviction") {
+    throw new ConfigError(
+      `Redis at ${redactUrl(url)} evicts keys when full (maxmemory-policy ${policy}); the queues' jobs and GPU leases would vanish. Set maxmemory-policy noeviction (CONFIG SET, redis.conf or your provider's parameter group).`,
+    );
   }
 }

@@ -9,6 +9,8 @@ import { DEFAULT_JOB_OPTIONS, DEFAULT_PREFIX } from "./queues";
 export interface Producers {
   flows: FlowProducer;
   queue(key: QueueKey): Queue;
+  /** Pings Redis over the producers' own connection (health checks). */
+  ping(): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export function createProducers(connection: Redis, prefix = DEFAULT_PREFIX, { ow
       }
       return queue;
     },
+    ping: () => connection.ping(),
     async close() {
       await Promise.all([flows.close(), ...[...queues.values()].map((q) => q.close())]);
       if (ownsConnection) connection.disconnect();

@@ -1,7 +1,8 @@
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { ClientError, GraphQLClient } from "graphql-request";
 import { Kind, print, type OperationDefinitionNode } from "graphql";
-import { adminGraphqlEndpoint, assertShopDomain, shopRoutingHeaders } from "./endpoint";
+import { parseShopDomain, type ShopDomain } from "../shop-domain";
+import { adminGraphqlEndpoint, shopRoutingHeaders } from "./endpoint";
 import { AdminApiError } from "./errors";
 import { pacerFor, ShopPacer, type QueryCost } from "./pacing";
 
@@ -63,13 +64,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The app's and the worker's Admin GraphQL client: paced by the cost bucket, retrying what is safe to retry. */
 export class AdminClient {
-  readonly shop: string;
+  readonly shop: ShopDomain;
   private readonly gql: GraphQLClient;
   private readonly options: Required<Pick<AdminClientOptions, "timeoutMs" | "maxAttempts" | "backoffMs" | "maxBackoffMs" | "pacing">> & AdminClientOptions;
   private readonly pacer: ShopPacer;
 
   constructor(options: AdminClientOptions) {
-    this.shop = assertShopDomain(options.shop);
+    this.shop = parseShopDomain(options.shop);
     if (!options.accessToken) throw new Error(`No access token for ${options.shop}.`);
     this.options = { timeoutMs: 30_000, maxAttempts: 6, backoffMs: 500, maxBackoffMs: 20_000, pacing: true, ...options };
     this.pacer = options.pacer ?? pacerFor(`${adminGraphqlEndpoint(this.shop, options.env)}#${this.shop}`);

@@ -1,6 +1,9 @@
+import { imageSourcePolicy, ImageSourceError, type ImageSourcePolicy } from "./image-source";
 import { sniffImageType } from "./image-type";
 
-export type ImageDownloadErrorCode = "http" | "too-large" | "not-an-image" | "type-not-allowed" | "timeout" | "network";
+export type ImageDownloadErrorCode = "http" | "too-large" | "not-an-image" | "type-not-allowed" | "timeout" | "network" | "source-not-allowed";
+
+const MAX_REDIRECTS = 5;
 
 export class ImageDownloadError extends Error {
   override name = "ImageDownloadError";
@@ -19,6 +22,8 @@ export interface DownloadOptions {
   timeoutMs?: number;
   allowedTypes?: readonly string[];
   fetch?: typeof fetch;
+  /** Where photos may come from (default: Shopify's CDN, see image-source.ts). */
+  sources?: ImageSourcePolicy;
 }
 
 export interface DownloadedImage {
@@ -38,11 +43,27 @@ export async function downloadImage(url: string, options: DownloadOptions = {}):
     if (signal.aborted) throw new ImageDownloadError("timeout", `Downloading ${url} took longer than ${timeoutMs} ms.`);
     throw new ImageDownloadError("network", `Downloading ${url} failed: ${(err as Error).message}`);
   };
+  const sources = options.sources ?? imageSourcePolicy();
   let res: Response;
-  try {
-    res = await (options.fetch ?? fetch)(url, { signal });
-  } catch (err) {
-    return fail(err);
+  let current = new URL(url);
+  for (let hop = 0; ; hop++) {
+    try {
+      await sources.check(current);
+    } catch (err) {
+      if (err instanceof ImageSourceError) throw new ImageDownloadError("source-not-allowed", `Not downloading ${current.href}: ${err.message}`);
+      return fail(err);
+    }
+    try {
+      // Redirects are followed by hand, so that each hop's host is checked again.
+      res = await (options.fetch ?? fetch)(current, { signal, redirect: "manual" });
+    } catch (err) {
+      return fail(err);
+    }
+    const location = res.status >= 300 && res.status < 400 ? res.headers.get("location") : null;
+    if (!location) break;
+    await res.body?.cancel().catch(() => undefined);
+    if (hop === MAX_REDIRECTS) throw new ImageDownloadError("http", `Downloading ${url} was redirected more than ${MAX_REDIRECTS} times.`);
+    current = new URL(location, current);
   }
   if (!res.ok) {
     await res.body?.cancel().catch(() => undefined);

@@ -1,8 +1,7 @@
+import { parseShopDomain } from "../shop-domain";
 import { SHOPIFY_API_VERSION } from "./version";
 
 type Env = Record<string, string | undefined>;
-
-const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
 
 /** The local store (dev/test stand-in) the app talks to instead of Shopify, when SHOPIFY_LOCAL_STORE_URL is set. */
 export function localStoreUrl(env: Env = process.env): string | null {
@@ -18,14 +17,9 @@ export function localStoreUrl(env: Env = process.env): string | null {
   return url.origin;
 }
 
-export function assertShopDomain(shop: string): string {
-  if (!SHOP_DOMAIN.test(shop)) throw new Error(`Not a shop domain: "${shop}" (expected name.myshopify.com).`);
-  return shop;
-}
-
 /** `${origin}/admin/api/${version}/graphql.json`, origin being the local store when configured, else https://{shop}. */
 export function adminGraphqlEndpoint(shop: string, env: Env = process.env): string {
-  assertShopDomain(shop);
+  parseShopDomain(shop);
   return `${localStoreUrl(env) ?? `https://${shop}`}/admin/api/${SHOPIFY_API_VERSION}/graphql.json`;
 }
 

@@ -4,11 +4,10 @@
 // the store knows the shop. The library's own code (token exchange, session-token checks, the Admin
 // GraphQL client) runs unchanged; only the transport differs. Without the variable nothing changes.
 import { abstractFetch, setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
+import { isShopDomain } from "../shop-domain";
 import { localStoreUrl } from "./endpoint";
 
 type Fetch = typeof fetch;
-
-const SHOP_HOST = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/i;
 
 /** Wraps `base` so requests for *.myshopify.com go to `storeUrl`. */
 export function localStoreFetch(base: Fetch, storeUrl: string): Fetch {
@@ -16,7 +15,7 @@ export function localStoreFetch(base: Fetch, storeUrl: string): Fetch {
   return (input, init) => {
     const request = input instanceof Request ? input : null;
     const original = new URL(request ? request.url : String(input));
-    if (original.protocol !== "https:" || !SHOP_HOST.test(original.hostname)) return base(input, init);
+    if (original.protocol !== "https:" || !isShopDomain(original.hostname)) return base(input, init);
     const target = new URL(original.pathname + original.search, origin);
     const headers = new Headers(init?.headers ?? request?.headers);
     headers.set("X-Forwarded-Host", original.host);

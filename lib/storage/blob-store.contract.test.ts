@@ -10,7 +10,7 @@ import { InvalidBlobKeyError, blobKey, shopPrefix, type BlobKey } from "./keys";
 import { LocalBlobStore } from "./local-blob-store";
 import { S3BlobStore } from "./s3-blob-store";
 import { verifyBlobSignature } from "./signing";
-import { MOTO_CREDENTIALS, MOTO_REGION, startMotoServer, type MotoServer } from "./testing/moto-server";
+import { MOTO_CREDENTIALS, MOTO_REGION, startMotoServer, type MotoServer } from "../../tests/harness/moto-server";
 
 const SHOP_A = "shop-a.myshopify.com";
 const SHOP_B = "shop-b.myshopify.com";

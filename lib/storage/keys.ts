@@ -2,24 +2,19 @@
  * Blob keys. Every key starts with `shops/<shop domain>/`, so deleting a shop's data is one prefix
  * delete and a signed URL for one shop's key can never name another shop's blob.
  */
+import { isShopDomain } from "../shop-domain";
+
 export type BlobKey = string & { readonly __brand: "BlobKey" };
 
-const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
 const KEY_PART = /^[A-Za-z0-9][A-Za-z0-9._=-]*$/;
 
 export class InvalidBlobKeyError extends Error {
   override name = "InvalidBlobKeyError";
 }
 
-export function assertShopDomain(shop: string): void {
-  if (!SHOP_DOMAIN.test(shop)) {
-    throw new InvalidBlobKeyError(`"${shop}" is not a shop domain (expected <name>.myshopify.com)`);
-  }
-}
-
 /** The prefix holding everything stored for one shop. */
 export function shopPrefix(shop: string): string {
-  assertShopDomain(shop);
+  if (!isShopDomain(shop)) throw new InvalidBlobKeyError(`"${shop}" is not a shop domain (expected <name>.myshopify.com)`);
   return `shops/${shop}/`;
 }
 
@@ -45,4 +40,12 @@ export function parseBlobKey(raw: string): { key: BlobKey; shop: string } {
 /** True when the key belongs to the shop. */
 export function keyBelongsTo(key: BlobKey, shop: string): boolean {
   return key.startsWith(shopPrefix(shop));
+}
+
+/** A key read back from the database for `shop`'s row, checked to be present and a valid key of that shop. */
+export function storedBlobKey(raw: string | null | undefined, shop: string): BlobKey {
+  if (!raw) throw new InvalidBlobKeyError(`no blob key stored (expected one of ${shop})`);
+  const { key, shop: owner } = parseBlobKey(raw);
+  if (owner !== shop) throw new InvalidBlobKeyError(`blob key "${raw}" belongs to another shop than ${shop}`);
+  return key;
 }

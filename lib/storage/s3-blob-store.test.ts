@@ -10,7 +10,7 @@ import { LocalBlobStore } from "./local-blob-store";
 import { S3BlobStore, presignWindow, type S3BlobStoreOptions } from "./s3-blob-store";
 import { S3StoreError } from "./s3-errors";
 import { createBlobStore } from "./index";
-import { MOTO_CREDENTIALS, MOTO_REGION, freePort, startMotoServer, type MotoServer } from "./testing/moto-server";
+import { MOTO_CREDENTIALS, MOTO_REGION, freePort, startMotoServer, type MotoServer } from "../../tests/harness/moto-server";
 
 const SHOP_A = "shop-a.myshopify.com";
 

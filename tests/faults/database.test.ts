@@ -3,7 +3,7 @@
 // works and while the merchant starts a request. (infrastructure.test.ts locks SQLite instead.)
 import { PrismaPg } from "@prisma/adapter-pg";
 import { afterAll, beforeAll, describe, expect } from "vitest";
-import { postgresAvailability, testPostgresUrl } from "../../lib/db/testing";
+import { postgresAvailability, testPostgresUrl } from "../harness/database";
 import type { ProcessHandle } from "../harness/stack";
 import { faultGroup } from "./fault-case";
 import { DEMO_SHOP, newProduct, requestFor, runUntil, startFaultStack, storeProduct, waitForStage, type FaultStack, type StoreProduct } from "./helpers";
@@ -53,6 +53,38 @@ describe.skipIf(!postgres.available)(`PostgreSQL unavailable${postgres.skipReaso
     await runUntil(fs, generation.id, "tune");
     const photos = await fs.stack.db.trainingImage.findMany({ where: { subjectId: generation.subjectId } });
     expect(photos.filter((p) => !p.excluded && p.preparedBlobKey)).toHaveLength(7);
+  });
+
+  /** Sessions PostgreSQL has seen on the stack's database (its statistics, flushed within a second). */
+  async function sessionsOpened(): Promise<number> {
+    const name = new URL(fs.stack.env.DATABASE_URL!).pathname.slice(1);
+    const admin = await new PrismaPg({ connectionString: testPostgresUrl }).connect();
+    try {
+      await new Promise((r) => setTimeout(r, 1_500));
+      await admin.executeScript("SELECT pg_stat_clear_snapshot()");
+      const result = await admin.queryRaw({ sql: `SELECT sessions FROM pg_stat_database WHERE datname = '${name}'`, args: [], argTypes: [] });
+      return Number(result.rows[0]![0]);
+    } finally {
+      await admin.dispose();
+    }
+  }
+
+  faultCase("/healthz hit 30 times, then with PostgreSQL unavailable: no connection per hit, a bounded 503 that names no host or error", { short: true, timeoutMs: 120_000 }, async () => {
+    const before = await sessionsOpened();
+    const healthz = () => fetch(new URL("/healthz", fs.stack.appUrl));
+    for (let i = 0; i < 30; i++) expect((await healthz()).status).toBe(200);
+    // The app's own pool answers the probe (before: a new pool, so a new session, per hit).
+    expect((await sessionsOpened()) - before).toBeLessThanOrEqual(1);
+    // Past the 5 s the last answer is reused, the database is probed again.
+    const down = databaseUnavailable(12_000);
+    await new Promise((r) => setTimeout(r, 5_500));
+    const started = Date.now();
+    const answer = await healthz();
+    const body = await answer.text();
+    await down;
+    expect([answer.status, body]).toEqual([503, JSON.stringify({ ok: false })]);
+    // The probe gives up after 2 s; the pool alone would wait 10 s for the database to come back.
+    expect(Date.now() - started).toBeLessThan(9_000);
   });
 
   const startRequest = (productId: string) =>

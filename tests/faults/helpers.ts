@@ -6,7 +6,7 @@ import { reviewCandidate } from "../../lib/pipeline/review";
 import { blobKey, LocalBlobStore } from "../../lib/storage";
 import { seedReviewedProduct } from "../browser/seed-candidates";
 import { requestScenes, type GenerationOptions } from "../../lib/pipeline/request-scenes";
-import type { TestDatabaseKind } from "../../lib/db/testing";
+import type { TestDatabaseKind } from "../harness/database";
 import type { PipelineStage } from "../../lib/pipeline/stages";
 import type { Producers } from "../../lib/queue/producer";
 import { ProductsPageDocument } from "../../lib/shopify-admin";

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { freePort } from "../harness/stack";
-import { killOnExit } from "../../lib/testing/kill-on-exit";
+import { killOnExit } from "../harness/kill-on-exit";
 
 export interface RedisServer {
   url: string;

@@ -10,7 +10,8 @@ describe("test stack", () => {
 
   it("serves the app, installs the demo shop through token exchange, and runs a worker", async () => {
     const health = await (await fetch(`${stack.appUrl}/healthz`)).json();
-    expect(health).toEqual({ ok: true, database: "ok", redis: "ok" });
+    // Public: up or down only, no host names or error text.
+    expect(health).toEqual({ ok: true });
     await stack.installShop();
     const sessions = await stack.db.session.findMany({ where: { shop: DEMO_SHOP } });
     expect(sessions).toHaveLength(1);

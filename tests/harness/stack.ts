@@ -11,10 +11,10 @@ import { DEMO_SHOP, startDevStore, type DevStore } from "../../devstore";
 import { mintSessionToken } from "../../devstore/auth";
 import { projectRoot } from "../../lib/config";
 import { createPrismaClient, type PrismaClient } from "../../lib/db";
-import { migratedTestDatabase, type TestDatabaseKind } from "../../lib/db/testing";
+import { migratedTestDatabase, type TestDatabaseKind } from "./database";
 import { AdminClient } from "../../lib/shopify-admin";
-import { freePort } from "../../lib/testing/free-port";
-import { killOnExit } from "../../lib/testing/kill-on-exit";
+import { freePort } from "./free-port";
+import { killOnExit } from "./kill-on-exit";
 export { freePort };
 
 export const TEST_API_KEY = "test-api-key";

@@ -9,7 +9,7 @@ import { reviewCandidate } from "../../lib/pipeline/review";
 import type { Producers } from "../../lib/queue/producer";
 import { ProductsPageDocument } from "../../lib/shopify-admin";
 import { shopPrefix } from "../../lib/storage";
-import { startMotoServer, type MotoServer } from "../../lib/storage/testing/moto-server";
+import { startMotoServer, type MotoServer } from "../harness/moto-server";
 import { DEMO_SHOP, startTestStack, type TestStack } from "../harness/stack";
 import { stackProducers, waitFor, waitForGeneration } from "./helpers";
 

@@ -1,28 +1,7 @@
+import { DEFAULT_SELECTION_RULE, SCORE_METRICS, type Metric, type SelectionRule } from "../../lib/selection-rule";
 import type { Scores } from "./scorers";
 
-export type Metric = keyof Scores;
-const METRICS: readonly Metric[] = ["dino", "clipI", "clipT", "itm", "itc"];
-
-/**
- * Which candidates are auto-selected. A candidate is selected when `metric > threshold` (the paper
- * shows people the images with ITM > 0.9) AND every fidelity floor holds: ITM only says the image
- * fits the prompt, so a prompt-faithful image of the wrong product is kept out by DINO / CLIP-I.
- */
-export interface SelectionRule {
-  metric: Metric;
-  threshold: number;
-  /** Minimum subject-fidelity scores; a candidate under any floor is never selected. */
-  floors: Partial<Record<"dino" | "clipI", number>>;
-  /** At most this many selected (best first); unlimited when absent. */
-  maxSelected?: number;
-}
-
-/**
- * Defaults for the real models. The floors sit below DreamBench's generated-image means (DINO 0.67,
- * CLIP-I 0.80 for DreamBooth on SD) and above what a different object of the same class scores.
- * The tiny profile's scores are noise: give it its own rule or expect nothing to be selected.
- */
-export const DEFAULT_SELECTION_RULE: SelectionRule = { metric: "itm", threshold: 0.9, floors: { dino: 0.5, clipI: 0.75 } };
+export { DEFAULT_SELECTION_RULE, type Metric, type SelectionRule };
 
 /** A scored candidate with its rank (1 = best), whether it is selected, and why not (empty when selected). */
 export type Ranked<T extends { scores: Scores }> = T & { rank: number; selected: boolean; reasons: string[] };
@@ -32,7 +11,7 @@ export class SelectionRuleError extends Error {
 }
 
 export function validateRule(rule: SelectionRule): SelectionRule {
-  if (!METRICS.includes(rule.metric)) throw new SelectionRuleError(`unknown metric "${String(rule.metric)}"; use one of ${METRICS.join(", ")}`);
+  if (!SCORE_METRICS.includes(rule.metric)) throw new SelectionRuleError(`unknown metric "${String(rule.metric)}"; use one of ${SCORE_METRICS.join(", ")}`);
   if (!Number.isFinite(rule.threshold)) throw new SelectionRuleError("threshold must be a finite number");
   if (rule.metric === "itm" && (rule.threshold < 0 || rule.threshold > 1)) throw new SelectionRuleError("an ITM threshold is a probability in [0, 1]");
   for (const [key, floor] of Object.entries(rule.floors ?? {})) {
@@ -64,7 +43,7 @@ export function selectCandidates<T extends { scores: Scores }>(scored: readonly 
   return ranked.map((candidate, i) => {
     const { scores } = candidate;
     const reasons: string[] = [];
-    for (const metric of METRICS) {
+    for (const metric of SCORE_METRICS) {
       if (!Number.isFinite(scores[metric])) reasons.push(`${metric} is not a number`);
     }
     const value = scores[rule.metric];

@@ -1,5 +1,6 @@
 import { parseGenerationOptions } from "../../lib/pipeline/request-scenes";
 import { checkDataset, type DatasetReport } from "../../lib/dataset/dataset-check";
+import { storedBlobKey } from "../../lib/storage";
 import { MerchantActionError } from "./errors";
 import type { StageDefinition } from "./runner";
 
@@ -25,7 +26,7 @@ export const datasetCheckStage: StageDefinition<DatasetCheckOutput> = {
     const inputs = await Promise.all(
       images.map(async (image) => ({
         id: image.id,
-        png: (await ctx.store.get(image.preparedBlobKey as never)).data,
+        png: (await ctx.store.get(storedBlobKey(image.preparedBlobKey, ctx.shop))).data,
         sourceWidth: image.width ?? 0,
         sourceHeight: image.height ?? 0,
       })),

@@ -1,9 +1,10 @@
 import { config } from "../../lib/config";
 import { db } from "../../lib/db";
+import { pipelineJob } from "../../lib/pipeline/stages";
 import { producers } from "../../lib/queue/producer";
+import type { PipelineProcessors } from "../../lib/queue/queues";
 import { blobStore } from "../../lib/storage";
 import { sharedScorers, sharedUpscaler } from "../models";
-import type { StageProcessors } from "../runtime";
 import { adminClientFor } from "../shopify-session";
 import { candidateProcessor } from "./candidate-runner";
 import { datasetCheckStage } from "./dataset-check";
@@ -16,8 +17,11 @@ import { scoreStage } from "./score";
 import { tuneStage } from "./tune";
 import { upscaleProcessor } from "./upscale";
 
-/** The pipeline's stage processors by queue; each stage lives in its own file in this folder. */
-export function stageProcessors(): StageProcessors {
+/**
+ * A processor for every job of the pipeline table (lib/pipeline/stages.ts), by queue; each stage lives
+ * in its own file in this folder. A job missing here, or here but not in the table, is a type error.
+ */
+export function stageProcessors(): PipelineProcessors {
   const cfg = config();
   const client = db();
   const deps = { client, store: blobStore() };
@@ -27,8 +31,8 @@ export function stageProcessors(): StageProcessors {
     gpu: { tune: run(tuneStage(cfg)), generate: run(generateStage(cfg)) },
     post: {
       score: run(scoreStage(client, producers(), sharedScorers)),
-      upscale: candidateProcessor(client, "upscaling the image", upscaleProcessor(client, sharedUpscaler, adminClientFor)),
+      upscale: candidateProcessor(client, pipelineJob("upscale").label.toLowerCase(), upscaleProcessor(client, sharedUpscaler, adminClientFor)),
     },
-    publish: { publish: candidateProcessor(client, "publishing the image", publishProcessor(client, adminClientFor)) },
+    publish: { publish: candidateProcessor(client, pipelineJob("publish").label.toLowerCase(), publishProcessor(client, adminClientFor)) },
   };
 }

@@ -7,7 +7,7 @@ import {
   type AdminClient,
   type ProductWithMediaQuery,
 } from "../../lib/shopify-admin";
-import { blobKey } from "../../lib/storage";
+import { blobKey, storedBlobKey } from "../../lib/storage";
 import { MerchantActionError } from "./errors";
 import type { StageDefinition } from "./runner";
 
@@ -43,7 +43,7 @@ async function productImages(admin: AdminClient, productId: string): Promise<{ t
 /** Download failures that are about the file itself (retrying would not help). */
 function isUnusableFile(error: ImageDownloadError): boolean {
   if (error.code === "http") return !/HTTP 5\d\d|HTTP 429/.test(error.message);
-  return error.code === "too-large" || error.code === "not-an-image" || error.code === "type-not-allowed";
+  return error.code === "too-large" || error.code === "not-an-image" || error.code === "type-not-allowed" || error.code === "source-not-allowed";
 }
 
 /** Stage 1: read the product's media through the Admin API and store the originals under the shop's prefix. */
@@ -74,7 +74,7 @@ export function ingestStage(adminFor: (client: PrismaClient, shop: string) => Pr
         await ctx.progress(index / images.length);
         const where = { shop_subjectId_sourceMediaId: { shop: ctx.shop, subjectId: generation.subjectId, sourceMediaId: image.mediaId } };
         const existing = await ctx.db.trainingImage.findUnique({ where });
-        if (existing && (await ctx.store.exists(existing.originalBlobKey as never))) {
+        if (existing && (await ctx.store.exists(storedBlobKey(existing.originalBlobKey, ctx.shop)))) {
           output.alreadyStored += 1;
           continue;
         }
@@ -104,7 +104,7 @@ export function ingestStage(adminFor: (client: PrismaClient, shop: string) => Pr
         where: { subjectId: generation.subjectId, sourceMediaId: { notIn: images.map((image) => image.mediaId) } },
       });
       for (const row of stale) {
-        for (const key of [row.originalBlobKey, row.preparedBlobKey]) if (key) await ctx.store.delete(key as never);
+        for (const key of [row.originalBlobKey, row.preparedBlobKey]) if (key) await ctx.store.delete(storedBlobKey(key, ctx.shop));
       }
       await ctx.db.trainingImage.deleteMany({ where: { id: { in: stale.map((row) => row.id) } } });
       return output;

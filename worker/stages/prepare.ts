@@ -1,5 +1,5 @@
 import pLimit from "p-limit";
-import { blobKey } from "../../lib/storage";
+import { blobKey, storedBlobKey } from "../../lib/storage";
 import { PhotoRejectedError } from "../../lib/images/photo-errors";
 import { preparePhoto } from "../../lib/images/prepare-photo";
 import type { StageDefinition } from "./runner";
@@ -35,7 +35,7 @@ export const prepareStage: StageDefinition<PrepareOutput> = {
         output.rejected.push({ trainingImageId: image.id, reason: image.excludedReason });
         return;
       }
-      const original = await ctx.store.get(image.originalBlobKey as never);
+      const original = await ctx.store.get(storedBlobKey(image.originalBlobKey, ctx.shop));
       try {
         const prepared = await preparePhoto(original.data);
         const key = blobKey(ctx.shop, "subjects", generation.subjectId, "prepared", `${image.id}.png`);

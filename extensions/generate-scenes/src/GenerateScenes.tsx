@@ -27,11 +27,12 @@ const messageOf = (error: unknown) => (error instanceof ExtensionError ? error.m
 /** The modal of both admin actions: preview (photos, scenes, cost), Generate, then the result. */
 export function GenerateScenes({ api, mode }: { api: ActionApi; mode: Mode }) {
   const [state, setState] = useState<State>({ step: "loading" });
+  const selected = api.data.selected;
 
   useEffect(() => {
     let body: { productIds: string[] };
     try {
-      body = selectionBody(api.data.selected);
+      body = selectionBody(selected);
     } catch (error) {
       setState({ step: "error", message: messageOf(error) });
       return;
@@ -40,7 +41,7 @@ export function GenerateScenes({ api, mode }: { api: ActionApi; mode: Mode }) {
       (preview) => setState({ step: "preview", preview }),
       (error: unknown) => setState({ step: "error", message: messageOf(error) }),
     );
-  }, []);
+  }, [selected]);
 
   const generate = async () => {
     if (state.step !== "preview") return;

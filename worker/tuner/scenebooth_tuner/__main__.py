@@ -15,6 +15,7 @@ import sys
 import traceback
 
 from .errors import TunerError
+from .parent_watch import die_with_parent
 from .profiles import apply_offline_env
 from .progress import Progress, claim_stdout
 
@@ -80,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
 
         print(json.dumps(contract(), indent=2))
         return 0
+    die_with_parent()
     apply_offline_env()
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # stderr is the worker's log, not a terminal
     progress = Progress(claim_stdout())

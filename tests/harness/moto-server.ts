@@ -4,9 +4,9 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { projectRoot } from "../../config";
-import { freePort } from "../../testing/free-port";
-import { killOnExit } from "../../testing/kill-on-exit";
+import { projectRoot } from "../../lib/config";
+import { freePort } from "./free-port";
+import { killOnExit } from "./kill-on-exit";
 export { freePort };
 
 /** moto accepts any credentials; these make the SDK's signing happy. */
