@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { config } from "../lib/config";
-import { describeContract, resultFromWire, specToWire } from "./tuner-contract";
+import { TUNING_SETTINGS } from "../lib/pipeline/tuning-settings";
+import { describeContract, resultFromWire, specFieldToWire, specToWire } from "./tuner-contract";
 
 /** Every place where two contract descriptions differ, as "path: what"; empty when they agree. */
 function differences(ts: unknown, python: unknown, where: string): string[] {
@@ -98,5 +99,11 @@ describe("the tuner contract", () => {
     expect(() => resultFromWire("generate", { ...wire, weights_kind: "dreambooth" })).toThrow("result.weights_kind must be one of base, full, lora");
     const { steps: _steps, ...withoutSteps } = wire;
     expect(() => resultFromWire("generate", withoutSteps)).toThrow("result.steps is missing");
+  });
+
+  it("gives the train steps the wire's names, so tune's settings hash (made of them) is what it always was", () => {
+    // Stored weights are reused by that hash: a change here would retrain every product once.
+    expect(JSON.stringify(specFieldToWire("train", "steps", TUNING_SETTINGS.tiny.steps))).toBe('{"unet":30,"text_encoder":10,"adaptive":false}');
+    expect(JSON.stringify(specFieldToWire("train", "steps", TUNING_SETTINGS.sd21.steps))).toBe('{"unet":1500,"text_encoder":200,"adaptive":true}');
   });
 });
