@@ -65,7 +65,7 @@ async function runProduct(stack: TestStack, producers: Producers, title: string)
   const wallMs = stages.at(-1)!.finishedOn! - stages[0]!.timestamp + (publish.finishedOn! - upscale.timestamp);
   const byName = Object.fromEntries(PIPELINE_STAGES.map((s, i) => [s.name, stages[i]!.returnvalue as Record<string, number>]));
   const modelSeconds =
-    Number(byName.tune?.gpuSeconds ?? 0) +
+    Number(byName.tune?.modelSeconds ?? 0) +
     Number(byName.generate?.modelSeconds ?? 0) +
     Number(byName.score?.modelSeconds ?? 0) +
     Number((upscale.returnvalue as { modelSeconds?: number }).modelSeconds ?? 0);
@@ -79,7 +79,7 @@ async function runProduct(stack: TestStack, producers: Producers, title: string)
       name: j.name,
       waitSeconds: (j.processedOn! - ready) / 1000,
       runSeconds: (j.finishedOn! - j.processedOn!) / 1000,
-      modelSeconds: Number(value.modelSeconds ?? value.gpuSeconds ?? 0),
+      modelSeconds: Number(value.modelSeconds ?? 0),
     };
   });
   return { wallSeconds: wallMs / 1000, modelSeconds, shopifySeconds, jobs };

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { config } from "../lib/config";
+import type { TunerSpec } from "./tuner-contract";
 import { runTuner, TunerProcessError, type TunerProgress } from "./tuner-process";
 
 const python = config().python;
@@ -39,14 +40,14 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-function captionSpec(name: string) {
+function captionSpec(name: string): TunerSpec<"caption"> {
   return {
     profile: "tiny",
-    class_noun: "sneaker",
-    output_dir: path.join(tmp, name, "out"),
+    classNoun: "sneaker",
+    outputDir: path.join(tmp, name, "out"),
     images,
-    max_new_tokens: 4,
-    batch_size: 1,
+    maxNewTokens: 4,
+    batchSize: 1,
   };
 }
 
@@ -65,7 +66,8 @@ describe("runTuner with the real tuner", () => {
       runTuner({
         python,
         command: "caption",
-        spec: { ...captionSpec("bad"), profile: "no-such-profile" },
+        // A profile the types refuse, as a worker and a tuner of different versions could disagree.
+        spec: { ...captionSpec("bad"), profile: "no-such-profile" as "tiny" },
         workDir: path.join(tmp, "bad"),
         timeoutMs: 30_000,
         env: realEnv,
@@ -81,7 +83,7 @@ describe("runTuner with the real tuner", () => {
   it("passes progress events to onProgress in order, awaiting each, and returns the result event", async () => {
     const seen: TunerProgress[] = [];
     let inCallback = 0;
-    const result = await runTuner<{ event: string; command: string; captions: { image: string; prompt: string }[] }>({
+    const result = await runTuner({
       python,
       command: "caption",
       spec: captionSpec("caption"),
@@ -97,8 +99,8 @@ describe("runTuner with the real tuner", () => {
       },
     });
 
-    expect(result.event).toBe("result");
     expect(result.command).toBe("caption");
+    expect(result.classNoun).toBe("sneaker"); // snake_case on the wire, camelCase here
     expect(result.captions.map((c) => c.image)).toEqual(images);
     for (const caption of result.captions) expect(caption.prompt).toContain("<mysneaker>");
 
@@ -131,7 +133,7 @@ describe("runTuner with the real tuner", () => {
     );
     expect(error).toBe(cancelled);
     // runTuner waits for the process to exit; a finished caption job would have written this.
-    expect(existsSync(path.join(spec.output_dir, "result.json"))).toBe(false);
+    expect(existsSync(path.join(spec.outputDir, "result.json"))).toBe(false);
   });
 
   it("stops the tuner on abort with code cancelled", async () => {
@@ -152,16 +154,16 @@ describe("runTuner with the real tuner", () => {
     expect(error).toBeInstanceOf(TunerProcessError);
     expect((error as TunerProcessError).code).toBe("cancelled");
     expect((error as TunerProcessError).retryable).toBe(false);
-    expect(existsSync(path.join(spec.output_dir, "result.json"))).toBe(false);
+    expect(existsSync(path.join(spec.outputDir, "result.json"))).toBe(false);
   });
 });
 
 describe("runTuner with a fake tuner (tests/fixtures/tuner-double)", () => {
   const run = (behaviour: string, options: { timeoutMs?: number; onProgress?: (e: TunerProgress) => void | Promise<void> } = {}) =>
-    runTuner<Record<string, unknown>>({
+    runTuner({
       python,
       command: "caption",
-      spec: { profile: "tiny" },
+      spec: captionSpec(`double-${behaviour}`),
       workDir: path.join(tmp, `double-${behaviour}`),
       timeoutMs: options.timeoutMs ?? 30_000,
       env: doubleEnv(behaviour),
@@ -195,8 +197,25 @@ describe("runTuner with a fake tuner (tests/fixtures/tuner-double)", () => {
       seen.push(event);
     };
     const result = await run("noise", { onProgress });
-    expect(result).toEqual({ event: "result", command: "caption", double: "noise" });
+    expect(result).toEqual({
+      command: "caption",
+      profile: "tiny",
+      randomWeights: true,
+      classNoun: "sneaker",
+      identifier: "<mysneaker>",
+      question: "noise",
+      captions: [],
+      elapsedS: 0.1,
+    });
     expect(seen.map((e) => e.step)).toEqual([0, 1, 2]);
+  });
+
+  it("refuses a result that breaks the contract with code bad_result, not retried", async () => {
+    const error = await rejection(run("off-contract"));
+    expect(error).toBeInstanceOf(TunerProcessError);
+    expect((error as TunerProcessError).code).toBe("bad_result");
+    expect((error as TunerProcessError).retryable).toBe(false);
+    expect((error as TunerProcessError).message).toContain("result.captions[0].prompt is missing");
   });
 });
 

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import readline from "node:readline";
+import { resultFromWire, specToWire, type TunerCommand, type TunerResult, type TunerSpec } from "./tuner-contract";
 
 /** One `{"event":"progress",…}` line of the tuner. */
 export interface TunerProgress {
@@ -12,7 +13,17 @@ export interface TunerProgress {
   eta_s: number | null;
 }
 
-export type TunerErrorCode = "bad_spec" | "bad_input" | "model_missing" | "oom" | "internal" | "timeout" | "crashed" | "cancelled";
+/** The tuner's codes (scenebooth_tuner/errors.py), and the worker's: `bad_result` is a result line that breaks the contract. */
+export type TunerErrorCode =
+  | "bad_spec"
+  | "bad_input"
+  | "model_missing"
+  | "oom"
+  | "internal"
+  | "bad_result"
+  | "timeout"
+  | "crashed"
+  | "cancelled";
 
 /** The tuner ended with a coded error line, crashed, hung, or was cancelled. */
 export class TunerProcessError extends Error {
@@ -30,11 +41,11 @@ export class TunerProcessError extends Error {
   }
 }
 
-export interface TunerRunOptions {
+export interface TunerRunOptions<C extends TunerCommand> {
   python: string;
-  /** `caption`, `train` or `generate`. */
-  command: string;
-  spec: Record<string, unknown>;
+  command: C;
+  /** camelCase here; written to the spec file with the tuner's snake_case names (worker/tuner-contract.ts). */
+  spec: TunerSpec<C>;
   /** Folder for the spec file and the tuner's outputs. */
   workDir: string;
   timeoutMs: number;
@@ -52,12 +63,13 @@ process.once("exit", () => {
 
 /**
  * Runs one tuner command (`python -m scenebooth_tuner <command> --spec job.json`) and returns its
- * result event. The tuner writes JSON lines on stdout: progress, then one result or one error.
+ * result, read as the contract says. The tuner writes JSON lines on stdout: progress, then one
+ * result or one error.
  */
-export async function runTuner<Result = Record<string, unknown>>(options: TunerRunOptions): Promise<Result> {
+export async function runTuner<C extends TunerCommand>(options: TunerRunOptions<C>): Promise<TunerResult<C>> {
   await mkdir(options.workDir, { recursive: true });
   const specPath = path.join(options.workDir, `${options.command}.json`);
-  await writeFile(specPath, JSON.stringify(options.spec, null, 2));
+  await writeFile(specPath, JSON.stringify(specToWire(options.command, options.spec), null, 2));
 
   const child = spawn(options.python, ["-m", "scenebooth_tuner", options.command, "--spec", specPath], {
     env: { ...process.env, PYTHONUNBUFFERED: "1", ...options.env },
@@ -68,7 +80,7 @@ export async function runTuner<Result = Record<string, unknown>>(options: TunerR
   let stderrTail = "";
   child.stderr.on("data", (chunk: Buffer) => (stderrTail = (stderrTail + chunk.toString()).slice(-4000)));
 
-  let result: Result | undefined;
+  let result: TunerResult<C> | undefined;
   // A TunerProcessError, or whatever the progress callback threw (e.g. the merchant cancelled).
   let failure: Error | undefined;
   let pending: Promise<void> = Promise.resolve();
@@ -88,7 +100,11 @@ export async function runTuner<Result = Record<string, unknown>>(options: TunerR
         child.kill("SIGTERM");
       });
     } else if (event.event === "result") {
-      result = event as unknown as Result;
+      try {
+        result = resultFromWire(options.command, event);
+      } catch (error) {
+        failure ??= new TunerProcessError("bad_result", `the tuner's ${options.command} result does not match worker/tuner-contract.ts: ${(error as Error).message}`);
+      }
     } else if (event.event === "error") {
       failure = new TunerProcessError((event.code as TunerErrorCode) ?? "internal", event.message ?? "the tuner failed");
     }

@@ -7,25 +7,11 @@ import { identifierToken, scoringPrompt } from "../../lib/prompts";
 import type { Scene } from "../../lib/scenes";
 import { preparePhoto } from "../../lib/images/prepare-photo";
 import type { Scorers } from "../../worker/scoring";
+import { resultFromWire, type TunerCommand, type TunerResult, type TunerSpec } from "../../worker/tuner-contract";
 import { runTuner } from "../../worker/tuner-process";
 import type { ScoredImage } from "./stats";
 import type { EvalSubject } from "./subjects";
 
-interface CaptionResult {
-  captions: Array<{ image: string; caption: string; prompt: string }>;
-  random_weights?: boolean;
-}
-interface TrainResult {
-  artifact: string;
-  steps: { unet: number; unet_requested: number; text_encoder: number };
-  reused?: boolean;
-  elapsed_s: number;
-}
-interface GenerateResult {
-  images: Array<{ path: string; prompt: string; seed: number; scene: string }>;
-  steps: number;
-  elapsed_s: number;
-}
 
 export interface SubjectRunOptions {
   cfg: Config;
@@ -56,20 +42,20 @@ export class SubjectRun {
   private readonly settings;
   private readonly common;
   private photos?: { paths: string[]; pngs: Buffer[] };
-  private captions?: CaptionResult;
+  private captions?: TunerResult<"caption">;
 
   constructor(private readonly o: SubjectRunOptions) {
     this.settings = TUNING_SETTINGS[o.cfg.modelProfile];
-    this.common = { profile: o.cfg.modelProfile, class_noun: o.subject.classNoun, identifier: identifierToken(o.subject.classNoun), seed: 0 };
+    this.common = { profile: o.cfg.modelProfile, classNoun: o.subject.classNoun, identifier: identifierToken(o.subject.classNoun), seed: 0 };
   }
 
   /** The profile's own text-encoder steps (the paper's 200 on sd21). */
   get defaultTextEncoderSteps(): number {
-    return this.settings.steps.text_encoder;
+    return this.settings.steps.textEncoder;
   }
 
-  private tuner<R>(command: string, spec: Record<string, unknown>): Promise<R> {
-    return runTuner<R>({
+  private tuner<C extends TunerCommand>(command: C, spec: TunerSpec<C>): Promise<TunerResult<C>> {
+    return runTuner({
       python: this.o.cfg.python,
       command,
       spec,
@@ -95,17 +81,17 @@ export class SubjectRun {
     return (this.photos = { paths, pngs });
   }
 
-  private async caption(): Promise<CaptionResult> {
+  private async caption(): Promise<TunerResult<"caption">> {
     if (this.captions) return this.captions;
     const { paths } = await this.prepare();
     const outputDir = path.join(this.o.workDir, "captions");
     const saved = path.join(outputDir, "result.json");
     if (existsSync(saved)) {
-      const previous = JSON.parse(await readFile(saved, "utf8")) as CaptionResult;
+      const previous = resultFromWire("caption", JSON.parse(await readFile(saved, "utf8")));
       if (previous.captions.map((c) => c.image).join("\n") === paths.join("\n")) return (this.captions = previous);
     }
     this.o.log(`  ${this.o.subject.name}: captioning ${paths.length} photos`);
-    return (this.captions = await this.tuner<CaptionResult>("caption", { ...this.common, output_dir: outputDir, images: paths }));
+    return (this.captions = await this.tuner("caption", { ...this.common, outputDir: outputDir, images: paths }));
   }
 
   /** Tunes with `textEncoderSteps` (UNet steps raised to at least as many), draws and scores every scene. */
@@ -113,25 +99,25 @@ export class SubjectRun {
     const { subject, cfg, scorers, scenes, imagesPerPrompt, log } = this.o;
     const { pngs } = await this.prepare();
     const captions = await this.caption();
-    const steps = { ...this.settings.steps, text_encoder: textEncoderSteps, unet: Math.max(this.settings.steps.unet, textEncoderSteps) };
-    log(`  ${subject.name}: tuning (UNet ${steps.unet} steps, text encoder ${steps.text_encoder})`);
-    const trained = await this.tuner<TrainResult>("train", {
+    const steps = { ...this.settings.steps, textEncoder: textEncoderSteps, unet: Math.max(this.settings.steps.unet, textEncoderSteps) };
+    log(`  ${subject.name}: tuning (UNet ${steps.unet} steps, text encoder ${steps.textEncoder})`);
+    const trained = await this.tuner("train", {
       ...this.common,
-      output_dir: path.join(this.o.workDir, `train-te${textEncoderSteps}`),
-      cache_dir: path.join(cfg.workDir, "class-images"),
+      outputDir: path.join(this.o.workDir, `train-te${textEncoderSteps}`),
+      cacheDir: path.join(cfg.workDir, "class-images"),
       mode: cfg.modelProfile === "sd21" ? "full" : "lora",
       steps,
-      checkpoint_every: this.settings.checkpointEvery,
+      checkpointEvery: this.settings.checkpointEvery,
       instances: captions.captions.map((c) => ({ image: c.image, caption: c.caption })),
     });
 
     log(`  ${subject.name}: generating ${scenes.length} prompts × ${imagesPerPrompt}`);
-    const generated = await this.tuner<GenerateResult>("generate", {
+    const generated = await this.tuner("generate", {
       ...this.common,
-      output_dir: path.join(this.o.workDir, `images-te${textEncoderSteps}-n${imagesPerPrompt}`),
+      outputDir: path.join(this.o.workDir, `images-te${textEncoderSteps}-n${imagesPerPrompt}`),
       weights: trained.artifact,
       scenes: scenes.map((s) => s.text),
-      num_images: imagesPerPrompt,
+      numImages: imagesPerPrompt,
       // The paper samples with 50 DPM-Solver steps: the profile's "quality" setting.
       steps: this.settings.sampleSteps.quality,
     });
@@ -160,7 +146,7 @@ export class SubjectRun {
     }
     return {
       images,
-      training: { subject: subject.name, textEncoderSteps, unetSteps: trained.steps.unet, reused: trained.reused === true, elapsedS: trained.elapsed_s },
+      training: { subject: subject.name, textEncoderSteps, unetSteps: trained.steps.unet, reused: trained.reused === true, elapsedS: trained.elapsedS },
     };
   }
 }

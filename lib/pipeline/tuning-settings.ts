@@ -6,14 +6,14 @@ import type { ModelProfile } from "../config";
  * dozen steps so that the whole pipeline runs on a CPU in seconds.
  */
 export interface TuningSettings {
-  steps: { unet: number; text_encoder: number; adaptive: boolean };
+  steps: { unet: number; textEncoder: number; adaptive: boolean };
   sampleSteps: { standard: number; quality: number };
   /** Training steps between checkpoints: a killed job resumes from the last one. */
   checkpointEvery: number;
 }
 
 export const TUNING_SETTINGS: Record<ModelProfile, TuningSettings> = {
-  tiny: { steps: { unet: 30, text_encoder: 10, adaptive: false }, sampleSteps: { standard: 10, quality: 25 }, checkpointEvery: 10 },
-  sd21: { steps: { unet: 1500, text_encoder: 200, adaptive: true }, sampleSteps: { standard: 25, quality: 50 }, checkpointEvery: 250 },
-  "sd21-lora": { steps: { unet: 1500, text_encoder: 200, adaptive: true }, sampleSteps: { standard: 25, quality: 50 }, checkpointEvery: 250 },
+  tiny: { steps: { unet: 30, textEncoder: 10, adaptive: false }, sampleSteps: { standard: 10, quality: 25 }, checkpointEvery: 10 },
+  sd21: { steps: { unet: 1500, textEncoder: 200, adaptive: true }, sampleSteps: { standard: 25, quality: 50 }, checkpointEvery: 250 },
+  "sd21-lora": { steps: { unet: 1500, textEncoder: 200, adaptive: true }, sampleSteps: { standard: 25, quality: 50 }, checkpointEvery: 250 },
 };

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cancelGeneration } from "../../lib/pipeline/cancel";
+import { PIPELINE_STAGES, stageJobId, type PipelineStage } from "../../lib/pipeline/stages";
 import { requestScenes } from "../../lib/pipeline/request-scenes";
 import { reviewCandidate } from "../../lib/pipeline/review";
 import type { Producers } from "../../lib/queue/producer";
@@ -53,6 +54,18 @@ describe("the product pipeline on the tiny profile", () => {
     }
     const subject = await stack.db.subject.findFirstOrThrow({ where: { shop: DEMO_SHOP, productId: backpack.id } });
     expect(subject.state).toBe("review");
+
+    // Tune and generate report the seconds inside the tuner the way every stage reports model time;
+    // the tuning run's GPU seconds are that time (not the blob transfers around it).
+    const modelSeconds = async (stage: PipelineStage) => {
+      const queue = PIPELINE_STAGES.find((s) => s.name === stage)!.queue;
+      return ((await producers.queue(queue).getJob(stageJobId(generation.id, stage)))?.returnvalue as { modelSeconds?: number }).modelSeconds;
+    };
+    const tuned = await modelSeconds("tune");
+    expect(tuned).toBeGreaterThan(0);
+    expect(await modelSeconds("generate")).toBeGreaterThan(0);
+    const run = await stack.db.tuningRun.findFirstOrThrow({ where: { id: done.tuningRunId! } });
+    expect(run.gpuSeconds).toBe(tuned);
     expect(JSON.parse(subject.datasetReport!).status).not.toBe("blocked");
 
     await reviewCandidate(stack.db, producers, DEMO_SHOP, candidates[0]!.id, { decision: "approve", ratingSubject: 4, ratingScene: 5 });

@@ -17,10 +17,6 @@ export interface GenerateOutput {
   modelSeconds: number;
 }
 
-interface GenerateResult {
-  images: Array<{ path: string; prompt: string; seed: number }>;
-}
-
 /** A stable seed per request, so a retried generation draws the same images. */
 function requestSeed(generationId: string): number {
   return createHash("sha256").update(generationId).digest().readUInt32BE(0) % 2 ** 30;
@@ -52,7 +48,7 @@ export function generateStage(cfg: Config): StageDefinition<GenerateOutput> {
       const quality = parseGenerationOptions(generation.options).quality === "quality";
       const sampleSteps = TUNING_SETTINGS[cfg.modelProfile].sampleSteps;
       const clock = new ModelClock();
-      const result = await clock.time(() => runTuner<GenerateResult>({
+      const result = await clock.time(() => runTuner({
         python: cfg.python,
         command: "generate",
         timeoutMs: cfg.tunerTimeoutMs,
@@ -60,13 +56,13 @@ export function generateStage(cfg: Config): StageDefinition<GenerateOutput> {
         env: { SCENEBOOTH_MODELS_DIR: cfg.modelsDir },
         spec: {
           profile: cfg.modelProfile,
-          output_dir: path.join(workDir, "generations", generation.id),
-          class_noun: generation.subject.classNoun,
+          outputDir: path.join(workDir, "generations", generation.id),
+          classNoun: generation.subject.classNoun,
           identifier: generation.subject.identifierToken,
           seed: requestSeed(generation.id),
           weights,
           scenes: scenes.map((scene) => scene.text),
-          num_images: generation.imagesPerScene,
+          numImages: generation.imagesPerScene,
           steps: quality ? sampleSteps.quality : sampleSteps.standard,
         },
         onProgress: async (event) => {

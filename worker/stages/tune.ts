@@ -7,7 +7,9 @@ import type { Config } from "../../lib/config";
 import { TUNING_SETTINGS } from "../../lib/pipeline/tuning-settings";
 import { PRICES_USD, recordUsage, usageKey } from "../../lib/usage";
 import { parseBlobKey } from "../../lib/storage";
+import { resultFromWire, specFieldToWire, type TunerResult } from "../tuner-contract";
 import { runTuner, type TunerProgress } from "../tuner-process";
+import { ModelClock } from "./model-clock";
 import type { StageContext } from "./context";
 import { throwBillingRefusal } from "./errors";
 import type { StageDefinition } from "./runner";
@@ -16,16 +18,8 @@ import { materialize, storeArtifact, subjectWorkDir } from "./workdir";
 export interface TuneOutput {
   tuningRunId: string;
   reused: boolean;
-  gpuSeconds: number;
-}
-
-interface CaptionResult {
-  captions: Array<{ image: string; caption: string }>;
-}
-
-interface TrainResult {
-  artifact: string;
-  steps: { unet: number; text_encoder: number };
+  /** Seconds inside the tuner subprocess (caption and train), 0 when nothing was trained. */
+  modelSeconds: number;
 }
 
 const CAPTION_SHARE = 0.1;
@@ -66,39 +60,43 @@ interface TrainInput {
 }
 
 /** Captions (kept in the work folder) and training in the tuner; stores the weights and returns their key. */
-async function train(ctx: StageContext, cfg: Config, input: TrainInput): Promise<{ adapterKey: string; gpuSeconds: number; steps: number }> {
-  const started = Date.now();
+async function train(ctx: StageContext, cfg: Config, input: TrainInput): Promise<{ adapterKey: string; modelSeconds: number; steps: number }> {
+  const clock = new ModelClock();
   const settings = TUNING_SETTINGS[cfg.modelProfile];
   const workDir = subjectWorkDir(cfg.workDir, ctx.shop, input.subjectId, input.hash);
   const images = await Promise.all(input.photos.map((p) => materialize(ctx.store, p.preparedBlobKey!, path.join(workDir, "photos", `${p.id}.png`))));
-  const common = { profile: cfg.modelProfile, class_noun: input.classNoun, identifier: input.identifier, seed: 0 };
+  const common = { profile: cfg.modelProfile, classNoun: input.classNoun, identifier: input.identifier, seed: 0 };
   const tuner = { python: cfg.python, timeoutMs: cfg.tunerTimeoutMs, workDir, env: { SCENEBOOTH_MODELS_DIR: cfg.modelsDir } };
 
   const captionsFile = path.join(workDir, "captions", "captions.json");
-  const captions: CaptionResult = existsSync(captionsFile)
-    ? JSON.parse(await readFile(captionsFile, "utf8"))
-    : await runTuner<CaptionResult>({
-        ...tuner,
-        command: "caption",
-        spec: { ...common, output_dir: path.dirname(captionsFile), images },
-        onProgress: progressReporter(ctx, 0, CAPTION_SHARE),
-      });
-  const trained = await runTuner<TrainResult>({
-    ...tuner,
-    command: "train",
-    spec: {
-      ...common,
-      output_dir: path.join(workDir, "train"),
-      cache_dir: path.join(cfg.workDir, "class-images"),
-      mode: input.mode,
-      steps: settings.steps,
-      checkpoint_every: settings.checkpointEvery,
-      instances: captions.captions.map((c) => ({ image: c.image, caption: c.caption })),
-    },
-    onProgress: progressReporter(ctx, CAPTION_SHARE, 1),
-  });
+  const captions: TunerResult<"caption"> = existsSync(captionsFile)
+    ? resultFromWire("caption", JSON.parse(await readFile(captionsFile, "utf8")))
+    : await clock.time(() =>
+        runTuner({
+          ...tuner,
+          command: "caption",
+          spec: { ...common, outputDir: path.dirname(captionsFile), images },
+          onProgress: progressReporter(ctx, 0, CAPTION_SHARE),
+        }),
+      );
+  const trained = await clock.time(() =>
+    runTuner({
+      ...tuner,
+      command: "train",
+      spec: {
+        ...common,
+        outputDir: path.join(workDir, "train"),
+        cacheDir: path.join(cfg.workDir, "class-images"),
+        mode: input.mode,
+        steps: settings.steps,
+        checkpointEvery: settings.checkpointEvery,
+        instances: captions.captions.map((c) => ({ image: c.image, caption: c.caption })),
+      },
+      onProgress: progressReporter(ctx, CAPTION_SHARE, 1),
+    }),
+  );
   const adapterKey = await storeArtifact(ctx.store, ctx.shop, ["subjects", input.subjectId, "weights", input.runId], trained.artifact);
-  return { adapterKey, gpuSeconds: (Date.now() - started) / 1000, steps: trained.steps.unet };
+  return { adapterKey, modelSeconds: clock.seconds, steps: trained.steps.unet };
 }
 
 /**
@@ -121,7 +119,8 @@ export function tuneStage(cfg: Config): StageDefinition<TuneOutput> {
       const photoDigests = await Promise.all(
         photos.map(async (p) => createHash("sha256").update((await ctx.store.get(parseBlobKey(p.preparedBlobKey!).key)).data).digest("hex")),
       );
-      const hash = settingsHash({ profile: cfg.modelProfile, mode, steps: settings.steps, classNoun: subject.classNoun, identifier: subject.identifierToken, photoDigests });
+      const steps = specFieldToWire("train", "steps", settings.steps); // the wire's names, as hashes were always made
+      const hash = settingsHash({ profile: cfg.modelProfile, mode, steps, classNoun: subject.classNoun, identifier: subject.identifierToken, photoDigests });
 
       const previous = await ctx.db.tuningRun.findFirst({
         where: { subjectId: subject.id, settingsHash: hash, status: "succeeded", adapterBlobKey: { not: null } },
@@ -129,7 +128,7 @@ export function tuneStage(cfg: Config): StageDefinition<TuneOutput> {
       });
       if (previous && (await ctx.store.list(previous.adapterBlobKey!)).length > 0) {
         await ctx.db.generation.update({ where: { id: generation.id }, data: { tuningRunId: previous.id } });
-        return { tuningRunId: previous.id, reused: true, gpuSeconds: 0 };
+        return { tuningRunId: previous.id, reused: true, modelSeconds: 0 };
       }
 
       // A run an earlier try (or an earlier request for the product) left unfinished is resumed.
@@ -148,10 +147,12 @@ export function tuneStage(cfg: Config): StageDefinition<TuneOutput> {
 
       // Weights stored by a try that died before the charge are not trained again.
       const trainedBefore = run.adapterBlobKey !== null && (await ctx.store.list(run.adapterBlobKey)).length > 0;
-      const { adapterKey, gpuSeconds, steps } = trainedBefore
-        ? { adapterKey: run.adapterBlobKey!, gpuSeconds: run.gpuSeconds, steps: run.steps }
+      const trained = trainedBefore
+        ? { adapterKey: run.adapterBlobKey!, modelSeconds: 0, steps: run.steps }
         : await train(ctx, cfg, { subjectId: subject.id, classNoun: subject.classNoun, identifier: subject.identifierToken, hash, mode, runId: run.id, photos });
-      await ctx.db.tuningRun.update({ where: { id: run.id }, data: { adapterBlobKey: adapterKey, gpuSeconds, steps } });
+      // The run's GPU seconds: the tuner's time, in whichever try trained it.
+      const gpuSeconds = trainedBefore ? run.gpuSeconds : trained.modelSeconds;
+      await ctx.db.tuningRun.update({ where: { id: run.id }, data: { adapterBlobKey: trained.adapterKey, gpuSeconds, steps: trained.steps } });
 
       // Charged before the run is marked succeeded, keyed by the run: a retry or a later request that
       // resumes this run charges the same key (once on Shopify, once locally); reused weights are not charged.
@@ -169,7 +170,7 @@ export function tuneStage(cfg: Config): StageDefinition<TuneOutput> {
         where: { id: run.id },
         data: { status: "succeeded", progress: 1, finishedAt: new Date() },
       });
-      return { tuningRunId: run.id, reused: false, gpuSeconds };
+      return { tuningRunId: run.id, reused: false, modelSeconds: trained.modelSeconds };
     },
   };
 }

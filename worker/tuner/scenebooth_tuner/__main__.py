@@ -1,4 +1,5 @@
-"""Command-line entry: `python -m scenebooth_tuner <caption|train|generate> --spec job.json`.
+"""Command-line entry: `python -m scenebooth_tuner <caption|train|generate> --spec job.json`;
+`contract` prints the commands' specs and results (scenebooth_tuner/spec.py) as JSON.
 
 stdout carries JSON lines only: progress events, then one `{"event": "result", ...}` line (exit 0)
 or one `{"event": "error", "code": ..., "message": ...}` line (non-zero exit, see errors.EXIT_CODES).
@@ -8,6 +9,7 @@ Human-readable logs go to stderr.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import traceback
@@ -48,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--profile", default=None, help=profile_help)
     verify.add_argument("--full", action="store_true", help="re-hash every file against its recorded sha256")
     sub.add_parser("version", help="print the package version")
+    sub.add_parser("contract", help="print every command's spec and result fields as JSON (for the Node worker's test)")
     return parser
 
 
@@ -78,6 +81,11 @@ def main(argv: list[str] | None = None) -> int:
         from . import __version__
 
         print(__version__)
+        return 0
+    if args.command == "contract":
+        from .spec import contract
+
+        print(json.dumps(contract(), indent=2))
         return 0
     die_with_parent()
     apply_offline_env()

@@ -12,8 +12,8 @@ from .images import load_rgb
 from .models import load_captioner
 from .progress import Progress
 from .prompts import caption_question, captioner_prompt, class_prompt, clean_caption, insert_identifier
-from .runtime import free_memory, is_oom, runtime_for, set_threads
-from .spec import CaptionSpec
+from .runtime import retry_on_oom, runtime_for, set_threads
+from .spec import CaptionResult, CaptionSpec
 
 
 def _caption(spec: CaptionSpec, progress: Progress, batch_size: int) -> list[dict]:
@@ -50,25 +50,17 @@ def _caption(spec: CaptionSpec, progress: Progress, batch_size: int) -> list[dic
     return captions
 
 
-def run_caption(spec: CaptionSpec, progress: Progress) -> dict:
+def run_caption(spec: CaptionSpec, progress: Progress) -> CaptionResult:
     started = time.monotonic()
     set_threads(spec.profile)
-    batch_size = spec.batch_size
-    try:
-        captions = _caption(spec, progress, batch_size)
-        retry = False
-    except Exception as exc:
-        if not is_oom(exc) or batch_size == 1:
-            raise
-        retry = True
-    if retry:  # outside the except block, so the failed attempt's tensors are freed
-        free_memory()
-        batch_size = 1
-        progress.emit(
-            {"event": "warning", "code": "oom_retry", "message": "out of memory; retrying one image at a time"}
-        )
-        captions = _caption(spec, progress, batch_size)
-    result = {
+    captions = retry_on_oom(
+        lambda batch_size: _caption(spec, progress, batch_size),
+        spec.batch_size,
+        1 if spec.batch_size > 1 else None,
+        progress,
+        "out of memory; retrying one image at a time",
+    )
+    result: CaptionResult = {
         "command": "caption",
         "profile": spec.profile.name,
         "random_weights": spec.profile.random_weights,

@@ -12,9 +12,9 @@ from .models import Diffusion, load_diffusion
 from .profiles import Profile
 from .progress import Progress
 from .prompts import scene_kind, scene_prompt
-from .runtime import Runtime, free_memory, is_oom, runtime_for, set_threads
+from .runtime import Runtime, retry_on_oom, runtime_for, set_threads
 from .sampling import make_pipeline, render
-from .spec import GenerateSpec
+from .spec import GenerateResult, GenerateSpec
 
 FULL_WEIGHTS_META = "scenebooth.json"
 
@@ -115,31 +115,20 @@ def _generate(spec: GenerateSpec, rt: Runtime, progress: Progress, batch_size: i
     return items, kind
 
 
-def run_generate(spec: GenerateSpec, progress: Progress) -> dict:
+def run_generate(spec: GenerateSpec, progress: Progress) -> GenerateResult:
     started = time.monotonic()
     set_threads(spec.profile)
     rt = runtime_for(spec.profile, spec.device)
     spec.output_dir.mkdir(parents=True, exist_ok=True)
-    batch_size = spec.batch_size
-    try:
-        items, kind = _generate(spec, rt, progress, batch_size)
-        retry = False
-    except Exception as exc:
-        if not is_oom(exc) or batch_size == 1:
-            raise
-        retry = True
-    if retry:  # outside the except block, so the failed attempt's tensors are freed
-        free_memory()
-        batch_size = max(1, batch_size // 2)
-        progress.emit(
-            {
-                "event": "warning",
-                "code": "oom_retry",
-                "message": f"out of memory; retrying with batch size {batch_size}",
-            }
-        )
-        items, kind = _generate(spec, rt, progress, batch_size)
-    result = {
+    smaller = max(1, spec.batch_size // 2)
+    items, kind, batch_size = retry_on_oom(
+        lambda batch_size: (*_generate(spec, rt, progress, batch_size), batch_size),
+        spec.batch_size,
+        smaller if spec.batch_size > 1 else None,
+        progress,
+        f"out of memory; retrying with batch size {smaller}",
+    )
+    result: GenerateResult = {
         "command": "generate",
         "profile": spec.profile.name,
         "random_weights": spec.profile.random_weights,

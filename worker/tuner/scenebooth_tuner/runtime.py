@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 import torch
 
 from .profiles import Profile
+
+if TYPE_CHECKING:
+    from .progress import Progress
+
+S = TypeVar("S")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,20 @@ def free_memory() -> None:
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
+
+
+def retry_on_oom(attempt: Callable[[S], R], setting: S, fallback: S | None, progress: Progress, message: str) -> R:
+    """`attempt(setting)`; when it runs out of memory, once more with `fallback` (a memory saver: a
+    smaller batch, gradient checkpointing), after an `oom_retry` warning. No fallback: no retry."""
+    try:
+        return attempt(setting)
+    except Exception as exc:
+        if fallback is None or not is_oom(exc):
+            raise
+    # Retried outside the except block, so the failed attempt's tensors (held by the traceback) are freed.
+    free_memory()
+    progress.emit({"event": "warning", "code": "oom_retry", "message": message})
+    return attempt(fallback)
 
 
 def seeded(seed: int, device: torch.device) -> torch.Generator:

@@ -1,16 +1,24 @@
-"""Typed job specs, parsed from JSON and validated; every problem becomes a coded `TunerError`.
+"""Typed job specs and results: the tuner's side of the contract with the Node worker.
 
-`bad_spec`: the JSON itself (a missing or wrong field, an unknown profile). `bad_input`: the files
-it points at (missing, unreadable, too few, wrong size). Field names are reported as dotted paths.
+The dataclasses below ARE the wire format (field names, types, defaults): `parse_*` reads a JSON
+object into them generically from `dataclasses.fields` and the annotations, and `contract.py` dumps
+them for the worker's test of its TypeScript types (worker/tuner-contract.ts). A field whose default
+depends on other fields (the profile's mode, the class noun's identifier) is `None` on the wire and
+filled in by its parser.
+
+Every problem becomes a coded `TunerError`. `bad_spec`: the JSON itself (a missing or wrong field,
+an unknown profile). `bad_input`: the files it points at (missing, unreadable, too few, wrong size).
+Field names are reported as dotted paths.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+import types
+from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from .errors import TunerError
 from .profiles import Profile, get_profile
@@ -22,123 +30,357 @@ DEFAULT_LORA_TEXT_TARGETS = ("q_proj", "k_proj", "v_proj", "out_proj")
 # (unet lr, text-encoder lr) per mode. full: the paper's. lora: diffusers' DreamBooth-LoRA defaults,
 # since adapters starting at zero barely move at 2e-6.
 DEFAULT_LR = {"full": (2e-6, 1e-6), "lora": (1e-4, 5e-5)}
+QUALITY_STEPS = {False: 25, True: 50}  # sampling steps when `steps` is not given
+
+Device = Literal["auto", "cpu", "cuda"]
+Mode = Literal["full", "lora"]
 
 
-@dataclass(frozen=True)
+def spec_field(
+    default: Any = MISSING,
+    *,
+    factory: Any = MISSING,
+    lo: float | None = None,
+    hi: float | None = None,
+    strict: bool = False,
+    empty: bool = False,
+    what: str | None = None,
+    check: Any = None,
+) -> Any:
+    """A field with its validation: `lo`/`hi` bounds (`strict`: `> lo`), `empty` strings or lists
+    allowed, `check(value)` returning the value to keep or raising ValueError with the message, `what` for a wrong type."""
+    meta = {"lo": lo, "hi": hi, "strict": strict, "empty": empty, "what": what, "check": check}
+    return field(default=default, default_factory=factory, metadata=meta)
+
+
+def _identifier(value: str) -> str:
+    if not (value.startswith("<") and value.endswith(">") and " " not in value):
+        raise ValueError(f"identifier must be a token like \"<mysneaker>\", got {value!r}")
+    return value
+
+
+# ---------------------------------------------------------------------------------------------- specs
+
+
+@dataclass(frozen=True, kw_only=True)
 class JobSpec:
     profile: Profile
     output_dir: Path
-    class_noun: str
-    identifier: str
-    seed: int
-    device: str | None
-    cache_dir: Path | None
+    class_noun: str = spec_field(check=normalize_class_noun)
+    identifier: str | None = spec_field(None, check=_identifier)  # None: "<my{class_noun}>"
+    seed: int = spec_field(0, hi=2**63 - 1)
+    device: Device | None = None  # None: the profile's
+    cache_dir: Path | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CaptionSpec(JobSpec):
-    images: tuple[Path, ...] = ()
-    max_new_tokens: int = 30
-    batch_size: int = 4
+    images: tuple[Path, ...] = spec_field(empty=True, what="a list of image paths")
+    max_new_tokens: int = spec_field(30, lo=1, hi=200)
+    batch_size: int = spec_field(4, lo=1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Instance:
     image: Path
-    caption: str | None
+    caption: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class TrainSteps:
+    unet: int = spec_field(1500, lo=1)
+    text_encoder: int = spec_field(200, lo=0)  # the first steps of UNet training also train the text encoder
+    adaptive: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainLr:
+    unet: float | None = spec_field(None, lo=0.0, strict=True)  # None: DEFAULT_LR of the mode
+    text_encoder: float | None = spec_field(None, lo=0.0, strict=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PriorSpec:
+    enabled: bool = True
+    num_class_images: int | None = spec_field(None, lo=1)  # None: the profile's
+    weight: float = spec_field(1.0, lo=0.0)
+
+
+@dataclass(frozen=True, kw_only=True)
 class LoraSpec:
-    rank: int = 8
-    alpha: float = 8.0
-    unet_targets: tuple[str, ...] = DEFAULT_LORA_UNET_TARGETS
-    text_encoder_targets: tuple[str, ...] = DEFAULT_LORA_TEXT_TARGETS
+    rank: int = spec_field(8, lo=1)
+    alpha: float | None = spec_field(None, lo=0.0, strict=True)  # None: the rank
+    unet_targets: tuple[str, ...] = spec_field(DEFAULT_LORA_UNET_TARGETS, what="a list of module names")
+    text_encoder_targets: tuple[str, ...] = spec_field(DEFAULT_LORA_TEXT_TARGETS, what="a list of module names")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TrainSpec(JobSpec):
-    instances: tuple[Instance, ...] = ()
-    mode: str = "lora"
-    unet_steps: int = 1500
-    text_encoder_steps: int = 200
-    adaptive_steps: bool = True
-    unet_lr: float = 2e-6
-    text_encoder_lr: float = 1e-6
-    prior: bool = True
-    num_class_images: int = 100
-    prior_loss_weight: float = 1.0
-    lora: LoraSpec = field(default_factory=LoraSpec)
-    batch_size: int = 1
-    checkpoint_every: int = 250
+    instances: tuple[Instance, ...] = spec_field(empty=True, what="a list of {image, caption} objects")
+    mode: Mode | None = None  # None: the profile's
+    steps: TrainSteps = spec_field(factory=TrainSteps)
+    lr: TrainLr = spec_field(factory=TrainLr)
+    prior: PriorSpec = spec_field(factory=PriorSpec)
+    lora: LoraSpec = spec_field(factory=LoraSpec)
+    batch_size: int = spec_field(1, lo=1)
+    checkpoint_every: int = spec_field(250, lo=1)
     gradient_checkpointing: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GenerateSpec(JobSpec):
     weights: Path | None = None  # a LoRA .safetensors, a full-weights folder, or None for the base model
-    prompts: tuple[tuple[str, int | None], ...] = ()  # (scene text, scene index or None for custom text)
-    num_images: int = 4
-    steps: int = 25
-    guidance_scale: float = 7.5
-    negative_prompt: str = ""
-    batch_size: int = 4
+    scenes: tuple[int | str, ...] = spec_field(empty=True, what="a list of scene numbers or texts")
+    quality: bool = False
+    num_images: int = spec_field(4, lo=1, hi=64)
+    steps: int | None = spec_field(None, lo=1, hi=500)  # None: QUALITY_STEPS[quality]
+    guidance_scale: float = spec_field(7.5, lo=0.0)
+    negative_prompt: str = spec_field("", empty=True)
+    batch_size: int = spec_field(4, lo=1)
+
+    @property
+    def prompts(self) -> tuple[tuple[str, int | None], ...]:
+        """(scene text, scene index or None for custom text) per scene."""
+        return tuple((SCENES[s], s) if isinstance(s, int) else (s, None) for s in self.scenes)
 
 
-# ---------------------------------------------------------------------------------------------- helpers
+# ---------------------------------------------------------------------------------------------- results
+# What each command returns (the `{"event": "result", ...}` line, without `event`).
 
 
-class _Fields:
-    """Reads typed fields out of one JSON object, remembering which keys were used."""
+class CaptionItem(TypedDict):
+    image: str
+    raw: str
+    caption: str
+    prompt: str
 
-    def __init__(self, data: Any, where: str = "") -> None:
-        if not isinstance(data, dict):
-            raise TunerError("bad_spec", f"{where or 'the spec'} must be a JSON object", field=where or None)
-        self.data, self.where, self.used = data, where, set()
 
-    def name(self, key: str) -> str:
-        return f"{self.where}.{key}" if self.where else key
+class CaptionResult(TypedDict):
+    command: Literal["caption"]
+    profile: str
+    random_weights: bool
+    class_noun: str
+    identifier: str
+    question: str
+    captions: list[CaptionItem]
+    elapsed_s: float
+    note: NotRequired[str]
 
-    def _bad(self, key: str, what: str) -> TunerError:
-        return TunerError("bad_spec", f"{self.name(key)} {what}", field=self.name(key))
 
-    def get(self, key: str, kind: type | tuple, default: Any = ..., check=None, what: str = "") -> Any:
-        self.used.add(key)
-        if key not in self.data or self.data[key] is None:
-            if default is ...:
-                raise self._bad(key, "is required")
-            return default
-        value = self.data[key]
-        kinds = kind if isinstance(kind, tuple) else (kind,)
-        if isinstance(value, bool) and bool not in kinds:  # JSON true is not a number
-            raise self._bad(key, f"must be {what or kinds[0].__name__}")
-        if float in kinds and isinstance(value, int):
-            value = float(value)
-        if not isinstance(value, kinds) or (isinstance(value, float) and not math.isfinite(value)):
-            raise self._bad(key, f"must be {what or kinds[0].__name__}")
-        if check is not None and not check(value):
-            raise self._bad(key, f"must be {what}")
+class TrainedSteps(TypedDict):
+    unet: int
+    unet_requested: int
+    text_encoder: int
+
+
+class AdaptiveSteps(TypedDict):
+    complexity: float
+    simple: bool
+    factor: float
+
+
+class TrainedLr(TypedDict):
+    unet: float
+    text_encoder: float
+
+
+class TrainedPrior(TypedDict):
+    enabled: bool
+    class_prompt: str
+    num_class_images: int
+    weight: float
+    class_images_dir: str | None
+
+
+class TrainedLora(TypedDict):
+    rank: int
+    alpha: float
+    unet_targets: list[str]
+    text_encoder_targets: list[str]
+
+
+class TrainResult(TypedDict):
+    command: Literal["train"]
+    profile: str
+    random_weights: bool
+    mode: Mode
+    artifact: str
+    artifact_bytes: int
+    class_noun: str
+    identifier: str
+    identifier_token_id: int
+    prompts: list[str]
+    steps: TrainedSteps
+    adaptive: AdaptiveSteps | None
+    lr: TrainedLr
+    prior: TrainedPrior
+    lora: TrainedLora | None
+    seed: int
+    device: str
+    gradient_checkpointing: bool
+    losses: list[float]
+    resumed_from_step: int | None
+    fingerprint: str
+    elapsed_s: float
+    note: NotRequired[str]
+    reused: NotRequired[bool]  # a retry of a finished job: its earlier result
+
+
+class GeneratedImage(TypedDict):
+    path: str
+    prompt: str
+    scene: str
+    scene_index: int | None
+    scene_kind: Literal["general", "specific", "custom"]
+    seed: int
+
+
+class GenerateResult(TypedDict):
+    command: Literal["generate"]
+    profile: str
+    random_weights: bool
+    weights: str | None
+    weights_kind: Literal["base", "full", "lora"]
+    class_noun: str
+    identifier: str
+    steps: int
+    guidance_scale: float
+    negative_prompt: str
+    scheduler: str
+    size: int
+    model_resolution: int
+    batch_size: int
+    device: str
+    images: list[GeneratedImage]
+    elapsed_s: float
+    note: NotRequired[str]
+
+
+# The commands the Node worker runs: spec and result of each.
+COMMANDS: dict[str, tuple[type, type]] = {
+    "caption": (CaptionSpec, CaptionResult),
+    "train": (TrainSpec, TrainResult),
+    "generate": (GenerateSpec, GenerateResult),
+}
+
+
+# ---------------------------------------------------------------------------------------------- parsing
+
+T = TypeVar("T")
+_TOLERATED = {"command"}  # the CLI already chose the command
+
+
+def _bad(where: str, what: str) -> TunerError:
+    return TunerError("bad_spec", f"{where} {what}", field=where)
+
+
+def _optional(tp: Any) -> Any | None:
+    """`X` for `X | None`, else None."""
+    if get_origin(tp) in (Union, types.UnionType):
+        rest = [a for a in get_args(tp) if a is not type(None)]
+        if len(rest) < len(get_args(tp)):
+            return rest[0] if len(rest) == 1 else Union[tuple(rest)]  # noqa: UP007
+    return None
+
+
+def _value(tp: Any, value: Any, where: str, meta: Any) -> Any:
+    """One JSON value read as the annotation `tp` says (None was handled by the caller)."""
+    meta = meta or {}
+    inner = _optional(tp)
+    if inner is not None:
+        tp = inner
+    what = meta.get("what")
+    if tp is Profile:  # a profile name on the wire
+        try:
+            return get_profile(value)
+        except TunerError as exc:
+            raise TunerError("bad_spec", exc.message, field=where) from exc
+    if is_dataclass(tp):
+        return _object(tp, value, where)
+    if get_origin(tp) is Literal:
+        options = get_args(tp)
+        if value not in options or isinstance(value, bool):
+            quoted = [json.dumps(o) for o in options]
+            raise _bad(where, f"must be {', '.join(quoted[:-1])} or {quoted[-1]}")
         return value
+    if get_origin(tp) is tuple:
+        if not isinstance(value, list):
+            raise _bad(where, f"must be {what or 'a list'}")
+        if not value and not meta.get("empty"):
+            raise _bad(where, f"must be {what or 'a list'}, not empty")
+        item = get_args(tp)[0]
+        return tuple(_value(item, v, f"{where}[{i}]", None) for i, v in enumerate(value))
+    if get_origin(tp) in (Union, types.UnionType):  # int | str: the first that the JSON type matches
+        for option in get_args(tp):
+            if _json_type_matches(option, value):
+                return _value(option, value, where, meta)
+        raise _bad(where, f"must be {' or '.join(_kind_name(o) for o in get_args(tp))}")
+    if not _json_type_matches(tp, value):
+        raise _bad(where, f"must be {_kind_name(tp, meta)}")
+    if tp is float:
+        value = float(value)
+    if tp in (int, float):
+        lo, hi = meta.get("lo"), meta.get("hi")
+        lo = 0 if lo is None else lo
+        if (value <= lo if meta.get("strict") else value < lo) or (hi is not None and value > hi):
+            raise _bad(where, f"must be {_kind_name(tp, meta)}")
+    if tp in (str, Path):
+        if not value.strip() and not meta.get("empty"):
+            raise _bad(where, f"must be {_kind_name(tp, meta)}")
+    if meta.get("check") is not None:
+        try:
+            value = meta["check"](value)
+        except ValueError as exc:
+            raise TunerError("bad_spec", str(exc), field=where) from exc
+    return Path(value).resolve() if tp is Path else value
 
-    def int(self, key: str, default: Any = ..., lo: int = 0, hi: int | None = None) -> int:
-        what = f"an integer >= {lo}" + (f" and <= {hi}" if hi is not None else "")
-        return self.get(key, int, default, lambda v: v >= lo and (hi is None or v <= hi), what)
 
-    def float(self, key: str, default: Any = ..., lo: float = 0.0, strict: bool = False) -> float:
-        what = f"a number {'>' if strict else '>='} {lo}"
-        return self.get(key, float, default, lambda v: v > lo if strict else v >= lo, what)
+def _json_type_matches(tp: Any, value: Any) -> bool:
+    if tp is bool:
+        return isinstance(value, bool)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if tp is float:
+        return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if tp in (str, Path):
+        return isinstance(value, str)
+    return False
 
-    def str(self, key: str, default: Any = ...) -> str:
-        return self.get(key, str, default, lambda v: bool(v.strip()), "a non-empty string")
 
-    def obj(self, key: str) -> _Fields:
-        self.used.add(key)
-        return _Fields(self.data.get(key) or {}, self.name(key))
+def _kind_name(tp: Any, meta: Any = None) -> str:
+    meta = meta or {}
+    if meta.get("what"):
+        return meta["what"]
+    lo, hi = meta.get("lo"), meta.get("hi")
+    if tp is int:
+        return f"an integer >= {0 if lo is None else lo}" + (f" and <= {hi}" if hi is not None else "")
+    if tp is float:
+        return f"a number {'>' if meta.get('strict') else '>='} {0.0 if lo is None else lo}"
+    return {bool: "true or false", str: "a string" if meta.get("empty") else "a non-empty string", Path: "a file path"}.get(
+        tp, getattr(tp, "__name__", str(tp))
+    )
 
-    def finish(self) -> None:
-        unknown = sorted(set(self.data) - self.used)
-        if unknown:
-            raise self._bad(unknown[0], "is not a known field")
+
+def _object(cls: type[T], data: Any, where: str = "") -> T:
+    """A JSON object read into the dataclass `cls`: each field by its annotation, a missing or null
+    field by its default (required when it has none), an unknown key refused."""
+    if not isinstance(data, dict):
+        raise TunerError("bad_spec", f"{where or 'the spec'} must be a JSON object", field=where or None)
+    hints = get_type_hints(cls)
+    values = {}
+    for f in fields(cls):
+        name = f"{where}.{f.name}" if where else f.name
+        raw = data.get(f.name)
+        if raw is None:
+            if f.default is MISSING and f.default_factory is MISSING:
+                raise _bad(name, "is required")
+            continue
+        values[f.name] = _value(hints[f.name], raw, name, f.metadata)
+    known = {f.name for f in fields(cls)} | (_TOLERATED if not where else set())
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise _bad(f"{where}.{unknown[0]}" if where else unknown[0], "is not a known field")
+    return cls(**values)
 
 
 def load_spec_file(path: str | Path) -> dict:
@@ -150,39 +392,6 @@ def load_spec_file(path: str | Path) -> dict:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise TunerError("bad_spec", f"the spec is not valid JSON: {exc}") from exc
-
-
-def _common(f: _Fields) -> dict:
-    profile = get_profile(f.get("profile", str, what="a profile name"))
-    f.used.add("command")  # tolerated: the CLI already chose the command
-    try:
-        class_noun = normalize_class_noun(f.str("class_noun"))
-    except ValueError as exc:
-        raise TunerError("bad_spec", str(exc), field="class_noun") from exc
-    identifier = f.get(
-        "identifier",
-        str,
-        default_identifier(class_noun),
-        lambda v: v.startswith("<") and v.endswith(">") and " " not in v,
-        'a token like "<mysneaker>"',
-    )
-    device = f.get("device", str, None, lambda v: v in ("auto", "cpu", "cuda"), '"auto", "cpu" or "cuda"')
-    cache_dir = f.str("cache_dir", None)
-    return dict(
-        profile=profile,
-        output_dir=Path(f.str("output_dir")).resolve(),
-        class_noun=class_noun,
-        identifier=identifier,
-        seed=f.int("seed", 0, hi=2**63 - 1),
-        device=device,
-        cache_dir=Path(cache_dir).resolve() if cache_dir else None,
-    )
-
-
-def _image_path(value: Any, where: str) -> Path:
-    if not isinstance(value, str) or not value.strip():
-        raise TunerError("bad_spec", f"{where} must be a file path", field=where)
-    return Path(value).resolve()
 
 
 def check_images(paths: list[Path], profile: Profile, where: str) -> None:
@@ -205,139 +414,124 @@ def check_images(paths: list[Path], profile: Profile, where: str) -> None:
             raise TunerError("bad_input", f"{name}: images must be {size}x{size}, {str(path)!r} is {w}x{h}", field=name)
 
 
+def _job(cls: type[T], data: Any) -> T:
+    """The spec read generically, with the identifier that follows from the class noun."""
+    spec = _object(cls, data)
+    if spec.identifier is None:
+        spec = replace(spec, identifier=default_identifier(spec.class_noun))
+    return spec
+
+
 # ---------------------------------------------------------------------------------------------- parsers
 
 
 def parse_caption(data: Any) -> CaptionSpec:
-    f = _Fields(data)
-    common = _common(f)
-    raw = f.get("images", list, what="a list of image paths")
-    if not raw:
+    spec = _job(CaptionSpec, data)
+    if not spec.images:
         raise TunerError("bad_input", "images is empty: give at least one photo", field="images")
-    images = tuple(_image_path(v, f"images[{i}]") for i, v in enumerate(raw))
-    spec = CaptionSpec(
-        **common,
-        images=images,
-        max_new_tokens=f.int("max_new_tokens", 30, lo=1, hi=200),
-        batch_size=f.int("batch_size", 4, lo=1),
-    )
-    f.finish()
-    check_images(list(images), spec.profile, "images")
+    check_images(list(spec.images), spec.profile, "images")
     return spec
 
 
 def parse_train(data: Any) -> TrainSpec:
-    f = _Fields(data)
-    common = _common(f)
-    profile: Profile = common["profile"]
-    raw = f.get("instances", list, what="a list of {image, caption} objects")
-    if len(raw) < MIN_TRAIN_IMAGES:
+    spec = _job(TrainSpec, data)
+    if len(spec.instances) < MIN_TRAIN_IMAGES:
         raise TunerError(
             "bad_input",
-            f"training needs at least {MIN_TRAIN_IMAGES} photos (5-7 recommended), got {len(raw)}",
+            f"training needs at least {MIN_TRAIN_IMAGES} photos (5-7 recommended), got {len(spec.instances)}",
             field="instances",
         )
-    instances = []
-    for i, item in enumerate(raw):
-        inst = _Fields(item, f"instances[{i}]")
-        caption = inst.get("caption", str, None)
-        instances.append(Instance(_image_path(inst.data.get("image"), f"instances[{i}].image"), caption))
-        inst.used.add("image")
-        inst.finish()
-
-    mode = f.get("mode", str, profile.mode, lambda v: v in ("full", "lora"), '"full" or "lora"')
-    steps = f.obj("steps")
-    unet_steps = steps.int("unet", 1500, lo=1)
-    te_steps = steps.int("text_encoder", 200, lo=0)
-    adaptive = steps.get("adaptive", bool, True, what="true or false")
-    steps.finish()
-    if te_steps > unet_steps:
+    if spec.steps.text_encoder > spec.steps.unet:
         raise TunerError(
             "bad_spec",
             "steps.text_encoder must be <= steps.unet (the text-encoder phase is the first steps of UNet training)",
             field="steps.text_encoder",
         )
-    lr = f.obj("lr")
-    unet_lr = lr.float("unet", DEFAULT_LR[mode][0], strict=True)
-    te_lr = lr.float("text_encoder", DEFAULT_LR[mode][1], strict=True)
-    lr.finish()
-    prior = f.obj("prior")
-    prior_on = prior.get("enabled", bool, True, what="true or false")
-    num_class = prior.int("num_class_images", profile.num_class_images, lo=1)
-    prior_weight = prior.float("weight", 1.0)
-    prior.finish()
-    lo = f.obj("lora")
-    rank = lo.int("rank", 8, lo=1)
-    targets = lambda key, dflt: tuple(  # noqa: E731
-        lo.get(
-            key,
-            list,
-            list(dflt),
-            lambda v: bool(v) and all(isinstance(t, str) and t for t in v),
-            "a list of module names",
-        )
-    )
-    lora = LoraSpec(
-        rank=rank,
-        alpha=lo.float("alpha", float(rank), strict=True),
-        unet_targets=targets("unet_targets", DEFAULT_LORA_UNET_TARGETS),
-        text_encoder_targets=targets("text_encoder_targets", DEFAULT_LORA_TEXT_TARGETS),
-    )
-    lo.finish()
-    spec = TrainSpec(
-        **common,
-        instances=tuple(instances),
+    mode = spec.mode or spec.profile.mode
+    unet_lr, te_lr = DEFAULT_LR[mode]
+    spec = replace(
+        spec,
         mode=mode,
-        unet_steps=unet_steps,
-        text_encoder_steps=te_steps,
-        adaptive_steps=adaptive,
-        unet_lr=unet_lr,
-        text_encoder_lr=te_lr,
-        prior=prior_on,
-        num_class_images=num_class,
-        prior_loss_weight=prior_weight,
-        lora=lora,
-        batch_size=f.int("batch_size", 1, lo=1),
-        checkpoint_every=f.int("checkpoint_every", 250, lo=1),
-        gradient_checkpointing=f.get("gradient_checkpointing", bool, False, what="true or false"),
+        lr=TrainLr(unet=spec.lr.unet or unet_lr, text_encoder=spec.lr.text_encoder or te_lr),
+        prior=replace(spec.prior, num_class_images=spec.prior.num_class_images or spec.profile.num_class_images),
+        lora=replace(spec.lora, alpha=spec.lora.alpha or float(spec.lora.rank)),
     )
-    f.finish()
-    for i, inst in enumerate(spec.instances):
-        if inst.caption is not None and not inst.caption.strip():
-            raise TunerError("bad_spec", f"instances[{i}].caption is empty", field=f"instances[{i}].caption")
-    check_images([inst.image for inst in spec.instances], profile, "instances")
+    check_images([inst.image for inst in spec.instances], spec.profile, "instances")
     return spec
-
-
-def _scene(value: Any, where: str) -> tuple[str, int | None]:
-    if isinstance(value, int) and not isinstance(value, bool):
-        if 0 <= value < len(SCENES):
-            return SCENES[value], value
-        raise TunerError("bad_spec", f"{where} must be a scene number 0-{len(SCENES) - 1}", field=where)
-    if isinstance(value, str) and value.strip():
-        return " ".join(value.split()), None
-    raise TunerError("bad_spec", f"{where} must be a scene number or a scene text", field=where)
 
 
 def parse_generate(data: Any) -> GenerateSpec:
-    f = _Fields(data)
-    common = _common(f)
-    weights = f.str("weights", None)
-    raw = f.get("scenes", list, what="a list of scene numbers or texts")
-    if not raw:
+    spec = _job(GenerateSpec, data)
+    if not spec.scenes:
         raise TunerError("bad_spec", "scenes is empty: give scene numbers (0-19) or texts", field="scenes")
-    quality = f.get("quality", bool, False, what="true or false")
-    spec = GenerateSpec(
-        **common,
-        weights=Path(weights).resolve() if weights else None,
-        prompts=tuple(_scene(v, f"scenes[{i}]") for i, v in enumerate(raw)),
-        num_images=f.int("num_images", 4, lo=1, hi=64),
-        steps=f.int("steps", 50 if quality else 25, lo=1, hi=500),
-        guidance_scale=f.float("guidance_scale", 7.5),
-        negative_prompt=f.get("negative_prompt", str, ""),
-        batch_size=f.int("batch_size", 4, lo=1),
-    )
-    f.finish()
+    scenes = []
+    for i, scene in enumerate(spec.scenes):
+        if isinstance(scene, int) and not 0 <= scene < len(SCENES):
+            raise _bad(f"scenes[{i}]", f"must be a scene number 0-{len(SCENES) - 1}")
+        scenes.append(scene if isinstance(scene, int) else " ".join(scene.split()))
+    steps = spec.steps if spec.steps is not None else QUALITY_STEPS[spec.quality]
+    spec = replace(spec, scenes=tuple(scenes), steps=steps)
     if spec.weights is not None and not spec.weights.exists():
         raise TunerError("bad_input", f"weights: no such file or folder {str(spec.weights)!r}", field="weights")
     return spec
+
+
+# ---------------------------------------------------------------------------------------------- contract
+
+
+def _jsonable(value: Any) -> Any:
+    if is_dataclass(value):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    return str(value) if isinstance(value, Path) else value
+
+
+def describe(tp: Any) -> dict:
+    """A language-neutral description of an annotation: what worker/tuner-contract.ts mirrors."""
+    inner = _optional(tp)
+    if inner is not None:
+        return {"kind": "nullable", "of": describe(inner)}
+    if tp is Profile:
+        from .profiles import PROFILES
+
+        return {"kind": "enum", "values": list(PROFILES)}
+    if get_origin(tp) is Literal:
+        return {"kind": "enum", "values": list(get_args(tp))}
+    if get_origin(tp) in (Union, types.UnionType):
+        return {"kind": "union", "of": [describe(a) for a in get_args(tp)]}
+    if get_origin(tp) in (tuple, list):
+        return {"kind": "list", "of": describe(get_args(tp)[0])}
+    if is_dataclass(tp):
+        hints = get_type_hints(tp)
+        described = {}
+        for f in fields(tp):
+            entry: dict[str, Any] = {"type": describe(hints[f.name]), "required": _required(f)}
+            if not entry["required"]:
+                entry["default"] = _jsonable(f.default if f.default is not MISSING else f.default_factory())
+            described[f.name] = entry
+        return {"kind": "object", "fields": described}
+    if isinstance(tp, type) and issubclass(tp, dict) and hasattr(tp, "__required_keys__"):  # a TypedDict
+        # NotRequired read from the annotations: __required_keys__ misses it under `from __future__ import annotations`.
+        hints = get_type_hints(tp, include_extras=True)
+        optional = {k for k, t in hints.items() if get_origin(t) is NotRequired}
+        return {
+            "kind": "object",
+            "fields": {
+                k: {"type": describe(get_args(t)[0] if k in optional else t), "required": k not in optional}
+                for k, t in hints.items()
+            },
+        }
+    names = {str: "string", Path: "path", int: "integer", float: "number", bool: "boolean"}
+    if tp in names:
+        return {"kind": names[tp]}
+    raise TypeError(f"no contract description for {tp!r}")
+
+
+def _required(f: Field) -> bool:
+    return f.default is MISSING and f.default_factory is MISSING
+
+
+def contract() -> dict:
+    """Every command's spec and result, described (`python -m scenebooth_tuner contract`)."""
+    return {name: {"spec": describe(spec), "result": describe(result)} for name, (spec, result) in COMMANDS.items()}

@@ -37,8 +37,8 @@ from .models import add_identifier_token, load_diffusion
 from .profiles import models_dir
 from .progress import Progress
 from .prompts import class_prompt, training_prompt
-from .runtime import Runtime, free_memory, is_oom, runtime_for, seeded, set_threads
-from .spec import TrainSpec
+from .runtime import Runtime, free_memory, retry_on_oom, runtime_for, seeded, set_threads
+from .spec import TrainResult, TrainSpec
 
 MAX_GRAD_NORM = 1.0
 WEIGHT_DECAY = 1e-2
@@ -172,7 +172,7 @@ def latest_checkpoint(out: Path, print_: str) -> tuple[Path, dict] | None:
 # ------------------------------------------------------------------------------------- the job
 
 
-def run_train(spec: TrainSpec, progress: Progress) -> dict:
+def run_train(spec: TrainSpec, progress: Progress) -> TrainResult:
     set_threads(spec.profile)
     rt = runtime_for(spec.profile, spec.device)
     spec.output_dir.mkdir(parents=True, exist_ok=True)
@@ -182,27 +182,23 @@ def run_train(spec: TrainSpec, progress: Progress) -> dict:
         previous = json.loads(done.read_text())
         if previous.get("fingerprint") == print_:
             return {**previous, "reused": True}  # a retry of a finished job: nothing to redo
-    try:
-        return _train(spec, rt, progress, print_, spec.gradient_checkpointing)
-    except Exception as exc:
-        if not is_oom(exc) or spec.gradient_checkpointing:
-            raise
-    # Retried outside the except block, so the failed attempt's tensors (held by the traceback) are freed.
-    free_memory()
-    progress.emit(
-        {"event": "warning", "code": "oom_retry", "message": "out of memory; resuming with gradient checkpointing"}
+    return retry_on_oom(
+        lambda checkpointing: _train(spec, rt, progress, print_, checkpointing),
+        spec.gradient_checkpointing,
+        None if spec.gradient_checkpointing else True,
+        progress,
+        "out of memory; resuming with gradient checkpointing",
     )
-    return _train(spec, rt, progress, print_, True)
 
 
-def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradient_checkpointing: bool) -> dict:
+def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradient_checkpointing: bool) -> TrainResult:
     started = time.monotonic()
     profile, out = spec.profile, spec.output_dir
     photos = [load_rgb(inst.image) for inst in spec.instances]
-    unet_steps, subject = spec.unet_steps, None
-    if spec.adaptive_steps:
-        unet_steps, subject = adaptive_unet_steps(photos, spec.unet_steps, spec.text_encoder_steps)
-    te_steps = spec.text_encoder_steps
+    unet_steps, subject = spec.steps.unet, None
+    if spec.steps.adaptive:
+        unet_steps, subject = adaptive_unet_steps(photos, spec.steps.unet, spec.steps.text_encoder)
+    te_steps = spec.steps.text_encoder
 
     progress.start("load", 1)
     diffusion = load_diffusion(profile, rt, float32=spec.mode == "full")
@@ -212,9 +208,9 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
     # Prior preservation: the base model's "a <class>" images, made before anything is changed.
     cache_root = spec.cache_dir or models_dir()
     class_paths = []
-    if spec.prior:
+    if spec.prior.enabled:
         class_paths = ensure_class_images(
-            diffusion, rt, profile, spec.class_noun, spec.num_class_images, cache_root, progress
+            diffusion, rt, profile, spec.class_noun, spec.prior.num_class_images, cache_root, progress
         )
 
     # Latents and token ids, once.
@@ -252,9 +248,9 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
     unet.train()
     unet_params = [p for p in unet.parameters() if p.requires_grad]
     te_params = [p for p in text_encoder.parameters() if p.requires_grad and p is not embeddings.weight]
-    groups = [{"params": unet_params, "lr": spec.unet_lr}, {"params": te_params, "lr": spec.text_encoder_lr}]
+    groups = [{"params": unet_params, "lr": spec.lr.unet}, {"params": te_params, "lr": spec.lr.text_encoder}]
     if spec.mode == "lora":  # the identifier's embedding row: no weight decay pulling it to zero
-        groups.append({"params": [embeddings.weight], "lr": spec.text_encoder_lr, "weight_decay": 0.0})
+        groups.append({"params": [embeddings.weight], "lr": spec.lr.text_encoder, "weight_decay": 0.0})
     elif embeddings.weight.requires_grad:
         groups[1]["params"].append(embeddings.weight)
     optimizer = torch.optim.AdamW(groups, weight_decay=WEIGHT_DECAY, fused=rt.device.type == "cuda")
@@ -306,7 +302,7 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
                 encoder_hidden_states = torch.cat([encoder_hidden_states, cached[1].expand(n_prior, -1, -1)])
 
         loss = diffusion_loss(
-            unet, noise_scheduler, latents, encoder_hidden_states, generator, rt, n_prior, spec.prior_loss_weight
+            unet, noise_scheduler, latents, encoder_hidden_states, generator, rt, n_prior, spec.prior.weight
         )
         loss.backward()
         torch.nn.utils.clip_grad_norm_(unet_params + (te_params if te_phase else []), MAX_GRAD_NORM)
@@ -351,7 +347,7 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
         size = sum(f.stat().st_size for f in artifact.rglob("*") if f.is_file())
     progress.step(1)
 
-    result = {
+    result: TrainResult = {
         "command": "train",
         "profile": profile.name,
         "random_weights": profile.random_weights,
@@ -362,15 +358,15 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
         "identifier": spec.identifier,
         "identifier_token_id": token_id,
         "prompts": prompts,
-        "steps": {"unet": unet_steps, "unet_requested": spec.unet_steps, "text_encoder": te_steps},
+        "steps": {"unet": unet_steps, "unet_requested": spec.steps.unet, "text_encoder": te_steps},
         "adaptive": subject,
-        "lr": {"unet": spec.unet_lr, "text_encoder": spec.text_encoder_lr},
+        "lr": {"unet": spec.lr.unet, "text_encoder": spec.lr.text_encoder},
         "prior": {
-            "enabled": spec.prior,
+            "enabled": spec.prior.enabled,
             "class_prompt": class_prompt(spec.class_noun),
             "num_class_images": len(class_paths),
-            "weight": spec.prior_loss_weight,
-            "class_images_dir": str(class_image_dir(cache_root, profile, spec.class_noun)) if spec.prior else None,
+            "weight": spec.prior.weight,
+            "class_images_dir": str(class_image_dir(cache_root, profile, spec.class_noun)) if spec.prior.enabled else None,
         },
         "lora": asdict(spec.lora) if spec.mode == "lora" else None,
         "seed": spec.seed,

@@ -144,3 +144,57 @@ def test_generated_pngs_record_prompt_and_seed(chain):
             meta = png_metadata(Path(img["path"]))
             assert (meta["prompt"], meta["seed"], meta["steps"]) == (img["prompt"], img["seed"], 25)
         assert "noise" in result["note"]
+
+
+def conformance_problems(description: dict, value, where: str = "result") -> list[str]:
+    """Where `value` differs from a contract description (scenebooth_tuner.spec.describe)."""
+    kind = description["kind"]
+    if kind == "nullable":
+        return [] if value is None else conformance_problems(description["of"], value, where)
+    if kind == "object":
+        if not isinstance(value, dict):
+            return [f"{where} is not an object"]
+        fields = description["fields"]
+        problems = [f"{where}.{k} is not in the contract" for k in value if k not in fields]
+        for name, f in fields.items():
+            if name in value:
+                problems += conformance_problems(f["type"], value[name], f"{where}.{name}")
+            elif f["required"]:
+                problems.append(f"{where}.{name} is missing")
+        return problems
+    if kind == "list":
+        if not isinstance(value, list):
+            return [f"{where} is not a list"]
+        return [p for i, v in enumerate(value) for p in conformance_problems(description["of"], v, f"{where}[{i}]")]
+    ok = {
+        "string": lambda v: isinstance(v, str),
+        "path": lambda v: isinstance(v, str),
+        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+        "boolean": lambda v: isinstance(v, bool),
+        "enum": lambda v: v in description.get("values", ()),
+    }[kind](value)
+    return [] if ok else [f"{where} = {value!r} is not a {kind}"]
+
+
+def test_results_match_the_contract(chain):
+    from scenebooth_tuner.spec import contract
+
+    described = contract()
+    for run in [chain.caption, *chain.train.values(), *chain.generate.values()]:
+        result = {k: v for k, v in run.last.items() if k != "event"}
+        assert conformance_problems(described[result["command"]]["result"], result) == []
+
+
+def test_conformance_check_sees_a_wrong_result(chain):
+    from scenebooth_tuner.spec import contract
+
+    result = {k: v for k, v in chain.generate["lora"].last.items() if k != "event"}
+    del result["images"][0]["seed"]
+    result["steps"] = "25"
+    result["extra"] = 1
+    assert sorted(conformance_problems(contract()["generate"]["result"], result)) == [
+        "result.extra is not in the contract",
+        "result.images[0].seed is missing",
+        "result.steps = '25' is not a integer",
+    ]

@@ -29,15 +29,15 @@ def test_train_defaults(photos):
     spec = parse_train(train_spec(photos))
     assert spec.profile.name == "tiny" and spec.mode == "lora"  # the tiny profile defaults to LoRA
     assert spec.identifier == "<mysneaker>"
-    assert (spec.unet_steps, spec.text_encoder_steps, spec.adaptive_steps) == (1500, 200, True)
-    assert (spec.unet_lr, spec.text_encoder_lr) == (1e-4, 5e-5)
-    assert spec.prior and spec.num_class_images == 4
+    assert (spec.steps.unet, spec.steps.text_encoder, spec.steps.adaptive) == (1500, 200, True)
+    assert (spec.lr.unet, spec.lr.text_encoder) == (1e-4, 5e-5)
+    assert spec.prior.enabled and spec.prior.num_class_images == 4 and spec.prior.weight == 1.0
     assert spec.lora.rank == 8 and spec.lora.unet_targets == ("to_q", "to_k", "to_v", "to_out.0")
 
 
 def test_full_mode_defaults_are_the_papers(photos):
     spec = parse_train(train_spec(photos, mode="full"))
-    assert (spec.unet_steps, spec.unet_lr, spec.text_encoder_steps, spec.text_encoder_lr) == (1500, 2e-6, 200, 1e-6)
+    assert (spec.steps.unet, spec.lr.unet, spec.steps.text_encoder, spec.lr.text_encoder) == (1500, 2e-6, 200, 1e-6)
 
 
 def test_train_overrides(photos):
@@ -52,8 +52,9 @@ def test_train_overrides(photos):
             identifier="<sks>",
         )
     )
-    assert (spec.unet_steps, spec.text_encoder_steps, spec.adaptive_steps, spec.unet_lr) == (100, 20, False, 1e-3)
-    assert not spec.prior and spec.lora.rank == 4 and spec.lora.alpha == 4.0 and spec.lora.unet_targets == ("to_q",)
+    assert (spec.steps.unet, spec.steps.text_encoder, spec.steps.adaptive, spec.lr.unet) == (100, 20, False, 1e-3)
+    assert spec.lr.text_encoder == 5e-5  # the lora default for the field not given
+    assert not spec.prior.enabled and spec.lora.rank == 4 and spec.lora.alpha == 4.0 and spec.lora.unet_targets == ("to_q",)
     assert spec.seed == 7 and spec.identifier == "<sks>"
 
 
@@ -136,3 +137,75 @@ def test_generate_errors(change, code, field):
 
 def test_spec_must_be_an_object():
     assert error_of(parse_train, [1, 2]).code == "bad_spec"
+
+
+@pytest.mark.parametrize(
+    "change, field, words",
+    [
+        ({"seed": "1"}, "seed", "must be an integer >= 0"),
+        ({"seed": 1.5}, "seed", "must be an integer"),
+        ({"device": "tpu"}, "device", 'must be "auto", "cpu" or "cuda"'),
+        ({"output_dir": " "}, "output_dir", "must be a file path"),
+        ({"output_dir": None}, "output_dir", "is required"),
+        ({"steps": {"adaptive": 1}}, "steps.adaptive", "must be true or false"),
+        ({"lr": {"unet": "fast"}}, "lr.unet", "must be a number > 0.0"),
+        ({"lr": {"unet": float("nan")}}, "lr.unet", "must be a number > 0.0"),
+        ({"prior": [1]}, "prior", "must be a JSON object"),
+        ({"prior": {"weight": -1}}, "prior.weight", "must be a number >= 0.0"),
+        ({"lora": {"unet_targets": []}}, "lora.unet_targets", "must be a list of module names"),
+        ({"lora": {"unet_targets": ["to_q", 3]}}, "lora.unet_targets[1]", "must be a non-empty string"),
+        ({"instances": "a.png"}, "instances", "must be a list of {image, caption} objects"),
+        ({"instances": [{"caption": "a sneaker"}] * 3}, "instances[0].image", "is required"),
+        ({"instances": [{"image": "a.png", "caption": " "}] * 3}, "instances[0].caption", "must be a non-empty string"),
+        ({"instances": [{"image": "a.png", "typo": 1}] * 3}, "instances[0].typo", "is not a known field"),
+        ({"identifier": "sks"}, "identifier", 'must be a token like "<mysneaker>"'),
+    ],
+)
+def test_wrong_types_name_the_field_and_what_it_must_be(photos, change, field, words):
+    err = error_of(parse_train, {**train_spec(photos), **change})
+    assert (err.code, err.details.get("field")) == ("bad_spec", field)
+    assert err.message.startswith(field) and words in err.message
+
+
+def test_generate_scene_must_be_a_number_or_a_text():
+    err = error_of(parse_generate, {"profile": "tiny", "class_noun": "vase", "output_dir": "o", "scenes": [{}]})
+    assert (err.details["field"], err.message) == ("scenes[0]", "scenes[0] must be an integer >= 0 or a non-empty string")
+
+
+def test_defaults_come_from_the_dataclasses(photos):
+    """A field left out is the dataclass's default (None ones are filled in from the profile)."""
+    from dataclasses import MISSING, fields
+
+    from scenebooth_tuner.spec import TrainSpec, TrainSteps
+
+    minimal = train_spec(photos)
+    parsed = parse_train(minimal)
+    for f in fields(TrainSpec):
+        if f.name not in minimal and f.default not in (MISSING, None):
+            assert getattr(parsed, f.name) == f.default, f.name
+    assert parsed.steps == TrainSteps() and parsed.lora.unet_targets == fields(type(parsed.lora))[2].default
+
+
+def test_profile_dependent_defaults_are_filled_in(photos):
+    spec = parse_train(train_spec(photos, lora={"rank": 4}))
+    assert (spec.mode, spec.prior.num_class_images, spec.lora.alpha) == ("lora", 4, 4.0)
+    assert parse_generate({"profile": "tiny", "class_noun": "vase", "output_dir": "o", "scenes": [1]}).steps == 25
+
+
+def test_the_contract_command_prints_every_command(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from scenebooth_tuner.spec import COMMANDS, contract
+
+    out = subprocess.run([sys.executable, "-m", "scenebooth_tuner", "contract"], capture_output=True, text=True, check=True)
+    printed = json.loads(out.stdout)
+    assert printed == contract() and set(printed) == set(COMMANDS) == {"caption", "train", "generate"}
+    steps = printed["train"]["spec"]["fields"]["steps"]
+    assert steps["required"] is False and steps["default"] == {"unet": 1500, "text_encoder": 200, "adaptive": True}
+    assert printed["generate"]["spec"]["fields"]["scenes"] == {
+        "type": {"kind": "list", "of": {"kind": "union", "of": [{"kind": "integer"}, {"kind": "string"}]}},
+        "required": True,
+    }
+    assert printed["caption"]["result"]["fields"]["note"] == {"type": {"kind": "string"}, "required": False}
