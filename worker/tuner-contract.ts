@@ -265,6 +265,9 @@ function toWire(node: TypeNode, value: unknown, where: string): unknown {
 }
 
 /** The tuner's result line read as the contract says, or the first place where it differs. */
+/** The file a command also writes its result to, in its spec's outputDir (scenebooth_tuner writes `result.json`). */
+export const RESULT_FILE = "result.json";
+
 export function resultFromWire<C extends TunerCommand>(command: C, wire: unknown): TunerResult<C> {
   return fromWire(TUNER_COMMANDS[command].result, wire, "result") as TunerResult<C>;
 }

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { config } from "../lib/config";
-import type { TunerSpec } from "./tuner-contract";
+import { RESULT_FILE, resultFromWire, type TunerSpec } from "./tuner-contract";
 import { runTuner, TunerProcessError, type TunerProgress } from "./tuner-process";
 
 const python = config().python;
@@ -101,6 +101,9 @@ describe("runTuner with the real tuner", () => {
 
     expect(result.command).toBe("caption");
     expect(result.classNoun).toBe("sneaker"); // snake_case on the wire, camelCase here
+    // The tune stage reuses a run's captions from this file on a retry.
+    const written = JSON.parse(readFileSync(path.join(captionSpec("caption").outputDir, RESULT_FILE), "utf8"));
+    expect(resultFromWire("caption", written)).toEqual(result);
     expect(result.captions.map((c) => c.image)).toEqual(images);
     for (const caption of result.captions) expect(caption.prompt).toContain("<mysneaker>");
 

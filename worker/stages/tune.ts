@@ -7,7 +7,7 @@ import type { Config } from "../../lib/config";
 import { TUNING_SETTINGS } from "../../lib/pipeline/tuning-settings";
 import { PRICES_USD, recordUsage, usageKey } from "../../lib/usage";
 import { parseBlobKey } from "../../lib/storage";
-import { resultFromWire, specFieldToWire, type TunerResult } from "../tuner-contract";
+import { RESULT_FILE, resultFromWire, specFieldToWire, type TunerResult } from "../tuner-contract";
 import { runTuner, type TunerProgress } from "../tuner-process";
 import { ModelClock } from "./model-clock";
 import type { StageContext } from "./context";
@@ -68,7 +68,8 @@ async function train(ctx: StageContext, cfg: Config, input: TrainInput): Promise
   const common = { profile: cfg.modelProfile, classNoun: input.classNoun, identifier: input.identifier, seed: 0 };
   const tuner = { python: cfg.python, timeoutMs: cfg.tunerTimeoutMs, workDir, env: { SCENEBOOTH_MODELS_DIR: cfg.modelsDir } };
 
-  const captionsFile = path.join(workDir, "captions", "captions.json");
+  // Kept from an earlier attempt of this run: a retry after a failed train step captions nothing again.
+  const captionsFile = path.join(workDir, "captions", RESULT_FILE);
   const captions: TunerResult<"caption"> = existsSync(captionsFile)
     ? resultFromWire("caption", JSON.parse(await readFile(captionsFile, "utf8")))
     : await clock.time(() =>
