@@ -21,6 +21,8 @@ export class LocalStore {
   baseUrl = "http://127.0.0.1";
   /** Counters for tests and the demo: Admin API requests served, and how many were answered THROTTLED. */
   readonly stats = { graphqlRequests: 0, throttled: 0 };
+  /** Admin API requests served per shop (a test can tell whether a handler asked Shopify for one shop). */
+  readonly requestsByShop = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(

@@ -13,6 +13,7 @@ import { prepareStage } from "./prepare";
 import { publishProcessor } from "./publish";
 import { stageProcessor, type StageDefinition } from "./runner";
 import { scoreStage } from "./score";
+import { productEventProcessor, shopCleanupProcessor } from "./shop-events";
 import { tuneStage } from "./tune";
 import { upscaleProcessor } from "./upscale";
 
@@ -29,6 +30,10 @@ export function stageProcessors(): StageProcessors {
       score: run(scoreStage(client, producers(), sharedScorers)),
       upscale: candidateProcessor(client, "upscaling the image", upscaleProcessor(client, sharedUpscaler, adminClientFor)),
     },
-    publish: { publish: candidateProcessor(client, "publishing the image", publishProcessor(client, adminClientFor)) },
+    publish: {
+      publish: candidateProcessor(client, "publishing the image", publishProcessor(client, adminClientFor)),
+      "product-event": productEventProcessor(client, producers(), adminClientFor),
+      "shop-cleanup": shopCleanupProcessor(client, producers(), deps.store),
+    },
   };
 }
