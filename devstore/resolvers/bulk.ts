@@ -2,6 +2,7 @@ import { GraphQLError, Kind, parse, validate, type DocumentNode, type OperationD
 import { gid } from "../ids";
 import type { Ctx } from "../context";
 import { newId, nowIso, type BulkOperationRecord } from "../state";
+import { bulkOperationPayload } from "../webhook-payloads";
 
 /** Runs a (validated) query document against the shop with whole connections; set by the executor to avoid an import cycle. */
 export type BulkRunner = (ctx: Ctx, document: DocumentNode) => Promise<{ data?: unknown; errors?: readonly GraphQLError[] }>;
@@ -73,6 +74,8 @@ async function run(ctx: Ctx, op: BulkOperationRecord, document: DocumentNode): P
     Object.assign(op, { status: "COMPLETED", objectCount: lines.length, rootObjectCount: roots, fileSize: Buffer.byteLength(body), resultKey: key, completedAt: nowIso() });
   }
   ctx.store.changed();
+  // Shopify tells the app that started the operation once it ends, whatever the outcome.
+  ctx.store.webhooks.trigger("bulk_operations/finish", ctx.shop.domain, bulkOperationPayload(op));
 }
 
 export const bulkQueries = {
