@@ -51,15 +51,18 @@ export interface BulkWaitOptions {
 export async function waitForBulkOperation<Op extends { id: string; status: string }>(read: () => Promise<Op | null>, id: string, options: BulkWaitOptions): Promise<Op | null> {
   const { finished, signalCheckMs = 250, pollMs = BULK_FALLBACK_POLL_MS, deadline } = options;
   let nextPoll = Date.now() + pollMs;
+  let signalSeen = false;
   for (;;) {
-    const signalled = finished ? await finished(id) : false;
+    // After the webhook, Shopify is asked once; should it still say running, the slow poll goes on.
+    const signalled = finished && !signalSeen ? await finished(id) : false;
+    signalSeen ||= signalled;
     if (signalled || Date.now() >= nextPoll) {
       const op = await read();
       if (op && op.id === id && !BULK_RUNNING.includes(op.status)) return op;
       nextPoll = Date.now() + pollMs;
     }
     if (Date.now() >= deadline) return null;
-    const wait = Math.min(finished ? signalCheckMs : pollMs, Math.max(0, nextPoll - Date.now()), deadline - Date.now());
+    const wait = Math.min(finished && !signalSeen ? signalCheckMs : pollMs, Math.max(0, nextPoll - Date.now()), deadline - Date.now());
     await new Promise((r) => setTimeout(r, wait));
   }
 }
