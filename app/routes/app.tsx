@@ -11,7 +11,7 @@ import { localStoreUrl } from "../../lib/shopify-admin";
 import { NavigationSkeleton } from "../components/navigation-skeleton";
 import { usd } from "../../lib/billing";
 import { requirePlan } from "../services/billing.server";
-import { capNotice, cappedAmountOf, dismissCapNotice, type CapNotice } from "../services/cap-notice.server";
+import { capNotice, cappedAmountOf, dismissCapNotice } from "../services/cap-notice.server";
 import { authenticate } from "../shopify.server";
 
 export const links = () => [
@@ -26,7 +26,12 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   // Development and tests only: App Bridge's CDN script cannot load without Shopify, so the local
   // store serves a stand-in. Production (no SHOPIFY_LOCAL_STORE_URL) loads the real one.
   const local = localStoreUrl();
-  return { apiKey: config().shopify.apiKey, appBridgeUrl: local ? `${local}/app-bridge-standin.js` : null, capNotice: await capNotice(session.shop, cappedAmountOf(check)) };
+  const notice = await capNotice(session.shop, cappedAmountOf(check));
+  return {
+    apiKey: config().shopify.apiKey,
+    appBridgeUrl: local ? `${local}/app-bridge-standin.js` : null,
+    capNotice: notice && { used: usd(notice.balanceUsd), limit: usd(notice.cappedUsd) },
+  };
 };
 
 /** Dismisses the spending notice (posted by the banner to /app). */
@@ -39,7 +44,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 };
 
 /** Shown on every page of the app while Shopify's approaching_capped_amount warning stands. */
-function CapNoticeBanner({ notice }: { notice: CapNotice }) {
+function CapNoticeBanner({ notice }: { notice: { used: string; limit: string } }) {
   const fetcher = useFetcher();
   if (fetcher.state !== "idle" || fetcher.data) return null;
   return (
@@ -50,7 +55,7 @@ function CapNoticeBanner({ notice }: { notice: CapNotice }) {
         onDismiss={() => fetcher.submit({ intent: "dismiss-cap-notice" }, { method: "post", action: "/app" })}
       >
         <p>
-          {usd(notice.balanceUsd)} of the plan’s {usd(notice.cappedUsd)} usage limit for this billing period is used. Once it is reached, SceneBooth
+          {notice.used} of the plan’s {notice.limit} usage limit for this billing period is used. Once it is reached, SceneBooth
           starts no new requests until the next billing period.
         </p>
       </Banner>

@@ -54,7 +54,7 @@ export async function waitForBulkOperation<Op extends { id: string; status: stri
   let signalSeen = false;
   for (;;) {
     // After the webhook, Shopify is asked once; should it still say running, the slow poll goes on.
-    const signalled = finished && !signalSeen ? await finished(id) : false;
+    const signalled: boolean = finished && !signalSeen ? await finished(id) : false;
     signalSeen ||= signalled;
     if (signalled || Date.now() >= nextPoll) {
       const op = await read();
