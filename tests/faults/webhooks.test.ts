@@ -41,7 +41,7 @@ faultCase("late app/uninstalled retry after the merchant installed again → not
 
   // Installed again; the new install has settings and a request in progress.
   await fs.stack.installShop(OTHER_SHOP, { plan: false });
-  await fs.stack.db.shop.update({ where: { shop: OTHER_SHOP }, data: { autoGenerate: true } });
+  await fs.stack.db.shop.upsert({ where: { shop: OTHER_SHOP }, create: { shop: OTHER_SHOP, autoGenerate: true }, update: { autoGenerate: true } });
   const product = (await shopProducts(fs.stack, OTHER_SHOP)).find((p) => p.photos >= 3)!;
   const generation = await requestFor(fs, await storeProduct(fs.stack, product.title, OTHER_SHOP), { shop: OTHER_SHOP });
   ctx.expectRequest(OTHER_SHOP, product.id, product.title);

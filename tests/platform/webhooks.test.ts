@@ -222,7 +222,7 @@ describe("webhooks", () => {
 
     // The merchant installs SceneBooth again and turns auto-generation on.
     await stack.installShop(OTHER_SHOP, { plan: false });
-    await stack.db.shop.update({ where: { shop: OTHER_SHOP }, data: { autoGenerate: true } });
+    await stack.db.shop.upsert({ where: { shop: OTHER_SHOP }, create: { shop: OTHER_SHOP, autoGenerate: true }, update: { autoGenerate: true } });
     // Shopify delivers the first uninstall once more (a retry: same event, same trigger time).
     const retry = await deliverWebhook(stack, { path: "/webhooks/app/uninstalled", topic: "app/uninstalled", shop: OTHER_SHOP, body: uninstall.body, eventId: uninstall.eventId, triggeredAt: uninstall.triggeredAt });
     expect(retry.status).toBe(200);
