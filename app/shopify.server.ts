@@ -6,6 +6,7 @@ import { installLocalStoreFetch } from "../lib/shopify-admin/local-store-fetch";
 import { SHOPIFY_API_VERSION } from "../lib/shopify-admin/version";
 import prisma from "./db.server";
 import { billingConfig } from "./services/billing.server";
+import { handleAfterAuth } from "./services/lifecycle.server";
 
 const cfg = config();
 // Development and tests only: with SHOPIFY_LOCAL_STORE_URL set, Shopify traffic goes to the local
@@ -25,6 +26,8 @@ const shopify = shopifyApp({
   sessionStorage: new PrismaSessionStorage(prisma),
   distribution: AppDistribution.AppStore,
   billing: billingConfig,
+  // A new offline token: records the install time that app/uninstalled is compared with.
+  hooks: { afterAuth: ({ session }) => handleAfterAuth(session.shop) },
   future: {
     unstable_newEmbeddedAuthStrategy: true,
   },

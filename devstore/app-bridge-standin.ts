@@ -5,7 +5,9 @@
 // It does what the app relies on: `shopify.idToken()` (a session token from the local store, the
 // "admin" here), the fetch interceptor that adds `Authorization: Bearer <session token>` to the
 // app's own requests (and retries once when the app asks for a fresh token), `shopify.toast`,
-// `shopify.loading`, and a visible bar for `<ui-nav-menu>` (the real one lives in the admin).
+// `shopify.loading`, a visible bar for `<ui-nav-menu>` (the real one lives in the admin), the save
+// bar (`<ui-save-bar>` and `shopify.saveBar`, drawn at the top of the frame where the admin draws
+// it above its top bar) and `shopify:admin/…` links (opened on the local store's admin page).
 import type http from "node:http";
 import { mintSessionToken, type AppCredentials } from "./auth";
 import type { LocalStore } from "./store";
@@ -69,8 +71,93 @@ const SCRIPT = String.raw`(() => {
     "ui-nav-menu a[rel=home]{font-weight:600}" +
     "#app-bridge-standin-toasts{position:fixed;left:50%;bottom:24px;transform:translateX(-50%);display:flex;flex-direction:column;gap:8px;z-index:100000}" +
     "#app-bridge-standin-toasts div{background:#1a1a1a;color:#fff;padding:10px 16px;border-radius:10px;font:14px system-ui,sans-serif;box-shadow:0 4px 12px rgba(0,0,0,.25)}" +
-    "#app-bridge-standin-toasts div[data-error]{background:#8e1f0b}";
+    "#app-bridge-standin-toasts div[data-error]{background:#8e1f0b}" +
+    "ui-save-bar{display:none}" +
+    "#app-bridge-standin-save-bar{position:sticky;top:0;z-index:100000;display:flex;gap:8px;align-items:center;padding:8px 16px;background:#1a1a1a;color:#fff;font:14px system-ui,sans-serif}" +
+    "#app-bridge-standin-save-bar span{flex:1}#app-bridge-standin-save-bar button{font:inherit;padding:4px 12px;border-radius:8px;border:1px solid #8a8a8a;background:#303030;color:#fff}" +
+    "#app-bridge-standin-save-bar button[data-primary]{background:#fff;color:#1a1a1a}";
   document.head.appendChild(style);
+
+  // <ui-save-bar id="…"><button variant="primary">Save</button><button>Discard</button></ui-save-bar>:
+  // the bar's Save and Discard click those buttons; a "loading" attribute disables the bar's button.
+  let shownBar = null;
+  function renderSaveBar() {
+    let bar = document.getElementById("app-bridge-standin-save-bar");
+    if (!shownBar || !shownBar.isConnected) {
+      if (bar) bar.remove();
+      shownBar = null;
+      return;
+    }
+    if (!bar) {
+      bar = document.createElement("div");
+      bar.id = "app-bridge-standin-save-bar";
+      bar.setAttribute("role", "region");
+      bar.setAttribute("aria-label", "Unsaved changes");
+      document.body.prepend(bar);
+    }
+    bar.replaceChildren();
+    const label = document.createElement("span");
+    label.textContent = "Unsaved changes";
+    bar.appendChild(label);
+    const children = Array.from(shownBar.querySelectorAll("button"));
+    const discard = children.find((b) => b.getAttribute("variant") !== "primary");
+    const save = children.find((b) => b.getAttribute("variant") === "primary");
+    for (const [source, text] of [[discard, "Discard"], [save, "Save"]]) {
+      if (!source) continue;
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = text;
+      if (source === save) button.setAttribute("data-primary", "");
+      const busy = source.hasAttribute("loading");
+      button.disabled = busy || source.disabled;
+      if (busy) button.setAttribute("aria-busy", "true");
+      button.addEventListener("click", () => source.click());
+      bar.appendChild(button);
+    }
+  }
+  if (!customElements.get("ui-save-bar")) {
+    customElements.define("ui-save-bar", class extends HTMLElement {
+      constructor() {
+        super();
+        this._showing = false;
+        new MutationObserver(() => { if (this._showing) renderSaveBar(); }).observe(this, { subtree: true, childList: true, attributes: true, characterData: true });
+      }
+      get showing() { return this._showing; }
+      async show() {
+        if (shownBar && shownBar !== this) await shownBar.hide();
+        this._showing = true;
+        shownBar = this;
+        renderSaveBar();
+        this.dispatchEvent(new CustomEvent("show"));
+      }
+      async hide() {
+        if (!this._showing) return;
+        this._showing = false;
+        if (shownBar === this) shownBar = null;
+        renderSaveBar();
+        this.dispatchEvent(new CustomEvent("hide"));
+      }
+      async toggle() { return this._showing ? this.hide() : this.show(); }
+      disconnectedCallback() { if (this._showing) { this._showing = false; shownBar = null; renderSaveBar(); } }
+    });
+  }
+  const saveBarById = (id) => {
+    const el = document.getElementById(id);
+    if (!el || el.localName !== "ui-save-bar") throw new Error("App Bridge stand-in: no <ui-save-bar id=" + id + ">");
+    return el;
+  };
+
+  // shopify:admin/products/123 opens that admin page; here, the local store's admin page.
+  document.addEventListener("click", (event) => {
+    const link = event.target instanceof Element ? event.target.closest("a[href^='shopify:admin']") : null;
+    if (!link) return;
+    event.preventDefault();
+    const adminPath = link.getAttribute("href").replace(/^shopify:admin/, "");
+    const target = new URL(src.origin + "/admin");
+    if (shop) target.searchParams.set("shop", shop);
+    target.searchParams.set("path", adminPath);
+    (link.target === "_blank" ? window.open(target.toString(), "_blank") : (window.top || window).location.assign(target.toString()));
+  }, true);
 
   function toastHost() {
     let host = document.getElementById("app-bridge-standin-toasts");
@@ -103,6 +190,12 @@ const SCRIPT = String.raw`(() => {
         return id;
       },
       hide() {},
+    },
+    saveBar: {
+      show: (id) => saveBarById(id).show(),
+      hide: (id) => saveBarById(id).hide(),
+      toggle: (id) => saveBarById(id).toggle(),
+      leaveConfirmation: async () => {},
     },
   };
 })();

@@ -205,6 +205,17 @@ export class DevStoreControl {
     return { ...this.store.stats, requestedApiVersions: { ...this.store.stats.requestedApiVersions } };
   }
 
+  /** Admin API requests served for one shop, since start. */
+  requestsFor(shop: string): number {
+    return this.store.requestsByShop.get(this.shop(shop).domain) ?? 0;
+  }
+
+  /** How long a bulk operation stays CREATED, then RUNNING. */
+  setBulkStepMs(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new Error(`bulk operation step must be a number of ms ≥ 0, got ${ms}`);
+    this.store.timing.bulkStepMs = ms;
+  }
+
   flush(): void {
     this.store.changed();
   }

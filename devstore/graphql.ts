@@ -116,6 +116,7 @@ setBulkRunner((ctx, document) => run(ctx, document));
  */
 export async function handleGraphql(ctx: Ctx, bucket: LeakyBucket, request: GraphqlRequest): Promise<GraphqlResponse> {
   ctx.store.stats.graphqlRequests += 1;
+  ctx.store.requestsByShop.set(ctx.shop.domain, (ctx.store.requestsByShop.get(ctx.shop.domain) ?? 0) + 1);
   if (typeof request.query !== "string" || !request.query.trim()) {
     return { status: 400, body: { errors: { query: "Required parameter missing or invalid" } } };
   }

@@ -4,6 +4,7 @@ import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { projectRoot } from "../lib/config";
 import { SHOPIFY_API_VERSION } from "../lib/shopify-admin/version";
+import { loadSubscriptions } from "./app-config";
 import type { AppCredentials } from "./auth";
 import { BlobStore } from "./blobs";
 import { ControlRoutes, DevStoreControl } from "./control";
@@ -75,6 +76,7 @@ export async function startDevStore(options: DevStoreOptions): Promise<DevStore>
     appUrl: app.appUrl,
     apiSecret: app.apiSecret,
     apiVersion: SHOPIFY_API_VERSION,
+    subscriptions: loadSubscriptions(),
     paths: options.webhookPaths,
     retry: options.webhookRetry,
     timeoutMs: options.webhookTimeoutMs,

@@ -32,6 +32,8 @@ export class LocalStore {
   readonly stats: StoreStats = { graphqlRequests: 0, throttled: 0, requestedApiVersions: {}, versionFallbacks: 0 };
   /** The stable Admin API versions served as themselves (oldest first); others fall back to the oldest. */
   apiVersions: string[] = quarterlyWindow();
+  /** Admin API requests served per shop (a test can tell whether a handler asked Shopify for one shop). */
+  readonly requestsByShop = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(

@@ -1,5 +1,5 @@
 import { gid } from "./ids";
-import type { FileRecord, ProductRecord, ShopRecord } from "./state";
+import type { BulkOperationRecord, FileRecord, ProductRecord, ShopRecord } from "./state";
 import type { WebhookTopic } from "./webhooks";
 
 /** products/create and products/update bodies: the REST-style product JSON Shopify sends. */
@@ -63,6 +63,35 @@ export function shopPayload(shop: ShopRecord) {
     myshopify_domain: shop.domain,
     created_at: shop.createdAt,
     plan_name: "basic",
+  };
+}
+
+/** bulk_operations/finish body: the operation, statuses in lower case (the result URL is not in it). */
+export function bulkOperationPayload(op: BulkOperationRecord) {
+  return {
+    admin_graphql_api_id: gid("BulkOperation", op.id),
+    completed_at: op.completedAt,
+    created_at: op.createdAt,
+    error_code: op.errorCode === null ? null : op.errorCode.toLowerCase(),
+    status: op.status.toLowerCase(),
+    type: op.type.toLowerCase(),
+  };
+}
+
+/** app_subscriptions/approaching_capped_amount body: the subscription, its usage and cap. */
+export function approachingCapPayload(shop: ShopRecord, sub: { id: number; name: string; status: string; createdAt: string }, usage: { balanceUsed: string; cappedAmount: string; currencyCode: string }) {
+  return {
+    app_subscription: {
+      admin_graphql_api_id: `gid://shopify/AppSubscription/${sub.id}`,
+      name: sub.name,
+      balance_used: Number(usage.balanceUsed),
+      capped_amount: usage.cappedAmount,
+      currency_code: usage.currencyCode,
+      admin_graphql_api_shop_id: gid("Shop", shop.id),
+      created_at: sub.createdAt,
+      updated_at: new Date().toISOString(),
+      status: sub.status,
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import "@shopify/shopify-api/adapters/node";
 import { ApiVersion, LogSeverity, shopifyApi } from "@shopify/shopify-api";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEMO_SHOP } from "./seed";
+import { includeFields } from "./webhooks";
 import { startTestStore, TEST_API_KEY, TEST_API_SECRET, type TestStore } from "./test-store";
 import { SHOPIFY_API_VERSION } from "../lib/shopify-admin/version";
 
@@ -69,7 +70,44 @@ describe("webhook delivery", () => {
     expect(hook!.headers["x-shopify-webhook-id"]).toMatch(/^[0-9a-f-]{36}$/);
     expect(hook!.headers["x-shopify-event-id"]).toMatch(/^[0-9a-f-]{36}$/);
     expect(Date.parse(String(hook!.headers["x-shopify-triggered-at"]))).toBeGreaterThan(0);
-    expect(JSON.parse(hook!.body)).toMatchObject({ title: "Linen Tote", product_type: "bag", handle: "linen-tote", admin_graphql_api_id: body.data.productCreate.product.id });
+    // shopify.app.toml's include_fields: only what the app reads.
+    expect(JSON.parse(hook!.body)).toEqual({ title: "Linen Tote", product_type: "bag", status: "active", media: [], admin_graphql_api_id: body.data.productCreate.product.id });
+  });
+
+  it("include_fields keeps top-level fields and, with a period, fields inside objects and arrays", () => {
+    const product = { id: 1, title: "T", handle: "t", media: [{ id: 2, status: "ready", alt: "x" }, { id: 3, status: "processing", alt: null }], image: { src: "u", alt: "a" } };
+    expect(includeFields(product, ["title", "media.status", "image.src", "missing"])).toEqual({ title: "T", media: [{ status: "ready" }, { status: "processing" }], image: { src: "u" } });
+    expect(includeFields(product, ["media", "media.status"])).toEqual({ media: product.media });
+  });
+
+  it("sends bulk_operations/finish when a bulk query ends, with the operation's id", async () => {
+    const { body } = await store.graphql(`mutation { bulkOperationRunQuery(query: "{ products { edges { node { id } } } }") { bulkOperation { id } userErrors { message } } }`);
+    const id = body.data.bulkOperationRunQuery.bulkOperation.id;
+    await new Promise((r) => setTimeout(r, 300));
+    await store.control.webhooksSettled();
+    const hook = received.find((r) => r.headers["x-shopify-topic"] === "bulk_operations/finish")!;
+    expect(hook.path).toBe("/webhooks/bulk_operations/finish");
+    expect(hook.valid).toBe(true);
+    expect(JSON.parse(hook.body)).toMatchObject({ admin_graphql_api_id: id, status: "completed", type: "query", error_code: null, completed_at: expect.any(String) });
+  });
+
+  it("sends app_subscriptions/approaching_capped_amount once, when usage passes 90 % of the capped amount", async () => {
+    const { body } = await store.graphql(
+      `mutation { appSubscriptionCreate(name: "Usage", returnUrl: "https://app.test/", test: true, lineItems: [{ plan: { appUsagePricingDetails: { cappedAmount: { amount: 10, currencyCode: USD }, terms: "t" } } }]) { appSubscription { lineItems { id } } userErrors { message } } }`,
+    );
+    const lineItem = body.data.appSubscriptionCreate.appSubscription.lineItems[0].id;
+    const charge = (amount: number) =>
+      store.graphql(`mutation($id: ID!, $amount: Decimal!) { appUsageRecordCreate(subscriptionLineItemId: $id, price: { amount: $amount, currencyCode: USD }, description: "d") { userErrors { message } } }`, { id: lineItem, amount });
+    await charge(8.5);
+    await store.control.webhooksSettled();
+    const warnings = () => received.filter((r) => r.headers["x-shopify-topic"] === "app_subscriptions/approaching_capped_amount");
+    expect(warnings()).toHaveLength(0);
+    await charge(0.6);
+    await charge(0.5);
+    await store.control.webhooksSettled();
+    expect(warnings()).toHaveLength(1);
+    expect(warnings()[0]!.path).toBe("/webhooks/app_subscriptions/approaching_capped_amount");
+    expect(JSON.parse(warnings()[0]!.body).app_subscription).toMatchObject({ capped_amount: "10.0", balance_used: 9.1, currency_code: "USD" });
   });
 
   it("fails validation when the body is changed on the way (the check is real)", async () => {

@@ -1,26 +1,44 @@
 import crypto from "node:crypto";
+import type { AppSubscriptions } from "./app-config";
 
 export const WEBHOOK_TOPICS = [
   "products/create",
   "products/update",
   "app/uninstalled",
   "app/scopes_update",
+  "bulk_operations/finish",
+  "app_subscriptions/approaching_capped_amount",
   "customers/data_request",
   "customers/redact",
   "shop/redact",
 ] as const;
 export type WebhookTopic = (typeof WEBHOOK_TOPICS)[number];
 
-/** Topic → path on the app, as declared in shopify.app.toml's [[webhooks.subscriptions]]. */
-export const DEFAULT_WEBHOOK_PATHS: Record<WebhookTopic, string> = {
-  "products/create": "/webhooks/products",
-  "products/update": "/webhooks/products",
-  "app/uninstalled": "/webhooks/app/uninstalled",
-  "app/scopes_update": "/webhooks/app/scopes_update",
-  "customers/data_request": "/webhooks/compliance",
-  "customers/redact": "/webhooks/compliance",
-  "shop/redact": "/webhooks/compliance",
-};
+/**
+ * Only the listed fields of a payload, as Shopify applies a subscription's include_fields: top-level
+ * names, and nested ones with a period ("media.status"), kept in each element of an array.
+ */
+export function includeFields(payload: unknown, fields: readonly string[]): unknown {
+  const tree = new Map<string, string[]>();
+  for (const field of fields) {
+    const [head, ...rest] = field.split(".");
+    if (!tree.has(head!)) tree.set(head!, []);
+    if (rest.length) tree.get(head!)!.push(rest.join("."));
+  }
+  const pick = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(pick);
+    if (!value || typeof value !== "object") return value;
+    const out: Record<string, unknown> = {};
+    for (const [key, nested] of tree) {
+      if (!(key in value)) continue;
+      const v = (value as Record<string, unknown>)[key];
+      // A field named whole is sent whole, even when a nested part of it is listed too.
+      out[key] = nested.length && !fields.includes(key) ? includeFields(v, nested) : v;
+    }
+    return out;
+  };
+  return pick(payload);
+}
 
 export interface RetryPolicy {
   /** Deliveries after the first one (Shopify: 8 over 4 hours). */
@@ -33,6 +51,9 @@ export interface WebhookOptions {
   appUrl: string | null;
   apiSecret: string;
   apiVersion: string;
+  /** The app's subscriptions (shopify.app.toml): where each topic goes and which fields it carries. */
+  subscriptions: AppSubscriptions;
+  /** Overrides of the subscriptions' paths. */
   paths?: Partial<Record<WebhookTopic, string>>;
   retry?: Partial<RetryPolicy>;
   /** Shopify waits 5 s for an answer. */
@@ -94,24 +115,26 @@ export class WebhookSender {
 
   urlFor(topic: WebhookTopic): string | null {
     if (!this.options.appUrl) return null;
-    const p = this.options.paths?.[topic] ?? DEFAULT_WEBHOOK_PATHS[topic];
-    return new URL(p, this.options.appUrl).toString();
+    const p = this.options.paths?.[topic] ?? this.options.subscriptions.get(topic)?.uri;
+    return p ? new URL(p, this.options.appUrl).toString() : null;
   }
 
+  /** Sends `payload` to the app's subscription for the topic; an app not subscribed to it gets nothing. */
   trigger(topic: WebhookTopic, shop: string, payload: unknown): WebhookEvent {
+    const subscription = this.options.subscriptions.get(topic);
     const event: WebhookEvent = {
       eventId: crypto.randomUUID(),
       webhookIds: [],
       topic,
       shop,
       triggeredAt: new Date().toISOString(),
-      body: JSON.stringify(payload),
+      body: JSON.stringify(subscription?.includeFields ? includeFields(payload, subscription.includeFields) : payload),
     };
     this.events.push(event);
     if (this.events.length > HISTORY) this.events.splice(0, this.events.length - HISTORY);
     const url = this.urlFor(topic);
     if (!url) {
-      this.options.log?.(`webhook ${topic} for ${shop} not delivered: no app URL configured`);
+      this.options.log?.(`webhook ${topic} for ${shop} not delivered: ${this.options.appUrl ? "the app does not subscribe to it" : "no app URL configured"}`);
       return event;
     }
     for (let copy = 0; copy < (this.duplicates ? 2 : 1); copy++) {

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData } from "@remix-run/react";
-import { Banner, BlockStack, Card, Checkbox, ContextualSaveBar, Frame, InlineGrid, Layout, Page, Select, Text, TextField } from "@shopify/polaris";
+import { SaveBar } from "@shopify/app-bridge-react";
+import { Banner, BlockStack, Card, Checkbox, InlineGrid, Layout, Page, Select, Text, TextField } from "@shopify/polaris";
 import { useEffect, useState } from "react";
 import { SCENES } from "../../lib/scenes";
 import type { ShopSettings } from "../../lib/shop-settings";
@@ -88,15 +89,16 @@ export default function SettingsPage() {
     fetcher.submit(form, { method: "post" });
   };
 
+  // App Bridge's save bar (shown by the Shopify admin, outside the app's frame): its Save and
+  // Discard click these buttons. `loading` is an attribute: present (empty) while saving.
   return (
-    <Frame>
-      {dirty && (
-        <ContextualSaveBar
-          message="Unsaved changes"
-          saveAction={{ onAction: save, loading: fetcher.state !== "idle", content: "Save" }}
-          discardAction={{ onAction: () => setDraft(saved), content: "Discard" }}
-        />
-      )}
+    <>
+      <SaveBar id="settings-save-bar" open={dirty}>
+        <button variant="primary" loading={fetcher.state !== "idle" ? "" : undefined} onClick={save}>
+          Save
+        </button>
+        <button onClick={() => setDraft(saved)}>Discard</button>
+      </SaveBar>
       <Page title="Settings" backAction={{ content: "Products", url: "/app" }}>
         <Layout>
           <Layout.AnnotatedSection title="New products" description="Generate scenes as soon as a product is added, with these scenes.">
@@ -215,6 +217,6 @@ export default function SettingsPage() {
           </Layout.AnnotatedSection>
         </Layout>
       </Page>
-    </Frame>
+    </>
   );
 }

@@ -23,16 +23,16 @@ export interface PlanBilling {
 export const PLAN_CHECK_THROTTLED_WAIT_MS = 10_000;
 
 /**
- * For the app's loaders: returns when the shop has the plan; otherwise redirects to Shopify's
- * approval page (test charges in development), which returns to the app.
+ * For the app's loaders: returns the billing check when the shop has the plan; otherwise redirects
+ * to Shopify's approval page (test charges in development), which returns to the app.
  */
-export async function requirePlan(billing: PlanBilling, { throttledWaitMs = PLAN_CHECK_THROTTLED_WAIT_MS } = {}): Promise<void> {
+export async function requirePlan(billing: PlanBilling, { throttledWaitMs = PLAN_CHECK_THROTTLED_WAIT_MS } = {}): Promise<unknown> {
   const isTest = testCharges();
   const deadline = Date.now() + throttledWaitMs;
   for (let pause = 250; ; pause = Math.min(pause * 2, 2_000)) {
     try {
-      await billing.require({ plans: [PLAN_NAME], isTest, onFailure: () => billing.request({ plan: PLAN_NAME, isTest }) });
-      return;
+      // The billing check (the active subscriptions and their line items).
+      return await billing.require({ plans: [PLAN_NAME], isTest, onFailure: () => billing.request({ plan: PLAN_NAME, isTest }) });
     } catch (error) {
       // The check is one Admin API query on the shop's rate-limit bucket, which the worker and a
       // bulk action share: a throttled check waits for the bucket to refill instead of failing the page.

@@ -1,8 +1,11 @@
 // The whole catalog in one Shopify bulk operation (JSONL), instead of thousands of paged queries:
 // for "all products" and the first-run backfill. The read is resumable: a bulk query of ours that
-// is still running is waited for, and one that finished a moment ago is reused.
+// is still running is waited for, and one that finished a moment ago is reused. The wait ends on
+// Shopify's bulk_operations/finish webhook; asking Shopify directly is only a slow fallback.
+import { db } from "../../lib/db";
 import { AdminApiError } from "../../lib/shopify-admin/errors";
-import { BULK_PRODUCTS_QUERY } from "../../lib/shopify-admin/bulk";
+import { BULK_FALLBACK_POLL_MS, BULK_PRODUCTS_QUERY, BULK_RUNNING, waitForBulkOperation, type BulkWaitOptions } from "../../lib/shopify-admin/bulk";
+import { bulkFinishArrived } from "../../lib/webhooks/bulk-finish";
 import type { AdminClient } from "../../lib/shopify-admin/client";
 import { BulkOperationRunQueryDocument, CatalogBulkOperationDocument, type CatalogBulkOperationQuery } from "../../lib/shopify-admin/generated";
 import { ApiError } from "./api.server";
@@ -20,14 +23,16 @@ export type CatalogRead = { status: "ready"; operationId: string; products: Cata
 
 type Operation = CatalogBulkOperationQuery["bulkOperations"]["nodes"][number];
 
-const RUNNING = ["CREATED", "RUNNING", "CANCELING"];
 const normalize = (query: string) => query.replace(/\s+/g, " ").trim();
 const ours = (op: Operation) => normalize(op.query) === normalize(BULK_PRODUCTS_QUERY);
 
 export interface CatalogOptions {
   /** How long to wait for the operation within one request before answering "running". */
   waitMs?: number;
+  /** The fallback: how often Shopify is asked whether the operation ended when no webhook came. */
   pollMs?: number;
+  /** Whether bulk_operations/finish arrived for the operation (default: the shop's event ledger). */
+  finished?: BulkWaitOptions["finished"];
   /** A finished read younger than this is reused. */
   reuseMs?: number;
 }
@@ -86,23 +91,18 @@ async function download(url: string): Promise<CatalogProduct[]> {
 }
 
 export async function readCatalog(admin: AdminClient, options: CatalogOptions = {}): Promise<CatalogRead> {
-  const { waitMs = 25_000, pollMs = 1_000, reuseMs = 10 * 60_000 } = options;
+  const { waitMs = 25_000, pollMs = BULK_FALLBACK_POLL_MS, reuseMs = 10 * 60_000 } = options;
+  const finished = options.finished ?? ((operationId: string) => bulkFinishArrived(db(), admin.shop, operationId));
   let op = await current(admin);
   let id: string;
-  if (op && ours(op) && RUNNING.includes(op.status)) id = op.id;
+  if (op && ours(op) && BULK_RUNNING.includes(op.status)) id = op.id;
   else if (op && ours(op) && op.status === "COMPLETED" && op.url && op.completedAt && Date.now() - Date.parse(op.completedAt) < reuseMs) {
     return { status: "ready", operationId: op.id, products: await download(op.url) };
   } else id = await start(admin);
 
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    op = await current(admin);
-    if (op?.id === id && !RUNNING.includes(op.status)) {
-      if (op.status !== "COMPLETED") throw new Error(`Shopify's bulk read of the catalog ended ${op.status} (${op.errorCode ?? "no error code"}).`);
-      // A shop without products completes with no result file.
-      return { status: "ready", operationId: id, products: op.url ? await download(op.url) : [] };
-    }
-    if (Date.now() + pollMs > deadline) return { status: "running", operationId: id };
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
-  }
+  op = await waitForBulkOperation(() => current(admin), id, { finished, pollMs, deadline: Date.now() + waitMs });
+  if (!op) return { status: "running", operationId: id };
+  if (op.status !== "COMPLETED") throw new Error(`Shopify's bulk read of the catalog ended ${op.status} (${op.errorCode ?? "no error code"}).`);
+  // A shop without products completes with no result file.
+  return { status: "ready", operationId: id, products: op.url ? await download(op.url) : [] };
 }

@@ -1,8 +1,11 @@
 // app/uninstalled and the mandatory compliance webhooks. SceneBooth stores no customer data: the
 // two customer topics are answered and logged; shop/redact and app/uninstalled delete everything of
 // the shop (lib/lifecycle). Deletion is idempotent, so redeliveries need no event ledger.
+// app/uninstalled queues its deletion (a large shop's blobs take longer than Shopify waits) and is
+// ignored when the shop installed the app again after it happened (a late retry).
 import { db } from "../../lib/db";
-import { deleteShopData, type DeletionReport } from "../../lib/lifecycle";
+import { deleteShopData, deletionSummary, markUninstalled, recordInstall, triggeredAtOf, uninstallIsStale, type DeletionReport } from "../../lib/lifecycle";
+import { queueShopCleanup } from "../../lib/webhooks/jobs";
 import { appProducers } from "./queues.server";
 import { blobStore } from "../../lib/storage";
 
@@ -17,12 +20,28 @@ export function complianceTopic(topic: unknown): ComplianceTopic | null {
 
 export async function deleteShop(shop: string, reason: string): Promise<DeletionReport> {
   const report = await deleteShopData({ client: db(), store: blobStore(), producers: appProducers() }, shop);
-  const d = report.deleted;
-  console.log(
-    `${reason}: deleted ${shop}'s data: ${d.sessions} sessions, ${d.subjects} products, ${d.generations} requests, ${d.candidates} candidates, ` +
-      `${d.blobs} blobs, ${report.jobsRemoved} queued jobs (${report.jobsKept} running, told to stop)`,
-  );
+  console.log(`${reason}: ${deletionSummary(shop, report)}`);
   return report;
+}
+
+export type UninstallOutcome = "queued" | "stale";
+
+/** app/uninstalled: queues the deletion, unless the shop installed the app again after `triggeredAt`. */
+export async function handleUninstalled(shop: string, triggeredAtHeader: string | undefined): Promise<UninstallOutcome> {
+  const client = db();
+  const triggeredAt = triggeredAtOf(triggeredAtHeader);
+  if (await uninstallIsStale(client, shop, triggeredAt)) {
+    console.log(`app/uninstalled for ${shop} (triggered ${triggeredAt.toISOString()}) predates the current install: nothing deleted`);
+    return "stale";
+  }
+  await markUninstalled(client, shop, triggeredAt);
+  await queueShopCleanup(appProducers(), { shop, triggeredAt: triggeredAt.toISOString() });
+  return "queued";
+}
+
+/** shopify-app-remix's afterAuth: a new offline token; a new install starts here. */
+export async function handleAfterAuth(shop: string): Promise<void> {
+  await recordInstall(db(), shop);
 }
 
 export async function handleCompliance(topic: ComplianceTopic, shop: string, payload: Record<string, unknown>): Promise<void> {

@@ -16,8 +16,7 @@ import { suggestClassNoun } from "../../lib/prompts";
 import { producers } from "../../lib/queue/producer";
 import { SCENES } from "../../lib/scenes";
 import { readShopSettings } from "../../lib/shop-settings";
-import { shopHandle } from "../../lib/shop-domain";
-import { localStoreUrl, ProductStudioDocument, type ProductStudioQuery } from "../../lib/shopify-admin";
+import { ProductStudioDocument, type ProductStudioQuery } from "../../lib/shopify-admin";
 import { blobStore, type BlobKey } from "../../lib/storage";
 import type { DatasetReport } from "../../lib/dataset/dataset-check";
 import { numericId, productGid } from "../components/ids";
@@ -95,11 +94,9 @@ type ProductMedia = NonNullable<ProductStudioQuery["product"]>["media"]["nodes"]
 
 const isImage = (m: ProductMedia): m is Extract<ProductMedia, { thumbnail: unknown }> => "thumbnail" in m;
 
-/** The product page in the merchant's admin (the local store's admin page in development). */
-export function adminProductUrl(shop: string, gid: string): string {
-  const local = localStoreUrl();
-  if (local) return `${local}/admin?shop=${encodeURIComponent(shop)}`;
-  return `https://admin.shopify.com/store/${shopHandle(shop)}/products/${numericId(gid)}`;
+/** The product page in the merchant's admin: App Bridge opens `shopify:admin/…` links in the admin (the stand-in, on the local store's admin page). */
+export function adminProductUrl(gid: string): string {
+  return `shopify:admin/products/${numericId(gid)}`;
 }
 
 /** Signed URLs that stay the same for an hour, so that revalidations do not reload every image. */
@@ -216,7 +213,7 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
   const options = generation ? parseGenerationOptions(generation.options) : null;
   const scenes = generation ? parseGenerationScenes(generation.scenes) : null;
   return {
-    product: { gid: product.id, id: numericId(product.id), title: product.title, productType: product.productType, adminUrl: adminProductUrl(ctx.shop, product.id) },
+    product: { gid: product.id, id: numericId(product.id), title: product.title, productType: product.productType, adminUrl: adminProductUrl(product.id) },
     subject: subject ? { state: subject.state, classNoun: subject.classNoun, identifierToken: subject.identifierToken, lastError: subject.lastError } : null,
     suggestedClassNoun: suggestClassNoun(product.productType, product.title),
     photos,

@@ -6,10 +6,13 @@
 // Stand-in simplification: there is no merchant to click "Approve", so a new subscription is
 // approved at once (ACTIVE) and its confirmationUrl leads straight back to returnUrl with
 // charge_id, as Shopify's redirect after approval does. A raised capped amount applies at once too.
+// A usage record that takes the period's balance past 90 % of the capped amount sends
+// app_subscriptions/approaching_capped_amount, as Shopify does.
 import { connection, type ConnectionArgs } from "../connection";
 import type { Ctx } from "../context";
 import { parseGid } from "../ids";
 import { newId, nowIso, type ShopRecord } from "../state";
+import { approachingCapPayload } from "../webhook-payloads";
 
 type Status = "PENDING" | "ACTIVE" | "DECLINED" | "EXPIRED" | "FROZEN" | "CANCELLED";
 type Interval = "EVERY_30_DAYS" | "ANNUAL";
@@ -47,6 +50,8 @@ type ShopWithBilling = ShopRecord & { appSubscriptions?: SubscriptionRecord[] };
 type UserError = { field: string[] | null; message: string };
 
 const PERIOD_MS = 30 * 24 * 3600 * 1000;
+/** Share of the capped amount at which Shopify warns the app. */
+const APPROACHING_CAP = 0.9;
 const MAX_IDEMPOTENCY_KEY = 255;
 
 function subscriptionsOf(shop: ShopRecord): SubscriptionRecord[] {
@@ -255,10 +260,16 @@ export const billingMutations = {
     const cents = toCents(args.price.amount);
     if (cents === null || cents <= 0) return fail(["price"], "Price must be greater than 0");
     if (args.price.currencyCode !== item.currencyCode) return fail(["price", "currencyCode"], `Currency must be ${item.currencyCode}, the subscription's currency`);
-    if (balanceCents(sub, item) + cents > item.usage.cappedCents) return fail(null, "Total price exceeds balance remaining");
+    const before = balanceCents(sub, item);
+    if (before + cents > item.usage.cappedCents) return fail(null, "Total price exceeds balance remaining");
     const record: UsageRecordRecord = { id: newId(ctx.store.state), description: args.description, cents, idempotencyKey: args.idempotencyKey ?? null, createdAt: nowIso() };
     item.usage.records.push(record);
     ctx.store.changed();
+    const threshold = item.usage.cappedCents * APPROACHING_CAP;
+    if (before < threshold && before + cents >= threshold) {
+      const usage = { balanceUsed: decimal(before + cents), cappedAmount: decimal(item.usage.cappedCents), currencyCode: item.currencyCode };
+      ctx.store.webhooks.trigger("app_subscriptions/approaching_capped_amount", ctx.shop.domain, approachingCapPayload(ctx.shop, sub, usage));
+    }
     return { appUsageRecord: usageRecordView(sub, item, record), userErrors: [] };
   },
 

@@ -4,6 +4,7 @@ import { gid, parseGid } from "../ids";
 import { parseSearch } from "../search";
 import type { Ctx } from "../context";
 import { newId, nowIso, type BulkOperationRecord } from "../state";
+import { bulkOperationPayload } from "../webhook-payloads";
 
 /** Runs a (validated) query document against the shop with whole connections; set by the executor to avoid an import cycle. */
 export type BulkRunner = (ctx: Ctx, document: DocumentNode) => Promise<{ data?: unknown; errors?: readonly GraphQLError[] }>;
@@ -75,6 +76,8 @@ async function run(ctx: Ctx, op: BulkOperationRecord, document: DocumentNode): P
     Object.assign(op, { status: "COMPLETED", objectCount: lines.length, rootObjectCount: roots, fileSize: Buffer.byteLength(body), resultKey: key, completedAt: nowIso() });
   }
   ctx.store.changed();
+  // Shopify tells the app that started the operation once it ends, whatever the outcome.
+  ctx.store.webhooks.trigger("bulk_operations/finish", ctx.shop.domain, bulkOperationPayload(op));
 }
 
 /** `bulkOperations(query:)` filters: operation_type, status and id (exact), as Shopify's search syntax names them. */

@@ -1,2 +1,3 @@
-export { countShopData, countShopJobs, deleteShopData, type DeletionReport, type LifecycleDeps, type ShopData } from "./shop-data";
+export { countShopData, countShopJobs, deleteShopData, deletionSummary, type DeletionReport, type LifecycleDeps, type ShopData } from "./shop-data";
 export { removeShopJobs } from "./shop-jobs";
+export { markUninstalled, recordInstall, triggeredAtOf, uninstallIsStale } from "./install";

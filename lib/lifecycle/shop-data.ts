@@ -58,7 +58,7 @@ export interface DeletionReport {
  * app/uninstalled) finds nothing and deletes nothing. Every step runs even if an earlier one
  * failed; the first failure is thrown at the end, so a retry finishes the job.
  */
-export async function deleteShopData({ client, store, producers }: LifecycleDeps, shop: string): Promise<DeletionReport> {
+export async function deleteShopData({ client, store, producers }: LifecycleDeps, shop: string, options: { exceptJobId?: string } = {}): Promise<DeletionReport> {
   const db = forShop(client, shop);
   const errors: unknown[] = [];
   const step = async <T>(fn: () => Promise<T>, fallback: T): Promise<T> => {
@@ -71,7 +71,7 @@ export async function deleteShopData({ client, store, producers }: LifecycleDeps
   };
 
   const cancelled = await step(() => db.generation.updateMany({ where: { status: { in: ["queued", "running"] } }, data: { cancelRequested: true } }), { count: 0 });
-  const jobs = await step(() => removeShopJobs(producers, shop), { removed: 0, kept: 0 });
+  const jobs = await step(() => removeShopJobs(producers, shop, options), { removed: 0, kept: 0 });
   const blobs = await step(() => store.deleteByPrefix(shopPrefix(shop)), 0);
   // Children before parents; deleting subjects would cascade, but counting each table says what went.
   const rows = await step(async () => {
@@ -89,4 +89,13 @@ export async function deleteShopData({ client, store, producers }: LifecycleDeps
 
   if (errors.length) throw errors[0];
   return { cancelledGenerations: cancelled.count, jobsRemoved: jobs.removed, jobsKept: jobs.kept, deleted: { ...rows, sessions, blobs } };
+}
+
+/** One log line for a deletion. */
+export function deletionSummary(shop: string, report: DeletionReport): string {
+  const d = report.deleted;
+  return (
+    `deleted ${shop}'s data: ${d.sessions} sessions, ${d.subjects} products, ${d.generations} requests, ${d.candidates} candidates, ` +
+    `${d.blobs} blobs, ${report.jobsRemoved} queued jobs (${report.jobsKept} running, told to stop)`
+  );
 }

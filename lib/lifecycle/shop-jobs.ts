@@ -36,13 +36,13 @@ export async function countShopJobs(producers: Producers, shop: string): Promise
  * cannot be removed (nor a parent whose subtree holds one): those are counted in `kept`; the
  * running stage stops at its next cancellation check and fails its parents.
  */
-export async function removeShopJobs(producers: Producers, shop: string): Promise<{ removed: number; kept: number }> {
+export async function removeShopJobs(producers: Producers, shop: string, { exceptJobId }: { exceptJobId?: string } = {}): Promise<{ removed: number; kept: number }> {
   let removed = 0;
   let kept = 0;
   for (const queue of queues(producers)) {
     // Collect first: removing while paging would shift the pages.
     const found: Job[] = [];
-    for await (const job of jobsOf(queue, shop, NOT_RUNNING)) found.push(job);
+    for await (const job of jobsOf(queue, shop, NOT_RUNNING)) if (job.id !== exceptJobId) found.push(job);
     found.sort((a, b) => Number(Boolean(a.parentKey)) - Number(Boolean(b.parentKey)));
     for (const job of found) {
       try {
@@ -55,7 +55,8 @@ export async function removeShopJobs(producers: Producers, shop: string): Promis
         kept += 1;
       }
     }
-    for await (const _ of jobsOf(queue, shop, ["active"])) kept += 1;
+    // The job running this deletion (the uninstall cleanup) is not counted.
+    for await (const job of jobsOf(queue, shop, ["active"])) if (job.id !== exceptJobId) kept += 1;
   }
   return { removed, kept };
 }

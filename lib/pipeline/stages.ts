@@ -11,14 +11,16 @@ export type QueueKey = keyof typeof QUEUE_NAMES;
 /** Every queue, in pipeline order. */
 export const QUEUE_KEYS = Object.keys(QUEUE_NAMES) as QueueKey[];
 
-/** What a job works on besides its shop: one scene request, or one approved candidate image. */
-export type PayloadKind = "generation" | "candidate";
+/** What a job works on besides its shop: one scene request, one approved candidate image, or a shop event. */
+export type PayloadKind = "generation" | "candidate" | "product-event" | "shop-cleanup";
 
 type JobRow =
   /** A stage of a scene request; `weight` is its share of the request's progress bar. */
   | { name: string; queue: QueueKey; payload: "generation"; label: string; weight: number }
   /** Work on one approved image, after the request itself has finished. */
-  | { name: string; queue: QueueKey; payload: "candidate"; label: string };
+  | { name: string; queue: QueueKey; payload: "candidate"; label: string }
+  /** Work a webhook queued so that it can answer Shopify at once (the Admin API, long deletes). */
+  | { name: string; queue: QueueKey; payload: "product-event" | "shop-cleanup"; label: string };
 
 /**
  * The pipeline: every job, in order, with its queue, payload and merchant-facing label. Job names,
@@ -34,6 +36,9 @@ export const PIPELINE_JOBS = [
   { name: "score", queue: "post", payload: "generation", weight: 0.08, label: "Scoring the images" },
   { name: "upscale", queue: "post", payload: "candidate", label: "Upscaling the image" },
   { name: "publish", queue: "publish", payload: "candidate", label: "Publishing the image" },
+  // Not prioritized, so they go before the pipeline's prioritized jobs on their queue.
+  { name: "product-event", queue: "publish", payload: "product-event", label: "Reading a product change" },
+  { name: "shop-cleanup", queue: "publish", payload: "shop-cleanup", label: "Removing an uninstalled shop's data" },
 ] as const satisfies readonly JobRow[];
 
 export type PipelineJob = (typeof PIPELINE_JOBS)[number];

@@ -20,14 +20,38 @@ export interface CandidateJob extends ShopJob {
   candidateId: string;
 }
 
+/** A products/create or products/update the app accepted: the fields auto-generation reads from its body. */
+export interface ProductEventJob extends ShopJob {
+  topic: "products/create" | "products/update";
+  product: { id: string; title: string; productType: string; status: string; readyPhotos: number };
+}
+
+/** app/uninstalled: delete the shop's data unless the shop installed the app again after `triggeredAt`. */
+export interface ShopCleanupJob extends ShopJob {
+  /** X-Shopify-Triggered-At of the uninstall (ISO 8601). */
+  triggeredAt: string;
+}
+
 /** The payload type of each payload kind of the table. */
 interface Payloads {
   generation: GenerationJob;
   candidate: CandidateJob;
+  "product-event": ProductEventJob;
+  "shop-cleanup": ShopCleanupJob;
 }
 
-/** The payload's id field of each payload kind. */
-const ID_FIELD = { generation: "generationId", candidate: "candidateId" } as const satisfies { [K in PayloadKind]: keyof Payloads[K] };
+const nonEmptyString = (value: unknown) => typeof value === "string" && value.length > 0;
+
+/** What each payload kind must carry besides its shop: null when it does, else what is missing. */
+const PAYLOAD_PROBLEM: { [K in PayloadKind]: (payload: Partial<Payloads[K]>) => string | null } = {
+  generation: (p) => (nonEmptyString(p.generationId) ? null : "no generationId"),
+  candidate: (p) => (nonEmptyString(p.candidateId) ? null : "no candidateId"),
+  "product-event": (p) =>
+    (p.topic === "products/create" || p.topic === "products/update") && nonEmptyString(p.product?.id) && typeof p.product?.readyPhotos === "number"
+      ? null
+      : "no product topic and product",
+  "shop-cleanup": (p) => (typeof p.triggeredAt === "string" && !Number.isNaN(Date.parse(p.triggeredAt)) ? null : "no valid triggeredAt"),
+};
 
 type JobsOf<Q extends QueueKey> = Extract<PipelineJob, { queue: Q }>;
 
@@ -51,12 +75,10 @@ export function assertJobData<Q extends QueueKey>(queue: Q, name: string, data: 
   if (!job) {
     throw new InvalidJobError(`queue ${queue} has no job named "${name}"`);
   }
-  const payload = data as Partial<GenerationJob & CandidateJob> | null;
+  const payload = data as (Partial<ShopJob> & Record<string, unknown>) | null;
   if (!payload || !isShopDomain(payload.shop)) {
     throw new InvalidJobError(`job ${queue}/${name} has no valid shop`);
   }
-  const id = payload[ID_FIELD[job.payload]];
-  if (typeof id !== "string" || id.length === 0) {
-    throw new InvalidJobError(`job ${queue}/${name} has no ${ID_FIELD[job.payload]}`);
-  }
+  const problem = (PAYLOAD_PROBLEM[job.payload] as (p: unknown) => string | null)(payload);
+  if (problem) throw new InvalidJobError(`job ${queue}/${name} has ${problem}`);
 }

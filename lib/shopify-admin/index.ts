@@ -6,4 +6,4 @@ export { downloadImage, ImageDownloadError, type DownloadedImage, type DownloadO
 export { finishProductImage, publishProductImage, type PublishImageInput, type PublishedImage } from "./publish";
 export { sniffImageType } from "./image-type";
 export * from "./generated";
-export { BULK_PRODUCTS_QUERY, runBulkQuery, type BulkOperation } from "./bulk";
+export { BULK_FALLBACK_POLL_MS, BULK_PRODUCTS_QUERY, BULK_RUNNING, runBulkQuery, waitForBulkOperation, type BulkOperation, type BulkWaitOptions } from "./bulk";

@@ -113,6 +113,13 @@ describe("the merchant's studio in Chromium", () => {
     await page.getByText(/at least 3 are needed/).first().waitFor();
     await page.getByText(/2 usable photos; at least 3 are needed/).waitFor({ timeout: 30_000 });
     expect(await generate.isDisabled()).toBe(true);
+
+    // "View in Shopify admin" is a shopify:admin link, which App Bridge (here its stand-in) opens in the admin.
+    const productId = numeric(products.get("Berry Bowl")!.id);
+    const adminLink = page.getByRole("link", { name: "View in Shopify admin" }).first();
+    expect(await adminLink.getAttribute("href")).toBe(`shopify:admin/products/${productId}`);
+    await adminLink.click();
+    await page.waitForURL((url) => url.pathname === "/admin" && url.searchParams.get("path") === `/products/${productId}`);
   });
 
   it("studio: pick two general scenes and one specific, start (the request is queued with those choices), cancel", async () => {
@@ -182,19 +189,23 @@ describe("the merchant's studio in Chromium", () => {
     await screenshot(page, "06-insights");
   });
 
-  it("settings: auto-publish warns, the contextual save bar saves, the shop's row holds the values", async () => {
+  it("settings: auto-publish warns, App Bridge's save bar saves, the shop's row holds the values", async () => {
     await page.getByRole("link", { name: "Settings" }).click();
     await page.getByRole("heading", { name: "Settings", level: 1 }).waitFor();
     await page.getByText("Publish best matches without review", { exact: true }).click();
     await page.getByText("Images will go live on your product pages without anyone looking at them").waitFor();
     await page.getByLabel("Monthly spending cap").fill("50");
     await page.getByText("Unsaved changes").waitFor();
+    const saveBarShowing = () => page.evaluate(() => (document.querySelector("ui-save-bar#settings-save-bar") as unknown as { showing?: boolean } | null)?.showing ?? null);
+    expect(await saveBarShowing()).toBe(true);
+    expect(await page.locator(".Polaris-Frame-ContextualSaveBar").count()).toBe(0);
     await screenshot(page, "07-settings");
     await page.getByRole("button", { name: "Save" }).click();
     await page.getByText("Settings saved").waitFor();
     const row = await stack.db.shop.findUniqueOrThrow({ where: { shop: DEMO_SHOP } });
     expect([row.autoPublish, row.monthlyCapUsd]).toEqual([true, 50]);
     await expect(page.getByText("Unsaved changes").isVisible()).resolves.toBe(false);
+    expect(await saveBarShowing()).toBe(false);
 
     await page.getByText("Publish best matches without review", { exact: true }).click();
     await page.getByLabel("Scene match threshold (BLIP ITM)").fill("1.5");

@@ -20,6 +20,7 @@ import {
   type FaultStack,
   type StoreProduct,
 } from "./helpers";
+import { waitFor } from "../pipeline/helpers";
 import { dataUrl, numericId } from "./routes";
 import { SHOPIFY_API_VERSION } from "../../lib/shopify-admin/version";
 
@@ -170,6 +171,15 @@ async function productEvents(title: string) {
   return { product, create, update };
 }
 
+/** The worker has handled the product events the webhook routes queued (the routes answer before that). */
+async function shopEventsHandled() {
+  const queue = fs.producers.queue("publish");
+  await waitFor("the queued product events to be handled", async () => {
+    const counts = await queue.getJobCounts("waiting", "active", "delayed", "prioritized", "paused");
+    return Object.values(counts).every((n) => n === 0) ? true : undefined;
+  }, 60_000);
+}
+
 /** Cancels the auto-generated requests of a product so that the worker does not tune them. */
 async function cancelRequests(productId: string) {
   const { cancelGeneration } = await import("../../lib/pipeline/cancel");
@@ -188,6 +198,7 @@ faultCase("10 duplicate deliveries of products/update with the photos → 1 requ
       Array.from({ length: 10 }, () => deliverWebhook(fs.stack, { path: "/webhooks/products", topic: "products/update", shop: DEMO_SHOP, body: update.body, eventId: "faults-duplicate-1" })),
     );
     expect(answers.map((r) => r.status)).toEqual(Array(10).fill(200));
+    await shopEventsHandled();
     ctx.expectRequest(DEMO_SHOP, product.id, product.title);
     expect(await fs.stack.db.generation.count({ where: { subject: { productId: product.id } } })).toBe(1);
   } finally {
@@ -203,6 +214,7 @@ faultCase("products/update (photos ready) delivered before products/create (no p
       const answer = await deliverWebhook(fs.stack, { path: "/webhooks/products", topic, shop: DEMO_SHOP, body: event.body });
       expect(answer.status, topic).toBe(200);
     }
+    await shopEventsHandled();
     ctx.expectRequest(DEMO_SHOP, product.id, product.title);
     expect(await fs.stack.db.generation.count({ where: { subject: { productId: product.id } } })).toBe(1);
   } finally {

@@ -109,6 +109,8 @@ describe("the pipeline on S3 storage", () => {
     stack.store.control.uninstall(DEMO_SHOP);
     await stack.store.control.webhooksSettled();
     expect(stack.store.control.webhookAttempts().filter((a) => a.topic === "app/uninstalled").map((a) => a.status)).toEqual([200]);
+    // The app queues the deletion; the worker carries it out.
+    await waitFor("the uninstall cleanup to empty the bucket", async () => ((await bucketKeys()).length === 0 ? true : undefined), 60_000);
     expect(await bucketKeys()).toEqual([]);
   });
 });

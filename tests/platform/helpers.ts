@@ -119,7 +119,7 @@ export async function waitingJobs(producers: Producers, shop: string): Promise<n
 /** Posts a webhook to the app the way Shopify does: signed body, X-Shopify-* headers. */
 export async function deliverWebhook(
   stack: TestStack,
-  options: { path: string; topic: string; shop: string; body: string; eventId?: string; hmac?: string },
+  options: { path: string; topic: string; shop: string; body: string; eventId?: string; hmac?: string; triggeredAt?: string },
 ): Promise<Response> {
   return fetch(new URL(options.path, stack.appUrl), {
     method: "POST",
@@ -132,7 +132,7 @@ export async function deliverWebhook(
       "X-Shopify-API-Version": SHOPIFY_API_VERSION,
       "X-Shopify-Webhook-Id": randomUUID(),
       "X-Shopify-Event-Id": options.eventId ?? randomUUID(),
-      "X-Shopify-Triggered-At": new Date().toISOString(),
+      "X-Shopify-Triggered-At": options.triggeredAt ?? new Date().toISOString(),
     },
   });
 }

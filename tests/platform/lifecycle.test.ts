@@ -6,11 +6,13 @@ import { DEMO_SHOP, OTHER_SHOP } from "../../devstore";
 import { countShopData, countShopJobs } from "../../lib/lifecycle";
 import type { Producers } from "../../lib/queue/producer";
 import { blobKey, LocalBlobStore } from "../../lib/storage";
-import { startTestStack, type TestStack } from "../harness/stack";
-import { approvePlan, deliverWebhook, extensionPost, shopProducts, stackProducers } from "./helpers";
+import { startTestStack, type ProcessHandle, type TestStack } from "../harness/stack";
+import { approvePlan, deliverWebhook, extensionPost, shopProducts, stackProducers, waitFor } from "./helpers";
 
 let stack: TestStack;
 let producers: Producers;
+/** Runs the uninstall cleanup the app queues (the publish queue only: the seeded flows stay queued). */
+let worker: ProcessHandle;
 let blobs: LocalBlobStore;
 
 /** What the pipeline leaves for a shop: two requests queued, photos, adapter weights, candidates, usage. */
@@ -42,12 +44,14 @@ function nothingLeft(counts: object) {
 beforeAll(async () => {
   stack = await startTestStack();
   producers = stackProducers(stack);
+  worker = await stack.startWorker({ WORKER_QUEUES: "publish" });
   blobs = new LocalBlobStore({ rootDir: stack.env.STORAGE_DIR!, publicBaseUrl: stack.appUrl, signingKey: "test" });
   await seedShop(DEMO_SHOP);
   await seedShop(OTHER_SHOP);
 });
 
 afterAll(async () => {
+  await worker?.kill("SIGKILL");
   await producers?.close();
   await stack?.close();
 });
@@ -64,6 +68,8 @@ describe("uninstall and shop/redact", () => {
     await stack.store.control.webhooksSettled();
     const attempts = stack.store.control.webhookAttempts().filter((a) => a.topic === "app/uninstalled");
     expect(attempts.map((a) => a.status)).toEqual([200]);
+    await waitFor("the queued cleanup to delete the shop's sessions", async () => (await stack.db.session.count({ where: { shop: DEMO_SHOP } })) === 0);
+    await waitFor("the cleanup job to finish", async () => (await countShopJobs(producers, DEMO_SHOP)).active === 0);
 
     const after = await countShopData({ client: stack.db, store: blobs }, DEMO_SHOP);
     expect(after).toEqual(nothingLeft(after));

@@ -14,6 +14,7 @@ import { prepareStage } from "./prepare";
 import { publishProcessor } from "./publish";
 import { stageProcessor, type StageDefinition } from "./runner";
 import { scoreStage } from "./score";
+import { productEventProcessor, shopCleanupProcessor } from "./shop-events";
 import { tuneStage } from "./tune";
 import { upscaleProcessor } from "./upscale";
 
@@ -33,6 +34,10 @@ export function stageProcessors(): PipelineProcessors {
       score: run(scoreStage(client, producers(), sharedScorers)),
       upscale: candidateProcessor(client, pipelineJob("upscale").label.toLowerCase(), upscaleProcessor(client, sharedUpscaler, adminClientFor)),
     },
-    publish: { publish: candidateProcessor(client, pipelineJob("publish").label.toLowerCase(), publishProcessor(client, adminClientFor)) },
+    publish: {
+      publish: candidateProcessor(client, pipelineJob("publish").label.toLowerCase(), publishProcessor(client, adminClientFor)),
+      "product-event": productEventProcessor(client, producers(), adminClientFor),
+      "shop-cleanup": shopCleanupProcessor(client, producers(), deps.store),
+    },
   };
 }

@@ -5,14 +5,18 @@
 //   auto:<product gid>          auto-generation ran (claimed before enqueueing: runs at most once)
 // Publishing our own images fires products/update too; the `auto:` claim is what keeps that from
 // looping into another request.
-import { affordableUnits, capMessage, spendingStatus, type UsagePlan } from "../../lib/billing";
-import type { PrismaClient } from "../../lib/db";
-import { requestScenes, SceneRequestError } from "../../lib/pipeline/request-scenes";
-import type { Producers } from "../../lib/queue/producer";
-import { readShopSettings } from "../../lib/shop-settings";
-import { PRICES_USD } from "../../lib/usage";
-import { isProductGid, MIN_PHOTOS } from "./photos.server";
-import { claimEvent, eventExists, releaseEvent } from "./webhooks.server";
+//
+// The webhook route only runs `webhookOutcome` (database reads: settings, the waiting marker) and
+// queues a product-event job; the worker runs `autoGenerate`, which asks the Admin API (the plan,
+// the product's processed photos) outside Shopify's 5 s webhook budget.
+import { affordableUnits, capMessage, spendingStatus, type UsagePlan } from "../billing";
+import type { PrismaClient } from "../db";
+import { requestScenes, SceneRequestError } from "../pipeline/request-scenes";
+import { isProductGid, MIN_PHOTOS } from "../products";
+import type { Producers } from "../queue/producer";
+import { readShopSettings } from "../shop-settings";
+import { PRICES_USD } from "../usage";
+import { claimEvent, eventExists, releaseEvent } from "./events";
 
 export const AUTO_TOPIC = "scenebooth/auto-generation";
 
@@ -74,15 +78,34 @@ async function rememberWaiting(client: PrismaClient, shop: string, productId: st
   await claimEvent(client, { shop, eventId: waitingKey(productId), topic: AUTO_TOPIC });
 }
 
-export async function autoGenerate(deps: AutoDeps, input: { shop: string; topic: "products/create" | "products/update"; payload: unknown }): Promise<AutoResult> {
-  const { client, producers } = deps;
-  const { shop, topic } = input;
+export type ProductTopic = "products/create" | "products/update";
+
+export interface ProductEvent {
+  shop: string;
+  topic: ProductTopic;
+  product: ProductPayload;
+}
+
+/**
+ * What can be decided from the database alone: "off", "archived" or "not_a_new_product" end the
+ * event; null means the worker has to look further (the plan, the photos, the caps).
+ */
+export async function webhookOutcome(client: PrismaClient, { shop, topic, product }: ProductEvent): Promise<Extract<AutoOutcome, "off" | "archived" | "not_a_new_product"> | null> {
   const settings = await readShopSettings(client, shop);
-  const product = parseProductPayload(input.payload);
+  if (!settings.autoGenerate) return "off";
+  if (product.status === "archived") return "archived";
+  if (topic === "products/update" && !(await eventExists(client, { shop, eventId: waitingKey(product.id) }))) return "not_a_new_product";
+  return null;
+}
+
+export async function autoGenerate(deps: AutoDeps, input: ProductEvent): Promise<AutoResult> {
+  const { client, producers } = deps;
+  const { shop, topic, product } = input;
   const result = (outcome: AutoOutcome, extra: Partial<AutoResult> = {}): AutoResult => ({ outcome, productId: product.id, ...extra });
-  if (!settings.autoGenerate) return result("off");
-  if (product.status === "archived") return result("archived");
-  if (topic === "products/update" && !(await eventExists(client, { shop, eventId: waitingKey(product.id) }))) return result("not_a_new_product");
+  // Settings may have changed since the webhook was queued: decide again.
+  const early = await webhookOutcome(client, input);
+  if (early) return result(early);
+  const settings = await readShopSettings(client, shop);
   let readyPhotos = product.readyPhotos;
   if (readyPhotos < MIN_PHOTOS && topic === "products/create" && deps.readyPhotosNow) {
     readyPhotos = Math.max(readyPhotos, (await deps.readyPhotosNow(product.id)) ?? 0);
