@@ -3,7 +3,8 @@
 // Ends with one line "N passed, N failed, N skipped" over both runners.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { setup } from "./setup.mjs";
+import { STEPS, setup } from "./setup.mjs";
+import { selectsBrowserTests } from "./lib/chromium.mjs";
 import { ensurePostgres, ensureRedis } from "./lib/services.mjs";
 import { StepError, root, run } from "./lib/run.mjs";
 
@@ -42,7 +43,8 @@ function pytestCounts(file) {
 
 async function main() {
   const started = Date.now();
-  await setup({ log: (line) => console.log(`setup: ${line}`) });
+  const browser = only !== "py" && selectsBrowserTests(vitestFilters);
+  await setup({ log: (line) => console.log(`setup: ${line}`), steps: browser ? [...STEPS, "chromium"] : STEPS });
   const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
   await ensureRedis(redisUrl, log);
   const postgresUrl = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
