@@ -1,14 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CHROMIUM_PATH, chromiumPath, ensureChromium, isDebianLike, selectsBrowserTests } from "./lib/chromium.mjs";
+import {
+  DEFAULT_CHROMIUM_PATH,
+  chromiumPath,
+  ensureChromium,
+  isDebianLike,
+  selectsBrowserTests,
+} from "./lib/chromium.mjs";
 import { StepError } from "./lib/run.mjs";
 
 const DEBIAN = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n';
 const UBUNTU = 'NAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\nID_LIKE=debian\n';
-const MINT = "NAME=\"Linux Mint\"\nID=linuxmint\nID_LIKE=\"ubuntu debian\"\n";
+const MINT = 'NAME="Linux Mint"\nID=linuxmint\nID_LIKE="ubuntu debian"\n';
 const FEDORA = 'NAME="Fedora Linux"\nID=fedora\nVERSION_ID=41\n';
 
 /** A machine: which files exist, who runs the step, and the commands it ran (apt "installs" the binary). */
-function machine({ files = [] as string[], uid = 0, osRelease = DEBIAN, aptFails = false, aptInstalls = true, env = {} as Record<string, string> } = {}) {
+function machine({
+  files = [] as string[],
+  uid = 0,
+  osRelease = DEBIAN,
+  aptFails = false,
+  aptInstalls = true,
+  env = {} as Record<string, string>,
+} = {}) {
   const present = new Set(files);
   const commands: Array<{ command: string; args: string[]; env: Record<string, string> }> = [];
   const lines: string[] = [];
@@ -18,7 +31,11 @@ function machine({ files = [] as string[], uid = 0, osRelease = DEBIAN, aptFails
     exists: (file: string) => present.has(file),
     uid,
     osRelease: () => osRelease,
-    runCommand: async (command: string, args: string[], opts: { env?: Record<string, string>; label?: string } = {}) => {
+    runCommand: async (
+      command: string,
+      args: string[],
+      opts: { env?: Record<string, string>; label?: string } = {},
+    ) => {
       commands.push({ command, args, env: opts.env ?? {} });
       if (aptFails) throw new StepError(`${opts.label ?? command} failed (exit 100)`);
       if (args.includes("install") && aptInstalls) present.add(DEFAULT_CHROMIUM_PATH);
@@ -94,7 +111,9 @@ describe("ensureChromium", () => {
 
   it("says what to do when apt fails or installs no /usr/bin/chromium", async () => {
     const failed = await failure(ensureChromium(machine({ aptFails: true }).options));
-    expect(failed.message).toMatch(/^apt-get update failed \(exit 100\): install Chromium yourself .* or set CHROMIUM_PATH/);
+    expect(failed.message).toMatch(
+      /^apt-get update failed \(exit 100\): install Chromium yourself .* or set CHROMIUM_PATH/,
+    );
 
     const elsewhere = await failure(ensureChromium(machine({ aptInstalls: false }).options));
     expect(elsewhere.message).toContain(`${DEFAULT_CHROMIUM_PATH} does not exist: set CHROMIUM_PATH`);

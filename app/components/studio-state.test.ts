@@ -12,18 +12,31 @@ const view = (mediaIds: string[], issues: PhotoCheckView["issues"] = []): PhotoC
   issues,
   mediaIds: [...mediaIds].sort(),
 });
-const lowDiversity = { code: "low_background_diversity", severity: "blocking" as const, message: "one background", mediaIds: [] };
+const lowDiversity = {
+  code: "low_background_diversity",
+  severity: "blocking" as const,
+  message: "one background",
+  mediaIds: [],
+};
 const tooFew = { code: "too_few_photos", severity: "blocking" as const, message: "too few", mediaIds: [] };
 
 describe("the studio's start problem", () => {
-  const ready = { photoCount: 5, sceneCount: 2, classNounValid: true, check: view(["a", "b"]), allowLowDiversity: false };
+  const ready = {
+    photoCount: 5,
+    sceneCount: 2,
+    classNounValid: true,
+    check: view(["a", "b"]),
+    allowLowDiversity: false,
+  };
 
   it("names the first thing to fix, in the merchant's order", () => {
     expect(startProblem(ready)).toBeNull();
     expect(startProblem({ ...ready, photoCount: 0, sceneCount: 0 })).toBe("Pick the photos to learn from.");
     expect(startProblem({ ...ready, sceneCount: 0, classNounValid: false })).toBe("Pick at least one scene.");
     expect(startProblem({ ...ready, classNounValid: false, check: view(["a"], [tooFew]) })).toBe("Fix the class noun.");
-    expect(startProblem({ ...ready, check: view(["a"], [lowDiversity, tooFew]) })).toBe("Fix the photo check's problems first.");
+    expect(startProblem({ ...ready, check: view(["a"], [lowDiversity, tooFew]) })).toBe(
+      "Fix the photo check's problems first.",
+    );
     expect(startProblem({ ...ready, check: view(["a"], [lowDiversity]) })).toMatch(/^The photos share one background/);
   });
 
@@ -38,15 +51,31 @@ describe("the studio's photo check state", () => {
 
   it("shows the last request's check when it covered the picked photos, whatever the preview says", () => {
     const last = view(["b", "a"]);
-    expect(photoCheckState(["a", "b"], last, { state: "loading", data: { check: null, error: "boom" } })).toEqual({ check: last, checking: false, error: null });
+    expect(photoCheckState(["a", "b"], last, { state: "loading", data: { check: null, error: "boom" } })).toEqual({
+      check: last,
+      checking: false,
+      error: null,
+    });
   });
 
   it("is checking until a preview of exactly these photos arrives", () => {
     expect(photoCheckState(["a", "b"], view(["a"]), idle())).toEqual({ check: null, checking: true, error: null });
-    expect(photoCheckState(["a", "b"], null, idle({ check: view(["a"]), error: null }))).toEqual({ check: null, checking: true, error: null });
+    expect(photoCheckState(["a", "b"], null, idle({ check: view(["a"]), error: null }))).toEqual({
+      check: null,
+      checking: true,
+      error: null,
+    });
     const preview = view(["a", "b"]);
-    expect(photoCheckState(["b", "a"], null, idle({ check: preview, error: null }))).toEqual({ check: preview, checking: false, error: null });
-    expect(photoCheckState(["a", "b"], null, { state: "loading", data: { check: preview, error: null } })).toEqual({ check: preview, checking: true, error: null });
+    expect(photoCheckState(["b", "a"], null, idle({ check: preview, error: null }))).toEqual({
+      check: preview,
+      checking: false,
+      error: null,
+    });
+    expect(photoCheckState(["a", "b"], null, { state: "loading", data: { check: preview, error: null } })).toEqual({
+      check: preview,
+      checking: true,
+      error: null,
+    });
   });
 
   it("stops checking on an error or when no photo is picked", () => {
@@ -55,6 +84,10 @@ describe("the studio's photo check state", () => {
       checking: false,
       error: "The photos could not be checked.",
     });
-    expect(photoCheckState([], null, { state: "loading", data: undefined })).toEqual({ check: null, checking: false, error: null });
+    expect(photoCheckState([], null, { state: "loading", data: undefined })).toEqual({
+      check: null,
+      checking: false,
+      error: null,
+    });
   });
 });

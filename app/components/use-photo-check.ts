@@ -16,8 +16,13 @@ interface PreviewFetch {
 }
 
 /** What the studio shows for the picked photos: the last request's check when it covered them, else the preview's. */
-export function photoCheckState(mediaIds: readonly string[], lastCheck: PhotoCheckView | null, preview: PreviewFetch): PhotoCheckState {
-  if (lastCheck !== null && sameMediaSet(lastCheck.mediaIds, mediaIds)) return { check: lastCheck, checking: false, error: null };
+export function photoCheckState(
+  mediaIds: readonly string[],
+  lastCheck: PhotoCheckView | null,
+  preview: PreviewFetch,
+): PhotoCheckState {
+  if (lastCheck !== null && sameMediaSet(lastCheck.mediaIds, mediaIds))
+    return { check: lastCheck, checking: false, error: null };
   const error = preview.data?.error ?? null;
   const check = preview.data?.check ?? null;
   const current = check !== null && sameMediaSet(check.mediaIds, mediaIds);
@@ -29,7 +34,11 @@ export function photoCheckState(mediaIds: readonly string[], lastCheck: PhotoChe
  * The dataset check of the photos picked now: the last request's when it covered the same photos,
  * else a preview loaded from the photo-check route once the selection has been still for a moment.
  */
-export function usePhotoCheck(productId: string, mediaIds: readonly string[], lastCheck: PhotoCheckView | null): PhotoCheckState {
+export function usePhotoCheck(
+  productId: string,
+  mediaIds: readonly string[],
+  lastCheck: PhotoCheckView | null,
+): PhotoCheckState {
   const fetcher = useFetcher<{ check: PhotoCheckView | null; error: string | null }>();
   const { load } = fetcher;
   const lastCheckApplies = lastCheck !== null && sameMediaSet(lastCheck.mediaIds, mediaIds);

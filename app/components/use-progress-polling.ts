@@ -8,8 +8,14 @@ const BUSY_CANDIDATE = ["approved", "upscaling", "publishing"];
 type Generation = NonNullable<Progress["generation"]>;
 type PolledProgress = Progress & { now: string };
 
-const signature = (g: { status: string; stage: string | null } | null, candidates: ReadonlyArray<{ id: string; state: string }>) =>
-  `${g?.status}/${g?.stage}/${candidates.map((c) => `${c.id}:${c.state}`).sort().join(",")}`;
+const signature = (
+  g: { status: string; stage: string | null } | null,
+  candidates: ReadonlyArray<{ id: string; state: string }>,
+) =>
+  `${g?.status}/${g?.stage}/${candidates
+    .map((c) => `${c.id}:${c.state}`)
+    .sort()
+    .join(",")}`;
 
 /** The poll's answer when it is about the generation the page shows (or the page shows none yet). */
 function livePoll(polled: PolledProgress | undefined, generation: Generation | null): PolledProgress | null {
@@ -28,7 +34,11 @@ function isActive(generation: Generation | null, candidates: ReadonlyArray<{ sta
  * request at a time, a second after the last answer) and reloads the page's data when the
  * generation or a candidate moves on. Returns the newest poll that applies (null before one).
  */
-export function useProgressPolling(productId: string, generation: Generation | null, candidates: ReadonlyArray<{ id: string; state: string }>) {
+export function useProgressPolling(
+  productId: string,
+  generation: Generation | null,
+  candidates: ReadonlyArray<{ id: string; state: string }>,
+) {
   const poll = useFetcher<PolledProgress>();
   const { load, state: pollState } = poll;
   const live = livePoll(poll.data, generation);

@@ -53,7 +53,9 @@ export function browserTestFiles(dir = path.join(root, "tests", "browser")) {
  */
 export function selectsBrowserTests(filters, files = browserTestFiles()) {
   if (filters.length === 0) return files.length > 0;
-  return files.some((file) => filters.some((filter) => file.includes(filter) || path.join(root, file).includes(filter)));
+  return files.some((file) =>
+    filters.some((filter) => file.includes(filter) || path.join(root, file).includes(filter)),
+  );
 }
 
 /**
@@ -83,26 +85,39 @@ export async function ensureChromium({
   const file = chromiumPath(env);
   if (exists(file)) return { path: file, installed: false };
   if (env.CHROMIUM_PATH?.trim()) {
-    throw new StepError(`CHROMIUM_PATH is ${file}, which does not exist: point it at a Chromium or Chrome binary, or unset it to use ${DEFAULT_CHROMIUM_PATH}.`);
+    throw new StepError(
+      `CHROMIUM_PATH is ${file}, which does not exist: point it at a Chromium or Chrome binary, or unset it to use ${DEFAULT_CHROMIUM_PATH}.`,
+    );
   }
   if (!isDebianLike(osRelease())) {
-    throw new StepError(`The browser tests need Chromium, which is not at ${DEFAULT_CHROMIUM_PATH}: install Chromium and set CHROMIUM_PATH to its binary.`);
+    throw new StepError(
+      `The browser tests need Chromium, which is not at ${DEFAULT_CHROMIUM_PATH}: install Chromium and set CHROMIUM_PATH to its binary.`,
+    );
   }
   if (uid !== 0) {
-    throw new StepError(`The browser tests need Chromium, which is not installed: run "${INSTALL_COMMAND}" (or set CHROMIUM_PATH to a Chromium binary).`);
+    throw new StepError(
+      `The browser tests need Chromium, which is not installed: run "${INSTALL_COMMAND}" (or set CHROMIUM_PATH to a Chromium binary).`,
+    );
   }
   log("installing Chromium for the browser tests (apt-get install chromium)");
   const apt = { env: { DEBIAN_FRONTEND: "noninteractive" }, quiet: true };
   const lockWait = ["-o", "DPkg::Lock::Timeout=120"];
   try {
     await runCommand("apt-get", [...lockWait, "update", "-qq"], { ...apt, label: "apt-get update" });
-    await runCommand("apt-get", [...lockWait, "install", "-y", "-qq", "chromium"], { ...apt, label: "apt-get install chromium" });
+    await runCommand("apt-get", [...lockWait, "install", "-y", "-qq", "chromium"], {
+      ...apt,
+      label: "apt-get install chromium",
+    });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new StepError(`${reason}: install Chromium yourself ("${INSTALL_COMMAND}") or set CHROMIUM_PATH to a Chromium binary.`);
+    throw new StepError(
+      `${reason}: install Chromium yourself ("${INSTALL_COMMAND}") or set CHROMIUM_PATH to a Chromium binary.`,
+    );
   }
   if (!exists(file)) {
-    throw new StepError(`apt-get installed chromium but ${file} does not exist: set CHROMIUM_PATH to the Chromium binary.`);
+    throw new StepError(
+      `apt-get installed chromium but ${file} does not exist: set CHROMIUM_PATH to the Chromium binary.`,
+    );
   }
   return { path: file, installed: true };
 }
