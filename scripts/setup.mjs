@@ -15,11 +15,13 @@ const PYTHON_EXTRAS = [
   ["moto[server]==5.2.5"],
 ];
 
-function checkNode() {
+function checkNode(log) {
   const [major, minor] = process.versions.node.split(".").map(Number);
   if (major < 20 || (major === 20 && minor < 19)) {
-    throw new StepError(`Node ${process.versions.node} is too old: SceneBooth needs Node 20.19 or newer.`);
+    throw new StepError(`Node ${process.versions.node} is too old: SceneBooth needs Node 22.12 or newer.`);
   }
+  // package.json's engines (what production runs); Node 20 reached its end of life in April 2026.
+  if (major < 22) log(`Node ${process.versions.node} is past its end of life: SceneBooth supports Node 22.12 or newer`);
 }
 
 async function installNpmDependencies(log) {
@@ -97,7 +99,7 @@ export const EXTRA_STEPS = ["chromium"];
 
 export async function setup({ log = (line) => console.log(`setup: ${line}`), steps = STEPS } = {}) {
   const started = Date.now();
-  checkNode();
+  checkNode(log);
   // First, so that a machine without Chromium hears how to get it before minutes of installs.
   if (steps.includes("chromium")) await ensureChromium({ log });
   if (steps.includes("deps")) await installNpmDependencies(log);
