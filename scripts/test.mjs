@@ -6,6 +6,7 @@ import path from "node:path";
 import { STEPS, setup } from "./setup.mjs";
 import { selectsBrowserTests } from "./lib/chromium.mjs";
 import { ensurePostgres, ensureRedis } from "./lib/services.mjs";
+import { TEST_NODE_VERSION, ensureTestNode } from "./lib/test-node.mjs";
 import { StepError, root, run } from "./lib/run.mjs";
 
 const args = process.argv.slice(2);
@@ -59,7 +60,11 @@ async function main() {
 
   if (only !== "py") {
     const report = path.join(artifacts, "vitest.json");
-    ok = (await runSuite("vitest", "npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...vitestFilters], env)) && ok;
+    // Production's Node (package.json engines) where this machine's is older: first on PATH for vitest and what it starts.
+    const testNode = await ensureTestNode({ log: (line) => console.log(`setup: ${line}`) });
+    if (testNode) log(`TypeScript tests on Node ${TEST_NODE_VERSION} (${path.relative(root, testNode)}); this machine's Node is ${process.versions.node}`);
+    const tsEnv = testNode ? { ...env, PATH: `${testNode}${path.delimiter}${process.env.PATH ?? ""}` } : env;
+    ok = (await runSuite("vitest", "npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...vitestFilters], tsEnv)) && ok;
     const counts = vitestCounts(report);
     if (!counts) ok = false;
     else for (const key of Object.keys(totals)) totals[key] += counts[key];
