@@ -7,7 +7,7 @@
 # new replicas start (the app and the worker refuse a database that lacks one):
 #   docker run --rm -e DATABASE_URL=… scenebooth-app npm run db:deploy
 
-FROM node:20-bookworm-slim AS node
+FROM node:22-bookworm-slim AS node
 
 # ---------------------------------------------------------------------------------------------
 FROM node AS app

@@ -1,4 +1,4 @@
-// `npm run eval`: the paper's evaluation (DESIGN.md §1) over DreamBench subjects and the 20 scenes:
+// `npm run eval`: the paper's evaluation (docs/recipe.md) over DreamBench subjects and the 20 scenes:
 // tune, generate N images per prompt, score with the five internal metrics, print Table 2/3
 // (mean, std, min, max), general vs specific means, and with --ablation the text-encoder-steps
 // sweep. Writes bench/results/eval-<profile>.json and .md.
@@ -15,7 +15,7 @@ import type { ScoredImage } from "./eval/stats";
 import { availableSubjects, DEFAULT_SUBJECTS, loadSubjects } from "./eval/subjects";
 import { buildTables, renderTables } from "./eval/tables";
 
-/** The paper's calibration of the text-encoder steps: from 100 in +50 steps (DESIGN.md §1). */
+/** The paper's calibration of the text-encoder steps: from 100 in +50 steps (docs/recipe.md). */
 export const ABLATION_TEXT_ENCODER_STEPS = [100, 150, 200, 250, 300, 350] as const;
 
 const USAGE = `Usage: npm run eval -- [--subjects a,b,c | --all] [--images N] [--ablation]

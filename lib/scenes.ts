@@ -1,5 +1,5 @@
 /**
- * Scene prompts (DESIGN.md §1): 0–9 general (short, open), 10–19 specific (detailed), paired by
+ * Scene prompts (docs/recipe.md): 0–9 general (short, open), 10–19 specific (detailed), paired by
  * theme (n ↔ n + 10); #6, #8, #14, #16, #18 are the paper's own words. Merchants may also write
  * their own scenes.
  */

@@ -1,9 +1,11 @@
 // `npm run setup`: installs what is missing, idempotently: npm dependencies, the tuner's Python
 // environment, the Prisma client and migrations, the model files, and the app build. The demo and
-// the test command call it first; a second run only checks stamps and takes seconds.
+// the test command call it first; a second run only checks stamps and takes seconds. The test
+// command adds the "chromium" step (the browser tests' Chromium); `npm run setup chromium` runs it alone.
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { ensureChromium } from "./lib/chromium.mjs";
 import { StepError, hashFiles, root, run, stampMatches, writeStamp } from "./lib/run.mjs";
 
 const PYTHON_EXTRAS = [
@@ -13,11 +15,13 @@ const PYTHON_EXTRAS = [
   ["moto[server]==5.2.5"],
 ];
 
-function checkNode() {
+function checkNode(log) {
   const [major, minor] = process.versions.node.split(".").map(Number);
   if (major < 20 || (major === 20 && minor < 19)) {
-    throw new StepError(`Node ${process.versions.node} is too old: SceneBooth needs Node 20.19 or newer.`);
+    throw new StepError(`Node ${process.versions.node} is too old: SceneBooth needs Node 22.12 or newer.`);
   }
+  // package.json's engines (what production runs); Node 20 reached its end of life in April 2026.
+  if (major < 22) log(`Node ${process.versions.node} is past its end of life: SceneBooth supports Node 22.12 or newer`);
 }
 
 async function installNpmDependencies(log) {
@@ -90,10 +94,14 @@ async function buildApp(log) {
 
 /** The steps in order; the Dockerfile runs a subset of them by name. */
 export const STEPS = ["deps", "python", "database", "models", "build"];
+/** Steps only some commands ask for: the browser of the UI tests (`npm test`). */
+export const EXTRA_STEPS = ["chromium"];
 
 export async function setup({ log = (line) => console.log(`setup: ${line}`), steps = STEPS } = {}) {
   const started = Date.now();
-  checkNode();
+  checkNode(log);
+  // First, so that a machine without Chromium hears how to get it before minutes of installs.
+  if (steps.includes("chromium")) await ensureChromium({ log });
   if (steps.includes("deps")) await installNpmDependencies(log);
   if (steps.includes("python")) await installPythonEnvironment(log);
   // The remaining steps need the npm dependencies installed above.
@@ -111,9 +119,9 @@ export async function setup({ log = (line) => console.log(`setup: ${line}`), ste
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const requested = process.argv.slice(2);
-  const unknown = requested.filter((step) => !STEPS.includes(step));
+  const unknown = requested.filter((step) => !STEPS.includes(step) && !EXTRA_STEPS.includes(step));
   if (unknown.length > 0) {
-    console.error(`setup: unknown step(s) ${unknown.join(", ")}; steps are ${STEPS.join(", ")}`);
+    console.error(`setup: unknown step(s) ${unknown.join(", ")}; steps are ${[...STEPS, ...EXTRA_STEPS].join(", ")}`);
     process.exit(2);
   }
   setup({ steps: requested.length > 0 ? requested : STEPS }).catch((error) => {

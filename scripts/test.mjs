@@ -3,8 +3,10 @@
 // Ends with one line "N passed, N failed, N skipped" over both runners.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { setup } from "./setup.mjs";
+import { STEPS, setup } from "./setup.mjs";
+import { selectsBrowserTests } from "./lib/chromium.mjs";
 import { ensurePostgres, ensureRedis } from "./lib/services.mjs";
+import { TEST_NODE_VERSION, ensureTestNode } from "./lib/test-node.mjs";
 import { StepError, root, run } from "./lib/run.mjs";
 
 const args = process.argv.slice(2);
@@ -42,7 +44,8 @@ function pytestCounts(file) {
 
 async function main() {
   const started = Date.now();
-  await setup({ log: (line) => console.log(`setup: ${line}`) });
+  const browser = only !== "py" && selectsBrowserTests(vitestFilters);
+  await setup({ log: (line) => console.log(`setup: ${line}`), steps: browser ? [...STEPS, "chromium"] : STEPS });
   const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
   await ensureRedis(redisUrl, log);
   const postgresUrl = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -57,7 +60,11 @@ async function main() {
 
   if (only !== "py") {
     const report = path.join(artifacts, "vitest.json");
-    ok = (await runSuite("vitest", "npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...vitestFilters], env)) && ok;
+    // Production's Node (package.json engines) where this machine's is older: first on PATH for vitest and what it starts.
+    const testNode = await ensureTestNode({ log: (line) => console.log(`setup: ${line}`) });
+    if (testNode) log(`TypeScript tests on Node ${TEST_NODE_VERSION} (${path.relative(root, testNode)}); this machine's Node is ${process.versions.node}`);
+    const tsEnv = testNode ? { ...env, PATH: `${testNode}${path.delimiter}${process.env.PATH ?? ""}` } : env;
+    ok = (await runSuite("vitest", "npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...vitestFilters], tsEnv)) && ok;
     const counts = vitestCounts(report);
     if (!counts) ok = false;
     else for (const key of Object.keys(totals)) totals[key] += counts[key];

@@ -1,8 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { isRouteErrorResponse, useFetcher, useLoaderData, useRevalidator, useRouteError } from "@remix-run/react";
+import { isRouteErrorResponse, useFetcher, useLoaderData, useRouteError } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Button, Card, EmptyState, InlineStack, Layout, Page, Text } from "@shopify/polaris";
-import { useEffect, useMemo, useState } from "react";
-import { normalizeClassNoun } from "../../lib/prompts";
+import { useMemo, useState } from "react";
 import { BLANK_IMAGE } from "../components/blank-image";
 import { CandidateGallery } from "../components/candidate-gallery";
 import { ClassNounCard } from "../components/class-noun-card";
@@ -10,27 +9,21 @@ import { GenerationProgress } from "../components/generation-progress";
 import { subjectStateLabel } from "../components/labels";
 import { NoiseNotice } from "../components/noise-notice";
 import { PhotoCheckCard } from "../components/photo-check-card";
-import { sameMediaSet, type PhotoCheckView } from "../components/photo-check-types";
 import { ScenePicker } from "../components/scene-picker";
+import { isValidClassNoun, startProblem } from "../components/start-problem";
+import { usePhotoCheck } from "../components/use-photo-check";
+import { useProgressPolling } from "../components/use-progress-polling";
 import { useResultToast, type ToastResult } from "../components/use-toast";
-import { loadStudio, studioAction, type Progress } from "../services/studio.server";
+import { loadStudio, studioAction } from "../services/studio.server";
 import { shopContext } from "../services/shop-context.server";
 
 export const loader = async ({ request, params }: LoaderFunctionArgs) => loadStudio(await shopContext(request), params.id ?? "");
 
 export const action = async ({ request, params }: ActionFunctionArgs) => studioAction(await shopContext(request), params.id ?? "", await request.formData());
 
-const POLL_MS = 1000;
-const CHECK_DEBOUNCE_MS = 300;
-const BUSY_CANDIDATE = ["approved", "upscaling", "publishing"];
-
-const signature = (g: { status: string; stage: string | null } | null, candidates: Array<{ id: string; state: string }>) =>
-  `${g?.status}/${g?.stage}/${candidates.map((c) => `${c.id}:${c.state}`).sort().join(",")}`;
-
 export default function ProductStudio() {
   const data = useLoaderData<typeof loader>();
   const { product, photos, generation, candidates } = data;
-  const revalidator = useRevalidator();
   const act = useFetcher<ToastResult>();
   useResultToast(act.data);
 
@@ -45,69 +38,13 @@ export default function ProductStudio() {
   const [imagesPerScene, setImagesPerScene] = useState(data.draft.imagesPerScene);
   const [allowLowDiversity, setAllowLowDiversity] = useState(data.draft.allowLowDiversity);
 
-  // The dataset check: the last request's when it covered these photos, else a fresh preview.
-  const checkFetcher = useFetcher<{ check: PhotoCheckView | null; error: string | null }>();
-  const lastCheckApplies = data.lastCheck !== null && sameMediaSet(data.lastCheck.mediaIds, mediaIds);
-  const checkKey = [...mediaIds].sort().join(",");
-  useEffect(() => {
-    if (lastCheckApplies || mediaIds.length === 0) return;
-    const timer = setTimeout(() => {
-      const params = new URLSearchParams(mediaIds.map((id) => ["mediaId", id]));
-      checkFetcher.load(`/app/products/${product.id}/photo-check?${params}`);
-    }, CHECK_DEBOUNCE_MS);
-    return () => clearTimeout(timer);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [checkKey, lastCheckApplies, product.id]);
-  const preview = checkFetcher.data?.check ?? null;
-  const previewCurrent = preview !== null && sameMediaSet(preview.mediaIds, mediaIds);
-  const check = lastCheckApplies ? data.lastCheck : previewCurrent ? preview : null;
-  const checking = !lastCheckApplies && mediaIds.length > 0 && (checkFetcher.state !== "idle" || !previewCurrent) && !checkFetcher.data?.error;
-
-  // Live progress: poll while a request or a publish runs; reload the page's data when it moves on.
-  const poll = useFetcher<Progress & { now: string }>();
-  const live = poll.data?.generation?.id === generation?.id || (poll.data && !generation) ? poll.data : null;
+  const { check, checking, error: checkError } = usePhotoCheck(product.id, mediaIds, data.lastCheck);
+  const live = useProgressPolling(product.id, generation, candidates);
   const shownGeneration = live?.generation ?? generation;
-  const active =
-    shownGeneration?.status === "queued" ||
-    shownGeneration?.status === "running" ||
-    (live?.candidates ?? candidates).some((c) => BUSY_CANDIDATE.includes(c.state));
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => {
-      if (poll.state === "idle") poll.load(`/app/products/${product.id}/progress`);
-    }, POLL_MS);
-    return () => clearInterval(timer);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [active, product.id]);
-  const loaded = signature(generation, candidates);
-  const polled = poll.data ? signature(poll.data.generation, poll.data.candidates) : loaded;
-  useEffect(() => {
-    if (polled !== loaded && revalidator.state === "idle") revalidator.revalidate();
-  }, [polled, loaded, revalidator]);
 
   const open = shownGeneration?.status === "queued" || shownGeneration?.status === "running";
-  const classNounValid = useMemo(() => {
-    try {
-      normalizeClassNoun(classNoun);
-      return true;
-    } catch {
-      return false;
-    }
-  }, [classNoun]);
-  const lowDiversityBlocked = check?.issues.some((i) => i.code === "low_background_diversity") && !allowLowDiversity;
-  const blockedOtherwise = check?.issues.some((i) => i.severity === "blocking" && i.code !== "low_background_diversity");
-  const startProblem =
-    mediaIds.length === 0
-      ? "Pick the photos to learn from."
-      : sceneIds.length + customScenes.length === 0
-        ? "Pick at least one scene."
-        : !classNounValid
-          ? "Fix the class noun."
-          : blockedOtherwise
-            ? "Fix the photo check's problems first."
-            : lowDiversityBlocked
-              ? "The photos share one background: add varied photos, or tick “Continue anyway”."
-              : null;
+  const classNounValid = useMemo(() => isValidClassNoun(classNoun), [classNoun]);
+  const problem = startProblem({ photoCount: mediaIds.length, sceneCount: sceneIds.length + customScenes.length, classNounValid, check, allowLowDiversity });
   const starting = act.state !== "idle" && act.formData?.get("intent") === "start";
 
   const start = (override?: { allowLowDiversity: boolean }) => {
@@ -137,7 +74,7 @@ export default function ProductStudio() {
       }
       subtitle={product.productType || undefined}
       backAction={{ content: "Products", url: "/app" }}
-      primaryAction={{ content: "Generate scenes", onAction: () => start(), disabled: open || startProblem !== null, loading: starting }}
+      primaryAction={{ content: "Generate scenes", onAction: () => start(), disabled: open || problem !== null, loading: starting }}
       secondaryActions={[{ content: "View in Shopify admin", url: product.adminUrl, target: "_top" }]}
     >
       <BlockStack gap="400">
@@ -155,7 +92,7 @@ export default function ProductStudio() {
                       start({ allowLowDiversity: true });
                     },
                   }
-                : { content: "Try again", onAction: () => start(), disabled: startProblem !== null }
+                : { content: "Try again", onAction: () => start(), disabled: problem !== null }
             }
           >
             <p>{failed}</p>
@@ -169,7 +106,7 @@ export default function ProductStudio() {
               onToggle={(id, use) => setMediaIds((ids) => (use ? [...ids, id] : ids.filter((x) => x !== id)))}
               check={check}
               checking={checking}
-              checkError={lastCheckApplies ? null : (checkFetcher.data?.error ?? null)}
+              checkError={checkError}
               allowLowDiversity={allowLowDiversity}
               onAllowLowDiversity={setAllowLowDiversity}
               publishedCount={data.publishedCount}
@@ -204,9 +141,9 @@ export default function ProductStudio() {
               />
               <InlineStack align="end" gap="300" blockAlign="center">
                 <Text as="p" tone="subdued">
-                  {open ? "A request is running for this product." : (startProblem ?? " ")}
+                  {open ? "A request is running for this product." : (problem ?? " ")}
                 </Text>
-                <Button variant="primary" size="large" onClick={() => start()} disabled={open || startProblem !== null} loading={starting}>
+                <Button variant="primary" size="large" onClick={() => start()} disabled={open || problem !== null} loading={starting}>
                   Generate scenes
                 </Button>
               </InlineStack>

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { dreambenchDir } from "../../lib/shared-data";
 import { availableSubjects, loadSubjects, SubjectError } from "./subjects";
 
-// Reads the shared DreamBench folder beside the repository (DESIGN.md §5).
+// Reads the shared DreamBench folder beside the repository (docs/recipe.md, "Evaluation data").
 describe("DreamBench subjects", () => {
   it("lists the 17 subjects with photos, with their DreamBooth classes", async () => {
     const names = await availableSubjects(dreambenchDir());

@@ -1,6 +1,6 @@
 import { groupMeans, METRIC_LABELS, METRICS, metricSummaries, shownShare, type Metric, type ScoredImage, type Summary } from "./stats";
 
-/** The paper's means over 10 products × 20 prompts (DESIGN.md §1), printed beside ours. */
+/** The paper's means over 10 products × 20 prompts (docs/recipe.md), printed beside ours. */
 export const PAPER_MEANS: Record<"BLIP2Booth" | "DreamBooth", Record<Metric, number>> = {
   BLIP2Booth: { dino: 0.778, clipI: 0.883, clipT: 0.242, itm: 0.495, itc: 0.415 },
   DreamBooth: { dino: 0.71, clipI: 0.86, clipT: 0.239, itm: 0.494, itc: 0.424 },

@@ -1,7 +1,7 @@
 import { backgroundRing, detail, differenceHash, hashDistance, ringDistance } from "./descriptors";
 
 /**
- * The paper's dataset guidance made automatic (DESIGN.md §1): 5–7 photos, at least 3, no
+ * The paper's dataset guidance made automatic (docs/recipe.md): 5–7 photos, at least 3, no
  * near-duplicates, and backgrounds that differ — a set shot on one background teaches the model to
  * copy that background into every scene while the metrics still look good.
  *

@@ -15,8 +15,7 @@
 //                                                    -> JSON-RPC 2.0 on stdin/stdout, one object
 //                                                       per line; logs on stderr as JSON lines
 //
-// The workarounds below are marked "FAULT n" (1-5 numbered as in the shared PRISMA.md notes;
-// 6 showed up when `migrate diff --from-migrations` replays an existing history on SQLite).
+// The workarounds below are marked "FAULT n", numbered as in docs/prisma-offline.md.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -114,7 +113,7 @@ function patchQueryable(queryable, kind) {
     }
   };
   if (kind === "sqlite") {
-    // FAULT 6 (not in PRISMA.md): replaying migrations into the shadow database sends a whole
+    // FAULT 6: replaying migrations into the shadow database sends a whole
     // migration.sql through executeRaw, which better-sqlite3's prepare() refuses ("more than one
     // statement"); run such parameterless scripts with exec() on the same connection.
     const executeRaw = queryable.executeRaw.bind(queryable);

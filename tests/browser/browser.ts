@@ -5,9 +5,10 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { projectRoot } from "../../lib/config";
+import { chromiumPath } from "../../scripts/lib/chromium.mjs";
 import { BROWSER_USER_AGENT, DEMO_SHOP, TEST_API_KEY, type TestStack } from "../harness/stack";
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const CHROMIUM_PATH = chromiumPath();
 export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update", "--disable-sync", "--no-first-run"];
 export const SCREENSHOT_DIR = path.join(projectRoot, "test-artifacts", "screenshots");
 

@@ -2,7 +2,7 @@
 the tiny profile's (CPU), switching speed-ups on one at a time to report each one's effect.
 
 Measurements, per variant: a full UNet step (batch 2 = instance + prior, text embeddings cached), a
-UNet + text-encoder step, a LoRA step (r16 on to_q/k/v/out, as DESIGN.md §6), 25 DPM-Solver++ steps
+UNet + text-encoder step, a LoRA step (r16 on to_q/k/v/out, as docs/recipe.md's step costs), 25 DPM-Solver++ steps
 for 4 images with CFG plus the VAE decode, and peak memory. The training steps are train.py's own
 `diffusion_loss`; the sampler is sampling.py's pipeline.
 

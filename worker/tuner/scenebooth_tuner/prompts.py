@@ -1,4 +1,4 @@
-"""Prompt text: the BLIP-2 caption template, identifier insertion, scene prompts (DESIGN.md §1)."""
+"""Prompt text: the BLIP-2 caption template, identifier insertion, scene prompts (docs/recipe.md)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 CAPTION_QUESTION = "Question: Based on the image, describe the context starting with 'a {class_noun}'?"
 
-# The 20 scene prompts of DESIGN.md §1: 0-9 general, 10-19 specific, thematically paired (n, n + 10).
+# The 20 scene prompts of docs/recipe.md: 0-9 general, 10-19 specific, thematically paired (n, n + 10).
 SCENES: tuple[str, ...] = (
     "in the jungle",
     "with a mountain in the background",

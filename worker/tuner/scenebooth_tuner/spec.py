@@ -24,7 +24,7 @@ from .errors import TunerError
 from .profiles import Profile, get_profile
 from .prompts import SCENES, default_identifier, normalize_class_noun
 
-MIN_TRAIN_IMAGES = 3  # DESIGN.md §2: 5-7 recommended, at least 3 required
+MIN_TRAIN_IMAGES = 3  # docs/recipe.md: 5-7 recommended, at least 3 required
 DEFAULT_LORA_UNET_TARGETS = ("to_q", "to_k", "to_v", "to_out.0")
 DEFAULT_LORA_TEXT_TARGETS = ("q_proj", "k_proj", "v_proj", "out_proj")
 # (unet lr, text-encoder lr) per mode. full: the paper's. lora: diffusers' DreamBooth-LoRA defaults,
