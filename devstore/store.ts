@@ -1,4 +1,5 @@
 import { GraphQLError, type GraphQLSchema } from "graphql";
+import { defaultTokenPolicy, type TokenPolicy } from "./auth";
 import type { BlobStore } from "./blobs";
 import { productPayload } from "./webhook-payloads";
 import type { WebhookSender, WebhookTopic } from "./webhooks";
@@ -21,6 +22,8 @@ export class LocalStore {
   baseUrl = "http://127.0.0.1";
   /** Counters for tests and the demo: Admin API requests served, and how many were answered THROTTLED. */
   readonly stats = { graphqlRequests: 0, throttled: 0 };
+  /** Token lifetimes, the 2027 switch for non-expiring tokens, and refresh counts. */
+  readonly tokens: TokenPolicy = defaultTokenPolicy();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
