@@ -7,14 +7,21 @@ import type { PrismaClient as SessionStoragePrismaClient } from "@prisma/client"
 import type { Session } from "@shopify/shopify-app-remix/server";
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import { db } from "../../lib/db";
-import { ReconnectRequiredError } from "../../lib/shopify-admin/offline-tokens";
+import { ReconnectRequiredError, type OfflineTokens } from "../../lib/shopify-admin/offline-tokens";
 import { offlineTokens } from "../../lib/shopify-admin/shop-admin";
 
 export class RenewingSessionStorage extends PrismaSessionStorage<SessionStoragePrismaClient> {
+  constructor(
+    prisma: SessionStoragePrismaClient,
+    private readonly offline: () => OfflineTokens = () => offlineTokens(db()),
+  ) {
+    super(prisma);
+  }
+
   override async loadSession(id: string): Promise<Session | undefined> {
     const session = await super.loadSession(id);
     if (!session || session.isOnline || !session.accessToken) return session;
-    const tokens = offlineTokens(db());
+    const tokens = this.offline();
     if (!tokens.needsRenewal(session)) return session;
     try {
       await tokens.accessToken(session.shop);

@@ -15,11 +15,13 @@ export interface ShopContext {
 /** Every app route starts here: authenticates the request and scopes all data to its shop. */
 export async function shopContext(request: Request): Promise<ShopContext> {
   const session = await authenticatedSession(request);
-  return {
-    shop: session.shop,
-    admin: new AdminClient({ shop: session.shop, accessToken: requestTokenSource(request, session) }),
-    db: forShop(db(), session.shop),
-  };
+  return { shop: session.shop, admin: requestAdminClient(request, session), db: forShop(db(), session.shop) };
+}
+
+/** The Admin API client for an authenticated request: a refused token is renewed, or the request re-authenticated. */
+export function requestAdminClient(request: Request, session: { shop: string; accessToken?: string }): AdminClient {
+  if (!session.accessToken) throw new Response("This store's session has no access token; open the app again.", { status: 401 });
+  return new AdminClient({ shop: session.shop, accessToken: requestTokenSource(request, { shop: session.shop, accessToken: session.accessToken }) });
 }
 
 async function authenticatedSession(request: Request): Promise<{ shop: string; accessToken: string }> {

@@ -107,14 +107,22 @@ faultCase("refresh refused (tokens revoked): the work stops with the merchant's 
 });
 
 faultCase("a page meets a revoked token: it reconnects through the token exchange, not a 500", {}, async () => {
+  const studio = () => fs.stack.appFetch(dataUrl(`/app/products/${numericId(teapot.id)}`, STUDIO_ROUTE));
+  expect((await studio()).status).toBe(200);
   const revoked = (await offlineSession()).accessToken;
   control().revokeTokens(DEMO_SHOP);
-  const response = await fs.stack.appFetch(dataUrl(`/app/products/${numericId(teapot.id)}`, STUDIO_ROUTE));
+  const response = await studio();
   expect(response.status, await response.clone().text()).toBe(200);
   expect(JSON.stringify(await response.json())).toContain("Teapot");
   const session = await offlineSession();
   expect(session.accessToken).not.toBe(revoked);
   expect(session.refreshToken).toMatch(/^shprt_/);
+
+  // The admin action extension's API route too.
+  control().revokeTokens(DEMO_SHOP);
+  const preview = await fs.stack.appFetch("/api/scenes/preview", { method: "POST", body: JSON.stringify({ productIds: [teapot.id] }), headers: { "Content-Type": "application/json" } });
+  expect(preview.status, await preview.clone().text()).toBe(200);
+  expect((await offlineSession()).accessToken).not.toBe(session.accessToken);
 });
 
 faultCase("a shop installed before the migration (non-expiring token): the worker migrates it on first use, and it keeps working once non-expiring tokens are refused", { timeoutMs: 300_000 }, async (ctx) => {
