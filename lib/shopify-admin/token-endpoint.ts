@@ -1,6 +1,9 @@
 // Shopify's token endpoint for offline tokens, through @shopify/shopify-api's own helpers
 // (auth.refreshToken, auth.migrateToExpiringToken), so the request is exactly the library's.
-import "@shopify/shopify-api/adapters/node";
+// The web-api adapter is the one @shopify/shopify-app-remix installs: importing it here gives the worker
+// a fetch, and leaves the app's request conversion alone (the node adapter would replace it and break
+// authenticate.webhook).
+import "@shopify/shopify-api/adapters/web-api";
 import { HttpResponseError, LogSeverity, shopifyApi, type ApiVersion, type Session } from "@shopify/shopify-api";
 import { installLocalStoreFetch } from "./local-store-fetch";
 import { SHOPIFY_API_VERSION } from "./version";
