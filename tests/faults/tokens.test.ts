@@ -123,6 +123,17 @@ faultCase("a page meets a revoked token: it reconnects through the token exchang
   const preview = await fs.stack.appFetch("/api/scenes/preview", { method: "POST", body: JSON.stringify({ productIds: [teapot.id] }), headers: { "Content-Type": "application/json" } });
   expect(preview.status, await preview.clone().text()).toBe(200);
   expect((await offlineSession()).accessToken).not.toBe(session.accessToken);
+
+  // An open tab reloading the app: the library's plan check meets the 401, drops the token and
+  // answers with its re-auth flow (out of the iframe to /auth for the shop), not an error or the
+  // login form; the next load exchanges a new token.
+  control().revokeTokens(DEMO_SHOP);
+  const tab = await fs.stack.openEmbeddedApp(DEMO_SHOP);
+  expect(tab.status, await tab.clone().text()).toBe(302);
+  const location = new URL(tab.headers.get("location")!, fs.stack.appUrl);
+  expect(location.pathname).toBe("/auth/exit-iframe");
+  expect(new URL(location.searchParams.get("exitIframe") ?? "", fs.stack.appUrl)).toMatchObject({ pathname: "/auth", search: expect.stringContaining(`shop=${DEMO_SHOP}`) });
+  expect((await fs.stack.openEmbeddedApp(DEMO_SHOP)).status).toBe(200);
 });
 
 faultCase("a shop installed before the migration (non-expiring token): the worker migrates it on first use, and it keeps working once non-expiring tokens are refused", { timeoutMs: 300_000 }, async (ctx) => {
