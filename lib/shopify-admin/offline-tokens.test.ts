@@ -131,6 +131,15 @@ describe("OfflineTokens", () => {
     expect(refreshes().refreshed).toBe(before.refreshed + 1);
   });
 
+  it("renews once per request: a second 401 right after the refresh is an error, not another refresh", async () => {
+    await installExpiring();
+    store.control.injectFault({ kind: "status", status: 401 }, { operation: "ShopInfo", times: 2 });
+    const before = refreshes();
+    await expect(shopName(processTokens())).rejects.toMatchObject({ name: "AdminApiError", details: { status: 401 } });
+    expect(refreshes().refreshed).toBe(before.refreshed + 1);
+    expect(store.control.pendingFaults()).toEqual([]);
+  });
+
   it("a refused refresh marks the session invalid and says to reconnect, once: later calls fail without asking Shopify", async () => {
     await installExpiring({ expiresInMs: -1000 });
     store.control.revokeTokens(DEMO_SHOP, { refreshOnly: true });

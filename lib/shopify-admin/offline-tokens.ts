@@ -66,7 +66,7 @@ export class OfflineTokens {
     return this.renew(shop, token, true);
   }
 
-  /** Expiring, not yet due for renewal. A non-expiring token is due for its migration. */
+  /** Due for renewal: an expiring token with less than `refreshWithinMs` left, or a non-expiring one (its migration). */
   needsRenewal(session: { expires?: Date | null }): boolean {
     if (!session.expires) return true;
     return session.expires.getTime() - Date.now() < this.refreshWithinMs;
