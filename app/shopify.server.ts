@@ -1,12 +1,12 @@
 import "@shopify/shopify-app-remix/adapters/node";
 import { ApiVersion, AppDistribution, shopifyApp } from "@shopify/shopify-app-remix/server";
-import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import { config } from "../lib/config";
 import { installLocalStoreFetch } from "../lib/shopify-admin/local-store-fetch";
 import { SHOPIFY_API_VERSION } from "../lib/shopify-admin/version";
 import prisma from "./db.server";
 import { billingConfig } from "./services/billing.server";
 import { handleAfterAuth } from "./services/lifecycle.server";
+import { RenewingSessionStorage } from "./services/session-storage.server";
 
 const cfg = config();
 // Development and tests only: with SHOPIFY_LOCAL_STORE_URL set, Shopify traffic goes to the local
@@ -23,13 +23,16 @@ const shopify = shopifyApp({
   scopes: cfg.shopify.scopes,
   appUrl: cfg.shopify.appUrl,
   authPathPrefix: "/auth",
-  sessionStorage: new PrismaSessionStorage(prisma),
+  sessionStorage: new RenewingSessionStorage(prisma),
   distribution: AppDistribution.AppStore,
   billing: billingConfig,
   // A new offline token: records the install time that app/uninstalled is compared with.
   hooks: { afterAuth: ({ session }) => handleAfterAuth(session.shop) },
   future: {
     unstable_newEmbeddedAuthStrategy: true,
+    // Offline tokens that expire after an hour, with a refresh token (required for public apps from
+    // 2027-01-01); the worker refreshes them through lib/shopify-admin/offline-tokens.
+    expiringOfflineAccessTokens: true,
   },
 });
 

@@ -17,8 +17,25 @@ const ID_TOKEN = "urn:ietf:params:oauth:token-type:id_token";
 const OFFLINE = "urn:shopify:params:oauth:token-type:offline-access-token";
 const ONLINE = "urn:shopify:params:oauth:token-type:online-access-token";
 const ONLINE_TTL_S = 86_399;
-const EXPIRING_OFFLINE_TTL_S = 3600;
 const REFRESH_TTL_S = 90 * 24 * 3600;
+/** Shopify answers a retried migration exchange with the same pair for seven days. */
+const MIGRATION_RETRY_MS = 7 * 24 * 3600 * 1000;
+
+/** How the stand-in treats offline tokens; tests change it through DevStoreControl. */
+export interface TokenPolicy {
+  /** Lifetime of an expiring offline access token (Shopify: one hour). */
+  expiringTtlSeconds: number;
+  /** "refused" rehearses 2027-01-01: Admin API calls and migrations with non-expiring offline tokens are refused. */
+  nonExpiring: "accepted" | "refused";
+  /** Refresh grants per shop: served, and refused (unknown, used or expired refresh token). */
+  refreshes: Map<string, { refreshed: number; refused: number }>;
+  /** Migration exchanges by their non-expiring subject token: a retry gets the same pair back. */
+  migrations: Map<string, { shop: string; accessToken: string; refreshToken: string; at: number }>;
+}
+
+export function defaultTokenPolicy(): TokenPolicy {
+  return { expiringTtlSeconds: 3600, nonExpiring: "accepted", refreshes: new Map(), migrations: new Map() };
+}
 
 export interface SessionTokenOptions {
   /** The staff member's id (the `sub` claim). */
@@ -58,7 +75,7 @@ function staffUser(shop: string, id: number) {
 /** Authorization codes from the OAuth redirect; single use, short lived, kept in memory. */
 const codes = new Map<string, { shop: string; online: boolean; expires: number }>();
 
-function issue(state: StoreState, app: AppCredentials, shop: string, kind: { online: boolean; userId?: number; expiring?: boolean }): OAuthResult {
+function issue(state: StoreState, app: AppCredentials, policy: TokenPolicy, shop: string, kind: { online: boolean; userId?: number; expiring?: boolean }): OAuthResult {
   const shopRecord = findShop(state, shop);
   if (shopRecord) shopRecord.installed = true;
   const scope = app.scopes.join(",");
@@ -69,7 +86,7 @@ function issue(state: StoreState, app: AppCredentials, shop: string, kind: { onl
     scope,
     online: kind.online,
     userId: kind.online ? (kind.userId ?? 1001) : null,
-    expiresAt: kind.online ? new Date(Date.now() + ONLINE_TTL_S * 1000).toISOString() : kind.expiring ? new Date(Date.now() + EXPIRING_OFFLINE_TTL_S * 1000).toISOString() : null,
+    expiresAt: kind.online ? new Date(Date.now() + ONLINE_TTL_S * 1000).toISOString() : kind.expiring ? new Date(Date.now() + policy.expiringTtlSeconds * 1000).toISOString() : null,
   };
   state.tokens.push(token);
   if (kind.online) {
@@ -81,20 +98,53 @@ function issue(state: StoreState, app: AppCredentials, shop: string, kind: { onl
   if (!kind.expiring) return { status: 200, body: { access_token: token.token, scope } };
   const refresh = "shprt_" + crypto.randomBytes(16).toString("hex");
   state.refreshTokens.push({ token: refresh, shop, expiresAt: new Date(Date.now() + REFRESH_TTL_S * 1000).toISOString() });
-  return { status: 200, body: { access_token: token.token, scope, expires_in: EXPIRING_OFFLINE_TTL_S, refresh_token: refresh, refresh_token_expires_in: REFRESH_TTL_S } };
+  return { status: 200, body: { access_token: token.token, scope, expires_in: policy.expiringTtlSeconds, refresh_token: refresh, refresh_token_expires_in: REFRESH_TTL_S } };
+}
+
+function countRefresh(policy: TokenPolicy, shop: string, outcome: "refreshed" | "refused"): void {
+  const counts = policy.refreshes.get(shop) ?? { refreshed: 0, refused: 0 };
+  counts[outcome] += 1;
+  policy.refreshes.set(shop, counts);
+}
+
+/**
+ * Token exchange of a non-expiring offline token for an expiring one ("Migrate to expiring offline
+ * access tokens"): the old token stops working; a retry with it within seven days returns the same
+ * pair while that pair has not been refreshed or replaced.
+ */
+function migrate(state: StoreState, app: AppCredentials, policy: TokenPolicy, shop: string, subject: string): OAuthResult {
+  const previous = policy.migrations.get(subject);
+  if (previous && previous.shop === shop && Date.now() - previous.at < MIGRATION_RETRY_MS) {
+    const access = state.tokens.find((t) => t.token === previous.accessToken);
+    const refresh = state.refreshTokens.find((r) => r.token === previous.refreshToken);
+    if (access && refresh) {
+      access.expiresAt = new Date(Math.max(Date.parse(access.expiresAt!), Date.now() + policy.expiringTtlSeconds * 1000)).toISOString();
+      const expiresIn = Math.round((Date.parse(access.expiresAt) - Date.now()) / 1000);
+      const refreshIn = Math.round((Date.parse(refresh.expiresAt) - Date.now()) / 1000);
+      return { status: 200, body: { access_token: access.token, scope: access.scope, expires_in: expiresIn, refresh_token: refresh.token, refresh_token_expires_in: refreshIn } };
+    }
+  }
+  const i = state.tokens.findIndex((t) => t.token === subject && t.shop === shop && !t.online && t.expiresAt === null);
+  if (i < 0) return oauthError(400, "invalid_subject_token", "The subject token is not a valid non-expiring offline access token for this shop.");
+  if (policy.nonExpiring === "refused") return oauthError(400, "invalid_subject_token", "Non-expiring offline access tokens are no longer accepted; the merchant must open the app again.");
+  state.tokens.splice(i, 1);
+  const result = issue(state, app, policy, shop, { online: false, expiring: true });
+  policy.migrations.set(subject, { shop, accessToken: String(result.body.access_token), refreshToken: String(result.body.refresh_token), at: Date.now() });
+  return result;
 }
 
 /**
  * POST https://{shop}/admin/oauth/access_token: token exchange (session token → access token),
  * the OAuth authorization-code grant, and refresh of expiring offline tokens.
  */
-export async function accessTokenEndpoint(state: StoreState, app: AppCredentials, shop: string, body: Record<string, unknown>): Promise<OAuthResult> {
+export async function accessTokenEndpoint(state: StoreState, app: AppCredentials, policy: TokenPolicy, shop: string, body: Record<string, unknown>): Promise<OAuthResult> {
   if (!findShop(state, shop)) return oauthError(404, "shop_not_found", `No shop ${shop} in the local store.`);
   if (body.client_id !== app.apiKey || body.client_secret !== app.apiSecret) {
     return oauthError(401, "invalid_client", "Client authentication failed: unknown client_id or wrong client_secret.");
   }
   const expiring = body.expiring === "1" || body.expiring === 1 || body.expiring === true;
   if (body.grant_type === TOKEN_EXCHANGE) {
+    if (body.subject_token_type === OFFLINE && body.requested_token_type === OFFLINE && expiring) return migrate(state, app, policy, shop, String(body.subject_token ?? ""));
     if (body.subject_token_type !== ID_TOKEN) return oauthError(400, "invalid_request", `subject_token_type must be ${ID_TOKEN}.`);
     let payload: { dest?: unknown; sub?: unknown };
     try {
@@ -107,21 +157,26 @@ export async function accessTokenEndpoint(state: StoreState, app: AppCredentials
       return oauthError(400, "invalid_subject_token", `The session token is not valid: ${(err as Error).message}`);
     }
     if (payload.dest !== `https://${shop}`) return oauthError(400, "invalid_subject_token", `The session token was issued for ${String(payload.dest)}, not https://${shop}.`);
-    if (body.requested_token_type === OFFLINE) return issue(state, app, shop, { online: false, expiring });
-    if (body.requested_token_type === ONLINE) return issue(state, app, shop, { online: true, userId: Number(payload.sub) || 1001 });
+    if (body.requested_token_type === OFFLINE) return issue(state, app, policy, shop, { online: false, expiring });
+    if (body.requested_token_type === ONLINE) return issue(state, app, policy, shop, { online: true, userId: Number(payload.sub) || 1001 });
     return oauthError(400, "invalid_request", `requested_token_type must be ${OFFLINE} or ${ONLINE}.`);
   }
   if (body.grant_type === "refresh_token") {
     const i = state.refreshTokens.findIndex((r) => r.token === body.refresh_token && r.shop === shop);
-    if (i < 0 || Date.parse(state.refreshTokens[i]!.expiresAt) < Date.now()) return oauthError(400, "invalid_grant", "Unknown or expired refresh token.");
+    if (i < 0 || Date.parse(state.refreshTokens[i]!.expiresAt) < Date.now()) {
+      countRefresh(policy, shop, "refused");
+      return oauthError(400, "invalid_grant", "Unknown, used or expired refresh token.");
+    }
+    // Rotation: the refresh token is single use; its replacement comes with the new access token.
     state.refreshTokens.splice(i, 1);
-    return issue(state, app, shop, { online: false, expiring: true });
+    countRefresh(policy, shop, "refreshed");
+    return issue(state, app, policy, shop, { online: false, expiring: true });
   }
   if (typeof body.code === "string") {
     const code = codes.get(body.code);
     codes.delete(body.code);
     if (!code || code.shop !== shop || code.expires < Date.now()) return oauthError(400, "invalid_request", "The authorization code was not found or was already used.");
-    return issue(state, app, shop, { online: code.online, expiring });
+    return issue(state, app, policy, shop, { online: code.online, expiring });
   }
   return oauthError(400, "unsupported_grant_type", `grant_type ${String(body.grant_type)} is not supported by the local store.`);
 }
@@ -165,12 +220,13 @@ export function authorizeRedirect(state: StoreState, app: AppCredentials, shop: 
   return { status: 302, location: target.toString() };
 }
 
-/** The shop an Admin API access token belongs to, or null (unknown, revoked or expired). */
-export function tokenOwner(state: StoreState, token: string | null): TokenRecord | null {
+/** The shop an Admin API access token belongs to, or null (unknown, revoked, expired, or non-expiring once refused). */
+export function tokenOwner(state: StoreState, policy: TokenPolicy, token: string | null): TokenRecord | null {
   if (!token) return null;
   const record = state.tokens.find((t) => t.token === token);
   if (!record) return null;
   if (record.expiresAt && Date.parse(record.expiresAt) < Date.now()) return null;
+  if (!record.online && record.expiresAt === null && policy.nonExpiring === "refused") return null;
   return record;
 }
 

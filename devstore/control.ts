@@ -1,6 +1,6 @@
 import type http from "node:http";
 import { isStableVersion, quarterlyWindow } from "./api-versions";
-import { mintSessionToken, revokeShopTokens, type AppCredentials, type SessionTokenOptions } from "./auth";
+import { mintSessionToken, revokeShopTokens, type AppCredentials, type SessionTokenOptions, type TokenPolicy } from "./auth";
 import type { Faults, FaultRoute, FaultSpec } from "./faults";
 import { checkImage } from "./image-check";
 import { gid, requireGid } from "./ids";
@@ -126,6 +126,48 @@ export class DevStoreControl {
     s.installed = true;
     this.store.changed();
     return token;
+  }
+
+  /**
+   * Token behaviour: the lifetime of newly issued expiring offline tokens (Shopify: 3600 s), and
+   * whether non-expiring offline tokens still work ("refused" rehearses 2027-01-01).
+   */
+  configureTokens(settings: { expiringTtlSeconds?: number; nonExpiring?: TokenPolicy["nonExpiring"] }): { expiringTtlSeconds: number; nonExpiring: TokenPolicy["nonExpiring"] } {
+    const policy = this.store.tokens;
+    if (settings.expiringTtlSeconds !== undefined) {
+      if (!Number.isFinite(settings.expiringTtlSeconds) || settings.expiringTtlSeconds <= 0) throw new Error(`expiringTtlSeconds must be a number of seconds > 0, got ${settings.expiringTtlSeconds}`);
+      policy.expiringTtlSeconds = settings.expiringTtlSeconds;
+    }
+    if (settings.nonExpiring !== undefined) {
+      if (settings.nonExpiring !== "accepted" && settings.nonExpiring !== "refused") throw new Error(`nonExpiring must be "accepted" or "refused", got ${String(settings.nonExpiring)}`);
+      policy.nonExpiring = settings.nonExpiring;
+    }
+    return { expiringTtlSeconds: policy.expiringTtlSeconds, nonExpiring: policy.nonExpiring };
+  }
+
+  /** The shop's expiring offline access tokens expire at `at` (default: a second ago); Shopify then answers 401. */
+  expireAccessTokens(shop: string, at = new Date(Date.now() - 1000)): number {
+    const s = this.shop(shop);
+    const tokens = this.store.state.tokens.filter((t) => t.shop === s.domain && !t.online && t.expiresAt !== null);
+    for (const t of tokens) t.expiresAt = at.toISOString();
+    this.store.changed();
+    return tokens.length;
+  }
+
+  /**
+   * Revokes the shop's tokens without uninstalling (no app/uninstalled webhook): access and refresh
+   * tokens, or with `refreshOnly` only the refresh tokens (the access token works until it expires).
+   */
+  revokeTokens(shop: string, options: { refreshOnly?: boolean } = {}): void {
+    const s = this.shop(shop);
+    if (options.refreshOnly) this.store.state.refreshTokens = this.store.state.refreshTokens.filter((t) => t.shop !== s.domain);
+    else revokeShopTokens(this.store.state, s.domain);
+    this.store.changed();
+  }
+
+  /** Refresh grants for the shop since start: served, and refused. */
+  tokenRefreshes(shop: string): { refreshed: number; refused: number } {
+    return { ...(this.store.tokens.refreshes.get(this.shop(shop).domain) ?? { refreshed: 0, refused: 0 }) };
   }
 
   /** Creates a product as a merchant would in the admin; fires products/create. */
@@ -280,6 +322,15 @@ export class ControlRoutes {
           return sendJson(res, 200, { access_token: c.issueAccessToken(str(body.shop, "shop")) });
         case "POST /products":
           return sendJson(res, 200, c.createProduct(str(body.shop, "shop"), { title: str(body.title, "title"), productType: body.productType as string | undefined, imageUrls: body.imageUrls as string[] | undefined }));
+        case "POST /tokens":
+          return sendJson(res, 200, c.configureTokens({ expiringTtlSeconds: body.expiringTtlSeconds === undefined ? undefined : Number(body.expiringTtlSeconds), nonExpiring: body.nonExpiring as TokenPolicy["nonExpiring"] | undefined }));
+        case "POST /tokens/expire":
+          return sendJson(res, 200, { expired: c.expireAccessTokens(str(body.shop, "shop")) });
+        case "POST /tokens/revoke":
+          c.revokeTokens(str(body.shop, "shop"), { refreshOnly: Boolean(body.refreshOnly) });
+          return sendJson(res, 200, { ok: true });
+        case "GET /tokens/refreshes":
+          return sendJson(res, 200, c.tokenRefreshes(str(url.searchParams.get("shop"), "shop")));
         case "POST /uninstall":
           c.uninstall(str(body.shop, "shop"));
           return sendJson(res, 200, { ok: true });

@@ -122,7 +122,7 @@ async function serveGraphql(deps: HttpDeps, req: http.IncomingMessage, url: URL,
   }
   const versionHeader = { "X-Shopify-API-Version": served.served };
   const tokenHeader = req.headers["x-shopify-access-token"];
-  const owner = tokenOwner(deps.store.state, typeof tokenHeader === "string" ? tokenHeader : null);
+  const owner = tokenOwner(deps.store.state, deps.store.tokens, typeof tokenHeader === "string" ? tokenHeader : null);
   const shopDomain = requestShop(req, url) ?? owner?.shop ?? null;
   if (!owner || owner.shop !== shopDomain) {
     return { status: 401, body: { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" }, headers: versionHeader };
@@ -148,7 +148,7 @@ async function serveOAuth(deps: HttpDeps, req: http.IncomingMessage, res: http.S
   }
   if (url.pathname === "/admin/oauth/access_token" && req.method === "POST") {
     const body = parseJsonBody(await readBody(req, 64 * 1024), req.headers["content-type"]);
-    const r = await accessTokenEndpoint(deps.store.state, deps.app, shop, body);
+    const r = await accessTokenEndpoint(deps.store.state, deps.app, deps.store.tokens, shop, body);
     if (r.status === 200) deps.store.changed();
     send(res, r.status, r.body);
     return;

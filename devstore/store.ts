@@ -1,5 +1,6 @@
 import { GraphQLError, type GraphQLSchema } from "graphql";
 import { quarterlyWindow } from "./api-versions";
+import { defaultTokenPolicy, type TokenPolicy } from "./auth";
 import type { BlobStore } from "./blobs";
 import { loadAdminSchema } from "./schema";
 import { productPayload } from "./webhook-payloads";
@@ -34,6 +35,8 @@ export class LocalStore {
   apiVersions: string[] = quarterlyWindow();
   /** Admin API requests served per shop (a test can tell whether a handler asked Shopify for one shop). */
   readonly requestsByShop = new Map<string, number>();
+  /** Token lifetimes, the 2027 switch for non-expiring tokens, and refresh counts. */
+  readonly tokens: TokenPolicy = defaultTokenPolicy();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { jsonAnswer, jsonResponse, readJson } from "../services/api.server";
 import { bulkContextFor, parseSelection, previewCatalog, previewSelection } from "../services/bulk.server";
+import { requestAdminClient } from "../services/shop-context.server";
 import { authenticate } from "../shopify.server";
 
 // POST { productIds } or { all: true } from the admin action extensions (session token + CORS):
@@ -10,7 +11,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   return cors(
     await jsonAnswer(async () => {
       const selection = parseSelection(await readJson(request));
-      const ctx = bulkContextFor(session);
+      const ctx = bulkContextFor(session, requestAdminClient(request, session));
       return selection.kind === "all" ? previewCatalog(ctx) : previewSelection(ctx, selection.productIds);
     }),
   );

@@ -40,6 +40,8 @@ export async function jsonAnswer(handler: () => Promise<unknown>): Promise<Respo
   try {
     return jsonResponse(await handler());
   } catch (error) {
+    // The library's own answers (its re-auth flow after a refused token) go out as they are.
+    if (error instanceof Response) return error;
     if (error instanceof ApiError) return jsonResponse({ error: error.message, code: error.code }, { status: error.status });
     if (error instanceof PlanRequiredError) return jsonResponse({ error: error.message, code: "plan_required" }, { status: 402 });
     if (error instanceof SpendingCapError) return jsonResponse({ error: error.message, code: "over_cap" }, { status: 402 });

@@ -39,8 +39,7 @@ export interface BulkContext {
 }
 
 /** The context for an authenticated admin session (process-wide database and queues). */
-export function bulkContextFor(session: Session): BulkContext {
-  const admin = adminClient(session);
+export function bulkContextFor(session: Session, admin: AdminClient = adminClient(session)): BulkContext {
   return { client: db(), producers: appProducers(), admin, shop: session.shop, plan: () => currentPlan(admin) };
 }
 

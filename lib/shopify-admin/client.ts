@@ -19,9 +19,17 @@ export const IDEMPOTENT_MUTATIONS: ReadonlySet<string> = new Set([
   "FileUpdate",
 ]);
 
+/** A token that can change: expiring offline tokens are refreshed (see offline-tokens.ts). */
+export interface AccessTokenSource {
+  /** The token to send now. */
+  current(): Promise<string>;
+  /** Shopify answered 401 to `token`: the token to retry with once (or throws). */
+  rejected(token: string): Promise<string>;
+}
+
 export interface AdminClientOptions {
   shop: string;
-  accessToken: string;
+  accessToken: string | AccessTokenSource;
   env?: Record<string, string | undefined>;
   fetch?: typeof fetch;
   /** Per attempt (default 30 s). */
@@ -95,6 +103,7 @@ export class AdminClient {
   private readonly gql: GraphQLClient;
   private readonly options: Required<Pick<AdminClientOptions, "timeoutMs" | "maxAttempts" | "backoffMs" | "maxBackoffMs" | "pacing">> & AdminClientOptions;
   private readonly pacer: ShopPacer;
+  private readonly tokens: AccessTokenSource;
 
   constructor(options: AdminClientOptions) {
     this.shop = parseShopDomain(options.shop);
@@ -104,8 +113,10 @@ export class AdminClient {
     this.gql = new GraphQLClient(adminGraphqlEndpoint(this.shop, options.env), {
       fetch: options.fetch,
       errorPolicy: "all",
-      headers: { "X-Shopify-Access-Token": options.accessToken, ...shopRoutingHeaders(this.shop, options.env) },
+      headers: shopRoutingHeaders(this.shop, options.env),
     });
+    const fixed = options.accessToken;
+    this.tokens = typeof fixed === "string" ? { current: async () => fixed, rejected: async () => fixed } : fixed;
   }
 
   /** Runs a document from operations.graphql and returns its data (throws AdminApiError otherwise). */
@@ -124,8 +135,12 @@ export class AdminClient {
     const costKey = `${name}:${JSON.stringify(Object.entries(variables).filter(([, v]) => typeof v === "number"))}`;
     const { maxAttempts, log } = this.options;
     let last: AdminApiError | null = null;
+    let renewedAfter401 = typeof this.options.accessToken === "string";
+    let renewed: string | null = null;
 
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const token = renewed ?? (await this.tokens.current());
+      renewed = null;
       const acquired = this.options.pacing ? await this.pacer.acquire(costKey) : null;
       let released = false;
       const release = (cost: QueryCost | null) => {
@@ -134,7 +149,7 @@ export class AdminClient {
       };
       let waitMs = 0;
       try {
-        const res = await this.gql.rawRequest<T>({ query, variables, signal: AbortSignal.timeout(this.options.timeoutMs) });
+        const res = await this.gql.rawRequest<T>({ query, variables, signal: AbortSignal.timeout(this.options.timeoutMs), requestHeaders: { "X-Shopify-Access-Token": token } });
         checkVersionHeaders(res.headers, name, this.options.warn ?? console.warn);
         const cost = costOf(res.extensions);
         release(cost);
@@ -164,6 +179,12 @@ export class AdminClient {
             last = new AdminApiError(`${name}: HTTP ${status}`, { kind: "http", status, operation: name, attempts: attempt, maybeExecuted: mutation });
             if (!mayRepeat) throw new AdminApiError(`${name}: HTTP ${status}; not retried because ${name} is not idempotent and may have run`, last.details);
             waitMs = this.backoff(attempt);
+          } else if (status === 401 && !renewedAfter401) {
+            // Refused before it ran (expired or revoked token): once with a renewed token, at once.
+            renewedAfter401 = true;
+            renewed = await this.tokens.rejected(token);
+            attempt -= 1;
+            continue;
           } else {
             const body = typeof err.response.body === "string" ? err.response.body.slice(0, 300) : "";
             throw new AdminApiError(`${name}: HTTP ${status} ${body}`.trim(), { kind: "http", status, operation: name, attempts: attempt });

@@ -1,0 +1,41 @@
+import { randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+
+// Deletes the key only while it still holds this holder's token: a lock that lapsed and was taken by
+// someone else is not released by the old holder.
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`;
+
+export interface RedisLockOptions {
+  /** How long the lock lasts if its holder dies without releasing it. */
+  ttlMs: number;
+  /** How long to wait for the lock before giving up with an error. */
+  waitMs: number;
+  /** Poll interval while another holder has it (default 50 ms). */
+  pollMs?: number;
+}
+
+export class LockTimeoutError extends Error {
+  override name = "LockTimeoutError";
+}
+
+/**
+ * Runs `fn` while holding `key` (SET NX PX with a random token), one holder at a time across every
+ * process on the same Redis. `fn` should finish well within `ttlMs`.
+ */
+export async function withRedisLock<T>(redis: Redis, key: string, options: RedisLockOptions, fn: () => Promise<T>): Promise<T> {
+  const token = randomUUID();
+  const deadline = Date.now() + options.waitMs;
+  while ((await redis.set(key, token, "PX", options.ttlMs, "NX")) !== "OK") {
+    if (Date.now() >= deadline) throw new LockTimeoutError(`Timed out after ${options.waitMs} ms waiting for the lock ${key}.`);
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 50));
+  }
+  try {
+    return await fn();
+  } finally {
+    await redis.eval(RELEASE, 1, key, token).catch(() => {});
+  }
+}
