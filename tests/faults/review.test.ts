@@ -1,0 +1,115 @@
+// Fault suite, review and publishing races: a merchant rejects an image the worker is about to
+// upscale or publish, two tabs approve and reject at once; nothing rejected reaches the product and
+// nothing is charged for it.
+import { afterAll, beforeAll, expect } from "vitest";
+import { publishChainJobIds, reviewCandidate, ReviewError } from "../../lib/pipeline/review";
+import { usageKey } from "../../lib/usage";
+import type { ProcessHandle } from "../harness/stack";
+import { waitFor } from "../pipeline/helpers";
+import { faultGroup } from "./fault-case";
+import { DEMO_SHOP, approvableImage, publishedCopies, settleCandidate, startFaultStack, type FaultStack } from "./helpers";
+
+let fs: FaultStack;
+let worker: ProcessHandle;
+
+beforeAll(async () => {
+  fs = await startFaultStack();
+  worker = await fs.stack.startWorker();
+});
+afterAll(async () => {
+  await worker?.kill("SIGKILL");
+  await fs?.close();
+});
+
+const faultCase = faultGroup("platform faults", () => fs, { part: "review" });
+const control = () => fs.stack.store.control;
+const LIVE = ["waiting", "prioritized", "delayed", "waiting-children", "paused", "active"];
+
+/** Waits until no job of the image's upscale → publish chain is left to run. */
+async function chainEnded(candidateId: string, timeoutMs = 60_000): Promise<void> {
+  const ids = publishChainJobIds(candidateId);
+  await waitFor(
+    `the publish chain of ${candidateId} to end`,
+    async () => {
+      for (const [queue, id] of [["publish", ids.publish], ["post", ids.upscale]] as const) {
+        const job = await fs.producers.queue(queue).getJob(id);
+        if (job && LIVE.includes(await job.getState())) return undefined;
+      }
+      return true;
+    },
+    timeoutMs,
+  );
+}
+
+const review = (candidateId: string, decision: "approve" | "reject") => reviewCandidate(fs.stack.db, fs.producers, DEMO_SHOP, candidateId, { decision });
+const publishCharges = (candidateId: string) => fs.stack.db.usageRecord.count({ where: { idempotencyKey: usageKey(DEMO_SHOP, "images_published", candidateId) } });
+
+/** The image is rejected, not on the product, not charged. */
+async function expectNothingPublished(productId: string, candidateId: string) {
+  const candidate = await fs.stack.db.candidate.findUniqueOrThrow({ where: { id: candidateId } });
+  expect([candidate.state, candidate.publishedMediaId]).toEqual(["rejected", null]);
+  expect(publishedCopies(fs, productId, candidateId)).toEqual([]);
+  expect(await publishCharges(candidateId)).toBe(0);
+}
+
+faultCase("approve, then reject before the worker takes the job: the chain is removed, nothing uploaded or charged", { short: true }, async () => {
+  const { productId, candidateId } = await approvableImage(fs, "Review: reject before upscale");
+  // The worker takes no upscale job while the merchant changes their mind.
+  await fs.producers.queue("post").pause();
+  try {
+    await review(candidateId, "approve");
+    await review(candidateId, "reject");
+  } finally {
+    await fs.producers.queue("post").resume();
+  }
+  await chainEnded(candidateId);
+  // Long enough for a chain that was left behind to publish.
+  await new Promise((r) => setTimeout(r, 3_000));
+  await expectNothingPublished(productId, candidateId);
+});
+
+faultCase("reject while the image is being upscaled: the publish job does not publish; approving again publishes it once", {}, async () => {
+  const { productId, candidateId } = await approvableImage(fs, "Review: reject while upscaling");
+  // Without a stored 2048 px copy the upscale job reads the plan first: held there for 6 s.
+  await fs.stack.db.candidate.update({ where: { id: candidateId }, data: { upscaledBlobKey: null } });
+  control().clearFaults();
+  control().injectFault({ kind: "delay", ms: 6_000 }, { operation: "ActiveSubscriptions", times: 1 });
+  await review(candidateId, "approve");
+  await waitFor("the image to be upscaling", async () => ((await fs.stack.db.candidate.findUniqueOrThrow({ where: { id: candidateId } })).state === "upscaling" ? true : undefined), 30_000, 50);
+  const rejected = await review(candidateId, "reject");
+  expect(rejected.state).toBe("rejected");
+  await chainEnded(candidateId, 120_000);
+  expect(control().pendingFaults()).toEqual([]);
+  await expectNothingPublished(productId, candidateId);
+
+  const again = await review(candidateId, "approve");
+  expect(again.state).toBe("approved");
+  const published = await settleCandidate(fs, candidateId, 180_000);
+  expect([published.state, published.error]).toEqual(["published", null]);
+  expect(publishedCopies(fs, productId, candidateId).map((m) => m.id)).toEqual([published.publishedMediaId]);
+  expect(await publishCharges(candidateId)).toBe(1);
+});
+
+faultCase("two tabs approve and reject the same images at once while the worker runs: each ends rejected (not on the product) or published once", { timeoutMs: 240_000 }, async () => {
+  const images = await Promise.all(Array.from({ length: 6 }, (_, i) => approvableImage(fs, `Review: two tabs ${i}`)));
+  const outcomes = await Promise.all(
+    images.map(async ({ candidateId }, i) => {
+      const calls = [() => review(candidateId, "approve"), () => review(candidateId, "reject")];
+      if (i % 2) calls.reverse();
+      // A rejection that comes after publishing started is refused with the merchant's message.
+      const results = await Promise.allSettled(calls.map((call) => call()));
+      for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(ReviewError);
+      await chainEnded(candidateId, 120_000);
+      return fs.stack.db.candidate.findUniqueOrThrow({ where: { id: candidateId } });
+    }),
+  );
+  for (const [i, c] of outcomes.entries()) {
+    const { productId } = images[i]!;
+    expect(["rejected", "published"], c.id).toContain(c.state);
+    if (c.state === "rejected") await expectNothingPublished(productId, c.id);
+    else {
+      expect(publishedCopies(fs, productId, c.id).map((m) => m.id)).toEqual([c.publishedMediaId]);
+      expect(await publishCharges(c.id)).toBe(1);
+    }
+  }
+});
