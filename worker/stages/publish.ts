@@ -6,7 +6,7 @@ import { parseGenerationScenes } from "../../lib/pipeline/request-scenes";
 import { PUBLISHABLE_STATES, transitionCandidate } from "../../lib/pipeline/review";
 import { altText } from "../../lib/prompts";
 import type { CandidateJob } from "../../lib/queue/jobs";
-import { finishProductImage, ProductWithMediaDocument, publishProductImage, type AdminClient, type ProductWithMediaQuery } from "../../lib/shopify-admin";
+import { finishProductImage, mediaIsFile, ProductWithMediaDocument, publishProductImage, type AdminClient, type ProductWithMediaQuery } from "../../lib/shopify-admin";
 import { blobStore, parseBlobKey } from "../../lib/storage";
 import { PRICES_USD } from "../../lib/usage";
 import { MerchantActionError, throwBillingRefusal } from "./errors";
@@ -34,14 +34,11 @@ function sceneText(scenesJson: string, sceneId: string): string {
  * the image URL, or, while Shopify is still processing it (no image yet), in the uploaded source.
  */
 async function findPublished(admin: AdminClient, productId: string, candidateId: string): Promise<{ id: string; status: string } | null> {
-  const marker = `scenebooth-${candidateId}.`;
   let after: string | null = null;
   for (;;) {
     const { product }: ProductWithMediaQuery = await admin.request(ProductWithMediaDocument, { id: productId, mediaFirst: 50, mediaAfter: after });
     if (!product) throw new MerchantActionError("product_missing", "This product no longer exists in your store.");
-    const hit = product.media.nodes.find(
-      (media) => "image" in media && (media.image?.url.includes(marker) || media.originalSource?.url?.includes(marker)),
-    );
+    const hit = product.media.nodes.find((media) => "image" in media && mediaIsFile(media, publishFilename(candidateId, "png")));
     if (hit) return { id: hit.id, status: hit.status };
     if (!product.media.pageInfo.hasNextPage) return null;
     after = product.media.pageInfo.endCursor;
