@@ -3,6 +3,7 @@
 // nothing is charged for it.
 import { afterAll, beforeAll, expect } from "vitest";
 import { publishChainJobIds, reviewCandidate, ReviewError } from "../../lib/pipeline/review";
+import { blobKey, LocalBlobStore } from "../../lib/storage";
 import { usageKey } from "../../lib/usage";
 import type { ProcessHandle } from "../harness/stack";
 import { waitFor } from "../pipeline/helpers";
@@ -112,4 +113,42 @@ faultCase("two tabs approve and reject the same images at once while the worker 
       expect(await publishCharges(c.id)).toBe(1);
     }
   }
+});
+
+faultCase("access log: the embedded app's id_token, signed blob links and ?password= values are not printed", { short: true }, async () => {
+  const opened = await fs.stack.openEmbeddedApp(DEMO_SHOP);
+  await opened.text();
+  // The session token Shopify's admin put in the iframe's URL.
+  const token = new URL(opened.url).searchParams.get("id_token")!;
+  expect(token.length).toBeGreaterThan(20);
+  const store = new LocalBlobStore({ rootDir: fs.stack.env.STORAGE_DIR!, publicBaseUrl: fs.stack.appUrl, signingKey: `blob-url:${fs.stack.env.SHOPIFY_API_SECRET}` });
+  const key = blobKey(DEMO_SHOP, "log-probe.png");
+  await store.put(key, Buffer.from("probe"), { contentType: "image/png" });
+  const signed = await store.signedUrl(key);
+  const signature = new URL(signed).searchParams.get("signature")!;
+  expect((await fetch(signed)).status).toBe(200);
+  await (await fetch(new URL("/healthz?password=hunter2-probe", fs.stack.appUrl))).text();
+  await waitFor("the access log lines", async () => (fs.stack.appOutput().includes("/healthz?password=***") && fs.stack.appOutput().includes("signature=***") ? true : undefined), 10_000);
+  const log = fs.stack.appOutput();
+  for (const secret of [token, signature, "hunter2-probe"]) expect(log.includes(secret), `the log prints ${secret.slice(0, 24)}…`).toBe(false);
+  expect(log).toContain("id_token=***");
+});
+
+faultCase("security headers: a page without ?shop cannot be framed; blobs are served with nosniff", { short: true }, async () => {
+  const page = await fetch(new URL("/", fs.stack.appUrl), { headers: { "User-Agent": "Mozilla/5.0 Chrome/130.0" } });
+  await page.text();
+  expect(page.headers.get("content-type")).toMatch(/text\/html/);
+  expect(page.headers.get("content-security-policy")).toBe("frame-ancestors 'none';");
+  const embedded = await fs.stack.openEmbeddedApp(DEMO_SHOP);
+  await embedded.text();
+  expect(embedded.headers.get("content-security-policy")).toContain(`frame-ancestors https://${DEMO_SHOP}`);
+  const store = new LocalBlobStore({ rootDir: fs.stack.env.STORAGE_DIR!, publicBaseUrl: fs.stack.appUrl, signingKey: `blob-url:${fs.stack.env.SHOPIFY_API_SECRET}` });
+  const key = blobKey(DEMO_SHOP, "sniff-probe.png");
+  await store.put(key, Buffer.from("<html><script>alert(1)</script>"), { contentType: "image/png" });
+  const served = await fetch(await store.signedUrl(key));
+  await served.arrayBuffer();
+  expect([served.status, served.headers.get("x-content-type-options")]).toEqual([200, "nosniff"]);
+  const forbidden = await fetch(new URL(`/blobs/${key}?expires=1&signature=bad`, fs.stack.appUrl));
+  await forbidden.text();
+  expect([forbidden.status, forbidden.headers.get("x-content-type-options")]).toEqual([403, "nosniff"]);
 });
