@@ -2,13 +2,15 @@
 // upscale or publish, two tabs approve and reject at once; nothing rejected reaches the product and
 // nothing is charged for it.
 import { afterAll, beforeAll, expect } from "vitest";
+import { cancelGeneration } from "../../lib/pipeline/cancel";
 import { publishChainJobIds, reviewCandidate, ReviewError } from "../../lib/pipeline/review";
 import { blobKey, LocalBlobStore } from "../../lib/storage";
 import { usageKey } from "../../lib/usage";
 import type { ProcessHandle } from "../harness/stack";
 import { waitFor } from "../pipeline/helpers";
 import { faultGroup } from "./fault-case";
-import { DEMO_SHOP, approvableImage, publishedCopies, settleCandidate, startFaultStack, type FaultStack } from "./helpers";
+import { DEMO_SHOP, approvableImage, publishedCopies, settleCandidate, startFaultStack, storeProduct, waitForEnd, type FaultStack } from "./helpers";
+import { routePost } from "./routes";
 
 let fs: FaultStack;
 let worker: ProcessHandle;
@@ -151,4 +153,25 @@ faultCase("security headers: a page without ?shop cannot be framed; blobs are se
   const forbidden = await fetch(new URL(`/blobs/${key}?expires=1&signature=bad`, fs.stack.appUrl));
   await forbidden.text();
   expect([forbidden.status, forbidden.headers.get("x-content-type-options")]).toEqual([403, "nosniff"]);
+});
+
+faultCase("products page \"Generate\": the admin action's checks apply — over 100 products refused, a reached spending cap starts nothing", {}, async () => {
+  const teapot = await storeProduct(fs.stack, "Teapot");
+  const before = await fs.stack.db.generation.count({ where: { shop: DEMO_SHOP } });
+  const many = Array.from({ length: 101 }, (_, i) => `gid://shopify/Product/${9_000_000 + i}`);
+  const tooMany = (await (await routePost(fs.stack, "/app", "routes/app._index", { productId: many })).json()) as { ok: boolean; error?: string };
+  expect(tooMany).toEqual({ ok: false, error: expect.stringMatching(/Select at most 100 products/) });
+  await fs.stack.db.shop.upsert({ where: { shop: DEMO_SHOP }, create: { shop: DEMO_SHOP, monthlyCapUsd: 0.01 }, update: { monthlyCapUsd: 0.01 } });
+  try {
+    const capped = (await (await routePost(fs.stack, "/app", "routes/app._index", { productId: [teapot.id] })).json()) as { ok: boolean; message?: string };
+    expect(capped.message).toMatch(/not started/);
+    expect(await fs.stack.db.generation.count({ where: { shop: DEMO_SHOP } })).toBe(before);
+  } finally {
+    await fs.stack.db.shop.update({ where: { shop: DEMO_SHOP }, data: { monthlyCapUsd: null } });
+    // A request the old path started regardless of the cap is not left to tune.
+    for (const g of await fs.stack.db.generation.findMany({ where: { shop: DEMO_SHOP, status: { in: ["queued", "running"] } } })) {
+      await cancelGeneration(fs.stack.db, fs.producers, DEMO_SHOP, g.id);
+      await waitForEnd(fs.stack, g.id, 120_000);
+    }
+  }
 });
