@@ -3,6 +3,7 @@ import crypto from "node:crypto";
 export const WEBHOOK_TOPICS = [
   "products/create",
   "products/update",
+  "products/delete",
   "app/uninstalled",
   "app/scopes_update",
   "customers/data_request",
@@ -15,6 +16,7 @@ export type WebhookTopic = (typeof WEBHOOK_TOPICS)[number];
 export const DEFAULT_WEBHOOK_PATHS: Record<WebhookTopic, string> = {
   "products/create": "/webhooks/products",
   "products/update": "/webhooks/products",
+  "products/delete": "/webhooks/products/delete",
   "app/uninstalled": "/webhooks/app/uninstalled",
   "app/scopes_update": "/webhooks/app/scopes_update",
   "customers/data_request": "/webhooks/compliance",

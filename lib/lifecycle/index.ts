@@ -1,2 +1,3 @@
 export { countShopData, countShopJobs, deleteShopData, type DeletionReport, type LifecycleDeps, type ShopData } from "./shop-data";
+export { deleteProductData, type ProductDeletionReport } from "./product-data";
 export { removeShopJobs } from "./shop-jobs";

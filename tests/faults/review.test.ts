@@ -9,7 +9,21 @@ import { usageKey } from "../../lib/usage";
 import type { ProcessHandle } from "../harness/stack";
 import { waitFor } from "../pipeline/helpers";
 import { faultGroup } from "./fault-case";
-import { DEMO_SHOP, approvableImage, publishedCopies, settleCandidate, startFaultStack, storeProduct, waitForEnd, type FaultStack } from "./helpers";
+import { PIPELINE_STAGES, stageJobId } from "../../lib/pipeline/stages";
+import { adminGraphql } from "../platform/helpers";
+import {
+  DEMO_SHOP,
+  approvableImage,
+  newProduct,
+  publishedCopies,
+  requestFor,
+  settleCandidate,
+  startFaultStack,
+  storeProduct,
+  waitForEnd,
+  waitForStage,
+  type FaultStack,
+} from "./helpers";
 import { routePost } from "./routes";
 
 let fs: FaultStack;
@@ -174,4 +188,35 @@ faultCase("products page \"Generate\": the admin action's checks apply — over 
       await waitForEnd(fs.stack, g.id, 120_000);
     }
   }
+});
+
+faultCase("product deleted in Shopify while its model is being tuned: nothing charged; its rows, jobs and files are gone", { timeoutMs: 300_000 }, async () => {
+  const teapot = await storeProduct(fs.stack, "Teapot");
+  const product = await newProduct(fs.stack, "Delete: during tuning", teapot.photoUrls.slice(0, 4));
+  const tunings = () => fs.stack.db.usageRecord.count({ where: { shop: DEMO_SHOP, kind: "tuned_product" } });
+  const chargedBefore = await tunings();
+  const generation = await requestFor(fs, product, { allowLowDiversity: true });
+  await waitForStage(fs.stack, generation.id, "tune");
+  const deleted = await adminGraphql(fs.stack, DEMO_SHOP, `mutation($id: ID!) { productDelete(input: { id: $id }) { deletedProductId userErrors { message } } }`, { id: product.id });
+  expect(deleted.productDelete).toEqual({ deletedProductId: product.id, userErrors: [] });
+  await control().webhooksSettled();
+  expect(control().webhookAttempts().filter((a) => a.topic === "products/delete").at(-1)?.status).toBe(200);
+  // The running tune finds its request gone and stops; nothing of the product is left to run.
+  await waitFor(
+    "the product's jobs to end",
+    async () => {
+      for (const stage of PIPELINE_STAGES) {
+        const job = await fs.producers.queue(stage.queue).getJob(stageJobId(generation.id, stage.name));
+        if (job && LIVE.includes(await job.getState())) return undefined;
+      }
+      return true;
+    },
+    120_000,
+  );
+  expect(await fs.stack.db.subject.count({ where: { shop: DEMO_SHOP, productId: product.id } })).toBe(0);
+  expect(await fs.stack.db.generation.count({ where: { id: generation.id } })).toBe(0);
+  expect(await fs.stack.db.trainingImage.count({ where: { subjectId: generation.subjectId } })).toBe(0);
+  expect(await tunings()).toBe(chargedBefore);
+  const store = new LocalBlobStore({ rootDir: fs.stack.env.STORAGE_DIR!, publicBaseUrl: fs.stack.appUrl, signingKey: "unused" });
+  expect(await store.list(`${blobKey(DEMO_SHOP, "subjects", generation.subjectId)}/`)).toEqual([]);
 });

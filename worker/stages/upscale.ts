@@ -10,6 +10,7 @@ import { blobKey, blobStore, parseBlobKey } from "../../lib/storage";
 import { PRICES_USD } from "../../lib/usage";
 import type { Upscaler } from "../upscale";
 import { throwBillingRefusal } from "./errors";
+import { assertProductExists } from "./product-exists";
 import { ModelClock } from "./model-clock";
 
 export interface UpscaleOutput {
@@ -36,7 +37,7 @@ export function upscaleProcessor(client: PrismaClient, upscaler: () => Promise<U
   return async (job: Job<CandidateJob>): Promise<UpscaleOutput> => {
     const { shop, candidateId } = job.data;
     const db = forShop(client, shop);
-    const candidate = await db.candidate.findUnique({ where: { id: candidateId } });
+    const candidate = await db.candidate.findUnique({ where: { id: candidateId }, include: { subject: { select: { productId: true } } } });
     // "upscaling" again: an earlier try of this job died on the way.
     if (!candidate || !(await transitionCandidate(client, shop, candidateId, ["approved", "upscaling"], "upscaling"))) {
       return { stopped: candidate ? `the image is ${candidate.state}` : "the image is gone", key: "", width: 0, height: 0, modelSeconds: 0 };
@@ -45,8 +46,10 @@ export function upscaleProcessor(client: PrismaClient, upscaler: () => Promise<U
     if (candidate.upscaledBlobKey && (await store.exists(parseBlobKey(candidate.upscaledBlobKey).key))) {
       return { key: candidate.upscaledBlobKey, width: PUBLISHED_SIZE, height: PUBLISHED_SIZE, modelSeconds: 0 };
     }
-    const plan = await currentUsagePlan(await adminFor(client, shop));
+    const admin = await adminFor(client, shop);
+    const plan = await currentUsagePlan(admin);
     await assertCanSpend(client, shop, plan, PRICES_USD.images_published).catch(throwBillingRefusal);
+    await assertProductExists(admin, candidate.subject.productId);
     // Rejected while the plan was read: the model's time is saved too.
     const now = await db.candidate.findUnique({ where: { id: candidateId }, select: { state: true } });
     if (now?.state !== "upscaling") return { stopped: `the image is ${now?.state ?? "gone"}`, key: "", width: 0, height: 0, modelSeconds: 0 };
