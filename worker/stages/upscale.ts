@@ -31,7 +31,8 @@ export const PUBLISHED_SIZE = 2048;
  * approves without the studio's check).
  *
  * Only an image still approved is upscaled: a rejected (or deleted) one ends the job with nothing
- * done; the publish job after it sees the same state and stops too.
+ * done; the publish job after it sees the same state and stops too. A product deleted from the
+ * store stops the image with the merchant's message (product_missing).
  */
 export function upscaleProcessor(client: PrismaClient, upscaler: () => Promise<Upscaler>, adminFor: (client: PrismaClient, shop: string) => Promise<AdminClient>) {
   return async (job: Job<CandidateJob>): Promise<UpscaleOutput> => {
@@ -50,9 +51,10 @@ export function upscaleProcessor(client: PrismaClient, upscaler: () => Promise<U
     const plan = await currentUsagePlan(admin);
     await assertCanSpend(client, shop, plan, PRICES_USD.images_published).catch(throwBillingRefusal);
     await assertProductExists(admin, candidate.subject.productId);
-    // Rejected while the plan was read: the model's time is saved too.
-    const now = await db.candidate.findUnique({ where: { id: candidateId }, select: { state: true } });
-    if (now?.state !== "upscaling") return { stopped: `the image is ${now?.state ?? "gone"}`, key: "", width: 0, height: 0, modelSeconds: 0 };
+    // Rejected while the plan was read: the model's time is saved too (approved again meanwhile: go on).
+    if (!(await transitionCandidate(client, shop, candidateId, ["approved", "upscaling"], "upscaling"))) {
+      return { stopped: "the image was rejected", key: "", width: 0, height: 0, modelSeconds: 0 };
+    }
     const source = await store.get(parseBlobKey(candidate.imageBlobKey).key);
     const clock = new ModelClock();
     const result = await clock.time(async () => (await upscaler()).upscaleTo(source.data, { size: PUBLISHED_SIZE, format: config().publishFormat }));
