@@ -53,6 +53,11 @@ export function productPayload(shop: ShopRecord, p: ProductRecord, imageUrl: (f:
   };
 }
 
+/** products/delete body: Shopify sends only the deleted product's numeric id. */
+export function productDeletePayload(p: ProductRecord) {
+  return { id: Number(p.id) };
+}
+
 /** app/uninstalled body: the shop resource. */
 export function shopPayload(shop: ShopRecord) {
   return {

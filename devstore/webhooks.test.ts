@@ -110,6 +110,21 @@ describe("webhook delivery", () => {
     expect(JSON.parse(warnings()[0]!.body).app_subscription).toMatchObject({ capped_amount: "10.0", balance_used: 9.1, currency_code: "USD" });
   });
 
+  it("productDelete removes the product and its media and sends products/delete with the product's id", async () => {
+    const { id } = store.control.createProduct(DEMO_SHOP, { title: "Deleted Vase", imageUrls: [] });
+    await store.control.webhooksSettled();
+    received = [];
+    const { body } = await store.graphql(`mutation($id: ID!) { productDelete(input: { id: $id }) { deletedProductId userErrors { field message } } }`, { id });
+    expect(body.data.productDelete).toEqual({ deletedProductId: id, userErrors: [] });
+    expect((await store.graphql(`query($id: ID!) { product(id: $id) { id } }`, { id })).body.data.product).toBeNull();
+    expect(store.control.productMedia(DEMO_SHOP, id)).toEqual([]);
+    await store.control.webhooksSettled();
+    expect(received.map((r) => [r.path, r.headers["x-shopify-topic"], r.valid])).toEqual([["/webhooks/products/delete", "products/delete", true]]);
+    expect(JSON.parse(received[0]!.body)).toEqual({ id: Number(id.split("/").pop()) });
+    const again = await store.graphql(`mutation($id: ID!) { productDelete(input: { id: $id }) { deletedProductId userErrors { field message } } }`, { id });
+    expect(again.body.data.productDelete).toEqual({ deletedProductId: null, userErrors: [{ field: ["id"], message: "Product does not exist" }] });
+  });
+
   it("fails validation when the body is changed on the way (the check is real)", async () => {
     store.control.createProduct(DEMO_SHOP, { title: "Checked" });
     await store.control.webhooksSettled();

@@ -4,6 +4,7 @@ import type { AppSubscriptions } from "./app-config";
 export const WEBHOOK_TOPICS = [
   "products/create",
   "products/update",
+  "products/delete",
   "app/uninstalled",
   "app/scopes_update",
   "bulk_operations/finish",

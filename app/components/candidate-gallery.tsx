@@ -42,7 +42,8 @@ function CandidateCard({ candidate: c, index, reference, itmThreshold, adminUrl,
   const review = (fields: { decision: string }) => submit(decide, fields);
   const name = `Image ${index + 1}`;
   const canApprove = ["pending", "rejected", "failed"].includes(state);
-  const canReject = ["pending", "approved", "failed"].includes(state);
+  // Until publishing starts (lib/pipeline/review.ts: REJECTABLE_STATES).
+  const canReject = ["pending", "approved", "upscaling", "failed"].includes(state);
 
   return (
     <Card>

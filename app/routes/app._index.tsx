@@ -2,12 +2,12 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData } from "@remix-run/react";
 import { BlockStack, Card, EmptyState, Layout, Page } from "@shopify/polaris";
 import { config } from "../../lib/config";
-import { SceneRequestError } from "../../lib/pipeline/request-scenes";
 import { BLANK_IMAGE } from "../components/blank-image";
 import { NoiseNotice } from "../components/noise-notice";
 import { Onboarding } from "../components/onboarding";
 import { ProductsTable } from "../components/products-table";
 import { useResultToast } from "../components/use-toast";
+import { ApiError } from "../services/api.server";
 import { generateForProducts, parseStateFilter, productsPage, STATE_FILTERS } from "../services/products.server";
 import { shopContext } from "../services/shop-context.server";
 
@@ -28,12 +28,9 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const form = await request.formData();
   try {
     const result = await generateForProducts(ctx, form.getAll("productId").map(String));
-    const parts = [`Started for ${result.started} product${result.started === 1 ? "" : "s"}`];
-    if (result.alreadyRunning) parts.push(`${result.alreadyRunning} already running`);
-    if (result.failed.length) parts.push(`not started: ${result.failed.map((f) => `${f.title} (${f.message})`).join("; ")}`);
-    return { ok: true as const, message: `${parts.join(", ")}.` };
+    return { ok: true as const, message: result.message };
   } catch (error) {
-    if (error instanceof SceneRequestError) return { ok: false as const, error: error.message };
+    if (error instanceof ApiError) return { ok: false as const, error: error.message };
     throw error;
   }
 };

@@ -1,10 +1,11 @@
 // The products dashboard: the shop's products from its Admin API joined with SceneBooth's state.
 import { db } from "../../lib/db";
-import { requestScenes, SceneRequestError } from "../../lib/pipeline/request-scenes";
-import { producers } from "../../lib/queue/producer";
-import { readShopSettings } from "../../lib/shop-settings";
 import { DashboardProductsByIdsDocument, ProductsDashboardDocument, type ProductsDashboardQuery } from "../../lib/shopify-admin";
 import { numericId } from "../components/ids";
+import { ApiError } from "./api.server";
+import { currentPlan } from "./billing.server";
+import { generateForSelection, parseSelection, type BulkContext } from "./bulk.server";
+import { appProducers } from "./queues.server";
 import type { ShopContext } from "./shop-context.server";
 
 export const PRODUCTS_PAGE_SIZE = 50;
@@ -144,36 +145,14 @@ export async function productsPage(
   };
 }
 
-export interface BulkResult {
-  started: number;
-  alreadyRunning: number;
-  failed: Array<{ title: string; message: string }>;
-}
-
-/** "Generate scenes" for several products at once, with the shop's default scenes and image count. */
-export async function generateForProducts(ctx: ShopContext, productGids: string[]): Promise<BulkResult> {
-  const ids = [...new Set(productGids)].filter((id) => /^gid:\/\/shopify\/Product\/\d+$/.test(id));
-  if (ids.length === 0) throw new SceneRequestError("Select at least one product.");
-  const settings = await readShopSettings(db(), ctx.shop);
-  // Looked up through the shop's own Admin API: another shop's ids come back null and are skipped.
-  const { nodes } = await ctx.admin.request(DashboardProductsByIdsDocument, { ids, thumbSize: THUMB_SIZE });
-  const result: BulkResult = { started: 0, alreadyRunning: 0, failed: [] };
-  for (const node of nodes) {
-    if (!node || !("title" in node)) continue;
-    try {
-      const { created } = await requestScenes(db(), producers(), {
-        shop: ctx.shop,
-        product: { id: node.id, title: node.title, productType: node.productType },
-        sceneIds: settings.defaultSceneIds,
-        imagesPerScene: settings.imagesPerScene,
-        source: "bulk",
-      });
-      if (created) result.started += 1;
-      else result.alreadyRunning += 1;
-    } catch (error) {
-      if (!(error instanceof SceneRequestError)) throw error;
-      result.failed.push({ title: node.title, message: error.message });
-    }
-  }
-  return result;
+/**
+ * "Generate scenes" for the products selected on the dashboard: the admin action's own path
+ * (bulk.server.ts) — the same 100-product limit, the plan and both spending caps checked before
+ * anything is queued, the same bulk priority.
+ */
+export async function generateForProducts(ctx: ShopContext, productGids: string[]) {
+  const selection = parseSelection({ productIds: productGids });
+  if (selection.kind !== "products") throw new ApiError(400, "Select at least one product.", "bad_request");
+  const bulk: BulkContext = { client: db(), producers: appProducers(), admin: ctx.admin, shop: ctx.shop, plan: () => currentPlan(ctx.admin) };
+  return generateForSelection(bulk, selection.productIds);
 }

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_SHOP } from "../../devstore/seed";
 import { startTestStore, TEST_API_KEY, TEST_API_SECRET, type TestStore } from "../../devstore/test-store";
 import { createPrismaClient, type PrismaClient } from "../../lib/db";
-import { migratedTestDatabase } from "../../lib/db/testing";
+import { migratedTestDatabase } from "../../tests/harness/database";
 import { installLocalStoreFetch, uninstallLocalStoreFetch } from "../../lib/shopify-admin/local-store-fetch";
 import { OfflineTokens, offlineSessionId } from "../../lib/shopify-admin/offline-tokens";
 import { shopifyTokenEndpoint } from "../../lib/shopify-admin/token-endpoint";

@@ -77,9 +77,9 @@ describe("studio routes over HTTP", () => {
     expect(response.status).toBe(404);
   });
 
-  it("bulk generate skips another shop's product ids and starts this shop's", async () => {
+  it("bulk generate refuses another shop's product ids and starts nothing", async () => {
     const response = await post("/app", "routes/app._index", { productId: otherTeapot.id });
-    expect(await response.json()).toEqual({ ok: true, message: "Started for 0 products." });
+    expect(await response.json()).toEqual({ ok: false, error: `1 of the selected products is not in this store: ${otherTeapot.id}.` });
     expect(await stack.db.generation.count({ where: { shop: OTHER_SHOP } })).toBe(0);
   });
 

@@ -3,6 +3,7 @@ import { connection, type ConnectionArgs } from "../connection";
 import { productMatches } from "../search";
 import type { Ctx } from "../context";
 import { newId, nowIso, type ProductRecord, type ProductStatus } from "../state";
+import { productDeletePayload } from "../webhook-payloads";
 import { createFile, fileView, filesOf, MAX_MEDIA_PER_PRODUCT } from "./media";
 
 export function productView(ctx: Ctx, p: ProductRecord) {
@@ -173,5 +174,18 @@ export const productMutations = {
     ctx.store.changed();
     ctx.store.productWebhook("products/update", ctx.shop, p);
     return { product: productView(ctx, p), userErrors: [] };
+  },
+
+  /** Deletes the product and the media only it used, then fires products/delete (as Shopify does). */
+  productDelete(args: { input: { id: string } }, ctx: Ctx) {
+    const ref = requireGid(args.input.id);
+    const p = ref.type === "Product" ? ctx.shop.products.find((x) => x.id === ref.id) : undefined;
+    if (!p) return { deletedProductId: null, shop: { id: gid("Shop", ctx.shop.id) }, userErrors: [{ field: ["id"], message: "Product does not exist" }] };
+    ctx.shop.products = ctx.shop.products.filter((x) => x !== p);
+    for (const file of ctx.shop.files) file.productIds = file.productIds.filter((id) => id !== p.id);
+    ctx.shop.files = ctx.shop.files.filter((f) => !p.mediaIds.includes(f.id) || f.productIds.length > 0);
+    ctx.store.changed();
+    ctx.store.webhooks.trigger("products/delete", ctx.shop.domain, productDeletePayload(p));
+    return { deletedProductId: gid("Product", p.id), shop: { id: gid("Shop", ctx.shop.id) }, userErrors: [] };
   },
 };

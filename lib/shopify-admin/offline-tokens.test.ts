@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEMO_SHOP } from "../../devstore/seed";
 import { startTestStore, TEST_API_KEY, TEST_API_SECRET, type TestStore } from "../../devstore/test-store";
 import { createPrismaClient, type PrismaClient } from "../db";
-import { migratedTestDatabase } from "../db/testing";
+import { migratedTestDatabase } from "../../tests/harness/database";
 import { AdminClient } from "./client";
 import { ShopInfoDocument } from "./generated";
 import { installLocalStoreFetch, uninstallLocalStoreFetch } from "./local-store-fetch";

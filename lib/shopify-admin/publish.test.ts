@@ -6,7 +6,7 @@ import { AdminClient } from "./client";
 import { downloadImage } from "./download";
 import { imageSourcePolicy } from "./image-source";
 import { AdminApiError } from "./errors";
-import { ProductsPageDocument, ProductWithMediaDocument } from "./generated";
+import { ProductAddMediaDocument, ProductsPageDocument, ProductWithMediaDocument } from "./generated";
 import { publishProductImage } from "./publish";
 
 let store: TestStore;
@@ -75,5 +75,30 @@ describe("publishing a generated image to a product", () => {
   it("refuses a declared file over 20 MB before any upload", async () => {
     const err = await publishProductImage(client, { productId, bytes: Buffer.alloc(21 * 1024 * 1024), filename: "big.png", mimeType: "image/png", alt: "x" }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/stagedUploadsCreate was refused: input\.0\.fileSize: File size exceeds the 20 MB limit/);
+  });
+
+  // Shopify answers productUpdate with the product as it is when the answer is read: another job's
+  // image added to the same product in between is then the last media. This client plays that
+  // interleaving against the local store (which runs each mutation alone).
+  it("two images published to one product at once each get their own media id", async () => {
+    const { id: shared } = store.control.createProduct(DEMO_SHOP, { title: "Two jobs", productType: "teapot" });
+    const interleaving = {
+      async request(document: unknown, variables: Record<string, unknown>) {
+        const answer = await client.request(document as never, variables as never);
+        if (document !== ProductAddMediaDocument) return answer;
+        await publishProductImage(client, { productId: shared, bytes: await png(48, 48), filename: "other-job.png", mimeType: "image/png", alt: "other job", pollIntervalMs: 5 });
+        const { product } = await client.request(ProductWithMediaDocument, { id: shared, mediaFirst: 50 });
+        const latest = product!.media.nodes.slice(-Number(variables.added));
+        return { productUpdate: { product: { id: shared, media: { nodes: latest } }, userErrors: [] } };
+      },
+    } as unknown as AdminClient;
+    const mine = await publishProductImage(interleaving, { productId: shared, bytes: await png(40, 40), filename: "this-job.png", mimeType: "image/png", alt: "this job", pollIntervalMs: 5 });
+    const { product } = await client.request(ProductWithMediaDocument, { id: shared, mediaFirst: 50 });
+    const byId = new Map(product!.media.nodes.map((m) => [m.id, m]));
+    const media = byId.get(mine.mediaId) as { image?: { url: string } | null; alt?: string | null };
+    expect(media.image?.url).toMatch(/\/this-job\.png/);
+    expect(mine).toMatchObject({ width: 40, height: 40, alt: "this job" });
+    const other = product!.media.nodes.find((m) => m.id !== mine.mediaId) as { alt?: string | null };
+    expect(other.alt).toBe("other job");
   });
 });

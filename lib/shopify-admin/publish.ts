@@ -1,6 +1,14 @@
 import type { AdminClient } from "./client";
 import { AdminApiError, assertNoUserErrors } from "./errors";
-import { FileUpdateDocument, MediaStatusDocument, ProductAddMediaDocument, StagedUploadsCreateDocument, type MediaStatusQuery } from "./generated";
+import {
+  FileUpdateDocument,
+  MediaStatusDocument,
+  ProductAddMediaDocument,
+  ProductWithMediaDocument,
+  StagedUploadsCreateDocument,
+  type MediaStatusQuery,
+  type ProductWithMediaQuery,
+} from "./generated";
 
 export interface PublishImageInput {
   productId: string;
@@ -72,6 +80,34 @@ async function waitUntilProcessed(client: AdminClient, mediaId: string, input: P
   }
 }
 
+/** Whether a product media item is the file uploaded as `filename`: its name in the image URL or, while Shopify is still processing it (no image yet), in the uploaded source. */
+export function mediaIsFile(media: { image?: { url: string } | null; originalSource?: { url?: string | null } | null }, filename: string): boolean {
+  const stem = filename.includes(".") ? filename.slice(0, filename.lastIndexOf(".")) : filename;
+  const named = (url: string | null | undefined) => {
+    if (!url || !URL.canParse(url)) return false;
+    const name = decodeURIComponent(new URL(url).pathname.split("/").pop() ?? "");
+    // Shopify keeps the uploaded name, with a suffix after "_" when the shop already has a file of that name.
+    return name.startsWith(stem) && [".", "_"].includes(name.charAt(stem.length));
+  };
+  return named(media.image?.url) || named(media.originalSource?.url);
+}
+
+/** The product's media item uploaded as `filename` (all of the product's media are searched), or null. */
+export async function findProductMedia(client: AdminClient, productId: string, filename: string): Promise<{ id: string; status: string } | null> {
+  let after: string | null = null;
+  for (;;) {
+    const { product }: ProductWithMediaQuery = await client.request(ProductWithMediaDocument, { id: productId, mediaFirst: 50, mediaAfter: after });
+    if (!product) return null;
+    const hit = product.media.nodes.find((media) => "image" in media && mediaIsFile(media, filename));
+    if (hit) return { id: hit.id, status: hit.status };
+    if (!product.media.pageInfo.hasNextPage) return null;
+    after = product.media.pageInfo.endCursor ?? null;
+  }
+}
+
+/** How many of the product's latest media productUpdate's answer lists to find the one it added. */
+const ADDED_MEDIA_WINDOW = 10;
+
 /**
  * Adds an image to a product's media the way Shopify recommends now: stagedUploadsCreate → upload to
  * the target → productUpdate(product:{id}, media:[…]) → poll until READY → alt text set with fileUpdate.
@@ -89,10 +125,14 @@ export async function publishProductImage(client: AdminClient, input: PublishIma
   const added = await client.request(ProductAddMediaDocument, {
     product: { id: input.productId },
     media: [{ originalSource: target.resourceUrl, alt: input.alt, mediaContentType: "IMAGE" }],
-    added: 1,
+    added: ADDED_MEDIA_WINDOW,
   });
   assertNoUserErrors("productUpdate", added.productUpdate?.userErrors);
-  const mediaId = added.productUpdate?.product?.media.nodes[0]?.id;
+  // Not simply the last media: another image published to the same product at the same moment may
+  // be after this one. This one is found by its file name.
+  const mine = (media: Parameters<typeof mediaIsFile>[0]) => media.originalSource?.url === target.resourceUrl || mediaIsFile(media, input.filename);
+  const listed = added.productUpdate?.product?.media.nodes.find((media) => "image" in media && mine(media));
+  const mediaId = listed?.id ?? (await findProductMedia(client, input.productId, input.filename))?.id;
   if (!mediaId) throw new AdminApiError("productUpdate returned no media.", { kind: "graphql", operation: "ProductAddMedia", attempts: 1 });
 
   return finishProductImage(client, mediaId, input);

@@ -49,6 +49,8 @@ export interface TestStack {
   /** GET/POST an app route as the embedded admin would (Authorization: Bearer <session token>). */
   appFetch(pathname: string, init?: RequestInit & { shop?: string }): Promise<Response>;
   startWorker(extraEnv?: Record<string, string>): Promise<ProcessHandle>;
+  /** What the app process printed so far (its access log included). */
+  appOutput(): string;
   /** The Admin API client the worker would use for `shop` (its offline session; installShop first). */
   adminClient(shop?: string): Promise<AdminClient>;
   close(): Promise<void>;
@@ -177,6 +179,7 @@ export async function startTestStack(options: { env?: Record<string, string>; da
       if (!headers.has("User-Agent")) headers.set("User-Agent", BROWSER_USER_AGENT);
       return fetch(new URL(pathname, appUrl), { ...init, headers });
     },
+    appOutput: () => app.output(),
     async startWorker(extraEnv = {}) {
       const healthPort = await freePort();
       const handle = startChild("worker", ...node("worker/main.ts"), {

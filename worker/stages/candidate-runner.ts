@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from "bullmq";
 import type { PrismaClient } from "../../lib/db";
 import { forShop } from "../../lib/db";
+import { PUBLISHABLE_STATES } from "../../lib/pipeline/review";
 import type { CandidateJob } from "../../lib/queue/jobs";
 import { MerchantActionError } from "./errors";
 
@@ -21,7 +22,8 @@ export function candidateProcessor<Output>(client: PrismaClient, label: string, 
           error instanceof MerchantActionError
             ? error.message
             : `Something went wrong while ${label}. Approve the image again to retry; if it keeps failing, contact support.`;
-        await forShop(client, job.data.shop).candidate.updateMany({ where: { id: job.data.candidateId }, data: { state: "failed", error: message } });
+        // An image the merchant rejected meanwhile stays rejected.
+        await forShop(client, job.data.shop).candidate.updateMany({ where: { id: job.data.candidateId, state: { in: PUBLISHABLE_STATES } }, data: { state: "failed", error: message } });
       }
       throw permanent ? new UnrecoverableError((error as Error).message) : error;
     }

@@ -3,14 +3,17 @@ import { assertCanSpend, chargeUsage, currentUsagePlan } from "../../lib/billing
 import type { PrismaClient } from "../../lib/db";
 import { forShop } from "../../lib/db";
 import { parseGenerationScenes } from "../../lib/pipeline/request-scenes";
+import { PUBLISHABLE_STATES, transitionCandidate } from "../../lib/pipeline/review";
 import { altText } from "../../lib/prompts";
 import type { CandidateJob } from "../../lib/queue/jobs";
-import { finishProductImage, ProductWithMediaDocument, publishProductImage, type AdminClient, type ProductWithMediaQuery } from "../../lib/shopify-admin";
+import { finishProductImage, mediaIsFile, ProductWithMediaDocument, publishProductImage, type AdminClient, type ProductWithMediaQuery } from "../../lib/shopify-admin";
 import { blobStore, parseBlobKey } from "../../lib/storage";
 import { PRICES_USD } from "../../lib/usage";
 import { MerchantActionError, throwBillingRefusal } from "./errors";
 
 export interface PublishOutput {
+  /** Set when nothing was published: the image was rejected (or deleted) before this job ran. */
+  stopped?: string;
   mediaId: string;
   reused: boolean;
   /** Seconds this job waited for Shopify to process the image (not the app's own work). */
@@ -31,14 +34,11 @@ function sceneText(scenesJson: string, sceneId: string): string {
  * the image URL, or, while Shopify is still processing it (no image yet), in the uploaded source.
  */
 async function findPublished(admin: AdminClient, productId: string, candidateId: string): Promise<{ id: string; status: string } | null> {
-  const marker = `scenebooth-${candidateId}.`;
   let after: string | null = null;
   for (;;) {
     const { product }: ProductWithMediaQuery = await admin.request(ProductWithMediaDocument, { id: productId, mediaFirst: 50, mediaAfter: after });
     if (!product) throw new MerchantActionError("product_missing", "This product no longer exists in your store.");
-    const hit = product.media.nodes.find(
-      (media) => "image" in media && (media.image?.url.includes(marker) || media.originalSource?.url?.includes(marker)),
-    );
+    const hit = product.media.nodes.find((media) => "image" in media && mediaIsFile(media, publishFilename(candidateId, "png")));
     if (hit) return { id: hit.id, status: hit.status };
     if (!product.media.pageInfo.hasNextPage) return null;
     after = product.media.pageInfo.endCursor;
@@ -54,15 +54,24 @@ async function findPublished(admin: AdminClient, productId: string, candidateId:
  * Billing: the plan and the caps are checked before the upload; the image is charged once, keyed by
  * the candidate id (Shopify's idempotency key and the UsageRecord row), before the candidate is
  * marked published — so a try that died after publishing or after charging is charged once.
+ *
+ * Only an image still approved is published: the move to "publishing" is a conditional update, so
+ * a rejection either lands first (this job ends without uploading or charging) or is refused.
  */
 export function publishProcessor(client: PrismaClient, adminFor: (client: PrismaClient, shop: string) => Promise<AdminClient>) {
   return async (job: Job<CandidateJob>): Promise<PublishOutput> => {
     const { shop, candidateId } = job.data;
     const db = forShop(client, shop);
-    const candidate = await db.candidate.findUniqueOrThrow({ where: { id: candidateId }, include: { subject: true, generation: true } });
-    if (candidate.publishedMediaId) return { mediaId: candidate.publishedMediaId, reused: true, shopifyProcessingSeconds: 0 };
+    const candidate = await db.candidate.findUnique({ where: { id: candidateId }, include: { subject: true, generation: true } });
+    if (candidate?.publishedMediaId) return { mediaId: candidate.publishedMediaId, reused: true, shopifyProcessingSeconds: 0 };
+    const stopped = (why: string): PublishOutput => ({ stopped: why, mediaId: "", reused: false, shopifyProcessingSeconds: 0 });
+    if (!candidate) return stopped("the image is gone");
+    if (!PUBLISHABLE_STATES.includes(candidate.state)) return stopped(`the image is ${candidate.state}`);
     if (!candidate.upscaledBlobKey) throw new Error(`candidate ${candidateId} has no upscaled image yet`);
-    await db.candidate.update({ where: { id: candidateId }, data: { state: "publishing", publishAttemptKey: `${shop}:${candidateId}` } });
+    // "approved": the upscale found its image stored; "publishing": an earlier try of this job died.
+    if (!(await transitionCandidate(client, shop, candidateId, PUBLISHABLE_STATES, "publishing", { publishAttemptKey: `${shop}:${candidateId}` }))) {
+      return stopped("the image was rejected");
+    }
 
     const admin = await adminFor(client, shop);
     const productId = candidate.subject.productId;

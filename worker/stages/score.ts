@@ -1,7 +1,7 @@
 import sharp from "sharp";
 import type { PrismaClient } from "../../lib/db";
 import { parseGenerationScenes } from "../../lib/pipeline/request-scenes";
-import { enqueuePublish } from "../../lib/pipeline/review";
+import { enqueuePublish, transitionCandidate } from "../../lib/pipeline/review";
 import { scoringPrompt } from "../../lib/prompts";
 import type { Producers } from "../../lib/queue/producer";
 import { readShopSettings } from "../../lib/shop-settings";
@@ -79,7 +79,8 @@ export function scoreStage(client: PrismaClient, producers: Producers, scorers: 
       if (settings.autoPublish) {
         for (const item of selected) {
           if (item.state !== "pending") continue;
-          await ctx.db.candidate.update({ where: { id: item.id }, data: { state: "approved" } });
+          // Conditional: an image the merchant rejected meanwhile stays rejected.
+          if (!(await transitionCandidate(ctx.client, ctx.shop, item.id, ["pending"], "approved"))) continue;
           await enqueuePublish(producers, ctx.shop, item.id);
           autoPublished += 1;
         }

@@ -12,6 +12,7 @@ import { runTuner, type TunerProgress } from "../tuner-process";
 import { ModelClock } from "./model-clock";
 import type { StageContext } from "./context";
 import { throwBillingRefusal } from "./errors";
+import { assertProductExists } from "./product-exists";
 import type { StageDefinition } from "./runner";
 import { materialize, storeArtifact, subjectWorkDir } from "./workdir";
 
@@ -158,6 +159,10 @@ export function tuneStage(cfg: Config): StageDefinition<TuneOutput> {
       // Charged before the run is marked succeeded, keyed by the run: a retry or a later request that
       // resumes this run charges the same key (once on Shopify, once locally); reused weights are not charged.
       if (!paid) {
+        // A product deleted meanwhile is not charged: products/delete cancels its request, and a late
+        // or lost webhook is caught by asking the store.
+        await ctx.checkCancelled();
+        await assertProductExists(await ctx.admin(), subject.productId);
         await chargeUsage(ctx.client, await ctx.admin(), plan, {
           shop: ctx.shop,
           kind: "tuned_product",

@@ -3,15 +3,19 @@ import { assertCanSpend, currentUsagePlan } from "../../lib/billing";
 import { config } from "../../lib/config";
 import type { PrismaClient } from "../../lib/db";
 import { forShop } from "../../lib/db";
+import { transitionCandidate } from "../../lib/pipeline/review";
 import type { CandidateJob } from "../../lib/queue/jobs";
 import type { AdminClient } from "../../lib/shopify-admin";
 import { blobKey, blobStore, parseBlobKey } from "../../lib/storage";
 import { PRICES_USD } from "../../lib/usage";
 import type { Upscaler } from "../upscale";
 import { throwBillingRefusal } from "./errors";
+import { assertProductExists } from "./product-exists";
 import { ModelClock } from "./model-clock";
 
 export interface UpscaleOutput {
+  /** Set when the chain stopped without work: the image was rejected (or deleted) before it ran. */
+  stopped?: string;
   key: string;
   width: number;
   height: number;
@@ -25,25 +29,38 @@ export const PUBLISHED_SIZE = 2048;
  * Stage 7: an approved candidate (768 px) → ESRGAN ×4, tiled → Lanczos to 2048 px, stored once.
  * An image the merchant's plan or cap would not let publish is not upscaled either (auto-publish
  * approves without the studio's check).
+ *
+ * Only an image still approved is upscaled: a rejected (or deleted) one ends the job with nothing
+ * done; the publish job after it sees the same state and stops too. A product deleted from the
+ * store stops the image with the merchant's message (product_missing).
  */
 export function upscaleProcessor(client: PrismaClient, upscaler: () => Promise<Upscaler>, adminFor: (client: PrismaClient, shop: string) => Promise<AdminClient>) {
   return async (job: Job<CandidateJob>): Promise<UpscaleOutput> => {
     const { shop, candidateId } = job.data;
     const db = forShop(client, shop);
-    const candidate = await db.candidate.findUniqueOrThrow({ where: { id: candidateId } });
+    const candidate = await db.candidate.findUnique({ where: { id: candidateId }, include: { subject: { select: { productId: true } } } });
+    // "upscaling" again: an earlier try of this job died on the way.
+    if (!candidate || !(await transitionCandidate(client, shop, candidateId, ["approved", "upscaling"], "upscaling"))) {
+      return { stopped: candidate ? `the image is ${candidate.state}` : "the image is gone", key: "", width: 0, height: 0, modelSeconds: 0 };
+    }
     const store = blobStore();
     if (candidate.upscaledBlobKey && (await store.exists(parseBlobKey(candidate.upscaledBlobKey).key))) {
       return { key: candidate.upscaledBlobKey, width: PUBLISHED_SIZE, height: PUBLISHED_SIZE, modelSeconds: 0 };
     }
-    const plan = await currentUsagePlan(await adminFor(client, shop));
+    const admin = await adminFor(client, shop);
+    const plan = await currentUsagePlan(admin);
     await assertCanSpend(client, shop, plan, PRICES_USD.images_published).catch(throwBillingRefusal);
-    await db.candidate.update({ where: { id: candidateId }, data: { state: "upscaling" } });
+    await assertProductExists(admin, candidate.subject.productId);
+    // Rejected while the plan was read: the model's time is saved too (approved again meanwhile: go on).
+    if (!(await transitionCandidate(client, shop, candidateId, ["approved", "upscaling"], "upscaling"))) {
+      return { stopped: "the image was rejected", key: "", width: 0, height: 0, modelSeconds: 0 };
+    }
     const source = await store.get(parseBlobKey(candidate.imageBlobKey).key);
     const clock = new ModelClock();
     const result = await clock.time(async () => (await upscaler()).upscaleTo(source.data, { size: PUBLISHED_SIZE, format: config().publishFormat }));
     const key = blobKey(shop, "subjects", candidate.subjectId, "candidates", `${candidateId}-2048.${result.format === "jpeg" ? "jpg" : result.format}`);
     await store.put(key, result.data, { contentType: result.contentType });
-    await db.candidate.update({ where: { id: candidateId }, data: { upscaledBlobKey: key } });
+    await db.candidate.updateMany({ where: { id: candidateId }, data: { upscaledBlobKey: key } });
     return { key, width: result.width, height: result.height, modelSeconds: clock.seconds };
   };
 }

@@ -1,0 +1,86 @@
+// The upscale and publish stages of an image the merchant rejected (or whose product was deleted)
+// stop without side effects: no Admin API call (no upload, no productUpdate, no charge), no model run.
+import type { Job } from "bullmq";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPrismaClient, type PrismaClient } from "../../lib/db";
+import { migratedTestDatabase } from "../../lib/db/testing";
+import type { CandidateJob } from "../../lib/queue/jobs";
+import { candidateProcessor } from "./candidate-runner";
+import { publishProcessor } from "./publish";
+import { upscaleProcessor } from "./upscale";
+
+const SHOP = "stages-shop.myshopify.com";
+let client: PrismaClient;
+let drop: () => Promise<void>;
+const calls: string[] = [];
+
+const adminFor = async () => {
+  calls.push("admin");
+  throw new Error("the Admin API must not be called for a rejected image");
+};
+const upscaler = async () => {
+  calls.push("upscaler");
+  throw new Error("the model must not run for a rejected image");
+};
+const job = (candidateId: string, attemptsMade = 0) => ({ data: { shop: SHOP, candidateId }, attemptsMade, opts: { attempts: 3 } }) as unknown as Job<CandidateJob>;
+
+async function candidate(state: string): Promise<string> {
+  const subject = await client.subject.create({ data: { shop: SHOP, productId: `gid://shopify/Product/${state}-${Date.now()}`, productTitle: "Teapot", classNoun: "teapot", identifierToken: "<myteapot>" } });
+  const generation = await client.generation.create({ data: { shop: SHOP, subjectId: subject.id, scenes: "[]", imagesPerScene: 1, status: "succeeded" } });
+  const row = await client.candidate.create({
+    data: {
+      shop: SHOP,
+      generationId: generation.id,
+      subjectId: subject.id,
+      sceneId: "g7",
+      sceneKind: "general",
+      prompt: "p",
+      seed: 0,
+      imageBlobKey: `shops/${SHOP}/c.png`,
+      upscaledBlobKey: `shops/${SHOP}/c-2048.jpg`,
+      state,
+    },
+  });
+  return row.id;
+}
+
+beforeAll(async () => {
+  const database = await migratedTestDatabase("sqlite");
+  drop = database.drop;
+  client = createPrismaClient(database.url);
+});
+afterAll(async () => {
+  await client?.$disconnect();
+  await drop?.();
+});
+
+describe("upscale and publish of an image that is no longer approved", () => {
+  it("stop at once: no Admin API call, no model, the image stays rejected", async () => {
+    const id = await candidate("rejected");
+    const upscaled = await candidateProcessor(client, "upscaling the image", upscaleProcessor(client, upscaler, adminFor))(job(id));
+    expect(upscaled.stopped).toBe("the image is rejected");
+    const published = await candidateProcessor(client, "publishing the image", publishProcessor(client, adminFor))(job(id));
+    expect(published.stopped).toBe("the image is rejected");
+    expect(calls).toEqual([]);
+    expect((await client.candidate.findUniqueOrThrow({ where: { id } })).state).toBe("rejected");
+  });
+
+  it("stop when the image is gone (its product was deleted)", async () => {
+    const id = await candidate("approved");
+    await client.candidate.delete({ where: { id } });
+    expect((await upscaleProcessor(client, upscaler, adminFor)(job(id))).stopped).toBe("the image is gone");
+    expect((await publishProcessor(client, adminFor)(job(id))).stopped).toBe("the image is gone");
+    expect(calls).toEqual([]);
+  });
+
+  it("a last attempt that fails does not turn a rejected image into a failed one", async () => {
+    const id = await candidate("upscaling");
+    const failing = candidateProcessor(client, "publishing the image", async (j: Job<CandidateJob>) => {
+      // The merchant rejects while the attempt runs; then the attempt fails.
+      await client.candidate.update({ where: { id: j.data.candidateId }, data: { state: "rejected" } });
+      throw new Error("connection reset");
+    });
+    await expect(failing(job(id, 2))).rejects.toThrow("connection reset");
+    expect((await client.candidate.findUniqueOrThrow({ where: { id } })).state).toBe("rejected");
+  });
+});
