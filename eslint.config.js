@@ -37,7 +37,12 @@ export default tseslint.config(
   {
     files: ["**/*.tsx"],
     ...react.configs.flat.recommended,
-    rules: { ...react.configs.flat.recommended.rules, ...react.configs.flat["jsx-runtime"].rules },
+    rules: {
+      ...react.configs.flat.recommended.rules,
+      ...react.configs.flat["jsx-runtime"].rules,
+      // App Bridge's save bar and modal buttons take these attributes (<button variant="primary">).
+      "react/no-unknown-property": ["error", { ignore: ["variant", "loading"] }],
+    },
     settings: { react: { version: "detect" } },
   },
   {

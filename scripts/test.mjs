@@ -1,8 +1,9 @@
-// `npm test`: everything — the TypeScript suites (vitest: app, worker, database on SQLite and
+// `npm test`: everything — lint (ESLint, Prettier, ruff), the TypeScript suites (vitest: app, worker, database on SQLite and
 // PostgreSQL, real Redis, real HTTP) and the tuner's pytest suite — after an idempotent setup.
 // Ends with one line "N passed, N failed, N skipped" over both runners.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { lint } from "./lint.mjs";
 import { STEPS, setup } from "./setup.mjs";
 import { selectsBrowserTests } from "./lib/chromium.mjs";
 import { ensurePostgres, ensureRedis } from "./lib/services.mjs";
@@ -57,6 +58,14 @@ async function main() {
   const env = { REDIS_URL: redisUrl, TEST_POSTGRES_URL: postgresUrl, NODE_ENV: "test" };
   const totals = { passed: 0, failed: 0, skipped: 0 };
   let ok = true;
+
+  if (vitestFilters.length === 0 && only === "all") {
+    // Each of the four lint checks counts as one test.
+    const { checks, failed } = await lint();
+    totals.passed += checks - failed.length;
+    totals.failed += failed.length;
+    ok = failed.length === 0;
+  }
 
   if (only !== "py") {
     const report = path.join(artifacts, "vitest.json");

@@ -5,7 +5,7 @@ import path from "node:path";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type PrismaClient } from "../db";
-import { migratedTestDatabase } from "../db/testing";
+import { migratedTestDatabase } from "../../tests/harness/database";
 import { generationRoot } from "../pipeline/flow";
 import { requestScenes } from "../pipeline/request-scenes";
 import { enqueuePublish, publishChainJobIds } from "../pipeline/review";

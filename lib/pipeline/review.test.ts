@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type PrismaClient } from "../db";
-import { migratedTestDatabase, postgresAvailability, type TestDatabaseKind } from "../db/testing";
+import { migratedTestDatabase, postgresAvailability, type TestDatabaseKind } from "../../tests/harness/database";
 import { checkRedis, createRedisConnection } from "../queue/connection";
 import { createProducers, type Producers } from "../queue/producer";
 import { publishChainJobIds, reviewCandidate, ReviewError } from "./review";

@@ -3,7 +3,7 @@
 import type { Job } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type PrismaClient } from "../../lib/db";
-import { migratedTestDatabase } from "../../lib/db/testing";
+import { migratedTestDatabase } from "../../tests/harness/database";
 import type { CandidateJob } from "../../lib/queue/jobs";
 import { candidateProcessor } from "./candidate-runner";
 import { publishProcessor } from "./publish";

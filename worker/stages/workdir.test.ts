@@ -1,6 +1,6 @@
 // The GPU stages' local copies of blobs: a copy cut short (a kill or a full disk mid-write) is never
 // reused, and an artifact folder is restored whole or not at all.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { mkdir, readFile, truncate, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
