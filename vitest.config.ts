@@ -4,7 +4,10 @@ import { defineConfig } from "vitest/config";
 // server, and modules are imported directly.
 export default defineConfig({
   test: {
-    include: ["{app,lib,worker,devstore,tests,scripts,bench}/**/*.test.{ts,tsx}", "extensions/*/src/**/*.test.{ts,tsx}"],
+    include: [
+      "{app,lib,worker,devstore,tests,scripts,bench}/**/*.test.{ts,tsx}",
+      "extensions/*/src/**/*.test.{ts,tsx}",
+    ],
     exclude: ["node_modules/**", "worker/tuner/**"],
     testTimeout: 60_000,
     hookTimeout: 120_000,

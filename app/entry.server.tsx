@@ -16,7 +16,8 @@ export default async function handleRequest(
   addDocumentResponseHeaders(request, responseHeaders);
   // The library allows Shopify's admin to frame a page only when the URL names the shop, and says
   // nothing otherwise: a page without ?shop must not be framed by anyone (clickjacking).
-  if (!responseHeaders.has("Content-Security-Policy")) responseHeaders.set("Content-Security-Policy", "frame-ancestors 'none';");
+  if (!responseHeaders.has("Content-Security-Policy"))
+    responseHeaders.set("Content-Security-Policy", "frame-ancestors 'none';");
   const callbackName = isbot(request.headers.get("user-agent") ?? "") ? "onAllReady" : "onShellReady";
 
   return new Promise<Response>((resolve, reject) => {

@@ -47,13 +47,27 @@ async function measure(browser: Browser, stack: TestStack, shop: string): Promis
     await context.addInitScript(OBSERVE);
     const page = await context.newPage();
     await openAppPath(stack, page, "/app", shop);
-    await page.getByRole("heading", { name: "Products", level: 1 }).waitFor().catch(async (error: Error) => {
-      const text = (await page.locator("body").innerText().catch(() => "")).replace(/\s+/g, " ").slice(0, 300);
-      throw new Error(`the dashboard of ${shop} did not show its heading (${page.url()}: "${text}"): ${error.message.split("\n")[0]}`);
-    });
+    await page
+      .getByRole("heading", { name: "Products", level: 1 })
+      .waitFor()
+      .catch(async (error: Error) => {
+        const text = (
+          await page
+            .locator("body")
+            .innerText()
+            .catch(() => "")
+        )
+          .replace(/\s+/g, " ")
+          .slice(0, 300);
+        throw new Error(
+          `the dashboard of ${shop} did not show its heading (${page.url()}: "${text}"): ${error.message.split("\n")[0]}`,
+        );
+      });
     await page.waitForLoadState("networkidle");
     await page.waitForTimeout(SETTLE_MS);
-    const vitals = await page.evaluate(() => (window as unknown as { __vitals: { lcp: number; cls: number; element: string } }).__vitals);
+    const vitals = await page.evaluate(
+      () => (window as unknown as { __vitals: { lcp: number; cls: number; element: string } }).__vitals,
+    );
     const rows = await page.locator("tbody tr").count();
     if (rows === 0) throw new Error(`the dashboard of ${shop} shows no products`);
     const failures = errors.filter((e) => !e.startsWith("console: Failed to load resource"));
@@ -71,7 +85,7 @@ async function measure(browser: Browser, stack: TestStack, shop: string): Promis
 async function fillShop(stack: TestStack, count: number): Promise<void> {
   const demoPhotos = await photoUrls(stack, DEMO_SHOP);
   const BATCH = 25;
-  for (let done = (await catalog(stack, OTHER_SHOP)).products; done < count; ) {
+  for (let done = (await catalog(stack, OTHER_SHOP)).products; done < count;) {
     const batch = Math.min(BATCH, count - done);
     for (let i = done; i < done + batch; i++) {
       stack.store.control.createProduct(OTHER_SHOP, {
@@ -84,7 +98,8 @@ async function fillShop(stack: TestStack, count: number): Promise<void> {
     // Media become READY asynchronously (as in Shopify); a batch at a time keeps the local store's downloads under their timeout.
     const deadline = Date.now() + 60_000;
     for (let ready = 0; ready < done; ready = (await photoUrls(stack, OTHER_SHOP)).length) {
-      if (Date.now() > deadline) throw new Error(`the local store processed only ${ready} of ${done} bench products' images in time`);
+      if (Date.now() > deadline)
+        throw new Error(`the local store processed only ${ready} of ${done} bench products' images in time`);
       await new Promise((r) => setTimeout(r, 500));
     }
   }
@@ -101,7 +116,11 @@ async function catalog(stack: TestStack, shop: string): Promise<{ urls: string[]
   let count = 0;
   let after: string | null = null;
   for (;;) {
-    const { products }: ProductsDashboardQuery = await admin.request(ProductsDashboardDocument, { first: 100, after, thumbSize: 80 });
+    const { products }: ProductsDashboardQuery = await admin.request(ProductsDashboardDocument, {
+      first: 100,
+      after,
+      thumbSize: 80,
+    });
     count += products.nodes.length;
     for (const node of products.nodes) {
       const image = node.featuredMedia && "image" in node.featuredMedia ? node.featuredMedia.image : null;

@@ -39,7 +39,11 @@ export async function benchEnqueue(log: (line: string) => void = console.log): P
     await producers.flows.addBulk([generationFlow({ shop: SHOP, generationId: "warm-up" }, 300_000)]);
     await requestScenesBatch(client, producers, [request(0)]);
     const baseline = await timed(() =>
-      producers.flows.addBulk(Array.from({ length: PRODUCTS }, (_, i) => generationFlow({ shop: SHOP, generationId: `raw-${i}` }, 300_000 + i))),
+      producers.flows.addBulk(
+        Array.from({ length: PRODUCTS }, (_, i) =>
+          generationFlow({ shop: SHOP, generationId: `raw-${i}` }, 300_000 + i),
+        ),
+      ),
     );
     const full = await timed(async () => {
       const outcomes = await requestScenesBatch(
@@ -61,7 +65,8 @@ export async function benchEnqueue(log: (line: string) => void = console.log): P
       }),
     ];
   } finally {
-    for (const key of ["ingest", "gpu", "post", "publish"] as const) await producers.queue(key).obliterate({ force: true });
+    for (const key of ["ingest", "gpu", "post", "publish"] as const)
+      await producers.queue(key).obliterate({ force: true });
     await producers.close();
     redis.disconnect();
     await client.$disconnect();

@@ -50,9 +50,13 @@ function parseOptions(argv: string[]) {
     strict: true,
   });
   const images = Number(values.images);
-  if (!Number.isInteger(images) || images < 1 || images > 64) throw new Error(`--images must be a whole number from 1 to 64, got "${values.images}"`);
+  if (!Number.isInteger(images) || images < 1 || images > 64)
+    throw new Error(`--images must be a whole number from 1 to 64, got "${values.images}"`);
   if (values.all && values.subjects) throw new Error("use either --subjects or --all");
-  const subjects = values.subjects?.split(",").map((s) => s.trim()).filter(Boolean);
+  const subjects = values.subjects
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (subjects && subjects.length === 0) throw new Error("--subjects needs at least one name");
   return { subjects, all: values.all!, images, ablation: values.ablation!, help: values.help! };
 }
@@ -73,8 +77,13 @@ async function main(): Promise<void> {
   const subjects = await loadSubjects(dir, names);
   const noise = profile === "tiny";
   const log = (line: string) => console.log(line);
-  if (noise) log("Profile tiny: randomly initialised models. These scores are NOISE; the run proves the harness, not the method.");
-  log(`Evaluating ${subjects.length} subjects × ${SCENES.length} prompts × ${args.images} image(s), profile ${profile}${args.ablation ? ", with the text-encoder ablation" : ""}`);
+  if (noise)
+    log(
+      "Profile tiny: randomly initialised models. These scores are NOISE; the run proves the harness, not the method.",
+    );
+  log(
+    `Evaluating ${subjects.length} subjects × ${SCENES.length} prompts × ${args.images} image(s), profile ${profile}${args.ablation ? ", with the text-encoder ablation" : ""}`,
+  );
 
   const evalDir = path.join(cfg.workDir, "eval", profile);
   const scorers = await loadScorers({ modelsDir: cfg.modelsDir, profile, executionProvider: cfg.executionProvider });
@@ -85,7 +94,15 @@ async function main(): Promise<void> {
   try {
     for (const subject of subjects) {
       log(`${subject.name} (${subject.classNoun}, ${subject.photos.length} photos)`);
-      const run = new SubjectRun({ cfg, subject, workDir: path.join(evalDir, subject.name), scorers, scenes: SCENES, imagesPerPrompt: args.images, log });
+      const run = new SubjectRun({
+        cfg,
+        subject,
+        workDir: path.join(evalDir, subject.name),
+        scorers,
+        scenes: SCENES,
+        imagesPerPrompt: args.images,
+        log,
+      });
       const main = await run.evaluate(run.defaultTextEncoderSteps);
       images.push(...main.images);
       training.push(main.training);
@@ -146,6 +163,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: Error) => {
-  console.error(["Error", "TypeError", "UsageError"].includes(error.name) ? error.message : `${error.name}: ${error.message}`);
+  console.error(
+    ["Error", "TypeError", "UsageError"].includes(error.name) ? error.message : `${error.name}: ${error.message}`,
+  );
   process.exit(1);
 });

@@ -50,26 +50,41 @@ async function runProduct(stack: TestStack, producers: Producers, title: string)
   });
   const done = await waitForGeneration(stack.db, generation.id, ["succeeded", "failed", "cancelled"], 300_000);
   if (done.status !== "succeeded") throw new Error(`orchestration bench: ${title} ${done.status}: ${done.error}`);
-  const [best] = await stack.db.candidate.findMany({ where: { generationId: generation.id }, orderBy: [{ selected: "desc" }, { itm: "desc" }], take: 1 });
+  const [best] = await stack.db.candidate.findMany({
+    where: { generationId: generation.id },
+    orderBy: [{ selected: "desc" }, { itm: "desc" }],
+    take: 1,
+  });
   await reviewCandidate(stack.db, producers, DEMO_SHOP, best!.id, { decision: "approve" });
-  await waitFor(`${title} to be published`, async () => {
-    const c = await stack.db.candidate.findUnique({ where: { id: best!.id } });
-    if (c?.state === "failed") throw new Error(`publishing failed: ${c.error}`);
-    return c?.state === "published" ? c : undefined;
-  }, 300_000, 100);
+  await waitFor(
+    `${title} to be published`,
+    async () => {
+      const c = await stack.db.candidate.findUnique({ where: { id: best!.id } });
+      if (c?.state === "failed") throw new Error(`publishing failed: ${c.error}`);
+      return c?.state === "published" ? c : undefined;
+    },
+    300_000,
+    100,
+  );
 
-  const stages = await Promise.all(PIPELINE_STAGES.map((s) => job(producers, s.queue, stageJobId(generation.id, s.name))));
+  const stages = await Promise.all(
+    PIPELINE_STAGES.map((s) => job(producers, s.queue, stageJobId(generation.id, s.name))),
+  );
   const upscale = await job(producers, "post", `${best!.id}-upscale`);
   const publish = await job(producers, "publish", `${best!.id}-publish`);
   // From the request's first job being queued to its last stage finishing, then from approval to the media.
   const wallMs = stages.at(-1)!.finishedOn! - stages[0]!.timestamp + (publish.finishedOn! - upscale.timestamp);
-  const byName = Object.fromEntries(PIPELINE_STAGES.map((s, i) => [s.name, stages[i]!.returnvalue as Record<string, number>]));
+  const byName = Object.fromEntries(
+    PIPELINE_STAGES.map((s, i) => [s.name, stages[i]!.returnvalue as Record<string, number>]),
+  );
   const modelSeconds =
     Number(byName.tune?.modelSeconds ?? 0) +
     Number(byName.generate?.modelSeconds ?? 0) +
     Number(byName.score?.modelSeconds ?? 0) +
     Number((upscale.returnvalue as { modelSeconds?: number }).modelSeconds ?? 0);
-  const shopifySeconds = Number((publish.returnvalue as { shopifyProcessingSeconds?: number }).shopifyProcessingSeconds ?? 0);
+  const shopifySeconds = Number(
+    (publish.returnvalue as { shopifyProcessingSeconds?: number }).shopifyProcessingSeconds ?? 0,
+  );
   const chain = [...stages, upscale, publish];
   const jobs = chain.map((j, i) => {
     // A job can run once it is queued and the job before it in the chain has finished.
@@ -98,7 +113,10 @@ export async function benchOrchestration(log: (line: string) => void = console.l
         `orchestration bench: ${title}: ${t.wallSeconds.toFixed(2)} s in the pipeline, ${t.modelSeconds.toFixed(2)} s of it in models, ` +
           `${t.shopifySeconds.toFixed(2)} s waiting for Shopify's media processing`,
       );
-      for (const j of t.jobs) log(`  ${j.name.padEnd(14)} waited ${j.waitSeconds.toFixed(3)} s, ran ${j.runSeconds.toFixed(3)} s (models ${j.modelSeconds.toFixed(3)} s)`);
+      for (const j of t.jobs)
+        log(
+          `  ${j.name.padEnd(14)} waited ${j.waitSeconds.toFixed(3)} s, ran ${j.runSeconds.toFixed(3)} s (models ${j.modelSeconds.toFixed(3)} s)`,
+        );
       timings.push(t);
     }
     const overhead = median(timings.map((t) => t.wallSeconds - t.modelSeconds - t.shopifySeconds));

@@ -49,7 +49,8 @@ async function main(): Promise<void> {
   const all = [...entries, ...carried];
   writeFileSync(path.join(resultsDir, "latest.json"), `${JSON.stringify(all, null, 2)}\n`);
   const rows = all.map(
-    (e) => `| ${e.name} | ${fmt(e.value)} ${e.unit} | ${e.baseline} | ${fmt(e.baselineValue)} ${e.unit} | ${fmt(e.ratio)}× | ${e.goal} | ${e.machine} |`,
+    (e) =>
+      `| ${e.name} | ${fmt(e.value)} ${e.unit} | ${e.baseline} | ${fmt(e.baselineValue)} ${e.unit} | ${fmt(e.ratio)}× | ${e.goal} | ${e.machine} |`,
   );
   const table = [
     `# Benchmarks`,

@@ -46,7 +46,10 @@ export async function benchScoring(log: (line: string) => void = console.log): P
     const images: string[] = [];
     for (const [i, photo] of PHOTOS.entries()) {
       const file = path.join(work, `candidate${i}.png`);
-      await sharp(path.join(sharedDir(), "dreambench", photo)).resize(768, 768, { fit: "cover" }).png().toFile(file);
+      await sharp(path.join(sharedDir(), "dreambench", photo))
+        .resize(768, 768, { fit: "cover" })
+        .png()
+        .toFile(file);
       images.push(file);
     }
     const pick = (i: number) => images[i % images.length]!;
@@ -55,7 +58,14 @@ export async function benchScoring(log: (line: string) => void = console.log): P
     const m = manifest.models;
     const session = (f: string) => createSession(path.join(dir, f));
     const [dinoV, clipV, clipT, blipV, blipT, blipI] = await Promise.all(
-      [m.dino.files.vision, m.clip.files.vision, m.clip.files.text, m.blip.files.vision, m.blip.files.text, m.blip.files.itm].map(session),
+      [
+        m.dino.files.vision,
+        m.clip.files.vision,
+        m.clip.files.text,
+        m.blip.files.vision,
+        m.blip.files.text,
+        m.blip.files.itm,
+      ].map(session),
     );
     const clipTok = await TextTokenizer.load(path.join(dir, m.clip.files.tokenizer), m.clip.text.maxLength);
     const blipTok = await TextTokenizer.load(path.join(dir, m.blip.files.tokenizer), m.blip.text.maxLength);
@@ -80,7 +90,9 @@ export async function benchScoring(log: (line: string) => void = console.log): P
       }),
       itm: await rate(async (i) => {
         const v = await vision(i, "blip");
-        return itmProbability((await blipI!.run({ ...ids(blipTok), image_embeds: v.image_embeds! })).itm_logits!.data as Float32Array);
+        return itmProbability(
+          (await blipI!.run({ ...ids(blipTok), image_embeds: v.image_embeds! })).itm_logits!.data as Float32Array,
+        );
       }),
       itc: await rate(async (i) => {
         const v = await vision(i, "blip");
@@ -97,7 +109,17 @@ export async function benchScoring(log: (line: string) => void = console.log): P
 
     log("scoring bench: PyTorch baseline");
     const torchRates = JSON.parse(
-      await runExport(["bench", "--models", dir, "--images", ...images, "--prompt", PROMPT, "--seconds", String(SECONDS)]),
+      await runExport([
+        "bench",
+        "--models",
+        dir,
+        "--images",
+        ...images,
+        "--prompt",
+        PROMPT,
+        "--seconds",
+        String(SECONDS),
+      ]),
     ) as Record<string, number>;
 
     return Object.entries(node).map(([metric, value]) =>

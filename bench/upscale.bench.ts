@@ -47,12 +47,20 @@ interface PhotoRun {
 async function loadPhoto(photo: string): Promise<PhotoRun> {
   const file = path.join(sharedDir(), "dreambench", photo);
   const meta = await sharp(file).metadata();
-  if (meta.width !== SIZE || meta.height !== SIZE) throw new Error(`${file} is ${meta.width}x${meta.height}, expected ${SIZE}x${SIZE}`);
+  if (meta.width !== SIZE || meta.height !== SIZE)
+    throw new Error(`${file} is ${meta.width}x${meta.height}, expected ${SIZE}x${SIZE}`);
   const low = await sharp(file).resize(LOW, LOW, { kernel: "lanczos3" }).png().toBuffer();
   return { photo, original: await rawRgb(file), low };
 }
 
-function quality(name: string, tier: Tier, esrgan: Uint8Array, lanczos: Uint8Array, original: Uint8Array, photos: string): Figure[] {
+function quality(
+  name: string,
+  tier: Tier,
+  esrgan: Uint8Array,
+  lanczos: Uint8Array,
+  original: Uint8Array,
+  photos: string,
+): Figure[] {
   return [
     figure({
       name: `upscale_quality_psnr_${tier}`,
@@ -80,7 +88,13 @@ function averageFigures(groups: Figure[][]): Figure[] {
     const all = groups.map((g) => g[i]!);
     const value = all.reduce((s, x) => s + x.value, 0) / all.length;
     const baselineValue = all.reduce((s, x) => s + x.baselineValue, 0) / all.length;
-    return { ...f, value, baselineValue, ratio: value / baselineValue, note: `mean of ${all.length}; ${all.map((x) => x.note).join(" | ")}` };
+    return {
+      ...f,
+      value,
+      baselineValue,
+      ratio: value / baselineValue,
+      note: `mean of ${all.length}; ${all.map((x) => x.note).join(" | ")}`,
+    };
   });
 }
 
@@ -141,7 +155,9 @@ export async function benchUpscale(log: (line: string) => void = console.log): P
       const r = await timed(() => upscaler.upscaleTo(p.low, { size: SIZE, format: "png" }));
       seconds = Math.min(seconds, r.ms / 1000);
       log(`  ${p.photo}: ${(r.ms / 1000).toFixed(1)} s`);
-      qualityGroups.push(quality(`${tier} x4`, tier, await rawRgb(r.result.data), lanczos.get(p.photo)!, p.original, p.photo));
+      qualityGroups.push(
+        quality(`${tier} x4`, tier, await rawRgb(r.result.data), lanczos.get(p.photo)!, p.original, p.photo),
+      );
     }
     figures.push(
       figure({
@@ -150,7 +166,10 @@ export async function benchUpscale(log: (line: string) => void = console.log): P
         unit: "s per image (decode, ESRGAN x4 tiled, Lanczos to 2048, PNG)",
         baseline: "sharp Lanczos 768->2048 alone",
         baselineValue: lanczosSeconds,
-        goal: tier === "medium" ? "<= 30 s per image on 2 CPU cores" : "<= 120 s per image on 2 CPU cores (CUDA provider on GPU hosts)",
+        goal:
+          tier === "medium"
+            ? "<= 30 s per image on 2 CPU cores"
+            : "<= 120 s per image on 2 CPU cores (CUDA provider on GPU hosts)",
         note: `fastest of ${runPhotos.length} photo(s); ratio = ESRGAN time / Lanczos time`,
       }),
     );

@@ -30,7 +30,14 @@ export async function createUpscalerJs(tier: Tier, scale: Scale): Promise<Upscal
     const { model } = await loadTfjsModel(tier, scale);
     return { model, modelDefinition };
   };
-  const Upscaler = getUpscaler({ tf, getUpscaleOptions, loadModel, getImageAsTensor, tensorAsBase64, checkValidEnvironment });
+  const Upscaler = getUpscaler({
+    tf,
+    getUpscaleOptions,
+    loadModel,
+    getImageAsTensor,
+    tensorAsBase64,
+    checkValidEnvironment,
+  });
   const upscaler = new Upscaler({ model: modelDefinition(tier, scale) });
   await upscaler.ready;
   return {

@@ -8,7 +8,9 @@ export function adminPage(store: LocalStore, app: AppCredentials): string {
   const shops = store.state.shops
     .map((s) => {
       const open = `/admin/apps/${encodeURIComponent(app.apiKey)}?shop=${encodeURIComponent(s.domain)}`;
-      const rows = s.products.map((p) => `<li>${esc(p.title)} <small>(${esc(p.productType)}, ${p.mediaIds.length} media)</small></li>`).join("");
+      const rows = s.products
+        .map((p) => `<li>${esc(p.title)} <small>(${esc(p.productType)}, ${p.mediaIds.length} media)</small></li>`)
+        .join("");
       return `<section><h2>${esc(s.name)} <small>${esc(s.domain)}</small></h2><p><a href="${open}">Open SceneBooth in this shop</a>${s.installed ? "" : " (not installed)"}</p><details><summary>${s.products.length} products</summary><ul>${rows}</ul></details></section>`;
     })
     .join("");

@@ -35,18 +35,32 @@ describe("Admin API requests by version, over HTTP", () => {
   async function post(version: string, query: string) {
     const res = await fetch(`${store.url}/admin/api/${version}/graphql.json`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": store.token, "X-Forwarded-Host": DEMO_SHOP },
+      headers: {
+        "Content-Type": "application/json",
+        "X-Shopify-Access-Token": store.token,
+        "X-Forwarded-Host": DEMO_SHOP,
+      },
       body: JSON.stringify({ query }),
     });
     const text = await res.text();
-    return { status: res.status, served: res.headers.get("x-shopify-api-version"), deprecated: res.headers.get("x-shopify-api-deprecated-reason"), body: JSON.parse(text) };
+    return {
+      status: res.status,
+      served: res.headers.get("x-shopify-api-version"),
+      deprecated: res.headers.get("x-shopify-api-deprecated-reason"),
+      body: JSON.parse(text),
+    };
   }
   // giftCardSettings is on Product in 2026-10 and not in 2026-01: which schema answered shows in the validation.
   const NEW_IN_2026_10 = `{ product(id: "gid://shopify/Product/999999") { id giftCardSettings { __typename } } }`;
 
   it("answers the app's version as itself and says so", async () => {
     const r = await post(SHOPIFY_API_VERSION, "{ shop { myshopifyDomain } }");
-    expect(r).toMatchObject({ status: 200, served: SHOPIFY_API_VERSION, deprecated: null, body: { data: { shop: { myshopifyDomain: DEMO_SHOP } } } });
+    expect(r).toMatchObject({
+      status: 200,
+      served: SHOPIFY_API_VERSION,
+      deprecated: null,
+      body: { data: { shop: { myshopifyDomain: DEMO_SHOP } } },
+    });
     const current = await post(SHOPIFY_API_VERSION, NEW_IN_2026_10);
     expect(current.body.errors).toBeUndefined();
     expect(current.body.data).toEqual({ product: null });
@@ -56,11 +70,20 @@ describe("Admin API requests by version, over HTTP", () => {
     const before = store.control.stats();
     const r = await post("2025-01", "{ shop { myshopifyDomain } }");
     expect(store.control.stats().versionFallbacks).toBe(before.versionFallbacks + 1);
-    expect(store.control.stats().requestedApiVersions["2025-01"]).toBe((before.requestedApiVersions["2025-01"] ?? 0) + 1);
-    expect(r).toMatchObject({ status: 200, served: "2026-01", body: { data: { shop: { myshopifyDomain: DEMO_SHOP } } } });
+    expect(store.control.stats().requestedApiVersions["2025-01"]).toBe(
+      (before.requestedApiVersions["2025-01"] ?? 0) + 1,
+    );
+    expect(r).toMatchObject({
+      status: 200,
+      served: "2026-01",
+      body: { data: { shop: { myshopifyDomain: DEMO_SHOP } } },
+    });
     const old = await post("2025-01", NEW_IN_2026_10);
     expect(old.served).toBe("2026-01");
-    expect(old.body.errors[0]).toMatchObject({ message: "Field 'giftCardSettings' doesn't exist on type 'Product'", extensions: { code: "undefinedField" } });
+    expect(old.body.errors[0]).toMatchObject({
+      message: "Field 'giftCardSettings' doesn't exist on type 'Product'",
+      extensions: { code: "undefinedField" },
+    });
   });
 
   it("answers a path segment that is no version at all with 404", async () => {
@@ -70,7 +93,11 @@ describe("Admin API requests by version, over HTTP", () => {
 
   it("flags a request that uses a deprecated field with X-Shopify-API-Deprecated-Reason", async () => {
     const r = await post(SHOPIFY_API_VERSION, "{ currentBulkOperation { id } }");
-    expect(r).toMatchObject({ status: 200, deprecated: DEPRECATION_REASON, body: { data: { currentBulkOperation: null } } });
+    expect(r).toMatchObject({
+      status: 200,
+      deprecated: DEPRECATION_REASON,
+      body: { data: { currentBulkOperation: null } },
+    });
     expect((await post(SHOPIFY_API_VERSION, "{ bulkOperations(first: 1) { nodes { id } } }")).deprecated).toBeNull();
   });
 
@@ -79,7 +106,9 @@ describe("Admin API requests by version, over HTTP", () => {
       expect(store.control.setSupportedApiVersions(["2026-07", "2026-04"])).toEqual(["2026-04", "2026-07"]);
       expect((await post(SHOPIFY_API_VERSION, "{ shop { id } }")).served).toBe("2026-04");
       expect(() => store.control.setSupportedApiVersions(["2026-05"])).toThrow(/not a stable Admin API version/);
-      expect(() => store.control.setSupportedApiVersions(["2024-01"])).toThrow(/No Admin schema for API version 2024-01/);
+      expect(() => store.control.setSupportedApiVersions(["2024-01"])).toThrow(
+        /No Admin schema for API version 2024-01/,
+      );
     } finally {
       store.control.setSupportedApiVersions(null);
     }

@@ -214,7 +214,11 @@ export async function serveAppBridgeStandin(
   }
   if (url.pathname === TOKEN_PATH) {
     const shop = url.searchParams.get("shop") ?? "";
-    const headers = { "Content-Type": "application/json; charset=utf-8", "Access-Control-Allow-Origin": "*", "Cache-Control": "no-store" };
+    const headers = {
+      "Content-Type": "application/json; charset=utf-8",
+      "Access-Control-Allow-Origin": "*",
+      "Cache-Control": "no-store",
+    };
     if (!store.shop(shop)?.installed) {
       res.writeHead(404, headers).end(JSON.stringify({ error: `No installed shop ${shop} in the local store.` }));
       return true;

@@ -29,7 +29,10 @@ export function parseSubscriptions(toml: string): AppSubscriptions {
   for (const entry of config.webhooks?.subscriptions ?? []) {
     if (!entry.uri) throw new Error("shopify.app.toml: a [[webhooks.subscriptions]] entry has no uri");
     for (const topic of [...(entry.topics ?? []), ...(entry.compliance_topics ?? [])]) {
-      subscriptions.set(topic as WebhookTopic, { uri: entry.uri, ...(entry.include_fields ? { includeFields: entry.include_fields } : {}) });
+      subscriptions.set(topic as WebhookTopic, {
+        uri: entry.uri,
+        ...(entry.include_fields ? { includeFields: entry.include_fields } : {}),
+      });
     }
   }
   return subscriptions;

@@ -12,14 +12,16 @@ export class BlobStore {
 
   private local(key: string): string {
     const abs = path.resolve(this.dir, key);
-    if (!abs.startsWith(path.resolve(this.dir) + path.sep)) throw new Error(`Blob key escapes the files folder: ${key}`);
+    if (!abs.startsWith(path.resolve(this.dir) + path.sep))
+      throw new Error(`Blob key escapes the files folder: ${key}`);
     return abs;
   }
 
   pathOf(ref: BlobRef): string {
     if (ref.kind === "local") return this.local(ref.key);
     const abs = path.resolve(this.sharedDir, ref.path);
-    if (!abs.startsWith(path.resolve(this.sharedDir) + path.sep)) throw new Error(`Shared path escapes the shared folder: ${ref.path}`);
+    if (!abs.startsWith(path.resolve(this.sharedDir) + path.sep))
+      throw new Error(`Shared path escapes the shared folder: ${ref.path}`);
     return abs;
   }
 

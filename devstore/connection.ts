@@ -15,13 +15,24 @@ export const MAX_PAGE_SIZE = 250;
  * A Relay connection over records ordered by id, paginated the way Shopify's are: one of
  * `first`/`last` is required (except inside a bulk operation, which reads everything), at most 250.
  */
-export function connection<T extends { id: number }, V>(records: readonly T[], args: ConnectionArgs, view: (r: T) => V, unbounded = false) {
+export function connection<T extends { id: number }, V>(
+  records: readonly T[],
+  args: ConnectionArgs,
+  view: (r: T) => V,
+  unbounded = false,
+) {
   const { first, last, after, before } = args;
   if (!unbounded) {
-    if (first == null && last == null) throw new GraphQLError("you must provide one of first or last", { extensions: { code: "BAD_REQUEST" } });
-    for (const [name, v] of [["first", first], ["last", last]] as const) {
+    if (first == null && last == null)
+      throw new GraphQLError("you must provide one of first or last", { extensions: { code: "BAD_REQUEST" } });
+    for (const [name, v] of [
+      ["first", first],
+      ["last", last],
+    ] as const) {
       if (v != null && (v < 0 || v > MAX_PAGE_SIZE)) {
-        throw new GraphQLError(`${name} must be between 0 and ${MAX_PAGE_SIZE}`, { extensions: { code: "BAD_REQUEST" } });
+        throw new GraphQLError(`${name} must be between 0 and ${MAX_PAGE_SIZE}`, {
+          extensions: { code: "BAD_REQUEST" },
+        });
       }
     }
   }

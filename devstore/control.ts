@@ -1,6 +1,12 @@
 import type http from "node:http";
 import { isStableVersion, quarterlyWindow } from "./api-versions";
-import { mintSessionToken, revokeShopTokens, type AppCredentials, type SessionTokenOptions, type TokenPolicy } from "./auth";
+import {
+  mintSessionToken,
+  revokeShopTokens,
+  type AppCredentials,
+  type SessionTokenOptions,
+  type TokenPolicy,
+} from "./auth";
 import type { Faults, FaultRoute, FaultSpec } from "./faults";
 import { checkImage } from "./image-check";
 import { gid, requireGid } from "./ids";
@@ -122,7 +128,14 @@ export class DevStoreControl {
   issueAccessToken(shop: string): string {
     const s = this.shop(shop);
     const token = `shpat_${newId(this.store.state).toString(16)}${Math.random().toString(16).slice(2)}`;
-    this.store.state.tokens.push({ token, shop: s.domain, scope: this.app.scopes.join(","), online: false, userId: null, expiresAt: null });
+    this.store.state.tokens.push({
+      token,
+      shop: s.domain,
+      scope: this.app.scopes.join(","),
+      online: false,
+      userId: null,
+      expiresAt: null,
+    });
     s.installed = true;
     this.store.changed();
     return token;
@@ -132,14 +145,19 @@ export class DevStoreControl {
    * Token behaviour: the lifetime of newly issued expiring offline tokens (Shopify: 3600 s), and
    * whether non-expiring offline tokens still work ("refused" rehearses 2027-01-01).
    */
-  configureTokens(settings: { expiringTtlSeconds?: number; nonExpiring?: TokenPolicy["nonExpiring"] }): { expiringTtlSeconds: number; nonExpiring: TokenPolicy["nonExpiring"] } {
+  configureTokens(settings: { expiringTtlSeconds?: number; nonExpiring?: TokenPolicy["nonExpiring"] }): {
+    expiringTtlSeconds: number;
+    nonExpiring: TokenPolicy["nonExpiring"];
+  } {
     const policy = this.store.tokens;
     if (settings.expiringTtlSeconds !== undefined) {
-      if (!Number.isFinite(settings.expiringTtlSeconds) || settings.expiringTtlSeconds <= 0) throw new Error(`expiringTtlSeconds must be a number of seconds > 0, got ${settings.expiringTtlSeconds}`);
+      if (!Number.isFinite(settings.expiringTtlSeconds) || settings.expiringTtlSeconds <= 0)
+        throw new Error(`expiringTtlSeconds must be a number of seconds > 0, got ${settings.expiringTtlSeconds}`);
       policy.expiringTtlSeconds = settings.expiringTtlSeconds;
     }
     if (settings.nonExpiring !== undefined) {
-      if (settings.nonExpiring !== "accepted" && settings.nonExpiring !== "refused") throw new Error(`nonExpiring must be "accepted" or "refused", got ${String(settings.nonExpiring)}`);
+      if (settings.nonExpiring !== "accepted" && settings.nonExpiring !== "refused")
+        throw new Error(`nonExpiring must be "accepted" or "refused", got ${String(settings.nonExpiring)}`);
       policy.nonExpiring = settings.nonExpiring;
     }
     return { expiringTtlSeconds: policy.expiringTtlSeconds, nonExpiring: policy.nonExpiring };
@@ -160,7 +178,8 @@ export class DevStoreControl {
    */
   revokeTokens(shop: string, options: { refreshOnly?: boolean } = {}): void {
     const s = this.shop(shop);
-    if (options.refreshOnly) this.store.state.refreshTokens = this.store.state.refreshTokens.filter((t) => t.shop !== s.domain);
+    if (options.refreshOnly)
+      this.store.state.refreshTokens = this.store.state.refreshTokens.filter((t) => t.shop !== s.domain);
     else revokeShopTokens(this.store.state, s.domain);
     this.store.changed();
   }
@@ -173,8 +192,15 @@ export class DevStoreControl {
   /** Creates a product as a merchant would in the admin; fires products/create. */
   createProduct(shop: string, input: NewProduct): { id: string; handle: string } {
     const s = this.shop(shop);
-    const media = (input.imageUrls ?? []).map((originalSource) => ({ originalSource, mediaContentType: "IMAGE" as const }));
-    const { product, userErrors } = createProduct({ store: this.store, shop: s, schema: this.store.schema, bulk: false }, { title: input.title, productType: input.productType, handle: input.handle, status: input.status }, media);
+    const media = (input.imageUrls ?? []).map((originalSource) => ({
+      originalSource,
+      mediaContentType: "IMAGE" as const,
+    }));
+    const { product, userErrors } = createProduct(
+      { store: this.store, shop: s, schema: this.store.schema, bulk: false },
+      { title: input.title, productType: input.productType, handle: input.handle, status: input.status },
+      media,
+    );
     if (!product) throw new Error(`createProduct: ${userErrors.map((e) => e.message).join("; ")}`);
     return { id: gid("Product", product.id), handle: product.handle };
   }
@@ -184,7 +210,11 @@ export class DevStoreControl {
    * "checked": Shopify's media processing decides (READY, or FAILED with its error), at once;
    * "listed-ready": READY whatever the bytes, as a CDN glitch or a file Shopify let through would be.
    */
-  async addImageFile(shop: string, productId: string, file: { filename: string; bytes: Uint8Array; processing: "checked" | "listed-ready" }): Promise<{ mediaId: string; status: MediaStatus; errors: string[] }> {
+  async addImageFile(
+    shop: string,
+    productId: string,
+    file: { filename: string; bytes: Uint8Array; processing: "checked" | "listed-ready" },
+  ): Promise<{ mediaId: string; status: MediaStatus; errors: string[] }> {
     const s = this.shop(shop);
     const product = s.products.find((p) => p.id === requireGid(productId, "Product").id);
     if (!product) throw new Error(`No product ${productId} in ${shop}`);
@@ -213,17 +243,33 @@ export class DevStoreControl {
     s.files.push(record);
     product.mediaIds.push(id);
     this.store.changed();
-    return { mediaId: gid("MediaImage", id), status: record.status, errors: record.errors.map((e) => `${e.code}: ${e.message}`) };
+    return {
+      mediaId: gid("MediaImage", id),
+      status: record.status,
+      errors: record.errors.map((e) => `${e.code}: ${e.message}`),
+    };
   }
 
   /** A product's media as the store holds them (no Admin API call, so no cost and no injected fault). */
-  productMedia(shop: string, productId: string): Array<{ id: string; filename: string; status: MediaStatus; alt: string | null }> {
+  productMedia(
+    shop: string,
+    productId: string,
+  ): Array<{ id: string; filename: string; status: MediaStatus; alt: string | null }> {
     const s = this.shop(shop);
     const product = s.products.find((p) => p.id === requireGid(productId, "Product").id);
     if (!product) return [];
     return product.mediaIds.flatMap((mediaId) => {
       const f = s.files.find((file) => file.id === mediaId);
-      return f ? [{ id: gid(f.typename === "MediaImage" ? "MediaImage" : "GenericFile", f.id), filename: f.filename, status: f.status, alt: f.alt }] : [];
+      return f
+        ? [
+            {
+              id: gid(f.typename === "MediaImage" ? "MediaImage" : "GenericFile", f.id),
+              filename: f.filename,
+              status: f.status,
+              alt: f.alt,
+            },
+          ]
+        : [];
     });
   }
 
@@ -276,13 +322,23 @@ const str = (v: unknown, name: string): string => {
 export class ControlRoutes {
   constructor(readonly control: DevStoreControl) {}
 
-  async handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: Record<string, unknown>): Promise<void> {
+  async handle(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    body: Record<string, unknown>,
+  ): Promise<void> {
     const c = this.control;
     const key = `${req.method} ${url.pathname.replace(/^\/__devstore/, "")}`;
     try {
       switch (key) {
         case "GET /status":
-          return sendJson(res, 200, { shops: c.shops(), faults: c.pendingFaults(), throttle: c.configureThrottle({}), stats: c.stats() });
+          return sendJson(res, 200, {
+            shops: c.shops(),
+            faults: c.pendingFaults(),
+            throttle: c.configureThrottle({}),
+            stats: c.stats(),
+          });
         case "POST /faults": {
           const route = (body.route as FaultRoute | undefined) ?? "graphql";
           const times = body.times === undefined ? 1 : Number(body.times);
@@ -292,17 +348,34 @@ export class ControlRoutes {
               ? { kind: "lost-answer" }
               : body.delayMs !== undefined
                 ? { kind: "delay", ms: Number(body.delayMs) }
-                : { kind: "status", status: Number(body.status), retryAfterSeconds: body.retryAfter === undefined ? undefined : Number(body.retryAfter) };
-          c.injectFault(spec, { route, times, operation: body.operation === undefined ? undefined : String(body.operation) });
+                : {
+                    kind: "status",
+                    status: Number(body.status),
+                    retryAfterSeconds: body.retryAfter === undefined ? undefined : Number(body.retryAfter),
+                  };
+          c.injectFault(spec, {
+            route,
+            times,
+            operation: body.operation === undefined ? undefined : String(body.operation),
+          });
           return sendJson(res, 200, { ok: true });
         }
         case "DELETE /faults":
           c.clearFaults();
           return sendJson(res, 200, { ok: true });
         case "POST /throttle":
-          return sendJson(res, 200, c.configureThrottle({ ...(body.maximumAvailable !== undefined && { maximumAvailable: Number(body.maximumAvailable) }), ...(body.restoreRate !== undefined && { restoreRate: Number(body.restoreRate) }) }));
+          return sendJson(
+            res,
+            200,
+            c.configureThrottle({
+              ...(body.maximumAvailable !== undefined && { maximumAvailable: Number(body.maximumAvailable) }),
+              ...(body.restoreRate !== undefined && { restoreRate: Number(body.restoreRate) }),
+            }),
+          );
         case "POST /api-versions":
-          return sendJson(res, 200, { supported: c.setSupportedApiVersions(Array.isArray(body.supported) ? body.supported.map(String) : null) });
+          return sendJson(res, 200, {
+            supported: c.setSupportedApiVersions(Array.isArray(body.supported) ? body.supported.map(String) : null),
+          });
         case "POST /webhooks/duplicates":
           c.setWebhookDuplicates(Boolean(body.enabled));
           return sendJson(res, 200, { ok: true });
@@ -312,18 +385,41 @@ export class ControlRoutes {
           const topic = str(body.topic, "topic") as WebhookTopic;
           const shop = str(body.shop, "shop");
           if (topic === "app/uninstalled") c.uninstall(shop);
-          else if (topic === "customers/data_request" || topic === "customers/redact" || topic === "shop/redact") c.compliance(topic, shop);
-          else throw new Error(`topic must be one of app/uninstalled, customers/data_request, customers/redact, shop/redact (products/* fire from product changes); known topics: ${WEBHOOK_TOPICS.join(", ")}`);
+          else if (topic === "customers/data_request" || topic === "customers/redact" || topic === "shop/redact")
+            c.compliance(topic, shop);
+          else
+            throw new Error(
+              `topic must be one of app/uninstalled, customers/data_request, customers/redact, shop/redact (products/* fire from product changes); known topics: ${WEBHOOK_TOPICS.join(", ")}`,
+            );
           return sendJson(res, 200, { ok: true });
         }
         case "POST /session-token":
-          return sendJson(res, 200, { token: await c.mintSessionToken(str(body.shop, "shop"), { userId: body.userId === undefined ? undefined : Number(body.userId) }) });
+          return sendJson(res, 200, {
+            token: await c.mintSessionToken(str(body.shop, "shop"), {
+              userId: body.userId === undefined ? undefined : Number(body.userId),
+            }),
+          });
         case "POST /access-token":
           return sendJson(res, 200, { access_token: c.issueAccessToken(str(body.shop, "shop")) });
         case "POST /products":
-          return sendJson(res, 200, c.createProduct(str(body.shop, "shop"), { title: str(body.title, "title"), productType: body.productType as string | undefined, imageUrls: body.imageUrls as string[] | undefined }));
+          return sendJson(
+            res,
+            200,
+            c.createProduct(str(body.shop, "shop"), {
+              title: str(body.title, "title"),
+              productType: body.productType as string | undefined,
+              imageUrls: body.imageUrls as string[] | undefined,
+            }),
+          );
         case "POST /tokens":
-          return sendJson(res, 200, c.configureTokens({ expiringTtlSeconds: body.expiringTtlSeconds === undefined ? undefined : Number(body.expiringTtlSeconds), nonExpiring: body.nonExpiring as TokenPolicy["nonExpiring"] | undefined }));
+          return sendJson(
+            res,
+            200,
+            c.configureTokens({
+              expiringTtlSeconds: body.expiringTtlSeconds === undefined ? undefined : Number(body.expiringTtlSeconds),
+              nonExpiring: body.nonExpiring as TokenPolicy["nonExpiring"] | undefined,
+            }),
+          );
         case "POST /tokens/expire":
           return sendJson(res, 200, { expired: c.expireAccessTokens(str(body.shop, "shop")) });
         case "POST /tokens/revoke":

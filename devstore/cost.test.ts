@@ -8,7 +8,11 @@ const schema = loadAdminSchema();
 function cost(query: string, variables: Record<string, unknown> = {}, data?: unknown): number {
   const doc = parse(query);
   const operation = doc.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
-  const fragments = Object.fromEntries(doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
+  const fragments = Object.fromEntries(
+    doc.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((f) => [f.name.value, f]),
+  );
   return queryCost({ schema, operation, fragments, variables }, data);
 }
 
@@ -24,7 +28,9 @@ describe("calculated query cost (Shopify's published rules)", () => {
 
   it("multiplies nested connections", () => {
     // 2 + 10 * (1 product + (2 + 5 * (1 media + 1 image)))
-    expect(cost(`{ products(first: 10) { nodes { media(first: 5) { nodes { ... on MediaImage { image { url } } } } } } }`)).toBe(2 + 10 * (1 + 2 + 5 * 2));
+    expect(
+      cost(`{ products(first: 10) { nodes { media(first: 5) { nodes { ... on MediaImage { image { url } } } } } } }`),
+    ).toBe(2 + 10 * (1 + 2 + 5 * 2));
   });
 
   it("takes the most expensive possible type of an interface, through fragments", () => {
@@ -34,11 +40,21 @@ describe("calculated query cost (Shopify's published rules)", () => {
   });
 
   it("charges 10 per mutation field", () => {
-    expect(cost(`mutation { a: fileUpdate(files: []) { files { id } } b: stagedUploadsCreate(input: []) { userErrors { message } } }`)).toBe(20);
+    expect(
+      cost(
+        `mutation { a: fileUpdate(files: []) { files { id } } b: stagedUploadsCreate(input: []) { userErrors { message } } }`,
+      ),
+    ).toBe(20);
   });
 
   it("charges actual cost by what came back", () => {
     const data = { products: { nodes: [{ media: { nodes: [{ image: { url: "u" } }] } }, { media: { nodes: [] } }] } };
-    expect(cost(`{ products(first: 10) { nodes { media(first: 5) { nodes { ... on MediaImage { image { url } } } } } } }`, {}, data)).toBe(2 + (1 + 2 + 2) + (1 + 2));
+    expect(
+      cost(
+        `{ products(first: 10) { nodes { media(first: 5) { nodes { ... on MediaImage { image { url } } } } } } }`,
+        {},
+        data,
+      ),
+    ).toBe(2 + (1 + 2 + 2) + (1 + 2));
   });
 });

@@ -48,7 +48,12 @@ function applies(w: Walk, condition: string | undefined, type: GraphQLObjectType
 }
 
 /** Fields selected on a concrete type, grouped by response key (fragments flattened). */
-function collect(w: Walk, type: GraphQLObjectType, set: SelectionSetNode, out = new Map<string, FieldNode[]>()): Map<string, FieldNode[]> {
+function collect(
+  w: Walk,
+  type: GraphQLObjectType,
+  set: SelectionSetNode,
+  out = new Map<string, FieldNode[]>(),
+): Map<string, FieldNode[]> {
   for (const sel of set.selections) {
     if (!included(sel, w.variables)) continue;
     if (sel.kind === "Field") {
@@ -66,7 +71,9 @@ function collect(w: Walk, type: GraphQLObjectType, set: SelectionSetNode, out = 
 
 function mergedSelection(nodes: FieldNode[]): SelectionSetNode | undefined {
   const selections = nodes.flatMap((n) => n.selectionSet?.selections ?? []);
-  return selections.length ? { kind: "SelectionSet" as SelectionSetNode["kind"], selections } as SelectionSetNode : undefined;
+  return selections.length
+    ? ({ kind: "SelectionSet" as SelectionSetNode["kind"], selections } as SelectionSetNode)
+    : undefined;
 }
 
 function isConnection(type: GraphQLCompositeType): type is GraphQLObjectType {
@@ -80,7 +87,13 @@ function concreteTypes(w: Walk, type: GraphQLCompositeType): readonly GraphQLObj
 }
 
 /** Cost of one object's selection (not counting the object itself). `value` is the returned data in actual mode. */
-function selectionCost(w: Walk, type: GraphQLCompositeType, set: SelectionSetNode, value: unknown, actual: boolean): number {
+function selectionCost(
+  w: Walk,
+  type: GraphQLCompositeType,
+  set: SelectionSetNode,
+  value: unknown,
+  actual: boolean,
+): number {
   let best = 0;
   for (const concrete of concreteTypes(w, type)) {
     let sum = 0;
@@ -88,7 +101,8 @@ function selectionCost(w: Walk, type: GraphQLCompositeType, set: SelectionSetNod
     for (const [key, nodes] of collect(w, concrete, set)) {
       const def = fields[nodes[0]!.name.value];
       if (!def) continue;
-      const fieldValue = actual && value && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
+      const fieldValue =
+        actual && value && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
       sum += fieldCost(w, def, nodes, fieldValue, actual);
     }
     best = Math.max(best, sum);
@@ -96,14 +110,29 @@ function selectionCost(w: Walk, type: GraphQLCompositeType, set: SelectionSetNod
   return best;
 }
 
-function objectCost(w: Walk, type: GraphQLCompositeType, set: SelectionSetNode | undefined, value: unknown, actual: boolean): number {
+function objectCost(
+  w: Walk,
+  type: GraphQLCompositeType,
+  set: SelectionSetNode | undefined,
+  value: unknown,
+  actual: boolean,
+): number {
   if (actual && (value === null || value === undefined)) return 0;
   return 1 + (set ? selectionCost(w, type, set, value, actual) : 0);
 }
 
-function connectionCost(w: Walk, conn: GraphQLObjectType, def: GraphQLField<unknown, unknown>, nodes: FieldNode[], value: unknown, actual: boolean): number {
+function connectionCost(
+  w: Walk,
+  conn: GraphQLObjectType,
+  def: GraphQLField<unknown, unknown>,
+  nodes: FieldNode[],
+  value: unknown,
+  actual: boolean,
+): number {
   const f = conn.getFields();
-  const inner = f.nodes ? (getNamedType(f.nodes.type) as GraphQLCompositeType) : (getNamedType((getNamedType(f.edges!.type) as GraphQLObjectType).getFields().node!.type) as GraphQLCompositeType);
+  const inner = f.nodes
+    ? (getNamedType(f.nodes.type) as GraphQLCompositeType)
+    : (getNamedType((getNamedType(f.edges!.type) as GraphQLObjectType).getFields().node!.type) as GraphQLCompositeType);
   // Node selections through both `nodes { … }` and `edges { node { … } }`.
   const sets: SelectionSetNode[] = [];
   const connSet = mergedSelection(nodes);
@@ -140,13 +169,20 @@ function connectionCost(w: Walk, conn: GraphQLObjectType, def: GraphQLField<unkn
   return 2 + items.reduce<number>((sum, item) => sum + one(item), 0);
 }
 
-function fieldCost(w: Walk, def: GraphQLField<unknown, unknown>, nodes: FieldNode[], value: unknown, actual: boolean): number {
+function fieldCost(
+  w: Walk,
+  def: GraphQLField<unknown, unknown>,
+  nodes: FieldNode[],
+  value: unknown,
+  actual: boolean,
+): number {
   const named = getNamedType(def.type);
   if (isLeafType(named) || !isCompositeType(named)) return 0;
   if (isConnection(named)) return connectionCost(w, named, def, nodes, value, actual);
   const set = mergedSelection(nodes);
   if (actual) {
-    if (Array.isArray(value)) return value.reduce<number>((sum, item) => sum + objectCost(w, named, set, item, true), 0);
+    if (Array.isArray(value))
+      return value.reduce<number>((sum, item) => sum + objectCost(w, named, set, item, true), 0);
     return objectCost(w, named, set, value, true);
   }
   // `nodes(ids:)` is sized by the ids asked for; other plain lists count as one object.

@@ -27,9 +27,16 @@ export class Faults {
   inject(spec: FaultSpec, options: { route?: FaultRoute; times?: number; operation?: string } = {}): void {
     const times = options.times ?? 1;
     if (!Number.isInteger(times) || times < 1) throw new Error(`times must be a positive integer, got ${times}`);
-    if (spec.kind === "status" && (spec.status < 400 || spec.status > 599)) throw new Error(`fault status must be 4xx or 5xx, got ${spec.status}`);
-    if (options.operation !== undefined && !/^\w+$/.test(options.operation)) throw new Error(`operation must be a GraphQL name, got ${JSON.stringify(options.operation)}`);
-    this.rules.push({ spec, route: options.route ?? "graphql", times, ...(options.operation ? { operation: options.operation } : {}) });
+    if (spec.kind === "status" && (spec.status < 400 || spec.status > 599))
+      throw new Error(`fault status must be 4xx or 5xx, got ${spec.status}`);
+    if (options.operation !== undefined && !/^\w+$/.test(options.operation))
+      throw new Error(`operation must be a GraphQL name, got ${JSON.stringify(options.operation)}`);
+    this.rules.push({
+      spec,
+      route: options.route ?? "graphql",
+      times,
+      ...(options.operation ? { operation: options.operation } : {}),
+    });
   }
 
   clear(): void {
@@ -42,8 +49,11 @@ export class Faults {
 
   /** The fault for this request, if one is queued for its route (and, for GraphQL, its operation). */
   take(route: Exclude<FaultRoute, "any">, graphqlBody?: string): FaultSpec | null {
-    const names = (operation: string) => graphqlBody !== undefined && new RegExp(`\\b${operation}\\b`).test(graphqlBody);
-    const i = this.rules.findIndex((r) => (r.route === route || r.route === "any") && (!r.operation || names(r.operation)));
+    const names = (operation: string) =>
+      graphqlBody !== undefined && new RegExp(`\\b${operation}\\b`).test(graphqlBody);
+    const i = this.rules.findIndex(
+      (r) => (r.route === route || r.route === "any") && (!r.operation || names(r.operation)),
+    );
     if (i < 0) return null;
     const rule = this.rules[i]!;
     rule.times -= 1;

@@ -13,18 +13,26 @@ describe("schema validation, as Shopify's server does it", () => {
     const { status, body } = await store.graphql(`{ products(first: 1) { nodes { id titel } } }`);
     expect(status).toBe(200);
     expect(body.data).toBeUndefined();
-    expect(body.errors[0]).toMatchObject({ message: "Field 'titel' doesn't exist on type 'Product'", extensions: { code: "undefinedField" } });
+    expect(body.errors[0]).toMatchObject({
+      message: "Field 'titel' doesn't exist on type 'Product'",
+      extensions: { code: "undefinedField" },
+    });
   });
 
   it("rejects an argument that the field does not take, and a missing required one", async () => {
     const bad = await store.graphql(`{ products(first: 1, sort: TITLE) { nodes { id } } }`);
-    expect(bad.body.errors[0]).toMatchObject({ message: "Field 'products' doesn't accept argument 'sort'", extensions: { code: "argumentNotAccepted" } });
+    expect(bad.body.errors[0]).toMatchObject({
+      message: "Field 'products' doesn't accept argument 'sort'",
+      extensions: { code: "argumentNotAccepted" },
+    });
     const missing = await store.graphql(`{ product { id } }`);
     expect(missing.body.errors[0].message).toBe("Field 'product' is missing required arguments: id");
   });
 
   it("rejects productCreateMedia's arguments on productUpdate (the schema's current shape)", async () => {
-    const { body } = await store.graphql(`mutation { productUpdate(productId: "gid://shopify/Product/1", media: []) { userErrors { message } } }`);
+    const { body } = await store.graphql(
+      `mutation { productUpdate(productId: "gid://shopify/Product/1", media: []) { userErrors { message } } }`,
+    );
     expect(body.errors[0].extensions.code).toBe("argumentNotAccepted");
   });
 
@@ -40,8 +48,14 @@ describe("products, product, nodes", () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 20; page++) {
-      const { body } = await store.graphql(`query($after: String) { products(first: 4, after: $after) { pageInfo { hasNextPage endCursor } nodes { id title } } }`, { after });
-      expect(body.extensions.cost).toMatchObject({ requestedQueryCost: 2 + 4 * 1, throttleStatus: { maximumAvailable: 2000, restoreRate: 100 } });
+      const { body } = await store.graphql(
+        `query($after: String) { products(first: 4, after: $after) { pageInfo { hasNextPage endCursor } nodes { id title } } }`,
+        { after },
+      );
+      expect(body.extensions.cost).toMatchObject({
+        requestedQueryCost: 2 + 4 * 1,
+        throttleStatus: { maximumAvailable: 2000, restoreRate: 100 },
+      });
       seen.push(...body.data.products.nodes.map((n: { id: string }) => n.id));
       if (!body.data.products.pageInfo.hasNextPage) break;
       after = body.data.products.pageInfo.endCursor;
@@ -51,9 +65,19 @@ describe("products, product, nodes", () => {
   });
 
   it("filters by product type and title like Shopify's search syntax", async () => {
-    const toys = await store.graphql(`{ products(first: 50, query: "product_type:toy") { nodes { title productType } } }`);
-    expect(toys.body.data.products.nodes.map((n: { title: string }) => n.title).sort()).toEqual(["Duck Toy", "Monster Toy", "Poop Emoji", "Rc Car", "Robot Toy"]);
-    const plush = await store.graphql(`{ products(first: 50, query: "product_type:'stuffed animal' title:bear") { nodes { title } } }`);
+    const toys = await store.graphql(
+      `{ products(first: 50, query: "product_type:toy") { nodes { title productType } } }`,
+    );
+    expect(toys.body.data.products.nodes.map((n: { title: string }) => n.title).sort()).toEqual([
+      "Duck Toy",
+      "Monster Toy",
+      "Poop Emoji",
+      "Rc Car",
+      "Robot Toy",
+    ]);
+    const plush = await store.graphql(
+      `{ products(first: 50, query: "product_type:'stuffed animal' title:bear") { nodes { title } } }`,
+    );
     expect(plush.body.data.products.nodes).toEqual([{ title: "Bear Plushie" }]);
   });
 
@@ -63,7 +87,9 @@ describe("products, product, nodes", () => {
   });
 
   it("serves product media with image URLs the store itself serves", async () => {
-    const { body } = await store.graphql(`{ products(first: 1, query: "handle:teapot") { nodes { id mediaCount { count } media(first: 10) { nodes { status ... on MediaImage { image { url width height } } } } } } }`);
+    const { body } = await store.graphql(
+      `{ products(first: 1, query: "handle:teapot") { nodes { id mediaCount { count } media(first: 10) { nodes { status ... on MediaImage { image { url width height } } } } } } }`,
+    );
     const product = body.data.products.nodes[0];
     expect(product.mediaCount.count).toBe(5);
     const image = product.media.nodes[0].image;
@@ -71,14 +97,28 @@ describe("products, product, nodes", () => {
     expect(res.headers.get("content-type")).toBe("image/jpeg");
     expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(1000);
 
-    const byNode = await store.graphql(`query($ids: [ID!]!) { nodes(ids: $ids) { ... on Product { title } } }`, { ids: [product.id, "gid://shopify/Product/1"] });
+    const byNode = await store.graphql(`query($ids: [ID!]!) { nodes(ids: $ids) { ... on Product { title } } }`, {
+      ids: [product.id, "gid://shopify/Product/1"],
+    });
     expect(byNode.body.data.nodes).toEqual([{ title: "Teapot" }, null]);
   });
 
   it("seeds the fixtures with zero, one and twelve photos and a corrupt file", async () => {
-    const { body } = await store.graphql(`{ products(first: 10, query: "product_type:fixture") { nodes { handle mediaCount { count } } } }`);
-    const counts = Object.fromEntries(body.data.products.nodes.map((n: { handle: string; mediaCount: { count: number } }) => [n.handle, n.mediaCount.count]));
-    expect(counts).toEqual({ "fixture-zero-photos": 0, "fixture-one-photo": 1, "fixture-twelve-photos": 12, "fixture-corrupt-photo": 5 });
+    const { body } = await store.graphql(
+      `{ products(first: 10, query: "product_type:fixture") { nodes { handle mediaCount { count } } } }`,
+    );
+    const counts = Object.fromEntries(
+      body.data.products.nodes.map((n: { handle: string; mediaCount: { count: number } }) => [
+        n.handle,
+        n.mediaCount.count,
+      ]),
+    );
+    expect(counts).toEqual({
+      "fixture-zero-photos": 0,
+      "fixture-one-photo": 1,
+      "fixture-twelve-photos": 12,
+      "fixture-corrupt-photo": 5,
+    });
   });
 });
 
@@ -91,8 +131,15 @@ describe("access tokens and shops", () => {
 
   it("keeps shops apart: a token works for its own shop only", async () => {
     const otherToken = store.control.issueAccessToken(OTHER_SHOP);
-    const other = await store.graphql(`{ products(first: 10) { nodes { title } } }`, {}, { token: otherToken, shop: OTHER_SHOP });
-    expect(other.body.data.products.nodes.map((n: { title: string }) => n.title)).toEqual(["Teapot (other shop)", "Vase (other shop)"]);
+    const other = await store.graphql(
+      `{ products(first: 10) { nodes { title } } }`,
+      {},
+      { token: otherToken, shop: OTHER_SHOP },
+    );
+    expect(other.body.data.products.nodes.map((n: { title: string }) => n.title)).toEqual([
+      "Teapot (other shop)",
+      "Vase (other shop)",
+    ]);
     const crossed = await store.graphql(`{ shop { name } }`, {}, { token: otherToken, shop: DEMO_SHOP });
     expect(crossed.status).toBe(401);
   });

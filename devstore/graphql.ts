@@ -28,8 +28,20 @@ import { billingMutations, billingQueries } from "./resolvers/billing";
 /** Shopify refuses any single query whose requested cost is above this. */
 export const MAX_QUERY_COST = 1000;
 
-const queryRoot: Record<string, unknown> = { ...productQueries, ...mediaQueries, ...nodeQueries, ...bulkQueries, ...billingQueries };
-const mutationRoot: Record<string, unknown> = { ...productMutations, ...mediaMutations, ...stagedUploadMutations, ...bulkMutations, ...billingMutations };
+const queryRoot: Record<string, unknown> = {
+  ...productQueries,
+  ...mediaQueries,
+  ...nodeQueries,
+  ...bulkQueries,
+  ...billingQueries,
+};
+const mutationRoot: Record<string, unknown> = {
+  ...productMutations,
+  ...mediaMutations,
+  ...stagedUploadMutations,
+  ...bulkMutations,
+  ...billingMutations,
+};
 
 /** Reads model fields; a field the stand-in has no value for is a clear error, not a silent null. */
 const fieldResolver: GraphQLFieldResolver<unknown, Ctx> = (source, args, ctx, info) => {
@@ -58,13 +70,33 @@ export interface GraphqlResponse {
 function shopifyValidationError(e: GraphQLError): Record<string, unknown> {
   const locations = e.locations;
   let m = /^Cannot query field "(\w+)" on type "(\w+)"\./.exec(e.message);
-  if (m) return { message: `Field '${m[1]}' doesn't exist on type '${m[2]}'`, locations, extensions: { code: "undefinedField", typeName: m[2], fieldName: m[1] } };
+  if (m)
+    return {
+      message: `Field '${m[1]}' doesn't exist on type '${m[2]}'`,
+      locations,
+      extensions: { code: "undefinedField", typeName: m[2], fieldName: m[1] },
+    };
   m = /^Unknown argument "(\w+)" on field "(\w+)\.(\w+)"\./.exec(e.message);
-  if (m) return { message: `Field '${m[3]}' doesn't accept argument '${m[1]}'`, locations, extensions: { code: "argumentNotAccepted", name: m[3], typeName: "Field", argumentName: m[1] } };
+  if (m)
+    return {
+      message: `Field '${m[3]}' doesn't accept argument '${m[1]}'`,
+      locations,
+      extensions: { code: "argumentNotAccepted", name: m[3], typeName: "Field", argumentName: m[1] },
+    };
   m = /^Field "(?:\w+\.)?(\w+)" argument "(\w+)" of type "(.+)" is required, but it was not provided\./.exec(e.message);
-  if (m) return { message: `Field '${m[1]}' is missing required arguments: ${m[2]}`, locations, extensions: { code: "missingRequiredArguments", className: "Field", name: m[1], arguments: m[2] } };
+  if (m)
+    return {
+      message: `Field '${m[1]}' is missing required arguments: ${m[2]}`,
+      locations,
+      extensions: { code: "missingRequiredArguments", className: "Field", name: m[1], arguments: m[2] },
+    };
   m = /^Unknown type "(\w+)"\./.exec(e.message);
-  if (m) return { message: `No such type ${m[1]}, so it can't be a fragment condition`, locations, extensions: { code: "undefinedType", typeName: m[1] } };
+  if (m)
+    return {
+      message: `No such type ${m[1]}, so it can't be a fragment condition`,
+      locations,
+      extensions: { code: "undefinedType", typeName: m[1] },
+    };
   return { message: e.message, locations, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } };
 }
 
@@ -81,12 +113,18 @@ function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionN
 function formatErrors(errors: readonly GraphQLError[]) {
   return errors.map((e) => {
     const json = { ...e.toJSON() } as Record<string, unknown>;
-    if (!e.extensions?.code) json.extensions = { ...(e.extensions ?? {}), code: e.originalError ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST" };
+    if (!e.extensions?.code)
+      json.extensions = { ...(e.extensions ?? {}), code: e.originalError ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST" };
     return json;
   });
 }
 
-async function run(ctx: Ctx, document: DocumentNode, variables?: Record<string, unknown>, operationName?: string): Promise<ExecutionResult> {
+async function run(
+  ctx: Ctx,
+  document: DocumentNode,
+  variables?: Record<string, unknown>,
+  operationName?: string,
+): Promise<ExecutionResult> {
   return execute({
     schema: ctx.schema,
     document,
@@ -128,7 +166,10 @@ export async function handleGraphql(ctx: Ctx, bucket: LeakyBucket, request: Grap
     document = parse(request.query);
   } catch (err) {
     const e = err as GraphQLError;
-    return ok({ errors: [{ message: e.message, locations: e.locations, extensions: { code: "syntaxError" } }], extensions: costExtension(0, 0, bucket.status()) });
+    return ok({
+      errors: [{ message: e.message, locations: e.locations, extensions: { code: "syntaxError" } }],
+      extensions: costExtension(0, 0, bucket.status()),
+    });
   }
   const validation = validate(schema, document);
   if (validation.length) {
@@ -137,31 +178,60 @@ export async function handleGraphql(ctx: Ctx, bucket: LeakyBucket, request: Grap
   const operationName = typeof request.operationName === "string" ? request.operationName : undefined;
   const operation = getOperationAST(document, operationName);
   if (!operation) {
-    return ok({ errors: [{ message: operationName ? `No operation named "${operationName}"` : "An operation name is required when the document has several operations", extensions: { code: "BAD_REQUEST" } }], extensions: costExtension(0, 0, bucket.status()) });
+    return ok({
+      errors: [
+        {
+          message: operationName
+            ? `No operation named "${operationName}"`
+            : "An operation name is required when the document has several operations",
+          extensions: { code: "BAD_REQUEST" },
+        },
+      ],
+      extensions: costExtension(0, 0, bucket.status()),
+    });
   }
-  const rawVariables = request.variables && typeof request.variables === "object" ? (request.variables as Record<string, unknown>) : {};
+  const rawVariables =
+    request.variables && typeof request.variables === "object" ? (request.variables as Record<string, unknown>) : {};
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables);
   if (coerced.errors) {
-    return ok({ errors: coerced.errors.map((e) => ({ message: e.message, locations: e.locations, extensions: { code: "INVALID_VARIABLE" } })), extensions: costExtension(0, 0, bucket.status()) });
+    return ok({
+      errors: coerced.errors.map((e) => ({
+        message: e.message,
+        locations: e.locations,
+        extensions: { code: "INVALID_VARIABLE" },
+      })),
+      extensions: costExtension(0, 0, bucket.status()),
+    });
   }
   const costInput = { schema, operation, fragments: fragmentsOf(document), variables: coerced.coerced };
   const requested = queryCost(costInput);
   if (requested > MAX_QUERY_COST) {
     return ok({
-      errors: [{ message: `Query cost is ${requested}, which exceeds the single query max cost limit (${MAX_QUERY_COST}).`, extensions: { code: "MAX_COST_EXCEEDED", cost: requested, maxCost: MAX_QUERY_COST } }],
+      errors: [
+        {
+          message: `Query cost is ${requested}, which exceeds the single query max cost limit (${MAX_QUERY_COST}).`,
+          extensions: { code: "MAX_COST_EXCEEDED", cost: requested, maxCost: MAX_QUERY_COST },
+        },
+      ],
       extensions: costExtension(requested, null, bucket.status()),
     });
   }
   if (!bucket.take(requested)) {
     ctx.store.stats.throttled += 1;
     return ok({
-      errors: [{ message: "Throttled", extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/rate-limits" } }],
+      errors: [
+        {
+          message: "Throttled",
+          extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/rate-limits" },
+        },
+      ],
       extensions: costExtension(requested, null, bucket.status()),
     });
   }
   // Shopify flags a request that uses a deprecated field, argument or enum value with this header
   // (checked after the bucket, so that it does not delay the throttle decision).
-  if (validate(schema, document, [NoDeprecatedCustomRule]).length) headers["X-Shopify-API-Deprecated-Reason"] = DEPRECATION_REASON;
+  if (validate(schema, document, [NoDeprecatedCustomRule]).length)
+    headers["X-Shopify-API-Deprecated-Reason"] = DEPRECATION_REASON;
   const result = await run(ctx, document, rawVariables, operationName);
   const actual = queryCost(costInput, result.data ?? null);
   bucket.refund(requested - actual);

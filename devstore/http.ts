@@ -54,14 +54,21 @@ function readBody(req: http.IncomingMessage, limit = MAX_BODY): Promise<Buffer> 
 function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const isText = typeof body === "string" || Buffer.isBuffer(body);
   const payload = isText ? (body as string | Buffer) : JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": isText ? "text/plain; charset=utf-8" : "application/json; charset=utf-8", ...headers });
+  res.writeHead(status, {
+    "Content-Type": isText ? "text/plain; charset=utf-8" : "application/json; charset=utf-8",
+    ...headers,
+  });
   res.end(payload);
 }
 
 /** The shop a request is for: the original host the app's transport forwards, the Host header, or ?shop=. */
 export function requestShop(req: http.IncomingMessage, url: URL): string | null {
   const forwarded = req.headers["x-forwarded-host"];
-  const candidates = [Array.isArray(forwarded) ? forwarded[0] : forwarded, req.headers.host, url.searchParams.get("shop")];
+  const candidates = [
+    Array.isArray(forwarded) ? forwarded[0] : forwarded,
+    req.headers.host,
+    url.searchParams.get("shop"),
+  ];
   for (const c of candidates) {
     const host = c?.split(":")[0]?.trim().toLowerCase();
     if (isShopDomain(host)) return host;
@@ -91,7 +98,13 @@ function parseJsonBody(raw: Buffer, contentType: string | undefined): Record<str
  * Applies an injected fault. "answered": the fault answered (or dropped) the request; "lose-answer":
  * handle the request, then close the connection instead of answering; null: no fault.
  */
-async function applyFault(deps: HttpDeps, route: Exclude<FaultRoute, "any">, req: http.IncomingMessage, res: http.ServerResponse, graphqlBody?: string): Promise<"answered" | "lose-answer" | null> {
+async function applyFault(
+  deps: HttpDeps,
+  route: Exclude<FaultRoute, "any">,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  graphqlBody?: string,
+): Promise<"answered" | "lose-answer" | null> {
   const fault = deps.faults.take(route, graphqlBody);
   if (!fault) return null;
   deps.log(`fault on ${route}: ${JSON.stringify(fault)}`);
@@ -106,38 +119,67 @@ async function applyFault(deps: HttpDeps, route: Exclude<FaultRoute, "any">, req
   }
   const headers: Record<string, string> = {};
   if (fault.status === 429) headers["Retry-After"] = String(fault.retryAfterSeconds ?? 1);
-  const body = fault.body ?? (fault.status === 429 ? { errors: "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service." } : fault.status >= 500 ? `${fault.status} ${http.STATUS_CODES[fault.status] ?? "Error"}` : { errors: http.STATUS_CODES[fault.status] });
+  const body =
+    fault.body ??
+    (fault.status === 429
+      ? { errors: "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service." }
+      : fault.status >= 500
+        ? `${fault.status} ${http.STATUS_CODES[fault.status] ?? "Error"}`
+        : { errors: http.STATUS_CODES[fault.status] });
   send(res, fault.status, body, headers);
   return "answered";
 }
 
-async function serveGraphql(deps: HttpDeps, req: http.IncomingMessage, url: URL, version: string, raw: Buffer): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
+async function serveGraphql(
+  deps: HttpDeps,
+  req: http.IncomingMessage,
+  url: URL,
+  version: string,
+  raw: Buffer,
+): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
   const served = serveVersion(version, deps.store.apiVersions);
   if (!served) return { status: 404, body: { errors: "Not Found" } };
   const { stats } = deps.store;
   stats.requestedApiVersions[version] = (stats.requestedApiVersions[version] ?? 0) + 1;
   if (served.fellBack) {
     stats.versionFallbacks += 1;
-    if (stats.requestedApiVersions[version] === 1) deps.log(`Admin API ${version} is not supported: answering it with ${served.served}`);
+    if (stats.requestedApiVersions[version] === 1)
+      deps.log(`Admin API ${version} is not supported: answering it with ${served.served}`);
   }
   const versionHeader = { "X-Shopify-API-Version": served.served };
   const tokenHeader = req.headers["x-shopify-access-token"];
   const owner = tokenOwner(deps.store.state, deps.store.tokens, typeof tokenHeader === "string" ? tokenHeader : null);
   const shopDomain = requestShop(req, url) ?? owner?.shop ?? null;
   if (!owner || owner.shop !== shopDomain) {
-    return { status: 401, body: { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" }, headers: versionHeader };
+    return {
+      status: 401,
+      body: { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" },
+      headers: versionHeader,
+    };
   }
   const shop = deps.store.shop(owner.shop);
   if (!shop) return { status: 404, body: { errors: "Not Found" }, headers: versionHeader };
   const body = parseJsonBody(raw, "application/json");
-  const result = await handleGraphql({ store: deps.store, shop, schema: deps.store.schemaFor(served.served), bulk: false }, deps.throttle.bucket(shop.domain), body);
+  const result = await handleGraphql(
+    { store: deps.store, shop, schema: deps.store.schemaFor(served.served), bulk: false },
+    deps.throttle.bucket(shop.domain),
+    body,
+  );
   return { ...result, headers: { ...versionHeader, ...result.headers } };
 }
 
-async function serveOAuth(deps: HttpDeps, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+async function serveOAuth(
+  deps: HttpDeps,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+): Promise<void> {
   const shop = requestShop(req, url);
   if (!shop) {
-    send(res, 400, { error: "invalid_request", error_description: "Which shop? Send the shop's host (X-Forwarded-Host or Host) or ?shop=." });
+    send(res, 400, {
+      error: "invalid_request",
+      error_description: "Which shop? Send the shop's host (X-Forwarded-Host or Host) or ?shop=.",
+    });
     return;
   }
   if (url.pathname === "/admin/oauth/authorize" && req.method === "GET") {
@@ -156,7 +198,13 @@ async function serveOAuth(deps: HttpDeps, req: http.IncomingMessage, res: http.S
   send(res, 404, { errors: "Not Found" });
 }
 
-async function serveFile(deps: HttpDeps, res: http.ServerResponse, url: URL, shopDomain: string, fileId: number): Promise<void> {
+async function serveFile(
+  deps: HttpDeps,
+  res: http.ServerResponse,
+  url: URL,
+  shopDomain: string,
+  fileId: number,
+): Promise<void> {
   const file = deps.store.shop(shopDomain)?.files.find((f) => f.id === fileId);
   if (!file?.blob || file.status !== "READY") {
     send(res, 404, "Not Found");
@@ -168,7 +216,10 @@ async function serveFile(deps: HttpDeps, res: http.ServerResponse, url: URL, sho
   if ((width || height) && file.typename === "MediaImage") {
     bytes = await sharp(bytes).resize({ width, height, fit: "inside", withoutEnlargement: true }).toBuffer();
   }
-  send(res, 200, bytes, { "Content-Type": file.mimeType ?? "application/octet-stream", "Cache-Control": "public, max-age=31536000" });
+  send(res, 200, bytes, {
+    "Content-Type": file.mimeType ?? "application/octet-stream",
+    "Cache-Control": "public, max-age=31536000",
+  });
 }
 
 async function route(deps: HttpDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -176,9 +227,21 @@ async function route(deps: HttpDeps, req: http.IncomingMessage, res: http.Server
   const path = url.pathname;
   let m: RegExpExecArray | null;
 
-  if (path === "/healthz") return send(res, 200, { ok: true, apiVersion: SHOPIFY_API_VERSION, supportedApiVersions: deps.store.apiVersions });
-  if (path.startsWith("/app-bridge-standin") && req.method === "GET" && (await serveAppBridgeStandin(deps.store, deps.app, res, url))) return;
-  if (path.startsWith("/__devstore/")) return deps.control.handle(req, res, url, parseJsonBody(await readBody(req, 1024 * 1024), req.headers["content-type"]));
+  if (path === "/healthz")
+    return send(res, 200, { ok: true, apiVersion: SHOPIFY_API_VERSION, supportedApiVersions: deps.store.apiVersions });
+  if (
+    path.startsWith("/app-bridge-standin") &&
+    req.method === "GET" &&
+    (await serveAppBridgeStandin(deps.store, deps.app, res, url))
+  )
+    return;
+  if (path.startsWith("/__devstore/"))
+    return deps.control.handle(
+      req,
+      res,
+      url,
+      parseJsonBody(await readBody(req, 1024 * 1024), req.headers["content-type"]),
+    );
 
   if ((m = /^\/admin\/api\/([^/]+)\/graphql\.json$/.exec(path))) {
     if (req.method !== "POST") return send(res, 405, { errors: "Use POST" });
@@ -212,7 +275,9 @@ async function route(deps: HttpDeps, req: http.IncomingMessage, res: http.Server
   if ((m = /^\/bulk\/([^/]+)\/(\d+)\.jsonl$/.exec(path)) && req.method === "GET") {
     const op = deps.store.shop(m[1]!)?.bulkOperations.find((o) => o.id === Number(m![2]));
     if (!op?.resultKey) return send(res, 404, "Not Found");
-    return send(res, 200, await deps.store.blobs.read({ kind: "local", key: op.resultKey }), { "Content-Type": "application/jsonl" });
+    return send(res, 200, await deps.store.blobs.read({ kind: "local", key: op.resultKey }), {
+      "Content-Type": "application/jsonl",
+    });
   }
   if ((m = /^\/admin\/apps\/([^/]+)\/?$/.exec(path)) && req.method === "GET") {
     // The embedded app as the Shopify admin would open it: shop, host and a fresh id_token.
@@ -223,7 +288,12 @@ async function route(deps: HttpDeps, req: http.IncomingMessage, res: http.Server
     const target = new URL("/app", deps.app.appUrl);
     target.searchParams.set("embedded", "1");
     target.searchParams.set("shop", shop);
-    target.searchParams.set("host", Buffer.from(`admin.shopify.com/store/${shopHandle(shop)}`).toString("base64").replace(/=+$/, ""));
+    target.searchParams.set(
+      "host",
+      Buffer.from(`admin.shopify.com/store/${shopHandle(shop)}`)
+        .toString("base64")
+        .replace(/=+$/, ""),
+    );
     target.searchParams.set("id_token", await mintSessionToken(deps.app, shop));
     res.writeHead(302, { Location: target.toString() }).end();
     return;

@@ -56,11 +56,16 @@ export interface DevStore {
 
 /** Starts the local Shopify stand-in ("devstore", a fake named as such) on real HTTP. */
 export async function startDevStore(options: DevStoreOptions): Promise<DevStore> {
-  if (!options.apiKey || !options.apiSecret) throw new Error("startDevStore needs apiKey and apiSecret (the app's credentials).");
+  if (!options.apiKey || !options.apiSecret)
+    throw new Error("startDevStore needs apiKey and apiSecret (the app's credentials).");
   const log = options.log ?? ((line: string) => console.log(`devstore: ${line}`));
   const statePath = options.statePath === undefined ? DEFAULT_STATE_PATH : options.statePath;
   const tempFiles = !options.filesDir && !statePath;
-  const filesDir = options.filesDir ?? (statePath ? path.join(path.dirname(statePath), "devstore-files") : fs.mkdtempSync(path.join(os.tmpdir(), "devstore-files-")));
+  const filesDir =
+    options.filesDir ??
+    (statePath
+      ? path.join(path.dirname(statePath), "devstore-files")
+      : fs.mkdtempSync(path.join(os.tmpdir(), "devstore-files-")));
   const blobs = new BlobStore(filesDir, options.sharedDir ?? defaultSharedDir());
   const app: AppCredentials = {
     apiKey: options.apiKey,
@@ -82,19 +87,30 @@ export async function startDevStore(options: DevStoreOptions): Promise<DevStore>
     timeoutMs: options.webhookTimeoutMs,
     log,
   });
-  const timing: Timing = { mediaStepMs: options.timing?.mediaStepMs ?? 250, bulkStepMs: options.timing?.bulkStepMs ?? 250 };
+  const timing: Timing = {
+    mediaStepMs: options.timing?.mediaStepMs ?? 250,
+    bulkStepMs: options.timing?.bulkStepMs ?? 250,
+  };
   const store = new LocalStore(loadAdminSchema(SHOPIFY_API_VERSION), state, file, blobs, webhooks, timing);
   // The other supported versions' schemas load on first use; a missing one is said now, not mid-request.
   for (const version of store.apiVersions) {
-    if (!fs.existsSync(adminSchemaPath(version))) throw new Error(`No Admin schema for API version ${version} (${adminSchemaPath(version)}): the pinned @shopify/dev-mcp must ship every version of the supported window.`);
+    if (!fs.existsSync(adminSchemaPath(version)))
+      throw new Error(
+        `No Admin schema for API version ${version} (${adminSchemaPath(version)}): the pinned @shopify/dev-mcp must ship every version of the supported window.`,
+      );
   }
   if (!loaded) {
     await seedState(state, blobs, blobs.sharedDir);
     file?.flush();
-    log(`seeded ${state.shops.map((s) => `${s.domain} (${s.products.length} products)`).join(", ")}${statePath ? ` into ${statePath}` : ""}`);
+    log(
+      `seeded ${state.shops.map((s) => `${s.domain} (${s.products.length} products)`).join(", ")}${statePath ? ` into ${statePath}` : ""}`,
+    );
   }
 
-  const throttle = new Throttle({ maximumAvailable: options.bucket?.maximumAvailable ?? 2000, restoreRate: options.bucket?.restoreRate ?? 100 });
+  const throttle = new Throttle({
+    maximumAvailable: options.bucket?.maximumAvailable ?? 2000,
+    restoreRate: options.bucket?.restoreRate ?? 100,
+  });
   const faults = new Faults();
   const control = new DevStoreControl(store, app, throttle, faults);
   const server = createHttpServer({ store, app, throttle, faults, control: new ControlRoutes(control), log });

@@ -24,7 +24,23 @@ describe("tsx devstore/main.ts", () => {
   it("serves on the given port with the given state file and app credentials, and stops on SIGTERM", async () => {
     const port = await freePort();
     const state = path.join(dir, "devstore.json");
-    const child = spawn(tsx, [main, "--port", String(port), "--state", state, "--app-url", "http://localhost:3999", "--api-key", "K", "--api-secret", "S"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      tsx,
+      [
+        main,
+        "--port",
+        String(port),
+        "--state",
+        state,
+        "--app-url",
+        "http://localhost:3999",
+        "--api-key",
+        "K",
+        "--api-secret",
+        "S",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -35,7 +51,9 @@ describe("tsx devstore/main.ts", () => {
         if (!health) await new Promise((r) => setTimeout(r, 100));
       }
       expect(health?.status, out).toBe(200);
-      const res = await fetch(`http://127.0.0.1:${port}/admin/apps/K?shop=scenebooth-demo.myshopify.com`, { redirect: "manual" });
+      const res = await fetch(`http://127.0.0.1:${port}/admin/apps/K?shop=scenebooth-demo.myshopify.com`, {
+        redirect: "manual",
+      });
       expect(res.headers.get("location")).toMatch(/^http:\/\/localhost:3999\/app\?/);
       expect(fs.existsSync(state)).toBe(true);
     } finally {
@@ -47,7 +65,9 @@ describe("tsx devstore/main.ts", () => {
   });
 
   it("explains a bad port in one line", async () => {
-    const child = spawn(tsx, [main, "--port", "http", "--state", path.join(dir, "x.json")], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(tsx, [main, "--port", "http", "--state", path.join(dir, "x.json")], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let err = "";
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     const code = await new Promise((r) => child.once("exit", r));

@@ -41,11 +41,19 @@ async function main(): Promise<void> {
     apiSecret: values["api-secret"] ?? cfg.shopify.apiSecret,
     scopes: cfg.shopify.scopes,
     bucket: {
-      maximumAvailable: positive("--bucket-size / DEVSTORE_BUCKET_SIZE", values["bucket-size"] ?? env.DEVSTORE_BUCKET_SIZE),
-      restoreRate: positive("--restore-rate / DEVSTORE_RESTORE_RATE", values["restore-rate"] ?? env.DEVSTORE_RESTORE_RATE),
+      maximumAvailable: positive(
+        "--bucket-size / DEVSTORE_BUCKET_SIZE",
+        values["bucket-size"] ?? env.DEVSTORE_BUCKET_SIZE,
+      ),
+      restoreRate: positive(
+        "--restore-rate / DEVSTORE_RESTORE_RATE",
+        values["restore-rate"] ?? env.DEVSTORE_RESTORE_RATE,
+      ),
     },
   });
-  console.log(`devstore: local Shopify stand-in on ${store.url} (shops: ${store.control.shops().join(", ")}); admin: ${store.url}/admin`);
+  console.log(
+    `devstore: local Shopify stand-in on ${store.url} (shops: ${store.control.shops().join(", ")}); admin: ${store.url}/admin`,
+  );
   const stop = async () => {
     await store.close();
     process.exit(0);

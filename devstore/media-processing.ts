@@ -3,7 +3,12 @@ import type { LocalStore } from "./store";
 import { nowIso, type FileRecord, type MediaErrorRecord, type ShopRecord } from "./state";
 import { stagedUploadIdFromUrl } from "./staged-uploads";
 
-const EXTENSIONS: Record<string, string> = { "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp" };
+const EXTENSIONS: Record<string, string> = {
+  "image/jpeg": "jpg",
+  "image/png": "png",
+  "image/gif": "gif",
+  "image/webp": "webp",
+};
 
 class SourceError extends Error {
   constructor(
@@ -20,7 +25,8 @@ async function readSource(store: LocalStore, shop: ShopRecord, source: string): 
   if (stagedId !== null) {
     const staged = shop.stagedUploads.find((s) => s.id === stagedId);
     if (!staged) throw new SourceError("INVALID_SIGNED_URL", "The staged upload target does not belong to this shop.");
-    if (!staged.uploaded) throw new SourceError("IMAGE_DOWNLOAD_FAILURE", "Nothing was uploaded to the staged upload target.");
+    if (!staged.uploaded)
+      throw new SourceError("IMAGE_DOWNLOAD_FAILURE", "Nothing was uploaded to the staged upload target.");
     return store.blobs.read({ kind: "local", key: staged.key });
   }
   let res: Response;
@@ -31,7 +37,8 @@ async function readSource(store: LocalStore, shop: ShopRecord, source: string): 
   }
   if (!res.ok) throw new SourceError("IMAGE_DOWNLOAD_FAILURE", `Downloading ${source} answered HTTP ${res.status}.`);
   const bytes = Buffer.from(await res.arrayBuffer());
-  if (bytes.length > IMAGE_LIMITS.maxBytes) throw new SourceError("INVALID_IMAGE_FILE_SIZE", `File is ${bytes.length} bytes; the limit is 20 MB.`);
+  if (bytes.length > IMAGE_LIMITS.maxBytes)
+    throw new SourceError("INVALID_IMAGE_FILE_SIZE", `File is ${bytes.length} bytes; the limit is 20 MB.`);
   return bytes;
 }
 
@@ -62,9 +69,21 @@ async function processFile(store: LocalStore, shop: ShopRecord, file: FileRecord
     }
     const key = `files/${file.id}.${EXTENSIONS[check.mimeType] ?? "bin"}`;
     await store.blobs.put(key, bytes);
-    Object.assign(file, { blob: { kind: "local", key }, mimeType: check.mimeType, width: check.width, height: check.height, status: "READY", errors: [] });
+    Object.assign(file, {
+      blob: { kind: "local", key },
+      mimeType: check.mimeType,
+      width: check.width,
+      height: check.height,
+      status: "READY",
+      errors: [],
+    });
   } catch (err) {
-    fail(file, err instanceof SourceError ? { code: err.code, message: err.message } : { code: "UNKNOWN", message: (err as Error).message });
+    fail(
+      file,
+      err instanceof SourceError
+        ? { code: err.code, message: err.message }
+        : { code: "UNKNOWN", message: (err as Error).message },
+    );
   } finally {
     file.updatedAt = nowIso();
     store.changed();

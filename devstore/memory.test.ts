@@ -11,9 +11,13 @@ describe("in-memory store (statePath: null)", () => {
       const res = await fetch(`${store.url}/admin/api/${SHOPIFY_API_VERSION}/graphql.json`, {
         method: "POST",
         headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": token },
-        body: JSON.stringify({ query: `{ products(first: 1, query: "handle:fixture-corrupt-photo") { nodes { media(first: 10) { nodes { ... on MediaImage { image { url } } } } } } }` }),
+        body: JSON.stringify({
+          query: `{ products(first: 1, query: "handle:fixture-corrupt-photo") { nodes { media(first: 10) { nodes { ... on MediaImage { image { url } } } } } } }`,
+        }),
       });
-      const body = (await res.json()) as { data: { products: { nodes: { media: { nodes: { image: { url: string } }[] } }[] } } };
+      const body = (await res.json()) as {
+        data: { products: { nodes: { media: { nodes: { image: { url: string } }[] } }[] } };
+      };
       const urls = body.data.products.nodes[0]!.media.nodes.map((n) => n.image.url);
       expect(urls).toHaveLength(5);
       const broken = urls.find((u) => u.includes("corrupt-photo.jpg"))!;

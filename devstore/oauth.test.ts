@@ -11,12 +11,25 @@ beforeAll(async () => {
 });
 afterAll(() => store.stop());
 
-const shopify = shopifyApi({ apiKey: TEST_API_KEY, apiSecretKey: TEST_API_SECRET, hostName: "localhost:3000", apiVersion: SHOPIFY_API_VERSION as ApiVersion, isEmbeddedApp: true, logger: { level: LogSeverity.Error } });
+const shopify = shopifyApi({
+  apiKey: TEST_API_KEY,
+  apiSecretKey: TEST_API_SECRET,
+  hostName: "localhost:3000",
+  apiVersion: SHOPIFY_API_VERSION as ApiVersion,
+  isEmbeddedApp: true,
+  logger: { level: LogSeverity.Error },
+});
 
 describe("OAuth authorization-code grant", () => {
   it("redirects back with a code signed the way Shopify signs it, and exchanges the code once", async () => {
     const authorize = new URL(`${store.url}/admin/oauth/authorize`);
-    authorize.search = new URLSearchParams({ client_id: TEST_API_KEY, scope: "read_products", redirect_uri: "http://localhost:3000/auth/callback", state: "nonce-1", shop: DEMO_SHOP }).toString();
+    authorize.search = new URLSearchParams({
+      client_id: TEST_API_KEY,
+      scope: "read_products",
+      redirect_uri: "http://localhost:3000/auth/callback",
+      state: "nonce-1",
+      shop: DEMO_SHOP,
+    }).toString();
     const res = await fetch(authorize, { redirect: "manual" });
     expect(res.status).toBe(302);
     const back = new URL(res.headers.get("location")!);
@@ -26,7 +39,11 @@ describe("OAuth authorization-code grant", () => {
     expect(await shopify.utils.validateHmac(query)).toBe(true);
 
     const exchange = () =>
-      fetch(`${store.url}/admin/oauth/access_token`, { method: "POST", headers: { "Content-Type": "application/json", "X-Forwarded-Host": DEMO_SHOP }, body: JSON.stringify({ client_id: TEST_API_KEY, client_secret: TEST_API_SECRET, code: query.code }) });
+      fetch(`${store.url}/admin/oauth/access_token`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-Forwarded-Host": DEMO_SHOP },
+        body: JSON.stringify({ client_id: TEST_API_KEY, client_secret: TEST_API_SECRET, code: query.code }),
+      });
     const first = await exchange();
     const token = (await first.json()) as { access_token: string; scope: string };
     expect(token.access_token).toMatch(/^shpat_/);
@@ -35,7 +52,10 @@ describe("OAuth authorization-code grant", () => {
   });
 
   it("will not redirect to another site", async () => {
-    const res = await fetch(`${store.url}/admin/oauth/authorize?shop=${DEMO_SHOP}&client_id=${TEST_API_KEY}&redirect_uri=${encodeURIComponent("https://evil.example/cb")}`, { redirect: "manual" });
+    const res = await fetch(
+      `${store.url}/admin/oauth/authorize?shop=${DEMO_SHOP}&client_id=${TEST_API_KEY}&redirect_uri=${encodeURIComponent("https://evil.example/cb")}`,
+      { redirect: "manual" },
+    );
     expect(res.status).toBe(400);
   });
 });

@@ -13,24 +13,44 @@ describe("state file", () => {
   it("keeps products, uploaded media and tokens across a restart", async () => {
     const first = await startTestStore({ dir });
     const created = first.control.createProduct(DEMO_SHOP, { title: "Survivor", productType: "vase" });
-    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: "#c33" } }).png().toBuffer();
-    const staged = await first.graphql(`mutation { stagedUploadsCreate(input: [{ resource: IMAGE, filename: "a.png", mimeType: "image/png", httpMethod: PUT }]) { stagedTargets { url resourceUrl } } }`);
+    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: "#c33" } })
+      .png()
+      .toBuffer();
+    const staged = await first.graphql(
+      `mutation { stagedUploadsCreate(input: [{ resource: IMAGE, filename: "a.png", mimeType: "image/png", httpMethod: PUT }]) { stagedTargets { url resourceUrl } } }`,
+    );
     const target = staged.body.data.stagedUploadsCreate.stagedTargets[0];
-    expect((await fetch(target.url, { method: "PUT", body: new Uint8Array(png), headers: { "Content-Type": "image/png" } })).status).toBe(200);
-    await first.graphql(`mutation($id: ID!, $src: String!) { productUpdate(product: { id: $id }, media: [{ originalSource: $src, mediaContentType: IMAGE, alt: "red" }]) { userErrors { message } } }`, { id: created.id, src: target.resourceUrl });
+    expect(
+      (await fetch(target.url, { method: "PUT", body: new Uint8Array(png), headers: { "Content-Type": "image/png" } }))
+        .status,
+    ).toBe(200);
+    await first.graphql(
+      `mutation($id: ID!, $src: String!) { productUpdate(product: { id: $id }, media: [{ originalSource: $src, mediaContentType: IMAGE, alt: "red" }]) { userErrors { message } } }`,
+      { id: created.id, src: target.resourceUrl },
+    );
     for (let i = 0; i < 500; i++) {
-      const { body } = await first.graphql(`query($id: ID!) { product(id: $id) { media(first: 1) { nodes { status } } } }`, { id: created.id });
+      const { body } = await first.graphql(
+        `query($id: ID!) { product(id: $id) { media(first: 1) { nodes { status } } } }`,
+        { id: created.id },
+      );
       if (body.data.product.media.nodes[0]?.status === "READY") break;
       await new Promise((r) => setTimeout(r, 10));
     }
     await first.close();
-    expect(JSON.parse(fs.readFileSync(first.statePath, "utf8")).shops[0].products.some((p: { title: string }) => p.title === "Survivor")).toBe(true);
+    expect(
+      JSON.parse(fs.readFileSync(first.statePath, "utf8")).shops[0].products.some(
+        (p: { title: string }) => p.title === "Survivor",
+      ),
+    ).toBe(true);
 
     const second = await startTestStore({ dir });
     try {
       const old = await second.graphql(`{ shop { name } }`, {}, { token: first.token });
       expect(old.status).toBe(200);
-      const { body } = await second.graphql(`query($id: ID!) { product(id: $id) { title media(first: 5) { nodes { status alt ... on MediaImage { image { url width } } } } } }`, { id: created.id });
+      const { body } = await second.graphql(
+        `query($id: ID!) { product(id: $id) { title media(first: 5) { nodes { status alt ... on MediaImage { image { url width } } } } } }`,
+        { id: created.id },
+      );
       expect(body.data.product.title).toBe("Survivor");
       const media = body.data.product.media.nodes[0];
       expect(media).toMatchObject({ status: "READY", alt: "red", image: { width: 40 } });

@@ -14,7 +14,9 @@ function devMcpDir(): string {
     const candidate = path.join(dir, "@shopify", "dev-mcp");
     if (fs.existsSync(path.join(candidate, "package.json"))) return candidate;
   }
-  throw new Error("@shopify/dev-mcp (a devDependency that ships Shopify's Admin schemas) is not installed: run npm ci.");
+  throw new Error(
+    "@shopify/dev-mcp (a devDependency that ships Shopify's Admin schemas) is not installed: run npm ci.",
+  );
 }
 
 /** Path of the Admin API introspection that the pinned `@shopify/dev-mcp` ships for `version` (`dist/data/admin_<version>.json.gz`). */
@@ -28,7 +30,9 @@ export function loadAdminSchema(version: string = SHOPIFY_API_VERSION): GraphQLS
   if (hit) return hit;
   const file = adminSchemaPath(version);
   if (!fs.existsSync(file)) {
-    throw new Error(`No Admin schema for API version ${version} at ${file}; install the pinned @shopify/dev-mcp devDependency (npm ci), or pick a version it ships.`);
+    throw new Error(
+      `No Admin schema for API version ${version} at ${file}; install the pinned @shopify/dev-mcp devDependency (npm ci), or pick a version it ships.`,
+    );
   }
   const raw = JSON.parse(zlib.gunzipSync(fs.readFileSync(file)).toString("utf8")) as { data?: IntrospectionQuery };
   if (!raw.data?.__schema) throw new Error(`${file} is not a GraphQL introspection result.`);

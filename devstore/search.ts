@@ -15,7 +15,12 @@ export function parseSearch(query: string): Term[] {
     const raw = (m[3] ?? m[4] ?? m[5] ?? "").trim();
     if (!raw || raw === "AND") continue;
     const prefix = raw.endsWith("*");
-    terms.push({ field: m[2]?.toLowerCase() ?? null, value: (prefix ? raw.slice(0, -1) : raw).toLowerCase(), negate: m[1] === "-", prefix });
+    terms.push({
+      field: m[2]?.toLowerCase() ?? null,
+      value: (prefix ? raw.slice(0, -1) : raw).toLowerCase(),
+      negate: m[1] === "-",
+      prefix,
+    });
   }
   return terms;
 }
@@ -58,7 +63,9 @@ export function productMatches(p: ProductRecord, query: string | null | undefine
       const values = fieldValues(p, term.field);
       if (values === null) return true;
       // Exact (case-insensitive) for keyword fields, word/phrase match for the title.
-      hit = values.some((v) => (term.field === "title" || term.prefix ? textMatches(v, term) : v.toLowerCase() === term.value));
+      hit = values.some((v) =>
+        term.field === "title" || term.prefix ? textMatches(v, term) : v.toLowerCase() === term.value,
+      );
     }
     return term.negate ? !hit : hit;
   });

@@ -73,7 +73,10 @@ async function fileFromPhoto(state: StoreState, photo: Photo, productId: number)
   };
 }
 
-function product(state: StoreState, fields: Pick<ProductRecord, "title" | "handle" | "productType"> & Partial<ProductRecord>): ProductRecord {
+function product(
+  state: StoreState,
+  fields: Pick<ProductRecord, "title" | "handle" | "productType"> & Partial<ProductRecord>,
+): ProductRecord {
   const at = nowIso();
   return {
     id: newId(state),
@@ -133,16 +136,41 @@ export async function seedState(state: StoreState, blobs: BlobStore, shared = sh
 
   const demo = newShop(state, DEMO_SHOP, "SceneBooth Demo");
   for (const subject of subjects) {
-    const p = product(state, { title: titleOf(subject), handle: subject.replace(/_/g, "-"), productType: classes.get(subject)!, tags: ["dreambench"] });
+    const p = product(state, {
+      title: titleOf(subject),
+      handle: subject.replace(/_/g, "-"),
+      productType: classes.get(subject)!,
+      tags: ["dreambench"],
+    });
     demo.products.push(p);
     await addPhotos(state, demo, p, photosOf(dreambench, subject));
   }
 
   const all = subjects.flatMap((s) => photosOf(dreambench, s));
-  const zero = product(state, { title: "Fixture: no photos", handle: "fixture-zero-photos", productType: "fixture", tags: ["fixture"] });
-  const one = product(state, { title: "Fixture: one photo", handle: "fixture-one-photo", productType: "fixture", tags: ["fixture"] });
-  const twelve = product(state, { title: "Fixture: twelve photos", handle: "fixture-twelve-photos", productType: "fixture", tags: ["fixture"] });
-  const corrupt = product(state, { title: "Fixture: corrupt photo", handle: "fixture-corrupt-photo", productType: "fixture", tags: ["fixture"] });
+  const zero = product(state, {
+    title: "Fixture: no photos",
+    handle: "fixture-zero-photos",
+    productType: "fixture",
+    tags: ["fixture"],
+  });
+  const one = product(state, {
+    title: "Fixture: one photo",
+    handle: "fixture-one-photo",
+    productType: "fixture",
+    tags: ["fixture"],
+  });
+  const twelve = product(state, {
+    title: "Fixture: twelve photos",
+    handle: "fixture-twelve-photos",
+    productType: "fixture",
+    tags: ["fixture"],
+  });
+  const corrupt = product(state, {
+    title: "Fixture: corrupt photo",
+    handle: "fixture-corrupt-photo",
+    productType: "fixture",
+    tags: ["fixture"],
+  });
   demo.products.push(zero, one, twelve, corrupt);
   await addPhotos(state, demo, one, all.slice(0, 1));
   await addPhotos(state, demo, twelve, all.slice(0, 12));
@@ -153,13 +181,22 @@ export async function seedState(state: StoreState, blobs: BlobStore, shared = sh
   const key = "seed/corrupt-photo.jpg";
   await blobs.put(key, source.subarray(0, Math.min(2048, source.length >> 3)));
   const broken = await fileFromPhoto(state, good[0]!, corrupt.id);
-  Object.assign(broken, { filename: "corrupt-photo.jpg", blob: { kind: "local", key }, originalSource: key, fileSize: (await blobs.stat(key)).size });
+  Object.assign(broken, {
+    filename: "corrupt-photo.jpg",
+    blob: { kind: "local", key },
+    originalSource: key,
+    fileSize: (await blobs.stat(key)).size,
+  });
   demo.files.push(broken);
   corrupt.mediaIds.push(broken.id);
 
   const other = newShop(state, OTHER_SHOP, "SceneBooth Other");
   for (const subject of subjects.filter((s) => s === "teapot" || s === "vase")) {
-    const p = product(state, { title: `${titleOf(subject)} (other shop)`, handle: subject, productType: classes.get(subject)! });
+    const p = product(state, {
+      title: `${titleOf(subject)} (other shop)`,
+      handle: subject,
+      productType: classes.get(subject)!,
+    });
     other.products.push(p);
     await addPhotos(state, other, p, photosOf(dreambench, subject));
   }

@@ -33,7 +33,10 @@ function sign(secret: string, s: Pick<StagedUploadRecord, "id" | "key" | "maxByt
 
 function policy(s: StagedUploadRecord): string {
   return Buffer.from(
-    JSON.stringify({ expiration: s.expiresAt, conditions: [{ key: s.key }, { "Content-Type": s.mimeType }, ["content-length-range", 1, s.maxBytes]] }),
+    JSON.stringify({
+      expiration: s.expiresAt,
+      conditions: [{ key: s.key }, { "Content-Type": s.mimeType }, ["content-length-range", 1, s.maxBytes]],
+    }),
   ).toString("base64");
 }
 
@@ -43,7 +46,14 @@ function target(store: LocalStore, s: StagedUploadRecord) {
   const signature = sign(store.state.uploadSecret, s);
   if (s.httpMethod === "PUT") {
     url.searchParams.set("X-Goog-Signature", signature);
-    return { url: url.toString(), resourceUrl, parameters: [{ name: "content_type", value: s.mimeType }, { name: "acl", value: "private" }] };
+    return {
+      url: url.toString(),
+      resourceUrl,
+      parameters: [
+        { name: "content_type", value: s.mimeType },
+        { name: "acl", value: "private" },
+      ],
+    };
   }
   return {
     url: url.toString(),
@@ -66,14 +76,23 @@ export const stagedUploadMutations = {
     const userErrors: { field: string[]; message: string }[] = [];
     args.input.forEach((input, i) => {
       const field = (name: string) => ["input", String(i), name];
-      if (!SUPPORTED_RESOURCES.has(input.resource)) throw notImplemented(`stagedUploadsCreate for resource ${input.resource}`);
+      if (!SUPPORTED_RESOURCES.has(input.resource))
+        throw notImplemented(`stagedUploadsCreate for resource ${input.resource}`);
       if (!input.filename.trim()) userErrors.push({ field: field("filename"), message: "Filename can't be blank" });
-      if (IMAGE_RESOURCES.has(input.resource) && !(IMAGE_LIMITS.mimeTypes as readonly string[]).includes(input.mimeType)) {
-        userErrors.push({ field: field("mimeType"), message: `Mime type ${input.mimeType} is not supported for ${input.resource}; use one of ${IMAGE_LIMITS.mimeTypes.join(", ")}.` });
+      if (
+        IMAGE_RESOURCES.has(input.resource) &&
+        !(IMAGE_LIMITS.mimeTypes as readonly string[]).includes(input.mimeType)
+      ) {
+        userErrors.push({
+          field: field("mimeType"),
+          message: `Mime type ${input.mimeType} is not supported for ${input.resource}; use one of ${IMAGE_LIMITS.mimeTypes.join(", ")}.`,
+        });
       }
       const size = input.fileSize == null ? null : Number(input.fileSize);
-      if (size !== null && (!Number.isFinite(size) || size < 1)) userErrors.push({ field: field("fileSize"), message: "File size must be a positive number of bytes" });
-      else if (size !== null && size > IMAGE_LIMITS.maxBytes) userErrors.push({ field: field("fileSize"), message: "File size exceeds the 20 MB limit" });
+      if (size !== null && (!Number.isFinite(size) || size < 1))
+        userErrors.push({ field: field("fileSize"), message: "File size must be a positive number of bytes" });
+      else if (size !== null && size > IMAGE_LIMITS.maxBytes)
+        userErrors.push({ field: field("fileSize"), message: "File size exceeds the 20 MB limit" });
     });
     if (userErrors.length) return { stagedTargets: null, userErrors };
     const targets = args.input.map((input) => {
@@ -106,7 +125,11 @@ export interface UploadResult {
 }
 
 function gcsError(status: number, code: string, message: string): UploadResult {
-  return { status, contentType: "application/xml", body: `<?xml version='1.0' encoding='UTF-8'?><Error><Code>${code}</Code><Message>${message}</Message></Error>` };
+  return {
+    status,
+    contentType: "application/xml",
+    body: `<?xml version='1.0' encoding='UTF-8'?><Error><Code>${code}</Code><Message>${message}</Message></Error>`,
+  };
 }
 
 function findTarget(store: LocalStore, id: number): { shop: ShopRecord; staged: StagedUploadRecord } | null {
@@ -121,17 +144,25 @@ function findTarget(store: LocalStore, id: number): { shop: ShopRecord; staged: 
  * The upload itself, to the target stagedUploadsCreate returned: a multipart POST with the form
  * parameters and then the file (or a PUT of the raw bytes), checked against the signed policy.
  */
-export async function handleUpload(store: LocalStore, url: URL, method: string, headers: Headers, body: Buffer): Promise<UploadResult> {
+export async function handleUpload(
+  store: LocalStore,
+  url: URL,
+  method: string,
+  headers: Headers,
+  body: Buffer,
+): Promise<UploadResult> {
   const id = stagedUploadIdFromUrl(url.toString());
   const found = id === null ? null : findTarget(store, id);
   if (!found) return gcsError(404, "NoSuchUpload", "No such staged upload target.");
   const { staged } = found;
-  if (Date.parse(staged.expiresAt) < Date.now()) return gcsError(400, "ExpiredToken", "The staged upload target has expired.");
+  if (Date.parse(staged.expiresAt) < Date.now())
+    return gcsError(400, "ExpiredToken", "The staged upload target has expired.");
   const signature = sign(store.state.uploadSecret, staged);
   let bytes: Buffer;
   let contentType: string;
   if (method === "PUT" && staged.httpMethod === "PUT") {
-    if (url.searchParams.get("X-Goog-Signature") !== signature) return gcsError(403, "SignatureDoesNotMatch", "The request signature does not match.");
+    if (url.searchParams.get("X-Goog-Signature") !== signature)
+      return gcsError(403, "SignatureDoesNotMatch", "The request signature does not match.");
     bytes = body;
     contentType = headers.get("content-type") ?? staged.mimeType;
   } else if (method === "POST" && staged.httpMethod === "POST") {
@@ -153,7 +184,11 @@ export async function handleUpload(store: LocalStore, url: URL, method: string, 
     return gcsError(405, "MethodNotAllowed", `This target takes ${staged.httpMethod}.`);
   }
   if (bytes.length < 1 || bytes.length > staged.maxBytes) {
-    return gcsError(400, "EntityTooLarge", `Your proposed upload is ${bytes.length} bytes; the policy allows 1 to ${staged.maxBytes}.`);
+    return gcsError(
+      400,
+      "EntityTooLarge",
+      `Your proposed upload is ${bytes.length} bytes; the policy allows 1 to ${staged.maxBytes}.`,
+    );
   }
   await store.blobs.put(staged.key, bytes);
   staged.uploaded = { bytes: bytes.length, contentType };

@@ -114,7 +114,14 @@ export interface StoreState {
 }
 
 export function emptyState(): StoreState {
-  return { version: 1, nextId: 7_100_000_000_001, uploadSecret: crypto.randomBytes(32).toString("hex"), shops: [], tokens: [], refreshTokens: [] };
+  return {
+    version: 1,
+    nextId: 7_100_000_000_001,
+    uploadSecret: crypto.randomBytes(32).toString("hex"),
+    shops: [],
+    tokens: [],
+    refreshTokens: [],
+  };
 }
 
 export function newId(state: StoreState): number {

@@ -5,7 +5,14 @@ import type { BlobStore } from "./blobs";
 import { loadAdminSchema } from "./schema";
 import { productPayload } from "./webhook-payloads";
 import type { WebhookSender, WebhookTopic } from "./webhooks";
-import { findShop, type FileRecord, type ProductRecord, type ShopRecord, type StateFile, type StoreState } from "./state";
+import {
+  findShop,
+  type FileRecord,
+  type ProductRecord,
+  type ShopRecord,
+  type StateFile,
+  type StoreState,
+} from "./state";
 
 export interface Timing {
   /** Time media spends in UPLOADED, then in PROCESSING. */
@@ -71,15 +78,26 @@ export class LocalStore {
   }
 
   imageUrl(shop: ShopRecord, file: FileRecord, transform?: ImageTransform | null): string {
-    const url = new URL(`/cdn/shops/${shop.domain}/files/${file.id}/${encodeURIComponent(file.filename)}`, this.baseUrl);
+    const url = new URL(
+      `/cdn/shops/${shop.domain}/files/${file.id}/${encodeURIComponent(file.filename)}`,
+      this.baseUrl,
+    );
     url.searchParams.set("v", String(Math.floor(Date.parse(file.updatedAt) / 1000)));
     if (transform?.maxWidth) url.searchParams.set("width", String(transform.maxWidth));
     if (transform?.maxHeight) url.searchParams.set("height", String(transform.maxHeight));
     return url.toString();
   }
 
-  productWebhook(topic: Extract<WebhookTopic, "products/create" | "products/update">, shop: ShopRecord, product: ProductRecord): void {
-    this.webhooks.trigger(topic, shop.domain, productPayload(shop, product, (f) => this.imageUrl(shop, f)));
+  productWebhook(
+    topic: Extract<WebhookTopic, "products/create" | "products/update">,
+    shop: ShopRecord,
+    product: ProductRecord,
+  ): void {
+    this.webhooks.trigger(
+      topic,
+      shop.domain,
+      productPayload(shop, product, (f) => this.imageUrl(shop, f)),
+    );
   }
 
   close(): void {
@@ -92,7 +110,10 @@ export class LocalStore {
 
 /** A field the app may use that the stand-in does not serve: a clear error instead of a silent null. */
 export function notImplemented(what: string): GraphQLError {
-  return new GraphQLError(`${what} is not implemented by the local store (SceneBooth devstore, a stand-in for Shopify).`, {
-    extensions: { code: "NOT_IMPLEMENTED_BY_LOCAL_STORE" },
-  });
+  return new GraphQLError(
+    `${what} is not implemented by the local store (SceneBooth devstore, a stand-in for Shopify).`,
+    {
+      extensions: { code: "NOT_IMPLEMENTED_BY_LOCAL_STORE" },
+    },
+  );
 }

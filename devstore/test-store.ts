@@ -15,7 +15,11 @@ export interface TestStore extends DevStore {
   /** An offline token for the demo shop. */
   token: string;
   /** POSTs a GraphQL request as the app would (no pacing, no retries). */
-  graphql(query: string, variables?: Record<string, unknown>, options?: { token?: string; shop?: string }): Promise<{ status: number; body: any }>;
+  graphql(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: { token?: string; shop?: string },
+  ): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
 }
 
@@ -40,7 +44,11 @@ export async function startTestStore(options: Partial<DevStoreOptions> & { dir?:
     async graphql(query, variables, opts = {}) {
       const res = await fetch(`${store.url}/admin/api/${SHOPIFY_API_VERSION}/graphql.json`, {
         method: "POST",
-        headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": opts.token ?? token, "X-Forwarded-Host": opts.shop ?? DEMO_SHOP },
+        headers: {
+          "Content-Type": "application/json",
+          "X-Shopify-Access-Token": opts.token ?? token,
+          "X-Forwarded-Host": opts.shop ?? DEMO_SHOP,
+        },
         body: JSON.stringify({ query, variables }),
       });
       const text = await res.text();

@@ -29,7 +29,10 @@ export class LeakyBucket {
 
   private refill(): void {
     const t = this.now();
-    this.available = Math.min(this.settings.maximumAvailable, this.available + ((t - this.at) / 1000) * this.settings.restoreRate);
+    this.available = Math.min(
+      this.settings.maximumAvailable,
+      this.available + ((t - this.at) / 1000) * this.settings.restoreRate,
+    );
     this.at = t;
   }
 

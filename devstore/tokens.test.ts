@@ -28,12 +28,22 @@ async function tokenEndpoint(body: Record<string, unknown>, shop = DEMO_SHOP): P
 /** An expiring pair from the token exchange, as the app gets it when the merchant opens it. */
 async function expiringPair(shop = DEMO_SHOP) {
   const subject = await store.control.mintSessionToken(shop);
-  const { status, body } = await tokenEndpoint({ grant_type: EXCHANGE, subject_token: subject, subject_token_type: "urn:ietf:params:oauth:token-type:id_token", requested_token_type: OFFLINE, expiring: "1" }, shop);
+  const { status, body } = await tokenEndpoint(
+    {
+      grant_type: EXCHANGE,
+      subject_token: subject,
+      subject_token_type: "urn:ietf:params:oauth:token-type:id_token",
+      requested_token_type: OFFLINE,
+      expiring: "1",
+    },
+    shop,
+  );
   expect(status).toBe(200);
   return body as { access_token: string; refresh_token: string; expires_in: number; refresh_token_expires_in: number };
 }
 
-const works = async (token: string, shop = DEMO_SHOP) => (await store.graphql("{ shop { name } }", {}, { token, shop })).status;
+const works = async (token: string, shop = DEMO_SHOP) =>
+  (await store.graphql("{ shop { name } }", {}, { token, shop })).status;
 
 describe("expiring offline tokens", () => {
   it("last an hour by default, a configurable time in tests, and get Shopify's 401 once expired", async () => {
@@ -64,7 +74,10 @@ describe("expiring offline tokens", () => {
     expect(await works(refreshed.body.access_token)).toBe(200);
     const again = await tokenEndpoint({ grant_type: "refresh_token", refresh_token: pair.refresh_token });
     expect(again).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
-    expect(store.control.tokenRefreshes(DEMO_SHOP)).toEqual({ refreshed: before.refreshed + 1, refused: before.refused + 1 });
+    expect(store.control.tokenRefreshes(DEMO_SHOP)).toEqual({
+      refreshed: before.refreshed + 1,
+      refused: before.refused + 1,
+    });
   });
 
   it("a token can be revoked without uninstalling: 401, refresh refused, no app/uninstalled, and a new exchange works", async () => {
@@ -81,23 +94,36 @@ describe("expiring offline tokens", () => {
     const pair = await expiringPair();
     store.control.revokeTokens(DEMO_SHOP, { refreshOnly: true });
     expect(await works(pair.access_token)).toBe(200);
-    expect((await tokenEndpoint({ grant_type: "refresh_token", refresh_token: pair.refresh_token })).body.error).toBe("invalid_grant");
+    expect((await tokenEndpoint({ grant_type: "refresh_token", refresh_token: pair.refresh_token })).body.error).toBe(
+      "invalid_grant",
+    );
   });
 });
 
 describe("non-expiring offline tokens", () => {
   it("migrate to an expiring pair by token exchange; the old token stops working and a retry returns the same pair", async () => {
     const old = store.control.issueAccessToken(DEMO_SHOP);
-    const migration = { grant_type: EXCHANGE, subject_token: old, subject_token_type: OFFLINE, requested_token_type: OFFLINE, expiring: "1" };
+    const migration = {
+      grant_type: EXCHANGE,
+      subject_token: old,
+      subject_token_type: OFFLINE,
+      requested_token_type: OFFLINE,
+      expiring: "1",
+    };
     const migrated = await tokenEndpoint(migration);
     expect(migrated.status).toBe(200);
     expect(migrated.body).toMatchObject({ expires_in: 3600, refresh_token: expect.stringMatching(/^shprt_/) });
     expect(await works(old)).toBe(401);
     expect(await works(migrated.body.access_token)).toBe(200);
     const retried = await tokenEndpoint(migration);
-    expect(retried.body).toMatchObject({ access_token: migrated.body.access_token, refresh_token: migrated.body.refresh_token });
+    expect(retried.body).toMatchObject({
+      access_token: migrated.body.access_token,
+      refresh_token: migrated.body.refresh_token,
+    });
     // Once the pair is refreshed, the original token is spent for good.
-    expect((await tokenEndpoint({ grant_type: "refresh_token", refresh_token: migrated.body.refresh_token })).status).toBe(200);
+    expect(
+      (await tokenEndpoint({ grant_type: "refresh_token", refresh_token: migrated.body.refresh_token })).status,
+    ).toBe(200);
     expect(await tokenEndpoint(migration)).toMatchObject({ status: 400, body: { error: "invalid_subject_token" } });
   });
 
@@ -107,13 +133,27 @@ describe("non-expiring offline tokens", () => {
     store.control.configureTokens({ nonExpiring: "refused" });
     expect(await works(old)).toBe(401);
     expect(await works(pair.access_token)).toBe(200);
-    const migrated = await tokenEndpoint({ grant_type: EXCHANGE, subject_token: old, subject_token_type: OFFLINE, requested_token_type: OFFLINE, expiring: "1" });
+    const migrated = await tokenEndpoint({
+      grant_type: EXCHANGE,
+      subject_token: old,
+      subject_token_type: OFFLINE,
+      requested_token_type: OFFLINE,
+      expiring: "1",
+    });
     expect(migrated).toMatchObject({ status: 400, body: { error: "invalid_subject_token" } });
   });
 
   it("the switches answer over HTTP too", async () => {
-    const post = (path: string, body: object) => fetch(`${store.url}/__devstore${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-    expect(await (await post("/tokens", { expiringTtlSeconds: 60, nonExpiring: "refused" })).json()).toEqual({ expiringTtlSeconds: 60, nonExpiring: "refused" });
+    const post = (path: string, body: object) =>
+      fetch(`${store.url}/__devstore${path}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    expect(await (await post("/tokens", { expiringTtlSeconds: 60, nonExpiring: "refused" })).json()).toEqual({
+      expiringTtlSeconds: 60,
+      nonExpiring: "refused",
+    });
     expect((await post("/tokens", { nonExpiring: "sometimes" })).status).toBe(400);
     expect((await post("/tokens/revoke", { shop: OTHER_SHOP })).status).toBe(200);
     const counts = await (await fetch(`${store.url}/__devstore/tokens/refreshes?shop=${DEMO_SHOP}`)).json();

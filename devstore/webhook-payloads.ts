@@ -84,7 +84,11 @@ export function bulkOperationPayload(op: BulkOperationRecord) {
 }
 
 /** app_subscriptions/approaching_capped_amount body: the subscription, its usage and cap. */
-export function approachingCapPayload(shop: ShopRecord, sub: { id: number; name: string; status: string; createdAt: string }, usage: { balanceUsed: string; cappedAmount: string; currencyCode: string }) {
+export function approachingCapPayload(
+  shop: ShopRecord,
+  sub: { id: number; name: string; status: string; createdAt: string },
+  usage: { balanceUsed: string; cappedAmount: string; currencyCode: string },
+) {
   return {
     app_subscription: {
       admin_graphql_api_id: `gid://shopify/AppSubscription/${sub.id}`,

@@ -135,7 +135,9 @@ export class WebhookSender {
     if (this.events.length > HISTORY) this.events.splice(0, this.events.length - HISTORY);
     const url = this.urlFor(topic);
     if (!url) {
-      this.options.log?.(`webhook ${topic} for ${shop} not delivered: ${this.options.appUrl ? "the app does not subscribe to it" : "no app URL configured"}`);
+      this.options.log?.(
+        `webhook ${topic} for ${shop} not delivered: ${this.options.appUrl ? "the app does not subscribe to it" : "no app URL configured"}`,
+      );
       return event;
     }
     for (let copy = 0; copy < (this.duplicates ? 2 : 1); copy++) {
@@ -149,7 +151,17 @@ export class WebhookSender {
 
   private async deliver(event: WebhookEvent, webhookId: string, url: string, attempt: number): Promise<void> {
     if (this.closed) return this.done();
-    const record: DeliveryAttempt = { webhookId, eventId: event.eventId, topic: event.topic, shop: event.shop, url, attempt, status: null, error: null, at: new Date().toISOString() };
+    const record: DeliveryAttempt = {
+      webhookId,
+      eventId: event.eventId,
+      topic: event.topic,
+      shop: event.shop,
+      url,
+      attempt,
+      status: null,
+      error: null,
+      at: new Date().toISOString(),
+    };
     try {
       const res = await fetch(url, {
         method: "POST",
@@ -176,7 +188,8 @@ export class WebhookSender {
     if (this.attempts.length > HISTORY) this.attempts.splice(0, this.attempts.length - HISTORY);
     const ok = record.status !== null && record.status >= 200 && record.status < 300;
     if (ok || attempt >= this.retry.retries || this.closed) {
-      if (!ok) this.options.log?.(`webhook ${event.topic} ${webhookId} to ${url} gave up after ${attempt + 1} attempts`);
+      if (!ok)
+        this.options.log?.(`webhook ${event.topic} ${webhookId} to ${url} gave up after ${attempt + 1} attempts`);
       return this.done();
     }
     const delay = this.retry.baseDelayMs * 2 ** attempt;

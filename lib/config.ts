@@ -128,7 +128,8 @@ function parsePositiveInteger(env: Env, name: string, fallback: number): number 
   const raw = nonEmpty(env, name);
   if (!raw) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a whole number of 1 or more, got "${raw}".`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new ConfigError(`${name} must be a whole number of 1 or more, got "${raw}".`);
   return value;
 }
 
@@ -151,7 +152,10 @@ function parseProfile(env: Env): ModelProfile {
 function parseWorkerQueues(env: Env): QueueKey[] {
   const raw = nonEmpty(env, "WORKER_QUEUES");
   if (!raw) return [...QUEUE_KEYS];
-  const names = raw.split(",").map((name) => name.trim()).filter(Boolean);
+  const names = raw
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
   const unknown = names.filter((name) => !(QUEUE_KEYS as readonly string[]).includes(name));
   if (unknown.length > 0 || names.length === 0) {
     throw new ConfigError(`WORKER_QUEUES must list some of ${QUEUE_KEYS.join(", ")}, got "${raw}".`);
@@ -182,7 +186,9 @@ function parseS3Storage(env: Env, driver: StorageDriver): S3StorageConfig | null
   if (driver !== "s3") {
     const set = S3_VARIABLES.filter((name) => nonEmpty(env, name));
     if (set.length > 0) {
-      throw new ConfigError(`${set.join(", ")} ${set.length > 1 ? "are" : "is"} set but STORAGE_DRIVER is "${driver}": set STORAGE_DRIVER=s3 to store blobs in the bucket, or unset ${set.length > 1 ? "them" : "it"}.`);
+      throw new ConfigError(
+        `${set.join(", ")} ${set.length > 1 ? "are" : "is"} set but STORAGE_DRIVER is "${driver}": set STORAGE_DRIVER=s3 to store blobs in the bucket, or unset ${set.length > 1 ? "them" : "it"}.`,
+      );
     }
     return null;
   }
@@ -190,7 +196,9 @@ function parseS3Storage(env: Env, driver: StorageDriver): S3StorageConfig | null
   if (!bucket) throw new ConfigError(`S3_BUCKET is not set; it is required when STORAGE_DRIVER=s3.`);
   if (!S3_BUCKET_NAME.test(bucket)) {
     const hint = bucket.includes("/") ? " (put a path inside the bucket in S3_PREFIX)" : "";
-    throw new ConfigError(`S3_BUCKET must be a bucket name (3-63 lowercase letters, digits, dots, hyphens)${hint}, got "${bucket}".`);
+    throw new ConfigError(
+      `S3_BUCKET must be a bucket name (3-63 lowercase letters, digits, dots, hyphens)${hint}, got "${bucket}".`,
+    );
   }
   const endpoint = nonEmpty(env, "S3_ENDPOINT");
   if (endpoint && !/^https?:\/\/[^/\s]+/.test(endpoint)) {
@@ -218,7 +226,13 @@ function isLocalUrl(url: string): boolean {
   } catch {
     return false;
   }
-  return host === "localhost" || host.endsWith(".localhost") || /^127\.\d+\.\d+\.\d+$/.test(host) || host === "::1" || host === "0.0.0.0";
+  return (
+    host === "localhost" ||
+    host.endsWith(".localhost") ||
+    /^127\.\d+\.\d+\.\d+$/.test(host) ||
+    host === "::1" ||
+    host === "0.0.0.0"
+  );
 }
 
 /**
@@ -259,7 +273,12 @@ export function loadConfig(env: Env = process.env): Config {
     modelProfile: parseProfile(env),
     executionProvider,
     // RRDN (thick) takes minutes per image on a CPU and well under a second on a GPU.
-    upscaleTier: parseChoice(env, "SCENEBOOTH_UPSCALE_TIER", ["thick", "medium"] as const, executionProvider === "cuda" ? "thick" : "medium"),
+    upscaleTier: parseChoice(
+      env,
+      "SCENEBOOTH_UPSCALE_TIER",
+      ["thick", "medium"] as const,
+      executionProvider === "cuda" ? "thick" : "medium",
+    ),
     publishFormat: parseChoice(env, "SCENEBOOTH_PUBLISH_FORMAT", ["png", "jpeg", "webp"] as const, "jpeg"),
     python: nonEmpty(env, "SCENEBOOTH_PYTHON") ?? path.join(projectRoot, ".venv", "bin", "python"),
     modelsDir: path.resolve(projectRoot, nonEmpty(env, "SCENEBOOTH_MODELS_DIR") ?? "data/models"),

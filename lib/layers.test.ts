@@ -29,7 +29,12 @@ function sourceFiles(dir: string): string[] {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
       if (!SKIPPED_DIRS.has(entry.name)) out.push(...sourceFiles(full));
-    } else if (SOURCE.test(entry.name) && !TEST.test(entry.name) && !entry.name.endsWith(".d.ts") && !entry.name.endsWith(".d.mts")) {
+    } else if (
+      SOURCE.test(entry.name) &&
+      !TEST.test(entry.name) &&
+      !entry.name.endsWith(".d.ts") &&
+      !entry.name.endsWith(".d.mts")
+    ) {
       out.push(full);
     }
   }
@@ -70,7 +75,7 @@ describe("layers", () => {
       'import { a } from "./near";',
       'import type { B } from "../app/routes/x";',
       'export { c } from "../../worker/stages/errors";',
-      "const d = await import(\"../scripts/prepare-database.mjs\");",
+      'const d = await import("../scripts/prepare-database.mjs");',
       'import "../lib/db";',
       'const e = require("../devstore/seed");',
     ].join("\n");
@@ -81,7 +86,9 @@ describe("layers", () => {
       { at: "lib/x.ts:6", specifier: "../devstore/seed" },
     ]);
     expect(layerViolations("lib/pipeline/x.ts", text).map((v) => v.specifier)).toEqual(["../../worker/stages/errors"]);
-    expect(layerViolations("app/services/x.server.ts", 'import { y } from "../../worker/scoring/select";')).toHaveLength(1);
+    expect(
+      layerViolations("app/services/x.server.ts", 'import { y } from "../../worker/scoring/select";'),
+    ).toHaveLength(1);
     expect(layerViolations("worker/x.ts", 'import { y } from "../app/db.server";')).toHaveLength(1);
     expect(layerViolations("worker/x.ts", 'import { y } from "../lib/db";')).toEqual([]);
   });

@@ -41,7 +41,10 @@ export async function checkWeights(cfg: Pick<Config, "python" | "modelProfile" |
   } catch {
     message = undefined;
   }
-  throw new ConfigError(message ?? `Checking the ${cfg.modelProfile} weights failed (exit ${code}): ${stderr.trim().split("\n").pop() ?? ""}`);
+  throw new ConfigError(
+    message ??
+      `Checking the ${cfg.modelProfile} weights failed (exit ${code}): ${stderr.trim().split("\n").pop() ?? ""}`,
+  );
 }
 
 /** What a process needs before it starts; each failure is one ConfigError line. */

@@ -1,17 +1,35 @@
 import { describe, expect, it } from "vitest";
-import { ClassNounError, altText, generationPrompt, identifierToken, normalizeClassNoun, scoringPrompt, suggestClassNoun } from "./prompts";
+import {
+  ClassNounError,
+  altText,
+  generationPrompt,
+  identifierToken,
+  normalizeClassNoun,
+  scoringPrompt,
+  suggestClassNoun,
+} from "./prompts";
 import { CUSTOM_SCENE_MAX_LENGTH, DEFAULT_SCENE_IDS, SCENES, SceneError, customScene, sceneById } from "./scenes";
 
 describe("prompts", () => {
   it("follows the paper's example", () => {
     expect(identifierToken("sneaker")).toBe("<mysneaker>");
-    expect(generationPrompt("sneaker", "sitting on the top of a rock")).toBe("a sneaker <mysneaker> sitting on the top of a rock");
+    expect(generationPrompt("sneaker", "sitting on the top of a rock")).toBe(
+      "a sneaker <mysneaker> sitting on the top of a rock",
+    );
     expect(scoringPrompt("sneaker", "sitting on the top of a rock")).toBe("a sneaker sitting on the top of a rock");
     expect(identifierToken("Teddy  Bear")).toBe("<myteddybear>");
   });
 
   it("rejects class nouns that are not plain words", () => {
-    for (const bad of ["", "   ", "<script>alert(1)</script>", "x".repeat(10_000), "shoe\u0000", "ботинок", "a b c d e"]) {
+    for (const bad of [
+      "",
+      "   ",
+      "<script>alert(1)</script>",
+      "x".repeat(10_000),
+      "shoe\u0000",
+      "ботинок",
+      "a b c d e",
+    ]) {
       expect(() => normalizeClassNoun(bad), JSON.stringify(bad.slice(0, 20))).toThrow(ClassNounError);
     }
     expect(normalizeClassNoun(" Running-Shoe ")).toBe("running-shoe");

@@ -2,7 +2,8 @@
 // (id_token), OAuth's code/hmac/state, signed blob links' signatures, and anything named like a
 // password, secret or token. The parameter stays (its name helps reading a log); its value goes.
 
-const SENSITIVE = /^(id_token|session|code|hmac|signature|state|password|passwd|pwd|secret|token|key|sig|api_key|apikey)$|(_token|_secret|password)$/i;
+const SENSITIVE =
+  /^(id_token|session|code|hmac|signature|state|password|passwd|pwd|secret|token|key|sig|api_key|apikey)$|(_token|_secret|password)$/i;
 
 function decodedName(part: string): string {
   const raw = part.split("=", 1)[0]!;

@@ -71,7 +71,9 @@ export function customScene(raw: string, index = 0): Scene {
     .trim();
   if (text.length === 0) throw new SceneError("A custom scene needs some words, e.g. “on a marble kitchen counter”.");
   if (text.length > CUSTOM_SCENE_MAX_LENGTH) {
-    throw new SceneError(`A custom scene can be at most ${CUSTOM_SCENE_MAX_LENGTH} characters (this one has ${text.length}).`);
+    throw new SceneError(
+      `A custom scene can be at most ${CUSTOM_SCENE_MAX_LENGTH} characters (this one has ${text.length}).`,
+    );
   }
   return { id: `c${index}`, kind: "custom", text };
 }

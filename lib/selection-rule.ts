@@ -24,4 +24,8 @@ export interface SelectionRule {
  * CLIP-I 0.80 for DreamBooth on SD) and above what a different object of the same class scores.
  * The tiny profile's scores are noise: give it its own rule or expect nothing to be selected.
  */
-export const DEFAULT_SELECTION_RULE: SelectionRule = { metric: "itm", threshold: 0.9, floors: { dino: 0.5, clipI: 0.75 } };
+export const DEFAULT_SELECTION_RULE: SelectionRule = {
+  metric: "itm",
+  threshold: 0.9,
+  floors: { dino: 0.5, clipI: 0.75 },
+};

@@ -3,8 +3,19 @@ import { InvalidShopDomainError, isShopDomain, parseShopDomain, shopHandle } fro
 
 describe("shop domains", () => {
   it("accepts <handle>.myshopify.com and nothing else", () => {
-    for (const ok of ["scenebooth-demo.myshopify.com", "a.myshopify.com", "shop2-x.myshopify.com"]) expect(isShopDomain(ok), ok).toBe(true);
-    const bad = ["", "evil.com", "-x.myshopify.com", "Shop.myshopify.com", "a.myshopify.com.evil.com", "a/b.myshopify.com", "a.myshopify.com ", null, 42];
+    for (const ok of ["scenebooth-demo.myshopify.com", "a.myshopify.com", "shop2-x.myshopify.com"])
+      expect(isShopDomain(ok), ok).toBe(true);
+    const bad = [
+      "",
+      "evil.com",
+      "-x.myshopify.com",
+      "Shop.myshopify.com",
+      "a.myshopify.com.evil.com",
+      "a/b.myshopify.com",
+      "a.myshopify.com ",
+      null,
+      42,
+    ];
     for (const value of bad) expect(isShopDomain(value), String(value)).toBe(false);
   });
 

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type PrismaClient } from "./db";
 import { freshSqliteUrl } from "../tests/harness/database";
 import { DEFAULT_SCENE_IDS } from "./scenes";
-import { DEFAULT_SHOP_SETTINGS, readShopSettings, saveShopSettings, ShopSettingsError, validateShopSettings } from "./shop-settings";
+import {
+  DEFAULT_SHOP_SETTINGS,
+  readShopSettings,
+  saveShopSettings,
+  ShopSettingsError,
+  validateShopSettings,
+} from "./shop-settings";
 import { prepareDatabase } from "../scripts/prepare-database.mjs";
 
 describe("shop settings", () => {
@@ -41,7 +47,13 @@ describe("shop settings", () => {
   });
 
   it("names every invalid field and stores nothing", async () => {
-    const bad = { ...DEFAULT_SHOP_SETTINGS, defaultSceneIds: ["nope"], imagesPerScene: 0, itmThreshold: 1.5, monthlyCapUsd: -1 };
+    const bad = {
+      ...DEFAULT_SHOP_SETTINGS,
+      defaultSceneIds: ["nope"],
+      imagesPerScene: 0,
+      itmThreshold: 1.5,
+      monthlyCapUsd: -1,
+    };
     let error: unknown;
     try {
       validateShopSettings(bad);
@@ -49,7 +61,12 @@ describe("shop settings", () => {
       error = e;
     }
     expect(error).toBeInstanceOf(ShopSettingsError);
-    expect(Object.keys((error as ShopSettingsError).fields).sort()).toEqual(["defaultSceneIds", "imagesPerScene", "itmThreshold", "monthlyCapUsd"]);
+    expect(Object.keys((error as ShopSettingsError).fields).sort()).toEqual([
+      "defaultSceneIds",
+      "imagesPerScene",
+      "itmThreshold",
+      "monthlyCapUsd",
+    ]);
     await expect(saveShopSettings(client, "c.myshopify.com", bad)).rejects.toBeInstanceOf(ShopSettingsError);
     expect(await client.shop.findUnique({ where: { shop: "c.myshopify.com" } })).toBeNull();
   });
@@ -62,7 +79,9 @@ describe("shop settings", () => {
         return (e as ShopSettingsError).fields.defaultSceneIds;
       }
     };
-    expect(message(["g99", "<script>alert(1)</script>", "x".repeat(10_000)])).toBe("Unknown scenes: g99, 2 values that are not scene ids.");
+    expect(message(["g99", "<script>alert(1)</script>", "x".repeat(10_000)])).toBe(
+      "Unknown scenes: g99, 2 values that are not scene ids.",
+    );
     expect(message(["nope"])).toBe("Unknown scenes: nope.");
   });
 

@@ -73,7 +73,12 @@ export async function readShopSettings(client: PrismaClient, shop: string): Prom
 function shownIds(ids: string[]): string {
   const plain = ids.filter((id) => /^[\w-]{1,20}$/.test(id));
   const others = ids.length - plain.length;
-  return [...plain, ...(others > 0 ? [`${others} value${others === 1 ? "" : "s"} that ${others === 1 ? "is not a scene id" : "are not scene ids"}`] : [])].join(", ");
+  return [
+    ...plain,
+    ...(others > 0
+      ? [`${others} value${others === 1 ? "" : "s"} that ${others === 1 ? "is not a scene id" : "are not scene ids"}`]
+      : []),
+  ].join(", ");
 }
 
 const unit = (v: number | null) => v === null || (Number.isFinite(v) && v >= 0 && v <= 1);
@@ -87,9 +92,12 @@ export function validateShopSettings(s: ShopSettings): ShopSettings {
   if (!Number.isInteger(s.imagesPerScene) || s.imagesPerScene < 1 || s.imagesPerScene > MAX_IMAGES_PER_SCENE) {
     fields.imagesPerScene = `Images per scene must be a whole number from 1 to ${MAX_IMAGES_PER_SCENE}.`;
   }
-  if (!Number.isFinite(s.itmThreshold) || s.itmThreshold < 0 || s.itmThreshold > 1) fields.itmThreshold = "The match threshold must be between 0 and 1.";
-  if (!unit(s.fidelityFloorDino)) fields.fidelityFloorDino = "The DINO floor must be between 0 and 1, or empty for the default.";
-  if (!unit(s.fidelityFloorClipI)) fields.fidelityFloorClipI = "The CLIP-I floor must be between 0 and 1, or empty for the default.";
+  if (!Number.isFinite(s.itmThreshold) || s.itmThreshold < 0 || s.itmThreshold > 1)
+    fields.itmThreshold = "The match threshold must be between 0 and 1.";
+  if (!unit(s.fidelityFloorDino))
+    fields.fidelityFloorDino = "The DINO floor must be between 0 and 1, or empty for the default.";
+  if (!unit(s.fidelityFloorClipI))
+    fields.fidelityFloorClipI = "The CLIP-I floor must be between 0 and 1, or empty for the default.";
   if (s.monthlyCapUsd !== null && !(Number.isFinite(s.monthlyCapUsd) && s.monthlyCapUsd >= 0)) {
     fields.monthlyCapUsd = "The monthly cap must be an amount of 0 or more, or empty for no cap.";
   }
@@ -98,7 +106,11 @@ export function validateShopSettings(s: ShopSettings): ShopSettings {
 }
 
 /** Validates and stores a shop's settings (creating its row if needed); returns what was stored. */
-export async function saveShopSettings(client: PrismaClient, shop: string, settings: ShopSettings): Promise<ShopSettings> {
+export async function saveShopSettings(
+  client: PrismaClient,
+  shop: string,
+  settings: ShopSettings,
+): Promise<ShopSettings> {
   const valid = validateShopSettings(settings);
   const data = { ...valid, defaultSceneIds: JSON.stringify(valid.defaultSceneIds) };
   const row = await client.shop.upsert({ where: { shop }, create: { shop, ...data }, update: data });

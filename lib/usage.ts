@@ -21,7 +21,13 @@ export function usageKey(shop: string, kind: UsageKind, eventKey: string): strin
 }
 
 /** Records one usage event once: the same idempotency key never counts twice (retries, re-runs). */
-export async function recordUsage(db: ShopScopedClient, shop: string, kind: UsageKind, quantity: number, eventKey: string): Promise<void> {
+export async function recordUsage(
+  db: ShopScopedClient,
+  shop: string,
+  kind: UsageKind,
+  quantity: number,
+  eventKey: string,
+): Promise<void> {
   const idempotencyKey = usageKey(shop, kind, eventKey);
   await db.usageRecord.upsert({
     where: { idempotencyKey },

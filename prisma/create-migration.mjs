@@ -26,7 +26,11 @@ function diff({ migrationsDir, schema, databaseUrl }) {
   const env = { ...process.env, DATABASE_URL: databaseUrl, PRISMA_WASM_ENGINE: process.env.PRISMA_WASM_ENGINE ?? "1" };
   const args = ["--from-migrations", migrationsDir, "--to-schema", schema, "--script", "--output", out];
   try {
-    execFileSync(process.execPath, [prismaBin, "migrate", "diff", ...args], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync(process.execPath, [prismaBin, "migrate", "diff", ...args], {
+      cwd: root,
+      env,
+      stdio: ["ignore", "ignore", "inherit"],
+    });
   } catch {
     console.error(`prisma migrate diff failed for ${path.relative(root, migrationsDir)} (its error is above).`);
     process.exit(1);
@@ -62,9 +66,16 @@ function main() {
   }
   syncPostgresSchema();
   const postgresUrl =
-    process.env.MIGRATION_POSTGRES_URL || process.env.TEST_POSTGRES_URL || "postgresql://postgres@127.0.0.1:5432/postgres";
+    process.env.MIGRATION_POSTGRES_URL ||
+    process.env.TEST_POSTGRES_URL ||
+    "postgresql://postgres@127.0.0.1:5432/postgres";
   const targets = [
-    { provider: "sqlite", migrationsDir: path.join(prismaDir, "migrations"), schema: sqliteSchemaPath, databaseUrl: "file::memory:" },
+    {
+      provider: "sqlite",
+      migrationsDir: path.join(prismaDir, "migrations"),
+      schema: sqliteSchemaPath,
+      databaseUrl: "file::memory:",
+    },
     {
       provider: "postgresql",
       migrationsDir: path.join(prismaDir, "postgres", "migrations"),

@@ -19,9 +19,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** GET /app as the Shopify admin's iframe loads it; redirects are not followed. */
 async function openApp(storeUrl: string, appUrl: string): Promise<Response> {
-  const { token } = (await (await fetch(`${storeUrl}/__devstore/session-token`, { method: "POST", body: JSON.stringify({ shop: SHOP }) })).json()) as { token: string };
+  const { token } = (await (
+    await fetch(`${storeUrl}/__devstore/session-token`, { method: "POST", body: JSON.stringify({ shop: SHOP }) })
+  ).json()) as { token: string };
   const host = Buffer.from(`admin.shopify.com/store/${SHOP.split(".")[0]}`).toString("base64url");
-  return fetch(`${appUrl}/app?embedded=1&shop=${SHOP}&host=${host}&id_token=${token}`, { headers: { "User-Agent": BROWSER }, redirect: "manual" });
+  return fetch(`${appUrl}/app?embedded=1&shop=${SHOP}&host=${host}&id_token=${token}`, {
+    headers: { "User-Agent": BROWSER },
+    redirect: "manual",
+  });
 }
 
 /**
@@ -43,7 +48,10 @@ async function installShop(storeUrl: string, appUrl: string): Promise<void> {
 /** What this run charged: the tuning (none when stored weights were reused) and the published image. */
 async function chargesLine(generationId: string, candidateId: string): Promise<string> {
   const generation = await db().generation.findUniqueOrThrow({ where: { id: generationId } });
-  const keys = [usageKey(SHOP, "tuned_product", generation.tuningRunId ?? ""), usageKey(SHOP, "images_published", candidateId)];
+  const keys = [
+    usageKey(SHOP, "tuned_product", generation.tuningRunId ?? ""),
+    usageKey(SHOP, "images_published", candidateId),
+  ];
   const rows = await db().usageRecord.findMany({ where: { idempotencyKey: { in: keys } } });
   const amount = (kind: string) => rows.filter((r) => r.kind === kind).reduce((sum, r) => sum + r.amountUsd, 0);
   return `charged ${usd(amount("tuned_product"))} for teaching the model${amount("tuned_product") === 0 ? " (stored weights reused)" : ""} and ${usd(amount("images_published"))} for the published image (test charges)`;
@@ -56,7 +64,11 @@ async function main(): Promise<void> {
   await installShop(storeUrl, cfg.shopify.appUrl);
   const session = await db().session.findFirstOrThrow({ where: { shop: SHOP, isOnline: false } });
   const admin = new AdminClient({ shop: SHOP, accessToken: session.accessToken });
-  const { products } = await admin.request(ProductsPageDocument, { first: 5, query: `title:${PRODUCT}`, mediaFirst: 1 });
+  const { products } = await admin.request(ProductsPageDocument, {
+    first: 5,
+    query: `title:${PRODUCT}`,
+    mediaFirst: 1,
+  });
   const product = products.nodes[0];
   if (!product) throw new Error(`the local store has no product matching "${PRODUCT}"`);
   log(`installed on ${SHOP}; product "${product.title}" (${product.mediaCount?.count ?? 0} photos)`);
@@ -78,14 +90,20 @@ async function main(): Promise<void> {
       stageStarted = Date.now();
     }
     if (current.status === "succeeded") break;
-    if (current.status === "failed" || current.status === "cancelled") throw new Error(`the request ${current.status}: ${current.error}`);
+    if (current.status === "failed" || current.status === "cancelled")
+      throw new Error(`the request ${current.status}: ${current.error}`);
     await sleep(200);
   }
   log(`  ${stageLabel(stage).padEnd(24)} ${((Date.now() - stageStarted) / 1000).toFixed(1)} s`);
 
-  const candidates = await db().candidate.findMany({ where: { generationId: generation.id }, orderBy: [{ selected: "desc" }, { itm: "desc" }] });
+  const candidates = await db().candidate.findMany({
+    where: { generationId: generation.id },
+    orderBy: [{ selected: "desc" }, { itm: "desc" }],
+  });
   const best = candidates[0]!;
-  log(`${candidates.length} candidates scored (${candidates.filter((c) => c.selected).length} selected; tiny profile: the images are noise)`);
+  log(
+    `${candidates.length} candidates scored (${candidates.filter((c) => c.selected).length} selected; tiny profile: the images are noise)`,
+  );
   const approvedAt = Date.now();
   await reviewCandidate(db(), producers(), SHOP, best.id, { decision: "approve" });
   for (;;) {

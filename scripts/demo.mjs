@@ -53,13 +53,23 @@ async function main() {
     SCENEBOOTH_PROFILE: process.env.SCENEBOOTH_PROFILE ?? "tiny",
   };
 
-  const store = startProcess("store", node, [...ts("devstore/main.ts"), "--port", String(ports.store), "--app-url", appUrl], { env, cwd: root });
-  const app = startProcess("app", path.join(root, "node_modules", ".bin", "remix-serve"), ["./build/server/index.js"], { env, cwd: root });
+  const store = startProcess(
+    "store",
+    node,
+    [...ts("devstore/main.ts"), "--port", String(ports.store), "--app-url", appUrl],
+    { env, cwd: root },
+  );
+  const app = startProcess("app", path.join(root, "node_modules", ".bin", "remix-serve"), ["./build/server/index.js"], {
+    env,
+    cwd: root,
+  });
   const worker = startProcess("worker", node, ts("worker/main.ts"), { env, cwd: root });
 
   await timed("local store up", () => waitForHttp(`${storeUrl}/healthz`, { child: store }));
   const appHealth = await timed("app up", () => waitForHttp(`${appUrl}/healthz`, { child: app }));
-  const workerHealth = await timed("worker up", () => waitForHttp(`http://127.0.0.1:${ports.worker}/healthz`, { child: worker }));
+  const workerHealth = await timed("worker up", () =>
+    waitForHttp(`http://127.0.0.1:${ports.worker}/healthz`, { child: worker }),
+  );
 
   await timed("sample product", () => run(node, ts("scripts/demo-product.ts"), { env, label: "sample product" }));
 
@@ -86,7 +96,7 @@ async function main() {
 }
 
 main().catch(async (error) => {
-  console.error(`demo: ${error instanceof StepError ? error.message : error.message ?? error}`);
+  console.error(`demo: ${error instanceof StepError ? error.message : (error.message ?? error)}`);
   await stopAll(2000);
   process.exit(1);
 });

@@ -10,7 +10,12 @@ const tuner = path.join(root, "worker", "tuner");
 /** The checks in order: [label, command, args, args with --fix]. */
 const CHECKS = [
   ["eslint", "npx", ["eslint", "."], ["eslint", ".", "--fix"]],
-  ["prettier", "npx", ["prettier", "--check", "--log-level", "warn", "."], ["prettier", "--write", "--log-level", "warn", "."]],
+  [
+    "prettier",
+    "npx",
+    ["prettier", "--check", "--log-level", "warn", "."],
+    ["prettier", "--write", "--log-level", "warn", "."],
+  ],
   ["ruff check", ruff, ["check", tuner], ["check", "--fix", tuner]],
   ["ruff format", ruff, ["format", "--check", tuner], ["format", tuner]],
 ];

@@ -47,11 +47,16 @@ function runPrisma(args, { databaseUrl }) {
   // the caller decided (PRISMA_WASM_ENGINE=0 keeps the native engine).
   env.PRISMA_WASM_ENGINE ??= "1";
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [prismaCli, ...args], { cwd: root, env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const output = `${stdout}${stderr}`.trim();
-      if (error) reject(new Error(`prisma ${args.join(" ")} failed:\n${output}`));
-      else resolve(output);
-    });
+    execFile(
+      process.execPath,
+      [prismaCli, ...args],
+      { cwd: root, env, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const output = `${stdout}${stderr}`.trim();
+        if (error) reject(new Error(`prisma ${args.join(" ")} failed:\n${output}`));
+        else resolve(output);
+      },
+    );
   });
 }
 
@@ -101,7 +106,10 @@ function migrationsOnDisk(kind) {
     .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(dir, entry.name, "migration.sql")))
     .map((entry) => ({
       name: entry.name,
-      checksum: crypto.createHash("sha256").update(fs.readFileSync(path.join(dir, entry.name, "migration.sql"))).digest("hex"),
+      checksum: crypto
+        .createHash("sha256")
+        .update(fs.readFileSync(path.join(dir, entry.name, "migration.sql")))
+        .digest("hex"),
     }));
 }
 
@@ -115,19 +123,33 @@ async function appliedMigrations(kind, databaseUrl) {
     if (file === ":memory:" || !fs.existsSync(file)) return undefined;
     const db = new Database(file, { readonly: true, fileMustExist: true });
     try {
-      const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get();
+      const table = db
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'")
+        .get();
       if (!table) return undefined;
-      return db.prepare(APPLIED_SQL).all().map((row) => ({ ...row, finished: !!row.finished, rolled_back: !!row.rolled_back }));
+      return db
+        .prepare(APPLIED_SQL)
+        .all()
+        .map((row) => ({ ...row, finished: !!row.finished, rolled_back: !!row.rolled_back }));
     } finally {
       db.close();
     }
   }
   const adapter = await new PrismaPg({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 }).connect();
   try {
-    const exists = await adapter.queryRaw({ sql: "SELECT to_regclass('_prisma_migrations') IS NOT NULL", args: [], argTypes: [] });
+    const exists = await adapter.queryRaw({
+      sql: "SELECT to_regclass('_prisma_migrations') IS NOT NULL",
+      args: [],
+      argTypes: [],
+    });
     if (!exists.rows[0]?.[0]) return undefined;
     const result = await adapter.queryRaw({ sql: APPLIED_SQL, args: [], argTypes: [] });
-    return result.rows.map(([migration_name, checksum, finished, rolled_back]) => ({ migration_name, checksum, finished, rolled_back }));
+    return result.rows.map(([migration_name, checksum, finished, rolled_back]) => ({
+      migration_name,
+      checksum,
+      finished,
+      rolled_back,
+    }));
   } catch {
     return undefined; // e.g. the database does not exist yet: `migrate deploy` creates it
   } finally {
@@ -139,7 +161,9 @@ function isUpToDate(onDisk, applied) {
   if (!applied || onDisk.length === 0) return false;
   const live = applied.filter((row) => !row.rolled_back);
   if (live.some((row) => !row.finished)) return false; // a failed migration: let the CLI report it
-  return onDisk.every(({ name, checksum }) => live.some((row) => row.migration_name === name && row.checksum === checksum));
+  return onDisk.every(({ name, checksum }) =>
+    live.some((row) => row.migration_name === name && row.checksum === checksum),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -221,7 +245,9 @@ export async function createThrowawayPostgresDatabase(baseUrl) {
     drop: async () => {
       if (dropped) return;
       dropped = true;
-      await withAdmin(baseUrl, (admin) => admin.executeScript(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
+      await withAdmin(baseUrl, (admin) =>
+        admin.executeScript(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`),
+      );
     },
   };
 }
@@ -232,7 +258,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const started = performance.now();
   const migrate = !process.argv.includes("--generate-only");
   prepareDatabase({ migrate }).then(
-    () => console.log(`${migrate ? "Database" : "Prisma clients"} ready (${((performance.now() - started) / 1000).toFixed(1)} s).`),
+    () =>
+      console.log(
+        `${migrate ? "Database" : "Prisma clients"} ready (${((performance.now() - started) / 1000).toFixed(1)} s).`,
+      ),
     (error) => {
       console.error(error instanceof Error ? error.message : String(error));
       process.exit(1);

@@ -29,11 +29,16 @@ async function exportScoring({ modelsDir, profile, log, runExport, readManifest,
   await fs.rm(staging, { recursive: true, force: true });
   log(`exporting the ${profile} scoring models to ONNX (python -m scenebooth_tuner.export)`);
   // The real export can use another CLIP checkpoint (e.g. openai/clip-vit-base-patch32 for speed).
-  const clip = profile === "real" && process.env.SCENEBOOTH_CLIP_MODEL ? ["--clip-model", process.env.SCENEBOOTH_CLIP_MODEL] : [];
+  const clip =
+    profile === "real" && process.env.SCENEBOOTH_CLIP_MODEL ? ["--clip-model", process.env.SCENEBOOTH_CLIP_MODEL] : [];
   try {
-    await runExport(["models", "--profile", profile, "--out", staging, ...clip], profile === "real" ? 3_600_000 : 600_000, {
-      offline: profile !== "real",
-    });
+    await runExport(
+      ["models", "--profile", profile, "--out", staging, ...clip],
+      profile === "real" ? 3_600_000 : 600_000,
+      {
+        offline: profile !== "real",
+      },
+    );
   } catch (error) {
     await fs.rm(staging, { recursive: true, force: true });
     throw new StepError(`scoring export (${profile}) failed: ${error.message.split("\n").slice(0, 3).join(" ")}`);
@@ -66,7 +71,13 @@ export async function prepareModels(options = {}) {
 
   for (const { tier, scale } of esrgan) {
     const result = await ensureEsrganOnnx({ modelsDir, tier, scale, log });
-    summary.esrgan.push({ tier, scale, path: path.relative(modelsDir, result.path), sha256: result.sha256, cached: result.cached });
+    summary.esrgan.push({
+      tier,
+      scale,
+      path: path.relative(modelsDir, result.path),
+      sha256: result.sha256,
+      cached: result.cached,
+    });
   }
 
   const deps = { modelsDir, log, runExport, readManifest, scoringModelsDir };
@@ -106,8 +117,7 @@ if (process.argv[1] && pathToFileURL(path.resolve(process.argv[1])).href === imp
       console.log(JSON.stringify({ ...summary, seconds: (Date.now() - started) / 1000 }, null, 2));
     })
     .catch((error) => {
-      console.error(`prepare-models: ${error instanceof StepError ? error.message : error.stack ?? error}`);
+      console.error(`prepare-models: ${error instanceof StepError ? error.message : (error.stack ?? error)}`);
       process.exit(1);
     });
 }
-

@@ -16,7 +16,9 @@ import { redactQueryCredentials } from "../lib/redact-url";
  */
 function redactAccessLog(): void {
   const fromServe = createRequire(createRequire(import.meta.url).resolve("@remix-run/serve/dist/cli.js"));
-  const morgan = fromServe("morgan") as { token(name: string, format: (req: IncomingMessage & { originalUrl?: string }) => string): unknown };
+  const morgan = fromServe("morgan") as {
+    token(name: string, format: (req: IncomingMessage & { originalUrl?: string }) => string): unknown;
+  };
   morgan.token("url", (req) => redactQueryCredentials(req.originalUrl ?? req.url ?? ""));
 }
 
@@ -29,7 +31,9 @@ async function main(): Promise<void> {
   // would keep the process alive, so close them too.
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
-      void Promise.allSettled([closeProducers(), disconnectDb()]).then(() => setTimeout(() => process.exit(0), 5000).unref());
+      void Promise.allSettled([closeProducers(), disconnectDb()]).then(() =>
+        setTimeout(() => process.exit(0), 5000).unref(),
+      );
     });
   }
 }

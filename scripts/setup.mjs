@@ -40,14 +40,18 @@ async function findPython() {
   for (const candidate of [process.env.SCENEBOOTH_BASE_PYTHON, "python3.11", "python3.12", "python3.13", "python3"]) {
     if (!candidate) continue;
     try {
-      const version = (await run(candidate, ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], { quiet: true })).trim();
+      const version = (
+        await run(candidate, ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], { quiet: true })
+      ).trim();
       const [major, minor] = version.split(".").map(Number);
       if (major === 3 && minor >= 11) return candidate;
     } catch {
       // not installed; try the next one
     }
   }
-  throw new StepError("Python 3.11 or newer is needed for the tuner: install python3 (with venv) or set SCENEBOOTH_BASE_PYTHON.");
+  throw new StepError(
+    "Python 3.11 or newer is needed for the tuner: install python3 (with venv) or set SCENEBOOTH_BASE_PYTHON.",
+  );
 }
 
 async function installPythonEnvironment(log) {

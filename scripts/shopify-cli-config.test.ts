@@ -30,7 +30,12 @@ describe("Shopify CLI configuration", () => {
   });
 
   it("npm run dev and deploy go through the CLI; the Vite dev server stays available", () => {
-    expect(scripts).toMatchObject({ dev: "shopify app dev", deploy: "shopify app deploy", "config:link": "shopify app config link", "dev:remix": "remix vite:dev" });
+    expect(scripts).toMatchObject({
+      dev: "shopify app dev",
+      deploy: "shopify app deploy",
+      "config:link": "shopify app config link",
+      "dev:remix": "remix vite:dev",
+    });
   });
 
   it("shopify.app.toml is ready for config link: scopes and callback as the app has them", () => {

@@ -31,7 +31,10 @@ async function main() {
 
   let vitestOk = true;
   try {
-    await run("npx", ["vitest", "run", "tests/faults", ...process.argv.slice(2)], { env: { REDIS_URL: redisUrl, NODE_ENV: "test", FAULTS: "full", FAULTS_OUTCOMES_DIR: outcomesDir }, label: "vitest" });
+    await run("npx", ["vitest", "run", "tests/faults", ...process.argv.slice(2)], {
+      env: { REDIS_URL: redisUrl, NODE_ENV: "test", FAULTS: "full", FAULTS_OUTCOMES_DIR: outcomesDir },
+      label: "vitest",
+    });
   } catch (error) {
     if (!(error instanceof StepError)) throw error;
     vitestOk = false;
@@ -44,12 +47,19 @@ async function main() {
   const markdown = faultTableMarkdown(outcomes, { note });
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(path.join(resultsDir, "faults.md"), markdown);
-  writeFileSync(path.join(resultsDir, "faults.json"), `${JSON.stringify({ date: new Date().toISOString(), minutes: Number(minutes), ...summarise(outcomes), outcomes }, null, 2)}\n`);
+  writeFileSync(
+    path.join(resultsDir, "faults.json"),
+    `${JSON.stringify({ date: new Date().toISOString(), minutes: Number(minutes), ...summarise(outcomes), outcomes }, null, 2)}\n`,
+  );
   console.log(`\n${markdown}`);
   log(`written to bench/results/faults.md and faults.json`);
 
   const { total } = summarise(outcomes);
-  const ok = vitestOk && total.tried > 0 && total.passed === total.tried && total.lost + total.duplicates + total.crossShopReads === 0;
+  const ok =
+    vitestOk &&
+    total.tried > 0 &&
+    total.passed === total.tried &&
+    total.lost + total.duplicates + total.crossShopReads === 0;
   process.exit(ok ? 0 : 1);
 }
 

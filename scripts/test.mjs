@@ -30,8 +30,14 @@ function vitestCounts(file) {
   if (!existsSync(file)) return null;
   const report = JSON.parse(readFileSync(file, "utf8"));
   // A file that failed without a failing test (its beforeAll threw, it registered no test) counts as one failure.
-  const failedFiles = report.testResults.filter((file) => file.status === "failed" && !file.assertionResults.some((a) => a.status === "failed")).length;
-  return { passed: report.numPassedTests, failed: report.numFailedTests + failedFiles, skipped: report.numPendingTests + report.numTodoTests };
+  const failedFiles = report.testResults.filter(
+    (file) => file.status === "failed" && !file.assertionResults.some((a) => a.status === "failed"),
+  ).length;
+  return {
+    passed: report.numPassedTests,
+    failed: report.numFailedTests + failedFiles,
+    skipped: report.numPendingTests + report.numTodoTests,
+  };
 }
 
 function pytestCounts(file) {
@@ -71,9 +77,18 @@ async function main() {
     const report = path.join(artifacts, "vitest.json");
     // Production's Node (package.json engines) where this machine's is older: first on PATH for vitest and what it starts.
     const testNode = await ensureTestNode({ log: (line) => console.log(`setup: ${line}`) });
-    if (testNode) log(`TypeScript tests on Node ${TEST_NODE_VERSION} (${path.relative(root, testNode)}); this machine's Node is ${process.versions.node}`);
+    if (testNode)
+      log(
+        `TypeScript tests on Node ${TEST_NODE_VERSION} (${path.relative(root, testNode)}); this machine's Node is ${process.versions.node}`,
+      );
     const tsEnv = testNode ? { ...env, PATH: `${testNode}${path.delimiter}${process.env.PATH ?? ""}` } : env;
-    ok = (await runSuite("vitest", "npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...vitestFilters], tsEnv)) && ok;
+    ok =
+      (await runSuite(
+        "vitest",
+        "npx",
+        ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...vitestFilters],
+        tsEnv,
+      )) && ok;
     const counts = vitestCounts(report);
     if (!counts) ok = false;
     else for (const key of Object.keys(totals)) totals[key] += counts[key];
@@ -81,7 +96,9 @@ async function main() {
   if (only !== "ts" && vitestFilters.length === 0) {
     const report = path.join(artifacts, "pytest.xml");
     const python = path.join(root, ".venv", "bin", "python");
-    ok = (await runSuite("pytest", python, ["-m", "pytest", "worker/tuner/tests", "-q", `--junitxml=${report}`], env)) && ok;
+    ok =
+      (await runSuite("pytest", python, ["-m", "pytest", "worker/tuner/tests", "-q", `--junitxml=${report}`], env)) &&
+      ok;
     const counts = pytestCounts(report);
     if (!counts) ok = false;
     else for (const key of Object.keys(totals)) totals[key] += counts[key];

@@ -7,7 +7,11 @@ export interface HealthReport {
 }
 
 /** GET /healthz → 200 with the report when healthy, 503 otherwise. */
-export async function startHealthServer(port: number, host: string, report: () => Promise<HealthReport>): Promise<http.Server & { port: number }> {
+export async function startHealthServer(
+  port: number,
+  host: string,
+  report: () => Promise<HealthReport>,
+): Promise<http.Server & { port: number }> {
   const server = http.createServer(async (request, response) => {
     if (request.method !== "GET" || request.url?.split("?")[0] !== "/healthz") {
       response.writeHead(404, { "content-type": "text/plain" }).end("not found\n");

@@ -27,7 +27,9 @@ async function main(): Promise<void> {
     stopping = true;
     console.log(`worker: ${signal} received, finishing running jobs (up to ${cfg.workerShutdownGraceMs} ms)`);
     const graceful = runtime.close().then(() => true);
-    const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), cfg.workerShutdownGraceMs).unref());
+    const timedOut = new Promise<boolean>((resolve) =>
+      setTimeout(() => resolve(false), cfg.workerShutdownGraceMs).unref(),
+    );
     if (!(await Promise.race([graceful, timedOut]))) {
       // Exiting releases the jobs still running: their locks lapse and another worker picks them up
       // as stalled, from their last checkpoint.

@@ -8,13 +8,22 @@ let upscaler: Promise<Upscaler> | undefined;
 
 export function sharedScorers(): Promise<Scorers> {
   const cfg = config();
-  scorers ??= loadScorers({ modelsDir: cfg.modelsDir, profile: cfg.modelProfile, executionProvider: cfg.executionProvider });
+  scorers ??= loadScorers({
+    modelsDir: cfg.modelsDir,
+    profile: cfg.modelProfile,
+    executionProvider: cfg.executionProvider,
+  });
   return scorers;
 }
 
 export function sharedUpscaler(): Promise<Upscaler> {
   const cfg = config();
-  upscaler ??= prepareUpscaler({ modelsDir: cfg.modelsDir, tier: cfg.upscaleTier, scale: 4, executionProvider: cfg.executionProvider });
+  upscaler ??= prepareUpscaler({
+    modelsDir: cfg.modelsDir,
+    tier: cfg.upscaleTier,
+    scale: 4,
+    executionProvider: cfg.executionProvider,
+  });
   return upscaler;
 }
 

@@ -1,6 +1,14 @@
 import type { Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import { createRedisConnection, createTypedWorker, DEFAULT_PREFIX, QUEUE_NAMES, ShopSlots, type ProcessorMap, type QueueKey } from "../lib/queue";
+import {
+  createRedisConnection,
+  createTypedWorker,
+  DEFAULT_PREFIX,
+  QUEUE_NAMES,
+  ShopSlots,
+  type ProcessorMap,
+  type QueueKey,
+} from "../lib/queue";
 import { startHealthServer } from "./health-server";
 import { limitPerShop } from "./shop-concurrency";
 
@@ -43,30 +51,46 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     const perShop = options.perShopLimits?.[queue];
     if (!perShop) return processors;
     // A dead worker's slot frees after two lock durations; a stalled job is re-run after one.
-    const slots = new ShopSlots(connection, { perShop, leaseMs: 2 * lockMs, keyPrefix: `${options.prefix ?? DEFAULT_PREFIX}:${QUEUE_NAMES[queue]}` });
+    const slots = new ShopSlots(connection, {
+      perShop,
+      leaseMs: 2 * lockMs,
+      keyPrefix: `${options.prefix ?? DEFAULT_PREFIX}:${QUEUE_NAMES[queue]}`,
+    });
     return limitPerShop(processors, { slots, retryDelayMs: options.perShopRetryMs ?? 5_000 });
   }
 
   const workers: Worker[] = options.queues.map((queue) => {
-    const worker = createTypedWorker(queue, processorsFor(queue), {
-      connection,
-      prefix: options.prefix,
-    }, {
-      concurrency: queue === "gpu" ? 1 : (options.concurrency ?? 2),
-      lockDuration: lockMs,
-      stalledInterval: lockMs,
-    });
-    worker.on("failed", (job, error) => log(`[${queue}] ${job?.name ?? "?"} ${job?.id ?? ""} failed: ${error.message}`));
+    const worker = createTypedWorker(
+      queue,
+      processorsFor(queue),
+      {
+        connection,
+        prefix: options.prefix,
+      },
+      {
+        concurrency: queue === "gpu" ? 1 : (options.concurrency ?? 2),
+        lockDuration: lockMs,
+        stalledInterval: lockMs,
+      },
+    );
+    worker.on("failed", (job, error) =>
+      log(`[${queue}] ${job?.name ?? "?"} ${job?.id ?? ""} failed: ${error.message}`),
+    );
     worker.on("error", (error) => log(`[${queue}] worker error: ${error.message}`));
     return worker;
   });
 
   const health = await startHealthServer(options.healthPort, options.healthHost ?? "127.0.0.1", async () => {
-    const redis = await connection.ping().then(() => "ok", (error: Error) => `down: ${error.message}`);
+    const redis = await connection.ping().then(
+      () => "ok",
+      (error: Error) => `down: ${error.message}`,
+    );
     const queues = Object.fromEntries(workers.map((w) => [w.name, { running: w.isRunning(), paused: w.isPaused() }]));
     return { ok: !closing && redis === "ok" && workers.every((w) => w.isRunning()), redis, queues, closing };
   });
-  log(`worker: consuming ${options.queues.join(", ")}; health on http://${options.healthHost ?? "127.0.0.1"}:${health.port}/healthz`);
+  log(
+    `worker: consuming ${options.queues.join(", ")}; health on http://${options.healthHost ?? "127.0.0.1"}:${health.port}/healthz`,
+  );
 
   return {
     healthPort: health.port,

@@ -39,7 +39,8 @@ describe("ShopSlots", () => {
     // A worker that died holding a slot renews nothing: the slot frees once the lease ends.
     const keyPrefix = `test-${randomUUID()}`;
     const dead = new ShopSlots(redis, { perShop: 1, leaseMs: 300, keyPrefix });
-    const takeSlotFor300Ms = "local t = redis.call('TIME'); redis.call('ZADD', KEYS[1], tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + 300, 'dead-job')";
+    const takeSlotFor300Ms =
+      "local t = redis.call('TIME'); redis.call('ZADD', KEYS[1], tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + 300, 'dead-job')";
     await redis.eval(takeSlotFor300Ms, 1, `${keyPrefix}:shop-slots:${A}`);
     expect(await dead.acquire(A, "job-4")).toBeNull();
     await sleep(450);
@@ -93,7 +94,8 @@ describe("a per-shop cap on the gpu queue across two workers", () => {
 
   it("runs one shop's jobs one at a time while the other GPU serves the other shop, and loses none", async () => {
     const gpu = producers.queue("gpu");
-    for (const n of [1, 2, 3]) await gpu.add("tune", { shop: A, generationId: `a${n}` }, { jobId: `a${n}`, priority: n });
+    for (const n of [1, 2, 3])
+      await gpu.add("tune", { shop: A, generationId: `a${n}` }, { jobId: `a${n}`, priority: n });
     await gpu.add("tune", { shop: B, generationId: "b1" }, { jobId: "b1", priority: 4 });
 
     const deadline = Date.now() + 20_000;

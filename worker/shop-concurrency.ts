@@ -12,7 +12,10 @@ export interface ShopLimitOptions {
  * whose shop is at its cap goes back to the delayed set (its priority kept, no attempt used) and
  * the worker takes the next job, usually another shop's.
  */
-export function limitPerShop<Q extends QueueKey>(processors: ProcessorMap<Q>, options: ShopLimitOptions): ProcessorMap<Q> {
+export function limitPerShop<Q extends QueueKey>(
+  processors: ProcessorMap<Q>,
+  options: ShopLimitOptions,
+): ProcessorMap<Q> {
   const limited: ProcessorMap<Q> = {};
   for (const [name, processor] of Object.entries(processors) as Array<[JobName<Q>, Processor<Q, JobName<Q>>]>) {
     limited[name] = (async (job, token) => {

@@ -13,7 +13,10 @@ function asMerchantAction(error: unknown): never {
 
 /** The worker's Admin API client: a refused token (even mid-stage, after a 401) stops the work with the merchant's fix. */
 class WorkerAdminClient extends AdminClient {
-  override requestWithCost<T, V extends Record<string, unknown>>(document: TypedDocumentNode<T, V>, variables: V): Promise<AdminResult<T>> {
+  override requestWithCost<T, V extends Record<string, unknown>>(
+    document: TypedDocumentNode<T, V>,
+    variables: V,
+  ): Promise<AdminResult<T>> {
     return super.requestWithCost(document, variables).catch(asMerchantAction);
   }
 }

@@ -7,9 +7,12 @@ import { describeContract, resultFromWire, specFieldToWire, specToWire } from ".
 /** Every place where two contract descriptions differ, as "path: what"; empty when they agree. */
 function differences(ts: unknown, python: unknown, where: string): string[] {
   if (typeof ts !== "object" || ts === null || typeof python !== "object" || python === null) {
-    return JSON.stringify(ts) === JSON.stringify(python) ? [] : [`${where}: TypeScript ${JSON.stringify(ts)}, Python ${JSON.stringify(python)}`];
+    return JSON.stringify(ts) === JSON.stringify(python)
+      ? []
+      : [`${where}: TypeScript ${JSON.stringify(ts)}, Python ${JSON.stringify(python)}`];
   }
-  if (Array.isArray(ts) !== Array.isArray(python)) return [`${where}: TypeScript ${JSON.stringify(ts)}, Python ${JSON.stringify(python)}`];
+  if (Array.isArray(ts) !== Array.isArray(python))
+    return [`${where}: TypeScript ${JSON.stringify(ts)}, Python ${JSON.stringify(python)}`];
   const a = ts as Record<string, unknown>;
   const b = python as Record<string, unknown>;
   return [...new Set([...Object.keys(a), ...Object.keys(b)])].flatMap((key) => {
@@ -42,7 +45,7 @@ describe("the tuner contract", () => {
     expect(differences(ts, python, "contract").sort()).toEqual([
       "contract.generate.spec.fields.extra_python_field: only in Python",
       "contract.generate.spec.fields.guidance_scale.default: TypeScript 7.5, Python 9",
-      'contract.generate.spec.fields.num_images: only in TypeScript',
+      "contract.generate.spec.fields.num_images: only in TypeScript",
       'contract.generate.spec.fields.seed.type.kind: TypeScript "integer", Python "number"',
       "contract.generate.spec.fields.weights.required: TypeScript false, Python true",
     ]);
@@ -71,7 +74,14 @@ describe("the tuner contract", () => {
   });
 
   it("reads a result into camelCase and says where one breaks the contract", () => {
-    const image = { path: "/o/00-00.png", prompt: "a vase <myvase> on a rug", scene: "on a rug", scene_index: null, scene_kind: "custom", seed: 3 };
+    const image = {
+      path: "/o/00-00.png",
+      prompt: "a vase <myvase> on a rug",
+      scene: "on a rug",
+      scene_index: null,
+      scene_kind: "custom",
+      seed: 3,
+    };
     const wire = {
       command: "generate",
       profile: "tiny",
@@ -92,18 +102,33 @@ describe("the tuner contract", () => {
       elapsed_s: 1.5,
     };
     const result = resultFromWire("generate", wire);
-    expect(result.images[0]).toEqual({ path: image.path, prompt: image.prompt, scene: image.scene, sceneIndex: null, sceneKind: "custom", seed: 3 });
+    expect(result.images[0]).toEqual({
+      path: image.path,
+      prompt: image.prompt,
+      scene: image.scene,
+      sceneIndex: null,
+      sceneKind: "custom",
+      seed: 3,
+    });
     expect([result.weightsKind, result.modelResolution, result.note]).toEqual(["base", 64, undefined]);
 
-    expect(() => resultFromWire("generate", { ...wire, images: [{ ...image, seed: "3" }] })).toThrow('result.images[0].seed must be an integer, got "3"');
-    expect(() => resultFromWire("generate", { ...wire, weights_kind: "dreambooth" })).toThrow("result.weights_kind must be one of base, full, lora");
+    expect(() => resultFromWire("generate", { ...wire, images: [{ ...image, seed: "3" }] })).toThrow(
+      'result.images[0].seed must be an integer, got "3"',
+    );
+    expect(() => resultFromWire("generate", { ...wire, weights_kind: "dreambooth" })).toThrow(
+      "result.weights_kind must be one of base, full, lora",
+    );
     const { steps: _steps, ...withoutSteps } = wire;
     expect(() => resultFromWire("generate", withoutSteps)).toThrow("result.steps is missing");
   });
 
   it("gives the train steps the wire's names, so tune's settings hash (made of them) is what it always was", () => {
     // Stored weights are reused by that hash: a change here would retrain every product once.
-    expect(JSON.stringify(specFieldToWire("train", "steps", TUNING_SETTINGS.tiny.steps))).toBe('{"unet":30,"text_encoder":10,"adaptive":false}');
-    expect(JSON.stringify(specFieldToWire("train", "steps", TUNING_SETTINGS.sd21.steps))).toBe('{"unet":1500,"text_encoder":200,"adaptive":true}');
+    expect(JSON.stringify(specFieldToWire("train", "steps", TUNING_SETTINGS.tiny.steps))).toBe(
+      '{"unet":30,"text_encoder":10,"adaptive":false}',
+    );
+    expect(JSON.stringify(specFieldToWire("train", "steps", TUNING_SETTINGS.sd21.steps))).toBe(
+      '{"unet":1500,"text_encoder":200,"adaptive":true}',
+    );
   });
 });

@@ -37,7 +37,11 @@ const t = {
 
 const required = <N extends TypeNode>(type: N) => ({ type, required: true }) as const;
 /** A spec field the tuner fills in when left out; `null` defaults are worked out by the tuner (e.g. from the profile). */
-const withDefault = <N extends TypeNode>(type: N, value: DefaultValue<N>) => ({ type, required: false as const, default: value as unknown });
+const withDefault = <N extends TypeNode>(type: N, value: DefaultValue<N>) => ({
+  type,
+  required: false as const,
+  default: value as unknown,
+});
 /** A nested spec object whose fields all have defaults: its default is theirs. */
 const nested = <N extends ObjectNode>(type: N) => ({ type, required: false, default: defaultsOf(type) }) as const;
 /** A result field the tuner may leave out. */
@@ -86,9 +90,13 @@ type ScalarValue<N> = N extends { kind: "string" | "path" }
           : never;
 
 type ObjectValue<F> = {
-  -readonly [K in keyof F as F[K] extends { required: true } ? K : never]: F[K] extends { type: infer T } ? Value<T> : never;
+  -readonly [K in keyof F as F[K] extends { required: true } ? K : never]: F[K] extends { type: infer T }
+    ? Value<T>
+    : never;
 } & {
-  -readonly [K in keyof F as F[K] extends { required: true } ? never : K]?: F[K] extends { type: infer T } ? Value<T> : never;
+  -readonly [K in keyof F as F[K] extends { required: true } ? never : K]?: F[K] extends { type: infer T }
+    ? Value<T>
+    : never;
 };
 
 // ------------------------------------------------------------------------------------------ the commands
@@ -126,18 +134,44 @@ export const TUNER_COMMANDS = {
       ...resultFields,
       command: required(t.enum("caption")),
       question: required(t.string),
-      captions: required(t.list(t.object({ image: required(t.string), raw: required(t.string), caption: required(t.string), prompt: required(t.string) }))),
+      captions: required(
+        t.list(
+          t.object({
+            image: required(t.string),
+            raw: required(t.string),
+            caption: required(t.string),
+            prompt: required(t.string),
+          }),
+        ),
+      ),
     }),
   },
   train: {
     spec: t.object({
       ...jobFields,
-      instances: required(t.list(t.object({ image: required(t.path), caption: withDefault(t.nullable(t.string), null) }))),
+      instances: required(
+        t.list(t.object({ image: required(t.path), caption: withDefault(t.nullable(t.string), null) })),
+      ),
       mode: withDefault(t.nullable(mode), null),
-      steps: nested(t.object({ unet: withDefault(t.integer, 1500), textEncoder: withDefault(t.integer, 200), adaptive: withDefault(t.boolean, true) })),
-      lr: nested(t.object({ unet: withDefault(t.nullable(t.number), null), textEncoder: withDefault(t.nullable(t.number), null) })),
+      steps: nested(
+        t.object({
+          unet: withDefault(t.integer, 1500),
+          textEncoder: withDefault(t.integer, 200),
+          adaptive: withDefault(t.boolean, true),
+        }),
+      ),
+      lr: nested(
+        t.object({
+          unet: withDefault(t.nullable(t.number), null),
+          textEncoder: withDefault(t.nullable(t.number), null),
+        }),
+      ),
       prior: nested(
-        t.object({ enabled: withDefault(t.boolean, true), numClassImages: withDefault(t.nullable(t.integer), null), weight: withDefault(t.number, 1) }),
+        t.object({
+          enabled: withDefault(t.boolean, true),
+          numClassImages: withDefault(t.nullable(t.integer), null),
+          weight: withDefault(t.number, 1),
+        }),
       ),
       lora: nested(
         t.object({
@@ -159,8 +193,14 @@ export const TUNER_COMMANDS = {
       artifactBytes: required(t.integer),
       identifierTokenId: required(t.integer),
       prompts: required(t.list(t.string)),
-      steps: required(t.object({ unet: required(t.integer), unetRequested: required(t.integer), textEncoder: required(t.integer) })),
-      adaptive: required(t.nullable(t.object({ complexity: required(t.number), simple: required(t.boolean), factor: required(t.number) }))),
+      steps: required(
+        t.object({ unet: required(t.integer), unetRequested: required(t.integer), textEncoder: required(t.integer) }),
+      ),
+      adaptive: required(
+        t.nullable(
+          t.object({ complexity: required(t.number), simple: required(t.boolean), factor: required(t.number) }),
+        ),
+      ),
       lr: required(t.object({ unet: required(t.number), textEncoder: required(t.number) })),
       prior: required(
         t.object({
@@ -173,7 +213,12 @@ export const TUNER_COMMANDS = {
       ),
       lora: required(
         t.nullable(
-          t.object({ rank: required(t.integer), alpha: required(t.number), unetTargets: required(t.list(t.string)), textEncoderTargets: required(t.list(t.string)) }),
+          t.object({
+            rank: required(t.integer),
+            alpha: required(t.number),
+            unetTargets: required(t.list(t.string)),
+            textEncoderTargets: required(t.list(t.string)),
+          }),
         ),
       ),
       seed: required(t.integer),
@@ -340,7 +385,11 @@ export function describeContract(): Record<TunerCommand, { spec: TypeNode; resul
           fields: Object.fromEntries(
             Object.entries(node.fields).map(([key, field]) => [
               wireName(key),
-              { type: wire(field.type), required: field.required, ...("default" in field ? { default: toWire(field.type, field.default, key) } : {}) },
+              {
+                type: wire(field.type),
+                required: field.required,
+                ...("default" in field ? { default: toWire(field.type, field.default, key) } : {}),
+              },
             ]),
           ),
         };
@@ -354,7 +403,11 @@ export function describeContract(): Record<TunerCommand, { spec: TypeNode; resul
 }
 
 /** One field of a spec as it goes on the wire (e.g. the train steps that a settings hash is made of). */
-export function specFieldToWire<C extends TunerCommand, K extends keyof TunerSpec<C> & string>(command: C, key: K, value: TunerSpec<C>[K]): unknown {
+export function specFieldToWire<C extends TunerCommand, K extends keyof TunerSpec<C> & string>(
+  command: C,
+  key: K,
+  value: TunerSpec<C>[K],
+): unknown {
   const node = TUNER_COMMANDS[command].spec as ObjectNode;
   return toWire(node.fields[key]!.type, value, `spec.${key}`);
 }

@@ -162,7 +162,10 @@ describe("runTuner with the real tuner", () => {
 });
 
 describe("runTuner with a fake tuner (tests/fixtures/tuner-double)", () => {
-  const run = (behaviour: string, options: { timeoutMs?: number; onProgress?: (e: TunerProgress) => void | Promise<void> } = {}) =>
+  const run = (
+    behaviour: string,
+    options: { timeoutMs?: number; onProgress?: (e: TunerProgress) => void | Promise<void> } = {},
+  ) =>
     runTuner({
       python,
       command: "caption",
@@ -232,7 +235,10 @@ describe("a worker that exits", () => {
         env: ${JSON.stringify(doubleEnv("hang"))}, onProgress: () => process.exit(0) });
     `;
     const { execFileSync, spawnSync } = await import("node:child_process");
-    spawnSync("npx", ["tsx", "--eval", script], { cwd: fileURLToPath(new URL("..", import.meta.url)), timeout: 60_000 });
+    spawnSync("npx", ["tsx", "--eval", script], {
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
+      timeout: 60_000,
+    });
     const survivors = () => {
       try {
         return execFileSync("pgrep", ["-f", workDir]).toString().trim();

@@ -15,15 +15,7 @@ export interface TunerProgress {
 
 /** The tuner's codes (scenebooth_tuner/errors.py), and the worker's: `bad_result` is a result line that breaks the contract. */
 export type TunerErrorCode =
-  | "bad_spec"
-  | "bad_input"
-  | "model_missing"
-  | "oom"
-  | "internal"
-  | "bad_result"
-  | "timeout"
-  | "crashed"
-  | "cancelled";
+  "bad_spec" | "bad_input" | "model_missing" | "oom" | "internal" | "bad_result" | "timeout" | "crashed" | "cancelled";
 
 /** The tuner ended with a coded error line, crashed, hung, or was cancelled. */
 export class TunerProcessError extends Error {
@@ -94,24 +86,35 @@ export async function runTuner<C extends TunerCommand>(options: TunerRunOptions<
     }
     if (typeof event !== "object" || event === null) return; // JSON, but not an event (`null`, `42`)
     if (event.event === "progress" && options.onProgress) {
-      pending = pending.then(() => options.onProgress!(event as unknown as TunerProgress)).catch((error: Error) => {
-        // The progress callback throws when the merchant cancelled: stop the tuner.
-        failure ??= error;
-        child.kill("SIGTERM");
-      });
+      pending = pending
+        .then(() => options.onProgress!(event as unknown as TunerProgress))
+        .catch((error: Error) => {
+          // The progress callback throws when the merchant cancelled: stop the tuner.
+          failure ??= error;
+          child.kill("SIGTERM");
+        });
     } else if (event.event === "result") {
       try {
         result = resultFromWire(options.command, event);
       } catch (error) {
-        failure ??= new TunerProcessError("bad_result", `the tuner's ${options.command} result does not match worker/tuner-contract.ts: ${(error as Error).message}`);
+        failure ??= new TunerProcessError(
+          "bad_result",
+          `the tuner's ${options.command} result does not match worker/tuner-contract.ts: ${(error as Error).message}`,
+        );
       }
     } else if (event.event === "error") {
-      failure = new TunerProcessError((event.code as TunerErrorCode) ?? "internal", event.message ?? "the tuner failed");
+      failure = new TunerProcessError(
+        (event.code as TunerErrorCode) ?? "internal",
+        event.message ?? "the tuner failed",
+      );
     }
   });
 
   const timer = setTimeout(() => {
-    failure ??= new TunerProcessError("timeout", `the tuner's ${options.command} did not finish in ${Math.round(options.timeoutMs / 1000)} s`);
+    failure ??= new TunerProcessError(
+      "timeout",
+      `the tuner's ${options.command} did not finish in ${Math.round(options.timeoutMs / 1000)} s`,
+    );
     child.kill("SIGKILL");
   }, options.timeoutMs);
   const onAbort = () => {

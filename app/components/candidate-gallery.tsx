@@ -1,5 +1,18 @@
 import { useFetcher } from "@remix-run/react";
-import { Badge, BlockStack, Box, Button, ButtonGroup, Card, Checkbox, InlineGrid, InlineStack, Link, Select, Text } from "@shopify/polaris";
+import {
+  Badge,
+  BlockStack,
+  Box,
+  Button,
+  ButtonGroup,
+  Card,
+  Checkbox,
+  InlineGrid,
+  InlineStack,
+  Link,
+  Select,
+  Text,
+} from "@shopify/polaris";
 import { useState } from "react";
 import type { CandidateView, StudioPhoto } from "../services/studio.server";
 import { candidateStateLabel, SCENE_KIND_LABELS } from "./labels";
@@ -38,7 +51,8 @@ function CandidateCard({ candidate: c, index, reference, itmThreshold, adminUrl,
   const decision = decide.formData?.get("decision");
   const state = decision === "approve" ? "approved" : decision === "reject" ? "rejected" : c.state;
   const label = candidateStateLabel(state);
-  const submit = (fetcher: typeof decide, fields: Record<string, string>) => fetcher.submit({ intent: "review", candidateId: c.id, ...fields }, { method: "post" });
+  const submit = (fetcher: typeof decide, fields: Record<string, string>) =>
+    fetcher.submit({ intent: "review", candidateId: c.id, ...fields }, { method: "post" });
   const review = (fields: { decision: string }) => submit(decide, fields);
   const name = `Image ${index + 1}`;
   const canApprove = ["pending", "rejected", "failed"].includes(state);
@@ -57,8 +71,14 @@ function CandidateCard({ candidate: c, index, reference, itmThreshold, adminUrl,
               <figcaption className="sb-caption">Generated</figcaption>
             </figure>
             <figure style={{ margin: 0 }}>
-              <div className="sb-square">{reference && <img src={reference.thumbUrl} alt={reference.alt} width={384} height={384} loading="lazy" />}</div>
-              <figcaption className="sb-caption">{reference ? `Your photo ${reference.label}` : "No original"}</figcaption>
+              <div className="sb-square">
+                {reference && (
+                  <img src={reference.thumbUrl} alt={reference.alt} width={384} height={384} loading="lazy" />
+                )}
+              </div>
+              <figcaption className="sb-caption">
+                {reference ? `Your photo ${reference.label}` : "No original"}
+              </figcaption>
             </figure>
           </div>
           <BlockStack gap="100">
@@ -91,10 +111,19 @@ function CandidateCard({ candidate: c, index, reference, itmThreshold, adminUrl,
           )}
           <InlineStack align="space-between" blockAlign="center" gap="200">
             <ButtonGroup>
-              <Button variant="primary" onClick={() => review({ decision: "approve" })} disabled={!canApprove} accessibilityLabel={`Approve ${name}`}>
+              <Button
+                variant="primary"
+                onClick={() => review({ decision: "approve" })}
+                disabled={!canApprove}
+                accessibilityLabel={`Approve ${name}`}
+              >
                 Approve
               </Button>
-              <Button onClick={() => review({ decision: "reject" })} disabled={!canReject} accessibilityLabel={`Reject ${name}`}>
+              <Button
+                onClick={() => review({ decision: "reject" })}
+                disabled={!canReject}
+                accessibilityLabel={`Reject ${name}`}
+              >
                 Reject
               </Button>
             </ButtonGroup>
@@ -149,14 +178,22 @@ export function CandidateGallery({ candidates, reference, itmThreshold, adminUrl
           </Text>
           <Text as="p" tone="subdued">
             {candidates.length} image{candidates.length === 1 ? "" : "s"} ·{" "}
-            {selectedCount === 0 ? "no best match (ITM above the threshold) this time" : `${selectedCount} best match${selectedCount === 1 ? "" : "es"}, shown first`}. Approved
-            images are upscaled to 2048 px and published to the product with alt text.
+            {selectedCount === 0
+              ? "no best match (ITM above the threshold) this time"
+              : `${selectedCount} best match${selectedCount === 1 ? "" : "es"}, shown first`}
+            . Approved images are upscaled to 2048 px and published to the product with alt text.
           </Text>
           <Text as="p" variant="bodySm" tone="subdued">
-            Scores from 0 to 1. Blue: does the product look like yours (DINO, CLIP-I). Dark: does the image fit the scene (CLIP-T, ITM, ITC).
+            Scores from 0 to 1. Blue: does the product look like yours (DINO, CLIP-I). Dark: does the image fit the
+            scene (CLIP-T, ITM, ITC).
           </Text>
         </BlockStack>
-        <Button variant="primary" onClick={approveChecked} disabled={checked.length === 0} loading={bulk.state !== "idle"}>
+        <Button
+          variant="primary"
+          onClick={approveChecked}
+          disabled={checked.length === 0}
+          loading={bulk.state !== "idle"}
+        >
           {`Approve selected (${checked.length})`}
         </Button>
       </InlineStack>

@@ -52,12 +52,21 @@ export function GenerationProgress({ generation: g, now, onCancel, cancelling }:
               {headline(g)}
             </Text>
           </div>
-          <ProgressBar progress={percent} tone={g?.status === "failed" ? "critical" : g?.status === "succeeded" ? "success" : "primary"} animated={false} ariaLabelledBy="progress-heading" />
+          <ProgressBar
+            progress={percent}
+            tone={g?.status === "failed" ? "critical" : g?.status === "succeeded" ? "success" : "primary"}
+            animated={false}
+            ariaLabelledBy="progress-heading"
+          />
           <span id="progress-heading" hidden>
             Scene request progress
           </span>
           <Text as="p" variant="bodySm" tone="subdued">
-            {open ? etaText(g.etaAt, Date.parse(now)) : g ? `${g.sceneCount} scene${g.sceneCount === 1 ? "" : "s"} × ${g.imagesPerScene} image${g.imagesPerScene === 1 ? "" : "s"}` : "Pick photos and scenes, then generate."}
+            {open
+              ? etaText(g.etaAt, Date.parse(now))
+              : g
+                ? `${g.sceneCount} scene${g.sceneCount === 1 ? "" : "s"} × ${g.imagesPerScene} image${g.imagesPerScene === 1 ? "" : "s"}`
+                : "Pick photos and scenes, then generate."}
           </Text>
           <ol aria-label="Stages" style={{ listStyle: "none", margin: 0, padding: 0 }}>
             {PIPELINE_STAGES.map((stage, i) => {
@@ -68,9 +77,17 @@ export function GenerationProgress({ generation: g, now, onCancel, cancelling }:
                 <li key={stage.name}>
                   <InlineStack gap="200" blockAlign="center" wrap={false}>
                     <Box>
-                      <Icon source={stopped ? XCircleIcon : done ? CheckCircleIcon : ClockIcon} tone={stopped ? "critical" : done ? "success" : current ? "info" : "subdued"} />
+                      <Icon
+                        source={stopped ? XCircleIcon : done ? CheckCircleIcon : ClockIcon}
+                        tone={stopped ? "critical" : done ? "success" : current ? "info" : "subdued"}
+                      />
                     </Box>
-                    <Text as="span" variant="bodySm" tone={done || current ? undefined : "subdued"} fontWeight={current ? "semibold" : "regular"}>
+                    <Text
+                      as="span"
+                      variant="bodySm"
+                      tone={done || current ? undefined : "subdued"}
+                      fontWeight={current ? "semibold" : "regular"}
+                    >
                       {stage.label}
                       {current ? " (now)" : ""}
                     </Text>
@@ -80,7 +97,13 @@ export function GenerationProgress({ generation: g, now, onCancel, cancelling }:
             })}
           </ol>
           <InlineStack align="end">
-            <Button onClick={onCancel} disabled={!open || cancelling || g?.cancelRequested} loading={cancelling} tone="critical" variant="secondary">
+            <Button
+              onClick={onCancel}
+              disabled={!open || cancelling || g?.cancelRequested}
+              loading={cancelling}
+              tone="critical"
+              variant="secondary"
+            >
               Cancel request
             </Button>
           </InlineStack>

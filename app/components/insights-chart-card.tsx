@@ -15,7 +15,19 @@ function Placeholder() {
 }
 
 /** A chart in a card of fixed height: a skeleton until the chart library has loaded in the browser. */
-export function ChartCard({ title, description, data, horizontal = false, empty }: { title: string; description: string; data: DataSeries[]; horizontal?: boolean; empty?: string }) {
+export function ChartCard({
+  title,
+  description,
+  data,
+  horizontal = false,
+  empty,
+}: {
+  title: string;
+  description: string;
+  data: DataSeries[];
+  horizontal?: boolean;
+  empty?: string;
+}) {
   const [mounted, setMounted] = useState(false);
   useEffect(() => setMounted(true), []);
   return (
@@ -58,16 +70,24 @@ export function chartSeries(insights: Insights) {
       score,
       data: insights.kinds.map((kind) => ({
         name: SCENE_KIND_LABELS[kind] ?? kind,
-        data: insights.byKind.find((d) => d.group === kind && d.score === score.key)!.histogram.map((value, i) => ({ key: BIN_LABELS[i]!, value })),
+        data: insights.byKind
+          .find((d) => d.group === kind && d.score === score.key)!
+          .histogram.map((value, i) => ({ key: BIN_LABELS[i]!, value })),
       })),
     })),
     byProduct: SCORES.map((score) => ({
       name: score.name,
-      data: insights.products.map((product) => ({ key: product, value: insights.byProduct.find((d) => d.group === product && d.score === score.key)?.summary?.median ?? null })),
+      data: insights.products.map((product) => ({
+        key: product,
+        value: insights.byProduct.find((d) => d.group === product && d.score === score.key)?.summary?.median ?? null,
+      })),
     })),
     correlations: (["subject", "scene"] as const).map((rating) => ({
       name: RATING_LABELS[rating],
-      data: SCORES.map((score) => ({ key: score.name, value: insights.correlations.find((c) => c.rating === rating && c.score === score.key)?.rho ?? null })),
+      data: SCORES.map((score) => ({
+        key: score.name,
+        value: insights.correlations.find((c) => c.rating === rating && c.score === score.key)?.rho ?? null,
+      })),
     })),
   };
 }

@@ -45,10 +45,25 @@ export type ScoreKey = Metric;
 
 /** The paper's internal metrics, in its order: subject fidelity first, then prompt fidelity. */
 export const SCORES: ReadonlyArray<{ key: ScoreKey; name: string; measures: "product" | "scene"; help: string }> = [
-  { key: "dino", name: "DINO", measures: "product", help: "How much the product looks like your photos (DINO image features)." },
-  { key: "clipI", name: "CLIP-I", measures: "product", help: "How much the product looks like your photos (CLIP image features)." },
+  {
+    key: "dino",
+    name: "DINO",
+    measures: "product",
+    help: "How much the product looks like your photos (DINO image features).",
+  },
+  {
+    key: "clipI",
+    name: "CLIP-I",
+    measures: "product",
+    help: "How much the product looks like your photos (CLIP image features).",
+  },
   { key: "clipT", name: "CLIP-T", measures: "scene", help: "How well the image matches the scene description (CLIP)." },
-  { key: "itm", name: "ITM", measures: "scene", help: "BLIP's verdict that image and description match (near 0 or 1)." },
+  {
+    key: "itm",
+    name: "ITM",
+    measures: "scene",
+    help: "BLIP's verdict that image and description match (near 0 or 1).",
+  },
   { key: "itc", name: "ITC", measures: "scene", help: "How close image and description are in BLIP's shared space." },
 ];
 

@@ -1,5 +1,14 @@
 import { useLocation, useNavigation } from "@remix-run/react";
-import { BlockStack, Card, Layout, SkeletonBodyText, SkeletonDisplayText, SkeletonPage, SkeletonThumbnail, InlineStack } from "@shopify/polaris";
+import {
+  BlockStack,
+  Card,
+  Layout,
+  SkeletonBodyText,
+  SkeletonDisplayText,
+  SkeletonPage,
+  SkeletonThumbnail,
+  InlineStack,
+} from "@shopify/polaris";
 import type { ReactNode } from "react";
 
 /** The skeleton of the page being opened, in the shape of that page, while its data loads. */

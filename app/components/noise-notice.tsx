@@ -6,8 +6,9 @@ export function NoiseNotice({ profile }: { profile: string }) {
   return (
     <Banner tone="info" title="Demo mode: the images are noise">
       <p>
-        This server runs the <code>tiny</code> model profile: small, untrained models that test every step of the pipeline in seconds.
-        Their scene images are random noise, and their scores mean nothing. A production server uses Stable Diffusion 2.1.
+        This server runs the <code>tiny</code> model profile: small, untrained models that test every step of the
+        pipeline in seconds. Their scene images are random noise, and their scores mean nothing. A production server
+        uses Stable Diffusion 2.1.
       </p>
     </Banner>
   );

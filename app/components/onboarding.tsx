@@ -2,9 +2,18 @@ import { BlockStack, Box, Button, Card, InlineGrid, InlineStack, Text } from "@s
 import { useState } from "react";
 
 const STEPS = [
-  { title: "1. Open a product", text: "Pick one with 5–7 photos from different angles and places (at least 3). SceneBooth checks them first." },
-  { title: "2. Choose scenes", text: "General scenes keep the product most faithful; specific ones follow the description more closely." },
-  { title: "3. Review and publish", text: "Approve the images you like: they are upscaled to 2048 px and added to the product with alt text." },
+  {
+    title: "1. Open a product",
+    text: "Pick one with 5–7 photos from different angles and places (at least 3). SceneBooth checks them first.",
+  },
+  {
+    title: "2. Choose scenes",
+    text: "General scenes keep the product most faithful; specific ones follow the description more closely.",
+  },
+  {
+    title: "3. Review and publish",
+    text: "Approve the images you like: they are upscaled to 2048 px and added to the product with alt text.",
+  },
 ];
 
 /** First visit: what SceneBooth does, in three steps. */

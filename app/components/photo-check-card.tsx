@@ -1,4 +1,15 @@
-import { Badge, Banner, BlockStack, Box, Card, Checkbox, InlineGrid, InlineStack, SkeletonBodyText, Text } from "@shopify/polaris";
+import {
+  Badge,
+  Banner,
+  BlockStack,
+  Box,
+  Card,
+  Checkbox,
+  InlineGrid,
+  InlineStack,
+  SkeletonBodyText,
+  Text,
+} from "@shopify/polaris";
 import type { StudioPhoto } from "../services/studio.server";
 import type { PhotoCheckView } from "./photo-check-types";
 
@@ -22,7 +33,19 @@ const STATUS = {
 
 const BANNER_TONE = { blocking: "critical", warning: "warning", info: "info" } as const;
 
-function PhotoTile({ photo, use, onToggle, verdict, checking }: { photo: StudioPhoto; use: boolean; onToggle(v: boolean): void; verdict: PhotoCheckView["photos"][number] | undefined; checking: boolean }) {
+function PhotoTile({
+  photo,
+  use,
+  onToggle,
+  verdict,
+  checking,
+}: {
+  photo: StudioPhoto;
+  use: boolean;
+  onToggle(v: boolean): void;
+  verdict: PhotoCheckView["photos"][number] | undefined;
+  checking: boolean;
+}) {
   return (
     <BlockStack gap="150">
       <div className="sb-square">
@@ -57,7 +80,17 @@ function PhotoTile({ photo, use, onToggle, verdict, checking }: { photo: StudioP
 }
 
 /** The product's photos, which ones to learn from, and the dataset check (DESIGN §1's "candle" lesson). */
-export function PhotoCheckCard({ photos, selected, onToggle, check, checking, checkError, allowLowDiversity, onAllowLowDiversity, publishedCount }: Props) {
+export function PhotoCheckCard({
+  photos,
+  selected,
+  onToggle,
+  check,
+  checking,
+  checkError,
+  allowLowDiversity,
+  onAllowLowDiversity,
+  publishedCount,
+}: Props) {
   const verdicts = new Map(check?.photos.map((p) => [p.mediaId, p]));
   const diversity = check?.backgroundDiversity;
   return (
@@ -74,9 +107,10 @@ export function PhotoCheckCard({ photos, selected, onToggle, check, checking, ch
           )}
         </InlineStack>
         <Text as="p" tone="subdued">
-          {selected.length} of {photos.length} photo{photos.length === 1 ? "" : "s"} picked. SceneBooth learns your product from them: 5–7 photos from
-          different angles and places work best, at least 3 are needed.
-          {publishedCount > 0 && ` The ${publishedCount} scene image${publishedCount === 1 ? "" : "s"} SceneBooth published are never used for learning.`}
+          {selected.length} of {photos.length} photo{photos.length === 1 ? "" : "s"} picked. SceneBooth learns your
+          product from them: 5–7 photos from different angles and places work best, at least 3 are needed.
+          {publishedCount > 0 &&
+            ` The ${publishedCount} scene image${publishedCount === 1 ? "" : "s"} SceneBooth published are never used for learning.`}
         </Text>
         {photos.length === 0 ? (
           <Banner tone="warning" title="This product has no photos yet">
@@ -106,14 +140,19 @@ export function PhotoCheckCard({ photos, selected, onToggle, check, checking, ch
             <Box background="bg-surface-secondary" padding="300" borderRadius="200">
               <BlockStack gap="100">
                 <Text as="h3" variant="headingSm">
-                  Background diversity: {diversity?.low ? "too similar" : diversity?.medianDeltaE === null ? "not enough photos to tell" : "varied"}
+                  Background diversity:{" "}
+                  {diversity?.low
+                    ? "too similar"
+                    : diversity?.medianDeltaE === null
+                      ? "not enough photos to tell"
+                      : "varied"}
                 </Text>
                 <Text as="p" variant="bodySm" tone="subdued">
                   {diversity?.medianDeltaE === null || diversity === undefined
                     ? "Needs at least two usable photos."
                     : `Typical colour difference between the photos' backgrounds: ${diversity.medianDeltaE.toFixed(1)} ΔE (below ${diversity.threshold} counts as the same background).`}{" "}
-                  The model learns the product together with what surrounds it: if every photo has the same background, the new scenes keep
-                  that background whatever you pick, while the scores still look good.
+                  The model learns the product together with what surrounds it: if every photo has the same background,
+                  the new scenes keep that background whatever you pick, while the scores still look good.
                 </Text>
               </BlockStack>
             </Box>

@@ -49,9 +49,12 @@ export function ProductsTable({ rows, filters, filter, query, next, previous, no
   const [searchParams] = useSearchParams();
   const [queryValue, setQueryValue] = useState(query);
   const { mode, setMode } = useSetIndexFiltersMode();
-  const { selectedResources, allResourcesSelected, handleSelectionChange, clearSelection } = useIndexResourceState(rows, {
-    resourceIDResolver: (row) => row.gid,
-  });
+  const { selectedResources, allResourcesSelected, handleSelectionChange, clearSelection } = useIndexResourceState(
+    rows,
+    {
+      resourceIDResolver: (row) => row.gid,
+    },
+  );
   const timer = useRef<ReturnType<typeof setTimeout>>();
 
   // A new page or filter is a new selection.
@@ -77,8 +80,15 @@ export function ProductsTable({ rows, filters, filter, query, next, previous, no
     timer.current = setTimeout(() => go({ query: value.trim() || null }), SEARCH_DEBOUNCE_MS);
   };
 
-  const tabs: IndexFiltersProps["tabs"] = filters.map((f) => ({ id: f.id, content: f.label, onAction: () => go({ filter: f.id === "all" ? null : f.id }) }));
-  const selectedTab = Math.max(0, filters.findIndex((f) => f.id === filter));
+  const tabs: IndexFiltersProps["tabs"] = filters.map((f) => ({
+    id: f.id,
+    content: f.label,
+    onAction: () => go({ filter: f.id === "all" ? null : f.id }),
+  }));
+  const selectedTab = Math.max(
+    0,
+    filters.findIndex((f) => f.id === filter),
+  );
   const loading = navigation.state === "loading" && navigation.location.pathname === "/app";
 
   return (
@@ -120,7 +130,9 @@ export function ProductsTable({ rows, filters, filter, query, next, previous, no
           { title: "Waiting for review", alignment: "end" },
           { title: "Photos", alignment: "end" },
         ]}
-        emptyState={<EmptySearchResult title="No products found" description="Try another search or view." withIllustration />}
+        emptyState={
+          <EmptySearchResult title="No products found" description="Try another search or view." withIllustration />
+        }
         pagination={
           next || previous
             ? {

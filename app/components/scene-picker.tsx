@@ -1,4 +1,15 @@
-import { BlockStack, Button, Card, Checkbox, InlineGrid, InlineStack, Select, Tag, Text, TextField } from "@shopify/polaris";
+import {
+  BlockStack,
+  Button,
+  Card,
+  Checkbox,
+  InlineGrid,
+  InlineStack,
+  Select,
+  Tag,
+  Text,
+  TextField,
+} from "@shopify/polaris";
 import { useState } from "react";
 import { CUSTOM_SCENE_MAX_LENGTH, customScene, SCENES } from "../../lib/scenes";
 
@@ -12,7 +23,19 @@ interface Props {
   onImagesPerScene(n: number): void;
 }
 
-function SceneGroup({ kind, title, help, sceneIds, onSceneIds }: { kind: "general" | "specific"; title: string; help: string; sceneIds: string[]; onSceneIds(ids: string[]): void }) {
+function SceneGroup({
+  kind,
+  title,
+  help,
+  sceneIds,
+  onSceneIds,
+}: {
+  kind: "general" | "specific";
+  title: string;
+  help: string;
+  sceneIds: string[];
+  onSceneIds(ids: string[]): void;
+}) {
   const scenes = SCENES.filter((s) => s.kind === kind);
   return (
     <fieldset style={{ border: 0, margin: 0, padding: 0, minWidth: 0 }}>
@@ -39,7 +62,15 @@ function SceneGroup({ kind, title, help, sceneIds, onSceneIds }: { kind: "genera
 }
 
 /** The 20 scenes (general / specific), the merchant's own scenes, and how many images of each. */
-export function ScenePicker({ limits, sceneIds, onSceneIds, customScenes, onCustomScenes, imagesPerScene, onImagesPerScene }: Props) {
+export function ScenePicker({
+  limits,
+  sceneIds,
+  onSceneIds,
+  customScenes,
+  onCustomScenes,
+  imagesPerScene,
+  onImagesPerScene,
+}: Props) {
   const [draft, setDraft] = useState("");
   const [draftError, setDraftError] = useState<string | undefined>();
   const total = sceneIds.length + customScenes.length;
@@ -47,7 +78,8 @@ export function ScenePicker({ limits, sceneIds, onSceneIds, customScenes, onCust
   const addCustom = () => {
     try {
       const scene = customScene(draft);
-      if (customScenes.length >= limits.customScenes) throw new Error(`At most ${limits.customScenes} custom scenes per request.`);
+      if (customScenes.length >= limits.customScenes)
+        throw new Error(`At most ${limits.customScenes} custom scenes per request.`);
       onCustomScenes([...customScenes, scene.text]);
       setDraft("");
       setDraftError(undefined);
@@ -73,8 +105,20 @@ export function ScenePicker({ limits, sceneIds, onSceneIds, customScenes, onCust
           </InlineStack>
         </InlineStack>
         <InlineGrid columns={{ xs: 1, md: 2 }} gap="600">
-          <SceneGroup kind="general" title="General scenes" help="Short and open: the product stays most faithful." sceneIds={sceneIds} onSceneIds={onSceneIds} />
-          <SceneGroup kind="specific" title="Specific scenes" help="Detailed: the image follows the description more closely." sceneIds={sceneIds} onSceneIds={onSceneIds} />
+          <SceneGroup
+            kind="general"
+            title="General scenes"
+            help="Short and open: the product stays most faithful."
+            sceneIds={sceneIds}
+            onSceneIds={onSceneIds}
+          />
+          <SceneGroup
+            kind="specific"
+            title="Specific scenes"
+            help="Detailed: the image follows the description more closely."
+            sceneIds={sceneIds}
+            onSceneIds={onSceneIds}
+          />
         </InlineGrid>
         <BlockStack gap="200">
           <Text as="h3" variant="headingSm">
@@ -112,7 +156,11 @@ export function ScenePicker({ limits, sceneIds, onSceneIds, customScenes, onCust
           {customScenes.length > 0 && (
             <InlineStack gap="200">
               {customScenes.map((text, i) => (
-                <Tag key={`${i}-${text}`} onRemove={() => onCustomScenes(customScenes.filter((_, j) => j !== i))} accessibilityLabel={`Remove scene ${text}`}>
+                <Tag
+                  key={`${i}-${text}`}
+                  onRemove={() => onCustomScenes(customScenes.filter((_, j) => j !== i))}
+                  accessibilityLabel={`Remove scene ${text}`}
+                >
                   {text}
                 </Tag>
               ))}
@@ -123,13 +171,17 @@ export function ScenePicker({ limits, sceneIds, onSceneIds, customScenes, onCust
           <div style={{ width: 180 }}>
             <Select
               label="Images per scene"
-              options={Array.from({ length: limits.imagesPerScene }, (_, i) => ({ label: String(i + 1), value: String(i + 1) }))}
+              options={Array.from({ length: limits.imagesPerScene }, (_, i) => ({
+                label: String(i + 1),
+                value: String(i + 1),
+              }))}
               value={String(imagesPerScene)}
               onChange={(v) => onImagesPerScene(Number(v))}
             />
           </div>
           <Text as="p" tone="subdued">
-            {total} scene{total === 1 ? "" : "s"} × {imagesPerScene} image{imagesPerScene === 1 ? "" : "s"} = {total * imagesPerScene} images to review
+            {total} scene{total === 1 ? "" : "s"} × {imagesPerScene} image{imagesPerScene === 1 ? "" : "s"} ={" "}
+            {total * imagesPerScene} images to review
           </Text>
         </InlineStack>
       </BlockStack>

@@ -20,7 +20,12 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     after: url.searchParams.get("after"),
     before: url.searchParams.get("before"),
   });
-  return { ...page, filters: STATE_FILTERS.map(({ id, label }) => ({ id, label })), profile: config().modelProfile, now: new Date().toISOString() };
+  return {
+    ...page,
+    filters: STATE_FILTERS.map(({ id, label }) => ({ id, label })),
+    profile: config().modelProfile,
+    now: new Date().toISOString(),
+  };
 };
 
 export const action = async ({ request }: ActionFunctionArgs) => {
@@ -49,7 +54,10 @@ export default function ProductsPage() {
             action={{ content: "Add a product", url: "shopify://admin/products/new", target: "_top" }}
             image={BLANK_IMAGE}
           >
-            <p>SceneBooth turns your own product photos into new scene photos. Add a product with 5–7 photos, then come back.</p>
+            <p>
+              SceneBooth turns your own product photos into new scene photos. Add a product with 5–7 photos, then come
+              back.
+            </p>
           </EmptyState>
         </Card>
       </Page>

@@ -17,9 +17,11 @@ import { useResultToast, type ToastResult } from "../components/use-toast";
 import { loadStudio, studioAction } from "../services/studio.server";
 import { shopContext } from "../services/shop-context.server";
 
-export const loader = async ({ request, params }: LoaderFunctionArgs) => loadStudio(await shopContext(request), params.id ?? "");
+export const loader = async ({ request, params }: LoaderFunctionArgs) =>
+  loadStudio(await shopContext(request), params.id ?? "");
 
-export const action = async ({ request, params }: ActionFunctionArgs) => studioAction(await shopContext(request), params.id ?? "", await request.formData());
+export const action = async ({ request, params }: ActionFunctionArgs) =>
+  studioAction(await shopContext(request), params.id ?? "", await request.formData());
 
 export default function ProductStudio() {
   const data = useLoaderData<typeof loader>();
@@ -44,7 +46,13 @@ export default function ProductStudio() {
 
   const open = shownGeneration?.status === "queued" || shownGeneration?.status === "running";
   const classNounValid = useMemo(() => isValidClassNoun(classNoun), [classNoun]);
-  const problem = startProblem({ photoCount: mediaIds.length, sceneCount: sceneIds.length + customScenes.length, classNounValid, check, allowLowDiversity });
+  const problem = startProblem({
+    photoCount: mediaIds.length,
+    sceneCount: sceneIds.length + customScenes.length,
+    classNounValid,
+    check,
+    allowLowDiversity,
+  });
   const starting = act.state !== "idle" && act.formData?.get("intent") === "start";
 
   const start = (override?: { allowLowDiversity: boolean }) => {
@@ -62,7 +70,10 @@ export default function ProductStudio() {
   const subjectState = live?.subjectState ?? data.subject?.state ?? "not_started";
   const state = subjectStateLabel(subjectState);
   const failed = shownGeneration?.status === "failed" ? (shownGeneration.error ?? data.subject?.lastError) : null;
-  const reference = photos.find((p) => check?.photos.find((v) => v.mediaId === p.mediaId && v.rank === 1)) ?? photos.find((p) => mediaIds.includes(p.mediaId)) ?? null;
+  const reference =
+    photos.find((p) => check?.photos.find((v) => v.mediaId === p.mediaId && v.rank === 1)) ??
+    photos.find((p) => mediaIds.includes(p.mediaId)) ??
+    null;
 
   return (
     <Page
@@ -74,7 +85,12 @@ export default function ProductStudio() {
       }
       subtitle={product.productType || undefined}
       backAction={{ content: "Products", url: "/app" }}
-      primaryAction={{ content: "Generate scenes", onAction: () => start(), disabled: open || problem !== null, loading: starting }}
+      primaryAction={{
+        content: "Generate scenes",
+        onAction: () => start(),
+        disabled: open || problem !== null,
+        loading: starting,
+      }}
       secondaryActions={[{ content: "View in Shopify admin", url: product.adminUrl, target: "_top" }]}
     >
       <BlockStack gap="400">
@@ -82,7 +98,11 @@ export default function ProductStudio() {
         {failed && (
           <Banner
             tone={subjectState === "needs_attention" ? "warning" : "critical"}
-            title={subjectState === "needs_attention" ? "This request needs your attention" : "Something went wrong on our side"}
+            title={
+              subjectState === "needs_attention"
+                ? "This request needs your attention"
+                : "Something went wrong on our side"
+            }
             action={
               subjectState === "needs_attention" && failed.includes("background")
                 ? {
@@ -118,14 +138,27 @@ export default function ProductStudio() {
                 generation={shownGeneration}
                 now={live?.now ?? data.now}
                 cancelling={act.state !== "idle" && act.formData?.get("intent") === "cancel"}
-                onCancel={() => shownGeneration && act.submit({ intent: "cancel", generationId: shownGeneration.id }, { method: "post" })}
+                onCancel={() =>
+                  shownGeneration &&
+                  act.submit({ intent: "cancel", generationId: shownGeneration.id }, { method: "post" })
+                }
               />
-              <ClassNounCard value={classNoun} suggested={data.suggestedClassNoun} productType={product.productType} onChange={setClassNoun} />
+              <ClassNounCard
+                value={classNoun}
+                suggested={data.suggestedClassNoun}
+                productType={product.productType}
+                onChange={setClassNoun}
+              />
             </BlockStack>
           </Layout.Section>
           {candidates.length > 0 && (
             <Layout.Section>
-              <CandidateGallery candidates={candidates} reference={reference} itmThreshold={data.itmThreshold} adminUrl={product.adminUrl} />
+              <CandidateGallery
+                candidates={candidates}
+                reference={reference}
+                itmThreshold={data.itmThreshold}
+                adminUrl={product.adminUrl}
+              />
             </Layout.Section>
           )}
           <Layout.Section>
@@ -143,7 +176,13 @@ export default function ProductStudio() {
                 <Text as="p" tone="subdued">
                   {open ? "A request is running for this product." : (problem ?? " ")}
                 </Text>
-                <Button variant="primary" size="large" onClick={() => start()} disabled={open || problem !== null} loading={starting}>
+                <Button
+                  variant="primary"
+                  size="large"
+                  onClick={() => start()}
+                  disabled={open || problem !== null}
+                  loading={starting}
+                >
                   Generate scenes
                 </Button>
               </InlineStack>
@@ -161,7 +200,11 @@ export function ErrorBoundary() {
     return (
       <Page title="Product not found" backAction={{ content: "Products", url: "/app" }}>
         <Card>
-          <EmptyState heading="This product is not in your store" action={{ content: "Back to products", url: "/app" }} image={BLANK_IMAGE}>
+          <EmptyState
+            heading="This product is not in your store"
+            action={{ content: "Back to products", url: "/app" }}
+            image={BLANK_IMAGE}
+          >
             <p>It may have been deleted, or the link points to another store’s product.</p>
           </EmptyState>
         </Card>

@@ -1,7 +1,18 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData } from "@remix-run/react";
 import { SaveBar } from "@shopify/app-bridge-react";
-import { Banner, BlockStack, Card, Checkbox, InlineGrid, Layout, Page, Select, Text, TextField } from "@shopify/polaris";
+import {
+  Banner,
+  BlockStack,
+  Card,
+  Checkbox,
+  InlineGrid,
+  Layout,
+  Page,
+  Select,
+  Text,
+  TextField,
+} from "@shopify/polaris";
 import { useEffect, useState } from "react";
 import { SCENES } from "../../lib/scenes";
 import type { ShopSettings } from "../../lib/shop-settings";
@@ -13,7 +24,9 @@ export const loader = async ({ request }: LoaderFunctionArgs) => loadSettings(aw
 
 export const action = async ({ request }: ActionFunctionArgs) => {
   const result = await saveSettings(await shopContext(request), await request.formData());
-  return result.ok ? { ok: true as const, message: "Settings saved", settings: result.settings } : { ok: false as const, error: "Some settings need fixing.", errors: result.errors };
+  return result.ok
+    ? { ok: true as const, message: "Settings saved", settings: result.settings }
+    : { ok: false as const, error: "Some settings need fixing.", errors: result.errors };
 };
 
 /** The form's text fields keep what the merchant typed; numbers are parsed on save. */
@@ -39,9 +52,21 @@ const toDraft = (s: ShopSettings): Draft => ({
   autoPublish: s.autoPublish,
   monthlyCapUsd: text(s.monthlyCapUsd),
 });
-const same = (a: Draft, b: Draft) => JSON.stringify({ ...a, defaultSceneIds: [...a.defaultSceneIds].sort() }) === JSON.stringify({ ...b, defaultSceneIds: [...b.defaultSceneIds].sort() });
+const same = (a: Draft, b: Draft) =>
+  JSON.stringify({ ...a, defaultSceneIds: [...a.defaultSceneIds].sort() }) ===
+  JSON.stringify({ ...b, defaultSceneIds: [...b.defaultSceneIds].sort() });
 
-function SceneChoices({ kind, title, draft, onChange }: { kind: "general" | "specific"; title: string; draft: Draft; onChange(ids: string[]): void }) {
+function SceneChoices({
+  kind,
+  title,
+  draft,
+  onChange,
+}: {
+  kind: "general" | "specific";
+  title: string;
+  draft: Draft;
+  onChange(ids: string[]): void;
+}) {
   return (
     <fieldset style={{ border: 0, margin: 0, padding: 0, minWidth: 0 }}>
       <legend style={{ padding: 0, marginBottom: "var(--p-space-200)" }}>
@@ -55,7 +80,11 @@ function SceneChoices({ kind, title, draft, onChange }: { kind: "general" | "spe
             key={scene.id}
             label={scene.text.charAt(0).toUpperCase() + scene.text.slice(1)}
             checked={draft.defaultSceneIds.includes(scene.id)}
-            onChange={(on) => onChange(on ? [...draft.defaultSceneIds, scene.id] : draft.defaultSceneIds.filter((id) => id !== scene.id))}
+            onChange={(on) =>
+              onChange(
+                on ? [...draft.defaultSceneIds, scene.id] : draft.defaultSceneIds.filter((id) => id !== scene.id),
+              )
+            }
           />
         ))}
       </BlockStack>
@@ -79,13 +108,23 @@ export default function SettingsPage() {
   }, [fetcher.data]);
 
   const dirty = !same(draft, saved);
-  const set = <K extends keyof Draft>(key: K) => (value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
+  const set =
+    <K extends keyof Draft>(key: K) =>
+    (value: Draft[K]) =>
+      setDraft((d) => ({ ...d, [key]: value }));
   const save = () => {
     const form = new FormData();
     if (draft.autoGenerate) form.set("autoGenerate", "on");
     if (draft.autoPublish) form.set("autoPublish", "on");
     for (const id of draft.defaultSceneIds) form.append("defaultSceneId", id);
-    for (const key of ["imagesPerScene", "itmThreshold", "fidelityFloorDino", "fidelityFloorClipI", "monthlyCapUsd"] as const) form.set(key, draft[key]);
+    for (const key of [
+      "imagesPerScene",
+      "itmThreshold",
+      "fidelityFloorDino",
+      "fidelityFloorClipI",
+      "monthlyCapUsd",
+    ] as const)
+      form.set(key, draft[key]);
     fetcher.submit(form, { method: "post" });
   };
 
@@ -101,7 +140,10 @@ export default function SettingsPage() {
       </SaveBar>
       <Page title="Settings" backAction={{ content: "Products", url: "/app" }}>
         <Layout>
-          <Layout.AnnotatedSection title="New products" description="Generate scenes as soon as a product is added, with these scenes.">
+          <Layout.AnnotatedSection
+            title="New products"
+            description="Generate scenes as soon as a product is added, with these scenes."
+          >
             <Card>
               <BlockStack gap="400">
                 <Checkbox
@@ -112,9 +154,18 @@ export default function SettingsPage() {
                 />
                 <InlineGrid columns={{ xs: 1, md: 2 }} gap="400">
                   <SceneChoices kind="general" title="General scenes" draft={draft} onChange={set("defaultSceneIds")} />
-                  <SceneChoices kind="specific" title="Specific scenes" draft={draft} onChange={set("defaultSceneIds")} />
+                  <SceneChoices
+                    kind="specific"
+                    title="Specific scenes"
+                    draft={draft}
+                    onChange={set("defaultSceneIds")}
+                  />
                 </InlineGrid>
-                {errors.defaultSceneIds && <Text as="p" tone="critical">{errors.defaultSceneIds}</Text>}
+                {errors.defaultSceneIds && (
+                  <Text as="p" tone="critical">
+                    {errors.defaultSceneIds}
+                  </Text>
+                )}
                 <Text as="p" variant="bodySm" tone="subdued">
                   Also used by “Generate scenes” on several products at once.
                 </Text>
@@ -130,7 +181,10 @@ export default function SettingsPage() {
               </BlockStack>
             </Card>
           </Layout.AnnotatedSection>
-          <Layout.AnnotatedSection title="Quality" description="Which images count as best matches: shown first, and the only ones auto-publishing may publish.">
+          <Layout.AnnotatedSection
+            title="Quality"
+            description="Which images count as best matches: shown first, and the only ones auto-publishing may publish."
+          >
             <Card>
               <BlockStack gap="400">
                 <TextField
@@ -167,13 +221,15 @@ export default function SettingsPage() {
                     value={draft.fidelityFloorClipI}
                     onChange={set("fidelityFloorClipI")}
                     autoComplete="off"
-                    placeholder={data.defaultFloors.clipI === null ? "No floor" : `Default (${data.defaultFloors.clipI})`}
+                    placeholder={
+                      data.defaultFloors.clipI === null ? "No floor" : `Default (${data.defaultFloors.clipI})`
+                    }
                     error={errors.fidelityFloorClipI}
                   />
                 </InlineGrid>
                 <Text as="p" variant="bodySm" tone="subdued">
-                  An image whose product looks less like your photos than a floor is never a best match (and never published automatically), however well
-                  it fits the scene. Leave empty for SceneBooth&apos;s defaults.
+                  An image whose product looks less like your photos than a floor is never a best match (and never
+                  published automatically), however well it fits the scene. Leave empty for SceneBooth&apos;s defaults.
                 </Text>
               </BlockStack>
             </Card>
@@ -188,17 +244,23 @@ export default function SettingsPage() {
                   onChange={set("autoPublish")}
                 />
                 {draft.autoPublish && (
-                  <Banner tone="warning" title="Images will go live on your product pages without anyone looking at them">
+                  <Banner
+                    tone="warning"
+                    title="Images will go live on your product pages without anyone looking at them"
+                  >
                     <p>
-                      The scores catch most bad images, not all: a wrong colour, an extra strap or a copied background can slip through. Keep this off unless
-                      you check your product pages regularly.
+                      The scores catch most bad images, not all: a wrong colour, an extra strap or a copied background
+                      can slip through. Keep this off unless you check your product pages regularly.
                     </p>
                   </Banner>
                 )}
               </BlockStack>
             </Card>
           </Layout.AnnotatedSection>
-          <Layout.AnnotatedSection title="Spending" description="SceneBooth stops starting new requests once the month's cap is reached.">
+          <Layout.AnnotatedSection
+            title="Spending"
+            description="SceneBooth stops starting new requests once the month's cap is reached."
+          >
             <Card>
               <TextField
                 label="Monthly spending cap"

@@ -55,8 +55,8 @@ function CapNoticeBanner({ notice }: { notice: { used: string; limit: string } }
         onDismiss={() => fetcher.submit({ intent: "dismiss-cap-notice" }, { method: "post", action: "/app" })}
       >
         <p>
-          {notice.used} of the plan’s {notice.limit} usage limit for this billing period is used. Once it is reached, SceneBooth
-          starts no new requests until the next billing period.
+          {notice.used} of the plan’s {notice.limit} usage limit for this billing period is used. Once it is reached,
+          SceneBooth starts no new requests until the next billing period.
         </p>
       </Banner>
     </Box>

@@ -42,10 +42,16 @@ export async function jsonAnswer(handler: () => Promise<unknown>): Promise<Respo
   } catch (error) {
     // The library's own answers (its re-auth flow after a refused token) go out as they are.
     if (error instanceof Response) return error;
-    if (error instanceof ApiError) return jsonResponse({ error: error.message, code: error.code }, { status: error.status });
-    if (error instanceof PlanRequiredError) return jsonResponse({ error: error.message, code: "plan_required" }, { status: 402 });
-    if (error instanceof SpendingCapError) return jsonResponse({ error: error.message, code: "over_cap" }, { status: 402 });
+    if (error instanceof ApiError)
+      return jsonResponse({ error: error.message, code: error.code }, { status: error.status });
+    if (error instanceof PlanRequiredError)
+      return jsonResponse({ error: error.message, code: "plan_required" }, { status: 402 });
+    if (error instanceof SpendingCapError)
+      return jsonResponse({ error: error.message, code: "over_cap" }, { status: 402 });
     console.error("api error:", error);
-    return jsonResponse({ error: "Something went wrong on our side. Please try again.", code: "internal" }, { status: 500 });
+    return jsonResponse(
+      { error: "Something went wrong on our side. Please try again.", code: "internal" },
+      { status: 500 },
+    );
   }
 }

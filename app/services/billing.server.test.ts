@@ -4,9 +4,17 @@ import { requirePlan, type PlanBilling } from "./billing.server";
 
 /** The errors the Shopify library throws for a THROTTLED answer and for a GraphQL error. */
 const throttled = () =>
-  new GraphqlQueryError({ message: "Throttled", response: {}, body: { errors: { graphQLErrors: [{ message: "Throttled", extensions: { code: "THROTTLED" } }] } } });
+  new GraphqlQueryError({
+    message: "Throttled",
+    response: {},
+    body: { errors: { graphQLErrors: [{ message: "Throttled", extensions: { code: "THROTTLED" } }] } },
+  });
 const accessDenied = () =>
-  new GraphqlQueryError({ message: "Access denied", response: {}, body: { errors: { graphQLErrors: [{ message: "Access denied", extensions: { code: "ACCESS_DENIED" } }] } } });
+  new GraphqlQueryError({
+    message: "Access denied",
+    response: {},
+    body: { errors: { graphQLErrors: [{ message: "Access denied", extensions: { code: "ACCESS_DENIED" } }] } },
+  });
 
 function billingThatFails(errors: Error[]): PlanBilling & { calls: number } {
   const billing = {
@@ -36,7 +44,9 @@ describe("requirePlan", () => {
     const denied = billingThatFails([accessDenied()]);
     await expect(requirePlan(denied)).rejects.toThrow("Access denied");
     expect(denied.calls).toBe(1);
-    const serverError = billingThatFails([new HttpResponseError({ message: "Shopify internal error", code: 500, statusText: "Internal Server Error" })]);
+    const serverError = billingThatFails([
+      new HttpResponseError({ message: "Shopify internal error", code: 500, statusText: "Internal Server Error" }),
+    ]);
     await expect(requirePlan(serverError)).rejects.toThrow("internal error");
     expect(serverError.calls).toBe(1);
   });

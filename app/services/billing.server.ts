@@ -3,19 +3,38 @@
 // Usage charges and caps are in lib/billing (the worker charges; the app checks caps).
 import { BillingInterval } from "@shopify/shopify-app-remix/server";
 import type { Session } from "@shopify/shopify-app-remix/server";
-import { currentUsagePlan, PLAN_CAPPED_AMOUNT_USD, PLAN_CURRENCY, PLAN_NAME, PLAN_TERMS, testCharges, type UsagePlan } from "../../lib/billing";
+import {
+  currentUsagePlan,
+  PLAN_CAPPED_AMOUNT_USD,
+  PLAN_CURRENCY,
+  PLAN_NAME,
+  PLAN_TERMS,
+  testCharges,
+  type UsagePlan,
+} from "../../lib/billing";
 import { AdminClient, type AdminClientOptions } from "../../lib/shopify-admin/client";
 
 /** Pass as `billing` to shopifyApp() in app/shopify.server.ts. */
 export const billingConfig = {
   [PLAN_NAME]: {
-    lineItems: [{ interval: BillingInterval.Usage as const, amount: PLAN_CAPPED_AMOUNT_USD, currencyCode: PLAN_CURRENCY, terms: PLAN_TERMS }],
+    lineItems: [
+      {
+        interval: BillingInterval.Usage as const,
+        amount: PLAN_CAPPED_AMOUNT_USD,
+        currencyCode: PLAN_CURRENCY,
+        terms: PLAN_TERMS,
+      },
+    ],
   },
 };
 
 /** The part of authenticate.admin's `billing` the guard uses. */
 export interface PlanBilling {
-  require(options: { plans: Array<typeof PLAN_NAME>; isTest?: boolean; onFailure: (error: unknown) => Promise<Response> }): Promise<unknown>;
+  require(options: {
+    plans: Array<typeof PLAN_NAME>;
+    isTest?: boolean;
+    onFailure: (error: unknown) => Promise<Response>;
+  }): Promise<unknown>;
   request(options: { plan: typeof PLAN_NAME; isTest?: boolean; returnUrl?: string }): Promise<never>;
 }
 
@@ -26,13 +45,20 @@ export const PLAN_CHECK_THROTTLED_WAIT_MS = 10_000;
  * For the app's loaders: returns the billing check when the shop has the plan; otherwise redirects
  * to Shopify's approval page (test charges in development), which returns to the app.
  */
-export async function requirePlan(billing: PlanBilling, { throttledWaitMs = PLAN_CHECK_THROTTLED_WAIT_MS } = {}): Promise<unknown> {
+export async function requirePlan(
+  billing: PlanBilling,
+  { throttledWaitMs = PLAN_CHECK_THROTTLED_WAIT_MS } = {},
+): Promise<unknown> {
   const isTest = testCharges();
   const deadline = Date.now() + throttledWaitMs;
   for (let pause = 250; ; pause = Math.min(pause * 2, 2_000)) {
     try {
       // The billing check (the active subscriptions and their line items).
-      return await billing.require({ plans: [PLAN_NAME], isTest, onFailure: () => billing.request({ plan: PLAN_NAME, isTest }) });
+      return await billing.require({
+        plans: [PLAN_NAME],
+        isTest,
+        onFailure: () => billing.request({ plan: PLAN_NAME, isTest }),
+      });
     } catch (error) {
       // The check is one Admin API query on the shop's rate-limit bucket, which the worker and a
       // bulk action share: a throttled check waits for the bucket to refill instead of failing the page.
@@ -48,11 +74,16 @@ function isThrottled(error: unknown): boolean {
     body?: { errors?: { graphQLErrors?: Array<{ extensions?: { code?: string } }> } };
     response?: { code?: number };
   };
-  return Boolean(body?.errors?.graphQLErrors?.some((e) => e.extensions?.code === "THROTTLED")) || response?.code === 429;
+  return (
+    Boolean(body?.errors?.graphQLErrors?.some((e) => e.extensions?.code === "THROTTLED")) || response?.code === 429
+  );
 }
 
 /** The typed Admin client (lib/shopify-admin) for an authenticated session. */
-export function adminClient(session: Pick<Session, "shop" | "accessToken">, options: Pick<AdminClientOptions, "timeoutMs" | "maxAttempts"> = {}): AdminClient {
+export function adminClient(
+  session: Pick<Session, "shop" | "accessToken">,
+  options: Pick<AdminClientOptions, "timeoutMs" | "maxAttempts"> = {},
+): AdminClient {
   if (!session.accessToken) throw new Error(`No access token in the session for ${session.shop}.`);
   return new AdminClient({ shop: session.shop, accessToken: session.accessToken, ...options });
 }

@@ -1,5 +1,11 @@
 import { config } from "../../lib/config";
-import { BlobNotFoundError, InvalidBlobKeyError, blobStore, parseBlobKey, verifyBlobSignature } from "../../lib/storage";
+import {
+  BlobNotFoundError,
+  InvalidBlobKeyError,
+  blobStore,
+  parseBlobKey,
+  verifyBlobSignature,
+} from "../../lib/storage";
 
 /**
  * Serves a blob named by a signed URL (made by BlobStore.signedUrl). The signature covers the full

@@ -22,7 +22,11 @@ beforeAll(async () => {
   database = freshSqliteUrl();
   await prepareDatabase({ databaseUrl: database.url, log: () => {} });
   client = createPrismaClient(database.url);
-  const admin = new AdminClient({ shop: DEMO_SHOP, accessToken: store.token, env: { SHOPIFY_LOCAL_STORE_URL: store.url } });
+  const admin = new AdminClient({
+    shop: DEMO_SHOP,
+    accessToken: store.token,
+    env: { SHOPIFY_LOCAL_STORE_URL: store.url },
+  });
   // A preview enqueues nothing: it gets no queues.
   ctx = { client, producers: undefined as never, admin, shop: DEMO_SHOP, plan: async () => null };
 });
@@ -37,7 +41,13 @@ describe("bulk preview", () => {
     const { products } = await ctx.admin.request(ProductsPageDocument, { first: 1, mediaFirst: 1 });
     const product = products.nodes[0]!;
     const subject = await client.subject.create({
-      data: { shop: DEMO_SHOP, productId: product.id, productTitle: product.title, classNoun: "teapot", identifierToken: identifierToken("teapot") },
+      data: {
+        shop: DEMO_SHOP,
+        productId: product.id,
+        productTitle: product.title,
+        classNoun: "teapot",
+        identifierToken: identifierToken("teapot"),
+      },
     });
     for (const state of SUBJECT_STATES) {
       await client.subject.update({ where: { id: subject.id }, data: { state } });

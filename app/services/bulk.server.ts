@@ -3,7 +3,14 @@
 // operation). Every product id is checked against the shop through the Admin API, batches are
 // capped, caps and the plan are checked before anything is queued, and requests go in with bulk
 // priority (one open request per product: lib/pipeline/request-scenes).
-import { affordableUnits, capMessage, spendingStatus, usd, type SpendingStatus, type UsagePlan } from "../../lib/billing";
+import {
+  affordableUnits,
+  capMessage,
+  spendingStatus,
+  usd,
+  type SpendingStatus,
+  type UsagePlan,
+} from "../../lib/billing";
 import { db, forShop, type PrismaClient } from "../../lib/db";
 import { requestScenesBatch } from "../../lib/pipeline/request-scenes";
 import { stageLabel } from "../../lib/pipeline/stages";
@@ -48,19 +55,32 @@ export type Selection = { kind: "products"; productIds: string[] } | { kind: "al
 /** Validates the JSON body { productIds: [...] } or { all: true }. */
 export function parseSelection(body: unknown): Selection {
   const b = body as { productIds?: unknown; all?: unknown } | null;
-  if (!b || typeof b !== "object") throw new ApiError(400, "Send { productIds: [...] } or { all: true }.", "bad_request");
+  if (!b || typeof b !== "object")
+    throw new ApiError(400, "Send { productIds: [...] } or { all: true }.", "bad_request");
   if (b.all === true) return { kind: "all" };
-  if (!Array.isArray(b.productIds) || b.productIds.length === 0) throw new ApiError(400, "Select at least one product.", "bad_request");
+  if (!Array.isArray(b.productIds) || b.productIds.length === 0)
+    throw new ApiError(400, "Select at least one product.", "bad_request");
   const bad = b.productIds.filter((id) => !isProductGid(id));
   if (bad.length) {
     // Quote short plain values only: the answer never carries the caller's markup or a huge string back.
-    const shown = bad.filter((id) => typeof id === "string" && /^[\w:/.-]{1,80}$/.test(id)).slice(0, 3).map((id) => JSON.stringify(id));
+    const shown = bad
+      .filter((id) => typeof id === "string" && /^[\w:/.-]{1,80}$/.test(id))
+      .slice(0, 3)
+      .map((id) => JSON.stringify(id));
     const others = bad.length - shown.length;
-    throw new ApiError(400, `Not product ids: ${[...shown, ...(others > 0 ? [`${others} other value${others === 1 ? "" : "s"}`] : [])].join(", ")}.`, "bad_request");
+    throw new ApiError(
+      400,
+      `Not product ids: ${[...shown, ...(others > 0 ? [`${others} other value${others === 1 ? "" : "s"}`] : [])].join(", ")}.`,
+      "bad_request",
+    );
   }
   const productIds = [...new Set(b.productIds as string[])];
   if (productIds.length > MAX_SELECTION) {
-    throw new ApiError(413, `Select at most ${MAX_SELECTION} products at a time (you selected ${productIds.length}), or use "all products" in SceneBooth.`, "too_many");
+    throw new ApiError(
+      413,
+      `Select at most ${MAX_SELECTION} products at a time (you selected ${productIds.length}), or use "all products" in SceneBooth.`,
+      "too_many",
+    );
   }
   return { kind: "products", productIds };
 }
@@ -77,16 +97,29 @@ interface ProductPhotos {
 async function readSelected(admin: AdminClient, ids: string[]): Promise<ProductPhotos[]> {
   const found = new Map<string, ProductPhotos>();
   for (let i = 0; i < ids.length; i += QUERY_CHUNK) {
-    const { nodes } = await admin.request(ProductsPhotosDocument, { ids: ids.slice(i, i + QUERY_CHUNK), mediaFirst: MEDIA_PER_PRODUCT });
+    const { nodes } = await admin.request(ProductsPhotosDocument, {
+      ids: ids.slice(i, i + QUERY_CHUNK),
+      mediaFirst: MEDIA_PER_PRODUCT,
+    });
     for (const node of nodes) {
       if (!node || !("media" in node)) continue;
       const photos = node.media.nodes.filter((m) => m.mediaContentType === "IMAGE" && m.status === "READY").length;
-      found.set(node.id, { id: node.id, title: node.title, productType: node.productType, status: node.status, photos });
+      found.set(node.id, {
+        id: node.id,
+        title: node.title,
+        productType: node.productType,
+        status: node.status,
+        photos,
+      });
     }
   }
   const missing = ids.filter((id) => !found.has(id));
   if (missing.length) {
-    throw new ApiError(404, `${missing.length} of the selected products ${missing.length === 1 ? "is" : "are"} not in this store: ${missing.slice(0, 3).join(", ")}.`, "not_found");
+    throw new ApiError(
+      404,
+      `${missing.length} of the selected products ${missing.length === 1 ? "is" : "are"} not in this store: ${missing.slice(0, 3).join(", ")}.`,
+      "not_found",
+    );
   }
   return ids.map((id) => found.get(id)!);
 }
@@ -102,7 +135,11 @@ export interface ProductState {
   generatedBefore: boolean;
 }
 
-async function productStates(client: PrismaClient, shop: string, productIds: string[]): Promise<Map<string, ProductState>> {
+async function productStates(
+  client: PrismaClient,
+  shop: string,
+  productIds: string[],
+): Promise<Map<string, ProductState>> {
   const db = forShop(client, shop);
   const subjects = await db.subject.findMany({
     where: { productId: { in: productIds } },
@@ -118,7 +155,9 @@ async function productStates(client: PrismaClient, shop: string, productIds: str
     states.set(s.productId, {
       state: s.state,
       label: subjectStateText(s.state),
-      running: open ? { generationId: open.id, status: open.status, progress: open.progress, stage: stageLabel(open.stage) } : null,
+      running: open
+        ? { generationId: open.id, status: open.status, progress: open.progress, stage: stageLabel(open.stage) }
+        : null,
       waitingForReview: s._count.candidates,
       lastError: s.lastError,
       generatedBefore: s._count.generations > 0,
@@ -127,7 +166,14 @@ async function productStates(client: PrismaClient, shop: string, productIds: str
   return states;
 }
 
-const NOT_STARTED: ProductState = { state: "not_started", label: SUBJECT_STATE_LABELS.not_started, running: null, waitingForReview: 0, lastError: null, generatedBefore: false };
+const NOT_STARTED: ProductState = {
+  state: "not_started",
+  label: SUBJECT_STATE_LABELS.not_started,
+  running: null,
+  waitingForReview: 0,
+  lastError: null,
+  generatedBefore: false,
+};
 
 function sceneSet(settings: ShopSettings) {
   return settings.defaultSceneIds.map((id) => {
@@ -138,7 +184,12 @@ function sceneSet(settings: ShopSettings) {
 
 function spendingView(spending: SpendingStatus | null) {
   if (!spending) return null;
-  return { remainingUsd: spending.remainingUsd, binding: spending.binding, merchantCapUsd: spending.merchantCapUsd, planCapUsd: spending.plan.cappedAmountUsd };
+  return {
+    remainingUsd: spending.remainingUsd,
+    binding: spending.binding,
+    merchantCapUsd: spending.merchantCapUsd,
+    planCapUsd: spending.plan.cappedAmountUsd,
+  };
 }
 
 function progressPath(productIds: string[]): string {
@@ -169,14 +220,25 @@ export async function previewSelection(ctx: BulkContext, productIds: string[]) {
   const totalUsd = startable * PRICES_USD.tuned_product;
   let message: string | null = null;
   if (!plan) message = PLAN_MESSAGE;
-  else if (spending && startable > affordableUnits(spending, PRICES_USD.tuned_product)) message = capMessage(spending, totalUsd);
+  else if (spending && startable > affordableUnits(spending, PRICES_USD.tuned_product))
+    message = capMessage(spending, totalUsd);
   return {
     products: rows,
-    counts: { selected: rows.length, enoughPhotos: rows.filter((r) => r.enoughPhotos).length, needsPhotos: rows.filter((r) => !r.enoughPhotos).length, running: rows.filter((r) => r.running).length },
+    counts: {
+      selected: rows.length,
+      enoughPhotos: rows.filter((r) => r.enoughPhotos).length,
+      needsPhotos: rows.filter((r) => !r.enoughPhotos).length,
+      running: rows.filter((r) => r.running).length,
+    },
     minPhotos: MIN_PHOTOS,
     scenes: sceneSet(settings),
     imagesPerScene: settings.imagesPerScene,
-    estimate: { products: startable, pricePerProductUsd: PRICES_USD.tuned_product, totalUsd, pricePerPublishedImageUsd: PRICES_USD.images_published },
+    estimate: {
+      products: startable,
+      pricePerProductUsd: PRICES_USD.tuned_product,
+      totalUsd,
+      pricePerPublishedImageUsd: PRICES_USD.images_published,
+    },
     plan: { active: Boolean(plan) },
     spending: spendingView(spending),
     message,
@@ -198,7 +260,12 @@ export interface ItemResult {
  * Starts requests for products with enough photos, as far as the caps allow; says what happened to
  * each. The requests go in as one batch (one transaction, one Redis round trip).
  */
-async function startRequests(ctx: BulkContext, settings: ShopSettings, products: Array<{ id: string; title: string; productType: string; photos: number }>, budget: number) {
+async function startRequests(
+  ctx: BulkContext,
+  settings: ShopSettings,
+  products: Array<{ id: string; title: string; productType: string; photos: number }>,
+  budget: number,
+) {
   const results: ItemResult[] = new Array(products.length);
   const withPhotos = products.filter((p) => p.photos >= MIN_PHOTOS);
   const open = await forShop(ctx.client, ctx.shop).generation.findMany({
@@ -211,7 +278,13 @@ async function startRequests(ctx: BulkContext, settings: ShopSettings, products:
   products.forEach((p, i) => {
     const item = { id: p.id, title: p.title };
     if (p.photos < MIN_PHOTOS) results[i] = { ...item, status: "needs_photos", message: NEEDS_PHOTOS_MESSAGE };
-    else if (openByProduct.has(p.id)) results[i] = { ...item, status: "already_running", generationId: openByProduct.get(p.id), message: "Already in progress." };
+    else if (openByProduct.has(p.id))
+      results[i] = {
+        ...item,
+        status: "already_running",
+        generationId: openByProduct.get(p.id),
+        message: "Already in progress.",
+      };
     else if (left < 1) results[i] = { ...item, status: "over_cap" };
     else {
       left -= 1;
@@ -234,24 +307,43 @@ async function startRequests(ctx: BulkContext, settings: ShopSettings, products:
     const item = { id: p.id, title: p.title };
     if (!outcome.ok) results[toStart[k]!] = { ...item, status: "refused", message: outcome.error.message };
     else if (outcome.created) results[toStart[k]!] = { ...item, status: "queued", generationId: outcome.generation.id };
-    else results[toStart[k]!] = { ...item, status: "already_running", generationId: outcome.generation.id, message: "Already in progress." };
+    else
+      results[toStart[k]!] = {
+        ...item,
+        status: "already_running",
+        generationId: outcome.generation.id,
+        message: "Already in progress.",
+      };
   });
   return results;
 }
 
 function countResults(results: ItemResult[]) {
   const count = (status: ItemStatus) => results.filter((r) => r.status === status).length;
-  return { queued: count("queued"), alreadyRunning: count("already_running"), needsPhotos: count("needs_photos"), overCap: count("over_cap"), refused: count("refused") };
+  return {
+    queued: count("queued"),
+    alreadyRunning: count("already_running"),
+    needsPhotos: count("needs_photos"),
+    overCap: count("over_cap"),
+    refused: count("refused"),
+  };
 }
 
 function summary(counts: ReturnType<typeof countResults>, spending: SpendingStatus): string {
   const parts: string[] = [];
   const products = (n: number) => `${n} product${n === 1 ? "" : "s"}`;
-  if (counts.queued) parts.push(`Started ${products(counts.queued)} (about ${usd(counts.queued * PRICES_USD.tuned_product)}).`);
+  if (counts.queued)
+    parts.push(`Started ${products(counts.queued)} (about ${usd(counts.queued * PRICES_USD.tuned_product)}).`);
   if (counts.alreadyRunning) parts.push(`${products(counts.alreadyRunning)} already in progress.`);
-  if (counts.needsPhotos) parts.push(`${products(counts.needsPhotos)} need${counts.needsPhotos === 1 ? "s" : ""} photos: add at least ${MIN_PHOTOS} photos of each.`);
+  if (counts.needsPhotos)
+    parts.push(
+      `${products(counts.needsPhotos)} need${counts.needsPhotos === 1 ? "s" : ""} photos: add at least ${MIN_PHOTOS} photos of each.`,
+    );
   if (counts.refused) parts.push(`${products(counts.refused)} could not be started.`);
-  if (counts.overCap) parts.push(`${products(counts.overCap)} not started: ${capMessage(spending, counts.overCap * PRICES_USD.tuned_product)}`);
+  if (counts.overCap)
+    parts.push(
+      `${products(counts.overCap)} not started: ${capMessage(spending, counts.overCap * PRICES_USD.tuned_product)}`,
+    );
   return parts.join(" ") || "Nothing to start.";
 }
 
@@ -269,7 +361,10 @@ export async function generateForSelection(ctx: BulkContext, productIds: string[
 
 /** Products of the catalog that have never had a request. */
 async function neverGenerated(client: PrismaClient, shop: string, ids: string[]): Promise<Set<string>> {
-  const done = await forShop(client, shop).subject.findMany({ where: { generations: { some: {} } }, select: { productId: true } });
+  const done = await forShop(client, shop).subject.findMany({
+    where: { generations: { some: {} } },
+    select: { productId: true },
+  });
   const seen = new Set(done.map((s) => s.productId));
   return new Set(ids.filter((id) => !seen.has(id)));
 }
@@ -277,16 +372,34 @@ async function neverGenerated(client: PrismaClient, shop: string, ids: string[])
 /** "All products": the catalog through one bulk operation; a summary, not a row per product. */
 export async function previewCatalog(ctx: BulkContext) {
   const read = await readCatalog(ctx.admin, ctx.catalog);
-  if (read.status === "running") return { status: "reading_catalog" as const, message: "Reading your catalog from Shopify. This takes a moment for large stores; try again shortly." };
-  const fresh = await neverGenerated(ctx.client, ctx.shop, read.products.map((p) => p.id));
+  if (read.status === "running")
+    return {
+      status: "reading_catalog" as const,
+      message: "Reading your catalog from Shopify. This takes a moment for large stores; try again shortly.",
+    };
+  const fresh = await neverGenerated(
+    ctx.client,
+    ctx.shop,
+    read.products.map((p) => p.id),
+  );
   const live = read.products.filter((p) => p.status !== "ARCHIVED");
   const startable = live.filter((p) => p.readyPhotos >= MIN_PHOTOS && fresh.has(p.id)).length;
   const { plan, spending } = await planAndSpending(ctx);
   const thisRun = Math.min(startable, MAX_CATALOG_RUN);
   return {
     status: "ready" as const,
-    counts: { products: read.products.length, enoughPhotos: live.filter((p) => p.readyPhotos >= MIN_PHOTOS).length, needsPhotos: live.filter((p) => p.readyPhotos < MIN_PHOTOS).length, notGeneratedYet: startable },
-    estimate: { products: thisRun, pricePerProductUsd: PRICES_USD.tuned_product, totalUsd: thisRun * PRICES_USD.tuned_product, pricePerPublishedImageUsd: PRICES_USD.images_published },
+    counts: {
+      products: read.products.length,
+      enoughPhotos: live.filter((p) => p.readyPhotos >= MIN_PHOTOS).length,
+      needsPhotos: live.filter((p) => p.readyPhotos < MIN_PHOTOS).length,
+      notGeneratedYet: startable,
+    },
+    estimate: {
+      products: thisRun,
+      pricePerProductUsd: PRICES_USD.tuned_product,
+      totalUsd: thisRun * PRICES_USD.tuned_product,
+      pricePerPublishedImageUsd: PRICES_USD.images_published,
+    },
     plan: { active: Boolean(plan) },
     spending: spendingView(spending),
     message: plan ? null : PLAN_MESSAGE,
@@ -298,14 +411,36 @@ export async function generateForCatalog(ctx: BulkContext) {
   const { plan, spending } = await planAndSpending(ctx);
   if (!plan || !spending) throw new ApiError(402, PLAN_MESSAGE, "plan_required");
   const read = await readCatalog(ctx.admin, ctx.catalog);
-  if (read.status === "running") return { status: "reading_catalog" as const, message: "Reading your catalog from Shopify; nothing was started yet. Try again shortly.", progressPath: "/app" };
-  const fresh = await neverGenerated(ctx.client, ctx.shop, read.products.map((p) => p.id));
-  const candidates = read.products.filter((p) => p.status !== "ARCHIVED" && p.readyPhotos >= MIN_PHOTOS && fresh.has(p.id));
+  if (read.status === "running")
+    return {
+      status: "reading_catalog" as const,
+      message: "Reading your catalog from Shopify; nothing was started yet. Try again shortly.",
+      progressPath: "/app",
+    };
+  const fresh = await neverGenerated(
+    ctx.client,
+    ctx.shop,
+    read.products.map((p) => p.id),
+  );
+  const candidates = read.products.filter(
+    (p) => p.status !== "ARCHIVED" && p.readyPhotos >= MIN_PHOTOS && fresh.has(p.id),
+  );
   const thisRun = candidates.slice(0, MAX_CATALOG_RUN).map((p) => ({ ...p, photos: p.readyPhotos }));
   const results = await startRequests(ctx, settings, thisRun, affordableUnits(spending, PRICES_USD.tuned_product));
   const counts = countResults(results);
   const later = candidates.length - thisRun.length;
   const needsPhotos = read.products.filter((p) => p.status !== "ARCHIVED" && p.readyPhotos < MIN_PHOTOS).length;
-  const message = [summary(counts, spending), later ? `${later} more products will be started by the next run.` : "", needsPhotos ? `${needsPhotos} products need photos.` : ""].filter(Boolean).join(" ");
-  return { status: "ready" as const, counts: { products: read.products.length, ...counts, needsPhotos, later }, message, progressPath: "/app" };
+  const message = [
+    summary(counts, spending),
+    later ? `${later} more products will be started by the next run.` : "",
+    needsPhotos ? `${needsPhotos} products need photos.` : "",
+  ]
+    .filter(Boolean)
+    .join(" ");
+  return {
+    status: "ready" as const,
+    counts: { products: read.products.length, ...counts, needsPhotos, later },
+    message,
+    progressPath: "/app",
+  };
 }

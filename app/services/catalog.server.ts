@@ -4,10 +4,20 @@
 // Shopify's bulk_operations/finish webhook; asking Shopify directly is only a slow fallback.
 import { db } from "../../lib/db";
 import { AdminApiError } from "../../lib/shopify-admin/errors";
-import { BULK_FALLBACK_POLL_MS, BULK_PRODUCTS_QUERY, BULK_RUNNING, waitForBulkOperation, type BulkWaitOptions } from "../../lib/shopify-admin/bulk";
+import {
+  BULK_FALLBACK_POLL_MS,
+  BULK_PRODUCTS_QUERY,
+  BULK_RUNNING,
+  waitForBulkOperation,
+  type BulkWaitOptions,
+} from "../../lib/shopify-admin/bulk";
 import { bulkFinishArrived } from "../../lib/webhooks/bulk-finish";
 import type { AdminClient } from "../../lib/shopify-admin/client";
-import { BulkOperationRunQueryDocument, CatalogBulkOperationDocument, type CatalogBulkOperationQuery } from "../../lib/shopify-admin/generated";
+import {
+  BulkOperationRunQueryDocument,
+  CatalogBulkOperationDocument,
+  type CatalogBulkOperationQuery,
+} from "../../lib/shopify-admin/generated";
 import { ApiError } from "./api.server";
 
 export interface CatalogProduct {
@@ -19,7 +29,8 @@ export interface CatalogProduct {
   readyPhotos: number;
 }
 
-export type CatalogRead = { status: "ready"; operationId: string; products: CatalogProduct[] } | { status: "running"; operationId: string };
+export type CatalogRead =
+  { status: "ready"; operationId: string; products: CatalogProduct[] } | { status: "running"; operationId: string };
 
 type Operation = CatalogBulkOperationQuery["bulkOperations"]["nodes"][number];
 
@@ -42,11 +53,22 @@ async function current(admin: AdminClient): Promise<Operation | null> {
 }
 
 async function start(admin: AdminClient): Promise<string> {
-  const { bulkOperationRunQuery: started } = await admin.request(BulkOperationRunQueryDocument, { query: BULK_PRODUCTS_QUERY });
+  const { bulkOperationRunQuery: started } = await admin.request(BulkOperationRunQueryDocument, {
+    query: BULK_PRODUCTS_QUERY,
+  });
   const error = started?.userErrors[0];
   if (error) {
-    if (error.code === "OPERATION_IN_PROGRESS" || error.code === "LIMIT_REACHED") throw new ApiError(409, "Shopify is still busy with another bulk read for SceneBooth. Try again in a minute.", "bulk_busy");
-    throw new AdminApiError(`bulkOperationRunQuery: ${error.message}`, { kind: "graphql", operation: "BulkOperationRunQuery", attempts: 1 });
+    if (error.code === "OPERATION_IN_PROGRESS" || error.code === "LIMIT_REACHED")
+      throw new ApiError(
+        409,
+        "Shopify is still busy with another bulk read for SceneBooth. Try again in a minute.",
+        "bulk_busy",
+      );
+    throw new AdminApiError(`bulkOperationRunQuery: ${error.message}`, {
+      kind: "graphql",
+      operation: "BulkOperationRunQuery",
+      attempts: 1,
+    });
   }
   return started!.bulkOperation!.id;
 }
@@ -56,12 +78,25 @@ export async function parseCatalogJsonl(lines: AsyncIterable<string> | Iterable<
   const products = new Map<string, CatalogProduct>();
   for await (const line of lines) {
     if (!line.trim()) continue;
-    const row = JSON.parse(line) as { id?: string; __parentId?: string; title?: string; productType?: string; status?: string; image?: { url?: string } | null };
+    const row = JSON.parse(line) as {
+      id?: string;
+      __parentId?: string;
+      title?: string;
+      productType?: string;
+      status?: string;
+      image?: { url?: string } | null;
+    };
     if (row.__parentId) {
       const product = products.get(row.__parentId);
       if (product && row.status === "READY" && row.image?.url) product.readyPhotos += 1;
     } else if (row.id) {
-      products.set(row.id, { id: row.id, title: row.title ?? "", productType: row.productType ?? "", status: row.status ?? "ACTIVE", readyPhotos: 0 });
+      products.set(row.id, {
+        id: row.id,
+        title: row.title ?? "",
+        productType: row.productType ?? "",
+        status: row.status ?? "ACTIVE",
+        readyPhotos: 0,
+      });
     }
   }
   return [...products.values()];
@@ -96,13 +131,21 @@ export async function readCatalog(admin: AdminClient, options: CatalogOptions = 
   let op = await current(admin);
   let id: string;
   if (op && ours(op) && BULK_RUNNING.includes(op.status)) id = op.id;
-  else if (op && ours(op) && op.status === "COMPLETED" && op.url && op.completedAt && Date.now() - Date.parse(op.completedAt) < reuseMs) {
+  else if (
+    op &&
+    ours(op) &&
+    op.status === "COMPLETED" &&
+    op.url &&
+    op.completedAt &&
+    Date.now() - Date.parse(op.completedAt) < reuseMs
+  ) {
     return { status: "ready", operationId: op.id, products: await download(op.url) };
   } else id = await start(admin);
 
   op = await waitForBulkOperation(() => current(admin), id, { finished, pollMs, deadline: Date.now() + waitMs });
   if (!op) return { status: "running", operationId: id };
-  if (op.status !== "COMPLETED") throw new Error(`Shopify's bulk read of the catalog ended ${op.status} (${op.errorCode ?? "no error code"}).`);
+  if (op.status !== "COMPLETED")
+    throw new Error(`Shopify's bulk read of the catalog ended ${op.status} (${op.errorCode ?? "no error code"}).`);
   // A shop without products completes with no result file.
   return { status: "ready", operationId: id, products: op.url ? await download(op.url) : [] };
 }

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { computeInsights, histogram, spearman, summarize, type ScoredRow } from "./insights.server";
 
-const row = (sceneKind: string, product: string, dino: number, clipT: number, ratingSubject: number | null = null, ratingScene: number | null = null): ScoredRow => ({
+const row = (
+  sceneKind: string,
+  product: string,
+  dino: number,
+  clipT: number,
+  ratingSubject: number | null = null,
+  ratingScene: number | null = null,
+): ScoredRow => ({
   sceneKind,
   product,
   scores: { dino, clipI: dino, clipT, itm: null, itc: clipT },

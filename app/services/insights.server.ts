@@ -1,7 +1,15 @@
 // Insights: the paper's analysis for one shop — score distributions by scene type and by product,
 // and how the merchant's own ratings rank-correlate (Spearman) with each score (Table 4 / Fig. 8).
 import { quantileSorted, sampleRankCorrelation } from "simple-statistics";
-import { HISTOGRAM_BINS, MIN_PAIRS, type Correlation, type Distribution, type Insights, type ScoredRow, type Summary } from "../components/insights-types";
+import {
+  HISTOGRAM_BINS,
+  MIN_PAIRS,
+  type Correlation,
+  type Distribution,
+  type Insights,
+  type ScoredRow,
+  type Summary,
+} from "../components/insights-types";
 import { SCORES } from "../components/labels";
 
 export { HISTOGRAM_BINS, MIN_PAIRS, type Correlation, type Distribution, type Insights, type ScoredRow, type Summary };
@@ -38,7 +46,9 @@ export function spearman(x: number[], y: number[]): number | null {
 function distributions(rows: ScoredRow[], groupOf: (r: ScoredRow) => string, groups: string[]): Distribution[] {
   return groups.flatMap((group) =>
     SCORES.map(({ key }) => {
-      const values = rows.filter((r) => groupOf(r) === group).flatMap((r) => (r.scores[key] === null ? [] : [r.scores[key]!]));
+      const values = rows
+        .filter((r) => groupOf(r) === group)
+        .flatMap((r) => (r.scores[key] === null ? [] : [r.scores[key]!]));
       return { group, score: key, summary: summarize(values), histogram: histogram(values) };
     }),
   );
@@ -55,7 +65,15 @@ export function computeInsights(rows: ScoredRow[]): Insights {
         const value = rating === "subject" ? r.ratingSubject : r.ratingScene;
         return value === null || r.scores[key] === null ? [] : [[value, r.scores[key]!] as const];
       });
-      correlations.push({ rating, score: key, n: pairs.length, rho: spearman(pairs.map((p) => p[0]), pairs.map((p) => p[1])) });
+      correlations.push({
+        rating,
+        score: key,
+        n: pairs.length,
+        rho: spearman(
+          pairs.map((p) => p[0]),
+          pairs.map((p) => p[1]),
+        ),
+      });
     }
   }
   return {

@@ -4,7 +4,15 @@
 // app/uninstalled queues its deletion (a large shop's blobs take longer than Shopify waits) and is
 // ignored when the shop installed the app again after it happened (a late retry).
 import { db } from "../../lib/db";
-import { deleteShopData, deletionSummary, markUninstalled, recordInstall, triggeredAtOf, uninstallIsStale, type DeletionReport } from "../../lib/lifecycle";
+import {
+  deleteShopData,
+  deletionSummary,
+  markUninstalled,
+  recordInstall,
+  triggeredAtOf,
+  uninstallIsStale,
+  type DeletionReport,
+} from "../../lib/lifecycle";
 import { queueShopCleanup } from "../../lib/webhooks/jobs";
 import { appProducers } from "./queues.server";
 import { blobStore } from "../../lib/storage";
@@ -27,11 +35,16 @@ export async function deleteShop(shop: string, reason: string): Promise<Deletion
 export type UninstallOutcome = "queued" | "stale";
 
 /** app/uninstalled: queues the deletion, unless the shop installed the app again after `triggeredAt`. */
-export async function handleUninstalled(shop: string, triggeredAtHeader: string | undefined): Promise<UninstallOutcome> {
+export async function handleUninstalled(
+  shop: string,
+  triggeredAtHeader: string | undefined,
+): Promise<UninstallOutcome> {
   const client = db();
   const triggeredAt = triggeredAtOf(triggeredAtHeader);
   if (await uninstallIsStale(client, shop, triggeredAt)) {
-    console.log(`app/uninstalled for ${shop} (triggered ${triggeredAt.toISOString()}) predates the current install: nothing deleted`);
+    console.log(
+      `app/uninstalled for ${shop} (triggered ${triggeredAt.toISOString()}) predates the current install: nothing deleted`,
+    );
     return "stale";
   }
   await markUninstalled(client, shop, triggeredAt);
@@ -44,13 +57,22 @@ export async function handleAfterAuth(shop: string): Promise<void> {
   await recordInstall(db(), shop);
 }
 
-export async function handleCompliance(topic: ComplianceTopic, shop: string, payload: Record<string, unknown>): Promise<void> {
+export async function handleCompliance(
+  topic: ComplianceTopic,
+  shop: string,
+  payload: Record<string, unknown>,
+): Promise<void> {
   if (topic === "shop/redact") {
     await deleteShop(shop, "shop/redact");
     return;
   }
   // Only ids are logged: the request itself carries a customer's e-mail and phone.
   const customerId = (payload.customer as { id?: unknown } | undefined)?.id ?? "unknown";
-  const request = topic === "customers/data_request" ? ` (data request ${String((payload.data_request as { id?: unknown } | undefined)?.id ?? "unknown")})` : "";
-  console.log(`${topic} for ${shop}, customer ${String(customerId)}${request}: SceneBooth stores no customer data; nothing to ${topic === "customers/redact" ? "redact" : "report"}.`);
+  const request =
+    topic === "customers/data_request"
+      ? ` (data request ${String((payload.data_request as { id?: unknown } | undefined)?.id ?? "unknown")})`
+      : "";
+  console.log(
+    `${topic} for ${shop}, customer ${String(customerId)}${request}: SceneBooth stores no customer data; nothing to ${topic === "customers/redact" ? "redact" : "report"}.`,
+  );
 }

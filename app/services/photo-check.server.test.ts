@@ -12,7 +12,9 @@ const photos = new Map<string, Buffer>();
 
 beforeAll(async () => {
   for (let i = 0; i < 12; i++) {
-    const png = await sharp({ create: { width: 900, height: 900, channels: 3, background: { r: 20 * i, g: 255 - 20 * i, b: 90 } } })
+    const png = await sharp({
+      create: { width: 900, height: 900, channels: 3, background: { r: 20 * i, g: 255 - 20 * i, b: 90 } },
+    })
       .png()
       .toBuffer();
     photos.set(`/photo-${i}.png`, png);
@@ -38,7 +40,11 @@ afterAll(async () => {
 });
 
 const pick = (from: number, to: number) =>
-  Array.from({ length: to - from }, (_, k) => ({ mediaId: `gid://shopify/MediaImage/${from + k}`, label: `#${from + k}`, url: `${base}/photo-${from + k}.png` }));
+  Array.from({ length: to - from }, (_, k) => ({
+    mediaId: `gid://shopify/MediaImage/${from + k}`,
+    label: `#${from + k}`,
+    url: `${base}/photo-${from + k}.png`,
+  }));
 
 describe("previewPhotoCheck", () => {
   it("downloads and prepares at most two photos at a time, however many shops check at once", async () => {

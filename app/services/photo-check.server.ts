@@ -31,7 +31,12 @@ function relabel(text: string, labels: Map<string, string>): string {
 }
 
 /** A worker DatasetReport (photo ids = `idToMedia` keys) as the studio shows it. */
-export function reportView(report: DatasetReport, idToMedia: Map<string, string>, labels: Map<string, string>, source: PhotoCheckView["source"]): PhotoCheckView {
+export function reportView(
+  report: DatasetReport,
+  idToMedia: Map<string, string>,
+  labels: Map<string, string>,
+  source: PhotoCheckView["source"],
+): PhotoCheckView {
   const idLabels = new Map([...idToMedia].map(([id, mediaId]) => [id, labels.get(mediaId) ?? "a photo"]));
   const media = (id: string) => idToMedia.get(id) ?? id;
   return {
@@ -39,8 +44,18 @@ export function reportView(report: DatasetReport, idToMedia: Map<string, string>
     status: report.status,
     usableCount: report.usableCount,
     backgroundDiversity: report.backgroundDiversity,
-    photos: report.photos.map((p) => ({ mediaId: media(p.id), use: p.use, rank: p.rank, reason: p.reason ? relabel(p.reason, idLabels) : null })),
-    issues: report.issues.map((i) => ({ code: i.code, severity: i.severity, message: relabel(i.message, idLabels), mediaIds: i.photoIds.map(media) })),
+    photos: report.photos.map((p) => ({
+      mediaId: media(p.id),
+      use: p.use,
+      rank: p.rank,
+      reason: p.reason ? relabel(p.reason, idLabels) : null,
+    })),
+    issues: report.issues.map((i) => ({
+      code: i.code,
+      severity: i.severity,
+      message: relabel(i.message, idLabels),
+      mediaIds: i.photoIds.map(media),
+    })),
     mediaIds: [...idToMedia.values()].sort(),
   };
 }
@@ -48,18 +63,26 @@ export function reportView(report: DatasetReport, idToMedia: Map<string, string>
 async function run(photos: PhotoToCheck[]): Promise<PhotoCheckView> {
   const rejected = new Map<string, string>();
   const prepared = await Promise.all(
-    photos.map((photo) => preparing(async () => {
-      try {
-        const { bytes } = await downloadImage(photo.url);
-        const result = await preparePhoto(bytes);
-        return { id: photo.mediaId, png: result.png, sourceWidth: result.source.width, sourceHeight: result.source.height };
-      } catch (error) {
-        if (error instanceof PhotoRejectedError) rejected.set(photo.mediaId, error.reason);
-        else if (error instanceof ImageDownloadError) rejected.set(photo.mediaId, `The file could not be read from Shopify: ${error.message}`);
-        else throw error;
-        return null;
-      }
-    })),
+    photos.map((photo) =>
+      preparing(async () => {
+        try {
+          const { bytes } = await downloadImage(photo.url);
+          const result = await preparePhoto(bytes);
+          return {
+            id: photo.mediaId,
+            png: result.png,
+            sourceWidth: result.source.width,
+            sourceHeight: result.source.height,
+          };
+        } catch (error) {
+          if (error instanceof PhotoRejectedError) rejected.set(photo.mediaId, error.reason);
+          else if (error instanceof ImageDownloadError)
+            rejected.set(photo.mediaId, `The file could not be read from Shopify: ${error.message}`);
+          else throw error;
+          return null;
+        }
+      }),
+    ),
   );
   const report = await checkDataset(prepared.filter((p) => p !== null));
   // Unreadable photos are part of the picture the merchant sees: excluded, with the reason.
@@ -71,7 +94,10 @@ async function run(photos: PhotoToCheck[]): Promise<PhotoCheckView> {
 
 /** Checks the photos (cached by shop and photo URLs, which change when a file changes). */
 export function previewPhotoCheck(shop: string, photos: PhotoToCheck[]): Promise<PhotoCheckView> {
-  const key = `${shop}\n${photos.map((p) => `${p.mediaId} ${p.label} ${p.url}`).sort().join("\n")}`;
+  const key = `${shop}\n${photos
+    .map((p) => `${p.mediaId} ${p.label} ${p.url}`)
+    .sort()
+    .join("\n")}`;
   let hit = cache.get(key);
   if (!hit) {
     const previous = running.get(shop) ?? Promise.resolve();

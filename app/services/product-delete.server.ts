@@ -9,16 +9,25 @@ import { appProducers } from "./queues.server";
 /** The product's GID from the webhook body ({ id: 123 }), or null for a body without a numeric id. */
 export function deletedProductId(payload: Record<string, unknown>): string | null {
   const id = payload.id;
-  return (typeof id === "number" && Number.isSafeInteger(id) && id > 0) || (typeof id === "string" && /^\d+$/.test(id)) ? `gid://shopify/Product/${id}` : null;
+  return (typeof id === "number" && Number.isSafeInteger(id) && id > 0) || (typeof id === "string" && /^\d+$/.test(id))
+    ? `gid://shopify/Product/${id}`
+    : null;
 }
 
-export async function handleProductDelete(shop: string, payload: Record<string, unknown>): Promise<ProductDeletionReport | null> {
+export async function handleProductDelete(
+  shop: string,
+  payload: Record<string, unknown>,
+): Promise<ProductDeletionReport | null> {
   const productId = deletedProductId(payload);
   if (!productId) {
     console.log(`products/delete for ${shop}: no product id in the body; nothing to do`);
     return null;
   }
-  const report = await deleteProductData({ client: db(), store: blobStore(), producers: appProducers() }, shop, productId);
+  const report = await deleteProductData(
+    { client: db(), store: blobStore(), producers: appProducers() },
+    shop,
+    productId,
+  );
   const d = report.deleted;
   if (d.subjects > 0) {
     console.log(

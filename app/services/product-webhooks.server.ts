@@ -2,7 +2,12 @@
 // reads the database only (settings, whether the product waits for photos) and queues a
 // product-event job; the worker asks the Admin API (plan, photos) and starts the request.
 import { db } from "../../lib/db";
-import { parseProductPayload, ProductPayloadError, webhookOutcome, type ProductTopic } from "../../lib/webhooks/auto-generation";
+import {
+  parseProductPayload,
+  ProductPayloadError,
+  webhookOutcome,
+  type ProductTopic,
+} from "../../lib/webhooks/auto-generation";
 import { queueProductEvent } from "../../lib/webhooks/jobs";
 import { appProducers } from "./queues.server";
 import { deliveryOf, oncePerEvent, topicName } from "./webhooks.server";

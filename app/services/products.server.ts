@@ -1,6 +1,10 @@
 // The products dashboard: the shop's products from its Admin API joined with SceneBooth's state.
 import { db } from "../../lib/db";
-import { DashboardProductsByIdsDocument, ProductsDashboardDocument, type ProductsDashboardQuery } from "../../lib/shopify-admin";
+import {
+  DashboardProductsByIdsDocument,
+  ProductsDashboardDocument,
+  type ProductsDashboardQuery,
+} from "../../lib/shopify-admin";
 import { numericId } from "../components/ids";
 import { ApiError } from "./api.server";
 import { currentPlan } from "./billing.server";
@@ -68,7 +72,11 @@ async function joinState(ctx: ShopContext, nodes: ProductNode[]): Promise<Produc
   const ids = nodes.map((n) => n.id);
   const subjects = await ctx.db.subject.findMany({ where: { productId: { in: ids } } });
   const pending = subjects.length
-    ? await ctx.db.candidate.groupBy({ by: ["subjectId"], where: { subjectId: { in: subjects.map((s) => s.id) }, state: "pending" }, _count: { _all: true } })
+    ? await ctx.db.candidate.groupBy({
+        by: ["subjectId"],
+        where: { subjectId: { in: subjects.map((s) => s.id) }, state: "pending" },
+        _count: { _all: true },
+      })
     : [];
   const pendingBySubject = new Map(pending.map((p) => [p.subjectId, p._count._all]));
   const subjectByProduct = new Map(subjects.map((s) => [s.productId, s]));
@@ -105,14 +113,20 @@ export async function productsPage(
   const states = STATE_FILTERS.find((f) => f.id === params.filter)?.states ?? null;
 
   if (states) {
-    const subjects = await ctx.db.subject.findMany({ where: { state: { in: [...states] } }, orderBy: [{ productTitle: "asc" }, { id: "asc" }] });
+    const subjects = await ctx.db.subject.findMany({
+      where: { state: { in: [...states] } },
+      orderBy: [{ productTitle: "asc" }, { id: "asc" }],
+    });
     const needle = text?.toLowerCase();
     const matching = needle ? subjects.filter((s) => s.productTitle.toLowerCase().includes(needle)) : subjects;
     const offset = decodeOffset(params.after ?? params.before);
     const start = params.before ? Math.max(0, offset - PRODUCTS_PAGE_SIZE) : offset;
     const slice = matching.slice(start, start + PRODUCTS_PAGE_SIZE);
     const { nodes } = slice.length
-      ? await ctx.admin.request(DashboardProductsByIdsDocument, { ids: slice.map((s) => s.productId), thumbSize: THUMB_SIZE })
+      ? await ctx.admin.request(DashboardProductsByIdsDocument, {
+          ids: slice.map((s) => s.productId),
+          thumbSize: THUMB_SIZE,
+        })
       : { nodes: [] };
     // Products deleted in Shopify are left out (their subjects are cleaned up by the webhook).
     const products = nodes.filter((n): n is ProductNode => n !== null && "title" in n);
@@ -127,8 +141,13 @@ export async function productsPage(
 
   const terms: string[] = text ? [text] : [];
   if (params.filter === "not_started") {
-    const started = await ctx.db.subject.findMany({ where: { state: { notIn: ["not_started", "cancelled"] } }, select: { productId: true }, take: MAX_EXCLUDED_IDS + 1 });
-    if (started.length > MAX_EXCLUDED_IDS) base.note = `Only the first ${MAX_EXCLUDED_IDS} started products are left out of this list.`;
+    const started = await ctx.db.subject.findMany({
+      where: { state: { notIn: ["not_started", "cancelled"] } },
+      select: { productId: true },
+      take: MAX_EXCLUDED_IDS + 1,
+    });
+    if (started.length > MAX_EXCLUDED_IDS)
+      base.note = `Only the first ${MAX_EXCLUDED_IDS} started products are left out of this list.`;
     terms.push(...started.slice(0, MAX_EXCLUDED_IDS).map((s) => `-id:${numericId(s.productId)}`));
   }
   const query = terms.length ? terms.join(" ") : null;
@@ -153,6 +172,12 @@ export async function productsPage(
 export async function generateForProducts(ctx: ShopContext, productGids: string[]) {
   const selection = parseSelection({ productIds: productGids });
   if (selection.kind !== "products") throw new ApiError(400, "Select at least one product.", "bad_request");
-  const bulk: BulkContext = { client: db(), producers: appProducers(), admin: ctx.admin, shop: ctx.shop, plan: () => currentPlan(ctx.admin) };
+  const bulk: BulkContext = {
+    client: db(),
+    producers: appProducers(),
+    admin: ctx.admin,
+    shop: ctx.shop,
+    plan: () => currentPlan(ctx.admin),
+  };
   return generateForSelection(bulk, selection.productIds);
 }

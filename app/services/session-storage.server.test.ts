@@ -45,7 +45,12 @@ function appProcess() {
     client,
     redis: async () => redis,
     keyPrefix,
-    endpoint: shopifyTokenEndpoint({ apiKey: TEST_API_KEY, apiSecret: TEST_API_SECRET, appUrl: "http://localhost:3000", scopes: ["read_products"] }),
+    endpoint: shopifyTokenEndpoint({
+      apiKey: TEST_API_KEY,
+      apiSecret: TEST_API_SECRET,
+      appUrl: "http://localhost:3000",
+      scopes: ["read_products"],
+    }),
   });
   return shopifyApp({
     apiKey: TEST_API_KEY,
@@ -61,8 +66,19 @@ function appProcess() {
 }
 
 async function storeSession(data: { accessToken: string; expires: Date | null; refreshToken: string | null }) {
-  const row = { shop: DEMO_SHOP, state: "", isOnline: false, scope: "read_products,write_products,write_files", refreshTokenExpires: data.refreshToken ? new Date(Date.now() + 86_400_000) : null, ...data };
-  await client.session.upsert({ where: { id: offlineSessionId(DEMO_SHOP) }, create: { id: offlineSessionId(DEMO_SHOP), ...row }, update: row });
+  const row = {
+    shop: DEMO_SHOP,
+    state: "",
+    isOnline: false,
+    scope: "read_products,write_products,write_files",
+    refreshTokenExpires: data.refreshToken ? new Date(Date.now() + 86_400_000) : null,
+    ...data,
+  };
+  await client.session.upsert({
+    where: { id: offlineSessionId(DEMO_SHOP) },
+    create: { id: offlineSessionId(DEMO_SHOP), ...row },
+    update: row,
+  });
 }
 
 const stored = () => client.session.findUniqueOrThrow({ where: { id: offlineSessionId(DEMO_SHOP) } });
@@ -78,15 +94,35 @@ describe("RenewingSessionStorage", () => {
 
   it("five concurrent unauthenticated.admin calls in two processes on an expired session cause one refresh, and every one can query", async () => {
     // The pair the library stores when the merchant opens the app (token exchange, expiring).
-    const { session: fresh } = await shopifyApi({ apiKey: TEST_API_KEY, apiSecretKey: TEST_API_SECRET, hostName: "localhost:3000", apiVersion: ApiVersion.January25, isEmbeddedApp: true, logger: { level: LogSeverity.Error } })
-      .auth.tokenExchange({ shop: DEMO_SHOP, sessionToken: await store.control.mintSessionToken(DEMO_SHOP), requestedTokenType: RequestedTokenType.OfflineAccessToken, expiring: true });
-    await storeSession({ accessToken: fresh.accessToken!, expires: new Date(Date.now() - 1000), refreshToken: fresh.refreshToken! });
+    const { session: fresh } = await shopifyApi({
+      apiKey: TEST_API_KEY,
+      apiSecretKey: TEST_API_SECRET,
+      hostName: "localhost:3000",
+      apiVersion: ApiVersion.January25,
+      isEmbeddedApp: true,
+      logger: { level: LogSeverity.Error },
+    }).auth.tokenExchange({
+      shop: DEMO_SHOP,
+      sessionToken: await store.control.mintSessionToken(DEMO_SHOP),
+      requestedTokenType: RequestedTokenType.OfflineAccessToken,
+      expiring: true,
+    });
+    await storeSession({
+      accessToken: fresh.accessToken!,
+      expires: new Date(Date.now() - 1000),
+      refreshToken: fresh.refreshToken!,
+    });
     store.control.expireAccessTokens(DEMO_SHOP);
 
     const before = store.control.tokenRefreshes(DEMO_SHOP);
     const [one, two] = [appProcess(), appProcess()];
-    const contexts = await Promise.all(Array.from({ length: 5 }, (_, i) => (i % 2 ? one : two).unauthenticated.admin(DEMO_SHOP)));
-    expect(store.control.tokenRefreshes(DEMO_SHOP)).toEqual({ refreshed: before.refreshed + 1, refused: before.refused });
+    const contexts = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => (i % 2 ? one : two).unauthenticated.admin(DEMO_SHOP)),
+    );
+    expect(store.control.tokenRefreshes(DEMO_SHOP)).toEqual({
+      refreshed: before.refreshed + 1,
+      refused: before.refused,
+    });
     for (const { admin } of contexts) {
       const response = await admin.graphql("{ shop { myshopifyDomain } }");
       expect(await response.json()).toMatchObject({ data: { shop: { myshopifyDomain: DEMO_SHOP } } });
@@ -95,11 +131,17 @@ describe("RenewingSessionStorage", () => {
 
   it("a refused refresh leaves the session without a token instead of an error, and is not tried again by the library", async () => {
     store.control.revokeTokens(DEMO_SHOP);
-    await client.session.update({ where: { id: offlineSessionId(DEMO_SHOP) }, data: { expires: new Date(Date.now() - 1000) } });
+    await client.session.update({
+      where: { id: offlineSessionId(DEMO_SHOP) },
+      data: { expires: new Date(Date.now() - 1000) },
+    });
     const before = store.control.tokenRefreshes(DEMO_SHOP);
     const { session } = await appProcess().unauthenticated.admin(DEMO_SHOP);
     expect(session.accessToken).toBeUndefined();
-    expect(store.control.tokenRefreshes(DEMO_SHOP)).toEqual({ refreshed: before.refreshed, refused: before.refused + 1 });
+    expect(store.control.tokenRefreshes(DEMO_SHOP)).toEqual({
+      refreshed: before.refreshed,
+      refused: before.refused + 1,
+    });
     expect((await stored()).accessToken).toBe("");
   });
 });

@@ -28,7 +28,8 @@ export class RenewingSessionStorage extends PrismaSessionStorage<SessionStorageP
     } catch (error) {
       // Refused: the session lost its token, and authenticate.admin exchanges a new one. Anything
       // else (Shopify or Redis not answering) leaves the stored token in use for now.
-      if (!(error instanceof ReconnectRequiredError)) console.error(`session storage: renewing ${session.shop}'s offline token failed:`, error);
+      if (!(error instanceof ReconnectRequiredError))
+        console.error(`session storage: renewing ${session.shop}'s offline token failed:`, error);
     }
     const current = await super.loadSession(id);
     // Never hand the library a refresh token it would spend on its own.

@@ -37,16 +37,25 @@ export interface SettingsPageData {
 export async function loadSettings(ctx: ShopContext): Promise<SettingsPageData> {
   const now = new Date();
   const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  const spent = await ctx.db.usageRecord.aggregate({ where: { createdAt: { gte: monthStart } }, _sum: { amountUsd: true } });
+  const spent = await ctx.db.usageRecord.aggregate({
+    where: { createdAt: { gte: monthStart } },
+    _sum: { amountUsd: true },
+  });
   return {
     settings: await readShopSettings(db(), ctx.shop),
     spentThisMonthUsd: spent._sum.amountUsd ?? 0,
     maxImagesPerScene: MAX_IMAGES_PER_SCENE,
-    defaultFloors: { dino: DEFAULT_SELECTION_RULE.floors.dino ?? null, clipI: DEFAULT_SELECTION_RULE.floors.clipI ?? null },
+    defaultFloors: {
+      dino: DEFAULT_SELECTION_RULE.floors.dino ?? null,
+      clipI: DEFAULT_SELECTION_RULE.floors.clipI ?? null,
+    },
   };
 }
 
-export async function saveSettings(ctx: ShopContext, form: FormData): Promise<{ ok: true; settings: ShopSettings } | { ok: false; errors: SettingsFieldErrors }> {
+export async function saveSettings(
+  ctx: ShopContext,
+  form: FormData,
+): Promise<{ ok: true; settings: ShopSettings } | { ok: false; errors: SettingsFieldErrors }> {
   try {
     return { ok: true, settings: await saveShopSettings(db(), ctx.shop, settingsFromForm(form)) };
   } catch (error) {

@@ -20,8 +20,12 @@ export async function shopContext(request: Request): Promise<ShopContext> {
 
 /** The Admin API client for an authenticated request: a refused token is renewed, or the request re-authenticated. */
 export function requestAdminClient(request: Request, session: { shop: string; accessToken?: string }): AdminClient {
-  if (!session.accessToken) throw new Response("This store's session has no access token; open the app again.", { status: 401 });
-  return new AdminClient({ shop: session.shop, accessToken: requestTokenSource(request, { shop: session.shop, accessToken: session.accessToken }) });
+  if (!session.accessToken)
+    throw new Response("This store's session has no access token; open the app again.", { status: 401 });
+  return new AdminClient({
+    shop: session.shop,
+    accessToken: requestTokenSource(request, { shop: session.shop, accessToken: session.accessToken }),
+  });
 }
 
 async function authenticatedSession(request: Request): Promise<{ shop: string; accessToken: string }> {
@@ -30,7 +34,8 @@ async function authenticatedSession(request: Request): Promise<{ shop: string; a
     if (isDatabaseUnavailable(error)) throw databaseUnavailable();
     throw error;
   });
-  if (!session.accessToken) throw new Response("This store's session has no access token; open the app again.", { status: 401 });
+  if (!session.accessToken)
+    throw new Response("This store's session has no access token; open the app again.", { status: 401 });
   return { shop: session.shop, accessToken: session.accessToken };
 }
 
@@ -60,7 +65,11 @@ export const DATABASE_UNAVAILABLE_MESSAGE = "SceneBooth's database is not answer
 
 /** 503 while the database does not answer: nothing was done, the merchant can try again. */
 export function databaseUnavailable(): Response {
-  return new Response(DATABASE_UNAVAILABLE_MESSAGE, { status: 503, statusText: "Service Unavailable", headers: { "Retry-After": "60" } });
+  return new Response(DATABASE_UNAVAILABLE_MESSAGE, {
+    status: 503,
+    statusText: "Service Unavailable",
+    headers: { "Retry-After": "60" },
+  });
 }
 
 /** 404 for anything that is not this shop's. */

@@ -15,7 +15,8 @@ describe("studio routes over HTTP", () => {
   let candidateIds: string[];
 
   const numeric = (gid: string) => gid.split("/").pop()!;
-  const data = (path: string, route: string) => `${path}${path.includes("?") ? "&" : "?"}_data=${encodeURIComponent(route)}`;
+  const data = (path: string, route: string) =>
+    `${path}${path.includes("?") ? "&" : "?"}_data=${encodeURIComponent(route)}`;
   const post = (path: string, route: string, fields: Record<string, string>, shop = DEMO_SHOP) =>
     stack.appFetch(data(path, route), { method: "POST", body: new URLSearchParams(fields), shop });
 
@@ -24,7 +25,9 @@ describe("studio routes over HTTP", () => {
     await stack.installShop(DEMO_SHOP);
     await stack.installShop(OTHER_SHOP);
     const find = async (shop: string, title: string) => {
-      const { products } = await (await stack.adminClient(shop)).request(ProductsPageDocument, { first: 5, query: `title:${title}`, mediaFirst: 1 });
+      const { products } = await (
+        await stack.adminClient(shop)
+      ).request(ProductsPageDocument, { first: 5, query: `title:${title}`, mediaFirst: 1 });
       return products.nodes[0]!;
     };
     teapot = await find(DEMO_SHOP, "Teapot");
@@ -36,8 +39,17 @@ describe("studio routes over HTTP", () => {
   afterAll(() => stack?.close());
 
   it("every page and resource route refuses a request without a session token", async () => {
-    for (const path of ["/app", "/app/settings", "/app/insights", `/app/products/${numeric(teapot.id)}`, `/app/products/${numeric(teapot.id)}/progress`]) {
-      const response = await fetch(new URL(`${path}?_data=x`, stack.appUrl), { redirect: "manual", headers: { "User-Agent": "Mozilla/5.0 Chrome/130.0" } });
+    for (const path of [
+      "/app",
+      "/app/settings",
+      "/app/insights",
+      `/app/products/${numeric(teapot.id)}`,
+      `/app/products/${numeric(teapot.id)}/progress`,
+    ]) {
+      const response = await fetch(new URL(`${path}?_data=x`, stack.appUrl), {
+        redirect: "manual",
+        headers: { "User-Agent": "Mozilla/5.0 Chrome/130.0" },
+      });
       expect(response.status, path).toBeGreaterThanOrEqual(300);
       expect(await response.text(), path).not.toContain("Teapot");
     }
@@ -55,7 +67,12 @@ describe("studio routes over HTTP", () => {
 
   it("another shop cannot review, rate or cancel this shop's rows, even through its own product's URL", async () => {
     const path = `/app/products/${numeric(otherTeapot.id)}`;
-    const rate = await post(path, STUDIO, { intent: "review", candidateId: candidateIds[0]!, ratingSubject: "5", decision: "approve" }, OTHER_SHOP);
+    const rate = await post(
+      path,
+      STUDIO,
+      { intent: "review", candidateId: candidateIds[0]!, ratingSubject: "5", decision: "approve" },
+      OTHER_SHOP,
+    );
     expect(rate.status).toBe(404);
     const generation = await stack.db.generation.findFirstOrThrow({ where: { shop: DEMO_SHOP } });
     expect((await post(path, STUDIO, { intent: "cancel", generationId: generation.id }, OTHER_SHOP)).status).toBe(404);
@@ -65,33 +82,61 @@ describe("studio routes over HTTP", () => {
 
   it("a rating outside 1–5 is refused with the reason; a valid one is stored", async () => {
     const path = `/app/products/${numeric(teapot.id)}`;
-    const bad = (await (await post(path, STUDIO, { intent: "review", candidateId: candidateIds[0]!, ratingScene: "9" })).json()) as { ok: boolean; error: string };
+    const bad = (await (
+      await post(path, STUDIO, { intent: "review", candidateId: candidateIds[0]!, ratingScene: "9" })
+    ).json()) as { ok: boolean; error: string };
     expect(bad).toEqual({ ok: false, error: "The scene rating must be a whole number from 1 to 5." });
-    const good = (await (await post(path, STUDIO, { intent: "review", candidateId: candidateIds[0]!, ratingScene: "3" })).json()) as { ok: boolean };
+    const good = (await (
+      await post(path, STUDIO, { intent: "review", candidateId: candidateIds[0]!, ratingScene: "3" })
+    ).json()) as { ok: boolean };
     expect(good.ok).toBe(true);
     expect((await stack.db.candidate.findUniqueOrThrow({ where: { id: candidateIds[0]! } })).ratingScene).toBe(3);
   });
 
   it("the photo check refuses media that are not this product's", async () => {
-    const response = await stack.appFetch(data(`/app/products/${numeric(teapot.id)}/photo-check?mediaId=${encodeURIComponent("gid://shopify/MediaImage/1")}`, "routes/app.products.$id.photo-check"));
+    const response = await stack.appFetch(
+      data(
+        `/app/products/${numeric(teapot.id)}/photo-check?mediaId=${encodeURIComponent("gid://shopify/MediaImage/1")}`,
+        "routes/app.products.$id.photo-check",
+      ),
+    );
     expect(response.status).toBe(404);
   });
 
   it("bulk generate refuses another shop's product ids and starts nothing", async () => {
     const response = await post("/app", "routes/app._index", { productId: otherTeapot.id });
-    expect(await response.json()).toEqual({ ok: false, error: `1 of the selected products is not in this store: ${otherTeapot.id}.` });
+    expect(await response.json()).toEqual({
+      ok: false,
+      error: `1 of the selected products is not in this store: ${otherTeapot.id}.`,
+    });
     expect(await stack.db.generation.count({ where: { shop: OTHER_SHOP } })).toBe(0);
   });
 
   it("settings: invalid values name their fields, valid values are stored for this shop only", async () => {
-    const form = { defaultSceneId: "g0", imagesPerScene: "3", itmThreshold: "2", fidelityFloorDino: "", fidelityFloorClipI: "", monthlyCapUsd: "" };
-    const bad = (await (await post("/app/settings", "routes/app.settings", form)).json()) as { ok: boolean; errors: Record<string, string> };
+    const form = {
+      defaultSceneId: "g0",
+      imagesPerScene: "3",
+      itmThreshold: "2",
+      fidelityFloorDino: "",
+      fidelityFloorClipI: "",
+      monthlyCapUsd: "",
+    };
+    const bad = (await (await post("/app/settings", "routes/app.settings", form)).json()) as {
+      ok: boolean;
+      errors: Record<string, string>;
+    };
     expect(bad.ok).toBe(false);
     expect(Object.keys(bad.errors)).toEqual(["itmThreshold"]);
-    const good = (await (await post("/app/settings", "routes/app.settings", { ...form, itmThreshold: "0.8", autoGenerate: "on" })).json()) as { ok: boolean };
+    const good = (await (
+      await post("/app/settings", "routes/app.settings", { ...form, itmThreshold: "0.8", autoGenerate: "on" })
+    ).json()) as { ok: boolean };
     expect(good.ok).toBe(true);
     expect((await stack.db.shop.findUniqueOrThrow({ where: { shop: DEMO_SHOP } })).itmThreshold).toBe(0.8);
     // The other shop's row (made when it installed the app) keeps the defaults.
-    expect(await stack.db.shop.findUnique({ where: { shop: OTHER_SHOP } })).toMatchObject({ itmThreshold: 0.9, autoGenerate: false, imagesPerScene: 4 });
+    expect(await stack.db.shop.findUnique({ where: { shop: OTHER_SHOP } })).toMatchObject({
+      itmThreshold: 0.9,
+      autoGenerate: false,
+      imagesPerScene: 4,
+    });
   });
 });

@@ -81,7 +81,13 @@ export interface StudioData {
   lastCheck: PhotoCheckView | null;
   generation: GenerationView | null;
   /** What to preselect: the last request's choices, else the shop's defaults. */
-  draft: { sceneIds: string[]; customScenes: string[]; imagesPerScene: number; mediaIds: string[] | null; allowLowDiversity: boolean };
+  draft: {
+    sceneIds: string[];
+    customScenes: string[];
+    imagesPerScene: number;
+    mediaIds: string[] | null;
+    allowLowDiversity: boolean;
+  };
   candidates: CandidateView[];
   itmThreshold: number;
   limits: { customScenes: number; imagesPerScene: number };
@@ -121,7 +127,10 @@ function generationView(g: Generation): GenerationView {
   };
 }
 
-async function candidateViews(candidates: Array<Candidate & { generation: Generation }>, media: ProductMedia[]): Promise<CandidateView[]> {
+async function candidateViews(
+  candidates: Array<Candidate & { generation: Generation }>,
+  media: ProductMedia[],
+): Promise<CandidateView[]> {
   const sceneText = new Map<string, string>();
   for (const c of candidates) {
     if (!sceneText.has(c.generationId)) {
@@ -135,7 +144,8 @@ async function candidateViews(candidates: Array<Candidate & { generation: Genera
       id: c.id,
       generationId: c.generationId,
       sceneKind: c.sceneKind,
-      sceneText: sceneText.get(`${c.generationId}:${c.sceneId}`) ?? SCENES.find((s) => s.id === c.sceneId)?.text ?? c.prompt,
+      sceneText:
+        sceneText.get(`${c.generationId}:${c.sceneId}`) ?? SCENES.find((s) => s.id === c.sceneId)?.text ?? c.prompt,
       prompt: c.prompt,
       imageUrl: await stableSignedUrl(c.thumbBlobKey ?? c.imageBlobKey),
       scores: { dino: c.dino, clipI: c.clipI, clipT: c.clipT, itm: c.itm, itc: c.itc },
@@ -154,7 +164,11 @@ async function candidateViews(candidates: Array<Candidate & { generation: Genera
 async function findProduct(ctx: ShopContext, id: string) {
   const gid = productGid(id);
   if (!gid) return null;
-  const { product } = await ctx.admin.request(ProductStudioDocument, { id: gid, mediaFirst: MEDIA_PAGE, thumbSize: PHOTO_THUMB });
+  const { product } = await ctx.admin.request(ProductStudioDocument, {
+    id: gid,
+    mediaFirst: MEDIA_PAGE,
+    thumbSize: PHOTO_THUMB,
+  });
   return product;
 }
 
@@ -186,7 +200,13 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
     where: { shop_productId: { shop: ctx.shop, productId: product.id } },
     include: { trainingImages: true },
   });
-  const generation = subject ? await ctx.db.generation.findFirst({ where: { subjectId: subject.id }, orderBy: { createdAt: "desc" }, include: { tuningRun: true } }) : null;
+  const generation = subject
+    ? await ctx.db.generation.findFirst({
+        where: { subjectId: subject.id },
+        orderBy: { createdAt: "desc" },
+        include: { tuningRun: true },
+      })
+    : null;
   const candidates = subject
     ? await ctx.db.candidate.findMany({
         where: { subjectId: subject.id },
@@ -196,7 +216,11 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
       })
     : [];
   // The latest request first; within it, the images the ITM rule selected, best match first.
-  const order = (c: Candidate & { generation: Generation }) => [c.generation.createdAt.getTime(), c.selected ? 1 : 0, c.itm ?? -1];
+  const order = (c: Candidate & { generation: Generation }) => [
+    c.generation.createdAt.getTime(),
+    c.selected ? 1 : 0,
+    c.itm ?? -1,
+  ];
   candidates.sort((a, b) => {
     const [x, y] = [order(a), order(b)];
     return y[0]! - x[0]! || y[1]! - x[1]! || y[2]! - x[2]!;
@@ -213,8 +237,21 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
   const options = generation ? parseGenerationOptions(generation.options) : null;
   const scenes = generation ? parseGenerationScenes(generation.scenes) : null;
   return {
-    product: { gid: product.id, id: numericId(product.id), title: product.title, productType: product.productType, adminUrl: adminProductUrl(product.id) },
-    subject: subject ? { state: subject.state, classNoun: subject.classNoun, identifierToken: subject.identifierToken, lastError: subject.lastError } : null,
+    product: {
+      gid: product.id,
+      id: numericId(product.id),
+      title: product.title,
+      productType: product.productType,
+      adminUrl: adminProductUrl(product.id),
+    },
+    subject: subject
+      ? {
+          state: subject.state,
+          classNoun: subject.classNoun,
+          identifierToken: subject.identifierToken,
+          lastError: subject.lastError,
+        }
+      : null,
     suggestedClassNoun: suggestClassNoun(product.productType, product.title),
     photos,
     publishedCount: published.size,
@@ -238,11 +275,21 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
 /** The dataset check of the photos picked now (before any request). */
 export async function checkPhotos(ctx: ShopContext, id: string, mediaIds: string[]): Promise<PhotoCheckView> {
   const product = await requireProduct(ctx, id);
-  const published = new Set((await ctx.db.candidate.findMany({ where: { publishedMediaId: { not: null } }, select: { publishedMediaId: true } })).map((c) => c.publishedMediaId!));
+  const published = new Set(
+    (
+      await ctx.db.candidate.findMany({
+        where: { publishedMediaId: { not: null } },
+        select: { publishedMediaId: true },
+      })
+    ).map((c) => c.publishedMediaId!),
+  );
   const photos = studioPhotos(product.media.nodes, published);
   const picked = photos.filter((p) => mediaIds.includes(p.mediaId));
   if (picked.length !== new Set(mediaIds).size) throw notFound("One of these photos");
-  return previewPhotoCheck(ctx.shop, picked.map((p) => ({ mediaId: p.mediaId, label: p.label, url: p.url })));
+  return previewPhotoCheck(
+    ctx.shop,
+    picked.map((p) => ({ mediaId: p.mediaId, label: p.label, url: p.url })),
+  );
 }
 
 export interface Progress {
@@ -257,26 +304,42 @@ export async function studioProgress(ctx: ShopContext, id: string): Promise<Prog
   if (!gid) throw notFound("This product");
   const subject = await ctx.db.subject.findUnique({ where: { shop_productId: { shop: ctx.shop, productId: gid } } });
   if (!subject) return { generation: null, subjectState: null, candidates: [] };
-  const generation = await ctx.db.generation.findFirst({ where: { subjectId: subject.id }, orderBy: { createdAt: "desc" } });
-  const candidates = await ctx.db.candidate.findMany({ where: { subjectId: subject.id }, select: { id: true, state: true } });
+  const generation = await ctx.db.generation.findFirst({
+    where: { subjectId: subject.id },
+    orderBy: { createdAt: "desc" },
+  });
+  const candidates = await ctx.db.candidate.findMany({
+    where: { subjectId: subject.id },
+    select: { id: true, state: true },
+  });
   return { generation: generation ? generationView(generation) : null, subjectState: subject.state, candidates };
 }
 
 export type StudioActionResult = { ok: true; message: string } | { ok: false; error: string; field?: string };
 
-const strings = (form: FormData, name: string) => form.getAll(name).map(String).filter((s) => s.trim() !== "");
+const strings = (form: FormData, name: string) =>
+  form
+    .getAll(name)
+    .map(String)
+    .filter((s) => s.trim() !== "");
 
 async function startRequest(ctx: ShopContext, id: string, form: FormData): Promise<StudioActionResult> {
   const product = await requireProduct(ctx, id);
   const imagesPerScene = Number(form.get("imagesPerScene"));
   const custom = strings(form, "customScene");
-  if (custom.length > MAX_CUSTOM_SCENES) return { ok: false, error: `At most ${MAX_CUSTOM_SCENES} custom scenes per request.`, field: "customScene" };
+  if (custom.length > MAX_CUSTOM_SCENES)
+    return { ok: false, error: `At most ${MAX_CUSTOM_SCENES} custom scenes per request.`, field: "customScene" };
   const mediaIds = strings(form, "mediaId");
   const photoIds = new Set(product.media.nodes.map((m) => m.id));
   if (mediaIds.some((m) => !photoIds.has(m))) throw notFound("One of these photos");
-  if (mediaIds.length === 0) return { ok: false, error: "Pick the photos to learn the product from.", field: "mediaId" };
+  if (mediaIds.length === 0)
+    return { ok: false, error: "Pick the photos to learn the product from.", field: "mediaId" };
   if (!Number.isInteger(imagesPerScene) || imagesPerScene < 1 || imagesPerScene > MAX_IMAGES_PER_SCENE) {
-    return { ok: false, error: `Images per scene must be between 1 and ${MAX_IMAGES_PER_SCENE}.`, field: "imagesPerScene" };
+    return {
+      ok: false,
+      error: `Images per scene must be between 1 and ${MAX_IMAGES_PER_SCENE}.`,
+      field: "imagesPerScene",
+    };
   }
   const refusal = await spendingRefusal(ctx, PRICES_USD.tuned_product);
   if (refusal) return { ok: false, error: refusal };
@@ -291,7 +354,12 @@ async function startRequest(ctx: ShopContext, id: string, form: FormData): Promi
       source: "interactive",
       options: { mediaIds, allowLowDiversity: form.get("allowLowDiversity") === "on" },
     });
-    return { ok: true, message: created ? "Started: SceneBooth is checking your photos." : "A request for this product is already running." };
+    return {
+      ok: true,
+      message: created
+        ? "Started: SceneBooth is checking your photos."
+        : "A request for this product is already running.",
+    };
   } catch (error) {
     if (error instanceof SceneRequestError) return { ok: false, error: error.message };
     throw error;
@@ -321,7 +389,10 @@ export async function studioAction(ctx: ShopContext, id: string, form: FormData)
         return await startRequest(ctx, id, form);
       case "cancel": {
         const generationId = String(form.get("generationId") ?? "");
-        const generation = await ctx.db.generation.findUnique({ where: { id: generationId }, include: { subject: true } });
+        const generation = await ctx.db.generation.findUnique({
+          where: { id: generationId },
+          include: { subject: true },
+        });
         if (!generation || generation.subject.productId !== gid) throw notFound("This request");
         await cancelGeneration(db(), producers(), ctx.shop, generationId);
         return { ok: true, message: "Cancelling: nothing more will be charged for this request." };
@@ -335,11 +406,18 @@ export async function studioAction(ctx: ShopContext, id: string, form: FormData)
         }
         const review: CandidateReview = {
           ...(decision === "approve" || decision === "reject" ? { decision } : {}),
-          ...(rating(form.get("ratingSubject")) !== undefined ? { ratingSubject: rating(form.get("ratingSubject")) } : {}),
+          ...(rating(form.get("ratingSubject")) !== undefined
+            ? { ratingSubject: rating(form.get("ratingSubject")) }
+            : {}),
           ...(rating(form.get("ratingScene")) !== undefined ? { ratingScene: rating(form.get("ratingScene")) } : {}),
         };
         await reviewCandidate(db(), producers(), ctx.shop, candidate.id, review);
-        const message = review.decision === "approve" ? "Approved: upscaling to 2048 px, then publishing to the product." : review.decision === "reject" ? "Rejected." : "Rating saved.";
+        const message =
+          review.decision === "approve"
+            ? "Approved: upscaling to 2048 px, then publishing to the product."
+            : review.decision === "reject"
+              ? "Rejected."
+              : "Rating saved.";
         return { ok: true, message };
       }
       case "approve-many": {
@@ -348,8 +426,12 @@ export async function studioAction(ctx: ShopContext, id: string, form: FormData)
         for (const candidateId of ids) await productCandidate(ctx, gid, candidateId);
         const refusal = await spendingRefusal(ctx, ids.length * PRICES_USD.images_published);
         if (refusal) return { ok: false, error: refusal };
-        for (const candidateId of ids) await reviewCandidate(db(), producers(), ctx.shop, candidateId, { decision: "approve" });
-        return { ok: true, message: `${ids.length} image${ids.length === 1 ? "" : "s"} approved: upscaling, then publishing.` };
+        for (const candidateId of ids)
+          await reviewCandidate(db(), producers(), ctx.shop, candidateId, { decision: "approve" });
+        return {
+          ok: true,
+          message: `${ids.length} image${ids.length === 1 ? "" : "s"} approved: upscaling, then publishing.`,
+        };
       }
       default:
         return { ok: false, error: `Unknown action "${intent}".` };

@@ -12,7 +12,6 @@ import { runTuner } from "../../worker/tuner-process";
 import type { ScoredImage } from "./stats";
 import type { EvalSubject } from "./subjects";
 
-
 export interface SubjectRunOptions {
   cfg: Config;
   subject: EvalSubject;
@@ -46,7 +45,12 @@ export class SubjectRun {
 
   constructor(private readonly o: SubjectRunOptions) {
     this.settings = TUNING_SETTINGS[o.cfg.modelProfile];
-    this.common = { profile: o.cfg.modelProfile, classNoun: o.subject.classNoun, identifier: identifierToken(o.subject.classNoun), seed: 0 };
+    this.common = {
+      profile: o.cfg.modelProfile,
+      classNoun: o.subject.classNoun,
+      identifier: identifierToken(o.subject.classNoun),
+      seed: 0,
+    };
   }
 
   /** The profile's own text-encoder steps (the paper's 200 on sd21). */
@@ -99,7 +103,11 @@ export class SubjectRun {
     const { subject, cfg, scorers, scenes, imagesPerPrompt, log } = this.o;
     const { pngs } = await this.prepare();
     const captions = await this.caption();
-    const steps = { ...this.settings.steps, textEncoder: textEncoderSteps, unet: Math.max(this.settings.steps.unet, textEncoderSteps) };
+    const steps = {
+      ...this.settings.steps,
+      textEncoder: textEncoderSteps,
+      unet: Math.max(this.settings.steps.unet, textEncoderSteps),
+    };
     log(`  ${subject.name}: tuning (UNet ${steps.unet} steps, text encoder ${steps.textEncoder})`);
     const trained = await this.tuner("train", {
       ...this.common,
@@ -122,7 +130,9 @@ export class SubjectRun {
       steps: this.settings.sampleSteps.quality,
     });
     if (generated.images.length !== scenes.length * imagesPerPrompt) {
-      throw new Error(`the tuner drew ${generated.images.length} images for ${scenes.length} prompts × ${imagesPerPrompt}`);
+      throw new Error(
+        `the tuner drew ${generated.images.length} images for ${scenes.length} prompts × ${imagesPerPrompt}`,
+      );
     }
 
     log(`  ${subject.name}: scoring ${generated.images.length} images`);
@@ -130,7 +140,8 @@ export class SubjectRun {
     const images: ScoredImage[] = [];
     for (const [index, image] of generated.images.entries()) {
       const scene = scenes[Math.floor(index / imagesPerPrompt)]!;
-      if (scene.kind === "custom") throw new Error(`scene ${scene.id} is custom; the evaluation uses the 20 paper scenes`);
+      if (scene.kind === "custom")
+        throw new Error(`scene ${scene.id} is custom; the evaluation uses the 20 paper scenes`);
       const prompt = scoringPrompt(subject.classNoun, scene.text);
       images.push({
         subject: subject.name,
@@ -146,7 +157,13 @@ export class SubjectRun {
     }
     return {
       images,
-      training: { subject: subject.name, textEncoderSteps, unetSteps: trained.steps.unet, reused: trained.reused === true, elapsedS: trained.elapsedS },
+      training: {
+        subject: subject.name,
+        textEncoderSteps,
+        unetSteps: trained.steps.unet,
+        reused: trained.reused === true,
+        elapsedS: trained.elapsedS,
+      },
     };
   }
 }

@@ -3,7 +3,12 @@ import { EmptyGroupError, groupMeans, metricSummaries, shownShare, summarize, ty
 import { buildTables, fmt, renderTables } from "./tables";
 import { parseClasses } from "./subjects";
 
-function image(subject: string, kind: "general" | "specific", teSteps: number, s: [number, number, number, number, number]): ScoredImage {
+function image(
+  subject: string,
+  kind: "general" | "specific",
+  teSteps: number,
+  s: [number, number, number, number, number],
+): ScoredImage {
   return {
     subject,
     classNoun: subject,
@@ -58,7 +63,10 @@ describe("metric tables", () => {
     expect(kinds[0]!.means.dino).toBeCloseTo(0.4, 12); // (0.2 + 0.6) / 2
     expect(kinds[1]!.means.itm).toBeCloseTo(0.475, 12); // (0.05 + 0.9) / 2
     const subjects = groupMeans(IMAGES, (i) => i.subject);
-    expect(subjects.map((s) => [s.group, s.n])).toEqual([["vase", 2], ["teapot", 2]]);
+    expect(subjects.map((s) => [s.group, s.n])).toEqual([
+      ["vase", 2],
+      ["teapot", 2],
+    ]);
     expect(subjects[1]!.means.clipI).toBeCloseTo(0.65, 12);
   });
 
@@ -67,9 +75,17 @@ describe("metric tables", () => {
   });
 
   it("orders the ablation by text-encoder steps and renders every table", () => {
-    const ablation = [image("vase", "general", 300, [1, 1, 0, 0, 0]), ...IMAGES, image("vase", "general", 100, [0, 0, 1, 1, 1])];
+    const ablation = [
+      image("vase", "general", 300, [1, 1, 0, 0, 0]),
+      ...IMAGES,
+      image("vase", "general", 100, [0, 0, 1, 1, 1]),
+    ];
     const tables = buildTables(IMAGES, ablation);
-    expect(tables.ablation!.map((a) => [a.textEncoderSteps, a.n])).toEqual([[100, 1], [200, 4], [300, 1]]);
+    expect(tables.ablation!.map((a) => [a.textEncoderSteps, a.n])).toEqual([
+      [100, 1],
+      [200, 4],
+      [300, 1],
+    ]);
     const md = renderTables(tables);
     expect(md).toContain("| DINO | 0.500 | 0.258 | 0.200 | 0.800 |");
     expect(md).toContain("| general | 2 | 0.400 | 0.800 | 0.150 | 0.970 | 0.350 |");
@@ -91,7 +107,10 @@ describe("metric tables", () => {
 describe("parseClasses", () => {
   it("reads the Classes section up to Prompts", () => {
     const text = "Classes\n\nsubject_name,class\nbackpack,backpack\nbear_plushie,stuffed animal\n\nPrompts\n\nx,y\n";
-    expect([...parseClasses(text)]).toEqual([["backpack", "backpack"], ["bear_plushie", "stuffed animal"]]);
+    expect([...parseClasses(text)]).toEqual([
+      ["backpack", "backpack"],
+      ["bear_plushie", "stuffed animal"],
+    ]);
   });
 
   it("refuses a file without classes or with a broken line", () => {

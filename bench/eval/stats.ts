@@ -4,7 +4,13 @@ import type { Scores } from "../../worker/scoring";
 export type Metric = keyof Scores;
 /** The paper's column order: subject fidelity (DINO, CLIP-I), then prompt fidelity (CLIP-T, ITM, ITC). */
 export const METRICS: readonly Metric[] = ["dino", "clipI", "clipT", "itm", "itc"];
-export const METRIC_LABELS: Record<Metric, string> = { dino: "DINO", clipI: "CLIP-I", clipT: "CLIP-T", itm: "ITM", itc: "ITC" };
+export const METRIC_LABELS: Record<Metric, string> = {
+  dino: "DINO",
+  clipI: "CLIP-I",
+  clipT: "CLIP-T",
+  itm: "ITM",
+  itc: "ITC",
+};
 
 /** The paper shows people the images with ITM above this. */
 export const ITM_SHOWN_THRESHOLD = 0.9;
@@ -49,11 +55,17 @@ export function summarize(values: readonly number[]): Summary {
 
 /** Table 2/3: mean, std, min and max of each metric over the images. */
 export function metricSummaries(images: readonly ScoredImage[]): Record<Metric, Summary> {
-  return Object.fromEntries(METRICS.map((m) => [m, summarize(images.map((i) => i.scores[m]))])) as Record<Metric, Summary>;
+  return Object.fromEntries(METRICS.map((m) => [m, summarize(images.map((i) => i.scores[m]))])) as Record<
+    Metric,
+    Summary
+  >;
 }
 
 /** Mean of each metric per group, groups in first-seen order. */
-export function groupMeans<K extends string | number>(images: readonly ScoredImage[], key: (image: ScoredImage) => K): Array<{ group: K; n: number; means: Record<Metric, number> }> {
+export function groupMeans<K extends string | number>(
+  images: readonly ScoredImage[],
+  key: (image: ScoredImage) => K,
+): Array<{ group: K; n: number; means: Record<Metric, number> }> {
   const groups = new Map<K, ScoredImage[]>();
   for (const image of images) {
     const k = key(image);

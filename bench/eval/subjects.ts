@@ -61,7 +61,8 @@ export async function loadSubjects(dir: string, names: readonly string[]): Promi
   for (const name of names) {
     if (!present.includes(name)) throw new SubjectError(`unknown subject "${name}"; available: ${present.join(", ")}`);
     const files = (await readdir(path.join(dir, name))).filter((f) => PHOTO.test(f)).sort();
-    if (files.length < 3) throw new SubjectError(`subject "${name}" has ${files.length} photos; the tuner needs at least 3`);
+    if (files.length < 3)
+      throw new SubjectError(`subject "${name}" has ${files.length} photos; the tuner needs at least 3`);
     subjects.push({ name, classNoun: classes.get(name)!, photos: files.map((f) => path.join(dir, name, f)) });
   }
   return subjects;

@@ -1,4 +1,13 @@
-import { groupMeans, METRIC_LABELS, METRICS, metricSummaries, shownShare, type Metric, type ScoredImage, type Summary } from "./stats";
+import {
+  groupMeans,
+  METRIC_LABELS,
+  METRICS,
+  metricSummaries,
+  shownShare,
+  type Metric,
+  type ScoredImage,
+  type Summary,
+} from "./stats";
 
 /** The paper's means over 10 products × 20 prompts (docs/recipe.md), printed beside ours. */
 export const PAPER_MEANS: Record<"BLIP2Booth" | "DreamBooth", Record<Metric, number>> = {
@@ -40,7 +49,11 @@ export function fmt(value: number | null): string {
 }
 
 function table(header: string[], rows: string[][]): string[] {
-  return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)];
+  return [
+    `| ${header.join(" | ")} |`,
+    `|${header.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ];
 }
 
 const metricHeader = METRICS.map((m) => METRIC_LABELS[m]);
@@ -65,7 +78,13 @@ export function renderTables(t: EvalTables): string {
     "",
     ...table(
       ["metric", "mean", "std", "min", "max"],
-      METRICS.map((m) => [METRIC_LABELS[m], fmt(t.summary[m].mean), fmt(t.summary[m].std), fmt(t.summary[m].min), fmt(t.summary[m].max)]),
+      METRICS.map((m) => [
+        METRIC_LABELS[m],
+        fmt(t.summary[m].mean),
+        fmt(t.summary[m].std),
+        fmt(t.summary[m].min),
+        fmt(t.summary[m].max),
+      ]),
     ),
     "",
     `Images with ITM > 0.9 (shown to people in the paper): ${(t.shownShare * 100).toFixed(1)} %`,
@@ -82,20 +101,29 @@ export function renderTables(t: EvalTables): string {
     "",
     "### General vs specific prompts (means)",
     "",
-    ...table(["prompts", "images", ...metricHeader], [...t.byKind.map((k) => [k.kind, String(k.n), ...meanCells(k.means)]), ...kindDifference(t)]),
+    ...table(
+      ["prompts", "images", ...metricHeader],
+      [...t.byKind.map((k) => [k.kind, String(k.n), ...meanCells(k.means)]), ...kindDifference(t)],
+    ),
     "",
     "The paper: general prompts favour subject fidelity (DINO, CLIP-I), specific prompts prompt fidelity (CLIP-T, ITM, ITC).",
     "",
     "### Per subject (means)",
     "",
-    ...table(["subject", "images", ...metricHeader], t.bySubject.map((s) => [s.subject, String(s.n), ...meanCells(s.means)])),
+    ...table(
+      ["subject", "images", ...metricHeader],
+      t.bySubject.map((s) => [s.subject, String(s.n), ...meanCells(s.means)]),
+    ),
   ];
   if (t.ablation) {
     lines.push(
       "",
       "### Ablation: text-encoder training steps (means)",
       "",
-      ...table(["TE steps", "images", ...metricHeader], t.ablation.map((a) => [String(a.textEncoderSteps), String(a.n), ...meanCells(a.means)])),
+      ...table(
+        ["TE steps", "images", ...metricHeader],
+        t.ablation.map((a) => [String(a.textEncoderSteps), String(a.n), ...meanCells(a.means)]),
+      ),
     );
   }
   return lines.join("\n");

@@ -23,7 +23,11 @@ function makeApi() {
     scopes: ["read_products"],
     logger: { level: LogSeverity.Error },
     billing: {
-      [PLAN]: { lineItems: [{ interval: BillingInterval.Usage, amount: 10, currencyCode: "USD", terms: "$1 per tuned product" }] },
+      [PLAN]: {
+        lineItems: [
+          { interval: BillingInterval.Usage, amount: 10, currencyCode: "USD", terms: "$1 per tuned product" },
+        ],
+      },
     },
   });
 }
@@ -44,34 +48,68 @@ afterAll(async () => {
 
 describe("local store billing", () => {
   it("has no active payment before the plan is requested", async () => {
-    expect(await shopify.billing.check({ session: session(DEMO_SHOP, store.token), plans: [PLAN], isTest: true })).toBe(false);
+    expect(await shopify.billing.check({ session: session(DEMO_SHOP, store.token), plans: [PLAN], isTest: true })).toBe(
+      false,
+    );
   });
 
   it("creates a usage subscription, approved at once, with a confirmation URL back to the app", async () => {
-    const created = await shopify.billing.request({ session: session(DEMO_SHOP, store.token), plan: PLAN, isTest: true, returnUrl: "https://app.example.com/app?x=1", returnObject: true });
+    const created = await shopify.billing.request({
+      session: session(DEMO_SHOP, store.token),
+      plan: PLAN,
+      isTest: true,
+      returnUrl: "https://app.example.com/app?x=1",
+      returnObject: true,
+    });
     expect(created.confirmationUrl).toMatch(/^https:\/\/app\.example\.com\/app\?x=1&charge_id=\d+$/);
-    const payments = await shopify.billing.check({ session: session(DEMO_SHOP, store.token), plans: [PLAN], isTest: true, returnObject: true });
+    const payments = await shopify.billing.check({
+      session: session(DEMO_SHOP, store.token),
+      plans: [PLAN],
+      isTest: true,
+      returnObject: true,
+    });
     expect(payments.hasActivePayment).toBe(true);
     expect(payments.appSubscriptions).toHaveLength(1);
     const [sub] = payments.appSubscriptions;
     expect(sub).toMatchObject({ name: PLAN, test: true, status: "ACTIVE" });
-    expect(sub!.lineItems![0]!.plan.pricingDetails).toMatchObject({ cappedAmount: { amount: 10, currencyCode: "USD" }, balanceUsed: { amount: 0 } });
+    expect(sub!.lineItems![0]!.plan.pricingDetails).toMatchObject({
+      cappedAmount: { amount: 10, currencyCode: "USD" },
+      balanceUsed: { amount: 0 },
+    });
     // A test subscription does not count where only real charges are accepted.
-    expect(await shopify.billing.check({ session: session(DEMO_SHOP, store.token), plans: [PLAN], isTest: false })).toBe(false);
+    expect(
+      await shopify.billing.check({ session: session(DEMO_SHOP, store.token), plans: [PLAN], isTest: false }),
+    ).toBe(false);
   });
 
   it("records usage against the capped amount and refuses a charge above it", async () => {
     const s = session(DEMO_SHOP, store.token);
-    const first = await shopify.billing.createUsageRecord({ session: s, description: "Tuned: Teapot", price: { amount: 6, currencyCode: "USD" }, isTest: true });
+    const first = await shopify.billing.createUsageRecord({
+      session: s,
+      description: "Tuned: Teapot",
+      price: { amount: 6, currencyCode: "USD" },
+      isTest: true,
+    });
     // The library passes the record's price through as Shopify sends it (a Decimal string).
     expect(first.price).toEqual({ amount: "6.0", currencyCode: "USD" });
-    await expect(shopify.billing.createUsageRecord({ session: s, description: "Tuned: Vase", price: { amount: 5, currencyCode: "USD" }, isTest: true })).rejects.toThrow(BillingError);
+    await expect(
+      shopify.billing.createUsageRecord({
+        session: s,
+        description: "Tuned: Vase",
+        price: { amount: 5, currencyCode: "USD" },
+        isTest: true,
+      }),
+    ).rejects.toThrow(BillingError);
     const payments = await shopify.billing.check({ session: s, plans: [PLAN], isTest: true, returnObject: true });
-    expect(payments.appSubscriptions[0]!.lineItems![0]!.plan.pricingDetails).toMatchObject({ balanceUsed: { amount: 6 } });
+    expect(payments.appSubscriptions[0]!.lineItems![0]!.plan.pricingDetails).toMatchObject({
+      balanceUsed: { amount: 6 },
+    });
   });
 
   it("honours the idempotency key of appUsageRecordCreate: the same key charges once", async () => {
-    const { body: installation } = await store.graphql(`{ currentAppInstallation { activeSubscriptions { lineItems { id } } } }`);
+    const { body: installation } = await store.graphql(
+      `{ currentAppInstallation { activeSubscriptions { lineItems { id } } } }`,
+    );
     const lineItemId = installation.data.currentAppInstallation.activeSubscriptions[0].lineItems[0].id as string;
     const charge = `mutation($id: ID!, $key: String) { appUsageRecordCreate(subscriptionLineItemId: $id, price: { amount: "0.5", currencyCode: USD }, description: "Published image", idempotencyKey: $key) { appUsageRecord { id idempotencyKey price { amount } } userErrors { message } } }`;
     const a = await store.graphql(charge, { id: lineItemId, key: "publish:candidate-1" });
@@ -79,12 +117,18 @@ describe("local store billing", () => {
     expect(a.body.data.appUsageRecordCreate.userErrors).toEqual([]);
     expect(b.body.data.appUsageRecordCreate.appUsageRecord).toEqual(a.body.data.appUsageRecordCreate.appUsageRecord);
     expect(a.body.data.appUsageRecordCreate.appUsageRecord.price.amount).toBe("0.5");
-    const { body } = await store.graphql(`{ currentAppInstallation { activeSubscriptions { lineItems { plan { pricingDetails { ... on AppUsagePricing { balanceUsed { amount } } } } } } } }`);
-    expect(body.data.currentAppInstallation.activeSubscriptions[0].lineItems[0].plan.pricingDetails.balanceUsed.amount).toBe("6.5");
+    const { body } = await store.graphql(
+      `{ currentAppInstallation { activeSubscriptions { lineItems { plan { pricingDetails { ... on AppUsagePricing { balanceUsed { amount } } } } } } } }`,
+    );
+    expect(
+      body.data.currentAppInstallation.activeSubscriptions[0].lineItems[0].plan.pricingDetails.balanceUsed.amount,
+    ).toBe("6.5");
   });
 
   it("keeps subscriptions per shop: another shop's line item is not found", async () => {
-    const { body: installation } = await store.graphql(`{ currentAppInstallation { activeSubscriptions { lineItems { id } } } }`);
+    const { body: installation } = await store.graphql(
+      `{ currentAppInstallation { activeSubscriptions { lineItems { id } } } }`,
+    );
     const lineItemId = installation.data.currentAppInstallation.activeSubscriptions[0].lineItems[0].id as string;
     const otherToken = store.control.issueAccessToken(OTHER_SHOP);
     const { body } = await store.graphql(
@@ -92,17 +136,30 @@ describe("local store billing", () => {
       { id: lineItemId },
       { token: otherToken, shop: OTHER_SHOP },
     );
-    expect(body.data.appUsageRecordCreate.userErrors).toEqual([{ field: ["subscriptionLineItemId"], message: "Subscription line item not found" }]);
+    expect(body.data.appUsageRecordCreate.userErrors).toEqual([
+      { field: ["subscriptionLineItemId"], message: "Subscription line item not found" },
+    ]);
   });
 
   it("raises the capped amount and cancels, as the billing helpers do", async () => {
     const s = session(DEMO_SHOP, store.token);
     const before = await shopify.billing.check({ session: s, plans: [PLAN], isTest: true, returnObject: true });
     const sub = before.appSubscriptions[0]!;
-    await shopify.billing.updateUsageCappedAmount({ session: s, subscriptionLineItemId: sub.lineItems![0]!.id, cappedAmount: { amount: 20, currencyCode: "USD" } });
+    await shopify.billing.updateUsageCappedAmount({
+      session: s,
+      subscriptionLineItemId: sub.lineItems![0]!.id,
+      cappedAmount: { amount: 20, currencyCode: "USD" },
+    });
     const raised = await shopify.billing.check({ session: s, plans: [PLAN], isTest: true, returnObject: true });
-    expect(raised.appSubscriptions[0]!.lineItems![0]!.plan.pricingDetails).toMatchObject({ cappedAmount: { amount: 20 } });
-    const cancelled = await shopify.billing.cancel({ session: s, subscriptionId: sub.id, isTest: true, prorate: false });
+    expect(raised.appSubscriptions[0]!.lineItems![0]!.plan.pricingDetails).toMatchObject({
+      cappedAmount: { amount: 20 },
+    });
+    const cancelled = await shopify.billing.cancel({
+      session: s,
+      subscriptionId: sub.id,
+      isTest: true,
+      prorate: false,
+    });
     expect(cancelled.status).toBe("CANCELLED");
     expect(await shopify.billing.check({ session: s, plans: [PLAN], isTest: true })).toBe(false);
   });
@@ -111,6 +168,9 @@ describe("local store billing", () => {
     const { body } = await store.graphql(
       `mutation { appSubscriptionCreate(name: "Bad", returnUrl: "https://app.example.com", lineItems: [{ plan: { appUsagePricingDetails: { cappedAmount: { amount: 0, currencyCode: USD }, terms: "" } } }]) { appSubscription { id } userErrors { message } } }`,
     );
-    expect(body.data.appSubscriptionCreate.userErrors.map((e: { message: string }) => e.message)).toEqual(["Capped amount must be greater than 0", "Terms can't be blank"]);
+    expect(body.data.appSubscriptionCreate.userErrors.map((e: { message: string }) => e.message)).toEqual([
+      "Capped amount must be greater than 0",
+      "Terms can't be blank",
+    ]);
   });
 });

@@ -61,7 +61,8 @@ function subscriptionsOf(shop: ShopRecord): SubscriptionRecord[] {
 }
 
 const subscriptionGid = (id: number) => `gid://shopify/AppSubscription/${id}`;
-const lineItemGid = (sub: SubscriptionRecord, item: LineItemRecord) => `gid://shopify/AppSubscriptionLineItem/${item.id}?v=1&index=${sub.lineItems.indexOf(item)}`;
+const lineItemGid = (sub: SubscriptionRecord, item: LineItemRecord) =>
+  `gid://shopify/AppSubscriptionLineItem/${item.id}?v=1&index=${sub.lineItems.indexOf(item)}`;
 const usageRecordGid = (id: number) => `gid://shopify/AppUsageRecord/${id}`;
 
 /** Shopify's Decimal: a string, at least one decimal ("10.0", "0.5"). */
@@ -72,7 +73,8 @@ function decimal(cents: number): string {
 
 /** A MoneyInput amount (Decimal: string or number) in cents; null when it is not a number. */
 function toCents(amount: unknown): number | null {
-  const n = typeof amount === "number" ? amount : typeof amount === "string" && amount.trim() !== "" ? Number(amount) : NaN;
+  const n =
+    typeof amount === "number" ? amount : typeof amount === "string" && amount.trim() !== "" ? Number(amount) : NaN;
   return Number.isFinite(n) ? Math.round(n * 100) : null;
 }
 
@@ -88,7 +90,9 @@ function periodStart(sub: SubscriptionRecord, now = Date.now()): number {
 
 function balanceCents(sub: SubscriptionRecord, item: LineItemRecord): number {
   const from = periodStart(sub);
-  return (item.usage?.records ?? []).filter((r) => Date.parse(r.createdAt) >= from).reduce((sum, r) => sum + r.cents, 0);
+  return (item.usage?.records ?? [])
+    .filter((r) => Date.parse(r.createdAt) >= from)
+    .reduce((sum, r) => sum + r.cents, 0);
 }
 
 function usageRecordView(sub: SubscriptionRecord, item: LineItemRecord, r: UsageRecordRecord) {
@@ -112,12 +116,18 @@ function lineItemView(sub: SubscriptionRecord, item: LineItemRecord) {
         balanceUsed: money(balanceCents(sub, item), item.currencyCode),
         interval: "EVERY_30_DAYS",
       }
-    : { __typename: "AppRecurringPricing", price: money(item.recurring!.priceCents, item.currencyCode), interval: item.recurring!.interval, discount: null };
+    : {
+        __typename: "AppRecurringPricing",
+        price: money(item.recurring!.priceCents, item.currencyCode),
+        interval: item.recurring!.interval,
+        discount: null,
+      };
   return {
     __typename: "AppSubscriptionLineItem",
     id: lineItemGid(sub, item),
     plan: { __typename: "AppPlanV2", pricingDetails },
-    usageRecords: (args: ConnectionArgs) => connection(item.usage?.records ?? [], args, (r) => usageRecordView(sub, item, r)),
+    usageRecords: (args: ConnectionArgs) =>
+      connection(item.usage?.records ?? [], args, (r) => usageRecordView(sub, item, r)),
   };
 }
 
@@ -149,38 +159,71 @@ function findLineItem(shop: ShopRecord, id: string): { sub: SubscriptionRecord; 
 interface LineItemInput {
   plan: {
     appUsagePricingDetails?: { cappedAmount: { amount: unknown; currencyCode: string }; terms: string } | null;
-    appRecurringPricingDetails?: { price: { amount: unknown; currencyCode: string }; interval?: string | null; discount?: unknown } | null;
+    appRecurringPricingDetails?: {
+      price: { amount: unknown; currencyCode: string };
+      interval?: string | null;
+      discount?: unknown;
+    } | null;
   };
 }
 
 function checkLineItems(lineItems: LineItemInput[], errors: UserError[]): Omit<LineItemRecord, "id">[] {
   const out: Omit<LineItemRecord, "id">[] = [];
-  if (lineItems.length === 0 || lineItems.length > 2) errors.push({ field: ["lineItems"], message: "An app subscription must have one or two line items." });
+  if (lineItems.length === 0 || lineItems.length > 2)
+    errors.push({ field: ["lineItems"], message: "An app subscription must have one or two line items." });
   lineItems.forEach((li, i) => {
     const field = ["lineItems", String(i), "plan"];
     const usage = li.plan.appUsagePricingDetails;
     const recurring = li.plan.appRecurringPricingDetails;
     if (!!usage === !!recurring) {
-      errors.push({ field, message: "A line item needs exactly one of appUsagePricingDetails and appRecurringPricingDetails." });
+      errors.push({
+        field,
+        message: "A line item needs exactly one of appUsagePricingDetails and appRecurringPricingDetails.",
+      });
       return;
     }
     if (usage) {
       const cents = toCents(usage.cappedAmount.amount);
-      if (cents === null || cents <= 0) errors.push({ field: [...field, "appUsagePricingDetails", "cappedAmount"], message: "Capped amount must be greater than 0" });
-      if (!usage.terms?.trim()) errors.push({ field: [...field, "appUsagePricingDetails", "terms"], message: "Terms can't be blank" });
-      out.push({ currencyCode: usage.cappedAmount.currencyCode, usage: { cappedCents: cents ?? 0, terms: usage.terms, records: [] }, recurring: null });
+      if (cents === null || cents <= 0)
+        errors.push({
+          field: [...field, "appUsagePricingDetails", "cappedAmount"],
+          message: "Capped amount must be greater than 0",
+        });
+      if (!usage.terms?.trim())
+        errors.push({ field: [...field, "appUsagePricingDetails", "terms"], message: "Terms can't be blank" });
+      out.push({
+        currencyCode: usage.cappedAmount.currencyCode,
+        usage: { cappedCents: cents ?? 0, terms: usage.terms, records: [] },
+        recurring: null,
+      });
     } else if (recurring) {
       const cents = toCents(recurring.price.amount);
-      if (cents === null || cents < 0) errors.push({ field: [...field, "appRecurringPricingDetails", "price"], message: "Price must be 0 or greater" });
-      if (recurring.discount) errors.push({ field: [...field, "appRecurringPricingDetails", "discount"], message: "discount is not implemented by the local store" });
+      if (cents === null || cents < 0)
+        errors.push({
+          field: [...field, "appRecurringPricingDetails", "price"],
+          message: "Price must be 0 or greater",
+        });
+      if (recurring.discount)
+        errors.push({
+          field: [...field, "appRecurringPricingDetails", "discount"],
+          message: "discount is not implemented by the local store",
+        });
       const interval = (recurring.interval ?? "EVERY_30_DAYS") as Interval;
-      out.push({ currencyCode: recurring.price.currencyCode, usage: null, recurring: { priceCents: cents ?? 0, interval } });
+      out.push({
+        currencyCode: recurring.price.currencyCode,
+        usage: null,
+        recurring: { priceCents: cents ?? 0, interval },
+      });
     }
   });
   if (out.filter((i) => i.usage).length > 1 || out.filter((i) => i.recurring).length > 1) {
-    errors.push({ field: ["lineItems"], message: "An app subscription can have at most one usage and one recurring line item." });
+    errors.push({
+      field: ["lineItems"],
+      message: "An app subscription can have at most one usage and one recurring line item.",
+    });
   }
-  if (new Set(out.map((i) => i.currencyCode)).size > 1) errors.push({ field: ["lineItems"], message: "All line items must use the same currency." });
+  if (new Set(out.map((i) => i.currencyCode)).size > 1)
+    errors.push({ field: ["lineItems"], message: "All line items must use the same currency." });
   return out;
 }
 
@@ -212,13 +255,21 @@ export const billingQueries = {
 
 export const billingMutations = {
   appSubscriptionCreate(
-    args: { name: string; lineItems: LineItemInput[]; test?: boolean | null; trialDays?: number | null; returnUrl: string; replacementBehavior?: string | null },
+    args: {
+      name: string;
+      lineItems: LineItemInput[];
+      test?: boolean | null;
+      trialDays?: number | null;
+      returnUrl: string;
+      replacementBehavior?: string | null;
+    },
     ctx: Ctx,
   ) {
     const errors: UserError[] = [];
     if (!args.name.trim()) errors.push({ field: ["name"], message: "Name can't be blank" });
     if (!validUrl(args.returnUrl)) errors.push({ field: ["returnUrl"], message: "Return url is invalid" });
-    if (args.trialDays != null && args.trialDays < 0) errors.push({ field: ["trialDays"], message: "Trial days must be 0 or greater" });
+    if (args.trialDays != null && args.trialDays < 0)
+      errors.push({ field: ["trialDays"], message: "Trial days must be 0 or greater" });
     const items = checkLineItems(args.lineItems, errors);
     if (errors.length) return { appSubscription: null, confirmationUrl: null, userErrors: errors };
 
@@ -243,8 +294,19 @@ export const billingMutations = {
     return { appSubscription: subscriptionView(sub), confirmationUrl: confirmationUrl.toString(), userErrors: [] };
   },
 
-  appUsageRecordCreate(args: { subscriptionLineItemId: string; price: { amount: unknown; currencyCode: string }; description: string; idempotencyKey?: string | null }, ctx: Ctx) {
-    const fail = (field: string[] | null, message: string) => ({ appUsageRecord: null, userErrors: [{ field, message }] });
+  appUsageRecordCreate(
+    args: {
+      subscriptionLineItemId: string;
+      price: { amount: unknown; currencyCode: string };
+      description: string;
+      idempotencyKey?: string | null;
+    },
+    ctx: Ctx,
+  ) {
+    const fail = (field: string[] | null, message: string) => ({
+      appUsageRecord: null,
+      userErrors: [{ field, message }],
+    });
     const found = findLineItem(ctx.shop, args.subscriptionLineItemId);
     if (!found) return fail(["subscriptionLineItemId"], "Subscription line item not found");
     const { sub, item } = found;
@@ -253,22 +315,39 @@ export const billingMutations = {
       return fail(["idempotencyKey"], `Idempotency key is too long (maximum is ${MAX_IDEMPOTENCY_KEY} characters)`);
     }
     // Same key, same line item: Shopify answers with the record it already created, charging nothing.
-    const existing = args.idempotencyKey ? item.usage.records.find((r) => r.idempotencyKey === args.idempotencyKey) : undefined;
+    const existing = args.idempotencyKey
+      ? item.usage.records.find((r) => r.idempotencyKey === args.idempotencyKey)
+      : undefined;
     if (existing) return { appUsageRecord: usageRecordView(sub, item, existing), userErrors: [] };
     if (sub.status !== "ACTIVE") return fail(null, "The app subscription is not active");
     if (!args.description.trim()) return fail(["description"], "Description can't be blank");
     const cents = toCents(args.price.amount);
     if (cents === null || cents <= 0) return fail(["price"], "Price must be greater than 0");
-    if (args.price.currencyCode !== item.currencyCode) return fail(["price", "currencyCode"], `Currency must be ${item.currencyCode}, the subscription's currency`);
+    if (args.price.currencyCode !== item.currencyCode)
+      return fail(["price", "currencyCode"], `Currency must be ${item.currencyCode}, the subscription's currency`);
     const before = balanceCents(sub, item);
     if (before + cents > item.usage.cappedCents) return fail(null, "Total price exceeds balance remaining");
-    const record: UsageRecordRecord = { id: newId(ctx.store.state), description: args.description, cents, idempotencyKey: args.idempotencyKey ?? null, createdAt: nowIso() };
+    const record: UsageRecordRecord = {
+      id: newId(ctx.store.state),
+      description: args.description,
+      cents,
+      idempotencyKey: args.idempotencyKey ?? null,
+      createdAt: nowIso(),
+    };
     item.usage.records.push(record);
     ctx.store.changed();
     const threshold = item.usage.cappedCents * APPROACHING_CAP;
     if (before < threshold && before + cents >= threshold) {
-      const usage = { balanceUsed: decimal(before + cents), cappedAmount: decimal(item.usage.cappedCents), currencyCode: item.currencyCode };
-      ctx.store.webhooks.trigger("app_subscriptions/approaching_capped_amount", ctx.shop.domain, approachingCapPayload(ctx.shop, sub, usage));
+      const usage = {
+        balanceUsed: decimal(before + cents),
+        cappedAmount: decimal(item.usage.cappedCents),
+        currencyCode: item.currencyCode,
+      };
+      ctx.store.webhooks.trigger(
+        "app_subscriptions/approaching_capped_amount",
+        ctx.shop.domain,
+        approachingCapPayload(ctx.shop, sub, usage),
+      );
     }
     return { appUsageRecord: usageRecordView(sub, item, record), userErrors: [] };
   },
@@ -277,23 +356,40 @@ export const billingMutations = {
     const ref = parseGid(args.id);
     const sub = ref?.type === "AppSubscription" ? subscriptionsOf(ctx.shop).find((s) => s.id === ref.id) : undefined;
     if (!sub) return { appSubscription: null, userErrors: [{ field: ["id"], message: "Couldn't find subscription" }] };
-    if (sub.status === "CANCELLED") return { appSubscription: null, userErrors: [{ field: ["id"], message: "The subscription is already cancelled" }] };
+    if (sub.status === "CANCELLED")
+      return {
+        appSubscription: null,
+        userErrors: [{ field: ["id"], message: "The subscription is already cancelled" }],
+      };
     sub.status = "CANCELLED";
     ctx.store.changed();
     return { appSubscription: subscriptionView(sub), userErrors: [] };
   },
 
-  appSubscriptionLineItemUpdate(args: { id: string; cappedAmount: { amount: unknown; currencyCode: string } }, ctx: Ctx) {
-    const fail = (field: string[], message: string) => ({ appSubscription: null, confirmationUrl: null, userErrors: [{ field, message }] });
+  appSubscriptionLineItemUpdate(
+    args: { id: string; cappedAmount: { amount: unknown; currencyCode: string } },
+    ctx: Ctx,
+  ) {
+    const fail = (field: string[], message: string) => ({
+      appSubscription: null,
+      confirmationUrl: null,
+      userErrors: [{ field, message }],
+    });
     const found = findLineItem(ctx.shop, args.id);
     if (!found?.item.usage) return fail(["id"], "Subscription line item not found or not a usage line item");
     const cents = toCents(args.cappedAmount.amount);
-    if (cents === null || cents <= found.item.usage.cappedCents) return fail(["cappedAmount"], "The capped amount can only be increased");
-    if (args.cappedAmount.currencyCode !== found.item.currencyCode) return fail(["cappedAmount", "currencyCode"], `Currency must be ${found.item.currencyCode}`);
+    if (cents === null || cents <= found.item.usage.cappedCents)
+      return fail(["cappedAmount"], "The capped amount can only be increased");
+    if (args.cappedAmount.currencyCode !== found.item.currencyCode)
+      return fail(["cappedAmount", "currencyCode"], `Currency must be ${found.item.currencyCode}`);
     found.item.usage.cappedCents = cents;
     ctx.store.changed();
     const confirmationUrl = new URL(found.sub.returnUrl);
     confirmationUrl.searchParams.set("charge_id", String(found.sub.id));
-    return { appSubscription: subscriptionView(found.sub), confirmationUrl: confirmationUrl.toString(), userErrors: [] };
+    return {
+      appSubscription: subscriptionView(found.sub),
+      confirmationUrl: confirmationUrl.toString(),
+      userErrors: [],
+    };
   },
 };

@@ -7,7 +7,10 @@ import { newId, nowIso, type BulkOperationRecord } from "../state";
 import { bulkOperationPayload } from "../webhook-payloads";
 
 /** Runs a (validated) query document against the shop with whole connections; set by the executor to avoid an import cycle. */
-export type BulkRunner = (ctx: Ctx, document: DocumentNode) => Promise<{ data?: unknown; errors?: readonly GraphQLError[] }>;
+export type BulkRunner = (
+  ctx: Ctx,
+  document: DocumentNode,
+) => Promise<{ data?: unknown; errors?: readonly GraphQLError[] }>;
 let runner: BulkRunner | null = null;
 export function setBulkRunner(r: BulkRunner): void {
   runner = r;
@@ -32,7 +35,11 @@ export function bulkOperationView(ctx: Ctx, op: BulkOperationRecord) {
 }
 
 function isConnectionValue(v: unknown): v is { edges?: { node: unknown }[]; nodes?: unknown[] } {
-  return !!v && typeof v === "object" && (Array.isArray((v as { edges?: unknown }).edges) || Array.isArray((v as { nodes?: unknown }).nodes));
+  return (
+    !!v &&
+    typeof v === "object" &&
+    (Array.isArray((v as { edges?: unknown }).edges) || Array.isArray((v as { nodes?: unknown }).nodes))
+  );
 }
 
 /** Shopify's bulk JSONL: each connection node on its own line, nested ones pointing at their parent with __parentId. */
@@ -73,7 +80,14 @@ async function run(ctx: Ctx, op: BulkOperationRecord, document: DocumentNode): P
     const key = `bulk/${ctx.shop.id}/${op.id}.jsonl`;
     const body = lines.map((l) => `${l}\n`).join("");
     await ctx.store.blobs.put(key, Buffer.from(body));
-    Object.assign(op, { status: "COMPLETED", objectCount: lines.length, rootObjectCount: roots, fileSize: Buffer.byteLength(body), resultKey: key, completedAt: nowIso() });
+    Object.assign(op, {
+      status: "COMPLETED",
+      objectCount: lines.length,
+      rootObjectCount: roots,
+      fileSize: Buffer.byteLength(body),
+      resultKey: key,
+      completedAt: nowIso(),
+    });
   }
   ctx.store.changed();
   // Shopify tells the app that started the operation once it ends, whatever the outcome.
@@ -83,7 +97,14 @@ async function run(ctx: Ctx, op: BulkOperationRecord, document: DocumentNode): P
 /** `bulkOperations(query:)` filters: operation_type, status and id (exact), as Shopify's search syntax names them. */
 function bulkOperationMatches(op: BulkOperationRecord, query: string | null | undefined): boolean {
   return parseSearch(query ?? "").every((term) => {
-    const value = term.field === "operation_type" ? op.type : term.field === "status" ? op.status : term.field === "id" ? String(op.id) : null;
+    const value =
+      term.field === "operation_type"
+        ? op.type
+        : term.field === "status"
+          ? op.status
+          : term.field === "id"
+            ? String(op.id)
+            : null;
     if (value === null) return true;
     const hit = value.toLowerCase() === term.value;
     return term.negate ? !hit : hit;
@@ -103,7 +124,10 @@ export const bulkQueries = {
     return op ? bulkOperationView(ctx, op) : null;
   },
   /** Newest first by default (CREATED_AT; `reverse` gives oldest first), like Shopify. */
-  bulkOperations(args: ConnectionArgs & { query?: string | null; sortKey?: "CREATED_AT" | "COMPLETED_AT" | null }, ctx: Ctx) {
+  bulkOperations(
+    args: ConnectionArgs & { query?: string | null; sortKey?: "CREATED_AT" | "COMPLETED_AT" | null },
+    ctx: Ctx,
+  ) {
     const key = args.sortKey === "COMPLETED_AT" ? "completedAt" : "createdAt";
     const sorted = ctx.shop.bulkOperations
       .filter((op) => bulkOperationMatches(op, args.query))
@@ -114,20 +138,42 @@ export const bulkQueries = {
 
 export const bulkMutations = {
   bulkOperationRunQuery(args: { query: string }, ctx: Ctx) {
-    const running = ctx.shop.bulkOperations.find((o) => o.type === "QUERY" && (o.status === "CREATED" || o.status === "RUNNING"));
+    const running = ctx.shop.bulkOperations.find(
+      (o) => o.type === "QUERY" && (o.status === "CREATED" || o.status === "RUNNING"),
+    );
     if (running) {
-      return { bulkOperation: null, userErrors: [{ field: ["query"], message: `A bulk query operation for this app and shop is already in progress: ${gid("BulkOperation", running.id)}.`, code: "OPERATION_IN_PROGRESS" }] };
+      return {
+        bulkOperation: null,
+        userErrors: [
+          {
+            field: ["query"],
+            message: `A bulk query operation for this app and shop is already in progress: ${gid("BulkOperation", running.id)}.`,
+            code: "OPERATION_IN_PROGRESS",
+          },
+        ],
+      };
     }
     let document: DocumentNode;
     try {
       document = parse(args.query);
     } catch (err) {
-      return { bulkOperation: null, userErrors: [{ field: ["query"], message: `Invalid bulk query: ${(err as Error).message}`, code: "INVALID" }] };
+      return {
+        bulkOperation: null,
+        userErrors: [{ field: ["query"], message: `Invalid bulk query: ${(err as Error).message}`, code: "INVALID" }],
+      };
     }
     const schemaErrors = validate(ctx.schema, document);
     const ops = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-    const problem = schemaErrors[0]?.message ?? (ops.length !== 1 || ops[0]!.operation !== "query" ? "Bulk queries must contain exactly one query operation." : null);
-    if (problem) return { bulkOperation: null, userErrors: [{ field: ["query"], message: `Invalid bulk query: ${problem}`, code: "INVALID" }] };
+    const problem =
+      schemaErrors[0]?.message ??
+      (ops.length !== 1 || ops[0]!.operation !== "query"
+        ? "Bulk queries must contain exactly one query operation."
+        : null);
+    if (problem)
+      return {
+        bulkOperation: null,
+        userErrors: [{ field: ["query"], message: `Invalid bulk query: ${problem}`, code: "INVALID" }],
+      };
     const op: BulkOperationRecord = {
       id: newId(ctx.store.state),
       type: "QUERY",

@@ -63,7 +63,10 @@ export function filesOf(shop: ShopRecord, ids: number[]): FileRecord[] {
 }
 
 /** A new file from an originalSource; processing (UPLOADED → PROCESSING → READY/FAILED) starts right away. */
-export function createFile(ctx: Ctx, input: { originalSource: string; alt?: string | null; filename?: string | null; typename: FileRecord["typename"] }): FileRecord {
+export function createFile(
+  ctx: Ctx,
+  input: { originalSource: string; alt?: string | null; filename?: string | null; typename: FileRecord["typename"] },
+): FileRecord {
   const at = nowIso();
   let filename = input.filename ?? "";
   if (!filename) {
@@ -136,19 +139,34 @@ export const mediaMutations = {
     const userErrors: FilesUserError[] = [];
     args.files.forEach((input, i) => {
       if (!validSourceUrl(input.originalSource)) {
-        userErrors.push({ field: ["files", String(i), "originalSource"], message: "Image URL is invalid", code: "INVALID_IMAGE_SOURCE_URL" });
+        userErrors.push({
+          field: ["files", String(i), "originalSource"],
+          message: "Image URL is invalid",
+          code: "INVALID_IMAGE_SOURCE_URL",
+        });
       }
       if (input.contentType && input.contentType !== "IMAGE" && input.contentType !== "FILE") {
         throw notImplemented(`fileCreate with contentType ${input.contentType}`);
       }
       if ((input.alt ?? "").length > MAX_ALT_LENGTH) {
-        userErrors.push({ field: ["files", String(i), "alt"], message: `Alt value exceeds the ${MAX_ALT_LENGTH} character limit`, code: "ALT_VALUE_LIMIT_EXCEEDED" });
+        userErrors.push({
+          field: ["files", String(i), "alt"],
+          message: `Alt value exceeds the ${MAX_ALT_LENGTH} character limit`,
+          code: "ALT_VALUE_LIMIT_EXCEEDED",
+        });
       }
     });
     if (userErrors.length) return { files: null, userErrors };
     const files = args.files.map((input) => {
-      const isImage = input.contentType === "IMAGE" || (!input.contentType && /\.(jpe?g|png|gif|webp)(\?|$)/i.test(input.originalSource));
-      return createFile(ctx, { originalSource: input.originalSource, alt: input.alt, filename: input.filename, typename: isImage ? "MediaImage" : "GenericFile" });
+      const isImage =
+        input.contentType === "IMAGE" ||
+        (!input.contentType && /\.(jpe?g|png|gif|webp)(\?|$)/i.test(input.originalSource));
+      return createFile(ctx, {
+        originalSource: input.originalSource,
+        alt: input.alt,
+        filename: input.filename,
+        typename: isImage ? "MediaImage" : "GenericFile",
+      });
     });
     ctx.store.changed();
     return { files: files.map((f) => fileView(ctx, f)), userErrors: [] };
@@ -162,29 +180,63 @@ export const mediaMutations = {
         throw notImplemented("fileUpdate of originalSource, previewImageSource or filename");
       }
       const ref = parseGid(input.id);
-      const file = ref && (ref.type === "MediaImage" || ref.type === "GenericFile") ? ctx.shop.files.find((f) => f.id === ref.id) : undefined;
+      const file =
+        ref && (ref.type === "MediaImage" || ref.type === "GenericFile")
+          ? ctx.shop.files.find((f) => f.id === ref.id)
+          : undefined;
       if (!file) {
-        userErrors.push({ field: field("id"), message: `File id ${input.id} does not exist.`, code: "FILE_DOES_NOT_EXIST" });
+        userErrors.push({
+          field: field("id"),
+          message: `File id ${input.id} does not exist.`,
+          code: "FILE_DOES_NOT_EXIST",
+        });
         return null;
       }
       if (file.status !== "READY") {
         userErrors.push({ field: field("id"), message: "Non-ready files cannot be updated.", code: "NON_READY_STATE" });
       }
       if (input.alt != null && input.alt.length > MAX_ALT_LENGTH) {
-        userErrors.push({ field: field("alt"), message: `Alt value exceeds the ${MAX_ALT_LENGTH} character limit`, code: "ALT_VALUE_LIMIT_EXCEEDED" });
+        userErrors.push({
+          field: field("alt"),
+          message: `Alt value exceeds the ${MAX_ALT_LENGTH} character limit`,
+          code: "ALT_VALUE_LIMIT_EXCEEDED",
+        });
       }
       const resolveProducts = (ids: string[] | null | undefined, name: string) =>
         (ids ?? []).map((id) => {
           const g = parseGid(id);
           const product = g?.type === "Product" ? ctx.shop.products.find((p) => p.id === g.id) : undefined;
-          if (!product) userErrors.push({ field: field(name), message: `Reference ${id} does not exist.`, code: "REFERENCE_TARGET_DOES_NOT_EXIST" });
-          else if (file.typename !== "MediaImage") userErrors.push({ field: field(name), message: "Only images can be referenced by products.", code: "UNSUPPORTED_FILE_REFERENCE" });
-          else if (name === "referencesToAdd" && !product.mediaIds.includes(file.id) && product.mediaIds.length >= MAX_MEDIA_PER_PRODUCT) {
-            userErrors.push({ field: field(name), message: `A product can have at most ${MAX_MEDIA_PER_PRODUCT} media.`, code: "PRODUCT_MEDIA_LIMIT_EXCEEDED" });
+          if (!product)
+            userErrors.push({
+              field: field(name),
+              message: `Reference ${id} does not exist.`,
+              code: "REFERENCE_TARGET_DOES_NOT_EXIST",
+            });
+          else if (file.typename !== "MediaImage")
+            userErrors.push({
+              field: field(name),
+              message: "Only images can be referenced by products.",
+              code: "UNSUPPORTED_FILE_REFERENCE",
+            });
+          else if (
+            name === "referencesToAdd" &&
+            !product.mediaIds.includes(file.id) &&
+            product.mediaIds.length >= MAX_MEDIA_PER_PRODUCT
+          ) {
+            userErrors.push({
+              field: field(name),
+              message: `A product can have at most ${MAX_MEDIA_PER_PRODUCT} media.`,
+              code: "PRODUCT_MEDIA_LIMIT_EXCEEDED",
+            });
           }
           return product;
         });
-      return { file, input, add: resolveProducts(input.referencesToAdd, "referencesToAdd"), remove: resolveProducts(input.referencesToRemove, "referencesToRemove") };
+      return {
+        file,
+        input,
+        add: resolveProducts(input.referencesToAdd, "referencesToAdd"),
+        remove: resolveProducts(input.referencesToRemove, "referencesToRemove"),
+      };
     });
     if (userErrors.length) return { files: null, userErrors };
 

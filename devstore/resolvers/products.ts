@@ -63,10 +63,24 @@ interface CreateMediaInput {
 
 type UserError = { field: string[]; message: string };
 
-const SUPPORTED_FIELDS = new Set(["id", "title", "handle", "productType", "vendor", "status", "descriptionHtml", "tags"]);
+const SUPPORTED_FIELDS = new Set([
+  "id",
+  "title",
+  "handle",
+  "productType",
+  "vendor",
+  "status",
+  "descriptionHtml",
+  "tags",
+]);
 
 function slug(title: string): string {
-  return title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "product";
+  return (
+    title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "") || "product"
+  );
 }
 
 function uniqueHandle(ctx: Ctx, wanted: string, self?: number): string {
@@ -80,13 +94,22 @@ function checkInput(input: ProductInputFields, errors: UserError[]): void {
   const unsupported = Object.entries(input)
     .filter(([k, v]) => !SUPPORTED_FIELDS.has(k) && v !== undefined && v !== null && v !== false)
     .map(([k]) => k);
-  if (unsupported.length) errors.push({ field: [unsupported[0]!], message: `${unsupported.join(", ")} ${unsupported.length > 1 ? "are" : "is"} not implemented by the local store` });
-  if (input.title !== undefined && input.title !== null && !input.title.trim()) errors.push({ field: ["title"], message: "Title can't be blank" });
+  if (unsupported.length)
+    errors.push({
+      field: [unsupported[0]!],
+      message: `${unsupported.join(", ")} ${unsupported.length > 1 ? "are" : "is"} not implemented by the local store`,
+    });
+  if (input.title !== undefined && input.title !== null && !input.title.trim())
+    errors.push({ field: ["title"], message: "Title can't be blank" });
 }
 
 function checkMedia(media: CreateMediaInput[] | null | undefined, existing: number, errors: UserError[]): void {
   (media ?? []).forEach((m, i) => {
-    if (m.mediaContentType !== "IMAGE") errors.push({ field: ["media", String(i), "mediaContentType"], message: `${m.mediaContentType} media is not implemented by the local store` });
+    if (m.mediaContentType !== "IMAGE")
+      errors.push({
+        field: ["media", String(i), "mediaContentType"],
+        message: `${m.mediaContentType} media is not implemented by the local store`,
+      });
     try {
       const u = new URL(m.originalSource);
       if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error();
@@ -94,7 +117,8 @@ function checkMedia(media: CreateMediaInput[] | null | undefined, existing: numb
       errors.push({ field: ["media", String(i), "originalSource"], message: "Image URL is invalid" });
     }
   });
-  if (existing + (media?.length ?? 0) > MAX_MEDIA_PER_PRODUCT) errors.push({ field: ["media"], message: `A product can have at most ${MAX_MEDIA_PER_PRODUCT} media` });
+  if (existing + (media?.length ?? 0) > MAX_MEDIA_PER_PRODUCT)
+    errors.push({ field: ["media"], message: `A product can have at most ${MAX_MEDIA_PER_PRODUCT} media` });
 }
 
 function attachMedia(ctx: Ctx, p: ProductRecord, media: CreateMediaInput[] | null | undefined): void {
@@ -106,7 +130,11 @@ function attachMedia(ctx: Ctx, p: ProductRecord, media: CreateMediaInput[] | nul
 }
 
 /** Creates a product (GraphQL productCreate and the control endpoint) and fires products/create. */
-export function createProduct(ctx: Ctx, input: ProductInputFields, media?: CreateMediaInput[] | null): { product: ProductRecord | null; userErrors: UserError[] } {
+export function createProduct(
+  ctx: Ctx,
+  input: ProductInputFields,
+  media?: CreateMediaInput[] | null,
+): { product: ProductRecord | null; userErrors: UserError[] } {
   const userErrors: UserError[] = [];
   checkInput(input, userErrors);
   if (!input.title?.trim()) userErrors.push({ field: ["title"], message: "Title can't be blank" });
@@ -180,7 +208,12 @@ export const productMutations = {
   productDelete(args: { input: { id: string } }, ctx: Ctx) {
     const ref = requireGid(args.input.id);
     const p = ref.type === "Product" ? ctx.shop.products.find((x) => x.id === ref.id) : undefined;
-    if (!p) return { deletedProductId: null, shop: { id: gid("Shop", ctx.shop.id) }, userErrors: [{ field: ["id"], message: "Product does not exist" }] };
+    if (!p)
+      return {
+        deletedProductId: null,
+        shop: { id: gid("Shop", ctx.shop.id) },
+        userErrors: [{ field: ["id"], message: "Product does not exist" }],
+      };
     ctx.shop.products = ctx.shop.products.filter((x) => x !== p);
     for (const file of ctx.shop.files) file.productIds = file.productIds.filter((id) => id !== p.id);
     ctx.shop.files = ctx.shop.files.filter((f) => !p.mediaIds.includes(f.id) || f.productIds.length > 0);

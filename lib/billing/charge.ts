@@ -28,7 +28,12 @@ export interface UsageEvent {
  * generated images) are only recorded. Throws PlanRequiredError without an active plan and
  * SpendingCapError when Shopify refuses the charge as over the plan's capped amount.
  */
-export async function chargeUsage(client: PrismaClient, admin: AdminClient, plan: UsagePlan | null, event: UsageEvent): Promise<{ amountUsd: number; shopifyRecordId: string | null }> {
+export async function chargeUsage(
+  client: PrismaClient,
+  admin: AdminClient,
+  plan: UsagePlan | null,
+  event: UsageEvent,
+): Promise<{ amountUsd: number; shopifyRecordId: string | null }> {
   const amountUsd = Math.round(PRICES_USD[event.kind] * event.quantity * 100) / 100;
   let shopifyRecordId: string | null = null;
   if (amountUsd > 0) {
@@ -41,10 +46,14 @@ export async function chargeUsage(client: PrismaClient, admin: AdminClient, plan
     });
     const errors = result?.userErrors ?? [];
     if (errors.some((e) => /exceeds balance remaining|capped amount/i.test(e.message))) {
-      throw new SpendingCapError(`Shopify refused the charge: the plan's limit for this billing period is reached (${errors[0]!.message}).`);
+      throw new SpendingCapError(
+        `Shopify refused the charge: the plan's limit for this billing period is reached (${errors[0]!.message}).`,
+      );
     }
     if (errors.length || !result?.appUsageRecord) {
-      throw new UsageChargeError(`Shopify refused the usage charge "${event.description}": ${errors.map((e) => e.message).join("; ") || "no record returned"}`);
+      throw new UsageChargeError(
+        `Shopify refused the usage charge "${event.description}": ${errors.map((e) => e.message).join("; ") || "no record returned"}`,
+      );
     }
     shopifyRecordId = result.appUsageRecord.id;
   }

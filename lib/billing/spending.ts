@@ -50,13 +50,21 @@ export interface SpendingOptions {
   chargingGeneration?: string;
 }
 
-export async function spendingStatus(client: PrismaClient, shop: string, plan: UsagePlan, options: SpendingOptions = {}): Promise<SpendingStatus> {
+export async function spendingStatus(
+  client: PrismaClient,
+  shop: string,
+  plan: UsagePlan,
+  options: SpendingOptions = {},
+): Promise<SpendingStatus> {
   const now = options.now ?? new Date();
   const db = forShop(client, shop);
   const settings = await readShopSettings(client, shop);
   const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
   const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
-  const spent = await db.usageRecord.aggregate({ where: { createdAt: { gte: monthStart } }, _sum: { amountUsd: true } });
+  const spent = await db.usageRecord.aggregate({
+    where: { createdAt: { gte: monthStart } },
+    _sum: { amountUsd: true },
+  });
   // An open request holds the price of a tuned product until it has succeeded weights: its own run
   // (charged before it is marked succeeded) or stored ones it reuses (not charged).
   const holding = await db.generation.count({
@@ -70,7 +78,10 @@ export async function spendingStatus(client: PrismaClient, shop: string, plan: U
   const spentThisMonthUsd = spent._sum.amountUsd ?? 0;
 
   const planLeft = cents(plan.cappedAmountUsd) - cents(plan.balanceUsedUsd) - cents(reservedUsd);
-  const merchantLeft = settings.monthlyCapUsd === null ? Infinity : cents(settings.monthlyCapUsd) - cents(spentThisMonthUsd) - cents(reservedUsd);
+  const merchantLeft =
+    settings.monthlyCapUsd === null
+      ? Infinity
+      : cents(settings.monthlyCapUsd) - cents(spentThisMonthUsd) - cents(reservedUsd);
   const binding = merchantLeft < planLeft ? "merchant" : "plan";
   return {
     merchantCapUsd: settings.monthlyCapUsd,
@@ -112,7 +123,13 @@ export function capMessage(status: SpendingStatus, neededUsd: number): string {
  * Throws PlanRequiredError without a plan, and SpendingCapError unless `amountUsd` more fits under
  * both caps (before tuning, with `chargingGeneration`; before publishing an image).
  */
-export async function assertCanSpend(client: PrismaClient, shop: string, plan: UsagePlan | null, amountUsd: number, options: SpendingOptions = {}): Promise<SpendingStatus> {
+export async function assertCanSpend(
+  client: PrismaClient,
+  shop: string,
+  plan: UsagePlan | null,
+  amountUsd: number,
+  options: SpendingOptions = {},
+): Promise<SpendingStatus> {
   if (!plan) throw new PlanRequiredError();
   const status = await spendingStatus(client, shop, plan, options);
   if (cents(amountUsd) > cents(status.remainingUsd)) throw new SpendingCapError(capMessage(status, amountUsd));

@@ -40,6 +40,9 @@ export async function activeUsagePlan(admin: AdminClient, options: { acceptTest:
 }
 
 /** The plan as the app and the worker see it: test subscriptions count where charges are test charges. */
-export function currentUsagePlan(admin: AdminClient, env: Record<string, string | undefined> = process.env): Promise<UsagePlan | null> {
+export function currentUsagePlan(
+  admin: AdminClient,
+  env: Record<string, string | undefined> = process.env,
+): Promise<UsagePlan | null> {
   return activeUsagePlan(admin, { acceptTest: testCharges(env) });
 }

@@ -12,7 +12,12 @@ async function subjectPhotos(subject: string): Promise<DatasetPhotoInput[]> {
   return Promise.all(
     files.map(async (file) => {
       const prepared = await preparePhoto(await readFile(path.join(dir, file)));
-      return { id: `${subject}/${file}`, png: prepared.png, sourceWidth: prepared.source.width, sourceHeight: prepared.source.height };
+      return {
+        id: `${subject}/${file}`,
+        png: prepared.png,
+        sourceWidth: prepared.source.width,
+        sourceHeight: prepared.source.height,
+      };
     }),
   );
 }
@@ -20,7 +25,8 @@ async function subjectPhotos(subject: string): Promise<DatasetPhotoInput[]> {
 describe("checkDataset on DreamBench subjects", () => {
   const sets: Record<string, DatasetPhotoInput[]> = {};
   beforeAll(async () => {
-    for (const subject of ["backpack", "candle", "berry_bowl", "teapot", "vase"]) sets[subject] = await subjectPhotos(subject);
+    for (const subject of ["backpack", "candle", "berry_bowl", "teapot", "vase"])
+      sets[subject] = await subjectPhotos(subject);
   });
 
   it("passes sets shot in several places (backpack, candle, teapot, vase)", async () => {
@@ -44,19 +50,41 @@ describe("checkDataset on DreamBench subjects", () => {
 
   it("drops a near-duplicate (a re-encoded, slightly cropped copy) and keeps the sharper original", async () => {
     const original = sets.teapot![0]!;
-    const copy = await sharp(original.png).extract({ left: 20, top: 20, width: 728, height: 728 }).resize(768, 768).jpeg({ quality: 60 }).toBuffer();
-    const report = await checkDataset([...sets.teapot!, { id: "copy", png: await sharp(copy).png().toBuffer(), sourceWidth: 400, sourceHeight: 400 }]);
-    expect(report.photos.find((p) => p.id === "copy")).toMatchObject({ use: false, reason: expect.stringMatching(/near-duplicate of teapot\/00.jpg/) });
+    const copy = await sharp(original.png)
+      .extract({ left: 20, top: 20, width: 728, height: 728 })
+      .resize(768, 768)
+      .jpeg({ quality: 60 })
+      .toBuffer();
+    const report = await checkDataset([
+      ...sets.teapot!,
+      { id: "copy", png: await sharp(copy).png().toBuffer(), sourceWidth: 400, sourceHeight: 400 },
+    ]);
+    expect(report.photos.find((p) => p.id === "copy")).toMatchObject({
+      use: false,
+      reason: expect.stringMatching(/near-duplicate of teapot\/00.jpg/),
+    });
     expect(report.photos.find((p) => p.id === original.id)?.use).toBe(true);
     expect(report.usableCount).toBe(sets.teapot!.length);
   });
 
   it("leaves out a blank photo, which would otherwise knock out a real photo on a plain backdrop as its near-duplicate", async () => {
-    const blank = await sharp({ create: { width: 768, height: 768, channels: 3, background: "#b43c28" } }).png().toBuffer();
-    const report = await checkDataset([{ id: "blank", png: blank, sourceWidth: 4000, sourceHeight: 4000 }, ...sets.teapot!]);
-    expect(report.photos.find((p) => p.id === "blank")).toMatchObject({ use: false, reason: "one flat colour: it shows no product" });
-    expect(report.issues.find((i) => i.code === "blank_photo")?.message).toBe("Photo blank is one flat colour and is not used.");
-    expect(report.photos.filter((p) => p.id !== "blank").map((p) => p.reason ?? "used")).toEqual(sets.teapot!.map(() => "used"));
+    const blank = await sharp({ create: { width: 768, height: 768, channels: 3, background: "#b43c28" } })
+      .png()
+      .toBuffer();
+    const report = await checkDataset([
+      { id: "blank", png: blank, sourceWidth: 4000, sourceHeight: 4000 },
+      ...sets.teapot!,
+    ]);
+    expect(report.photos.find((p) => p.id === "blank")).toMatchObject({
+      use: false,
+      reason: "one flat colour: it shows no product",
+    });
+    expect(report.issues.find((i) => i.code === "blank_photo")?.message).toBe(
+      "Photo blank is one flat colour and is not used.",
+    );
+    expect(report.photos.filter((p) => p.id !== "blank").map((p) => p.reason ?? "used")).toEqual(
+      sets.teapot!.map(() => "used"),
+    );
   });
 
   it("blocks fewer than 3 photos and warns under 5", async () => {
@@ -78,7 +106,12 @@ describe("checkDataset on DreamBench subjects", () => {
     const extras = report.photos.filter((p) => !p.use);
     expect(extras).toHaveLength(5);
     for (const extra of extras) expect(extra.reason).toMatch(/extra photo|near-duplicate/);
-    expect(report.photos.filter((p) => p.use).map((p) => p.rank).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(
+      report.photos
+        .filter((p) => p.use)
+        .map((p) => p.rank)
+        .sort((a, b) => a - b),
+    ).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
   it("warns about photos below 768 px", async () => {

@@ -29,7 +29,14 @@ export interface DatasetPhotoInput {
   sourceHeight: number;
 }
 
-export type IssueCode = "too_few_photos" | "few_photos" | "low_background_diversity" | "near_duplicate" | "low_resolution" | "extra_photo" | "blank_photo";
+export type IssueCode =
+  | "too_few_photos"
+  | "few_photos"
+  | "low_background_diversity"
+  | "near_duplicate"
+  | "low_resolution"
+  | "extra_photo"
+  | "blank_photo";
 
 export interface DatasetIssue {
   code: IssueCode;
@@ -103,10 +110,16 @@ export async function checkDataset(inputs: DatasetPhotoInput[]): Promise<Dataset
   // Rank the rest: photos whose background differs most from the others first, then resolution.
   const candidates = inputs.map((p, index) => ({ p, index })).filter(({ p }) => !excluded.has(p.id));
   const novelty = (index: number) =>
-    candidates.reduce((sum, other) => (other.index === index ? sum : sum + ringDistance(rings[index]!, rings[other.index]!)), 0);
+    candidates.reduce(
+      (sum, other) => (other.index === index ? sum : sum + ringDistance(rings[index]!, rings[other.index]!)),
+      0,
+    );
   candidates.sort((x, y) => novelty(y.index) - novelty(x.index) || shortSide(y.p) - shortSide(x.p));
   for (const { p } of candidates.slice(DATASET_RULES.maxPhotos)) {
-    excluded.set(p.id, `extra photo: ${DATASET_RULES.maxPhotos} are enough, and this one adds the least new background`);
+    excluded.set(
+      p.id,
+      `extra photo: ${DATASET_RULES.maxPhotos} are enough, and this one adds the least new background`,
+    );
   }
   if (candidates.length > DATASET_RULES.maxPhotos) {
     issues.push({
@@ -120,7 +133,8 @@ export async function checkDataset(inputs: DatasetPhotoInput[]): Promise<Dataset
   const used = candidates.slice(0, DATASET_RULES.maxPhotos);
   const usedDistances: number[] = [];
   for (let i = 0; i < used.length; i++) {
-    for (let j = i + 1; j < used.length; j++) usedDistances.push(ringDistance(rings[used[i]!.index]!, rings[used[j]!.index]!));
+    for (let j = i + 1; j < used.length; j++)
+      usedDistances.push(ringDistance(rings[used[i]!.index]!, rings[used[j]!.index]!));
   }
   const medianDeltaE = median(usedDistances);
   const lowDiversity = medianDeltaE !== null && medianDeltaE < DATASET_RULES.lowBackgroundDiversityDeltaE;
@@ -166,7 +180,11 @@ export async function checkDataset(inputs: DatasetPhotoInput[]): Promise<Dataset
     rank: rankOf.get(p.id) ?? 0,
     ...(excluded.has(p.id) ? { reason: excluded.get(p.id) } : {}),
   }));
-  const status = issues.some((i) => i.severity === "blocking") ? "blocked" : issues.some((i) => i.severity === "warning") ? "warning" : "ok";
+  const status = issues.some((i) => i.severity === "blocking")
+    ? "blocked"
+    : issues.some((i) => i.severity === "warning")
+      ? "warning"
+      : "ok";
   return {
     status,
     usableCount: used.length,

@@ -49,7 +49,11 @@ const HASH = 16;
 
 /** A 256-bit difference hash (dHash) of the grey image: robust to re-encoding, scaling and small crops. */
 export async function differenceHash(png: Buffer): Promise<Uint8Array> {
-  const data = await sharp(png).greyscale().resize(HASH + 1, HASH, { fit: "fill" }).raw().toBuffer();
+  const data = await sharp(png)
+    .greyscale()
+    .resize(HASH + 1, HASH, { fit: "fill" })
+    .raw()
+    .toBuffer();
   const bits = new Uint8Array(HASH * HASH);
   for (let y = 0; y < HASH; y++) {
     for (let x = 0; x < HASH; x++) {

@@ -2,7 +2,12 @@ import { afterAll, describe, expect, it } from "vitest";
 
 import { ConfigError } from "../config";
 import { checkDatabase } from "./check";
-import { freshSqliteUrl, migratedTestDatabase, postgresAvailability, testPostgresUrl } from "../../tests/harness/database";
+import {
+  freshSqliteUrl,
+  migratedTestDatabase,
+  postgresAvailability,
+  testPostgresUrl,
+} from "../../tests/harness/database";
 
 async function failure(url: string): Promise<ConfigError> {
   const error = await checkDatabase(url).then(
@@ -47,7 +52,9 @@ describe("checkDatabase on PostgreSQL", () => {
 
   it("rejects a URL of another kind in one line", async () => {
     const error = await failure("mysql://root@localhost/db");
-    expect(error.message).toMatch(/^Cannot reach the database at mysql:\/\/root@localhost\/db: Unsupported database URL/);
+    expect(error.message).toMatch(
+      /^Cannot reach the database at mysql:\/\/root@localhost\/db: Unsupported database URL/,
+    );
   });
 });
 

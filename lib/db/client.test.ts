@@ -67,13 +67,21 @@ function exerciseClient(kind: TestDatabaseKind) {
     });
     await client.subject.create({ data: subject("alpha.myshopify.com") });
     await client.subject.create({ data: subject("beta.myshopify.com") });
-    await expect(client.subject.create({ data: subject("alpha.myshopify.com") })).rejects.toMatchObject({ code: "P2002" });
+    await expect(client.subject.create({ data: subject("alpha.myshopify.com") })).rejects.toMatchObject({
+      code: "P2002",
+    });
   });
 
   it("deletes a subject with its images, runs, generations and candidates", async () => {
     const shop = "gamma.myshopify.com";
     const subject = await client.subject.create({
-      data: { shop, productId: "gid://shopify/Product/7", productTitle: "Boot", classNoun: "boot", identifierToken: "<myboot>" },
+      data: {
+        shop,
+        productId: "gid://shopify/Product/7",
+        productTitle: "Boot",
+        classNoun: "boot",
+        identifierToken: "<myboot>",
+      },
     });
     await client.trainingImage.create({
       data: { shop, subjectId: subject.id, sourceMediaId: "gid://shopify/MediaImage/1", originalBlobKey: "k" },
@@ -125,13 +133,26 @@ describe("createPrismaClient on SQLite while another process writes", () => {
     const database = await migratedTestDatabase("sqlite");
     const client = createPrismaClient(database.url);
     // A separate process: better-sqlite3 is synchronous, so the lock must not be held on this thread.
-    const holder = spawn(process.execPath, ["-e", `const D = require("better-sqlite3"); const d = new D(${JSON.stringify(sqliteFilePath(database.url))}); d.exec("BEGIN EXCLUSIVE"); console.log("locked"); setTimeout(() => d.exec("COMMIT"), 6000);`], { stdio: ["ignore", "pipe", "inherit"] });
+    const holder = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const D = require("better-sqlite3"); const d = new D(${JSON.stringify(sqliteFilePath(database.url))}); d.exec("BEGIN EXCLUSIVE"); console.log("locked"); setTimeout(() => d.exec("COMMIT"), 6000);`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
     try {
       await new Promise((resolve) => holder.stdout!.once("data", resolve));
       const started = Date.now();
       const subject = await client.subject.upsert({
         where: { shop_productId: { shop: "busy.myshopify.com", productId: "gid://shopify/Product/1" } },
-        create: { shop: "busy.myshopify.com", productId: "gid://shopify/Product/1", productTitle: "Busy", classNoun: "teapot", identifierToken: "<myteapot>" },
+        create: {
+          shop: "busy.myshopify.com",
+          productId: "gid://shopify/Product/1",
+          productTitle: "Busy",
+          classNoun: "teapot",
+          identifierToken: "<myteapot>",
+        },
         update: {},
       });
       expect(subject.productTitle).toBe("Busy");

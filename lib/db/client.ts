@@ -16,7 +16,13 @@ export type PrismaClient = SqlitePrismaClient;
 export const SQLITE_BUSY_WAIT_MS = 10_000;
 
 const isSqliteBusy = (error: unknown) =>
-  (error as { code?: string }).code === "P1008" && /SQLITE_BUSY/.test(String((error as { meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } }).meta?.driverAdapterError?.cause?.originalCode));
+  (error as { code?: string }).code === "P1008" &&
+  /SQLITE_BUSY/.test(
+    String(
+      (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } }).meta?.driverAdapterError
+        ?.cause?.originalCode,
+    ),
+  );
 
 /**
  * Retries an operation that found the database locked. SQLite's busy timeout covers most waits, but
@@ -45,7 +51,10 @@ function retryWhileLocked(client: SqlitePrismaClient): PrismaClient {
 export function createPrismaClient(databaseUrl: string): PrismaClient {
   if (databaseKind(databaseUrl) === "sqlite") {
     // Another process (app, worker) may hold the write lock for a moment: wait, don't fail.
-    const adapter = new PrismaBetterSqlite3({ url: `file:${sqliteFilePath(databaseUrl)}`, timeout: SQLITE_BUSY_WAIT_MS });
+    const adapter = new PrismaBetterSqlite3({
+      url: `file:${sqliteFilePath(databaseUrl)}`,
+      timeout: SQLITE_BUSY_WAIT_MS,
+    });
     // Prisma runs upserts and nested writes in a transaction that expires after 5 s by default:
     // shorter than the busy timeout, so a wait for the lock would end the transaction.
     const transactionOptions = { maxWait: SQLITE_BUSY_WAIT_MS, timeout: SQLITE_BUSY_WAIT_MS + 5_000 };
@@ -54,7 +63,10 @@ export function createPrismaClient(databaseUrl: string): PrismaClient {
   const schema = new URL(databaseUrl).searchParams.get("schema") ?? undefined;
   // A restart or failover of the server is waited out (up to 10 s) rather than failing the request,
   // and a transaction may wait that long for its connection (Prisma's default is 2 s).
-  const adapter = new PrismaPg(new PatientPool({ connectionString: databaseUrl }), { ...(schema ? { schema } : {}), disposeExternalPool: true });
+  const adapter = new PrismaPg(new PatientPool({ connectionString: databaseUrl }), {
+    ...(schema ? { schema } : {}),
+    disposeExternalPool: true,
+  });
   const transactionOptions = { maxWait: POSTGRES_UNAVAILABLE_WAIT_MS + 1_000 };
   // Same models, same API; only the provider baked into the generated code differs.
   return new PostgresPrismaClient({ adapter, transactionOptions }) as unknown as PrismaClient;

@@ -133,7 +133,9 @@ function proveIsolation(kind: TestDatabaseKind) {
   });
 
   it("includes reach only shop A's related rows", async () => {
-    const subjects = await scoped.subject.findMany({ include: { trainingImages: true, candidates: true, tuningRuns: true } });
+    const subjects = await scoped.subject.findMany({
+      include: { trainingImages: true, candidates: true, tuningRuns: true },
+    });
     expect(subjects).toHaveLength(1);
     expect(subjects[0]!.trainingImages.map((i) => i.id)).toEqual([a.image.id]);
     expect(subjects[0]!.candidates.map((c) => c.id)).toEqual([a.candidate.id]);
@@ -145,7 +147,9 @@ function proveIsolation(kind: TestDatabaseKind) {
     expect(result.count).toBe(1);
     expect((await client.subject.findUniqueOrThrow({ where: { id: a.subject.id } })).state).toBe("training");
     await expect(scoped.subject.update({ where: { id: b.subject.id }, data: { state: "failed" } })).rejects.toThrow();
-    await expect(scoped.candidate.update({ where: { id: b.candidate.id }, data: { selected: true } })).rejects.toThrow();
+    await expect(
+      scoped.candidate.update({ where: { id: b.candidate.id }, data: { selected: true } }),
+    ).rejects.toThrow();
     await expectBUntouched();
   });
 
@@ -202,7 +206,10 @@ function proveIsolation(kind: TestDatabaseKind) {
       scoped.trainingImage.update({ where: { id: a.image.id }, data: { subject: { connect: { id: b.subject.id } } } }),
     ).rejects.toBeInstanceOf(ShopScopeError);
     await expect(
-      scoped.subject.update({ where: { id: a.subject.id }, data: { trainingImages: { connect: [{ id: b.image.id }] } } }),
+      scoped.subject.update({
+        where: { id: a.subject.id },
+        data: { trainingImages: { connect: [{ id: b.image.id }] } },
+      }),
     ).rejects.toBeInstanceOf(ShopScopeError);
     await expectBUntouched();
   });

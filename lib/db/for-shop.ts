@@ -32,7 +32,9 @@ function isPlainObject(value: unknown): value is Args {
 
 function checkShopValue(shop: string, value: unknown, where: string): void {
   if (value !== undefined && value !== shop) {
-    throw new ShopScopeError(`forShop("${shop}"): ${where} names shop ${JSON.stringify(value)}; only "${shop}" is allowed.`);
+    throw new ShopScopeError(
+      `forShop("${shop}"): ${where} names shop ${JSON.stringify(value)}; only "${shop}" is allowed.`,
+    );
   }
 }
 

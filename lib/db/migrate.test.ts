@@ -68,7 +68,15 @@ describe("prisma migrate deploy on SQLite", () => {
 
   it("has migrations that produce exactly prisma/schema.prisma", async () => {
     const result = await prisma(
-      ["migrate", "diff", "--from-migrations", "prisma/migrations", "--to-schema", "prisma/schema.prisma", "--exit-code"],
+      [
+        "migrate",
+        "diff",
+        "--from-migrations",
+        "prisma/migrations",
+        "--to-schema",
+        "prisma/schema.prisma",
+        "--exit-code",
+      ],
       "file::memory:",
     );
     expect(result.output).toContain("No difference detected.");
@@ -78,41 +86,44 @@ describe("prisma migrate deploy on SQLite", () => {
 
 const postgres = await postgresAvailability();
 
-describe.skipIf(!postgres.available)(`prisma migrate deploy on PostgreSQL${postgres.skipReason ? ` (${postgres.skipReason})` : ""}`, () => {
-  it("creates every table in an empty database, then finds no pending migrations", async () => {
-    const database = await createThrowawayPostgresDatabase(testPostgresUrl);
-    cleanups.push(database.drop);
+describe.skipIf(!postgres.available)(
+  `prisma migrate deploy on PostgreSQL${postgres.skipReason ? ` (${postgres.skipReason})` : ""}`,
+  () => {
+    it("creates every table in an empty database, then finds no pending migrations", async () => {
+      const database = await createThrowawayPostgresDatabase(testPostgresUrl);
+      cleanups.push(database.drop);
 
-    const first = await prisma(["migrate", "deploy"], database.url);
-    expect(first.output).toContain("All migrations have been successfully applied.");
-    expect(first.code).toBe(0);
+      const first = await prisma(["migrate", "deploy"], database.url);
+      expect(first.output).toContain("All migrations have been successfully applied.");
+      expect(first.code).toBe(0);
 
-    const client = createPrismaClient(database.url);
-    const rows = await client.$queryRaw<Array<{ table_name: string }>>`
+      const client = createPrismaClient(database.url);
+      const rows = await client.$queryRaw<Array<{ table_name: string }>>`
       SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`;
-    expect(rows.map((row) => row.table_name)).toEqual([...MODEL_TABLES, "_prisma_migrations"].sort());
-    expect(await client.subject.count()).toBe(0);
-    await client.$disconnect();
+      expect(rows.map((row) => row.table_name)).toEqual([...MODEL_TABLES, "_prisma_migrations"].sort());
+      expect(await client.subject.count()).toBe(0);
+      await client.$disconnect();
 
-    const second = await prisma(["migrate", "deploy"], database.url);
-    expect(second.output).toContain("No pending migrations to apply.");
-    expect(second.code).toBe(0);
-  });
+      const second = await prisma(["migrate", "deploy"], database.url);
+      expect(second.output).toContain("No pending migrations to apply.");
+      expect(second.code).toBe(0);
+    });
 
-  it("has migrations that produce exactly prisma/postgres/schema.prisma", async () => {
-    const result = await prisma(
-      [
-        "migrate",
-        "diff",
-        "--from-migrations",
-        "prisma/postgres/migrations",
-        "--to-schema",
-        "prisma/postgres/schema.prisma",
-        "--exit-code",
-      ],
-      testPostgresUrl,
-    );
-    expect(result.output).toContain("No difference detected.");
-    expect(result.code).toBe(0);
-  });
-});
+    it("has migrations that produce exactly prisma/postgres/schema.prisma", async () => {
+      const result = await prisma(
+        [
+          "migrate",
+          "diff",
+          "--from-migrations",
+          "prisma/postgres/migrations",
+          "--to-schema",
+          "prisma/postgres/schema.prisma",
+          "--exit-code",
+        ],
+        testPostgresUrl,
+      );
+      expect(result.output).toContain("No difference detected.");
+      expect(result.code).toBe(0);
+    });
+  },
+);

@@ -15,7 +15,11 @@ export function isTransientConnectError(error: unknown): boolean {
   return /Connection terminated|timeout expired/i.test(message ?? "");
 }
 
-type ConnectCallback = (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void;
+type ConnectCallback = (
+  err: Error | undefined,
+  client: pg.PoolClient | undefined,
+  done: (release?: unknown) => void,
+) => void;
 
 /**
  * A pg pool whose connect() waits out a briefly unavailable server (a restart, a failover) instead
@@ -23,7 +27,10 @@ type ConnectCallback = (err: Error | undefined, client: pg.PoolClient | undefine
  * (pool.query) and Prisma's transactions both take their connection through connect().
  */
 export class PatientPool extends pg.Pool {
-  constructor(config: pg.PoolConfig, private readonly waitMs = POSTGRES_UNAVAILABLE_WAIT_MS) {
+  constructor(
+    config: pg.PoolConfig,
+    private readonly waitMs = POSTGRES_UNAVAILABLE_WAIT_MS,
+  ) {
     super(config);
   }
 
@@ -56,11 +63,17 @@ export class PatientPool extends pg.Pool {
  * pool waits), as opposed to an error in the query itself: the caller can say "try again".
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  const { code, meta } = error as { code?: string; meta?: { driverAdapterError?: { cause?: { code?: string; originalCode?: string; kind?: string; message?: string } } } };
+  const { code, meta } = error as {
+    code?: string;
+    meta?: {
+      driverAdapterError?: { cause?: { code?: string; originalCode?: string; kind?: string; message?: string } };
+    };
+  };
   // Can't reach, connection closed, timed out (SQLite's lock wait included), no transaction in time.
   if (code === "P1001" || code === "P1017" || code === "P1008" || code === "P2028") return true;
   const cause = meta?.driverAdapterError?.cause;
   if (!cause) return false;
-  if (cause.kind === "DatabaseNotReachable" || cause.kind === "ConnectionClosed" || cause.kind === "SocketTimeout") return true;
+  if (cause.kind === "DatabaseNotReachable" || cause.kind === "ConnectionClosed" || cause.kind === "SocketTimeout")
+    return true;
   return isTransientConnectError({ code: cause.originalCode ?? cause.code, message: cause.message });
 }

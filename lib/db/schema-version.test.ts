@@ -35,7 +35,9 @@ describe.each([
     }
     const error = await checkSchemaCurrent(database.url).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toContain(`lacks 1 migration(s) this release needs (${newest}): run "npm run db:deploy" first.`);
+    expect((error as Error).message).toContain(
+      `lacks 1 migration(s) this release needs (${newest}): run "npm run db:deploy" first.`,
+    );
   });
 });
 

@@ -22,15 +22,23 @@ async function appliedMigrations(url: string): Promise<string[]> {
   if (databaseKind(url) === "sqlite") {
     const db = new Database(sqliteFilePath(url), { fileMustExist: true, readonly: true });
     try {
-      const hasTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'`).get();
-      return hasTable ? (db.prepare(APPLIED_SQL).all() as { migration_name: string }[]).map((r) => r.migration_name) : [];
+      const hasTable = db
+        .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'`)
+        .get();
+      return hasTable
+        ? (db.prepare(APPLIED_SQL).all() as { migration_name: string }[]).map((r) => r.migration_name)
+        : [];
     } finally {
       db.close();
     }
   }
   const adapter = await new PrismaPg({ connectionString: url, connectionTimeoutMillis: 5_000 }).connect();
   try {
-    const exists = await adapter.queryRaw({ sql: `SELECT to_regclass('_prisma_migrations') IS NOT NULL`, args: [], argTypes: [] });
+    const exists = await adapter.queryRaw({
+      sql: `SELECT to_regclass('_prisma_migrations') IS NOT NULL`,
+      args: [],
+      argTypes: [],
+    });
     if (!exists.rows[0]?.[0]) return [];
     return (await adapter.queryRaw({ sql: APPLIED_SQL, args: [], argTypes: [] })).rows.map((row) => String(row[0]));
   } finally {

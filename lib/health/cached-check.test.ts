@@ -21,13 +21,23 @@ describe("cachedHealthCheck", () => {
       { db: async () => {}, redis: () => Promise.reject(new Error("ECONNREFUSED")), s3: () => new Promise(() => {}) },
       { timeoutMs: 50 },
     );
-    expect(await check()).toEqual({ ok: false, checks: { db: "ok", redis: "ECONNREFUSED", s3: "no answer within 50 ms" } });
+    expect(await check()).toEqual({
+      ok: false,
+      checks: { db: "ok", redis: "ECONNREFUSED", s3: "no answer within 50 ms" },
+    });
   });
 
   it("checks again after the ttl, so a recovered dependency reads as up", async () => {
     let clock = 0;
     let up = false;
-    const check = cachedHealthCheck({ redis: async () => { if (!up) throw new Error("down"); } }, { ttlMs: 1000, now: () => clock });
+    const check = cachedHealthCheck(
+      {
+        redis: async () => {
+          if (!up) throw new Error("down");
+        },
+      },
+      { ttlMs: 1000, now: () => clock },
+    );
     expect((await check()).ok).toBe(false);
     up = true;
     clock = 1000;

@@ -34,14 +34,17 @@ function withTimeout(probe: Probe, timeoutMs: number): Promise<string> {
  * bounded by `timeoutMs`, and concurrent callers share one run. The probes should reuse the
  * process's own pools and connections, so that a probe costs no new connection.
  */
-export function cachedHealthCheck(probes: Record<string, Probe>, options: CachedCheckOptions = {}): () => Promise<HealthResult> {
+export function cachedHealthCheck(
+  probes: Record<string, Probe>,
+  options: CachedCheckOptions = {},
+): () => Promise<HealthResult> {
   const { ttlMs = 5000, timeoutMs = 2000, now = Date.now } = options;
   let last: { at: number; result: Promise<HealthResult> } | undefined;
   return () => {
     if (last && now() - last.at < ttlMs) return last.result;
-    const result = Promise.all(Object.entries(probes).map(async ([name, probe]) => [name, await withTimeout(probe, timeoutMs)] as const)).then(
-      (entries) => ({ ok: entries.every(([, status]) => status === "ok"), checks: Object.fromEntries(entries) }),
-    );
+    const result = Promise.all(
+      Object.entries(probes).map(async ([name, probe]) => [name, await withTimeout(probe, timeoutMs)] as const),
+    ).then((entries) => ({ ok: entries.every(([, status]) => status === "ok"), checks: Object.fromEntries(entries) }));
     last = { at: now(), result };
     return result;
   };

@@ -24,7 +24,13 @@ describe("preparePhoto", () => {
     const photo = await readFile(path.join(dreambenchDir(), "candle", "00.jpg"));
     const prepared = await preparePhoto(photo);
     const meta = await sharp(prepared.png).metadata();
-    expect([meta.width, meta.height, meta.format, meta.space, meta.hasAlpha]).toEqual([TRAINING_SIZE, TRAINING_SIZE, "png", "srgb", false]);
+    expect([meta.width, meta.height, meta.format, meta.space, meta.hasAlpha]).toEqual([
+      TRAINING_SIZE,
+      TRAINING_SIZE,
+      "png",
+      "srgb",
+      false,
+    ]);
     expect(prepared.source).toEqual({ width: 2048, height: 2048, format: "jpeg" });
     expect(prepared.crop).toEqual({ left: 0, top: 0, size: 2048 });
   });
@@ -53,7 +59,9 @@ describe("preparePhoto", () => {
     expect((await preparePhoto(cmyk)).notes).toContain("CMYK converted to sRGB");
     const deep = await solid(800, 800, 4).toColourspace("rgb16").png().toBuffer();
     const prepared = await preparePhoto(deep);
-    expect(prepared.notes).toEqual(expect.arrayContaining(["transparency flattened on white", "ushort samples reduced to 8-bit"]));
+    expect(prepared.notes).toEqual(
+      expect.arrayContaining(["transparency flattened on white", "ushort samples reduced to 8-bit"]),
+    );
     const meta = await sharp(prepared.png).metadata();
     expect([meta.depth, meta.hasAlpha]).toEqual(["uchar", false]);
     // Flattened on white: a 30 % opaque red over white is a light pink.
@@ -73,10 +81,17 @@ describe("preparePhoto", () => {
     await expectRejected(jpeg.subarray(0, jpeg.length / 3), "corrupt", /damaged or truncated/);
     await expectRejected(await solid(1, 1).png().toBuffer(), "too_small", /only 1×1 pixels/);
     await expectRejected(await solid(10_000, 10_001).jpeg().toBuffer(), "too_large", /100 megapixels/);
-    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="800" height="800"><rect width="800" height="800"/></svg>');
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="800" height="800"><rect width="800" height="800"/></svg>',
+    );
     await expectRejected(svg, "unsupported_format", /SVG/);
-    const frame = (colour: string) => sharp({ create: { width: 300, height: 300, channels: 3, background: colour } }).png().toBuffer();
-    const twoFrames = await sharp([await frame("#f00"), await frame("#00f")], { join: { animated: true } }).gif().toBuffer();
+    const frame = (colour: string) =>
+      sharp({ create: { width: 300, height: 300, channels: 3, background: colour } })
+        .png()
+        .toBuffer();
+    const twoFrames = await sharp([await frame("#f00"), await frame("#00f")], { join: { animated: true } })
+      .gif()
+      .toBuffer();
     await expectRejected(twoFrames, "animated", /Animated/);
     const heicNamedJpeg = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from("ftypheic"), Buffer.alloc(64)]);
     await expectRejected(heicNamedJpeg, "corrupt", /not a readable image/);

@@ -45,7 +45,10 @@ export async function preparePhoto(input: Buffer): Promise<PreparedPhoto> {
   const format = meta.format ?? "unknown";
   if (!RASTER_FORMATS.has(format)) {
     const shown = format === "svg" ? "SVG (a vector drawing, not a photo)" : format.toUpperCase();
-    throw new PhotoRejectedError("unsupported_format", `${shown} files cannot be used; upload a JPEG, PNG or WebP photo.`);
+    throw new PhotoRejectedError(
+      "unsupported_format",
+      `${shown} files cannot be used; upload a JPEG, PNG or WebP photo.`,
+    );
   }
   if ((meta.pages ?? 1) > 1) {
     throw new PhotoRejectedError("animated", "Animated images cannot be used; upload a still photo.");
@@ -56,11 +59,15 @@ export async function preparePhoto(input: Buffer): Promise<PreparedPhoto> {
     throw new PhotoRejectedError("too_large", `The photo is ${width}×${height} pixels; the limit is 100 megapixels.`);
   }
   if (Math.min(width, height) < MIN_SIDE) {
-    throw new PhotoRejectedError("too_small", `The photo is only ${width}×${height} pixels; at least ${MIN_SIDE} on the short side is needed.`);
+    throw new PhotoRejectedError(
+      "too_small",
+      `The photo is only ${width}×${height} pixels; at least ${MIN_SIDE} on the short side is needed.`,
+    );
   }
 
   const notes: string[] = [];
-  if (meta.space && meta.space !== "srgb" && meta.space !== "b-w") notes.push(`${meta.space.toUpperCase()} converted to sRGB`);
+  if (meta.space && meta.space !== "srgb" && meta.space !== "b-w")
+    notes.push(`${meta.space.toUpperCase()} converted to sRGB`);
   if (meta.hasAlpha) notes.push("transparency flattened on white");
   if (meta.depth && !["uchar", "char"].includes(meta.depth)) notes.push(`${meta.depth} samples reduced to 8-bit`);
   if (Math.min(width, height) < TRAINING_SIZE) notes.push(`upscaled from ${Math.min(width, height)} px`);

@@ -29,7 +29,9 @@ describe("install times and late uninstalls", () => {
 
   it("a new token for an installed shop keeps its install time; after an uninstall it starts a new install", async () => {
     await recordInstall(client, SHOP, at("2026-12-06T11:00:00Z"));
-    expect((await client.shop.findUniqueOrThrow({ where: { shop: SHOP } })).installedAt.toISOString()).toBe("2026-12-06T10:00:00.000Z");
+    expect((await client.shop.findUniqueOrThrow({ where: { shop: SHOP } })).installedAt.toISOString()).toBe(
+      "2026-12-06T10:00:00.000Z",
+    );
     await markUninstalled(client, SHOP, at("2026-12-06T12:00:00Z"));
     await recordInstall(client, SHOP, at("2026-12-06T12:05:00Z"));
     const row = await client.shop.findUniqueOrThrow({ where: { shop: SHOP } });

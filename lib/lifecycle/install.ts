@@ -32,7 +32,10 @@ export async function uninstallIsStale(client: PrismaClient, shop: string, trigg
 
 /** Marks the install as ended, so that the next token exchange counts as a new install. */
 export async function markUninstalled(client: PrismaClient, shop: string, triggeredAt: Date): Promise<void> {
-  await client.shop.updateMany({ where: { shop, installedAt: { lte: triggeredAt } }, data: { uninstalledAt: triggeredAt } });
+  await client.shop.updateMany({
+    where: { shop, installedAt: { lte: triggeredAt } },
+    data: { uninstalledAt: triggeredAt },
+  });
 }
 
 /** X-Shopify-Triggered-At as a date; `fallback` (the arrival time) when it is missing or not a date. */

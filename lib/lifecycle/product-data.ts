@@ -14,10 +14,21 @@ export interface ProductDeletionReport {
   jobsRemoved: number;
   /** Jobs a worker was running: they find their rows gone and stop without charging. */
   jobsKept: number;
-  deleted: { subjects: number; generations: number; candidates: number; tuningRuns: number; trainingImages: number; blobs: number };
+  deleted: {
+    subjects: number;
+    generations: number;
+    candidates: number;
+    tuningRuns: number;
+    trainingImages: number;
+    blobs: number;
+  };
 }
 
-export async function deleteProductData({ client, store, producers }: LifecycleDeps, shop: string, productId: string): Promise<ProductDeletionReport> {
+export async function deleteProductData(
+  { client, store, producers }: LifecycleDeps,
+  shop: string,
+  productId: string,
+): Promise<ProductDeletionReport> {
   const db = forShop(client, shop);
   const report: ProductDeletionReport = {
     cancelledGenerations: 0,
@@ -25,10 +36,18 @@ export async function deleteProductData({ client, store, producers }: LifecycleD
     jobsKept: 0,
     deleted: { subjects: 0, generations: 0, candidates: 0, tuningRuns: 0, trainingImages: 0, blobs: 0 },
   };
-  const subject = await db.subject.findFirst({ where: { productId }, include: { generations: { select: { id: true } }, candidates: { select: { id: true } } } });
+  const subject = await db.subject.findFirst({
+    where: { productId },
+    include: { generations: { select: { id: true } }, candidates: { select: { id: true } } },
+  });
   if (!subject) return report;
 
-  report.cancelledGenerations = (await db.generation.updateMany({ where: { subjectId: subject.id, status: { in: ["queued", "running"] } }, data: { cancelRequested: true } })).count;
+  report.cancelledGenerations = (
+    await db.generation.updateMany({
+      where: { subjectId: subject.id, status: { in: ["queued", "running"] } },
+      data: { cancelRequested: true },
+    })
+  ).count;
   const count = (removed: boolean) => (removed ? (report.jobsRemoved += 1) : (report.jobsKept += 1));
   for (const { id } of subject.generations) {
     const root = generationRoot(id);

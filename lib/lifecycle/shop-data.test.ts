@@ -37,13 +37,24 @@ async function seedShop(shop: string) {
       source: "bulk",
     });
     await client.candidate.create({
-      data: { shop, generationId: generation.id, subjectId: generation.subjectId, sceneId: "g7", sceneKind: "general", prompt: "p", seed: n, imageBlobKey: blobKey(shop, "c", `${n}.png`) },
+      data: {
+        shop,
+        generationId: generation.id,
+        subjectId: generation.subjectId,
+        sceneId: "g7",
+        sceneKind: "general",
+        prompt: "p",
+        seed: n,
+        imageBlobKey: blobKey(shop, "c", `${n}.png`),
+      },
     });
     await store.put(blobKey(shop, "subjects", generation.subjectId, "originals", "1.jpg"), Buffer.from("photo"));
     await store.put(blobKey(shop, "adapters", generation.subjectId, "lora.safetensors"), Buffer.from("weights"));
     await store.put(blobKey(shop, "c", `${n}.png`), Buffer.from("candidate"));
   }
-  await client.usageRecord.create({ data: { shop, kind: "tuned_product", quantity: 1, idempotencyKey: `${shop}:tuned_product:x`, amountUsd: 0.5 } });
+  await client.usageRecord.create({
+    data: { shop, kind: "tuned_product", quantity: 1, idempotencyKey: `${shop}:tuned_product:x`, amountUsd: 0.5 },
+  });
   await client.webhookEvent.create({ data: { shop, eventId: "e1", topic: "products/create" } });
 }
 
@@ -61,7 +72,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const key of ["ingest", "gpu", "post", "publish"] as const) await producers?.queue(key).obliterate({ force: true });
+  for (const key of ["ingest", "gpu", "post", "publish"] as const)
+    await producers?.queue(key).obliterate({ force: true });
   await producers?.close();
   await connection?.quit();
   await client?.$disconnect();
@@ -72,7 +84,16 @@ afterAll(async () => {
 describe("deleteShopData", () => {
   it("leaves nothing of the shop: rows, sessions, blobs and queued jobs; the other shop keeps everything", async () => {
     const before = await countShopData({ client, store }, A);
-    expect(before).toMatchObject({ sessions: 1, shops: 1, subjects: 2, generations: 2, candidates: 2, usageRecords: 1, webhookEvents: 1, blobs: 6 });
+    expect(before).toMatchObject({
+      sessions: 1,
+      shops: 1,
+      subjects: 2,
+      generations: 2,
+      candidates: 2,
+      usageRecords: 1,
+      webhookEvents: 1,
+      blobs: 6,
+    });
     // Each request is one six-stage flow: all its jobs wait (the chain's first stage, the rest for their children).
     expect((await countShopJobs(producers, A)).waiting).toBe(12);
     const otherBefore = await countShopData({ client, store }, B);
@@ -80,7 +101,14 @@ describe("deleteShopData", () => {
     const report = await deleteShopData({ client, store, producers }, A);
     expect(report.cancelledGenerations).toBe(2);
     expect(report.jobsKept).toBe(0);
-    expect(report.deleted).toMatchObject({ sessions: 1, shops: 1, subjects: 2, generations: 2, candidates: 2, blobs: 6 });
+    expect(report.deleted).toMatchObject({
+      sessions: 1,
+      shops: 1,
+      subjects: 2,
+      generations: 2,
+      candidates: 2,
+      blobs: 6,
+    });
 
     expect(Object.values(await countShopData({ client, store }, A)).every((n) => n === 0)).toBe(true);
     expect(await countShopJobs(producers, A)).toEqual({ waiting: 0, active: 0, finished: 0 });

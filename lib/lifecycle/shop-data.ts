@@ -25,9 +25,23 @@ export interface LifecycleDeps {
   producers: Producers;
 }
 
-export async function countShopData({ client, store }: Omit<LifecycleDeps, "producers">, shop: string): Promise<ShopData> {
+export async function countShopData(
+  { client, store }: Omit<LifecycleDeps, "producers">,
+  shop: string,
+): Promise<ShopData> {
   const db = forShop(client, shop);
-  const [sessions, shops, subjects, trainingImages, tuningRuns, generations, candidates, webhookEvents, usageRecords, blobs] = await Promise.all([
+  const [
+    sessions,
+    shops,
+    subjects,
+    trainingImages,
+    tuningRuns,
+    generations,
+    candidates,
+    webhookEvents,
+    usageRecords,
+    blobs,
+  ] = await Promise.all([
     client.session.count({ where: { shop } }),
     db.shop.count(),
     db.subject.count(),
@@ -39,7 +53,18 @@ export async function countShopData({ client, store }: Omit<LifecycleDeps, "prod
     db.usageRecord.count(),
     store.list(shopPrefix(shop)).then((keys) => keys.length),
   ]);
-  return { sessions, shops, subjects, trainingImages, tuningRuns, generations, candidates, webhookEvents, usageRecords, blobs };
+  return {
+    sessions,
+    shops,
+    subjects,
+    trainingImages,
+    tuningRuns,
+    generations,
+    candidates,
+    webhookEvents,
+    usageRecords,
+    blobs,
+  };
 }
 
 export { countShopJobs };
@@ -58,7 +83,11 @@ export interface DeletionReport {
  * app/uninstalled) finds nothing and deletes nothing. Every step runs even if an earlier one
  * failed; the first failure is thrown at the end, so a retry finishes the job.
  */
-export async function deleteShopData({ client, store, producers }: LifecycleDeps, shop: string, options: { exceptJobId?: string } = {}): Promise<DeletionReport> {
+export async function deleteShopData(
+  { client, store, producers }: LifecycleDeps,
+  shop: string,
+  options: { exceptJobId?: string } = {},
+): Promise<DeletionReport> {
   const db = forShop(client, shop);
   const errors: unknown[] = [];
   const step = async <T>(fn: () => Promise<T>, fallback: T): Promise<T> => {
@@ -70,25 +99,46 @@ export async function deleteShopData({ client, store, producers }: LifecycleDeps
     }
   };
 
-  const cancelled = await step(() => db.generation.updateMany({ where: { status: { in: ["queued", "running"] } }, data: { cancelRequested: true } }), { count: 0 });
+  const cancelled = await step(
+    () =>
+      db.generation.updateMany({ where: { status: { in: ["queued", "running"] } }, data: { cancelRequested: true } }),
+    { count: 0 },
+  );
   const jobs = await step(() => removeShopJobs(producers, shop, options), { removed: 0, kept: 0 });
   const blobs = await step(() => store.deleteByPrefix(shopPrefix(shop)), 0);
   // Children before parents; deleting subjects would cascade, but counting each table says what went.
-  const rows = await step(async () => {
-    const candidates = (await db.candidate.deleteMany()).count;
-    const generations = (await db.generation.deleteMany()).count;
-    const tuningRuns = (await db.tuningRun.deleteMany()).count;
-    const trainingImages = (await db.trainingImage.deleteMany()).count;
-    const subjects = (await db.subject.deleteMany()).count;
-    const webhookEvents = (await db.webhookEvent.deleteMany()).count;
-    const usageRecords = (await db.usageRecord.deleteMany()).count;
-    const shops = (await db.shop.deleteMany()).count;
-    return { candidates, generations, tuningRuns, trainingImages, subjects, webhookEvents, usageRecords, shops };
-  }, { candidates: 0, generations: 0, tuningRuns: 0, trainingImages: 0, subjects: 0, webhookEvents: 0, usageRecords: 0, shops: 0 });
+  const rows = await step(
+    async () => {
+      const candidates = (await db.candidate.deleteMany()).count;
+      const generations = (await db.generation.deleteMany()).count;
+      const tuningRuns = (await db.tuningRun.deleteMany()).count;
+      const trainingImages = (await db.trainingImage.deleteMany()).count;
+      const subjects = (await db.subject.deleteMany()).count;
+      const webhookEvents = (await db.webhookEvent.deleteMany()).count;
+      const usageRecords = (await db.usageRecord.deleteMany()).count;
+      const shops = (await db.shop.deleteMany()).count;
+      return { candidates, generations, tuningRuns, trainingImages, subjects, webhookEvents, usageRecords, shops };
+    },
+    {
+      candidates: 0,
+      generations: 0,
+      tuningRuns: 0,
+      trainingImages: 0,
+      subjects: 0,
+      webhookEvents: 0,
+      usageRecords: 0,
+      shops: 0,
+    },
+  );
   const sessions = await step(async () => (await client.session.deleteMany({ where: { shop } })).count, 0);
 
   if (errors.length) throw errors[0];
-  return { cancelledGenerations: cancelled.count, jobsRemoved: jobs.removed, jobsKept: jobs.kept, deleted: { ...rows, sessions, blobs } };
+  return {
+    cancelledGenerations: cancelled.count,
+    jobsRemoved: jobs.removed,
+    jobsKept: jobs.kept,
+    deleted: { ...rows, sessions, blobs },
+  };
 }
 
 /** One log line for a deletion. */

@@ -4,7 +4,15 @@ import { QUEUE_NAMES, type QueueKey } from "../queue/jobs";
 import type { Producers } from "../queue/producer";
 
 /** Every state a job can wait or rest in; "active" jobs are held by a worker and stop through cancelRequested. */
-const NOT_RUNNING: JobType[] = ["waiting", "prioritized", "delayed", "waiting-children", "paused", "completed", "failed"];
+const NOT_RUNNING: JobType[] = [
+  "waiting",
+  "prioritized",
+  "delayed",
+  "waiting-children",
+  "paused",
+  "completed",
+  "failed",
+];
 const PAGE = 500;
 
 function queues(producers: Producers): Queue[] {
@@ -20,10 +28,14 @@ async function* jobsOf(queue: Queue, shop: string, states: JobType[]): AsyncGene
 }
 
 /** How many of the shop's jobs each queue holds, by state group. */
-export async function countShopJobs(producers: Producers, shop: string): Promise<{ waiting: number; active: number; finished: number }> {
+export async function countShopJobs(
+  producers: Producers,
+  shop: string,
+): Promise<{ waiting: number; active: number; finished: number }> {
   const counts = { waiting: 0, active: 0, finished: 0 };
   for (const queue of queues(producers)) {
-    for await (const _ of jobsOf(queue, shop, ["waiting", "prioritized", "delayed", "waiting-children", "paused"])) counts.waiting += 1;
+    for await (const _ of jobsOf(queue, shop, ["waiting", "prioritized", "delayed", "waiting-children", "paused"]))
+      counts.waiting += 1;
     for await (const _ of jobsOf(queue, shop, ["active"])) counts.active += 1;
     for await (const _ of jobsOf(queue, shop, ["completed", "failed"])) counts.finished += 1;
   }
@@ -36,7 +48,11 @@ export async function countShopJobs(producers: Producers, shop: string): Promise
  * cannot be removed (nor a parent whose subtree holds one): those are counted in `kept`; the
  * running stage stops at its next cancellation check and fails its parents.
  */
-export async function removeShopJobs(producers: Producers, shop: string, { exceptJobId }: { exceptJobId?: string } = {}): Promise<{ removed: number; kept: number }> {
+export async function removeShopJobs(
+  producers: Producers,
+  shop: string,
+  { exceptJobId }: { exceptJobId?: string } = {},
+): Promise<{ removed: number; kept: number }> {
   let removed = 0;
   let kept = 0;
   for (const queue of queues(producers)) {

@@ -11,7 +11,12 @@ export class NotFoundError extends Error {
  * Cancels a scene request at any stage: waiting jobs of its flow are removed now; a running stage
  * sees `cancelRequested` at its next progress report (the tuner subprocess is stopped) and ends.
  */
-export async function cancelGeneration(client: PrismaClient, producers: Producers, shop: string, generationId: string): Promise<void> {
+export async function cancelGeneration(
+  client: PrismaClient,
+  producers: Producers,
+  shop: string,
+  generationId: string,
+): Promise<void> {
   const db = forShop(client, shop);
   const generation = await db.generation.findUnique({ where: { id: generationId } });
   if (!generation) throw new NotFoundError("No such scene request in this store.");

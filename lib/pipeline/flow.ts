@@ -16,7 +16,12 @@ export function generationFlow(job: GenerationJob, priority: number): FlowJob {
       name: stage.name,
       queueName: QUEUE_NAMES[stage.queue],
       data: job,
-      opts: { ...DEFAULT_JOB_OPTIONS, jobId: stageJobId(job.generationId, stage.name), priority, failParentOnFailure: true },
+      opts: {
+        ...DEFAULT_JOB_OPTIONS,
+        jobId: stageJobId(job.generationId, stage.name),
+        priority,
+        failParentOnFailure: true,
+      },
       ...(child ? { children: [child] } : {}),
     };
     child = node;

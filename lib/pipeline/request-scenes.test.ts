@@ -4,7 +4,12 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareDatabase } from "../../scripts/prepare-database.mjs";
 import { createPrismaClient, type PrismaClient } from "../db";
-import { freshSqliteUrl, migratedTestDatabase, postgresAvailability, type TestDatabaseKind } from "../../tests/harness/database";
+import {
+  freshSqliteUrl,
+  migratedTestDatabase,
+  postgresAvailability,
+  type TestDatabaseKind,
+} from "../../tests/harness/database";
 import { checkRedis, createRedisConnection } from "../queue/connection";
 import { createProducers, type Producers } from "../queue/producer";
 import { requestScenes, requestScenesBatch, SceneRequestError, type SceneRequest } from "./request-scenes";
@@ -39,7 +44,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const key of ["ingest", "gpu", "post", "publish"] as const) await producers.queue(key).obliterate({ force: true });
+  for (const key of ["ingest", "gpu", "post", "publish"] as const)
+    await producers.queue(key).obliterate({ force: true });
   await producers.close();
   connection.disconnect();
   await client.$disconnect();
@@ -55,7 +61,13 @@ describe("requestScenesBatch", () => {
       request(1),
       request(4, { sceneIds: [] }),
     ]);
-    expect(outcomes.map((o) => (o.ok ? (o.created ? "created" : "existing") : "refused"))).toEqual(["created", "refused", "created", "existing", "refused"]);
+    expect(outcomes.map((o) => (o.ok ? (o.created ? "created" : "existing") : "refused"))).toEqual([
+      "created",
+      "refused",
+      "created",
+      "existing",
+      "refused",
+    ]);
     expect(!outcomes[1]!.ok && outcomes[1]!.error).toBeInstanceOf(SceneRequestError);
     expect(!outcomes[4]!.ok && outcomes[4]!.error.message).toBe("Pick at least one scene.");
     const first = outcomes[0]!.ok ? outcomes[0]!.generation : undefined;
@@ -82,7 +94,9 @@ describe("requestScenesBatch", () => {
 
   it("hands back the open request of a product instead of starting a second one", async () => {
     const again = await requestScenesBatch(client, producers, [request(3), request(5)]);
-    const open = await client.generation.findMany({ where: { shop: SHOP, subject: { productId: "gid://shopify/Product/3" } } });
+    const open = await client.generation.findMany({
+      where: { shop: SHOP, subject: { productId: "gid://shopify/Product/3" } },
+    });
     expect(open).toHaveLength(1);
     expect(again[0]).toMatchObject({ ok: true, created: false, generation: { id: open[0]!.id } });
     expect(again[1]).toMatchObject({ ok: true, created: true });
@@ -94,7 +108,9 @@ describe("requestScenesBatch", () => {
       flows: { addBulk: () => Promise.reject(new Error("connection lost")) } as unknown as FlowProducer,
     };
     await expect(requestScenesBatch(client, refusing, [request(6), request(7)])).rejects.toThrow("connection lost");
-    const rows = await client.generation.findMany({ where: { shop: SHOP, subject: { productId: { in: ["gid://shopify/Product/6", "gid://shopify/Product/7"] } } } });
+    const rows = await client.generation.findMany({
+      where: { shop: SHOP, subject: { productId: { in: ["gid://shopify/Product/6", "gid://shopify/Product/7"] } } },
+    });
     expect(rows).toHaveLength(2);
     for (const row of rows) {
       expect(row.status).toBe("failed");
@@ -106,11 +122,15 @@ describe("requestScenesBatch", () => {
   });
 
   it("requestScenes throws the merchant's reason for a single refused request", async () => {
-    await expect(requestScenes(client, producers, request(8, { classNoun: "" }))).rejects.toBeInstanceOf(SceneRequestError);
+    await expect(requestScenes(client, producers, request(8, { classNoun: "" }))).rejects.toBeInstanceOf(
+      SceneRequestError,
+    );
   });
 
   it("refuses a batch that mixes shops", async () => {
-    await expect(requestScenesBatch(client, producers, [request(9), request(10, { shop: "other-shop.myshopify.com" })])).rejects.toThrow(/same shop/);
+    await expect(
+      requestScenesBatch(client, producers, [request(9), request(10, { shop: "other-shop.myshopify.com" })]),
+    ).rejects.toThrow(/same shop/);
   });
 });
 
@@ -127,8 +147,14 @@ async function concurrentRequests(kind: TestDatabaseKind) {
       const outcomes = await Promise.all(Array.from({ length: 6 }, () => requestScenes(db, producers, same(1))));
       const generations = await db.generation.findMany({ where: { shop, status: { in: ["queued", "running"] } } });
       expect(generations, round).toHaveLength(1);
-      expect(outcomes.map((o) => o.generation.id), round).toEqual(Array(6).fill(generations[0]!.id));
-      expect(outcomes.filter((o) => o.created), round).toHaveLength(1);
+      expect(
+        outcomes.map((o) => o.generation.id),
+        round,
+      ).toEqual(Array(6).fill(generations[0]!.id));
+      expect(
+        outcomes.filter((o) => o.created),
+        round,
+      ).toHaveLength(1);
       expect(await db.subject.count({ where: { shop } }), round).toBe(1);
       await db.generation.updateMany({ where: { shop }, data: { status: "succeeded" } });
     }
@@ -141,7 +167,8 @@ async function concurrentRequests(kind: TestDatabaseKind) {
 const postgres = await postgresAvailability();
 describe("concurrent requests for one product", () => {
   it("on SQLite: one request, shared by all", () => concurrentRequests("sqlite"));
-  it.skipIf(!postgres.available)(`on PostgreSQL: one request, shared by all${postgres.skipReason ? ` (${postgres.skipReason})` : ""}`, () =>
-    concurrentRequests("postgres"),
+  it.skipIf(!postgres.available)(
+    `on PostgreSQL: one request, shared by all${postgres.skipReason ? ` (${postgres.skipReason})` : ""}`,
+    () => concurrentRequests("postgres"),
   );
 });

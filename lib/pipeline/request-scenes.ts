@@ -52,7 +52,8 @@ const OPEN = ["queued", "running"];
 
 function scenesFor(request: SceneRequest, classNoun: string): GenerationScene[] {
   const custom = request.customScenes ?? [];
-  if (custom.length > MAX_CUSTOM_SCENES) throw new SceneRequestError(`At most ${MAX_CUSTOM_SCENES} custom scenes per request.`);
+  if (custom.length > MAX_CUSTOM_SCENES)
+    throw new SceneRequestError(`At most ${MAX_CUSTOM_SCENES} custom scenes per request.`);
   let scenes: Scene[];
   try {
     scenes = [...new Set(request.sceneIds)].map(sceneById).concat(custom.map((text, i) => customScene(text, i)));
@@ -65,8 +66,7 @@ function scenesFor(request: SceneRequest, classNoun: string): GenerationScene[] 
 
 /** What happened to one request of a batch: started, found already open, or refused with the merchant's reason. */
 export type SceneRequestOutcome =
-  | { ok: true; generation: Generation; created: boolean }
-  | { ok: false; error: SceneRequestError };
+  { ok: true; generation: Generation; created: boolean } | { ok: false; error: SceneRequestError };
 
 interface ValidRequest {
   index: number;
@@ -76,12 +76,18 @@ interface ValidRequest {
 }
 
 function validate(request: SceneRequest): { classNoun: string; scenes: GenerationScene[] } {
-  if (!Number.isInteger(request.imagesPerScene) || request.imagesPerScene < 1 || request.imagesPerScene > MAX_IMAGES_PER_SCENE) {
+  if (
+    !Number.isInteger(request.imagesPerScene) ||
+    request.imagesPerScene < 1 ||
+    request.imagesPerScene > MAX_IMAGES_PER_SCENE
+  ) {
     throw new SceneRequestError(`Images per scene must be between 1 and ${MAX_IMAGES_PER_SCENE}.`);
   }
   let classNoun: string;
   try {
-    classNoun = normalizeClassNoun(request.classNoun ?? suggestClassNoun(request.product.productType ?? "", request.product.title));
+    classNoun = normalizeClassNoun(
+      request.classNoun ?? suggestClassNoun(request.product.productType ?? "", request.product.title),
+    );
   } catch (error) {
     throw new SceneRequestError((error as Error).message);
   }
@@ -110,10 +116,15 @@ export async function requestScenes(
  * a product named twice gets one request. If Redis refuses the flows, the new requests are marked
  * failed with the reason (none is left queued without a flow) and the error is thrown.
  */
-export async function requestScenesBatch(client: PrismaClient, producers: Producers, requests: SceneRequest[]): Promise<SceneRequestOutcome[]> {
+export async function requestScenesBatch(
+  client: PrismaClient,
+  producers: Producers,
+  requests: SceneRequest[],
+): Promise<SceneRequestOutcome[]> {
   if (requests.length === 0) return [];
   const shop = requests[0]!.shop;
-  if (requests.some((r) => r.shop !== shop)) throw new Error("requestScenesBatch: every request of a batch must be for the same shop");
+  if (requests.some((r) => r.shop !== shop))
+    throw new Error("requestScenesBatch: every request of a batch must be for the same shop");
 
   const outcomes: SceneRequestOutcome[] = new Array(requests.length);
   const valid: ValidRequest[] = [];
@@ -131,7 +142,9 @@ export async function requestScenesBatch(client: PrismaClient, producers: Produc
     }
   });
 
-  const created = await forShop(client, shop).$transaction((tx) => createRows(tx as unknown as ShopDb, shop, valid, outcomes));
+  const created = await forShop(client, shop).$transaction((tx) =>
+    createRows(tx as unknown as ShopDb, shop, valid, outcomes),
+  );
   if (created.length > 0) {
     try {
       await producers.flows.addBulk(created.map((g) => generationFlow({ shop, generationId: g.id }, g.priority)));
@@ -151,7 +164,12 @@ export async function requestScenesBatch(client: PrismaClient, producers: Produc
 
 type ShopDb = ReturnType<typeof forShop>;
 
-async function createRows(db: ShopDb, shop: string, valid: ValidRequest[], outcomes: SceneRequestOutcome[]): Promise<Generation[]> {
+async function createRows(
+  db: ShopDb,
+  shop: string,
+  valid: ValidRequest[],
+  outcomes: SceneRequestOutcome[],
+): Promise<Generation[]> {
   if (valid.length === 0) return [];
   // Requests of one shop take turns: the write locks the shop's row until this transaction ends, so
   // a concurrent request (another process, on PostgreSQL) reads the subject and open request this
@@ -178,7 +196,11 @@ async function createRows(db: ShopDb, shop: string, valid: ValidRequest[], outco
     if (s.productTitle !== v.request.product.title || s.classNoun !== v.classNoun) {
       await db.subject.update({
         where: { id: s.id },
-        data: { productTitle: v.request.product.title, classNoun: v.classNoun, identifierToken: identifierToken(v.classNoun) },
+        data: {
+          productTitle: v.request.product.title,
+          classNoun: v.classNoun,
+          identifierToken: identifierToken(v.classNoun),
+        },
       });
     }
   }
@@ -213,14 +235,23 @@ async function createRows(db: ShopDb, shop: string, valid: ValidRequest[], outco
   if (rows.length === 0) return [];
   const generations = await db.generation.createManyAndReturn({ data: rows });
   const byId = new Map(generations.map((g) => [g.id, g]));
-  await db.subject.updateMany({ where: { id: { in: rows.map((r) => r.subjectId) } }, data: { state: "checking", lastError: null } });
+  await db.subject.updateMany({
+    where: { id: { in: rows.map((r) => r.subjectId) } },
+    data: { state: "checking", lastError: null },
+  });
   rows.forEach((row, i) => (outcomes[fresh[i]!.index] = { ok: true, generation: byId.get(row.id)!, created: true }));
   return rows.map((row) => byId.get(row.id)!);
 }
 
 async function markUnqueued(db: ShopDb, generations: Generation[], error: Error): Promise<void> {
   const message = "The request could not be queued (the job queue did not answer). Please try again.";
-  await db.generation.updateMany({ where: { id: { in: generations.map((g) => g.id) } }, data: { status: "failed", error: message, finishedAt: new Date() } });
-  await db.subject.updateMany({ where: { id: { in: generations.map((g) => g.subjectId) } }, data: { state: "failed", lastError: message } });
+  await db.generation.updateMany({
+    where: { id: { in: generations.map((g) => g.id) } },
+    data: { status: "failed", error: message, finishedAt: new Date() },
+  });
+  await db.subject.updateMany({
+    where: { id: { in: generations.map((g) => g.subjectId) } },
+    data: { state: "failed", lastError: message },
+  });
   console.error(`requestScenesBatch: ${generations.length} request(s) not queued: ${error.message}`);
 }

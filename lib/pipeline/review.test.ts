@@ -36,12 +36,32 @@ async function chainIsLive(candidateId: string): Promise<{ publish: boolean; ups
 }
 
 async function seed(client: PrismaClient, shop: string, count: number, state = "pending"): Promise<string[]> {
-  const subject = await client.subject.create({ data: { shop, productId: `gid://shopify/Product/${randomUUID()}`, productTitle: "Teapot", classNoun: "teapot", identifierToken: "<myteapot>" } });
-  const generation = await client.generation.create({ data: { shop, subjectId: subject.id, scenes: "[]", imagesPerScene: 1, status: "succeeded" } });
+  const subject = await client.subject.create({
+    data: {
+      shop,
+      productId: `gid://shopify/Product/${randomUUID()}`,
+      productTitle: "Teapot",
+      classNoun: "teapot",
+      identifierToken: "<myteapot>",
+    },
+  });
+  const generation = await client.generation.create({
+    data: { shop, subjectId: subject.id, scenes: "[]", imagesPerScene: 1, status: "succeeded" },
+  });
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const c = await client.candidate.create({
-      data: { shop, generationId: generation.id, subjectId: subject.id, sceneId: "g7", sceneKind: "general", prompt: "p", seed: i, imageBlobKey: `shops/${shop}/c/${i}.png`, state },
+      data: {
+        shop,
+        generationId: generation.id,
+        subjectId: subject.id,
+        sceneId: "g7",
+        sceneKind: "general",
+        prompt: "p",
+        seed: i,
+        imageBlobKey: `shops/${shop}/c/${i}.png`,
+        state,
+      },
     });
     ids.push(c.id);
   }
@@ -66,58 +86,72 @@ const kinds: Array<[TestDatabaseKind, boolean]> = [
 ];
 
 describe.each(kinds)("reviewing an image on %s", (kind, available) => {
-  it.skipIf(!available)("rejecting an approved image removes its queued upscale → publish chain; approving again queues it again", () =>
-    withDatabase(kind, async (client) => {
-      const shop = `review-${kind}.myshopify.com`;
-      const [id] = await seed(client, shop, 1);
-      await reviewCandidate(client, producers, shop, id!, { decision: "approve" });
-      expect(await chainIsLive(id!)).toEqual({ publish: true, upscale: true });
-      const rejected = await reviewCandidate(client, producers, shop, id!, { decision: "reject" });
-      expect(rejected.state).toBe("rejected");
-      expect(await chainIsLive(id!)).toEqual({ publish: false, upscale: false });
-      const again = await reviewCandidate(client, producers, shop, id!, { decision: "approve" });
-      expect(again.state).toBe("approved");
-      expect(await chainIsLive(id!)).toEqual({ publish: true, upscale: true });
-    }),
+  it.skipIf(!available)(
+    "rejecting an approved image removes its queued upscale → publish chain; approving again queues it again",
+    () =>
+      withDatabase(kind, async (client) => {
+        const shop = `review-${kind}.myshopify.com`;
+        const [id] = await seed(client, shop, 1);
+        await reviewCandidate(client, producers, shop, id!, { decision: "approve" });
+        expect(await chainIsLive(id!)).toEqual({ publish: true, upscale: true });
+        const rejected = await reviewCandidate(client, producers, shop, id!, { decision: "reject" });
+        expect(rejected.state).toBe("rejected");
+        expect(await chainIsLive(id!)).toEqual({ publish: false, upscale: false });
+        const again = await reviewCandidate(client, producers, shop, id!, { decision: "approve" });
+        expect(again.state).toBe("approved");
+        expect(await chainIsLive(id!)).toEqual({ publish: true, upscale: true });
+      }),
   );
 
   it.skipIf(!available)("an image being upscaled can still be rejected; one being published cannot", () =>
     withDatabase(kind, async (client) => {
       const shop = `review-${kind}.myshopify.com`;
       const [upscaling, publishing, published] = await seed(client, shop, 3);
-      for (const [id, state] of [[upscaling, "upscaling"], [publishing, "publishing"], [published, "published"]] as const) {
+      for (const [id, state] of [
+        [upscaling, "upscaling"],
+        [publishing, "publishing"],
+        [published, "published"],
+      ] as const) {
         await client.candidate.update({ where: { id }, data: { state } });
       }
-      expect((await reviewCandidate(client, producers, shop, upscaling!, { decision: "reject" })).state).toBe("rejected");
+      expect((await reviewCandidate(client, producers, shop, upscaling!, { decision: "reject" })).state).toBe(
+        "rejected",
+      );
       for (const id of [publishing!, published!]) {
-        await expect(reviewCandidate(client, producers, shop, id, { decision: "reject" })).rejects.toBeInstanceOf(ReviewError);
+        await expect(reviewCandidate(client, producers, shop, id, { decision: "reject" })).rejects.toBeInstanceOf(
+          ReviewError,
+        );
       }
-      expect((await client.candidate.findMany({ where: { shop }, orderBy: { seed: "asc" } })).map((c) => c.state)).toEqual(["rejected", "publishing", "published"]);
+      expect(
+        (await client.candidate.findMany({ where: { shop }, orderBy: { seed: "asc" } })).map((c) => c.state),
+      ).toEqual(["rejected", "publishing", "published"]);
     }),
   );
 
   // Two tabs: one approves while the other rejects, in both orders, from "pending" and from "approved".
-  it.skipIf(!available)("approve and reject racing end in one consistent state: approved with its chain, or rejected without", () =>
-    withDatabase(kind, async (client) => {
-      const shop = `race-${kind}.myshopify.com`;
-      const ids = [...(await seed(client, shop, 12, "pending")), ...(await seed(client, shop, 12, "approved"))];
-      const outcomes = await Promise.all(
-        ids.map(async (id, i) => {
-          const calls = [
-            () => reviewCandidate(client, producers, shop, id, { decision: "approve" }),
-            () => reviewCandidate(client, producers, shop, id, { decision: "reject" }),
-          ];
-          if (i % 2) calls.reverse();
-          await Promise.all(calls.map((call) => call()));
-          const { state } = await client.candidate.findUniqueOrThrow({ where: { id } });
-          return { id, state, chain: await chainIsLive(id) };
-        }),
-      );
-      for (const o of outcomes) {
-        expect(["approved", "rejected"], o.id).toContain(o.state);
-        const live = o.state === "approved";
-        expect(o.chain, `${o.id} is ${o.state}`).toEqual({ publish: live, upscale: live });
-      }
-    }),
+  it.skipIf(!available)(
+    "approve and reject racing end in one consistent state: approved with its chain, or rejected without",
+    () =>
+      withDatabase(kind, async (client) => {
+        const shop = `race-${kind}.myshopify.com`;
+        const ids = [...(await seed(client, shop, 12, "pending")), ...(await seed(client, shop, 12, "approved"))];
+        const outcomes = await Promise.all(
+          ids.map(async (id, i) => {
+            const calls = [
+              () => reviewCandidate(client, producers, shop, id, { decision: "approve" }),
+              () => reviewCandidate(client, producers, shop, id, { decision: "reject" }),
+            ];
+            if (i % 2) calls.reverse();
+            await Promise.all(calls.map((call) => call()));
+            const { state } = await client.candidate.findUniqueOrThrow({ where: { id } });
+            return { id, state, chain: await chainIsLive(id) };
+          }),
+        );
+        for (const o of outcomes) {
+          expect(["approved", "rejected"], o.id).toContain(o.state);
+          const live = o.state === "approved";
+          expect(o.chain, `${o.id} is ${o.state}`).toEqual({ publish: live, upscale: live });
+        }
+      }),
   );
 });

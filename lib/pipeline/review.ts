@@ -19,7 +19,8 @@ export interface CandidateReview {
 
 function checkRating(name: string, value: number | null | undefined): void {
   if (value === undefined || value === null) return;
-  if (!Number.isInteger(value) || value < 1 || value > 5) throw new ReviewError(`${name} must be a whole number from 1 to 5.`);
+  if (!Number.isInteger(value) || value < 1 || value > 5)
+    throw new ReviewError(`${name} must be a whole number from 1 to 5.`);
 }
 
 /**
@@ -51,7 +52,14 @@ export async function enqueuePublish(producers: Producers, shop: string, candida
     queueName: QUEUE_NAMES.publish,
     data,
     opts: { ...DEFAULT_JOB_OPTIONS, jobId: ids.publish, priority: 1, failParentOnFailure: true },
-    children: [{ name: "upscale", queueName: QUEUE_NAMES.post, data, opts: { ...DEFAULT_JOB_OPTIONS, jobId: ids.upscale, priority: 1, failParentOnFailure: true } }],
+    children: [
+      {
+        name: "upscale",
+        queueName: QUEUE_NAMES.post,
+        data,
+        opts: { ...DEFAULT_JOB_OPTIONS, jobId: ids.upscale, priority: 1, failParentOnFailure: true },
+      },
+    ],
   });
 }
 
@@ -63,9 +71,13 @@ export async function enqueuePublish(producers: Producers, shop: string, candida
  */
 async function clearFinishedPublish(producers: Producers, candidateId: string): Promise<void> {
   const ids = publishChainJobIds(candidateId);
-  for (const [queue, jobId] of [["publish", ids.publish], ["post", ids.upscale]] as const) {
+  for (const [queue, jobId] of [
+    ["publish", ids.publish],
+    ["post", ids.upscale],
+  ] as const) {
     const job = await producers.queue(queue).getJob(jobId);
-    if (job && ((await job.isFailed()) || (await job.isCompleted()))) await job.remove({ removeChildren: true }).catch(() => undefined);
+    if (job && ((await job.isFailed()) || (await job.isCompleted())))
+      await job.remove({ removeChildren: true }).catch(() => undefined);
   }
 }
 
@@ -85,8 +97,18 @@ export async function removePublishChain(producers: Producers, candidateId: stri
  * Moves the image from one of `from` to `to` in one conditional update: two tabs (or a tab and the
  * worker) racing on the same image cannot both win. Returns whether this call made the change.
  */
-export async function transitionCandidate(client: PrismaClient, shop: string, candidateId: string, from: readonly string[], to: string, data: Partial<Candidate> = {}): Promise<boolean> {
-  const { count } = await forShop(client, shop).candidate.updateMany({ where: { id: candidateId, state: { in: [...from] } }, data: { ...data, state: to } });
+export async function transitionCandidate(
+  client: PrismaClient,
+  shop: string,
+  candidateId: string,
+  from: readonly string[],
+  to: string,
+  data: Partial<Candidate> = {},
+): Promise<boolean> {
+  const { count } = await forShop(client, shop).candidate.updateMany({
+    where: { id: candidateId, state: { in: [...from] } },
+    data: { ...data, state: to },
+  });
   return count === 1;
 }
 
@@ -96,14 +118,25 @@ export async function transitionCandidate(client: PrismaClient, shop: string, ca
  * reject and an approve that raced (two tabs) both end with what the last state change asks for —
  * an approved image with its chain, a rejected one without.
  */
-async function settleChain(client: PrismaClient, producers: Producers, shop: string, candidateId: string): Promise<void> {
+async function settleChain(
+  client: PrismaClient,
+  producers: Producers,
+  shop: string,
+  candidateId: string,
+): Promise<void> {
   for (let round = 0; round < 3; round++) {
-    const current = await forShop(client, shop).candidate.findUnique({ where: { id: candidateId }, select: { state: true } });
+    const current = await forShop(client, shop).candidate.findUnique({
+      where: { id: candidateId },
+      select: { state: true },
+    });
     if (!current) return;
     if (current.state === "approved") await enqueuePublish(producers, shop, candidateId);
     else if (current.state === "rejected") await removePublishChain(producers, candidateId);
     else return;
-    const after = await forShop(client, shop).candidate.findUnique({ where: { id: candidateId }, select: { state: true } });
+    const after = await forShop(client, shop).candidate.findUnique({
+      where: { id: candidateId },
+      select: { state: true },
+    });
     if (!after || after.state === current.state) return;
   }
 }
@@ -128,15 +161,21 @@ export async function reviewCandidate(
   if (Object.keys(ratings).length > 0) await db.candidate.updateMany({ where: { id: candidateId }, data: ratings });
 
   if (review.decision === "reject") {
-    const changed = await transitionCandidate(client, shop, candidateId, REJECTABLE_STATES, "rejected", { error: null });
+    const changed = await transitionCandidate(client, shop, candidateId, REJECTABLE_STATES, "rejected", {
+      error: null,
+    });
     if (!changed) {
       const now = await db.candidate.findUniqueOrThrow({ where: { id: candidateId } });
-      if (now.state !== "rejected") throw new ReviewError("This image is already being published; remove it from the product's media in Shopify instead.");
+      if (now.state !== "rejected")
+        throw new ReviewError(
+          "This image is already being published; remove it from the product's media in Shopify instead.",
+        );
     }
     await settleChain(client, producers, shop, candidateId);
   } else if (review.decision === "approve") {
     // An image approved (or further along) already is left as it is: approving twice is one approval.
-    if (await transitionCandidate(client, shop, candidateId, APPROVABLE_STATES, "approved", { error: null })) await settleChain(client, producers, shop, candidateId);
+    if (await transitionCandidate(client, shop, candidateId, APPROVABLE_STATES, "approved", { error: null }))
+      await settleChain(client, producers, shop, candidateId);
   }
   return db.candidate.findUniqueOrThrow({ where: { id: candidateId } });
 }

@@ -10,7 +10,14 @@ describe("the pipeline table", () => {
   });
 
   it("the request's stages are its generation jobs, in order, with weights adding up to the whole bar", () => {
-    expect(PIPELINE_STAGES.map((s) => s.name)).toEqual(["ingest", "prepare", "dataset-check", "tune", "generate", "score"]);
+    expect(PIPELINE_STAGES.map((s) => s.name)).toEqual([
+      "ingest",
+      "prepare",
+      "dataset-check",
+      "tune",
+      "generate",
+      "score",
+    ]);
     expect(PIPELINE_STAGES.reduce((sum, s) => sum + s.weight, 0)).toBeCloseTo(1, 10);
     expect(overallProgress("score", 1)).toBeCloseTo(1, 10);
     expect(overallProgress("tune", 0)).toBeCloseTo(0.1, 10);
@@ -23,7 +30,9 @@ describe("the pipeline table", () => {
     const shop = "shop-a.myshopify.com";
     expect(() => assertJobData("gpu", "tune", { shop, generationId: "g1" })).not.toThrow();
     expect(() => assertJobData("post", "upscale", { shop, candidateId: "c1" })).not.toThrow();
-    expect(() => assertJobData("gpu", "score", { shop, generationId: "g1" })).toThrow(/queue gpu has no job named "score"/);
+    expect(() => assertJobData("gpu", "score", { shop, generationId: "g1" })).toThrow(
+      /queue gpu has no job named "score"/,
+    );
     expect(() => assertJobData("gpu", "tune", { shop: "evil.com", generationId: "g1" })).toThrow(/no valid shop/);
     expect(() => assertJobData("post", "upscale", { shop, generationId: "g1" })).toThrow(InvalidJobError);
     expect(() => assertJobData("gpu", "tune", { shop, candidateId: "c1" })).toThrow(/has no generationId/);

@@ -46,7 +46,9 @@ export type PipelineJobName = PipelineJob["name"];
 type StageRow = Extract<PipelineJob, { payload: "generation" }>;
 
 /** The stages of one scene request, in order; weights turn stage progress into one percentage. */
-export const PIPELINE_STAGES: readonly StageRow[] = PIPELINE_JOBS.filter((job): job is StageRow => job.payload === "generation");
+export const PIPELINE_STAGES: readonly StageRow[] = PIPELINE_JOBS.filter(
+  (job): job is StageRow => job.payload === "generation",
+);
 
 export type PipelineStage = StageRow["name"];
 

@@ -13,7 +13,19 @@ export interface TuningSettings {
 }
 
 export const TUNING_SETTINGS: Record<ModelProfile, TuningSettings> = {
-  tiny: { steps: { unet: 30, textEncoder: 10, adaptive: false }, sampleSteps: { standard: 10, quality: 25 }, checkpointEvery: 10 },
-  sd21: { steps: { unet: 1500, textEncoder: 200, adaptive: true }, sampleSteps: { standard: 25, quality: 50 }, checkpointEvery: 250 },
-  "sd21-lora": { steps: { unet: 1500, textEncoder: 200, adaptive: true }, sampleSteps: { standard: 25, quality: 50 }, checkpointEvery: 250 },
+  tiny: {
+    steps: { unet: 30, textEncoder: 10, adaptive: false },
+    sampleSteps: { standard: 10, quality: 25 },
+    checkpointEvery: 10,
+  },
+  sd21: {
+    steps: { unet: 1500, textEncoder: 200, adaptive: true },
+    sampleSteps: { standard: 25, quality: 50 },
+    checkpointEvery: 250,
+  },
+  "sd21-lora": {
+    steps: { unet: 1500, textEncoder: 200, adaptive: true },
+    sampleSteps: { standard: 25, quality: 50 },
+    checkpointEvery: 250,
+  },
 };

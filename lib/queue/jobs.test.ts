@@ -2,18 +2,36 @@ import { describe, expect, it } from "vitest";
 import { assertJobData, InvalidJobError } from "./jobs";
 
 const SHOP = "jobs-a.myshopify.com";
-const product = { id: "gid://shopify/Product/1", title: "Teapot", productType: "teapot", status: "active", readyPhotos: 3 };
+const product = {
+  id: "gid://shopify/Product/1",
+  title: "Teapot",
+  productType: "teapot",
+  status: "active",
+  readyPhotos: 3,
+};
 
 describe("shop-event job payloads", () => {
   it("accepts a product event and an uninstall cleanup", () => {
-    expect(() => assertJobData("publish", "product-event", { shop: SHOP, topic: "products/create", product })).not.toThrow();
-    expect(() => assertJobData("publish", "shop-cleanup", { shop: SHOP, triggeredAt: "2026-12-06T12:00:00.000Z" })).not.toThrow();
+    expect(() =>
+      assertJobData("publish", "product-event", { shop: SHOP, topic: "products/create", product }),
+    ).not.toThrow();
+    expect(() =>
+      assertJobData("publish", "shop-cleanup", { shop: SHOP, triggeredAt: "2026-12-06T12:00:00.000Z" }),
+    ).not.toThrow();
   });
 
   it("refuses a product event without its topic or product, and a cleanup without a trigger time", () => {
-    expect(() => assertJobData("publish", "product-event", { shop: SHOP, topic: "products/delete", product })).toThrow(InvalidJobError);
-    expect(() => assertJobData("publish", "product-event", { shop: SHOP, topic: "products/create" })).toThrow(InvalidJobError);
-    expect(() => assertJobData("publish", "shop-cleanup", { shop: SHOP, triggeredAt: "yesterday" })).toThrow(InvalidJobError);
-    expect(() => assertJobData("publish", "shop-cleanup", { shop: "not a shop", triggeredAt: "2026-12-06T12:00:00.000Z" })).toThrow(InvalidJobError);
+    expect(() => assertJobData("publish", "product-event", { shop: SHOP, topic: "products/delete", product })).toThrow(
+      InvalidJobError,
+    );
+    expect(() => assertJobData("publish", "product-event", { shop: SHOP, topic: "products/create" })).toThrow(
+      InvalidJobError,
+    );
+    expect(() => assertJobData("publish", "shop-cleanup", { shop: SHOP, triggeredAt: "yesterday" })).toThrow(
+      InvalidJobError,
+    );
+    expect(() =>
+      assertJobData("publish", "shop-cleanup", { shop: "not a shop", triggeredAt: "2026-12-06T12:00:00.000Z" }),
+    ).toThrow(InvalidJobError);
   });
 });

@@ -47,10 +47,13 @@ const PAYLOAD_PROBLEM: { [K in PayloadKind]: (payload: Partial<Payloads[K]>) => 
   generation: (p) => (nonEmptyString(p.generationId) ? null : "no generationId"),
   candidate: (p) => (nonEmptyString(p.candidateId) ? null : "no candidateId"),
   "product-event": (p) =>
-    (p.topic === "products/create" || p.topic === "products/update") && nonEmptyString(p.product?.id) && typeof p.product?.readyPhotos === "number"
+    (p.topic === "products/create" || p.topic === "products/update") &&
+    nonEmptyString(p.product?.id) &&
+    typeof p.product?.readyPhotos === "number"
       ? null
       : "no product topic and product",
-  "shop-cleanup": (p) => (typeof p.triggeredAt === "string" && !Number.isNaN(Date.parse(p.triggeredAt)) ? null : "no valid triggeredAt"),
+  "shop-cleanup": (p) =>
+    typeof p.triggeredAt === "string" && !Number.isNaN(Date.parse(p.triggeredAt)) ? null : "no valid triggeredAt",
 };
 
 type JobsOf<Q extends QueueKey> = Extract<PipelineJob, { queue: Q }>;
@@ -70,7 +73,11 @@ export class InvalidJobError extends Error {
 }
 
 /** Checks a payload read back from Redis before a processor trusts it. */
-export function assertJobData<Q extends QueueKey>(queue: Q, name: string, data: unknown): asserts data is JobData<Q, JobName<Q>> {
+export function assertJobData<Q extends QueueKey>(
+  queue: Q,
+  name: string,
+  data: unknown,
+): asserts data is JobData<Q, JobName<Q>> {
   const job = PIPELINE_JOBS.find((row) => row.queue === queue && row.name === name);
   if (!job) {
     throw new InvalidJobError(`queue ${queue} has no job named "${name}"`);

@@ -15,7 +15,11 @@ export interface Producers {
 }
 
 /** With `ownsConnection`, close() also disconnects Redis (BullMQ leaves a connection it was given open). */
-export function createProducers(connection: Redis, prefix = DEFAULT_PREFIX, { ownsConnection = false } = {}): Producers {
+export function createProducers(
+  connection: Redis,
+  prefix = DEFAULT_PREFIX,
+  { ownsConnection = false } = {},
+): Producers {
   const queues = new Map<QueueKey, Queue>();
   const flows = new FlowProducer({ connection, prefix });
   return {

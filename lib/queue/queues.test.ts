@@ -79,7 +79,11 @@ describe("typed jobs on real Redis", () => {
         { connection, prefix },
       ),
     );
-    const job = await queue.add("ingest", { shop: SHOP, generationId: "gen-2" }, { attempts: 3, backoff: { type: "fixed", delay: 50 } });
+    const job = await queue.add(
+      "ingest",
+      { shop: SHOP, generationId: "gen-2" },
+      { attempts: 3, backoff: { type: "fixed", delay: 50 } },
+    );
     expect(await job.waitUntilFinished(events, 10_000)).toBe("ok");
     const finished = await queue.queue.getJob(job.id!);
     expect(finished?.attemptsMade).toBe(2);
@@ -111,10 +115,15 @@ describe("typed jobs on real Redis", () => {
     expect(await (await queue.queue.getJob(job.id!))?.getState()).toBe("active");
 
     workers.push(
-      createTypedWorker("ingest", { ingest: async (j) => `recovered ${j.data.generationId}` }, { connection, prefix }, {
-        stalledInterval: 500,
-        lockDuration: 1_000,
-      }),
+      createTypedWorker(
+        "ingest",
+        { ingest: async (j) => `recovered ${j.data.generationId}` },
+        { connection, prefix },
+        {
+          stalledInterval: 500,
+          lockDuration: 1_000,
+        },
+      ),
     );
     expect(await job.waitUntilFinished(events, 20_000)).toBe("recovered gen-3");
     const recovered = await queue.queue.getJob(job.id!);
@@ -124,6 +133,8 @@ describe("typed jobs on real Redis", () => {
 
 describe("checkRedis", () => {
   it("turns an unreachable server into one actionable line", async () => {
-    await expect(checkRedis("redis://127.0.0.1:1", 500)).rejects.toThrow(/^Cannot reach Redis at redis:\/\/127\.0\.0\.1:1.*REDIS_URL\.$/);
+    await expect(checkRedis("redis://127.0.0.1:1", 500)).rejects.toThrow(
+      /^Cannot reach Redis at redis:\/\/127\.0\.0\.1:1.*REDIS_URL\.$/,
+    );
   });
 });

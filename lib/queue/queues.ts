@@ -41,7 +41,10 @@ export class TypedQueue<Q extends QueueKey> {
 }
 
 /** `token` is the worker's lock token, which e.g. job.moveToDelayed needs. */
-export type Processor<Q extends QueueKey, N extends JobName<Q>> = (job: Job<JobData<Q, N>>, token?: string) => Promise<unknown>;
+export type Processor<Q extends QueueKey, N extends JobName<Q>> = (
+  job: Job<JobData<Q, N>>,
+  token?: string,
+) => Promise<unknown>;
 export type ProcessorMap<Q extends QueueKey> = { [N in JobName<Q>]?: Processor<Q, N> };
 /** A processor for every job of every queue of the pipeline table: a job without one is a type error. */
 export type PipelineProcessors = { [Q in QueueKey]: { [N in JobName<Q>]-?: Processor<Q, N> } };

@@ -29,7 +29,9 @@ describe("withRedisLock", () => {
   it("gives up with LockTimeoutError while another holder keeps it", async () => {
     const k = key();
     await redis.set(k, "someone-else", "PX", 5000);
-    await expect(withRedisLock(redis, k, { ttlMs: 1000, waitMs: 150, pollMs: 20 }, async () => "ran")).rejects.toBeInstanceOf(LockTimeoutError);
+    await expect(
+      withRedisLock(redis, k, { ttlMs: 1000, waitMs: 150, pollMs: 20 }, async () => "ran"),
+    ).rejects.toBeInstanceOf(LockTimeoutError);
     expect(await redis.get(k)).toBe("someone-else");
   });
 

@@ -26,11 +26,17 @@ export class LockTimeoutError extends Error {
  * Runs `fn` while holding `key` (SET NX PX with a random token), one holder at a time across every
  * process on the same Redis. `fn` should finish well within `ttlMs`.
  */
-export async function withRedisLock<T>(redis: Redis, key: string, options: RedisLockOptions, fn: () => Promise<T>): Promise<T> {
+export async function withRedisLock<T>(
+  redis: Redis,
+  key: string,
+  options: RedisLockOptions,
+  fn: () => Promise<T>,
+): Promise<T> {
   const token = randomUUID();
   const deadline = Date.now() + options.waitMs;
   while ((await redis.set(key, token, "PX", options.ttlMs, "NX")) !== "OK") {
-    if (Date.now() >= deadline) throw new LockTimeoutError(`Timed out after ${options.waitMs} ms waiting for the lock ${key}.`);
+    if (Date.now() >= deadline)
+      throw new LockTimeoutError(`Timed out after ${options.waitMs} ms waiting for the lock ${key}.`);
     await new Promise((r) => setTimeout(r, options.pollMs ?? 50));
   }
   try {

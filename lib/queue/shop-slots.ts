@@ -36,7 +36,8 @@ export class ShopSlots {
     private readonly redis: Redis,
     private readonly options: ShopSlotsOptions,
   ) {
-    if (!Number.isInteger(options.perShop) || options.perShop < 1) throw new Error(`ShopSlots: perShop must be a positive integer, not ${options.perShop}`);
+    if (!Number.isInteger(options.perShop) || options.perShop < 1)
+      throw new Error(`ShopSlots: perShop must be a positive integer, not ${options.perShop}`);
   }
 
   private key(shop: string): string {
@@ -46,7 +47,8 @@ export class ShopSlots {
   /** Takes a slot for `jobId`, renewed until released; null when the shop's slots are all taken. */
   async acquire(shop: string, jobId: string): Promise<ShopSlotLease | null> {
     const key = this.key(shop);
-    const take = async () => (await this.redis.eval(ACQUIRE, 1, key, jobId, this.options.leaseMs, this.options.perShop)) === 1;
+    const take = async () =>
+      (await this.redis.eval(ACQUIRE, 1, key, jobId, this.options.leaseMs, this.options.perShop)) === 1;
     if (!(await take())) return null;
     const renewal = setInterval(() => void take().catch(() => {}), Math.max(50, Math.floor(this.options.leaseMs / 3)));
     renewal.unref();

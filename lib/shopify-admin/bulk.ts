@@ -48,7 +48,11 @@ export interface BulkWaitOptions {
  * Waits for a bulk operation to end, driven by bulk_operations/finish: `read` (one Admin API call)
  * runs when the webhook has arrived, and otherwise only every `pollMs`. Null at the deadline.
  */
-export async function waitForBulkOperation<Op extends { id: string; status: string }>(read: () => Promise<Op | null>, id: string, options: BulkWaitOptions): Promise<Op | null> {
+export async function waitForBulkOperation<Op extends { id: string; status: string }>(
+  read: () => Promise<Op | null>,
+  id: string,
+  options: BulkWaitOptions,
+): Promise<Op | null> {
   const { finished, signalCheckMs = 250, pollMs = BULK_FALLBACK_POLL_MS, deadline } = options;
   let nextPoll = Date.now() + pollMs;
   let signalSeen = false;
@@ -62,7 +66,11 @@ export async function waitForBulkOperation<Op extends { id: string; status: stri
       nextPoll = Date.now() + pollMs;
     }
     if (Date.now() >= deadline) return null;
-    const wait = Math.min(finished && !signalSeen ? signalCheckMs : pollMs, Math.max(0, nextPoll - Date.now()), deadline - Date.now());
+    const wait = Math.min(
+      finished && !signalSeen ? signalCheckMs : pollMs,
+      Math.max(0, nextPoll - Date.now()),
+      deadline - Date.now(),
+    );
     await new Promise((r) => setTimeout(r, wait));
   }
 }
@@ -76,14 +84,38 @@ export async function runBulkQuery(
   const started = await client.request(BulkOperationRunQueryDocument, { query });
   assertNoUserErrors("bulkOperationRunQuery", started.bulkOperationRunQuery?.userErrors);
   const id = started.bulkOperationRunQuery?.bulkOperation?.id;
-  if (!id) throw new AdminApiError("bulkOperationRunQuery returned no bulk operation", { kind: "graphql", operation: "BulkOperationRunQuery", attempts: 1 });
+  if (!id)
+    throw new AdminApiError("bulkOperationRunQuery returned no bulk operation", {
+      kind: "graphql",
+      operation: "BulkOperationRunQuery",
+      attempts: 1,
+    });
   const read = async () => {
     const { bulkOperation: op } = await client.request(BulkOperationStatusDocument, { id });
-    if (!op) throw new AdminApiError(`Bulk operation ${id} is not known to Shopify.`, { kind: "graphql", operation: "BulkOperationStatus", attempts: 1 });
+    if (!op)
+      throw new AdminApiError(`Bulk operation ${id} is not known to Shopify.`, {
+        kind: "graphql",
+        operation: "BulkOperationStatus",
+        attempts: 1,
+      });
     return op;
   };
-  const op = await waitForBulkOperation(read, id, { finished: options.finished, pollMs: options.pollIntervalMs, deadline: Date.now() + (options.timeoutMs ?? 30 * 60_000) });
-  if (!op) throw new AdminApiError(`Bulk operation ${id} did not finish in time.`, { kind: "timeout", operation: "BulkOperationStatus", attempts: 1 });
-  if (op.status !== "COMPLETED") throw new AdminApiError(`Bulk operation ${op.id} ended ${op.status} (${op.errorCode ?? "no error code"})`, { kind: "graphql", operation: "BulkOperationStatus", attempts: 1 });
+  const op = await waitForBulkOperation(read, id, {
+    finished: options.finished,
+    pollMs: options.pollIntervalMs,
+    deadline: Date.now() + (options.timeoutMs ?? 30 * 60_000),
+  });
+  if (!op)
+    throw new AdminApiError(`Bulk operation ${id} did not finish in time.`, {
+      kind: "timeout",
+      operation: "BulkOperationStatus",
+      attempts: 1,
+    });
+  if (op.status !== "COMPLETED")
+    throw new AdminApiError(`Bulk operation ${op.id} ended ${op.status} (${op.errorCode ?? "no error code"})`, {
+      kind: "graphql",
+      operation: "BulkOperationStatus",
+      attempts: 1,
+    });
   return op;
 }

@@ -16,7 +16,15 @@ beforeAll(async () => {
 afterAll(() => store.stop());
 
 function client(s: TestStore, options: Partial<AdminClientOptions> = {}) {
-  return new AdminClient({ shop: DEMO_SHOP, accessToken: s.token, env: { SHOPIFY_LOCAL_STORE_URL: s.url }, backoffMs: 10, maxBackoffMs: 50, pacer: new ShopPacer(), ...options });
+  return new AdminClient({
+    shop: DEMO_SHOP,
+    accessToken: s.token,
+    env: { SHOPIFY_LOCAL_STORE_URL: s.url },
+    backoffMs: 10,
+    maxBackoffMs: 50,
+    pacer: new ShopPacer(),
+    ...options,
+  });
 }
 
 async function error(p: Promise<unknown>): Promise<AdminApiError> {
@@ -30,7 +38,10 @@ async function error(p: Promise<unknown>): Promise<AdminApiError> {
 }
 
 describe("pacing by the cost bucket", () => {
-  const burst = (c: AdminClient) => Array.from({ length: 12 }, (_, i) => c.request(ProductsPageDocument, { first: 5, mediaFirst: 3, query: i % 2 ? "status:active" : null }));
+  const burst = (c: AdminClient) =>
+    Array.from({ length: 12 }, (_, i) =>
+      c.request(ProductsPageDocument, { first: 5, mediaFirst: 3, query: i % 2 ? "status:active" : null }),
+    );
 
   it("a burst costing several buckets is never THROTTLED when paced, and is when not", async () => {
     const small = await startTestStore({ bucket: { maximumAvailable: 100, restoreRate: 400 } });
@@ -40,7 +51,9 @@ describe("pacing by the cost bucket", () => {
       expect(first.cost!.requestedQueryCost! * 12).toBeGreaterThan(5 * 100);
 
       const results = await Promise.allSettled(burst(unpaced));
-      const refused = results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason as AdminApiError);
+      const refused = results
+        .filter((r) => r.status === "rejected")
+        .map((r) => (r as PromiseRejectedResult).reason as AdminApiError);
       expect(refused.length).toBeGreaterThan(0);
       expect(refused[0]!.message).toMatch(/throttled/);
       const throttledUnpaced = small.control.stats().throttled;
@@ -93,7 +106,13 @@ describe("retries", () => {
     const { products } = await c.request(ProductsPageDocument, { first: 1, mediaFirst: 1, query: "handle:vase" });
     const id = products.nodes[0]!.id;
     store.control.injectFault({ kind: "status", status: 502 });
-    const err = await error(c.request(ProductAddMediaDocument, { product: { id }, media: [{ originalSource: `${store.url}/nowhere.png`, mediaContentType: "IMAGE" }], added: 1 }));
+    const err = await error(
+      c.request(ProductAddMediaDocument, {
+        product: { id },
+        media: [{ originalSource: `${store.url}/nowhere.png`, mediaContentType: "IMAGE" }],
+        added: 1,
+      }),
+    );
     expect(err.details).toMatchObject({ kind: "http", status: 502, attempts: 1, maybeExecuted: true });
     expect(err.message).toMatch(/not idempotent/);
     const after = await c.request(ProductWithMediaDocument, { id, mediaFirst: 50 });
@@ -128,7 +147,9 @@ describe("API version warnings", () => {
     } finally {
       store.control.setSupportedApiVersions(null);
     }
-    expect(warnings).toEqual([`Admin API: asked for ${SHOPIFY_API_VERSION}, Shopify answered ShopInfo with 2026-01 (${SHOPIFY_API_VERSION} is outside its support window): move the app to a supported version (README, "Admin API version").`]);
+    expect(warnings).toEqual([
+      `Admin API: asked for ${SHOPIFY_API_VERSION}, Shopify answered ShopInfo with 2026-01 (${SHOPIFY_API_VERSION} is outside its support window): move the app to a supported version (README, "Admin API version").`,
+    ]);
   });
 
   it("warns when an operation uses a deprecated field, and says nothing for the app's own documents", async () => {
@@ -137,9 +158,16 @@ describe("API version warnings", () => {
     await c.request(ShopInfoDocument, {});
     await c.request(ProductsPageDocument, { first: 1, mediaFirst: 1 });
     expect(warnings).toEqual([]);
-    const old = parse("query OldBulkPoll { currentBulkOperation { id } }") as TypedDocumentNode<{ currentBulkOperation: { id: string } | null }, Record<string, never>>;
+    const old = parse("query OldBulkPoll { currentBulkOperation { id } }") as TypedDocumentNode<
+      { currentBulkOperation: { id: string } | null },
+      Record<string, never>
+    >;
     await c.request(old, {});
-    expect(warnings).toEqual([expect.stringMatching(/^Admin API: OldBulkPoll uses fields Shopify has deprecated in 2026-10 \(https:\/\/shopify\.dev\/api\/usage\/versioning#deprecation-practices\)/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^Admin API: OldBulkPoll uses fields Shopify has deprecated in 2026-10 \(https:\/\/shopify\.dev\/api\/usage\/versioning#deprecation-practices\)/,
+      ),
+    ]);
   });
 });
 
@@ -147,10 +175,20 @@ describe("pacer arithmetic", () => {
   it("waits (requested − available) / restoreRate", () => {
     let now = 0;
     const pacer = new ShopPacer(() => now);
-    pacer.learn("q", { requestedQueryCost: 50, actualQueryCost: 50, throttleStatus: { maximumAvailable: 100, currentlyAvailable: 10, restoreRate: 20 } });
+    pacer.learn("q", {
+      requestedQueryCost: 50,
+      actualQueryCost: 50,
+      throttleStatus: { maximumAvailable: 100, currentlyAvailable: 10, restoreRate: 20 },
+    });
     expect(pacer.waitMsFor(50)).toBe(2000);
     now = 1000;
     expect(pacer.waitMsFor(50)).toBe(1000);
-    expect(ShopPacer.throttledWaitMs({ requestedQueryCost: 80, actualQueryCost: null, throttleStatus: { maximumAvailable: 100, currentlyAvailable: 20, restoreRate: 50 } })).toBe(1200);
+    expect(
+      ShopPacer.throttledWaitMs({
+        requestedQueryCost: 80,
+        actualQueryCost: null,
+        throttleStatus: { maximumAvailable: 100, currentlyAvailable: 20, restoreRate: 50 },
+      }),
+    ).toBe(1200);
   });
 });

@@ -91,24 +91,43 @@ function warnOnce(warn: (line: string) => void, key: string, line: string): void
 function checkVersionHeaders(headers: Headers | undefined, operation: string, warn: (line: string) => void): void {
   const served = headers?.get("x-shopify-api-version");
   if (served && served !== SHOPIFY_API_VERSION) {
-    warnOnce(warn, `served:${served}`, `Admin API: asked for ${SHOPIFY_API_VERSION}, Shopify answered ${operation} with ${served} (${SHOPIFY_API_VERSION} is outside its support window): move the app to a supported version (README, "Admin API version").`);
+    warnOnce(
+      warn,
+      `served:${served}`,
+      `Admin API: asked for ${SHOPIFY_API_VERSION}, Shopify answered ${operation} with ${served} (${SHOPIFY_API_VERSION} is outside its support window): move the app to a supported version (README, "Admin API version").`,
+    );
   }
   const deprecated = headers?.get("x-shopify-api-deprecated-reason");
-  if (deprecated) warnOnce(warn, `deprecated:${operation}`, `Admin API: ${operation} uses fields Shopify has deprecated in ${served ?? SHOPIFY_API_VERSION} (${deprecated}); they will be removed in a later version.`);
+  if (deprecated)
+    warnOnce(
+      warn,
+      `deprecated:${operation}`,
+      `Admin API: ${operation} uses fields Shopify has deprecated in ${served ?? SHOPIFY_API_VERSION} (${deprecated}); they will be removed in a later version.`,
+    );
 }
 
 /** The app's and the worker's Admin GraphQL client: paced by the cost bucket, retrying what is safe to retry. */
 export class AdminClient {
   readonly shop: ShopDomain;
   private readonly gql: GraphQLClient;
-  private readonly options: Required<Pick<AdminClientOptions, "timeoutMs" | "maxAttempts" | "backoffMs" | "maxBackoffMs" | "pacing">> & AdminClientOptions;
+  private readonly options: Required<
+    Pick<AdminClientOptions, "timeoutMs" | "maxAttempts" | "backoffMs" | "maxBackoffMs" | "pacing">
+  > &
+    AdminClientOptions;
   private readonly pacer: ShopPacer;
   private readonly tokens: AccessTokenSource;
 
   constructor(options: AdminClientOptions) {
     this.shop = parseShopDomain(options.shop);
     if (!options.accessToken) throw new Error(`No access token for ${options.shop}.`);
-    this.options = { timeoutMs: 30_000, maxAttempts: 6, backoffMs: 500, maxBackoffMs: 20_000, pacing: true, ...options };
+    this.options = {
+      timeoutMs: 30_000,
+      maxAttempts: 6,
+      backoffMs: 500,
+      maxBackoffMs: 20_000,
+      pacing: true,
+      ...options,
+    };
     this.pacer = options.pacer ?? pacerFor(`${adminGraphqlEndpoint(this.shop, options.env)}#${this.shop}`);
     this.gql = new GraphQLClient(adminGraphqlEndpoint(this.shop, options.env), {
       fetch: options.fetch,
@@ -129,7 +148,10 @@ export class AdminClient {
     return Math.round(cap / 2 + Math.random() * (cap / 2));
   }
 
-  async requestWithCost<T, V extends Record<string, unknown>>(document: TypedDocumentNode<T, V>, variables: V): Promise<AdminResult<T>> {
+  async requestWithCost<T, V extends Record<string, unknown>>(
+    document: TypedDocumentNode<T, V>,
+    variables: V,
+  ): Promise<AdminResult<T>> {
     const { query, name, mutation } = describe(document as TypedDocumentNode<unknown, unknown>);
     const mayRepeat = !mutation || IDEMPOTENT_MUTATIONS.has(name);
     const costKey = `${name}:${JSON.stringify(Object.entries(variables).filter(([, v]) => typeof v === "number"))}`;
@@ -149,7 +171,12 @@ export class AdminClient {
       };
       let waitMs = 0;
       try {
-        const res = await this.gql.rawRequest<T>({ query, variables, signal: AbortSignal.timeout(this.options.timeoutMs), requestHeaders: { "X-Shopify-Access-Token": token } });
+        const res = await this.gql.rawRequest<T>({
+          query,
+          variables,
+          signal: AbortSignal.timeout(this.options.timeoutMs),
+          requestHeaders: { "X-Shopify-Access-Token": token },
+        });
         checkVersionHeaders(res.headers, name, this.options.warn ?? console.warn);
         const cost = costOf(res.extensions);
         release(cost);
@@ -158,11 +185,26 @@ export class AdminClient {
         if (throttled) {
           // Not executed, so safe to send again once the bucket has the points.
           waitMs = cost ? ShopPacer.throttledWaitMs(cost) + Math.round(Math.random() * 250) : this.backoff(attempt);
-          last = new AdminApiError(`${name} was throttled`, { kind: "throttled", operation: name, attempts: attempt, errors });
+          last = new AdminApiError(`${name} was throttled`, {
+            kind: "throttled",
+            operation: name,
+            attempts: attempt,
+            errors,
+          });
         } else if (errors.some((e) => (e.extensions as { code?: string } | undefined)?.code === "MAX_COST_EXCEEDED")) {
-          throw new AdminApiError(`${name} costs more than Shopify allows in one query: ${errors[0]!.message}`, { kind: "max-cost", operation: name, attempts: attempt, errors });
+          throw new AdminApiError(`${name} costs more than Shopify allows in one query: ${errors[0]!.message}`, {
+            kind: "max-cost",
+            operation: name,
+            attempts: attempt,
+            errors,
+          });
         } else if (errors.length) {
-          throw new AdminApiError(`${name} failed: ${errors.map((e) => e.message).join("; ")}`, { kind: "graphql", operation: name, attempts: attempt, errors });
+          throw new AdminApiError(`${name} failed: ${errors.map((e) => e.message).join("; ")}`, {
+            kind: "graphql",
+            operation: name,
+            attempts: attempt,
+            errors,
+          });
         } else {
           return { data: res.data, cost, attempts: attempt };
         }
@@ -174,10 +216,25 @@ export class AdminClient {
           const retryAfter = Number(err.response.headers?.get?.("retry-after"));
           if (status === 429) {
             waitMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : this.backoff(attempt);
-            last = new AdminApiError(`${name}: HTTP 429 Too Many Requests`, { kind: "http", status, operation: name, attempts: attempt });
+            last = new AdminApiError(`${name}: HTTP 429 Too Many Requests`, {
+              kind: "http",
+              status,
+              operation: name,
+              attempts: attempt,
+            });
           } else if (status >= 500) {
-            last = new AdminApiError(`${name}: HTTP ${status}`, { kind: "http", status, operation: name, attempts: attempt, maybeExecuted: mutation });
-            if (!mayRepeat) throw new AdminApiError(`${name}: HTTP ${status}; not retried because ${name} is not idempotent and may have run`, last.details);
+            last = new AdminApiError(`${name}: HTTP ${status}`, {
+              kind: "http",
+              status,
+              operation: name,
+              attempts: attempt,
+              maybeExecuted: mutation,
+            });
+            if (!mayRepeat)
+              throw new AdminApiError(
+                `${name}: HTTP ${status}; not retried because ${name} is not idempotent and may have run`,
+                last.details,
+              );
             waitMs = this.backoff(attempt);
           } else if (status === 401 && !renewedAfter401) {
             // Refused before it ran (expired or revoked token): once with a renewed token, at once.
@@ -187,13 +244,25 @@ export class AdminClient {
             continue;
           } else {
             const body = typeof err.response.body === "string" ? err.response.body.slice(0, 300) : "";
-            throw new AdminApiError(`${name}: HTTP ${status} ${body}`.trim(), { kind: "http", status, operation: name, attempts: attempt });
+            throw new AdminApiError(`${name}: HTTP ${status} ${body}`.trim(), {
+              kind: "http",
+              status,
+              operation: name,
+              attempts: attempt,
+            });
           }
         } else {
           const timeout = (err as Error).name === "TimeoutError" || (err as Error).name === "AbortError";
           const kind = timeout ? "timeout" : "network";
-          last = new AdminApiError(`${name}: ${timeout ? `no answer within ${this.options.timeoutMs} ms` : (err as Error).message}`, { kind, operation: name, attempts: attempt, maybeExecuted: mutation });
-          if (!mayRepeat) throw new AdminApiError(`${last.message}; not retried because ${name} is not idempotent and may have run`, last.details);
+          last = new AdminApiError(
+            `${name}: ${timeout ? `no answer within ${this.options.timeoutMs} ms` : (err as Error).message}`,
+            { kind, operation: name, attempts: attempt, maybeExecuted: mutation },
+          );
+          if (!mayRepeat)
+            throw new AdminApiError(
+              `${last.message}; not retried because ${name} is not idempotent and may have run`,
+              last.details,
+            );
           waitMs = this.backoff(attempt);
         }
       }

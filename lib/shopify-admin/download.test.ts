@@ -10,7 +10,9 @@ let base: string;
 let png: Buffer;
 
 beforeAll(async () => {
-  png = await sharp({ create: { width: 8, height: 8, channels: 3, background: "#123456" } }).png().toBuffer();
+  png = await sharp({ create: { width: 8, height: 8, channels: 3, background: "#123456" } })
+    .png()
+    .toBuffer();
   server = http.createServer((req, res) => {
     switch (req.url) {
       case "/ok.png":
@@ -46,7 +48,11 @@ afterAll(async () => {
 // The test server plays the local store: its origin is allowed as SHOPIFY_LOCAL_STORE_URL allows it.
 const downloadImage = (url: string, options: DownloadOptions = {}) =>
   download(url, { sources: imageSourcePolicy({ SHOPIFY_LOCAL_STORE_URL: base }), ...options });
-const code = (p: Promise<unknown>) => p.then(() => "no error", (e: unknown) => (e instanceof ImageDownloadError ? e.code : String(e)));
+const code = (p: Promise<unknown>) =>
+  p.then(
+    () => "no error",
+    (e: unknown) => (e instanceof ImageDownloadError ? e.code : String(e)),
+  );
 
 describe("downloadImage", () => {
   it("returns the bytes and the type their magic bytes say", async () => {
@@ -68,20 +74,42 @@ describe("downloadImage", () => {
 describe("where photos may come from", () => {
   const publicDns = async () => [{ address: "151.101.1.1" }];
   const policy = (env: Record<string, string> = {}, resolve = publicDns) => imageSourcePolicy(env, resolve);
-  const allowed = (url: string, p = policy()) => p.check(new URL(url)).then(() => "allowed", (e: Error) => e.message);
+  const allowed = (url: string, p = policy()) =>
+    p.check(new URL(url)).then(
+      () => "allowed",
+      (e: Error) => e.message,
+    );
 
   it("allows Shopify's CDN over https only", async () => {
     expect(await allowed("https://cdn.shopify.com/s/files/1/0/photo.jpg")).toBe("allowed");
     expect(await allowed("http://cdn.shopify.com/s/files/1/0/photo.jpg")).toBe("http://cdn.shopify.com is not https.");
-    expect(await allowed("https://attacker.example/photo.jpg")).toMatch(/^attacker.example is not a Shopify image host/);
+    expect(await allowed("https://attacker.example/photo.jpg")).toMatch(
+      /^attacker.example is not a Shopify image host/,
+    );
     expect(await allowed("https://cdn.shopify.com.attacker.example/x.jpg")).toMatch(/is not a Shopify image host/);
-    expect(await allowed("https://images.example.net/x.jpg", policy({ SCENEBOOTH_IMAGE_HOSTS: "images.example.net" }))).toBe("allowed");
+    expect(
+      await allowed("https://images.example.net/x.jpg", policy({ SCENEBOOTH_IMAGE_HOSTS: "images.example.net" })),
+    ).toBe("allowed");
   });
 
   it("refuses a host that resolves to a private, loopback or link-local address", async () => {
-    const p = policy({ SCENEBOOTH_IMAGE_HOSTS: "internal.example" }, async () => [{ address: "151.101.1.1" }, { address: "10.0.0.7" }]);
-    expect(await allowed("https://internal.example/x.jpg", p)).toBe("internal.example resolves to a private address (10.0.0.7).");
-    for (const address of ["127.0.0.1", "169.254.169.254", "192.168.1.1", "172.20.0.1", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1"]) {
+    const p = policy({ SCENEBOOTH_IMAGE_HOSTS: "internal.example" }, async () => [
+      { address: "151.101.1.1" },
+      { address: "10.0.0.7" },
+    ]);
+    expect(await allowed("https://internal.example/x.jpg", p)).toBe(
+      "internal.example resolves to a private address (10.0.0.7).",
+    );
+    for (const address of [
+      "127.0.0.1",
+      "169.254.169.254",
+      "192.168.1.1",
+      "172.20.0.1",
+      "::1",
+      "fd00::1",
+      "fe80::1",
+      "::ffff:127.0.0.1",
+    ]) {
       expect(isPrivateAddress(address), address).toBe(true);
     }
     expect(isPrivateAddress("151.101.1.1")).toBe(false);
@@ -93,7 +121,9 @@ describe("where photos may come from", () => {
     const error = await downloadImage(`${base}/redirect-out`).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ImageDownloadError);
     expect((error as ImageDownloadError).code).toBe("source-not-allowed");
-    expect((error as Error).message).toBe("Not downloading http://169.254.169.254/latest/meta-data/: http://169.254.169.254 is not https.");
+    expect((error as Error).message).toBe(
+      "Not downloading http://169.254.169.254/latest/meta-data/: http://169.254.169.254 is not https.",
+    );
     expect((await code(downloadImage(`${base}/redirect-loop`))) as string).toBe("http");
   });
 

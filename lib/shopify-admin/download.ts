@@ -1,7 +1,8 @@
 import { imageSourcePolicy, ImageSourceError, type ImageSourcePolicy } from "./image-source";
 import { sniffImageType } from "./image-type";
 
-export type ImageDownloadErrorCode = "http" | "too-large" | "not-an-image" | "type-not-allowed" | "timeout" | "network" | "source-not-allowed";
+export type ImageDownloadErrorCode =
+  "http" | "too-large" | "not-an-image" | "type-not-allowed" | "timeout" | "network" | "source-not-allowed";
 
 const MAX_REDIRECTS = 5;
 
@@ -50,7 +51,8 @@ export async function downloadImage(url: string, options: DownloadOptions = {}):
     try {
       await sources.check(current);
     } catch (err) {
-      if (err instanceof ImageSourceError) throw new ImageDownloadError("source-not-allowed", `Not downloading ${current.href}: ${err.message}`);
+      if (err instanceof ImageSourceError)
+        throw new ImageDownloadError("source-not-allowed", `Not downloading ${current.href}: ${err.message}`);
       return fail(err);
     }
     try {
@@ -62,7 +64,8 @@ export async function downloadImage(url: string, options: DownloadOptions = {}):
     const location = res.status >= 300 && res.status < 400 ? res.headers.get("location") : null;
     if (!location) break;
     await res.body?.cancel().catch(() => undefined);
-    if (hop === MAX_REDIRECTS) throw new ImageDownloadError("http", `Downloading ${url} was redirected more than ${MAX_REDIRECTS} times.`);
+    if (hop === MAX_REDIRECTS)
+      throw new ImageDownloadError("http", `Downloading ${url} was redirected more than ${MAX_REDIRECTS} times.`);
     current = new URL(location, current);
   }
   if (!res.ok) {
@@ -93,7 +96,9 @@ export async function downloadImage(url: string, options: DownloadOptions = {}):
   }
   const bytes = Buffer.concat(chunks);
   const mimeType = sniffImageType(bytes);
-  if (!mimeType) throw new ImageDownloadError("not-an-image", `${url} is not a JPEG, PNG, GIF or WEBP image (by its first bytes).`);
-  if (!allowed.includes(mimeType)) throw new ImageDownloadError("type-not-allowed", `${url} is ${mimeType}; allowed: ${allowed.join(", ")}.`);
+  if (!mimeType)
+    throw new ImageDownloadError("not-an-image", `${url} is not a JPEG, PNG, GIF or WEBP image (by its first bytes).`);
+  if (!allowed.includes(mimeType))
+    throw new ImageDownloadError("type-not-allowed", `${url} is ${mimeType}; allowed: ${allowed.join(", ")}.`);
   return { bytes, mimeType };
 }

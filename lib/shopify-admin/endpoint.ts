@@ -13,7 +13,8 @@ export function localStoreUrl(env: Env = process.env): string | null {
   } catch {
     throw new Error(`SHOPIFY_LOCAL_STORE_URL must be an http(s) URL, got "${raw}".`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`SHOPIFY_LOCAL_STORE_URL must be an http(s) URL, got "${raw}".`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new Error(`SHOPIFY_LOCAL_STORE_URL must be an http(s) URL, got "${raw}".`);
   return url.origin;
 }
 

@@ -1,4 +1,5 @@
-export type AdminApiErrorKind = "throttled" | "http" | "network" | "timeout" | "graphql" | "max-cost" | "user-errors" | "gave-up";
+export type AdminApiErrorKind =
+  "throttled" | "http" | "network" | "timeout" | "graphql" | "max-cost" | "user-errors" | "gave-up";
 
 /** A failed Admin API call, with what the caller needs to decide what to do next. */
 export class AdminApiError extends Error {
@@ -33,6 +34,13 @@ export interface UserError {
 /** Throws when a mutation payload carries userErrors. */
 export function assertNoUserErrors(operation: string, userErrors: readonly UserError[] | null | undefined): void {
   if (!userErrors?.length) return;
-  const text = userErrors.map((e) => `${e.field?.length ? `${e.field.join(".")}: ` : ""}${e.message}${e.code ? ` (${e.code})` : ""}`).join("; ");
-  throw new AdminApiError(`${operation} was refused: ${text}`, { kind: "user-errors", operation, attempts: 1, errors: [...userErrors] });
+  const text = userErrors
+    .map((e) => `${e.field?.length ? `${e.field.join(".")}: ` : ""}${e.message}${e.code ? ` (${e.code})` : ""}`)
+    .join("; ");
+  throw new AdminApiError(`${operation} was refused: ${text}`, {
+    kind: "user-errors",
+    operation,
+    attempts: 1,
+    errors: [...userErrors],
+  });
 }

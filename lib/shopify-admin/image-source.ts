@@ -67,7 +67,9 @@ export function imageSourcePolicy(
       if (url.protocol !== "https:") throw new ImageSourceError(`${url.origin} is not https.`);
       const host = url.hostname.toLowerCase();
       if (!hosts.some((allowed) => host === allowed || host.endsWith(`.${allowed}`))) {
-        throw new ImageSourceError(`${host} is not a Shopify image host (${hosts.join(", ")}; more with SCENEBOOTH_IMAGE_HOSTS).`);
+        throw new ImageSourceError(
+          `${host} is not a Shopify image host (${hosts.join(", ")}; more with SCENEBOOTH_IMAGE_HOSTS).`,
+        );
       }
       const addresses = isIP(host) ? [{ address: host }] : await resolve(host);
       const blocked = addresses.find(({ address }) => isPrivateAddress(address));

@@ -3,7 +3,22 @@ export { adminGraphqlEndpoint, localStoreUrl, shopRoutingHeaders } from "./endpo
 export { AdminClient, IDEMPOTENT_MUTATIONS, type AdminClientOptions, type AdminResult } from "./client";
 export { AdminApiError, assertNoUserErrors, type AdminApiErrorKind } from "./errors";
 export { downloadImage, ImageDownloadError, type DownloadedImage, type DownloadOptions } from "./download";
-export { findProductMedia, finishProductImage, mediaIsFile, publishProductImage, type PublishImageInput, type PublishedImage } from "./publish";
+export {
+  findProductMedia,
+  finishProductImage,
+  mediaIsFile,
+  publishProductImage,
+  type PublishImageInput,
+  type PublishedImage,
+} from "./publish";
 export { sniffImageType } from "./image-type";
 export * from "./generated";
-export { BULK_FALLBACK_POLL_MS, BULK_PRODUCTS_QUERY, BULK_RUNNING, runBulkQuery, waitForBulkOperation, type BulkOperation, type BulkWaitOptions } from "./bulk";
+export {
+  BULK_FALLBACK_POLL_MS,
+  BULK_PRODUCTS_QUERY,
+  BULK_RUNNING,
+  runBulkQuery,
+  waitForBulkOperation,
+  type BulkOperation,
+  type BulkWaitOptions,
+} from "./bulk";

@@ -37,42 +37,86 @@ describe("@shopify/shopify-api's own token exchange, through the local-store tra
     const shopify = api();
     const sessionToken = await store.control.mintSessionToken(DEMO_SHOP);
     const claims = await shopify.session.decodeSessionToken(sessionToken);
-    expect(claims).toMatchObject({ iss: `https://${DEMO_SHOP}/admin`, dest: `https://${DEMO_SHOP}`, aud: TEST_API_KEY, sub: "1001" });
+    expect(claims).toMatchObject({
+      iss: `https://${DEMO_SHOP}/admin`,
+      dest: `https://${DEMO_SHOP}`,
+      aud: TEST_API_KEY,
+      sub: "1001",
+    });
     expect(claims).toHaveProperty("jti");
     expect(claims).toHaveProperty("sid");
 
-    const { session } = await shopify.auth.tokenExchange({ shop: DEMO_SHOP, sessionToken, requestedTokenType: RequestedTokenType.OfflineAccessToken });
-    expect(session).toMatchObject({ id: `offline_${DEMO_SHOP}`, shop: DEMO_SHOP, isOnline: false, scope: "read_products,write_products,write_files" });
+    const { session } = await shopify.auth.tokenExchange({
+      shop: DEMO_SHOP,
+      sessionToken,
+      requestedTokenType: RequestedTokenType.OfflineAccessToken,
+    });
+    expect(session).toMatchObject({
+      id: `offline_${DEMO_SHOP}`,
+      shop: DEMO_SHOP,
+      isOnline: false,
+      scope: "read_products,write_products,write_files",
+    });
 
     const viaLibrary = await new shopify.clients.Graphql({ session }).request(`{ shop { myshopifyDomain } }`);
     expect(viaLibrary.data).toEqual({ shop: { myshopifyDomain: DEMO_SHOP } });
-    const viaAppClient = await new AdminClient({ shop: DEMO_SHOP, accessToken: session.accessToken!, env: { SHOPIFY_LOCAL_STORE_URL: store.url } }).request(ShopInfoDocument, {});
+    const viaAppClient = await new AdminClient({
+      shop: DEMO_SHOP,
+      accessToken: session.accessToken!,
+      env: { SHOPIFY_LOCAL_STORE_URL: store.url },
+    }).request(ShopInfoDocument, {});
     expect(viaAppClient.shop.myshopifyDomain).toBe(DEMO_SHOP);
   });
 
   it("gives online sessions for the staff member in `sub`, and refreshes expiring offline tokens", async () => {
     const shopify = api();
     const sessionToken = await store.control.mintSessionToken(DEMO_SHOP, { userId: 4242 });
-    const { session: online } = await shopify.auth.tokenExchange({ shop: DEMO_SHOP, sessionToken, requestedTokenType: RequestedTokenType.OnlineAccessToken });
+    const { session: online } = await shopify.auth.tokenExchange({
+      shop: DEMO_SHOP,
+      sessionToken,
+      requestedTokenType: RequestedTokenType.OnlineAccessToken,
+    });
     expect(online.isOnline).toBe(true);
     expect(online.onlineAccessInfo?.associated_user.id).toBe(4242);
 
-    const { session: expiring } = await shopify.auth.tokenExchange({ shop: DEMO_SHOP, sessionToken, requestedTokenType: RequestedTokenType.OfflineAccessToken, expiring: true });
+    const { session: expiring } = await shopify.auth.tokenExchange({
+      shop: DEMO_SHOP,
+      sessionToken,
+      requestedTokenType: RequestedTokenType.OfflineAccessToken,
+      expiring: true,
+    });
     expect(expiring.refreshToken).toMatch(/^shprt_/);
-    const { session: refreshed } = await shopify.auth.refreshToken({ shop: DEMO_SHOP, refreshToken: expiring.refreshToken! });
+    const { session: refreshed } = await shopify.auth.refreshToken({
+      shop: DEMO_SHOP,
+      refreshToken: expiring.refreshToken!,
+    });
     expect(refreshed.accessToken).not.toBe(expiring.accessToken);
   });
 
   it("is refused by the stand-in for a token signed with another secret or for another shop", async () => {
     const post = (body: object) =>
-      localStoreFetch(fetch, store.url)(`https://${DEMO_SHOP}/admin/oauth/access_token`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-    const base = { client_id: TEST_API_KEY, client_secret: TEST_API_SECRET, grant_type: "urn:ietf:params:oauth:grant-type:token-exchange", subject_token_type: "urn:ietf:params:oauth:token-type:id_token", requested_token_type: "urn:shopify:params:oauth:token-type:offline-access-token" };
+      localStoreFetch(fetch, store.url)(`https://${DEMO_SHOP}/admin/oauth/access_token`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const base = {
+      client_id: TEST_API_KEY,
+      client_secret: TEST_API_SECRET,
+      grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+      subject_token_type: "urn:ietf:params:oauth:token-type:id_token",
+      requested_token_type: "urn:shopify:params:oauth:token-type:offline-access-token",
+    };
     const forged = await post({ ...base, subject_token: await shopifyLikeToken("wrong-secret") });
     expect(forged.status).toBe(400);
     expect(await forged.json()).toMatchObject({ error: "invalid_subject_token" });
     const elsewhere = await post({ ...base, subject_token: await store.control.mintSessionToken(OTHER_SHOP) });
     expect(elsewhere.status).toBe(400);
-    const wrongSecret = await post({ ...base, client_secret: "nope", subject_token: await store.control.mintSessionToken(DEMO_SHOP) });
+    const wrongSecret = await post({
+      ...base,
+      client_secret: "nope",
+      subject_token: await store.control.mintSessionToken(DEMO_SHOP),
+    });
     expect(wrongSecret.status).toBe(401);
   });
 });
@@ -113,7 +157,9 @@ describe("@shopify/shopify-app-remix pointed at the stand-in", () => {
       },
     });
     const token = await store.control.mintSessionToken(DEMO_SHOP);
-    const request = new Request(`http://localhost:3000/app/products?shop=${DEMO_SHOP}`, { headers: { Authorization: `Bearer ${token}` } });
+    const request = new Request(`http://localhost:3000/app/products?shop=${DEMO_SHOP}`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
     const { admin, session } = await app.authenticate.admin(request);
     expect(session.shop).toBe(DEMO_SHOP);
     expect(sessions.get(`offline_${DEMO_SHOP}`)?.accessToken).toMatch(/^shpat_/);

@@ -19,7 +19,16 @@ export function localStoreFetch(base: Fetch, storeUrl: string): Fetch {
     const target = new URL(original.pathname + original.search, origin);
     const headers = new Headers(init?.headers ?? request?.headers);
     headers.set("X-Forwarded-Host", original.host);
-    if (request) return base(new Request(target, { ...init, headers, method: request.method, body: request.body, duplex: "half" } as RequestInit));
+    if (request)
+      return base(
+        new Request(target, {
+          ...init,
+          headers,
+          method: request.method,
+          body: request.body,
+          duplex: "half",
+        } as RequestInit),
+      );
     return base(target, { ...init, headers });
   };
 }

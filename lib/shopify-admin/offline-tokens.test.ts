@@ -20,9 +20,16 @@ let client: PrismaClient;
 let drop: () => Promise<void>;
 let redis: Redis;
 const prefix = `test-tokens-${randomUUID()}`;
-const endpoint = () => shopifyTokenEndpoint({ apiKey: TEST_API_KEY, apiSecret: TEST_API_SECRET, appUrl: "http://localhost:3000", scopes: ["read_products"] });
+const endpoint = () =>
+  shopifyTokenEndpoint({
+    apiKey: TEST_API_KEY,
+    apiSecret: TEST_API_SECRET,
+    appUrl: "http://localhost:3000",
+    scopes: ["read_products"],
+  });
 /** One per simulated process: each has its own OfflineTokens and Redis connection, sharing the database and Redis. */
-const processTokens = (connection = redis) => new OfflineTokens({ client, redis: async () => connection, keyPrefix: prefix, endpoint: endpoint() });
+const processTokens = (connection = redis) =>
+  new OfflineTokens({ client, redis: async () => connection, keyPrefix: prefix, endpoint: endpoint() });
 
 beforeAll(async () => {
   store = await startTestStore();
@@ -58,9 +65,15 @@ async function installExpiring(options: { expiresInMs?: number } = {}) {
       expiring: "1",
     }),
   });
-  const pair = (await res.json()) as { access_token: string; refresh_token: string; expires_in: number; refresh_token_expires_in: number };
+  const pair = (await res.json()) as {
+    access_token: string;
+    refresh_token: string;
+    expires_in: number;
+    refresh_token_expires_in: number;
+  };
   const expires = new Date(Date.now() + (options.expiresInMs ?? pair.expires_in * 1000));
-  if (options.expiresInMs !== undefined && options.expiresInMs <= 0) store.control.expireAccessTokens(DEMO_SHOP, expires);
+  if (options.expiresInMs !== undefined && options.expiresInMs <= 0)
+    store.control.expireAccessTokens(DEMO_SHOP, expires);
   const data = {
     shop: DEMO_SHOP,
     state: "",
@@ -71,21 +84,43 @@ async function installExpiring(options: { expiresInMs?: number } = {}) {
     refreshToken: pair.refresh_token,
     refreshTokenExpires: new Date(Date.now() + pair.refresh_token_expires_in * 1000),
   };
-  await client.session.upsert({ where: { id: offlineSessionId(DEMO_SHOP) }, create: { id: offlineSessionId(DEMO_SHOP), ...data }, update: data });
+  await client.session.upsert({
+    where: { id: offlineSessionId(DEMO_SHOP) },
+    create: { id: offlineSessionId(DEMO_SHOP), ...data },
+    update: data,
+  });
   return pair;
 }
 
 async function installNonExpiring() {
   const token = store.control.issueAccessToken(DEMO_SHOP);
-  const data = { shop: DEMO_SHOP, state: "", isOnline: false, scope: "read_products", accessToken: token, expires: null, refreshToken: null, refreshTokenExpires: null };
-  await client.session.upsert({ where: { id: offlineSessionId(DEMO_SHOP) }, create: { id: offlineSessionId(DEMO_SHOP), ...data }, update: data });
+  const data = {
+    shop: DEMO_SHOP,
+    state: "",
+    isOnline: false,
+    scope: "read_products",
+    accessToken: token,
+    expires: null,
+    refreshToken: null,
+    refreshTokenExpires: null,
+  };
+  await client.session.upsert({
+    where: { id: offlineSessionId(DEMO_SHOP) },
+    create: { id: offlineSessionId(DEMO_SHOP), ...data },
+    update: data,
+  });
   return token;
 }
 
 const stored = () => client.session.findUniqueOrThrow({ where: { id: offlineSessionId(DEMO_SHOP) } });
 const refreshes = () => store.control.tokenRefreshes(DEMO_SHOP);
 const shopName = (tokens: OfflineTokens) =>
-  new AdminClient({ shop: DEMO_SHOP, accessToken: offlineTokenSource(tokens, DEMO_SHOP), env: { SHOPIFY_LOCAL_STORE_URL: store.url }, maxAttempts: 2 }).request(ShopInfoDocument, {});
+  new AdminClient({
+    shop: DEMO_SHOP,
+    accessToken: offlineTokenSource(tokens, DEMO_SHOP),
+    env: { SHOPIFY_LOCAL_STORE_URL: store.url },
+    maxAttempts: 2,
+  }).request(ShopInfoDocument, {});
 
 describe("OfflineTokens", () => {
   it("uses a token with time left as it is", async () => {

@@ -77,40 +77,49 @@ export class OfflineTokens {
       where: { id: offlineSessionId(shop) },
       select: { id: true, accessToken: true, expires: true, refreshToken: true, refreshTokenExpires: true },
     });
-    if (!session?.accessToken) throw new ReconnectRequiredError(shop, session ? "the stored session was marked invalid" : "no offline session");
+    if (!session?.accessToken)
+      throw new ReconnectRequiredError(shop, session ? "the stored session was marked invalid" : "no offline session");
     return session;
   }
 
   private async renew(shop: string, seenToken: string, rejected: boolean): Promise<string> {
     const redis = await this.options.redis();
     const key = `${this.options.keyPrefix}:offline-token:${shop}`;
-    return withRedisLock(redis, key, { ttlMs: this.options.lockTtlMs ?? 30_000, waitMs: this.options.lockWaitMs ?? 45_000 }, async () => {
-      const session = await this.load(shop);
-      if (session.accessToken !== seenToken && !this.needsRenewal(session)) return session.accessToken;
-      if (!rejected && !this.needsRenewal(session)) return session.accessToken;
-      const grant = await this.grant(shop, session);
-      // Conditional on the row we read, so a session the app stored meanwhile (the merchant opened
-      // it) is not overwritten; our pair is valid too and serves this caller.
-      await this.options.client.session.updateMany({
-        where: { id: session.id, accessToken: session.accessToken },
-        data: {
-          accessToken: grant.accessToken,
-          expires: grant.expires,
-          refreshToken: grant.refreshToken,
-          refreshTokenExpires: grant.refreshTokenExpires,
-          ...(grant.scope ? { scope: grant.scope } : {}),
-        },
-      });
-      this.options.log?.(`${shop}: offline token ${session.expires ? "refreshed" : "migrated to an expiring token"}${rejected ? " after a 401" : ""}`);
-      return grant.accessToken;
-    });
+    return withRedisLock(
+      redis,
+      key,
+      { ttlMs: this.options.lockTtlMs ?? 30_000, waitMs: this.options.lockWaitMs ?? 45_000 },
+      async () => {
+        const session = await this.load(shop);
+        if (session.accessToken !== seenToken && !this.needsRenewal(session)) return session.accessToken;
+        if (!rejected && !this.needsRenewal(session)) return session.accessToken;
+        const grant = await this.grant(shop, session);
+        // Conditional on the row we read, so a session the app stored meanwhile (the merchant opened
+        // it) is not overwritten; our pair is valid too and serves this caller.
+        await this.options.client.session.updateMany({
+          where: { id: session.id, accessToken: session.accessToken },
+          data: {
+            accessToken: grant.accessToken,
+            expires: grant.expires,
+            refreshToken: grant.refreshToken,
+            refreshTokenExpires: grant.refreshTokenExpires,
+            ...(grant.scope ? { scope: grant.scope } : {}),
+          },
+        });
+        this.options.log?.(
+          `${shop}: offline token ${session.expires ? "refreshed" : "migrated to an expiring token"}${rejected ? " after a 401" : ""}`,
+        );
+        return grant.accessToken;
+      },
+    );
   }
 
   private async grant(shop: string, session: StoredSession): Promise<OfflineGrant> {
     const { endpoint } = this.options;
     try {
       if (session.refreshToken) {
-        if (session.refreshTokenExpires && session.refreshTokenExpires.getTime() <= Date.now()) throw new GrantRefusedError("the refresh token has expired", 400);
+        if (session.refreshTokenExpires && session.refreshTokenExpires.getTime() <= Date.now())
+          throw new GrantRefusedError("the refresh token has expired", 400);
         return await endpoint.refresh(shop, session.refreshToken);
       }
       if (!session.expires) return await endpoint.migrate(shop, session.accessToken);

@@ -11,7 +11,9 @@ import { SHOPIFY_API_VERSION } from "./version";
 const OPERATIONS_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), "operations.graphql");
 const schema = loadAdminSchema(SHOPIFY_API_VERSION);
 const document = parse(fs.readFileSync(OPERATIONS_FILE, "utf8"));
-const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+const operations = document.definitions.filter(
+  (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+);
 
 describe("the app's Admin API documents", () => {
   it(`are valid against Shopify's Admin ${SHOPIFY_API_VERSION} schema`, () => {
@@ -27,10 +29,14 @@ describe("the app's Admin API documents", () => {
 
   it("would catch a typo and a deprecated field (the checks are not vacuous)", () => {
     const typo = parse(fs.readFileSync(OPERATIONS_FILE, "utf8").replace("resourceUrl", "resourceURL"));
-    expect(validate(schema, typo).map((e) => e.message)).toEqual([expect.stringContaining('Cannot query field "resourceURL"')]);
+    expect(validate(schema, typo).map((e) => e.message)).toEqual([
+      expect.stringContaining('Cannot query field "resourceURL"'),
+    ]);
     const deprecated = parse("query Old { currentBulkOperation(type: QUERY) { id } }");
     expect(validate(schema, deprecated).map((e) => e.message)).toEqual([]);
-    expect(validate(schema, deprecated, [NoDeprecatedCustomRule]).map((e) => e.message)).toEqual([expect.stringContaining("QueryRoot.currentBulkOperation is deprecated")]);
+    expect(validate(schema, deprecated, [NoDeprecatedCustomRule]).map((e) => e.message)).toEqual([
+      expect.stringContaining("QueryRoot.currentBulkOperation is deprecated"),
+    ]);
   });
 
   it("include the bulk query the app starts, itself valid", () => {

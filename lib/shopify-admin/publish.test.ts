@@ -16,7 +16,11 @@ let productId: string;
 beforeAll(async () => {
   store = await startTestStore();
   client = new AdminClient({ shop: DEMO_SHOP, accessToken: store.token, env: { SHOPIFY_LOCAL_STORE_URL: store.url } });
-  const { products } = await client.request(ProductsPageDocument, { first: 1, mediaFirst: 1, query: "handle:fixture-zero-photos" });
+  const { products } = await client.request(ProductsPageDocument, {
+    first: 1,
+    mediaFirst: 1,
+    query: "handle:fixture-zero-photos",
+  });
   productId = products.nodes[0]!.id;
 });
 afterAll(() => store.stop());
@@ -24,20 +28,37 @@ afterAll(() => store.stop());
 async function png(width: number, height: number): Promise<Buffer> {
   const raw = Buffer.alloc(width * height * 3);
   for (let i = 0; i < raw.length; i++) raw[i] = (i * 37) % 251;
-  return sharp(raw, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 describe("publishing a generated image to a product", () => {
   it("goes staged upload → productUpdate → READY and ends as product media with alt text", async () => {
     const bytes = await png(320, 200);
-    const published = await publishProductImage(client, { productId, bytes, filename: "scene-beach.png", mimeType: "image/png", alt: "Teapot on the beach", pollIntervalMs: 10 });
+    const published = await publishProductImage(client, {
+      productId,
+      bytes,
+      filename: "scene-beach.png",
+      mimeType: "image/png",
+      alt: "Teapot on the beach",
+      pollIntervalMs: 10,
+    });
     expect(published).toMatchObject({ width: 320, height: 200, alt: "Teapot on the beach" });
 
     const { product } = await client.request(ProductWithMediaDocument, { id: productId, mediaFirst: 10 });
     expect(product!.media.nodes).toHaveLength(1);
-    expect(product!.media.nodes[0]).toMatchObject({ id: published.mediaId, status: "READY", alt: "Teapot on the beach", mediaContentType: "IMAGE", mimeType: "image/png" });
+    expect(product!.media.nodes[0]).toMatchObject({
+      id: published.mediaId,
+      status: "READY",
+      alt: "Teapot on the beach",
+      mediaContentType: "IMAGE",
+      mimeType: "image/png",
+    });
 
-    const served = await downloadImage(published.url, { sources: imageSourcePolicy({ SHOPIFY_LOCAL_STORE_URL: store.url }) });
+    const served = await downloadImage(published.url, {
+      sources: imageSourcePolicy({ SHOPIFY_LOCAL_STORE_URL: store.url }),
+    });
     expect(served.mimeType).toBe("image/png");
     expect(Buffer.compare(served.bytes, bytes)).toBe(0);
   });
@@ -53,13 +74,27 @@ describe("publishing a generated image to a product", () => {
         await new Promise((r) => setTimeout(r, 3));
       }
     })();
-    await publishProductImage(client, { productId, bytes: await png(64, 64), filename: "two.png", mimeType: "image/png", alt: "second", pollIntervalMs: 5 });
+    await publishProductImage(client, {
+      productId,
+      bytes: await png(64, 64),
+      filename: "two.png",
+      mimeType: "image/png",
+      alt: "second",
+      pollIntervalMs: 5,
+    });
     await watching;
     expect(seen.slice(-2)).toEqual(["PROCESSING", "READY"]);
   });
 
   it("ends FAILED, and says why, for a file that is not an image", async () => {
-    const err = await publishProductImage(client, { productId, bytes: Buffer.from("not a picture at all"), filename: "notes.png", mimeType: "image/png", alt: "x", pollIntervalMs: 10 }).catch((e: unknown) => e);
+    const err = await publishProductImage(client, {
+      productId,
+      bytes: Buffer.from("not a picture at all"),
+      filename: "notes.png",
+      mimeType: "image/png",
+      alt: "x",
+      pollIntervalMs: 10,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AdminApiError);
     expect((err as Error).message).toMatch(/UNSUPPORTED_IMAGE_FILE_TYPE/);
     // The publish job must not try again: each try would leave another failed media.
@@ -67,14 +102,31 @@ describe("publishing a generated image to a product", () => {
   });
 
   it("enforces Shopify's 4472 x 4472 limit", async () => {
-    const big = await sharp({ create: { width: 4600, height: 4500, channels: 3, background: "#336699" } }).png().toBuffer();
-    const err = await publishProductImage(client, { productId, bytes: big, filename: "huge.png", mimeType: "image/png", alt: "x", pollIntervalMs: 10 }).catch((e: unknown) => e);
+    const big = await sharp({ create: { width: 4600, height: 4500, channels: 3, background: "#336699" } })
+      .png()
+      .toBuffer();
+    const err = await publishProductImage(client, {
+      productId,
+      bytes: big,
+      filename: "huge.png",
+      mimeType: "image/png",
+      alt: "x",
+      pollIntervalMs: 10,
+    }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/INVALID_IMAGE_RESOLUTION/);
   });
 
   it("refuses a declared file over 20 MB before any upload", async () => {
-    const err = await publishProductImage(client, { productId, bytes: Buffer.alloc(21 * 1024 * 1024), filename: "big.png", mimeType: "image/png", alt: "x" }).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/stagedUploadsCreate was refused: input\.0\.fileSize: File size exceeds the 20 MB limit/);
+    const err = await publishProductImage(client, {
+      productId,
+      bytes: Buffer.alloc(21 * 1024 * 1024),
+      filename: "big.png",
+      mimeType: "image/png",
+      alt: "x",
+    }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(
+      /stagedUploadsCreate was refused: input\.0\.fileSize: File size exceeds the 20 MB limit/,
+    );
   });
 
   // Shopify answers productUpdate with the product as it is when the answer is read: another job's
@@ -86,13 +138,27 @@ describe("publishing a generated image to a product", () => {
       async request(document: unknown, variables: Record<string, unknown>) {
         const answer = await client.request(document as never, variables as never);
         if (document !== ProductAddMediaDocument) return answer;
-        await publishProductImage(client, { productId: shared, bytes: await png(48, 48), filename: "other-job.png", mimeType: "image/png", alt: "other job", pollIntervalMs: 5 });
+        await publishProductImage(client, {
+          productId: shared,
+          bytes: await png(48, 48),
+          filename: "other-job.png",
+          mimeType: "image/png",
+          alt: "other job",
+          pollIntervalMs: 5,
+        });
         const { product } = await client.request(ProductWithMediaDocument, { id: shared, mediaFirst: 50 });
         const latest = product!.media.nodes.slice(-Number(variables.added));
         return { productUpdate: { product: { id: shared, media: { nodes: latest } }, userErrors: [] } };
       },
     } as unknown as AdminClient;
-    const mine = await publishProductImage(interleaving, { productId: shared, bytes: await png(40, 40), filename: "this-job.png", mimeType: "image/png", alt: "this job", pollIntervalMs: 5 });
+    const mine = await publishProductImage(interleaving, {
+      productId: shared,
+      bytes: await png(40, 40),
+      filename: "this-job.png",
+      mimeType: "image/png",
+      alt: "this job",
+      pollIntervalMs: 5,
+    });
     const { product } = await client.request(ProductWithMediaDocument, { id: shared, mediaFirst: 50 });
     const byId = new Map(product!.media.nodes.map((m) => [m.id, m]));
     const media = byId.get(mine.mediaId) as { image?: { url: string } | null; alt?: string | null };

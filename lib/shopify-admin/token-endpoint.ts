@@ -36,7 +36,8 @@ export interface TokenEndpoint {
 }
 
 function grantOf(session: Session): OfflineGrant {
-  if (!session.accessToken) throw new Error(`Shopify's token endpoint answered without an access token for ${session.shop}.`);
+  if (!session.accessToken)
+    throw new Error(`Shopify's token endpoint answered without an access token for ${session.shop}.`);
   return {
     accessToken: session.accessToken,
     scope: session.scope ?? null,
@@ -52,16 +53,29 @@ async function refusalsAsErrors(what: string, call: () => Promise<{ session: Ses
   } catch (error) {
     // 4xx from the token endpoint is final (invalid_grant, invalid_subject_token, invalid_client);
     // 5xx, 429 and network errors are passing, and left to the caller's retries.
-    if (error instanceof HttpResponseError && error.response.code >= 400 && error.response.code < 500 && error.response.code !== 429) {
+    if (
+      error instanceof HttpResponseError &&
+      error.response.code >= 400 &&
+      error.response.code < 500 &&
+      error.response.code !== 429
+    ) {
       const body = error.response.body as { error?: string; error_description?: string } | undefined;
-      throw new GrantRefusedError(`${what} refused: HTTP ${error.response.code} ${body?.error ?? ""} ${body?.error_description ?? ""}`.trim(), error.response.code);
+      throw new GrantRefusedError(
+        `${what} refused: HTTP ${error.response.code} ${body?.error ?? ""} ${body?.error_description ?? ""}`.trim(),
+        error.response.code,
+      );
     }
     throw error;
   }
 }
 
 /** The token endpoint for the app's credentials (with SHOPIFY_LOCAL_STORE_URL set, the local store's). */
-export function shopifyTokenEndpoint(credentials: { apiKey: string; apiSecret: string; appUrl: string; scopes: string[] }): TokenEndpoint {
+export function shopifyTokenEndpoint(credentials: {
+  apiKey: string;
+  apiSecret: string;
+  appUrl: string;
+  scopes: string[];
+}): TokenEndpoint {
   installLocalStoreFetch();
   const api = shopifyApi({
     apiKey: credentials.apiKey,
@@ -74,8 +88,11 @@ export function shopifyTokenEndpoint(credentials: { apiKey: string; apiSecret: s
     logger: { level: LogSeverity.Warning },
   });
   return {
-    refresh: (shop, refreshToken) => refusalsAsErrors("The refresh grant", () => api.auth.refreshToken({ shop, refreshToken })),
+    refresh: (shop, refreshToken) =>
+      refusalsAsErrors("The refresh grant", () => api.auth.refreshToken({ shop, refreshToken })),
     migrate: (shop, nonExpiringToken) =>
-      refusalsAsErrors("The migration to an expiring token", () => api.auth.migrateToExpiringToken({ shop, nonExpiringOfflineAccessToken: nonExpiringToken })),
+      refusalsAsErrors("The migration to an expiring token", () =>
+        api.auth.migrateToExpiringToken({ shop, nonExpiringOfflineAccessToken: nonExpiringToken }),
+      ),
   };
 }

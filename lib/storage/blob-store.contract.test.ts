@@ -47,7 +47,12 @@ function localDriver(): Driver {
     async readSigned(url) {
       const parsed = new URL(url);
       const key = decodeURIComponent(parsed.pathname.replace(/^\/blobs\//, ""));
-      const check = verifyBlobSignature(SIGNING_KEY, key, Number(parsed.searchParams.get("expires")), parsed.searchParams.get("signature") ?? "");
+      const check = verifyBlobSignature(
+        SIGNING_KEY,
+        key,
+        Number(parsed.searchParams.get("expires")),
+        parsed.searchParams.get("signature") ?? "",
+      );
       return check === "valid" ? store.get(key as BlobKey) : null;
     },
     expiresAt: (url) => Number(new URL(url).searchParams.get("expires")),
@@ -65,7 +70,13 @@ function s3Driver(): Driver {
     async open() {
       const bucket = `contract-${randomUUID()}`;
       await moto.createBucket(bucket);
-      store = new S3BlobStore({ bucket, region: MOTO_REGION, endpoint: moto.endpoint, forcePathStyle: true, credentials: MOTO_CREDENTIALS });
+      store = new S3BlobStore({
+        bucket,
+        region: MOTO_REGION,
+        endpoint: moto.endpoint,
+        forcePathStyle: true,
+        credentials: MOTO_CREDENTIALS,
+      });
       return store;
     },
     closeStore: async () => store.close(),
@@ -73,7 +84,10 @@ function s3Driver(): Driver {
     async readSigned(url) {
       const response = await fetch(url);
       if (!response.ok) return null;
-      return { data: Buffer.from(await response.arrayBuffer()), contentType: response.headers.get("content-type") ?? "" };
+      return {
+        data: Buffer.from(await response.arrayBuffer()),
+        contentType: response.headers.get("content-type") ?? "",
+      };
     },
     expiresAt(url) {
       const params = new URL(url).searchParams;
@@ -137,15 +151,21 @@ describe.each([localDriver(), s3Driver()])("BlobStore contract: $name", (driver)
   });
 
   it("rejects keys that are not a shop's blob keys", async () => {
-    await expect(store.put("shops/shop-a.myshopify.com/../x" as BlobKey, Buffer.from("x"))).rejects.toBeInstanceOf(InvalidBlobKeyError);
+    await expect(store.put("shops/shop-a.myshopify.com/../x" as BlobKey, Buffer.from("x"))).rejects.toBeInstanceOf(
+      InvalidBlobKeyError,
+    );
     await expect(store.get("/etc/passwd" as BlobKey)).rejects.toBeInstanceOf(InvalidBlobKeyError);
     await expect(store.deleteByPrefix("")).rejects.toThrow(/outside shops/);
   });
 
   it("lists and deletes more than one page (1,000) of keys, one shop at a time", async () => {
-    const shopAKeys = Array.from({ length: 1_050 }, (_, i) => blobKey(SHOP_A, "subjects", `s${i % 3}`, `c${String(i).padStart(4, "0")}.png`));
+    const shopAKeys = Array.from({ length: 1_050 }, (_, i) =>
+      blobKey(SHOP_A, "subjects", `s${i % 3}`, `c${String(i).padStart(4, "0")}.png`),
+    );
     const shopBKeys = [blobKey(SHOP_B, "subjects", "s0", "c0000.png"), blobKey(SHOP_B, "subjects", "s1", "c0001.png")];
-    await inBatches([...shopAKeys, ...shopBKeys], 16, (key) => store.put(key, Buffer.from(key), { contentType: "image/png" }));
+    await inBatches([...shopAKeys, ...shopBKeys], 16, (key) =>
+      store.put(key, Buffer.from(key), { contentType: "image/png" }),
+    );
 
     const listed = await store.list(shopPrefix(SHOP_A));
     expect(listed).toHaveLength(shopAKeys.length);

@@ -14,7 +14,8 @@ export class InvalidBlobKeyError extends Error {
 
 /** The prefix holding everything stored for one shop. */
 export function shopPrefix(shop: string): string {
-  if (!isShopDomain(shop)) throw new InvalidBlobKeyError(`"${shop}" is not a shop domain (expected <name>.myshopify.com)`);
+  if (!isShopDomain(shop))
+    throw new InvalidBlobKeyError(`"${shop}" is not a shop domain (expected <name>.myshopify.com)`);
   return `shops/${shop}/`;
 }
 

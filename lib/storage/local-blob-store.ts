@@ -1,7 +1,13 @@
 import { mkdir, readFile, rm, stat, writeFile, rename, readdir } from "node:fs/promises";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
-import { BlobNotFoundError, DEFAULT_SIGNED_URL_SECONDS, type BlobStore, type PutOptions, type StoredBlob } from "./blob-store";
+import {
+  BlobNotFoundError,
+  DEFAULT_SIGNED_URL_SECONDS,
+  type BlobStore,
+  type PutOptions,
+  type StoredBlob,
+} from "./blob-store";
 import { parseBlobKey, type BlobKey } from "./keys";
 import { signBlobKey } from "./signing";
 
@@ -29,7 +35,10 @@ export class LocalBlobStore implements BlobStore {
     await mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.${randomUUID()}.tmp`;
     await writeFile(tmp, data);
-    await writeFile(`${file}${META_SUFFIX}`, JSON.stringify({ contentType: options.contentType ?? "application/octet-stream" }));
+    await writeFile(
+      `${file}${META_SUFFIX}`,
+      JSON.stringify({ contentType: options.contentType ?? "application/octet-stream" }),
+    );
     await rename(tmp, file);
   }
 

@@ -10,7 +10,13 @@ import { LocalBlobStore } from "./local-blob-store";
 import { S3BlobStore, presignWindow, type S3BlobStoreOptions } from "./s3-blob-store";
 import { S3StoreError } from "./s3-errors";
 import { createBlobStore } from "./index";
-import { MOTO_CREDENTIALS, MOTO_REGION, freePort, startMotoServer, type MotoServer } from "../../tests/harness/moto-server";
+import {
+  MOTO_CREDENTIALS,
+  MOTO_REGION,
+  freePort,
+  startMotoServer,
+  type MotoServer,
+} from "../../tests/harness/moto-server";
 
 const SHOP_A = "shop-a.myshopify.com";
 
@@ -35,7 +41,13 @@ describe("S3BlobStore against moto", () => {
   let moto: MotoServer;
   const stores: S3BlobStore[] = [];
   const storeFor = (options: Partial<S3BlobStoreOptions> & { bucket: string }) => {
-    const store = new S3BlobStore({ region: MOTO_REGION, endpoint: moto.endpoint, forcePathStyle: true, credentials: MOTO_CREDENTIALS, ...options });
+    const store = new S3BlobStore({
+      region: MOTO_REGION,
+      endpoint: moto.endpoint,
+      forcePathStyle: true,
+      credentials: MOTO_CREDENTIALS,
+      ...options,
+    });
     stores.push(store);
     return store;
   };
@@ -86,7 +98,10 @@ describe("S3BlobStore against moto", () => {
     // moto serves presigned URLs whatever their age (AWS answers 403 "Request has expired"), so the
     // expiry is checked where S3 reads it: the signed X-Amz-Date plus X-Amz-Expires.
     const params = new URL(url).searchParams;
-    const signedAt = Date.parse(params.get("X-Amz-Date")!.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, "$1-$2-$3T$4:$5:$6Z")) / 1000;
+    const signedAt =
+      Date.parse(
+        params.get("X-Amz-Date")!.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, "$1-$2-$3T$4:$5:$6Z"),
+      ) / 1000;
     expect(signedAt + Number(params.get("X-Amz-Expires"))).toBeGreaterThanOrEqual(asked);
     expect(signedAt + Number(params.get("X-Amz-Expires"))).toBeLessThanOrEqual(asked + 1);
     expect(params.get("X-Amz-Credential")).toMatch(new RegExp(`^${MOTO_CREDENTIALS.accessKeyId}/`));
@@ -116,14 +131,25 @@ describe("S3BlobStore against moto", () => {
     const store = storeFor({ bucket: "b1x", endpoint });
     const error = await store.get(blobKey(SHOP_A, "a.bin")).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(S3StoreError);
-    expect((error as Error).message).toBe(`Cannot reach S3 bucket "b1x" at ${endpoint} (ECONNREFUSED) while reading "${blobKey(SHOP_A, "a.bin")}": check S3_ENDPOINT and the network.`);
+    expect((error as Error).message).toBe(
+      `Cannot reach S3 bucket "b1x" at ${endpoint} (ECONNREFUSED) while reading "${blobKey(SHOP_A, "a.bin")}": check S3_ENDPOINT and the network.`,
+    );
   });
 
   it("says which credentials to set when the SDK's default chain finds none", async () => {
-    const noAws = Object.fromEntries(Object.keys(process.env).filter((name) => name.startsWith("AWS_")).map((name) => [name, undefined]));
+    const noAws = Object.fromEntries(
+      Object.keys(process.env)
+        .filter((name) => name.startsWith("AWS_"))
+        .map((name) => [name, undefined]),
+    );
     const store = storeFor({ bucket: await newBucket(), credentials: undefined });
     await withEnv(
-      { ...noAws, AWS_EC2_METADATA_DISABLED: "true", AWS_CONFIG_FILE: "/nonexistent/aws-config", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/aws-credentials" },
+      {
+        ...noAws,
+        AWS_EC2_METADATA_DISABLED: "true",
+        AWS_CONFIG_FILE: "/nonexistent/aws-config",
+        AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/aws-credentials",
+      },
       () =>
         expect(store.put(blobKey(SHOP_A, "a.bin"), Buffer.from("x"))).rejects.toThrow(
           /^No S3 credentials for bucket "s3-store-[^"]+" at http:\/\/127\.0\.0\.1:\d+: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/,
@@ -134,13 +160,20 @@ describe("S3BlobStore against moto", () => {
   it("is the store the configuration names", async () => {
     const bucket = await newBucket();
     const s3 = createBlobStore(
-      loadConfig({ STORAGE_DRIVER: "s3", S3_BUCKET: bucket, S3_PREFIX: "app", S3_ENDPOINT: moto.endpoint, S3_REGION: MOTO_REGION }),
+      loadConfig({
+        STORAGE_DRIVER: "s3",
+        S3_BUCKET: bucket,
+        S3_PREFIX: "app",
+        S3_ENDPOINT: moto.endpoint,
+        S3_REGION: MOTO_REGION,
+      }),
     );
     expect(s3).toBeInstanceOf(S3BlobStore);
     stores.push(s3 as S3BlobStore);
     // Credentials from the SDK's default chain, here its first link: the environment.
-    await withEnv({ AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey }, () =>
-      s3.put(blobKey(SHOP_A, "configured.bin"), Buffer.from("x")),
+    await withEnv(
+      { AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey },
+      () => s3.put(blobKey(SHOP_A, "configured.bin"), Buffer.from("x")),
     );
     const objects = await moto.client().send(new ListObjectsV2Command({ Bucket: bucket }));
     expect(objects.Contents?.map((o) => o.Key)).toEqual([`app/${blobKey(SHOP_A, "configured.bin")}`]);
@@ -152,7 +185,11 @@ describe("presignWindow", () => {
   const hour = Date.UTC(2026, 0, 1, 10) / 1000;
 
   it("signs at the start of the hour and still expires at the asked time", () => {
-    for (const [now, ttl] of [[hour, 1], [hour + 1799, 3600], [hour + 3599, 900]] as const) {
+    for (const [now, ttl] of [
+      [hour, 1],
+      [hour + 1799, 3600],
+      [hour + 3599, 900],
+    ] as const) {
       const { signingDate, expiresIn } = presignWindow(now * 1000 + 400, ttl);
       expect(signingDate.getTime() / 1000).toBe(hour);
       expect(signingDate.getTime() / 1000 + expiresIn).toBe(now + ttl);
@@ -163,7 +200,10 @@ describe("presignWindow", () => {
 
   it("signs now when stretching would pass S3's seven-day limit, and rejects what S3 would", () => {
     const week = 7 * 24 * 3600;
-    expect(presignWindow((hour + 60) * 1000, week)).toEqual({ signingDate: new Date((hour + 60) * 1000), expiresIn: week });
+    expect(presignWindow((hour + 60) * 1000, week)).toEqual({
+      signingDate: new Date((hour + 60) * 1000),
+      expiresIn: week,
+    });
     expect(() => presignWindow(hour * 1000, week + 1)).toThrow(RangeError);
     expect(() => presignWindow(hour * 1000, 0)).toThrow(RangeError);
   });

@@ -9,7 +9,13 @@ import {
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { BlobNotFoundError, DEFAULT_SIGNED_URL_SECONDS, type BlobStore, type PutOptions, type StoredBlob } from "./blob-store";
+import {
+  BlobNotFoundError,
+  DEFAULT_SIGNED_URL_SECONDS,
+  type BlobStore,
+  type PutOptions,
+  type StoredBlob,
+} from "./blob-store";
 import { parseBlobKey, type BlobKey } from "./keys";
 import { toS3StoreError, type S3Location } from "./s3-errors";
 
@@ -51,7 +57,9 @@ export class S3BlobStore implements BlobStore {
       credentials: options.credentials,
       // The SDK's default CRC32 checksums are rejected by several S3-compatible servers (R2,
       // older MinIO); AWS itself needs them only where an operation requires one.
-      ...(options.endpoint ? { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" } : {}),
+      ...(options.endpoint
+        ? { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" }
+        : {}),
     });
   }
 
@@ -69,14 +77,21 @@ export class S3BlobStore implements BlobStore {
 
   /** Checks at startup that the bucket answers to these credentials (a list of one key; HEAD answers carry no reason). */
   async check(): Promise<void> {
-    await this.send("checking the bucket", () => this.client.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: this.prefix, MaxKeys: 1 })));
+    await this.send("checking the bucket", () =>
+      this.client.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: this.prefix, MaxKeys: 1 })),
+    );
   }
 
   async put(key: BlobKey, data: Buffer, options: PutOptions = {}): Promise<void> {
     const Key = this.objectKey(key);
     await this.send(`writing "${key}"`, () =>
       this.client.send(
-        new PutObjectCommand({ Bucket: this.options.bucket, Key, Body: data, ContentType: options.contentType ?? "application/octet-stream" }),
+        new PutObjectCommand({
+          Bucket: this.options.bucket,
+          Key,
+          Body: data,
+          ContentType: options.contentType ?? "application/octet-stream",
+        }),
       ),
     );
   }
@@ -114,7 +129,9 @@ export class S3BlobStore implements BlobStore {
 
   async delete(key: BlobKey): Promise<void> {
     const Key = this.objectKey(key);
-    await this.send(`deleting "${key}"`, () => this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key })));
+    await this.send(`deleting "${key}"`, () =>
+      this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key })),
+    );
   }
 
   async deleteByPrefix(prefix: string): Promise<number> {
@@ -124,7 +141,10 @@ export class S3BlobStore implements BlobStore {
       if (page.length === 0) continue;
       const response = await this.send(`deleting under "${prefix}"`, () =>
         this.client.send(
-          new DeleteObjectsCommand({ Bucket: this.options.bucket, Delete: { Objects: page.map((Key) => ({ Key })), Quiet: true } }),
+          new DeleteObjectsCommand({
+            Bucket: this.options.bucket,
+            Delete: { Objects: page.map((Key) => ({ Key })), Quiet: true },
+          }),
         ),
       );
       const failed = response.Errors ?? [];
@@ -155,7 +175,12 @@ export class S3BlobStore implements BlobStore {
     do {
       const response = await this.send(`listing "${prefix}"`, () =>
         this.client.send(
-          new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: this.prefix + prefix, MaxKeys: BATCH, ContinuationToken }),
+          new ListObjectsV2Command({
+            Bucket: this.options.bucket,
+            Prefix: this.prefix + prefix,
+            MaxKeys: BATCH,
+            ContinuationToken,
+          }),
         ),
       );
       yield (response.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : []));

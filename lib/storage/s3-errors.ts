@@ -29,8 +29,23 @@ interface SdkError {
   cause?: unknown;
 }
 
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "TimeoutError"]);
-const ACCESS_CODES = new Set(["AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "Forbidden"]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "TimeoutError",
+]);
+const ACCESS_CODES = new Set([
+  "AccessDenied",
+  "InvalidAccessKeyId",
+  "SignatureDoesNotMatch",
+  "ExpiredToken",
+  "InvalidToken",
+  "Forbidden",
+]);
 
 export function describeLocation({ bucket, region, endpoint }: S3Location): string {
   return `bucket "${bucket}" at ${endpoint ?? `AWS S3 (${region})`}`;
@@ -49,20 +64,32 @@ export function toS3StoreError(error: unknown, location: S3Location, operation: 
   const e = (error ?? {}) as SdkError;
   const where = describeLocation(location);
   const status = e.$metadata?.httpStatusCode;
-  const code = e.name && e.name !== "Error" && e.name !== "UnknownError" ? e.name : status ? `HTTP ${status}` : "unknown";
+  const code =
+    e.name && e.name !== "Error" && e.name !== "UnknownError" ? e.name : status ? `HTTP ${status}` : "unknown";
   const make = (message: string, errorCode = code) => new S3StoreError(message, errorCode, { cause: error });
 
-  if (code === "NoSuchBucket") return make(`S3 ${where} does not exist (while ${operation}): create it, or fix S3_BUCKET/S3_ENDPOINT/S3_REGION.`);
+  if (code === "NoSuchBucket")
+    return make(`S3 ${where} does not exist (while ${operation}): create it, or fix S3_BUCKET/S3_ENDPOINT/S3_REGION.`);
   if (e.name === "CredentialsProviderError") {
-    return make(`No S3 credentials for ${where}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or another source the AWS SDK reads, such as AWS_PROFILE or an instance role).`);
+    return make(
+      `No S3 credentials for ${where}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or another source the AWS SDK reads, such as AWS_PROFILE or an instance role).`,
+    );
   }
   if (ACCESS_CODES.has(code) || status === 403) {
-    return make(`S3 ${where} refused ${operation} (${code}): check the credentials and that they may read, write, list and delete in the bucket.`);
+    return make(
+      `S3 ${where} refused ${operation} (${code}): check the credentials and that they may read, write, list and delete in the bucket.`,
+    );
   }
   if (code === "PermanentRedirect" || code === "AuthorizationHeaderMalformed" || status === 301) {
-    return make(`S3 ${where} is in another region than "${location.region}" (${code}): set S3_REGION to the bucket's region.`);
+    return make(
+      `S3 ${where} is in another region than "${location.region}" (${code}): set S3_REGION to the bucket's region.`,
+    );
   }
   const network = networkCode(error);
-  if (network) return make(`Cannot reach S3 ${where} (${network}) while ${operation}: check S3_ENDPOINT and the network.`, network);
+  if (network)
+    return make(
+      `Cannot reach S3 ${where} (${network}) while ${operation}: check S3_ENDPOINT and the network.`,
+      network,
+    );
   return make(`S3 ${where}: ${operation} failed (${code}${e.message && e.message !== code ? `: ${e.message}` : ""}).`);
 }

@@ -38,18 +38,40 @@ export function parseProductPayload(payload: unknown): ProductPayload {
   const p = payload as Record<string, unknown> | null;
   if (!p || typeof p !== "object") throw new ProductPayloadError("product webhook body is not an object");
   const id = p.admin_graphql_api_id;
-  if (!isProductGid(id)) throw new ProductPayloadError(`product webhook body has no product GID (admin_graphql_api_id: ${JSON.stringify(id)})`);
+  if (!isProductGid(id))
+    throw new ProductPayloadError(
+      `product webhook body has no product GID (admin_graphql_api_id: ${JSON.stringify(id)})`,
+    );
   const title = typeof p.title === "string" ? p.title : "";
   // `media` carries each item's processing status; `images` lists processed images.
   const readyPhotos = Array.isArray(p.media)
-    ? p.media.filter((m: { media_content_type?: unknown; status?: unknown }) => m?.media_content_type === "IMAGE" && String(m.status).toLowerCase() === "ready").length
+    ? p.media.filter(
+        (m: { media_content_type?: unknown; status?: unknown }) =>
+          m?.media_content_type === "IMAGE" && String(m.status).toLowerCase() === "ready",
+      ).length
     : Array.isArray(p.images)
       ? p.images.length
       : 0;
-  return { id, title, productType: typeof p.product_type === "string" ? p.product_type : "", status: String(p.status ?? "active").toLowerCase(), readyPhotos };
+  return {
+    id,
+    title,
+    productType: typeof p.product_type === "string" ? p.product_type : "",
+    status: String(p.status ?? "active").toLowerCase(),
+    readyPhotos,
+  };
 }
 
-export type AutoOutcome = "off" | "archived" | "not_a_new_product" | "needs_photos" | "already_done" | "no_plan" | "over_cap" | "refused" | "queued" | "already_running";
+export type AutoOutcome =
+  | "off"
+  | "archived"
+  | "not_a_new_product"
+  | "needs_photos"
+  | "already_done"
+  | "no_plan"
+  | "over_cap"
+  | "refused"
+  | "queued"
+  | "already_running";
 
 export interface AutoResult {
   outcome: AutoOutcome;
@@ -90,18 +112,26 @@ export interface ProductEvent {
  * What can be decided from the database alone: "off", "archived" or "not_a_new_product" end the
  * event; null means the worker has to look further (the plan, the photos, the caps).
  */
-export async function webhookOutcome(client: PrismaClient, { shop, topic, product }: ProductEvent): Promise<Extract<AutoOutcome, "off" | "archived" | "not_a_new_product"> | null> {
+export async function webhookOutcome(
+  client: PrismaClient,
+  { shop, topic, product }: ProductEvent,
+): Promise<Extract<AutoOutcome, "off" | "archived" | "not_a_new_product"> | null> {
   const settings = await readShopSettings(client, shop);
   if (!settings.autoGenerate) return "off";
   if (product.status === "archived") return "archived";
-  if (topic === "products/update" && !(await eventExists(client, { shop, eventId: waitingKey(product.id) }))) return "not_a_new_product";
+  if (topic === "products/update" && !(await eventExists(client, { shop, eventId: waitingKey(product.id) })))
+    return "not_a_new_product";
   return null;
 }
 
 export async function autoGenerate(deps: AutoDeps, input: ProductEvent): Promise<AutoResult> {
   const { client, producers } = deps;
   const { shop, topic, product } = input;
-  const result = (outcome: AutoOutcome, extra: Partial<AutoResult> = {}): AutoResult => ({ outcome, productId: product.id, ...extra });
+  const result = (outcome: AutoOutcome, extra: Partial<AutoResult> = {}): AutoResult => ({
+    outcome,
+    productId: product.id,
+    ...extra,
+  });
   // Settings may have changed since the webhook was queued: decide again.
   const early = await webhookOutcome(client, input);
   if (early) return result(early);
@@ -114,7 +144,8 @@ export async function autoGenerate(deps: AutoDeps, input: ProductEvent): Promise
     if (topic === "products/create") await rememberWaiting(client, shop, product.id);
     return result("needs_photos", { message: `${readyPhotos} of ${MIN_PHOTOS} photos` });
   }
-  if (!(await claimEvent(client, { shop, eventId: doneKey(product.id), topic: AUTO_TOPIC }))) return result("already_done");
+  if (!(await claimEvent(client, { shop, eventId: doneKey(product.id), topic: AUTO_TOPIC })))
+    return result("already_done");
 
   // From here on, a request that could start later (plan approved, budget freed) gives the claim back.
   const giveBack = async () => {

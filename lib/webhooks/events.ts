@@ -18,7 +18,9 @@ export function isUniqueViolation(error: unknown): boolean {
 /** Records `eventId` for the shop; false when it was recorded before (a duplicate or concurrent delivery). */
 export async function claimEvent(client: PrismaClient, delivery: WebhookDelivery): Promise<boolean> {
   try {
-    await client.webhookEvent.create({ data: { shop: delivery.shop, eventId: delivery.eventId, topic: delivery.topic } });
+    await client.webhookEvent.create({
+      data: { shop: delivery.shop, eventId: delivery.eventId, topic: delivery.topic },
+    });
     return true;
   } catch (error) {
     if (isUniqueViolation(error)) return false;
@@ -26,11 +28,17 @@ export async function claimEvent(client: PrismaClient, delivery: WebhookDelivery
   }
 }
 
-export async function releaseEvent(client: PrismaClient, delivery: Pick<WebhookDelivery, "shop" | "eventId">): Promise<void> {
+export async function releaseEvent(
+  client: PrismaClient,
+  delivery: Pick<WebhookDelivery, "shop" | "eventId">,
+): Promise<void> {
   await client.webhookEvent.deleteMany({ where: { shop: delivery.shop, eventId: delivery.eventId } });
 }
 
-export async function eventExists(client: PrismaClient, delivery: Pick<WebhookDelivery, "shop" | "eventId">): Promise<boolean> {
+export async function eventExists(
+  client: PrismaClient,
+  delivery: Pick<WebhookDelivery, "shop" | "eventId">,
+): Promise<boolean> {
   return (await client.webhookEvent.count({ where: { shop: delivery.shop, eventId: delivery.eventId } })) > 0;
 }
 
@@ -38,11 +46,18 @@ export async function eventExists(client: PrismaClient, delivery: Pick<WebhookDe
  * Runs `handle` once per event: a duplicate delivery returns "duplicate" without calling it. A
  * failure releases the claim and is rethrown (the route answers 500 and Shopify retries).
  */
-export async function oncePerEvent<T>(client: PrismaClient, delivery: WebhookDelivery, handle: () => Promise<T>): Promise<{ outcome: "handled"; result: T } | { outcome: "duplicate" }> {
+export async function oncePerEvent<T>(
+  client: PrismaClient,
+  delivery: WebhookDelivery,
+  handle: () => Promise<T>,
+): Promise<{ outcome: "handled"; result: T } | { outcome: "duplicate" }> {
   if (!(await claimEvent(client, delivery))) return { outcome: "duplicate" };
   try {
     const result = await handle();
-    await client.webhookEvent.updateMany({ where: { shop: delivery.shop, eventId: delivery.eventId }, data: { processedAt: new Date() } });
+    await client.webhookEvent.updateMany({
+      where: { shop: delivery.shop, eventId: delivery.eventId },
+      data: { processedAt: new Date() },
+    });
     return { outcome: "handled", result };
   } catch (error) {
     await releaseEvent(client, delivery).catch(() => undefined);

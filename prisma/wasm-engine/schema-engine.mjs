@@ -40,7 +40,8 @@ function parseArgs(argv) {
     if (arg === "--version" || arg === "-V") out.version = true;
     else if (arg === "--datamodels") out.datamodels.push(argv[++i]);
     else if (arg === "--datasource") out.datasource = JSON.parse(argv[++i]);
-    else if (arg === "--enabled-preview-features" || arg === "--extension-types") i++; // no effect on SQLite/PostgreSQL
+    else if (arg === "--enabled-preview-features" || arg === "--extension-types")
+      i++; // no effect on SQLite/PostgreSQL
     else if (arg === "cli") out.cli = argv[++i];
     else throw new Error(`Unknown schema-engine argument "${arg}".`);
   }
@@ -312,7 +313,8 @@ function resetSqlite(url) {
       .prepare("SELECT type, name FROM sqlite_master WHERE type IN ('view', 'table') AND name NOT LIKE 'sqlite_%'")
       .all();
     db.transaction(() => {
-      for (const { type, name } of objects) db.exec(`DROP ${type.toUpperCase()} IF EXISTS "${name.replaceAll('"', '""')}"`);
+      for (const { type, name } of objects)
+        db.exec(`DROP ${type.toUpperCase()} IF EXISTS "${name.replaceAll('"', '""')}"`);
     })();
     db.exec("VACUUM");
   } finally {
@@ -353,7 +355,10 @@ function describeConnectionError(error, url) {
     database = decodeURIComponent(u.pathname.replace(/^\//, ""));
   }
   if (cause.kind === "DatabaseDoesNotExist") {
-    return { code: "P1003", message: `Database \`${database}\` does not exist on the database server at \`${where}\`.` };
+    return {
+      code: "P1003",
+      message: `Database \`${database}\` does not exist on the database server at \`${where}\`.`,
+    };
   }
   if (url?.startsWith("file:") && /unable to open database|directory does not exist/i.test(error?.message ?? "")) {
     return { code: "P1003", message: `Database ${where} does not exist.` };
@@ -364,7 +369,10 @@ function describeConnectionError(error, url) {
   if (cause.kind === "DatabaseNotReachable") {
     return { code: "P1001", message: `Can't reach database server at \`${where}\`.` };
   }
-  return { code: "P1001", message: `Can't reach database server at \`${where}\`: ${cause.originalMessage ?? error?.message ?? error}` };
+  return {
+    code: "P1001",
+    message: `Can't reach database server at \`${where}\`: ${cause.originalMessage ?? error?.message ?? error}`,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -429,7 +437,9 @@ class Server {
     }
     const wasmMethod = RENAMED[method] ?? method;
     if (typeof this.engine[wasmMethod] !== "function") {
-      throw Object.assign(new Error(`The WebAssembly schema engine does not support "${method}".`), { rpcCode: -32601 });
+      throw Object.assign(new Error(`The WebAssembly schema engine does not support "${method}".`), {
+        rpcCode: -32601,
+      });
     }
     // Called on the engine object itself: a detached method loses its wasm binding.
     return this.engine[wasmMethod](params ?? undefined);

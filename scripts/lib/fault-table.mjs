@@ -24,7 +24,8 @@ export function summarise(outcomes) {
 /** The Markdown report: the table, then every case that did not pass with what went wrong. */
 export function faultTableMarkdown(outcomes, { title = "Fault suite", note = "" } = {}) {
   const { groups, total } = summarise(outcomes);
-  const line = (name, r) => `| ${name} | ${r.tried} | ${r.passed} | ${r.lost} | ${r.duplicates} | ${r.crossShopReads} |`;
+  const line = (name, r) =>
+    `| ${name} | ${r.tried} | ${r.passed} | ${r.lost} | ${r.duplicates} | ${r.crossShopReads} |`;
   const lines = [
     `# ${title}`,
     "",
@@ -43,6 +44,7 @@ export function faultTableMarkdown(outcomes, { title = "Fault suite", note = "" 
     }
   }
   lines.push("", "## Cases", "", "| group | case | result | seconds |", "|---|---|---|---:|");
-  for (const o of outcomes) lines.push(`| ${o.group} | ${o.name.replace(/\|/g, "\\|")} | ${o.passed ? "passed" : "FAILED"} | ${o.seconds} |`);
+  for (const o of outcomes)
+    lines.push(`| ${o.group} | ${o.name.replace(/\|/g, "\\|")} | ${o.passed ? "passed" : "FAILED"} | ${o.seconds} |`);
   return `${lines.join("\n")}\n`;
 }

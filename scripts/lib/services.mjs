@@ -37,10 +37,14 @@ export async function ensureRedis(url, log) {
     );
   }
   log(`starting redis-server on port ${port || 6379}`);
-  const child = spawn("redis-server", ["--port", String(port || 6379), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    detached: true,
-    stdio: "ignore",
-  });
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port || 6379), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    {
+      detached: true,
+      stdio: "ignore",
+    },
+  );
   child.unref();
   for (let i = 0; i < 50; i++) {
     if (await redisAnswers(url)) return { started: true };
@@ -67,7 +71,9 @@ export async function ensurePostgres(url, log) {
     const [version] = readdirSync("/etc/postgresql");
     if (version) {
       log(`starting PostgreSQL ${version}`);
-      await run("pg_ctlcluster", ["--skip-systemctl-redirect", version, "main", "start"], { quiet: true }).catch(() => {});
+      await run("pg_ctlcluster", ["--skip-systemctl-redirect", version, "main", "start"], { quiet: true }).catch(
+        () => {},
+      );
       for (let i = 0; i < 50; i++) {
         if (await tcpOpen(hostname, pgPort)) return true;
         await sleep(200);

@@ -9,7 +9,14 @@ import { chromiumPath } from "../../scripts/lib/chromium.mjs";
 import { BROWSER_USER_AGENT, DEMO_SHOP, TEST_API_KEY, type TestStack } from "../harness/stack";
 
 export const CHROMIUM_PATH = chromiumPath();
-export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update", "--disable-sync", "--no-first-run"];
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-background-networking",
+  "--disable-gpu",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
 export const SCREENSHOT_DIR = path.join(projectRoot, "test-artifacts", "screenshots");
 
 export function launchChromium(): Promise<Browser> {
@@ -25,9 +32,15 @@ export function launchChromium(): Promise<Browser> {
  * bot): the context uses a desktop Chrome user agent.
  */
 export async function appContext(browser: Browser): Promise<{ context: BrowserContext; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, userAgent: BROWSER_USER_AGENT });
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    deviceScaleFactor: 1,
+    userAgent: BROWSER_USER_AGENT,
+  });
   await context.route("https://cdn.shopify.com/**", (route) =>
-    route.request().url().endsWith(".css") ? route.fulfill({ status: 200, contentType: "text/css", body: "" }) : route.fulfill({ status: 404, body: "" }),
+    route.request().url().endsWith(".css")
+      ? route.fulfill({ status: 200, contentType: "text/css", body: "" })
+      : route.fulfill({ status: 404, body: "" }),
   );
   const errors: string[] = [];
   context.on("page", (page) => {

@@ -22,7 +22,9 @@ async function noisePng(seed: number): Promise<Buffer> {
     x = (x * 1103515245 + 12345) >>> 0;
     data[i] = x >>> 24;
   }
-  return sharp(data, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
+  return sharp(data, { raw: { width: size, height: size, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 export async function seedReviewedProduct(
@@ -32,16 +34,29 @@ export async function seedReviewedProduct(
   classNoun: string,
   candidates: SeededCandidate[],
 ): Promise<{ subjectId: string; generationId: string; candidateIds: string[] }> {
-  const store = new LocalBlobStore({ rootDir: stack.env.STORAGE_DIR!, publicBaseUrl: stack.appUrl, signingKey: `blob-url:${stack.env.SHOPIFY_API_SECRET}` });
+  const store = new LocalBlobStore({
+    rootDir: stack.env.STORAGE_DIR!,
+    publicBaseUrl: stack.appUrl,
+    signingKey: `blob-url:${stack.env.SHOPIFY_API_SECRET}`,
+  });
   const subject = await stack.db.subject.create({
-    data: { shop, productId: product.id, productTitle: product.title, classNoun, identifierToken: identifierToken(classNoun), state: "review" },
+    data: {
+      shop,
+      productId: product.id,
+      productTitle: product.title,
+      classNoun,
+      identifierToken: identifierToken(classNoun),
+      state: "review",
+    },
   });
   const sceneIds = [...new Set(candidates.map((c) => c.sceneId))];
   const generation = await stack.db.generation.create({
     data: {
       shop,
       subjectId: subject.id,
-      scenes: JSON.stringify(sceneIds.map((id) => ({ ...sceneById(id), prompt: generationPrompt(classNoun, sceneById(id).text) }))),
+      scenes: JSON.stringify(
+        sceneIds.map((id) => ({ ...sceneById(id), prompt: generationPrompt(classNoun, sceneById(id).text) })),
+      ),
       imagesPerScene: 1,
       status: "succeeded",
       progress: 1,

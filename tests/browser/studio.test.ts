@@ -28,8 +28,12 @@ async function storeProducts(stack: TestStack, shop: string): Promise<Map<string
     headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": token, "X-Forwarded-Host": shop },
     body: JSON.stringify({ query: "{ products(first: 100) { nodes { id title mediaCount { count } } } }" }),
   });
-  const body = (await response.json()) as { data: { products: { nodes: Array<{ id: string; title: string; mediaCount: { count: number } }> } } };
-  return new Map(body.data.products.nodes.map((p) => [p.title, { id: p.id, title: p.title, mediaCount: p.mediaCount.count }]));
+  const body = (await response.json()) as {
+    data: { products: { nodes: Array<{ id: string; title: string; mediaCount: { count: number } }> } };
+  };
+  return new Map(
+    body.data.products.nodes.map((p) => [p.title, { id: p.id, title: p.title, mediaCount: p.mediaCount.count }]),
+  );
 }
 
 const numeric = (gid: string) => gid.split("/").pop()!;
@@ -87,18 +91,27 @@ describe("the merchant's studio in Chromium", () => {
     expect(await backpack.innerText()).toMatch(/Not started[\s\S]*6/);
     await screenshot(page, "01-products");
 
-    await page.getByRole("button", { name: /search/i }).first().click();
+    await page
+      .getByRole("button", { name: /search/i })
+      .first()
+      .click();
     await page.getByPlaceholder("Search products").fill("plushie");
     await page.waitForURL(/query=plushie/);
     await page.waitForFunction(() => document.querySelectorAll("tbody tr").length === 3);
-    expect(await rows.allInnerTexts()).toEqual([expect.stringContaining("Bear Plushie"), expect.stringContaining("Grey Sloth Plushie"), expect.stringContaining("Wolf Plushie")]);
+    expect(await rows.allInnerTexts()).toEqual([
+      expect.stringContaining("Bear Plushie"),
+      expect.stringContaining("Grey Sloth Plushie"),
+      expect.stringContaining("Wolf Plushie"),
+    ]);
   });
 
   it("studio: the product's photos with the dataset check; a one-background set is explained and blocks Start until overridden", async () => {
     await openAppPath(stack, page, `/app/products/${numeric(products.get("Berry Bowl")!.id)}`);
     await page.getByText("Background diversity: too similar").waitFor({ timeout: 30_000 });
     await expect(page.getByText(/All photos share nearly the same background/).isVisible()).resolves.toBe(true);
-    await expect(page.getByText(/The model learns the product together with what surrounds it/).isVisible()).resolves.toBe(true);
+    await expect(
+      page.getByText(/The model learns the product together with what surrounds it/).isVisible(),
+    ).resolves.toBe(true);
     const generate = page.getByRole("button", { name: "Generate scenes" }).last();
     expect(await generate.isDisabled()).toBe(true);
     await page.getByText("Continue anyway: I understand the scenes may keep this background").click();
@@ -110,7 +123,10 @@ describe("the merchant's studio in Chromium", () => {
     await page.getByText("Use photo #2", { exact: true }).click();
     await page.getByText("Use photo #3", { exact: true }).click();
     await page.getByText("Use photo #4", { exact: true }).click();
-    await page.getByText(/at least 3 are needed/).first().waitFor();
+    await page
+      .getByText(/at least 3 are needed/)
+      .first()
+      .waitFor();
     await page.getByText(/2 usable photos; at least 3 are needed/).waitFor({ timeout: 30_000 });
     expect(await generate.isDisabled()).toBe(true);
 
@@ -119,7 +135,9 @@ describe("the merchant's studio in Chromium", () => {
     const adminLink = page.getByRole("link", { name: "View in Shopify admin" }).first();
     expect(await adminLink.getAttribute("href")).toBe(`shopify:admin/products/${productId}`);
     await adminLink.click();
-    await page.waitForURL((url) => url.pathname === "/admin" && url.searchParams.get("path") === `/products/${productId}`);
+    await page.waitForURL(
+      (url) => url.pathname === "/admin" && url.searchParams.get("path") === `/products/${productId}`,
+    );
   });
 
   it("studio: pick two general scenes and one specific, start (the request is queued with those choices), cancel", async () => {
@@ -142,7 +160,9 @@ describe("the merchant's studio in Chromium", () => {
     await page.getByText("Started: SceneBooth is checking your photos.").waitFor();
     await page.getByText("Waiting for a free slot").first().waitFor();
 
-    const generation = await stack.db.generation.findFirstOrThrow({ where: { shop: DEMO_SHOP, subject: { productId: products.get("Backpack")!.id } } });
+    const generation = await stack.db.generation.findFirstOrThrow({
+      where: { shop: DEMO_SHOP, subject: { productId: products.get("Backpack")!.id } },
+    });
     expect(parseGenerationScenes(generation.scenes).map((s) => s.id)).toEqual(["g5", "g7", "s18"]);
     expect(generation.imagesPerScene).toBe(2);
     expect(parseGenerationOptions(generation.options).mediaIds).toHaveLength(6);
@@ -166,7 +186,11 @@ describe("the merchant's studio in Chromium", () => {
     expect(await first.getAttribute("aria-label")).toContain("on golden sand at a sunny tropical beach");
     expect(await first.innerText()).toMatch(/Best match/);
     expect(await first.getByRole("progressbar").count()).toBe(5);
-    expect(await first.getByRole("img", { name: /^(Generated: a teapot <myteapot> on golden sand|Product photo 1)/ }).count()).toBe(2);
+    expect(
+      await first
+        .getByRole("img", { name: /^(Generated: a teapot <myteapot> on golden sand|Product photo 1)/ })
+        .count(),
+    ).toBe(2);
     await screenshot(page, "05-studio-review");
 
     await first.getByLabel("Product looks like mine").selectOption("4");
@@ -174,11 +198,32 @@ describe("the merchant's studio in Chromium", () => {
     const second = page.getByRole("region", { name: /^Image 2:/ });
     await second.getByLabel("Product looks like mine").selectOption("2");
     // Image 2 is the next best ITM (seed 0); seed 2 stays unrated.
-    await expect.poll(async () => JSON.stringify(await stack.db.candidate.findMany({ where: { subjectId: seeded.subjectId }, select: { ratingSubject: true, ratingScene: true }, orderBy: { seed: "asc" } }))).toBe(JSON.stringify([{ ratingSubject: 2, ratingScene: null }, { ratingSubject: 4, ratingScene: 5 }, { ratingSubject: null, ratingScene: null }]));
+    await expect
+      .poll(async () =>
+        JSON.stringify(
+          await stack.db.candidate.findMany({
+            where: { subjectId: seeded.subjectId },
+            select: { ratingSubject: true, ratingScene: true },
+            orderBy: { seed: "asc" },
+          }),
+        ),
+      )
+      .toBe(
+        JSON.stringify([
+          { ratingSubject: 2, ratingScene: null },
+          { ratingSubject: 4, ratingScene: 5 },
+          { ratingSubject: null, ratingScene: null },
+        ]),
+      );
 
     await first.getByRole("button", { name: "Approve Image 1" }).click();
-    await first.getByText(/^(Approved|Upscaling to 2048 px|Publishing|Published)$/).first().waitFor();
-    await expect.poll(async () => (await stack.db.candidate.findUniqueOrThrow({ where: { id: seeded.candidateIds[1]! } })).state).not.toBe("pending");
+    await first
+      .getByText(/^(Approved|Upscaling to 2048 px|Publishing|Published)$/)
+      .first()
+      .waitFor();
+    await expect
+      .poll(async () => (await stack.db.candidate.findUniqueOrThrow({ where: { id: seeded.candidateIds[1]! } })).state)
+      .not.toBe("pending");
     await page.getByText("Approved: upscaling to 2048 px, then publishing to the product.").waitFor();
 
     await page.getByRole("link", { name: "Insights" }).click();
@@ -196,7 +241,12 @@ describe("the merchant's studio in Chromium", () => {
     await page.getByText("Images will go live on your product pages without anyone looking at them").waitFor();
     await page.getByLabel("Monthly spending cap").fill("50");
     await page.getByText("Unsaved changes").waitFor();
-    const saveBarShowing = () => page.evaluate(() => (document.querySelector("ui-save-bar#settings-save-bar") as unknown as { showing?: boolean } | null)?.showing ?? null);
+    const saveBarShowing = () =>
+      page.evaluate(
+        () =>
+          (document.querySelector("ui-save-bar#settings-save-bar") as unknown as { showing?: boolean } | null)
+            ?.showing ?? null,
+      );
     expect(await saveBarShowing()).toBe(true);
     expect(await page.locator(".Polaris-Frame-ContextualSaveBar").count()).toBe(0);
     await screenshot(page, "07-settings");
@@ -213,7 +263,9 @@ describe("the merchant's studio in Chromium", () => {
     await page.getByText("The match threshold must be between 0 and 1.").waitFor();
     await page.getByLabel("Scene match threshold (BLIP ITM)").fill("0.9");
     await page.getByRole("button", { name: "Save" }).click();
-    await expect.poll(async () => (await stack.db.shop.findUniqueOrThrow({ where: { shop: DEMO_SHOP } })).autoPublish).toBe(false);
+    await expect
+      .poll(async () => (await stack.db.shop.findUniqueOrThrow({ where: { shop: DEMO_SHOP } })).autoPublish)
+      .toBe(false);
   });
 
   it("another shop's product id in the URL is not found, and nothing of it is shown", async () => {
@@ -236,18 +288,24 @@ describe("the merchant's studio in Chromium", () => {
       const boot = products.get("Fancy Boot")!;
       await openApp(stack, page);
       await page.getByRole("link", { name: "Fancy Boot", exact: true }).click();
-      await page.getByText(/Used · rank 1/).first().waitFor({ timeout: 30_000 });
+      await page
+        .getByText(/Used · rank 1/)
+        .first()
+        .waitFor({ timeout: 30_000 });
       await page.getByRole("button", { name: "Clear" }).click();
       await page.getByText("In the snow", { exact: true }).click();
       await page.getByText("On the beach", { exact: true }).click();
-      await page.getByText("Sitting in fresh powdery snow with snowflakes gently falling in soft winter light", { exact: true }).click();
+      await page
+        .getByText("Sitting in fresh powdery snow with snowflakes gently falling in soft winter light", { exact: true })
+        .click();
       await page.getByLabel("Images per scene").selectOption("1");
       await page.getByRole("button", { name: "Generate scenes" }).last().click();
       const percent = page.getByTestId("progress-percent");
       const seen = new Set<string>();
       const deadline = Date.now() + 120_000;
       while ((await percent.innerText()) !== "100%") {
-        if (Date.now() > deadline) throw new Error(`progress stuck at ${await percent.innerText()}:\n${worker.output().slice(-3000)}`);
+        if (Date.now() > deadline)
+          throw new Error(`progress stuck at ${await percent.innerText()}:\n${worker.output().slice(-3000)}`);
         seen.add(await percent.innerText());
         await page.waitForTimeout(250);
       }
@@ -264,15 +322,26 @@ describe("the merchant's studio in Chromium", () => {
       log("published");
       await expect(first.getByRole("link", { name: "View the published image" }).isVisible()).resolves.toBe(true);
       expect((await storeProducts(stack, DEMO_SHOP)).get("Fancy Boot")!.mediaCount).toBe(mediaBefore + 1);
-      const candidate = await stack.db.candidate.findFirstOrThrow({ where: { shop: DEMO_SHOP, subject: { productId: boot.id }, state: "published" } });
+      const candidate = await stack.db.candidate.findFirstOrThrow({
+        where: { shop: DEMO_SHOP, subject: { productId: boot.id }, state: "published" },
+      });
       expect(candidate.publishedMediaId).toMatch(/^gid:\/\/shopify\/MediaImage\/\d+$/);
       await screenshot(page, "10-e2e-published");
 
-      const ratedBefore = await stack.db.candidate.count({ where: { shop: DEMO_SHOP, OR: [{ ratingSubject: { not: null } }, { ratingScene: { not: null } }] } });
+      const ratedBefore = await stack.db.candidate.count({
+        where: { shop: DEMO_SHOP, OR: [{ ratingSubject: { not: null } }, { ratingScene: { not: null } }] },
+      });
       await first.getByLabel("Product looks like mine").selectOption("3");
-      await page.getByRole("region", { name: /^Image 2:/ }).getByLabel("Product looks like mine").selectOption("5");
+      await page
+        .getByRole("region", { name: /^Image 2:/ })
+        .getByLabel("Product looks like mine")
+        .selectOption("5");
       await expect
-        .poll(async () => stack.db.candidate.count({ where: { shop: DEMO_SHOP, OR: [{ ratingSubject: { not: null } }, { ratingScene: { not: null } }] } }))
+        .poll(async () =>
+          stack.db.candidate.count({
+            where: { shop: DEMO_SHOP, OR: [{ ratingSubject: { not: null } }, { ratingScene: { not: null } }] },
+          }),
+        )
         .toBe(ratedBefore + 2);
       await page.getByRole("link", { name: "Insights" }).click();
       await page.getByTestId("rated-count").waitFor();

@@ -6,7 +6,18 @@ import { afterAll, beforeAll, expect } from "vitest";
 import { SHOPIFY_API_VERSION } from "../../lib/shopify-admin/version";
 import type { ProcessHandle } from "../harness/stack";
 import { faultGroup } from "./fault-case";
-import { DEMO_SHOP, approvableImage, approveAndSettle, newProduct, publishedCopies, requestFor, runUntil, startFaultStack, storeProduct, type FaultStack } from "./helpers";
+import {
+  DEMO_SHOP,
+  approvableImage,
+  approveAndSettle,
+  newProduct,
+  publishedCopies,
+  requestFor,
+  runUntil,
+  startFaultStack,
+  storeProduct,
+  type FaultStack,
+} from "./helpers";
 
 let fs: FaultStack;
 let worker: ProcessHandle;
@@ -35,24 +46,31 @@ async function withRetiredVersion(run: () => Promise<void>): Promise<void> {
   }
 }
 
-faultCase("version fallback: the app's API version is retired while the worker reads a product", { short: true }, async (ctx) => {
-  const teapot = await storeProduct(fs.stack, "Teapot");
-  const product = await newProduct(fs.stack, "Version fallback: ingest", teapot.photoUrls.slice(0, 4));
-  await withRetiredVersion(async () => {
-    const fallbacksBefore = control().stats().versionFallbacks;
-    const generation = await requestFor(fs, product, { allowLowDiversity: true });
-    ctx.expectRequest(DEMO_SHOP, product.id, product.title);
-    const ended = await runUntil(fs, generation.id, "tune");
-    expect(ended.status, `${ended.status}: ${ended.error}`).toBe("cancelled");
-    const photos = await fs.stack.db.trainingImage.findMany({ where: { subjectId: generation.subjectId } });
-    expect(photos.map((p) => p.excludedReason ?? "prepared")).toEqual(Array(4).fill("prepared"));
-    expect(control().stats().versionFallbacks).toBeGreaterThan(fallbacksBefore);
-  });
-  // Said once per worker process, naming the version that answered.
-  const warnings = worker.output().split("\n").filter((l) => l.includes(FALLBACK_WARNING));
-  expect(warnings).toHaveLength(1);
-  expect(warnings[0]).toContain(`with ${WINDOW_WITHOUT_THE_APPS[0]}`);
-});
+faultCase(
+  "version fallback: the app's API version is retired while the worker reads a product",
+  { short: true },
+  async (ctx) => {
+    const teapot = await storeProduct(fs.stack, "Teapot");
+    const product = await newProduct(fs.stack, "Version fallback: ingest", teapot.photoUrls.slice(0, 4));
+    await withRetiredVersion(async () => {
+      const fallbacksBefore = control().stats().versionFallbacks;
+      const generation = await requestFor(fs, product, { allowLowDiversity: true });
+      ctx.expectRequest(DEMO_SHOP, product.id, product.title);
+      const ended = await runUntil(fs, generation.id, "tune");
+      expect(ended.status, `${ended.status}: ${ended.error}`).toBe("cancelled");
+      const photos = await fs.stack.db.trainingImage.findMany({ where: { subjectId: generation.subjectId } });
+      expect(photos.map((p) => p.excludedReason ?? "prepared")).toEqual(Array(4).fill("prepared"));
+      expect(control().stats().versionFallbacks).toBeGreaterThan(fallbacksBefore);
+    });
+    // Said once per worker process, naming the version that answered.
+    const warnings = worker
+      .output()
+      .split("\n")
+      .filter((l) => l.includes(FALLBACK_WARNING));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`with ${WINDOW_WITHOUT_THE_APPS[0]}`);
+  },
+);
 
 faultCase("version fallback: publishing an approved image on the oldest supported version", {}, async () => {
   const { productId, candidateId } = await approvableImage(fs, "Version fallback: publish");

@@ -7,7 +7,17 @@ import { LocalBlobStore, type BlobKey } from "../../lib/storage";
 import type { ProcessHandle } from "../harness/stack";
 import { BAD_IMAGES } from "./bad-images";
 import { faultGroup } from "./fault-case";
-import { DEMO_SHOP, newProduct, requestFor, runUntil, startFaultStack, storeProduct, waitForEnd, type FaultStack, type StoreProduct } from "./helpers";
+import {
+  DEMO_SHOP,
+  newProduct,
+  requestFor,
+  runUntil,
+  startFaultStack,
+  storeProduct,
+  waitForEnd,
+  type FaultStack,
+  type StoreProduct,
+} from "./helpers";
 import { routePost, studioPost } from "./routes";
 
 let fs: FaultStack;
@@ -33,20 +43,27 @@ for (const [title, reason, short] of [
   ["Fixture: two photos", /2 usable photos; at least 3/, true],
 ] as const) {
   faultCase(`product with ${title.replace("Fixture: ", "")}`, { short }, async () => {
-    const product = title === "Fixture: two photos" ? await newProduct(fs.stack, title, teapot.photoUrls.slice(0, 2)) : await storeProduct(fs.stack, title);
+    const product =
+      title === "Fixture: two photos"
+        ? await newProduct(fs.stack, title, teapot.photoUrls.slice(0, 2))
+        : await storeProduct(fs.stack, title);
     const generation = await requestFor(fs, product);
     const done = await waitForEnd(fs.stack, generation.id, 60_000);
     expect(done.status).toBe("failed");
     expect(done.error).toMatch(reason);
     expect(done.tuningRunId).toBeNull();
-    expect((await fs.stack.db.subject.findUniqueOrThrow({ where: { id: done.subjectId } })).state).toBe("needs_attention");
+    expect((await fs.stack.db.subject.findUniqueOrThrow({ where: { id: done.subjectId } })).state).toBe(
+      "needs_attention",
+    );
   });
 }
 
 faultCase("product with twelve photos: the 7 most varied are used", {}, async () => {
   const generation = await requestFor(fs, await storeProduct(fs.stack, "Fixture: twelve photos"));
   await runUntil(fs, generation.id, "tune");
-  const used = await fs.stack.db.trainingImage.findMany({ where: { subjectId: generation.subjectId, excluded: false } });
+  const used = await fs.stack.db.trainingImage.findMany({
+    where: { subjectId: generation.subjectId, excluded: false },
+  });
   expect(used).toHaveLength(7);
 });
 
@@ -54,39 +71,63 @@ faultCase("product with twelve photos: the 7 most varied are used", {}, async ()
 // FAILED and never reaches SceneBooth); the same bytes are then also listed READY, as if Shopify let
 // them through, so that SceneBooth's own checks are exercised for every file.
 /** One pixel's RGB (sharp's stats() would describe the whole input, whatever was extracted). */
-const pixel = async (png: Buffer, left: number, top: number) => [...(await sharp(png).extract({ left, top, width: 1, height: 1 }).removeAlpha().raw().toBuffer())];
+const pixel = async (png: Buffer, left: number, top: number) => [
+  ...(await sharp(png).extract({ left, top, width: 1, height: 1 }).removeAlpha().raw().toBuffer()),
+];
 
-const blobs = () => new LocalBlobStore({ rootDir: fs.stack.env.STORAGE_DIR!, publicBaseUrl: fs.stack.appUrl, signingKey: "unused" });
+const blobs = () =>
+  new LocalBlobStore({ rootDir: fs.stack.env.STORAGE_DIR!, publicBaseUrl: fs.stack.appUrl, signingKey: "unused" });
 
 for (const [i, bad] of BAD_IMAGES.entries()) {
-  faultCase(`photo file: ${bad.name}`, { short: bad.name === "CMYK JPEG" || bad.name === "HEIC named .jpg" }, async () => {
-    const product = await newProduct(fs.stack, `Bad file ${i}`, teapot.photoUrls.slice(0, 4));
-    const bytes = await bad.make();
-    const checked = await fs.stack.store.control.addImageFile(DEMO_SHOP, product.id, { filename: bad.filename, bytes, processing: "checked" });
-    const listed = checked.status === "READY" ? checked : await fs.stack.store.control.addImageFile(DEMO_SHOP, product.id, { filename: bad.filename, bytes, processing: "listed-ready" });
+  faultCase(
+    `photo file: ${bad.name}`,
+    { short: bad.name === "CMYK JPEG" || bad.name === "HEIC named .jpg" },
+    async () => {
+      const product = await newProduct(fs.stack, `Bad file ${i}`, teapot.photoUrls.slice(0, 4));
+      const bytes = await bad.make();
+      const checked = await fs.stack.store.control.addImageFile(DEMO_SHOP, product.id, {
+        filename: bad.filename,
+        bytes,
+        processing: "checked",
+      });
+      const listed =
+        checked.status === "READY"
+          ? checked
+          : await fs.stack.store.control.addImageFile(DEMO_SHOP, product.id, {
+              filename: bad.filename,
+              bytes,
+              processing: "listed-ready",
+            });
 
-    const generation = await requestFor(fs, product, { allowLowDiversity: true });
-    const ended = await runUntil(fs, generation.id, "tune");
-    expect(ended.status, `${ended.status}: ${ended.error}`).toBe("cancelled");
-    const photos = await fs.stack.db.trainingImage.findMany({ where: { subjectId: generation.subjectId } });
-    expect(photos.map((p) => p.sourceMediaId)).not.toContain(checked.status === "FAILED" ? checked.mediaId : "-");
-    const good = photos.filter((p) => p.sourceMediaId !== listed.mediaId);
-    expect(good.map((p) => p.excludedReason ?? "prepared")).toEqual(Array(4).fill("prepared"));
-    const row = photos.find((p) => p.sourceMediaId === listed.mediaId);
-    expect(row, "the file's training row").toBeDefined();
-    if (bad.expect.prepared) {
-      expect([row!.excluded, row!.excludedReason]).toEqual([false, null]);
-      const crop = (await blobs().get(row!.preparedBlobKey! as BlobKey)).data;
-      const meta = await sharp(crop).metadata();
-      expect([meta.width, meta.height, meta.space, meta.depth, meta.hasAlpha]).toEqual([768, 768, "srgb", "uchar", false]);
-      const [r, , b] = await pixel(crop, 384, 384);
-      expect(r! - b!, "the product's red survives the conversion").toBeGreaterThan(60);
-      if (bad.expect.whiteCorner) expect(await pixel(crop, 2, 2)).toEqual([255, 255, 255]);
-    } else {
-      expect(row!.excluded).toBe(true);
-      expect(row!.excludedReason).toMatch(bad.expect.reason);
-    }
-  });
+      const generation = await requestFor(fs, product, { allowLowDiversity: true });
+      const ended = await runUntil(fs, generation.id, "tune");
+      expect(ended.status, `${ended.status}: ${ended.error}`).toBe("cancelled");
+      const photos = await fs.stack.db.trainingImage.findMany({ where: { subjectId: generation.subjectId } });
+      expect(photos.map((p) => p.sourceMediaId)).not.toContain(checked.status === "FAILED" ? checked.mediaId : "-");
+      const good = photos.filter((p) => p.sourceMediaId !== listed.mediaId);
+      expect(good.map((p) => p.excludedReason ?? "prepared")).toEqual(Array(4).fill("prepared"));
+      const row = photos.find((p) => p.sourceMediaId === listed.mediaId);
+      expect(row, "the file's training row").toBeDefined();
+      if (bad.expect.prepared) {
+        expect([row!.excluded, row!.excludedReason]).toEqual([false, null]);
+        const crop = (await blobs().get(row!.preparedBlobKey! as BlobKey)).data;
+        const meta = await sharp(crop).metadata();
+        expect([meta.width, meta.height, meta.space, meta.depth, meta.hasAlpha]).toEqual([
+          768,
+          768,
+          "srgb",
+          "uchar",
+          false,
+        ]);
+        const [r, , b] = await pixel(crop, 384, 384);
+        expect(r! - b!, "the product's red survives the conversion").toBeGreaterThan(60);
+        if (bad.expect.whiteCorner) expect(await pixel(crop, 2, 2)).toEqual([255, 255, 255]);
+      } else {
+        expect(row!.excluded).toBe(true);
+        expect(row!.excludedReason).toMatch(bad.expect.reason);
+      }
+    },
+  );
 }
 
 // Text: class nouns and custom scenes through the studio's form, as the merchant sends them.
@@ -101,7 +142,12 @@ const TEXTS = {
 
 /** The studio's answer to a start with these fields; the script must not come back as markup. */
 async function startFromStudio(product: StoreProduct, fields: Record<string, string | string[]>) {
-  const response = await studioPost(fs.stack, product.id, { intent: "start", imagesPerScene: "1", sceneId: "g7", ...fields });
+  const response = await studioPost(fs.stack, product.id, {
+    intent: "start",
+    imagesPerScene: "1",
+    sceneId: "g7",
+    ...fields,
+  });
   expect(response.status, "no server error").toBeLessThan(500);
   const text = await response.text();
   expect(text).not.toMatch(/<script>alert|<img src=x/);
@@ -110,7 +156,9 @@ async function startFromStudio(product: StoreProduct, fields: Record<string, str
 
 /** Cancels whatever the text case started, so that the next one can start. */
 async function cancelOpen(product: StoreProduct) {
-  const open = await fs.stack.db.generation.findMany({ where: { subject: { productId: product.id }, status: { in: ["queued", "running"] } } });
+  const open = await fs.stack.db.generation.findMany({
+    where: { subject: { productId: product.id }, status: { in: ["queued", "running"] } },
+  });
   for (const g of open) {
     await cancelGeneration(fs.stack.db, fs.producers, DEMO_SHOP, g.id);
     await waitForEnd(fs.stack, g.id, 60_000);
@@ -130,7 +178,11 @@ for (const [kind, text] of Object.entries(TEXTS)) {
   faultCase(`custom scene: ${kind}`, { short: kind === "control characters" }, async () => {
     const vase = await storeProduct(fs.stack, "Vase");
     const before = await fs.stack.db.generation.count();
-    const answer = await startFromStudio(vase, { classNoun: "vase", customScene: text, sceneId: kind === "empty" ? [] : "g7" });
+    const answer = await startFromStudio(vase, {
+      classNoun: "vase",
+      customScene: text,
+      sceneId: kind === "empty" ? [] : "g7",
+    });
     try {
       if (kind === "empty") {
         expect(answer).toMatchObject({ ok: false, error: expect.stringMatching(/Pick at least one scene/) });
@@ -138,8 +190,13 @@ for (const [kind, text] of Object.entries(TEXTS)) {
         expect(answer).toMatchObject({ ok: false, error: expect.stringMatching(/at most 160 characters/) });
       } else {
         expect(answer.ok, answer.error).toBe(true);
-        const generation = await fs.stack.db.generation.findFirstOrThrow({ where: { subject: { productId: vase.id } }, orderBy: { createdAt: "desc" } });
-        const custom = (JSON.parse(generation.scenes) as Array<{ kind: string; text: string; prompt: string }>).find((s) => s.kind === "custom")!;
+        const generation = await fs.stack.db.generation.findFirstOrThrow({
+          where: { subject: { productId: vase.id } },
+          orderBy: { createdAt: "desc" },
+        });
+        const custom = (JSON.parse(generation.scenes) as Array<{ kind: string; text: string; prompt: string }>).find(
+          (s) => s.kind === "custom",
+        )!;
         expect(custom.text).not.toMatch(/[<>\p{Cc}\p{Cf}]/u);
         expect(custom.prompt).toContain(custom.text);
         if (kind === "Japanese" || kind === "Arabic") expect(custom.text).toBe(text);
@@ -154,7 +211,15 @@ for (const [kind, text] of Object.entries(TEXTS)) {
 faultCase("settings: markup, 10,000 characters and control characters in every field", {}, async () => {
   const before = await fs.stack.db.shop.findUnique({ where: { shop: DEMO_SHOP } });
   for (const text of [TEXTS["HTML and script"], TEXTS["10,000 characters"], TEXTS["control characters"]]) {
-    const fields = { defaultSceneId: [text, "g7"], imagesPerScene: text, itmThreshold: text, fidelityFloorDino: text, fidelityFloorClipI: text, monthlyCapUsd: text, autoGenerate: text };
+    const fields = {
+      defaultSceneId: [text, "g7"],
+      imagesPerScene: text,
+      itmThreshold: text,
+      fidelityFloorDino: text,
+      fidelityFloorClipI: text,
+      monthlyCapUsd: text,
+      autoGenerate: text,
+    };
     const response = await routePost(fs.stack, "/app/settings", "routes/app.settings", fields);
     expect(response.status, "no server error").toBeLessThan(500);
     const body = await response.text();
@@ -166,27 +231,35 @@ faultCase("settings: markup, 10,000 characters and control characters in every f
   expect(await fs.stack.db.shop.findUnique({ where: { shop: DEMO_SHOP } })).toEqual(before);
 });
 
-faultCase("admin action API: bodies that are not JSON, not objects, or carry markup and 10,000-character ids", {}, async () => {
-  const vase = await storeProduct(fs.stack, "Vase");
-  const post = (body: string, contentType = "application/json") =>
-    fs.stack.appFetch("/api/scenes/generate", { method: "POST", body, headers: { "Content-Type": contentType, Origin: "https://extensions.shopifycdn.com" } });
-  const bodies: Array<[string, string, string?]> = [
-    ["not JSON", "{productIds: ["],
-    ["null", "null"],
-    ["an array", JSON.stringify([vase.id])],
-    ["ids that are objects", JSON.stringify({ productIds: [{ id: vase.id }] })],
-    ["markup as an id", JSON.stringify({ productIds: [TEXTS["HTML and script"]] })],
-    ["a 10,000-character id", JSON.stringify({ productIds: [`gid://shopify/Product/${"9".repeat(10_000)}`] })],
-    ["control characters in an id", JSON.stringify({ productIds: [`gid://shopify/Product/1\u0000\u0007`] })],
-    ["form data", "productIds=1", "application/x-www-form-urlencoded"],
-  ];
-  const before = await fs.stack.db.generation.count();
-  for (const [what, body, contentType] of bodies) {
-    const response = await post(body, contentType);
-    const text = await response.text();
-    expect([400, 404, 413, 415], `${what}: HTTP ${response.status} ${text.slice(0, 200)}`).toContain(response.status);
-    expect(text, what).not.toMatch(/<script>alert|<img src=x/);
-    expect((JSON.parse(text) as { error?: string }).error, what).toBeTruthy();
-  }
-  expect(await fs.stack.db.generation.count()).toBe(before);
-});
+faultCase(
+  "admin action API: bodies that are not JSON, not objects, or carry markup and 10,000-character ids",
+  {},
+  async () => {
+    const vase = await storeProduct(fs.stack, "Vase");
+    const post = (body: string, contentType = "application/json") =>
+      fs.stack.appFetch("/api/scenes/generate", {
+        method: "POST",
+        body,
+        headers: { "Content-Type": contentType, Origin: "https://extensions.shopifycdn.com" },
+      });
+    const bodies: Array<[string, string, string?]> = [
+      ["not JSON", "{productIds: ["],
+      ["null", "null"],
+      ["an array", JSON.stringify([vase.id])],
+      ["ids that are objects", JSON.stringify({ productIds: [{ id: vase.id }] })],
+      ["markup as an id", JSON.stringify({ productIds: [TEXTS["HTML and script"]] })],
+      ["a 10,000-character id", JSON.stringify({ productIds: [`gid://shopify/Product/${"9".repeat(10_000)}`] })],
+      ["control characters in an id", JSON.stringify({ productIds: [`gid://shopify/Product/1\u0000\u0007`] })],
+      ["form data", "productIds=1", "application/x-www-form-urlencoded"],
+    ];
+    const before = await fs.stack.db.generation.count();
+    for (const [what, body, contentType] of bodies) {
+      const response = await post(body, contentType);
+      const text = await response.text();
+      expect([400, 404, 413, 415], `${what}: HTTP ${response.status} ${text.slice(0, 200)}`).toContain(response.status);
+      expect(text, what).not.toMatch(/<script>alert|<img src=x/);
+      expect((JSON.parse(text) as { error?: string }).error, what).toBeTruthy();
+    }
+    expect(await fs.stack.db.generation.count()).toBe(before);
+  },
+);

@@ -81,16 +81,25 @@ export function faultGroup(group: FaultGroup, auditor: () => FaultAuditor, optio
         const expected: Array<{ shop: string; productId: string; label: string }> = [];
         let error: Error | null = null;
         try {
-          await run({ crossShopRead: (what) => reads.push(what), expectRequest: (shop, productId, label) => expected.push({ shop, productId, label }) });
+          await run({
+            crossShopRead: (what) => reads.push(what),
+            expectRequest: (shop, productId, label) => expected.push({ shop, productId, label }),
+          });
         } catch (e) {
           error = e as Error;
         }
         const after = await auditor().audit();
         const lost = newFindings(before.lost, after.lost);
-        for (const e of expected) if (!(await auditor().hasRequest(e.shop, e.productId))) lost.push(`${e.label} (${e.productId}) never got a scene request`);
+        for (const e of expected)
+          if (!(await auditor().hasRequest(e.shop, e.productId)))
+            lost.push(`${e.label} (${e.productId}) never got a scene request`);
         const duplicates = newFindings(before.duplicates, after.duplicates);
         const crossShop = [...reads, ...newFindings(before.crossShop, after.crossShop)];
-        const findings = [...lost.map((f) => `lost: ${f}`), ...duplicates.map((f) => `duplicate: ${f}`), ...crossShop.map((f) => `cross-shop: ${f}`)];
+        const findings = [
+          ...lost.map((f) => `lost: ${f}`),
+          ...duplicates.map((f) => `duplicate: ${f}`),
+          ...crossShop.map((f) => `cross-shop: ${f}`),
+        ];
         const passed = error === null && findings.length === 0;
         outcomes.push({
           group,

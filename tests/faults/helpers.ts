@@ -26,7 +26,10 @@ export interface FaultStack extends FaultAuditor {
 }
 
 /** The real stack (app, local store, SQLite, a private Redis prefix, blob folder) with both shops installed, the demo shop on the paid plan. */
-export async function startFaultStack(env: Record<string, string> = {}, options: { database?: TestDatabaseKind } = {}): Promise<FaultStack> {
+export async function startFaultStack(
+  env: Record<string, string> = {},
+  options: { database?: TestDatabaseKind } = {},
+): Promise<FaultStack> {
   // Short locks: a killed worker's job is picked up again within seconds, not BullMQ's 30 s.
   const stack = await startTestStack({ env: { WORKER_LOCK_MS: "5000", ...env }, database: options.database });
   await stack.installShop(DEMO_SHOP);
@@ -37,7 +40,8 @@ export async function startFaultStack(env: Record<string, string> = {}, options:
     stack,
     producers,
     audit: () => auditStack(stack, producers),
-    hasRequest: async (shop, productId) => (await stack.db.generation.count({ where: { shop, subject: { productId } } })) > 0,
+    hasRequest: async (shop, productId) =>
+      (await stack.db.generation.count({ where: { shop, subject: { productId } } })) > 0,
     async close() {
       await producers.close();
       await stack.close();
@@ -54,20 +58,34 @@ export interface StoreProduct {
 }
 
 export async function storeProduct(stack: TestStack, title: string, shop = DEMO_SHOP): Promise<StoreProduct> {
-  const { products } = await (await stack.adminClient(shop)).request(ProductsPageDocument, { first: 10, query: `title:${title}`, mediaFirst: 20 });
+  const { products } = await (
+    await stack.adminClient(shop)
+  ).request(ProductsPageDocument, { first: 10, query: `title:${title}`, mediaFirst: 20 });
   const found = products.nodes.find((p) => p.title.toLowerCase() === title.toLowerCase());
-  if (!found) throw new Error(`no product "${title}" in ${shop} (have ${products.nodes.map((p) => p.title).join(", ")})`);
-  const photoUrls = found.media.nodes.flatMap((m) => ("image" in m && m.image?.url && m.status === "READY" ? [m.image.url] : []));
+  if (!found)
+    throw new Error(`no product "${title}" in ${shop} (have ${products.nodes.map((p) => p.title).join(", ")})`);
+  const photoUrls = found.media.nodes.flatMap((m) =>
+    "image" in m && m.image?.url && m.status === "READY" ? [m.image.url] : [],
+  );
   return { id: found.id, title: found.title, productType: found.productType, photoUrls };
 }
 
 /** A new product in the shop with these photos (URLs the store fetches), once they are processed. */
-export async function newProduct(stack: TestStack, title: string, photoUrls: string[], shop = DEMO_SHOP): Promise<StoreProduct> {
+export async function newProduct(
+  stack: TestStack,
+  title: string,
+  photoUrls: string[],
+  shop = DEMO_SHOP,
+): Promise<StoreProduct> {
   const { id } = stack.store.control.createProduct(shop, { title, productType: "teapot", imageUrls: photoUrls });
-  await waitFor(`${title}'s photos to be processed`, async () => {
-    const media = stack.store.control.productMedia(shop, id);
-    return media.every((m) => m.status === "READY" || m.status === "FAILED") ? true : undefined;
-  }, 30_000);
+  await waitFor(
+    `${title}'s photos to be processed`,
+    async () => {
+      const media = stack.store.control.productMedia(shop, id);
+      return media.every((m) => m.status === "READY" || m.status === "FAILED") ? true : undefined;
+    },
+    30_000,
+  );
   return storeProduct(stack, title, shop);
 }
 
@@ -79,7 +97,11 @@ export async function requestFor(
   const { sceneIds = ["g7"], customScenes, classNoun, shop = DEMO_SHOP, ...generationOptions } = options;
   const { generation } = await requestScenes(fs.stack.db, fs.producers, {
     shop,
-    product: { id: product.id, title: product.title, productType: product.productType === "fixture" ? "teapot" : product.productType },
+    product: {
+      id: product.id,
+      title: product.title,
+      productType: product.productType === "fixture" ? "teapot" : product.productType,
+    },
     classNoun,
     sceneIds,
     customScenes,
@@ -96,7 +118,8 @@ export async function waitForStage(stack: TestStack, generationId: string, stage
     `request ${generationId} to reach ${stage}`,
     async () => {
       const g = await stack.db.generation.findUniqueOrThrow({ where: { id: generationId } });
-      if (["failed", "succeeded", "cancelled"].includes(g.status)) throw new Error(`request ended (${g.status}: ${g.error}) before ${stage}`);
+      if (["failed", "succeeded", "cancelled"].includes(g.status))
+        throw new Error(`request ended (${g.status}: ${g.error}) before ${stage}`);
       return g.stage === stage && g.status === "running" ? g : undefined;
     },
     180_000,
@@ -106,7 +129,8 @@ export async function waitForStage(stack: TestStack, generationId: string, stage
 
 export const ENDED = ["succeeded", "failed", "cancelled"];
 
-export const waitForEnd = (stack: TestStack, generationId: string, timeoutMs = 240_000) => waitForGeneration(stack.db, generationId, ENDED, timeoutMs);
+export const waitForEnd = (stack: TestStack, generationId: string, timeoutMs = 240_000) =>
+  waitForGeneration(stack.db, generationId, ENDED, timeoutMs);
 
 /** Lets the request run until `stage` (the photos are in and checked by then), cancels it and waits for it to end. */
 export async function runUntil(fs: FaultStack, generationId: string, stage: PipelineStage) {
@@ -119,7 +143,10 @@ export async function runUntil(fs: FaultStack, generationId: string, stage: Pipe
  * A product in review with one scored image that is already upscaled (as the worker leaves it), so
  * that publishing faults are tried without the GPU stages. The product has no photos of its own.
  */
-export async function approvableImage(fs: FaultStack, title: string): Promise<{ productId: string; candidateId: string }> {
+export async function approvableImage(
+  fs: FaultStack,
+  title: string,
+): Promise<{ productId: string; candidateId: string }> {
   const { id: productId } = fs.stack.store.control.createProduct(DEMO_SHOP, { title, productType: "teapot" });
   const { candidateIds } = await seedReviewedProduct(fs.stack, DEMO_SHOP, { id: productId, title }, "teapot", [
     { sceneId: "g7", scores: { dino: 0.7, clipI: 0.8, clipT: 0.3, itm: 0.95, itc: 0.4 }, selected: true },
@@ -127,8 +154,22 @@ export async function approvableImage(fs: FaultStack, title: string): Promise<{ 
   const candidateId = candidateIds[0]!;
   const candidate = await fs.stack.db.candidate.findUniqueOrThrow({ where: { id: candidateId } });
   const key = blobKey(DEMO_SHOP, "subjects", candidate.subjectId, "candidates", `${candidateId}-2048.jpg`);
-  const store = new LocalBlobStore({ rootDir: fs.stack.env.STORAGE_DIR!, publicBaseUrl: fs.stack.appUrl, signingKey: "unused" });
-  const upscaled = await sharp({ create: { width: 2048, height: 2048, channels: 3, background: "#808080", noise: { type: "gaussian", mean: 128, sigma: 40 } } }).jpeg().toBuffer();
+  const store = new LocalBlobStore({
+    rootDir: fs.stack.env.STORAGE_DIR!,
+    publicBaseUrl: fs.stack.appUrl,
+    signingKey: "unused",
+  });
+  const upscaled = await sharp({
+    create: {
+      width: 2048,
+      height: 2048,
+      channels: 3,
+      background: "#808080",
+      noise: { type: "gaussian", mean: 128, sigma: 40 },
+    },
+  })
+    .jpeg()
+    .toBuffer();
   await store.put(key, upscaled, { contentType: "image/jpeg" });
   await fs.stack.db.candidate.update({ where: { id: candidateId }, data: { upscaledBlobKey: key } });
   return { productId, candidateId };
@@ -153,4 +194,6 @@ export async function settleCandidate(fs: FaultStack, candidateId: string, timeo
 
 /** The product's media that SceneBooth published for this image (by the upload's file name). */
 export const publishedCopies = (fs: FaultStack, productId: string, candidateId: string) =>
-  fs.stack.store.control.productMedia(DEMO_SHOP, productId).filter((m) => m.filename.startsWith(`scenebooth-${candidateId}.`));
+  fs.stack.store.control
+    .productMedia(DEMO_SHOP, productId)
+    .filter((m) => m.filename.startsWith(`scenebooth-${candidateId}.`));

@@ -82,64 +82,94 @@ faultCase("worker SIGKILLed while downloading photos (ingest)", { timeoutMs: 240
 });
 
 for (const stage of ["prepare", "dataset-check"] as const) {
-  faultCase(`worker SIGKILLed while ${stage === "prepare" ? "preparing photos" : "checking the photos"} (${stage})`, { timeoutMs: 240_000 }, async (ctx) => {
-    const product = await newProduct(fs.stack, `Kill: ${stage}`, twelve.photoUrls);
-    const generation = await requestFor(fs, product, { allowLowDiversity: true });
-    ctx.expectRequest(DEMO_SHOP, product.id, product.title);
-    await waitForStage(fs.stack, generation.id, stage, 10);
-    await restartWorker();
-    await runUntil(fs, generation.id, "tune");
-    await expectPhotosPrepared(generation.subjectId, 12);
-  });
+  faultCase(
+    `worker SIGKILLed while ${stage === "prepare" ? "preparing photos" : "checking the photos"} (${stage})`,
+    { timeoutMs: 240_000 },
+    async (ctx) => {
+      const product = await newProduct(fs.stack, `Kill: ${stage}`, twelve.photoUrls);
+      const generation = await requestFor(fs, product, { allowLowDiversity: true });
+      ctx.expectRequest(DEMO_SHOP, product.id, product.title);
+      await waitForStage(fs.stack, generation.id, stage, 10);
+      await restartWorker();
+      await runUntil(fs, generation.id, "tune");
+      await expectPhotosPrepared(generation.subjectId, 12);
+    },
+  );
 }
 
 faultCase("worker SIGKILLed while tuning; the request completes", { timeoutMs: 600_000 }, async () => {
   const generation = await requestFor(fs, teapot);
   await waitForStage(fs.stack, generation.id, "tune");
-  await waitFor("tuning under way", async () => {
-    const g = await fs.stack.db.generation.findUniqueOrThrow({ where: { id: generation.id } });
-    if (g.status !== "running") throw new Error(`request ${g.status} (${g.error}) before the kill`);
-    return g.stage === "tune" && g.progress > overallProgress("tune", 0.3) ? true : undefined;
-  }, 300_000, 50);
+  await waitFor(
+    "tuning under way",
+    async () => {
+      const g = await fs.stack.db.generation.findUniqueOrThrow({ where: { id: generation.id } });
+      if (g.status !== "running") throw new Error(`request ${g.status} (${g.error}) before the kill`);
+      return g.stage === "tune" && g.progress > overallProgress("tune", 0.3) ? true : undefined;
+    },
+    300_000,
+    50,
+  );
   await restartWorker();
   await expectSucceeded(generation.id);
 });
 
 for (const stage of ["generate", "score"] as const) {
-  faultCase(`worker SIGKILLed while ${stage === "generate" ? "generating" : "scoring"}; the request completes`, { timeoutMs: 600_000 }, async () => {
-    // The teapot's tuned weights are reused: this request starts generating at once.
-    const generation = await requestFor(fs, teapot, { sceneIds: [stage === "generate" ? "g8" : "s17"] });
-    await waitForStage(fs.stack, generation.id, stage, 20);
-    await restartWorker();
-    await expectSucceeded(generation.id);
-  });
+  faultCase(
+    `worker SIGKILLed while ${stage === "generate" ? "generating" : "scoring"}; the request completes`,
+    { timeoutMs: 600_000 },
+    async () => {
+      // The teapot's tuned weights are reused: this request starts generating at once.
+      const generation = await requestFor(fs, teapot, { sceneIds: [stage === "generate" ? "g8" : "s17"] });
+      await waitForStage(fs.stack, generation.id, stage, 20);
+      await restartWorker();
+      await expectSucceeded(generation.id);
+    },
+  );
 }
 
 faultCase("worker SIGKILLed while upscaling an approved image", { timeoutMs: 300_000 }, async () => {
   const { productId, candidateId } = await approvableImage(fs, "Kill: upscale");
   await fs.stack.db.candidate.update({ where: { id: candidateId }, data: { upscaledBlobKey: null } });
   await reviewCandidate(fs.stack.db, fs.producers, DEMO_SHOP, candidateId, { decision: "approve" });
-  await waitFor("upscaling", async () => ((await fs.stack.db.candidate.findUniqueOrThrow({ where: { id: candidateId } })).state === "upscaling" ? true : undefined), 120_000, 20);
+  await waitFor(
+    "upscaling",
+    async () =>
+      (await fs.stack.db.candidate.findUniqueOrThrow({ where: { id: candidateId } })).state === "upscaling"
+        ? true
+        : undefined,
+    120_000,
+    20,
+  );
   await restartWorker();
   const candidate = await settleCandidate(fs, candidateId, 240_000);
   expect([candidate.state, candidate.error]).toEqual(["published", null]);
   expect(publishedCopies(fs, productId, candidateId)).toHaveLength(1);
 });
 
-faultCase("worker SIGKILLed while publishing, after the media was created", { short: true, timeoutMs: 240_000 }, async () => {
-  const { productId, candidateId } = await approvableImage(fs, "Kill: publish");
-  fs.stack.store.control.setMediaProcessingStepMs(1_500);
-  try {
-    await reviewCandidate(fs.stack.db, fs.producers, DEMO_SHOP, candidateId, { decision: "approve" });
-    await waitFor("the media to be created", async () => (publishedCopies(fs, productId, candidateId).length > 0 ? true : undefined), 120_000, 20);
-    await restartWorker();
-    const candidate = await settleCandidate(fs, candidateId, 120_000);
-    expect([candidate.state, candidate.error]).toEqual(["published", null]);
-    expect(publishedCopies(fs, productId, candidateId).map((m) => m.id)).toEqual([candidate.publishedMediaId]);
-  } finally {
-    fs.stack.store.control.setMediaProcessingStepMs(250);
-  }
-});
+faultCase(
+  "worker SIGKILLed while publishing, after the media was created",
+  { short: true, timeoutMs: 240_000 },
+  async () => {
+    const { productId, candidateId } = await approvableImage(fs, "Kill: publish");
+    fs.stack.store.control.setMediaProcessingStepMs(1_500);
+    try {
+      await reviewCandidate(fs.stack.db, fs.producers, DEMO_SHOP, candidateId, { decision: "approve" });
+      await waitFor(
+        "the media to be created",
+        async () => (publishedCopies(fs, productId, candidateId).length > 0 ? true : undefined),
+        120_000,
+        20,
+      );
+      await restartWorker();
+      const candidate = await settleCandidate(fs, candidateId, 120_000);
+      expect([candidate.state, candidate.error]).toEqual(["published", null]);
+      expect(publishedCopies(fs, productId, candidateId).map((m) => m.id)).toEqual([candidate.publishedMediaId]);
+    } finally {
+      fs.stack.store.control.setMediaProcessingStepMs(250);
+    }
+  },
+);
 
 // Redis: restarted (clean shutdown, the AOF flushed) and crashed (SIGKILL; appendfsync everysec).
 faultCase("Redis restarted while the worker prepares photos", { short: true, timeoutMs: 240_000 }, async (ctx) => {
@@ -152,34 +182,48 @@ faultCase("Redis restarted while the worker prepares photos", { short: true, tim
   await expectPhotosPrepared(generation.subjectId, 12);
 });
 
-faultCase("Redis crashed (SIGKILL) and restarted while generating; the request completes", { timeoutMs: 600_000 }, async () => {
-  const generation = await requestFor(fs, teapot, { sceneIds: ["g9"] });
-  await waitForStage(fs.stack, generation.id, "generate", 20);
-  await redis.restart("SIGKILL", 2_000);
-  await expectSucceeded(generation.id);
-});
+faultCase(
+  "Redis crashed (SIGKILL) and restarted while generating; the request completes",
+  { timeoutMs: 600_000 },
+  async () => {
+    const generation = await requestFor(fs, teapot, { sceneIds: ["g9"] });
+    await waitForStage(fs.stack, generation.id, "generate", 20);
+    await redis.restart("SIGKILL", 2_000);
+    await expectSucceeded(generation.id);
+  },
+);
 
-faultCase("Redis down when the merchant starts a request; it is queued once Redis is back", { timeoutMs: 240_000 }, async (ctx) => {
-  const product = await newProduct(fs.stack, "Redis: down at start", teapot.photoUrls.slice(0, 4));
-  await redis.stop("SIGTERM");
-  let answer: Response | Error;
-  try {
-    const pending = studioPost(fs.stack, product.id, { intent: "start", imagesPerScene: "1", sceneId: "g7", classNoun: "teapot", allowLowDiversity: "on" }).then(
-      (r) => r,
-      (e: Error) => e,
-    );
-    await new Promise((r) => setTimeout(r, 3_000));
-    await redis.start();
-    answer = await pending;
-  } finally {
-    await redis.start().catch(() => undefined);
-  }
-  expect(answer instanceof Response ? answer.status : answer.message).toBe(200);
-  ctx.expectRequest(DEMO_SHOP, product.id, product.title);
-  const generation = await fs.stack.db.generation.findFirstOrThrow({ where: { subject: { productId: product.id } } });
-  await runUntil(fs, generation.id, "tune");
-  await expectPhotosPrepared(generation.subjectId, 4);
-});
+faultCase(
+  "Redis down when the merchant starts a request; it is queued once Redis is back",
+  { timeoutMs: 240_000 },
+  async (ctx) => {
+    const product = await newProduct(fs.stack, "Redis: down at start", teapot.photoUrls.slice(0, 4));
+    await redis.stop("SIGTERM");
+    let answer: Response | Error;
+    try {
+      const pending = studioPost(fs.stack, product.id, {
+        intent: "start",
+        imagesPerScene: "1",
+        sceneId: "g7",
+        classNoun: "teapot",
+        allowLowDiversity: "on",
+      }).then(
+        (r) => r,
+        (e: Error) => e,
+      );
+      await new Promise((r) => setTimeout(r, 3_000));
+      await redis.start();
+      answer = await pending;
+    } finally {
+      await redis.start().catch(() => undefined);
+    }
+    expect(answer instanceof Response ? answer.status : answer.message).toBe(200);
+    ctx.expectRequest(DEMO_SHOP, product.id, product.title);
+    const generation = await fs.stack.db.generation.findFirstOrThrow({ where: { subject: { productId: product.id } } });
+    await runUntil(fs, generation.id, "tune");
+    await expectPhotosPrepared(generation.subjectId, 4);
+  },
+);
 
 // The database: another connection holds SQLite's exclusive lock for a few seconds.
 async function lockDatabase(ms: number) {
@@ -201,18 +245,28 @@ faultCase("database locked for 6 s while the worker prepares photos", { timeoutM
   await expectPhotosPrepared(generation.subjectId, 12);
 });
 
-faultCase("database locked for 6 s while the merchant opens the studio and starts a request", { timeoutMs: 120_000 }, async (ctx) => {
-  const product = await newProduct(fs.stack, "Database: locked at start", teapot.photoUrls.slice(0, 4));
-  const locked = lockDatabase(6_000);
-  await new Promise((r) => setTimeout(r, 200));
-  const answer = await studioPost(fs.stack, product.id, { intent: "start", imagesPerScene: "1", sceneId: "g7", classNoun: "teapot", allowLowDiversity: "on" });
-  await locked;
-  const body = await answer.text();
-  expect(answer.status, body.slice(0, 300)).toBe(200);
-  ctx.expectRequest(DEMO_SHOP, product.id, product.title);
-  const generation = await fs.stack.db.generation.findFirstOrThrow({ where: { subject: { productId: product.id } } });
-  await runUntil(fs, generation.id, "tune");
-});
+faultCase(
+  "database locked for 6 s while the merchant opens the studio and starts a request",
+  { timeoutMs: 120_000 },
+  async (ctx) => {
+    const product = await newProduct(fs.stack, "Database: locked at start", teapot.photoUrls.slice(0, 4));
+    const locked = lockDatabase(6_000);
+    await new Promise((r) => setTimeout(r, 200));
+    const answer = await studioPost(fs.stack, product.id, {
+      intent: "start",
+      imagesPerScene: "1",
+      sceneId: "g7",
+      classNoun: "teapot",
+      allowLowDiversity: "on",
+    });
+    await locked;
+    const body = await answer.text();
+    expect(answer.status, body.slice(0, 300)).toBe(200);
+    ctx.expectRequest(DEMO_SHOP, product.id, product.title);
+    const generation = await fs.stack.db.generation.findFirstOrThrow({ where: { subject: { productId: product.id } } });
+    await runUntil(fs, generation.id, "tune");
+  },
+);
 
 // Blob storage: the shop's folder replaced by a file for a few seconds (ENOTDIR on every write and
 // read under it; the processes run as root, so taking permissions away would not stop them).
@@ -242,7 +296,15 @@ faultCase("blob storage unwritable for 4 s while upscaling an approved image", {
   const { productId, candidateId } = await approvableImage(fs, "Storage: unwritable at upscale");
   await fs.stack.db.candidate.update({ where: { id: candidateId }, data: { upscaledBlobKey: null } });
   await reviewCandidate(fs.stack.db, fs.producers, DEMO_SHOP, candidateId, { decision: "approve" });
-  await waitFor("upscaling", async () => ((await fs.stack.db.candidate.findUniqueOrThrow({ where: { id: candidateId } })).state === "upscaling" ? true : undefined), 120_000, 20);
+  await waitFor(
+    "upscaling",
+    async () =>
+      (await fs.stack.db.candidate.findUniqueOrThrow({ where: { id: candidateId } })).state === "upscaling"
+        ? true
+        : undefined,
+    120_000,
+    20,
+  );
   await storageUnwritable(4_000);
   const candidate = await settleCandidate(fs, candidateId, 240_000);
   expect([candidate.state, candidate.error]).toEqual(["published", null]);
@@ -253,26 +315,29 @@ faultCase("blob storage unwritable for 4 s while upscaling an approved image", {
 const TUNER_FAILS_ONCE = fileURLToPath(new URL("./fixtures/tuner-fails-once", import.meta.url));
 
 for (const mode of ["crash", "hang"] as const) {
-  faultCase(`tuner subprocess ${mode === "crash" ? "crashes" : "hangs (killed at TUNER_TIMEOUT_MS)"} once while tuning; the request completes`, { timeoutMs: 600_000 }, async () => {
-    const markers = await mkdtemp(path.join(os.tmpdir(), "tuner-fails-once-"));
-    try {
-      await restartWorker({
-        PYTHONPATH: [TUNER_FAILS_ONCE, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
-        FAULT_TUNER: mode,
-        FAULT_TUNER_COMMAND: "caption",
-        FAULT_TUNER_MARKER: path.join(markers, "failed"),
-        // Longer than any real tuner command on the tiny profile, even on a busy 2-core machine.
-        ...(mode === "hang" ? { TUNER_TIMEOUT_MS: "40000" } : {}),
-      });
-      const product = await newProduct(fs.stack, `Tuner: ${mode}`, teapot.photoUrls.slice(0, 4));
-      const generation = await requestFor(fs, product, { allowLowDiversity: true });
-      const done = await expectSucceeded(generation.id);
-      const runs = await fs.stack.db.tuningRun.findMany({ where: { subjectId: done.subjectId } });
-      expect(runs.filter((r) => r.status === "succeeded")).toHaveLength(1);
-    } finally {
-      await restartWorker();
-      await rm(markers, { recursive: true, force: true });
-    }
-  });
+  faultCase(
+    `tuner subprocess ${mode === "crash" ? "crashes" : "hangs (killed at TUNER_TIMEOUT_MS)"} once while tuning; the request completes`,
+    { timeoutMs: 600_000 },
+    async () => {
+      const markers = await mkdtemp(path.join(os.tmpdir(), "tuner-fails-once-"));
+      try {
+        await restartWorker({
+          PYTHONPATH: [TUNER_FAILS_ONCE, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+          FAULT_TUNER: mode,
+          FAULT_TUNER_COMMAND: "caption",
+          FAULT_TUNER_MARKER: path.join(markers, "failed"),
+          // Longer than any real tuner command on the tiny profile, even on a busy 2-core machine.
+          ...(mode === "hang" ? { TUNER_TIMEOUT_MS: "40000" } : {}),
+        });
+        const product = await newProduct(fs.stack, `Tuner: ${mode}`, teapot.photoUrls.slice(0, 4));
+        const generation = await requestFor(fs, product, { allowLowDiversity: true });
+        const done = await expectSucceeded(generation.id);
+        const runs = await fs.stack.db.tuningRun.findMany({ where: { subjectId: done.subjectId } });
+        expect(runs.filter((r) => r.status === "succeeded")).toHaveLength(1);
+      } finally {
+        await restartWorker();
+        await rm(markers, { recursive: true, force: true });
+      }
+    },
+  );
 }
-

@@ -37,23 +37,44 @@ afterAll(async () => {
 const faultCase = faultGroup("isolation", () => fs);
 
 /** The demo shop's ids and the words its data would show: any of them in an answer to the other shop is a cross-shop read. */
-const demoMarkers = () => [demo.subjectId, demo.generationId, ...demo.candidateIds, demoMediaId, `shops/${DEMO_SHOP}`, demoTeapot.id];
+const demoMarkers = () => [
+  demo.subjectId,
+  demo.generationId,
+  ...demo.candidateIds,
+  demoMediaId,
+  `shops/${DEMO_SHOP}`,
+  demoTeapot.id,
+];
 
 /** Checks one answer to the other shop; ids the probe itself sent may come back (an error naming them), others may not. */
-async function probe(ctx: FaultContext, what: string, response: Response, expected: number[] = [404], sent: string[] = []) {
+async function probe(
+  ctx: FaultContext,
+  what: string,
+  response: Response,
+  expected: number[] = [404],
+  sent: string[] = [],
+) {
   const body = await response.text();
   const leaked = demoMarkers().filter((m) => !sent.includes(m) && body.includes(m));
-  if (leaked.length > 0) ctx.crossShopRead(`${what} answered ${response.status} with the demo shop's ${leaked.join(", ")}`);
+  if (leaked.length > 0)
+    ctx.crossShopRead(`${what} answered ${response.status} with the demo shop's ${leaked.join(", ")}`);
   expect(expected, `${what}: HTTP ${response.status} ${body.slice(0, 200)}`).toContain(response.status);
 }
 
 /** The demo shop's rows, unchanged by anything the other shop did. */
 async function demoUnchanged() {
-  const candidates = await fs.stack.db.candidate.findMany({ where: { shop: DEMO_SHOP, generationId: demo.generationId }, orderBy: { id: "asc" } });
-  expect(candidates.map((c) => [c.state, c.ratingSubject, c.ratingScene, c.publishedMediaId])).toEqual(candidates.map(() => ["pending", null, null, null]));
+  const candidates = await fs.stack.db.candidate.findMany({
+    where: { shop: DEMO_SHOP, generationId: demo.generationId },
+    orderBy: { id: "asc" },
+  });
+  expect(candidates.map((c) => [c.state, c.ratingSubject, c.ratingScene, c.publishedMediaId])).toEqual(
+    candidates.map(() => ["pending", null, null, null]),
+  );
   const generation = await fs.stack.db.generation.findUniqueOrThrow({ where: { id: demo.generationId } });
   expect([generation.status, generation.cancelRequested]).toEqual(["succeeded", false]);
-  expect(fs.stack.store.control.productMedia(DEMO_SHOP, demoTeapot.id).filter((m) => m.filename.startsWith("scenebooth-"))).toEqual([]);
+  expect(
+    fs.stack.store.control.productMedia(DEMO_SHOP, demoTeapot.id).filter((m) => m.filename.startsWith("scenebooth-")),
+  ).toEqual([]);
   expect(await fs.stack.db.generation.count({ where: { shop: OTHER_SHOP } })).toBe(0);
 }
 
@@ -64,8 +85,19 @@ faultCase("studio pages and polling with the demo shop's product id", { short: t
   await probe(ctx, "studio", await get(path, STUDIO_ROUTE));
   // The progress poll reads the database only: another shop's product has no rows here, so it answers empty.
   await probe(ctx, "progress", await get(`${path}/progress`, "routes/app.products.$id.progress"), [200, 404]);
-  await probe(ctx, "photo check", await get(`${path}/photo-check?mediaId=${encodeURIComponent(demoMediaId)}`, "routes/app.products.$id.photo-check"));
-  await probe(ctx, "photo check of the demo shop's photo on the other shop's product", await get(`/app/products/${numericId(otherTeapot.id)}/photo-check?mediaId=${encodeURIComponent(demoMediaId)}`, "routes/app.products.$id.photo-check"));
+  await probe(
+    ctx,
+    "photo check",
+    await get(`${path}/photo-check?mediaId=${encodeURIComponent(demoMediaId)}`, "routes/app.products.$id.photo-check"),
+  );
+  await probe(
+    ctx,
+    "photo check of the demo shop's photo on the other shop's product",
+    await get(
+      `/app/products/${numericId(otherTeapot.id)}/photo-check?mediaId=${encodeURIComponent(demoMediaId)}`,
+      "routes/app.products.$id.photo-check",
+    ),
+  );
   await demoUnchanged();
 });
 
@@ -74,20 +106,53 @@ faultCase("studio actions with the demo shop's product, request, image and photo
   const ownPath = `/app/products/${numericId(otherTeapot.id)}`;
   const otherMedia = fs.stack.store.control.productMedia(OTHER_SHOP, otherTeapot.id).map((m) => m.id);
   const posts: Array<[string, string, Record<string, string | string[]>]> = [
-    ["start on the demo product", demoPath, { intent: "start", imagesPerScene: "1", sceneId: "g7", mediaId: demoMediaId, classNoun: "teapot" }],
-    ["start with the demo shop's photo", ownPath, { intent: "start", imagesPerScene: "1", sceneId: "g7", mediaId: [...otherMedia, demoMediaId], classNoun: "teapot" }],
+    [
+      "start on the demo product",
+      demoPath,
+      { intent: "start", imagesPerScene: "1", sceneId: "g7", mediaId: demoMediaId, classNoun: "teapot" },
+    ],
+    [
+      "start with the demo shop's photo",
+      ownPath,
+      {
+        intent: "start",
+        imagesPerScene: "1",
+        sceneId: "g7",
+        mediaId: [...otherMedia, demoMediaId],
+        classNoun: "teapot",
+      },
+    ],
     ["cancel the demo request", ownPath, { intent: "cancel", generationId: demo.generationId }],
     ["cancel through the demo product", demoPath, { intent: "cancel", generationId: demo.generationId }],
-    ["review a demo image", ownPath, { intent: "review", candidateId: demo.candidateIds[0]!, decision: "approve", ratingSubject: "5" }],
-    ["rate a demo image through the demo product", demoPath, { intent: "review", candidateId: demo.candidateIds[1]!, ratingScene: "1" }],
+    [
+      "review a demo image",
+      ownPath,
+      { intent: "review", candidateId: demo.candidateIds[0]!, decision: "approve", ratingSubject: "5" },
+    ],
+    [
+      "rate a demo image through the demo product",
+      demoPath,
+      { intent: "review", candidateId: demo.candidateIds[1]!, ratingScene: "1" },
+    ],
     ["approve demo images together", ownPath, { intent: "approve-many", candidateId: demo.candidateIds }],
   ];
-  for (const [what, path, fields] of posts) await probe(ctx, what, await routePost(fs.stack, path, STUDIO_ROUTE, fields, OTHER_SHOP), [404], Object.values(fields).flat());
+  for (const [what, path, fields] of posts)
+    await probe(
+      ctx,
+      what,
+      await routePost(fs.stack, path, STUDIO_ROUTE, fields, OTHER_SHOP),
+      [404],
+      Object.values(fields).flat(),
+    );
   await demoUnchanged();
 });
 
 faultCase("pages without ids (products, insights, settings) show the other shop only its own data", {}, async (ctx) => {
-  for (const [path, route] of [["/app", "routes/app._index"], ["/app/insights", "routes/app.insights"], ["/app/settings", "routes/app.settings"]] as const) {
+  for (const [path, route] of [
+    ["/app", "routes/app._index"],
+    ["/app/insights", "routes/app.insights"],
+    ["/app/settings", "routes/app.settings"],
+  ] as const) {
     await probe(ctx, path, await get(path, route), [200]);
   }
   // The same probe finds the demo shop's data on its own products page: the markers would show a leak.
@@ -110,11 +175,21 @@ faultCase("admin action API (preview, generate) with the demo shop's product ids
 });
 
 faultCase("jobs naming the demo shop's request and image while carrying the other shop", {}, async () => {
-  const ingest = await fs.producers.queue("ingest").add("ingest", { shop: OTHER_SHOP, generationId: demo.generationId }, { attempts: 1 });
-  const publish = await fs.producers.queue("publish").add("publish", { shop: OTHER_SHOP, candidateId: demo.candidateIds[0]! }, { attempts: 1 });
-  const upscale = await fs.producers.queue("post").add("upscale", { shop: OTHER_SHOP, candidateId: demo.candidateIds[1]! }, { attempts: 1 });
+  const ingest = await fs.producers
+    .queue("ingest")
+    .add("ingest", { shop: OTHER_SHOP, generationId: demo.generationId }, { attempts: 1 });
+  const publish = await fs.producers
+    .queue("publish")
+    .add("publish", { shop: OTHER_SHOP, candidateId: demo.candidateIds[0]! }, { attempts: 1 });
+  const upscale = await fs.producers
+    .queue("post")
+    .add("upscale", { shop: OTHER_SHOP, candidateId: demo.candidateIds[1]! }, { attempts: 1 });
   for (const job of [ingest, publish, upscale]) {
-    await waitFor(`job ${job.name} to finish`, async () => ((await job.getState()) === "failed" || (await job.getState()) === "completed" ? true : undefined), 60_000);
+    await waitFor(
+      `job ${job.name} to finish`,
+      async () => ((await job.getState()) === "failed" || (await job.getState()) === "completed" ? true : undefined),
+      60_000,
+    );
     expect(await job.getState(), job.name).toBe("failed");
   }
   await demoUnchanged();
@@ -122,38 +197,54 @@ faultCase("jobs naming the demo shop's request and image while carrying the othe
   expect(other).toBe(0);
 });
 
-faultCase("signed blob URLs: another shop's key, a tampered signature, a later expiry, a path trick", { short: true }, async (ctx) => {
-  const studio = (await (await fs.stack.appFetch(dataUrl(`/app/products/${numericId(demoTeapot.id)}`, STUDIO_ROUTE), { shop: DEMO_SHOP })).json()) as { candidates: Array<{ imageUrl: string }> };
-  const signed = new URL(studio.candidates[0]!.imageUrl);
-  const fetchBlob = (url: URL | string) => fetch(url, { headers: { "User-Agent": BROWSER_USER_AGENT } });
-  expect((await fetchBlob(signed)).status, "the demo shop's own signed URL").toBe(200);
+faultCase(
+  "signed blob URLs: another shop's key, a tampered signature, a later expiry, a path trick",
+  { short: true },
+  async (ctx) => {
+    const studio = (await (
+      await fs.stack.appFetch(dataUrl(`/app/products/${numericId(demoTeapot.id)}`, STUDIO_ROUTE), { shop: DEMO_SHOP })
+    ).json()) as { candidates: Array<{ imageUrl: string }> };
+    const signed = new URL(studio.candidates[0]!.imageUrl);
+    const fetchBlob = (url: URL | string) => fetch(url, { headers: { "User-Agent": BROWSER_USER_AGENT } });
+    expect((await fetchBlob(signed)).status, "the demo shop's own signed URL").toBe(200);
 
-  // The other shop's session changes nothing: a signed URL is the credential, and only for its own key.
-  const otherKey = blobKey(OTHER_SHOP, "subjects", demo.subjectId, "candidates", "seed-0.png");
-  const tries: Array<[string, URL]> = [];
-  const swapped = new URL(signed);
-  swapped.pathname = `/blobs/${otherKey}`;
-  tries.push(["the signature on the other shop's key", swapped]);
-  const demoAsOther = new URL(signed);
-  demoAsOther.pathname = signed.pathname.replace(`shops/${DEMO_SHOP}/`, `shops/${OTHER_SHOP}/`);
-  tries.push(["the same path under the other shop", demoAsOther]);
-  const tampered = new URL(signed);
-  tampered.searchParams.set("signature", `${signed.searchParams.get("signature")!.slice(0, -2)}00`);
-  tries.push(["a tampered signature", tampered]);
-  const later = new URL(signed);
-  later.searchParams.set("expires", String(Number(signed.searchParams.get("expires")) + 3600));
-  tries.push(["a later expiry", later]);
-  const expiredKey = decodeURIComponent(signed.pathname.replace(/^\/blobs\//, ""));
-  const expired = new URL(signed);
-  const old = signBlobKey(`blob-url:${fs.stack.env.SHOPIFY_API_SECRET}`, expiredKey as never, Math.floor(Date.now() / 1000) - 10);
-  expired.searchParams.set("expires", String(old.expires));
-  expired.searchParams.set("signature", old.signature);
-  tries.push(["an expired link", expired]);
-  tries.push(["a path trick", new URL(`/blobs/shops/${OTHER_SHOP}/..%2F${DEMO_SHOP}/${signed.pathname.split(`${DEMO_SHOP}/`)[1]}?${signed.searchParams}`, fs.stack.appUrl)]);
-  tries.push(["no signature", new URL(signed.pathname, fs.stack.appUrl)]);
-  for (const [what, url] of tries) {
-    const response = await fetchBlob(url);
-    if (response.status < 300) ctx.crossShopRead(`blob URL with ${what} opened ${url.pathname}`);
-    expect([403, 404], `${what}: HTTP ${response.status}`).toContain(response.status);
-  }
-});
+    // The other shop's session changes nothing: a signed URL is the credential, and only for its own key.
+    const otherKey = blobKey(OTHER_SHOP, "subjects", demo.subjectId, "candidates", "seed-0.png");
+    const tries: Array<[string, URL]> = [];
+    const swapped = new URL(signed);
+    swapped.pathname = `/blobs/${otherKey}`;
+    tries.push(["the signature on the other shop's key", swapped]);
+    const demoAsOther = new URL(signed);
+    demoAsOther.pathname = signed.pathname.replace(`shops/${DEMO_SHOP}/`, `shops/${OTHER_SHOP}/`);
+    tries.push(["the same path under the other shop", demoAsOther]);
+    const tampered = new URL(signed);
+    tampered.searchParams.set("signature", `${signed.searchParams.get("signature")!.slice(0, -2)}00`);
+    tries.push(["a tampered signature", tampered]);
+    const later = new URL(signed);
+    later.searchParams.set("expires", String(Number(signed.searchParams.get("expires")) + 3600));
+    tries.push(["a later expiry", later]);
+    const expiredKey = decodeURIComponent(signed.pathname.replace(/^\/blobs\//, ""));
+    const expired = new URL(signed);
+    const old = signBlobKey(
+      `blob-url:${fs.stack.env.SHOPIFY_API_SECRET}`,
+      expiredKey as never,
+      Math.floor(Date.now() / 1000) - 10,
+    );
+    expired.searchParams.set("expires", String(old.expires));
+    expired.searchParams.set("signature", old.signature);
+    tries.push(["an expired link", expired]);
+    tries.push([
+      "a path trick",
+      new URL(
+        `/blobs/shops/${OTHER_SHOP}/..%2F${DEMO_SHOP}/${signed.pathname.split(`${DEMO_SHOP}/`)[1]}?${signed.searchParams}`,
+        fs.stack.appUrl,
+      ),
+    ]);
+    tries.push(["no signature", new URL(signed.pathname, fs.stack.appUrl)]);
+    for (const [what, url] of tries) {
+      const response = await fetchBlob(url);
+      if (response.status < 300) ctx.crossShopRead(`blob URL with ${what} opened ${url.pathname}`);
+      expect([403, 404], `${what}: HTTP ${response.status}`).toContain(response.status);
+    }
+  },
+);

@@ -62,9 +62,15 @@ function expectFaultsUsed(): void {
 // with every photo, whatever the store answered on the way.
 const INGEST_FAULTS: Array<[string, Fault[] | "throttled", boolean?]> = [
   ["THROTTLED while reading the product", "throttled", true],
-  ["429 on the product read", [{ spec: { kind: "status", status: 429, retryAfterSeconds: 1 }, operation: "ProductWithMedia", times: 2 }]],
+  [
+    "429 on the product read",
+    [{ spec: { kind: "status", status: 429, retryAfterSeconds: 1 }, operation: "ProductWithMedia", times: 2 }],
+  ],
   ["500 on the product read", [{ spec: { kind: "status", status: 500 }, operation: "ProductWithMedia" }]],
-  ["502 three times on the product read", [{ spec: { kind: "status", status: 502 }, operation: "ProductWithMedia", times: 3 }]],
+  [
+    "502 three times on the product read",
+    [{ spec: { kind: "status", status: 502 }, operation: "ProductWithMedia", times: 3 }],
+  ],
   ["dropped connection on the product read", [{ spec: { kind: "drop" }, operation: "ProductWithMedia", times: 2 }]],
   ["photo download: 503 from the CDN", [{ spec: { kind: "status", status: 503 }, route: "cdn", times: 2 }]],
   ["photo download: dropped connection", [{ spec: { kind: "drop" }, route: "cdn" }]],
@@ -100,13 +106,30 @@ faultCase("timeout on the product read (no answer for 31 s)", { timeoutMs: 240_0
 // Publishing an approved image: one copy in the product's media, whatever happened on the way.
 const PUBLISH_FAULTS: Array<[string, Fault[] | "throttled", boolean?]> = [
   ["THROTTLED while publishing", "throttled"],
-  ["429 on stagedUploadsCreate", [{ spec: { kind: "status", status: 429, retryAfterSeconds: 1 }, operation: "stagedUploadsCreate" }]],
-  ["500 then 502 on the staged upload", [{ spec: { kind: "status", status: 500 }, route: "upload" }, { spec: { kind: "status", status: 502 }, route: "upload" }], true],
+  [
+    "429 on stagedUploadsCreate",
+    [{ spec: { kind: "status", status: 429, retryAfterSeconds: 1 }, operation: "stagedUploadsCreate" }],
+  ],
+  [
+    "500 then 502 on the staged upload",
+    [
+      { spec: { kind: "status", status: 500 }, route: "upload" },
+      { spec: { kind: "status", status: 502 }, route: "upload" },
+    ],
+    true,
+  ],
   ["dropped connection during the staged upload", [{ spec: { kind: "drop" }, route: "upload" }]],
   ["lost answer to the staged upload (stored, no response)", [{ spec: { kind: "lost-answer" }, route: "upload" }]],
   ["500 on productUpdate (not run)", [{ spec: { kind: "status", status: 500 }, operation: "productUpdate" }]],
-  ["lost answer to productUpdate (media created, no response)", [{ spec: { kind: "lost-answer" }, operation: "productUpdate" }], true],
-  ["dropped connection while polling the media status", [{ spec: { kind: "drop" }, operation: "MediaStatus", times: 2 }]],
+  [
+    "lost answer to productUpdate (media created, no response)",
+    [{ spec: { kind: "lost-answer" }, operation: "productUpdate" }],
+    true,
+  ],
+  [
+    "dropped connection while polling the media status",
+    [{ spec: { kind: "drop" }, operation: "MediaStatus", times: 2 }],
+  ],
   ["500 on fileUpdate (the alt text)", [{ spec: { kind: "status", status: 500 }, operation: "fileUpdate" }]],
 ];
 
@@ -122,37 +145,49 @@ for (const [name, faults, short] of PUBLISH_FAULTS) {
   });
 }
 
-faultCase("lost answer to productUpdate while Shopify takes 6 s to process the image", { timeoutMs: 240_000 }, async () => {
-  const { productId, candidateId } = await approvableImage(fs, "Publish: lost answer, slow processing");
-  control().setMediaProcessingStepMs(3_000);
-  try {
-    inject([{ spec: { kind: "lost-answer" }, operation: "productUpdate" }]);
-    const candidate = await approveAndSettle(fs, candidateId, 200_000);
-    expect([candidate.state, candidate.error]).toEqual(["published", null]);
-    expectFaultsUsed();
-    expect(publishedCopies(fs, productId, candidateId).map((m) => m.id)).toEqual([candidate.publishedMediaId]);
-  } finally {
-    control().setMediaProcessingStepMs(250);
-  }
-});
+faultCase(
+  "lost answer to productUpdate while Shopify takes 6 s to process the image",
+  { timeoutMs: 240_000 },
+  async () => {
+    const { productId, candidateId } = await approvableImage(fs, "Publish: lost answer, slow processing");
+    control().setMediaProcessingStepMs(3_000);
+    try {
+      inject([{ spec: { kind: "lost-answer" }, operation: "productUpdate" }]);
+      const candidate = await approveAndSettle(fs, candidateId, 200_000);
+      expect([candidate.state, candidate.error]).toEqual(["published", null]);
+      expectFaultsUsed();
+      expect(publishedCopies(fs, productId, candidateId).map((m) => m.id)).toEqual([candidate.publishedMediaId]);
+    } finally {
+      control().setMediaProcessingStepMs(250);
+    }
+  },
+);
 
-faultCase("publishing fails for good (uploads refused), then the merchant approves again", { timeoutMs: 300_000 }, async () => {
-  const { productId, candidateId } = await approvableImage(fs, "Publish: fails, then again");
-  // Every upload attempt of every job attempt (3 × 3) answers 503.
-  inject([{ spec: { kind: "status", status: 503 }, route: "upload", times: 9 }]);
-  const failed = await approveAndSettle(fs, candidateId, 200_000);
-  expect(failed.state).toBe("failed");
-  expect(failed.error).toBeTruthy();
-  expectFaultsUsed();
-  expect(publishedCopies(fs, productId, candidateId)).toEqual([]);
-  const again = await approveAndSettle(fs, candidateId, 60_000);
-  expect([again.state, again.error]).toEqual(["published", null]);
-  expect(publishedCopies(fs, productId, candidateId).map((m) => m.id)).toEqual([again.publishedMediaId]);
-});
+faultCase(
+  "publishing fails for good (uploads refused), then the merchant approves again",
+  { timeoutMs: 300_000 },
+  async () => {
+    const { productId, candidateId } = await approvableImage(fs, "Publish: fails, then again");
+    // Every upload attempt of every job attempt (3 × 3) answers 503.
+    inject([{ spec: { kind: "status", status: 503 }, route: "upload", times: 9 }]);
+    const failed = await approveAndSettle(fs, candidateId, 200_000);
+    expect(failed.state).toBe("failed");
+    expect(failed.error).toBeTruthy();
+    expectFaultsUsed();
+    expect(publishedCopies(fs, productId, candidateId)).toEqual([]);
+    const again = await approveAndSettle(fs, candidateId, 60_000);
+    expect([again.state, again.error]).toEqual(["published", null]);
+    expect(publishedCopies(fs, productId, candidateId).map((m) => m.id)).toEqual([again.publishedMediaId]);
+  },
+);
 
 // Webhooks, signed as the local store signs them.
 async function autoGeneration(on: boolean) {
-  await fs.stack.db.shop.upsert({ where: { shop: DEMO_SHOP }, create: { shop: DEMO_SHOP, autoGenerate: on }, update: { autoGenerate: on } });
+  await fs.stack.db.shop.upsert({
+    where: { shop: DEMO_SHOP },
+    create: { shop: DEMO_SHOP, autoGenerate: on },
+    update: { autoGenerate: on },
+  });
 }
 
 /** A product created in the admin while auto-generation is off; its products/create and products/update events, as the store sent them. */
@@ -160,10 +195,17 @@ async function productEvents(title: string) {
   await autoGeneration(false);
   const product = await newProduct(fs.stack, title, teapot.photoUrls.slice(0, 3));
   // The merchant edits it once its photos are processed: products/update lists them.
-  const edited = await adminGraphql(fs.stack, DEMO_SHOP, `mutation($p: ProductUpdateInput!) { productUpdate(product: $p) { userErrors { message } } }`, { p: { id: product.id, title } });
+  const edited = await adminGraphql(
+    fs.stack,
+    DEMO_SHOP,
+    `mutation($p: ProductUpdateInput!) { productUpdate(product: $p) { userErrors { message } } }`,
+    { p: { id: product.id, title } },
+  );
   expect(edited.productUpdate.userErrors).toEqual([]);
   await control().webhooksSettled();
-  const events = control().webhookEvents().filter((e) => (JSON.parse(e.body) as { admin_graphql_api_id?: string }).admin_graphql_api_id === product.id);
+  const events = control()
+    .webhookEvents()
+    .filter((e) => (JSON.parse(e.body) as { admin_graphql_api_id?: string }).admin_graphql_api_id === product.id);
   const create = events.find((e) => e.topic === "products/create")!;
   const update = events.findLast((e) => e.topic === "products/update")!;
   expect(create && update, "the store sent products/create and products/update").toBeTruthy();
@@ -174,10 +216,14 @@ async function productEvents(title: string) {
 /** The worker has handled the product events the webhook routes queued (the routes answer before that). */
 async function shopEventsHandled() {
   const queue = fs.producers.queue("publish");
-  await waitFor("the queued product events to be handled", async () => {
-    const counts = await queue.getJobCounts("waiting", "active", "delayed", "prioritized", "paused");
-    return Object.values(counts).every((n) => n === 0) ? true : undefined;
-  }, 60_000);
+  await waitFor(
+    "the queued product events to be handled",
+    async () => {
+      const counts = await queue.getJobCounts("waiting", "active", "delayed", "prioritized", "paused");
+      return Object.values(counts).every((n) => n === 0) ? true : undefined;
+    },
+    60_000,
+  );
 }
 
 /** Cancels the auto-generated requests of a product so that the worker does not tune them. */
@@ -193,9 +239,22 @@ faultCase("10 duplicate deliveries of products/update with the photos → 1 requ
   const { product, update } = await productEvents("Webhook: duplicates");
   try {
     // The product was created waiting for photos (as products/create with none ready would leave it).
-    await deliverWebhook(fs.stack, { path: "/webhooks/products", topic: "products/create", shop: DEMO_SHOP, body: JSON.stringify({ ...JSON.parse(update.body), media: [], images: [] }) });
+    await deliverWebhook(fs.stack, {
+      path: "/webhooks/products",
+      topic: "products/create",
+      shop: DEMO_SHOP,
+      body: JSON.stringify({ ...JSON.parse(update.body), media: [], images: [] }),
+    });
     const answers = await Promise.all(
-      Array.from({ length: 10 }, () => deliverWebhook(fs.stack, { path: "/webhooks/products", topic: "products/update", shop: DEMO_SHOP, body: update.body, eventId: "faults-duplicate-1" })),
+      Array.from({ length: 10 }, () =>
+        deliverWebhook(fs.stack, {
+          path: "/webhooks/products",
+          topic: "products/update",
+          shop: DEMO_SHOP,
+          body: update.body,
+          eventId: "faults-duplicate-1",
+        }),
+      ),
     );
     expect(answers.map((r) => r.status)).toEqual(Array(10).fill(200));
     await shopEventsHandled();
@@ -207,64 +266,116 @@ faultCase("10 duplicate deliveries of products/update with the photos → 1 requ
   }
 });
 
-faultCase("products/update (photos ready) delivered before products/create (no photos yet) → 1 request", {}, async (ctx) => {
-  const { product, create, update } = await productEvents("Webhook: out of order");
-  try {
-    for (const [event, topic] of [[update, "products/update"], [create, "products/create"]] as const) {
-      const answer = await deliverWebhook(fs.stack, { path: "/webhooks/products", topic, shop: DEMO_SHOP, body: event.body });
-      expect(answer.status, topic).toBe(200);
+faultCase(
+  "products/update (photos ready) delivered before products/create (no photos yet) → 1 request",
+  {},
+  async (ctx) => {
+    const { product, create, update } = await productEvents("Webhook: out of order");
+    try {
+      for (const [event, topic] of [
+        [update, "products/update"],
+        [create, "products/create"],
+      ] as const) {
+        const answer = await deliverWebhook(fs.stack, {
+          path: "/webhooks/products",
+          topic,
+          shop: DEMO_SHOP,
+          body: event.body,
+        });
+        expect(answer.status, topic).toBe(200);
+      }
+      await shopEventsHandled();
+      ctx.expectRequest(DEMO_SHOP, product.id, product.title);
+      expect(await fs.stack.db.generation.count({ where: { subject: { productId: product.id } } })).toBe(1);
+    } finally {
+      await autoGeneration(false);
+      await cancelRequests(product.id);
     }
-    await shopEventsHandled();
-    ctx.expectRequest(DEMO_SHOP, product.id, product.title);
-    expect(await fs.stack.db.generation.count({ where: { subject: { productId: product.id } } })).toBe(1);
-  } finally {
-    await autoGeneration(false);
-    await cancelRequests(product.id);
-  }
-});
+  },
+);
 
-for (const [name, hmac, status] of [["forged HMAC", "Zm9yZ2VkLWhtYWM=", 401], ["missing HMAC", "", 400]] as const) {
-  faultCase(`${name} on every webhook route → ${status}, nothing recorded`, { short: name === "forged HMAC" }, async () => {
-    const events = await fs.stack.db.webhookEvent.count();
-    const generations = await fs.stack.db.generation.count();
-    const body = JSON.stringify({ admin_graphql_api_id: teapot.id, title: "Forged", images: [{}, {}, {}] });
-    for (const [path, topic] of [["/webhooks/products", "products/create"], ["/webhooks/compliance", "shop/redact"], ["/webhooks/app/uninstalled", "app/uninstalled"]] as const) {
-      const response = hmac
-        ? await deliverWebhook(fs.stack, { path, topic, shop: DEMO_SHOP, body, hmac })
-        : await fetch(new URL(path, fs.stack.appUrl), { method: "POST", body, headers: { "Content-Type": "application/json", "X-Shopify-Topic": topic, "X-Shopify-Shop-Domain": DEMO_SHOP, "X-Shopify-Webhook-Id": "w1", "X-Shopify-API-Version": SHOPIFY_API_VERSION } });
-      expect(response.status, path).toBe(status);
-    }
-    expect(await fs.stack.db.webhookEvent.count()).toBe(events);
-    expect(await fs.stack.db.generation.count()).toBe(generations);
-    expect(await fs.stack.db.session.count({ where: { shop: DEMO_SHOP } })).toBeGreaterThan(0);
-  });
+for (const [name, hmac, status] of [
+  ["forged HMAC", "Zm9yZ2VkLWhtYWM=", 401],
+  ["missing HMAC", "", 400],
+] as const) {
+  faultCase(
+    `${name} on every webhook route → ${status}, nothing recorded`,
+    { short: name === "forged HMAC" },
+    async () => {
+      const events = await fs.stack.db.webhookEvent.count();
+      const generations = await fs.stack.db.generation.count();
+      const body = JSON.stringify({ admin_graphql_api_id: teapot.id, title: "Forged", images: [{}, {}, {}] });
+      for (const [path, topic] of [
+        ["/webhooks/products", "products/create"],
+        ["/webhooks/compliance", "shop/redact"],
+        ["/webhooks/app/uninstalled", "app/uninstalled"],
+      ] as const) {
+        const response = hmac
+          ? await deliverWebhook(fs.stack, { path, topic, shop: DEMO_SHOP, body, hmac })
+          : await fetch(new URL(path, fs.stack.appUrl), {
+              method: "POST",
+              body,
+              headers: {
+                "Content-Type": "application/json",
+                "X-Shopify-Topic": topic,
+                "X-Shopify-Shop-Domain": DEMO_SHOP,
+                "X-Shopify-Webhook-Id": "w1",
+                "X-Shopify-API-Version": SHOPIFY_API_VERSION,
+              },
+            });
+        expect(response.status, path).toBe(status);
+      }
+      expect(await fs.stack.db.webhookEvent.count()).toBe(events);
+      expect(await fs.stack.db.generation.count()).toBe(generations);
+      expect(await fs.stack.db.session.count({ where: { shop: DEMO_SHOP } })).toBeGreaterThan(0);
+    },
+  );
 }
 
-faultCase("THROTTLED (the shop's bucket empty) when the merchant opens the app: the plan check waits, the page loads", {}, async () => {
-  const throttledBefore = control().stats().throttled;
-  control().setAvailable(DEMO_SHOP, 0);
-  const page = await fs.stack.openEmbeddedApp(DEMO_SHOP);
-  const html = await page.text();
-  expect(page.status, html.slice(0, 200)).toBe(200);
-  expect(html).toContain("Products");
-  expect(control().stats().throttled).toBeGreaterThan(throttledBefore);
-});
+faultCase(
+  "THROTTLED (the shop's bucket empty) when the merchant opens the app: the plan check waits, the page loads",
+  {},
+  async () => {
+    const throttledBefore = control().stats().throttled;
+    control().setAvailable(DEMO_SHOP, 0);
+    const page = await fs.stack.openEmbeddedApp(DEMO_SHOP);
+    const html = await page.text();
+    expect(page.status, html.slice(0, 200)).toBe(200);
+    expect(html).toContain("Products");
+    expect(control().stats().throttled).toBeGreaterThan(throttledBefore);
+  },
+);
 
-faultCase("expired session token → 401 on pages and API routes, with Shopify's retry header", { short: true }, async () => {
-  const expired = await control().mintSessionToken(DEMO_SHOP, { clockSkewSeconds: -3600 });
-  const teapotPath = `/app/products/${numericId(teapot.id)}`;
-  for (const [path, init] of [
-    [dataUrl("/app", "routes/app._index"), {}],
-    [dataUrl(teapotPath, "routes/app.products.$id"), {}],
-    [dataUrl(`${teapotPath}/progress`, "routes/app.products.$id.progress"), {}],
-    ["/api/scenes/preview", { method: "POST", body: JSON.stringify({ productIds: [teapot.id] }), headers: { "Content-Type": "application/json" } }],
-  ] as const) {
-    const response = await fetch(new URL(path, fs.stack.appUrl), {
-      ...init,
-      headers: { ...("headers" in init ? init.headers : {}), Authorization: `Bearer ${expired}`, "User-Agent": "Mozilla/5.0 Chrome/130.0" },
-    });
-    expect(response.status, path).toBe(401);
-    expect(response.headers.get("X-Shopify-Retry-Invalid-Session-Request"), path).toBe("1");
-    expect(await response.text(), path).not.toContain("Teapot");
-  }
-});
+faultCase(
+  "expired session token → 401 on pages and API routes, with Shopify's retry header",
+  { short: true },
+  async () => {
+    const expired = await control().mintSessionToken(DEMO_SHOP, { clockSkewSeconds: -3600 });
+    const teapotPath = `/app/products/${numericId(teapot.id)}`;
+    for (const [path, init] of [
+      [dataUrl("/app", "routes/app._index"), {}],
+      [dataUrl(teapotPath, "routes/app.products.$id"), {}],
+      [dataUrl(`${teapotPath}/progress`, "routes/app.products.$id.progress"), {}],
+      [
+        "/api/scenes/preview",
+        {
+          method: "POST",
+          body: JSON.stringify({ productIds: [teapot.id] }),
+          headers: { "Content-Type": "application/json" },
+        },
+      ],
+    ] as const) {
+      const response = await fetch(new URL(path, fs.stack.appUrl), {
+        ...init,
+        headers: {
+          ...("headers" in init ? init.headers : {}),
+          Authorization: `Bearer ${expired}`,
+          "User-Agent": "Mozilla/5.0 Chrome/130.0",
+        },
+      });
+      expect(response.status, path).toBe(401);
+      expect(response.headers.get("X-Shopify-Retry-Invalid-Session-Request"), path).toBe("1");
+      expect(await response.text(), path).not.toContain("Teapot");
+    }
+  },
+);

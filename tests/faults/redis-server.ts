@@ -19,7 +19,14 @@ export interface RedisServer {
   close(): Promise<void>;
 }
 
-export const PRODUCTION_REDIS_ARGS = ["--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction"];
+export const PRODUCTION_REDIS_ARGS = [
+  "--appendonly",
+  "yes",
+  "--appendfsync",
+  "everysec",
+  "--maxmemory-policy",
+  "noeviction",
+];
 
 async function answers(url: string): Promise<boolean> {
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -42,7 +49,11 @@ export async function startRedisServer(): Promise<RedisServer> {
   const server: RedisServer = {
     url,
     async start() {
-      child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", ...PRODUCTION_REDIS_ARGS], { stdio: "ignore" });
+      child = spawn(
+        "redis-server",
+        ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", ...PRODUCTION_REDIS_ARGS],
+        { stdio: "ignore" },
+      );
       killOnExit(child);
       const deadline = Date.now() + 10_000;
       while (!(await answers(url))) {

@@ -5,7 +5,18 @@ import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { RECONNECT_MESSAGE } from "../../lib/shopify-admin/offline-tokens";
 import type { ProcessHandle } from "../harness/stack";
 import { faultGroup } from "./fault-case";
-import { DEMO_SHOP, newProduct, requestFor, runUntil, startFaultStack, storeProduct, waitForEnd, waitForStage, type FaultStack, type StoreProduct } from "./helpers";
+import {
+  DEMO_SHOP,
+  newProduct,
+  requestFor,
+  runUntil,
+  startFaultStack,
+  storeProduct,
+  waitForEnd,
+  waitForStage,
+  type FaultStack,
+  type StoreProduct,
+} from "./helpers";
 import { dataUrl, numericId, STUDIO_ROUTE } from "./routes";
 
 let fs: FaultStack;
@@ -37,7 +48,10 @@ const offlineSession = () => fs.stack.db.session.findFirstOrThrow({ where: { sho
 /** The shop's access token expired a second ago, at Shopify and in the stored session alike. */
 async function expireToken(): Promise<void> {
   control().expireAccessTokens(DEMO_SHOP);
-  await fs.stack.db.session.updateMany({ where: { shop: DEMO_SHOP, isOnline: false }, data: { expires: new Date(Date.now() - 1000) } });
+  await fs.stack.db.session.updateMany({
+    where: { shop: DEMO_SHOP, isOnline: false },
+    data: { expires: new Date(Date.now() - 1000) },
+  });
 }
 
 /** The request gets through ingest with every photo prepared (then it is cancelled at tune, as the other cases do). */
@@ -45,7 +59,10 @@ async function ingestFinishes(product: StoreProduct, generationId: string): Prom
   const ended = await runUntil(fs, generationId, "tune");
   expect(ended.status, `${product.title}: ${ended.status}: ${ended.error}`).toBe("cancelled");
   const photos = await fs.stack.db.trainingImage.findMany({ where: { subjectId: ended.subjectId } });
-  expect(photos.map((p) => p.excludedReason ?? "prepared"), product.title).toEqual(Array(4).fill("prepared"));
+  expect(
+    photos.map((p) => p.excludedReason ?? "prepared"),
+    product.title,
+  ).toEqual(Array(4).fill("prepared"));
 }
 
 faultCase("access token expired a second ago: the job refreshes it once and finishes", { short: true }, async (ctx) => {
@@ -59,52 +76,65 @@ faultCase("access token expired a second ago: the job refreshes it once and fini
   expect((await offlineSession()).expires!.getTime()).toBeGreaterThan(Date.now() + 50 * 60_000);
 });
 
-faultCase("five concurrent requests of one shop, its token expired, on three workers → exactly one refresh", { timeoutMs: 300_000 }, async (ctx) => {
-  const products: StoreProduct[] = [];
-  for (let i = 1; i <= 5; i++) products.push(await newProduct(fs.stack, `Tokens: concurrent ${i}`, teapot.photoUrls.slice(0, 4)));
-  await expireToken();
-  const before = refreshes();
-  const generations = await Promise.all(products.map((p) => requestFor(fs, p, { allowLowDiversity: true })));
-  for (const p of products) ctx.expectRequest(DEMO_SHOP, p.id, p.title);
-  await Promise.all(products.map((p, i) => ingestFinishes(p, generations[i]!.id)));
-  expect(refreshes()).toEqual({ refreshed: before.refreshed + 1, refused: before.refused });
-});
+faultCase(
+  "five concurrent requests of one shop, its token expired, on three workers → exactly one refresh",
+  { timeoutMs: 300_000 },
+  async (ctx) => {
+    const products: StoreProduct[] = [];
+    for (let i = 1; i <= 5; i++)
+      products.push(await newProduct(fs.stack, `Tokens: concurrent ${i}`, teapot.photoUrls.slice(0, 4)));
+    await expireToken();
+    const before = refreshes();
+    const generations = await Promise.all(products.map((p) => requestFor(fs, p, { allowLowDiversity: true })));
+    for (const p of products) ctx.expectRequest(DEMO_SHOP, p.id, p.title);
+    await Promise.all(products.map((p, i) => ingestFinishes(p, generations[i]!.id)));
+    expect(refreshes()).toEqual({ refreshed: before.refreshed + 1, refused: before.refused });
+  },
+);
 
-faultCase("token expiry mid-stage (401 on a token the session still thought valid) → one refresh, the stage goes on", {}, async (ctx) => {
-  const product = await newProduct(fs.stack, "Tokens: mid-stage", teapot.photoUrls.slice(0, 4));
-  // The product read is held for 2 s; the token expires meanwhile, so Shopify answers it 401.
-  control().injectFault({ kind: "delay", ms: 2000 }, { operation: "ProductWithMedia" });
-  const before = refreshes();
-  const generation = await requestFor(fs, product, { allowLowDiversity: true });
-  ctx.expectRequest(DEMO_SHOP, product.id, product.title);
-  await waitForStage(fs.stack, generation.id, "ingest");
-  control().expireAccessTokens(DEMO_SHOP);
-  await ingestFinishes(product, generation.id);
-  expect(control().pendingFaults()).toEqual([]);
-  expect(refreshes()).toEqual({ refreshed: before.refreshed + 1, refused: before.refused });
-});
+faultCase(
+  "token expiry mid-stage (401 on a token the session still thought valid) → one refresh, the stage goes on",
+  {},
+  async (ctx) => {
+    const product = await newProduct(fs.stack, "Tokens: mid-stage", teapot.photoUrls.slice(0, 4));
+    // The product read is held for 2 s; the token expires meanwhile, so Shopify answers it 401.
+    control().injectFault({ kind: "delay", ms: 2000 }, { operation: "ProductWithMedia" });
+    const before = refreshes();
+    const generation = await requestFor(fs, product, { allowLowDiversity: true });
+    ctx.expectRequest(DEMO_SHOP, product.id, product.title);
+    await waitForStage(fs.stack, generation.id, "ingest");
+    control().expireAccessTokens(DEMO_SHOP);
+    await ingestFinishes(product, generation.id);
+    expect(control().pendingFaults()).toEqual([]);
+    expect(refreshes()).toEqual({ refreshed: before.refreshed + 1, refused: before.refused });
+  },
+);
 
-faultCase("refresh refused (tokens revoked): the work stops with the merchant's fix, no retry loop; opening the app lets a new request finish", { timeoutMs: 300_000 }, async (ctx) => {
-  const product = await newProduct(fs.stack, "Tokens: revoked", teapot.photoUrls.slice(0, 4));
-  control().revokeTokens(DEMO_SHOP);
-  const before = refreshes();
-  const failed = await waitForEnd(fs.stack, (await requestFor(fs, product, { allowLowDiversity: true })).id);
-  ctx.expectRequest(DEMO_SHOP, product.id, product.title);
-  expect([failed.status, failed.error]).toEqual(["failed", RECONNECT_MESSAGE]);
-  // One refused refresh, and none after it: the session lost its token, so nothing asks Shopify again.
-  await new Promise((r) => setTimeout(r, 3000));
-  expect(refreshes()).toEqual({ refreshed: before.refreshed, refused: before.refused + 1 });
-  expect((await offlineSession()).accessToken).toBe("");
-  const second = await waitForEnd(fs.stack, (await requestFor(fs, teapot, { allowLowDiversity: true })).id);
-  expect([second.status, second.error]).toEqual(["failed", RECONNECT_MESSAGE]);
-  expect(refreshes().refused).toBe(before.refused + 1);
+faultCase(
+  "refresh refused (tokens revoked): the work stops with the merchant's fix, no retry loop; opening the app lets a new request finish",
+  { timeoutMs: 300_000 },
+  async (ctx) => {
+    const product = await newProduct(fs.stack, "Tokens: revoked", teapot.photoUrls.slice(0, 4));
+    control().revokeTokens(DEMO_SHOP);
+    const before = refreshes();
+    const failed = await waitForEnd(fs.stack, (await requestFor(fs, product, { allowLowDiversity: true })).id);
+    ctx.expectRequest(DEMO_SHOP, product.id, product.title);
+    expect([failed.status, failed.error]).toEqual(["failed", RECONNECT_MESSAGE]);
+    // One refused refresh, and none after it: the session lost its token, so nothing asks Shopify again.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(refreshes()).toEqual({ refreshed: before.refreshed, refused: before.refused + 1 });
+    expect((await offlineSession()).accessToken).toBe("");
+    const second = await waitForEnd(fs.stack, (await requestFor(fs, teapot, { allowLowDiversity: true })).id);
+    expect([second.status, second.error]).toEqual(["failed", RECONNECT_MESSAGE]);
+    expect(refreshes().refused).toBe(before.refused + 1);
 
-  // The merchant opens the app: the token exchange stores a fresh session, and a new request finishes.
-  const page = await fs.stack.openEmbeddedApp(DEMO_SHOP);
-  expect(page.status).toBe(200);
-  expect((await offlineSession()).accessToken).not.toBe("");
-  await ingestFinishes(product, (await requestFor(fs, product, { allowLowDiversity: true })).id);
-});
+    // The merchant opens the app: the token exchange stores a fresh session, and a new request finishes.
+    const page = await fs.stack.openEmbeddedApp(DEMO_SHOP);
+    expect(page.status).toBe(200);
+    expect((await offlineSession()).accessToken).not.toBe("");
+    await ingestFinishes(product, (await requestFor(fs, product, { allowLowDiversity: true })).id);
+  },
+);
 
 faultCase("a page meets a revoked token: it reconnects through the token exchange, not a 500", {}, async () => {
   const studio = () => fs.stack.appFetch(dataUrl(`/app/products/${numericId(teapot.id)}`, STUDIO_ROUTE));
@@ -120,7 +150,11 @@ faultCase("a page meets a revoked token: it reconnects through the token exchang
 
   // The admin action extension's API route too.
   control().revokeTokens(DEMO_SHOP);
-  const preview = await fs.stack.appFetch("/api/scenes/preview", { method: "POST", body: JSON.stringify({ productIds: [teapot.id] }), headers: { "Content-Type": "application/json" } });
+  const preview = await fs.stack.appFetch("/api/scenes/preview", {
+    method: "POST",
+    body: JSON.stringify({ productIds: [teapot.id] }),
+    headers: { "Content-Type": "application/json" },
+  });
   expect(preview.status, await preview.clone().text()).toBe(200);
   expect((await offlineSession()).accessToken).not.toBe(session.accessToken);
 
@@ -132,25 +166,35 @@ faultCase("a page meets a revoked token: it reconnects through the token exchang
   expect(tab.status, await tab.clone().text()).toBe(302);
   const location = new URL(tab.headers.get("location")!, fs.stack.appUrl);
   expect(location.pathname).toBe("/auth/exit-iframe");
-  expect(new URL(location.searchParams.get("exitIframe") ?? "", fs.stack.appUrl)).toMatchObject({ pathname: "/auth", search: expect.stringContaining(`shop=${DEMO_SHOP}`) });
+  expect(new URL(location.searchParams.get("exitIframe") ?? "", fs.stack.appUrl)).toMatchObject({
+    pathname: "/auth",
+    search: expect.stringContaining(`shop=${DEMO_SHOP}`),
+  });
   expect((await fs.stack.openEmbeddedApp(DEMO_SHOP)).status).toBe(200);
 });
 
-faultCase("a shop installed before the migration (non-expiring token): the worker migrates it on first use, and it keeps working once non-expiring tokens are refused", { timeoutMs: 300_000 }, async (ctx) => {
-  // The session as an install from before the expiring-token flag left it.
-  const legacy = control().issueAccessToken(DEMO_SHOP);
-  await fs.stack.db.session.updateMany({ where: { shop: DEMO_SHOP, isOnline: false }, data: { accessToken: legacy, expires: null, refreshToken: null, refreshTokenExpires: null } });
-  const first = await newProduct(fs.stack, "Tokens: before the switch", teapot.photoUrls.slice(0, 4));
-  ctx.expectRequest(DEMO_SHOP, first.id, first.title);
-  await ingestFinishes(first, (await requestFor(fs, first, { allowLowDiversity: true })).id);
-  const migrated = await offlineSession();
-  expect(migrated.accessToken).not.toBe(legacy);
-  expect(migrated.refreshToken).toMatch(/^shprt_/);
-  expect(migrated.expires).not.toBeNull();
+faultCase(
+  "a shop installed before the migration (non-expiring token): the worker migrates it on first use, and it keeps working once non-expiring tokens are refused",
+  { timeoutMs: 300_000 },
+  async (ctx) => {
+    // The session as an install from before the expiring-token flag left it.
+    const legacy = control().issueAccessToken(DEMO_SHOP);
+    await fs.stack.db.session.updateMany({
+      where: { shop: DEMO_SHOP, isOnline: false },
+      data: { accessToken: legacy, expires: null, refreshToken: null, refreshTokenExpires: null },
+    });
+    const first = await newProduct(fs.stack, "Tokens: before the switch", teapot.photoUrls.slice(0, 4));
+    ctx.expectRequest(DEMO_SHOP, first.id, first.title);
+    await ingestFinishes(first, (await requestFor(fs, first, { allowLowDiversity: true })).id);
+    const migrated = await offlineSession();
+    expect(migrated.accessToken).not.toBe(legacy);
+    expect(migrated.refreshToken).toMatch(/^shprt_/);
+    expect(migrated.expires).not.toBeNull();
 
-  control().configureTokens({ nonExpiring: "refused" });
-  const second = await newProduct(fs.stack, "Tokens: after the switch", teapot.photoUrls.slice(0, 4));
-  ctx.expectRequest(DEMO_SHOP, second.id, second.title);
-  await ingestFinishes(second, (await requestFor(fs, second, { allowLowDiversity: true })).id);
-  expect((await fs.stack.openEmbeddedApp(DEMO_SHOP)).status).toBe(200);
-});
+    control().configureTokens({ nonExpiring: "refused" });
+    const second = await newProduct(fs.stack, "Tokens: after the switch", teapot.photoUrls.slice(0, 4));
+    ctx.expectRequest(DEMO_SHOP, second.id, second.title);
+    await ingestFinishes(second, (await requestFor(fs, second, { allowLowDiversity: true })).id);
+    expect((await fs.stack.openEmbeddedApp(DEMO_SHOP)).status).toBe(200);
+  },
+);

@@ -26,50 +26,97 @@ const control = () => fs.stack.store.control;
 
 async function shopEventsHandled() {
   const queue = fs.producers.queue("publish");
-  await waitFor("the queued shop events to be handled", async () => {
-    const counts = await queue.getJobCounts("waiting", "active", "delayed", "prioritized", "paused");
-    return Object.values(counts).every((n) => n === 0) ? true : undefined;
-  }, 60_000);
+  await waitFor(
+    "the queued shop events to be handled",
+    async () => {
+      const counts = await queue.getJobCounts("waiting", "active", "delayed", "prioritized", "paused");
+      return Object.values(counts).every((n) => n === 0) ? true : undefined;
+    },
+    60_000,
+  );
 }
 
-faultCase("late app/uninstalled retry after the merchant installed again → nothing of the new install deleted", { short: true }, async (ctx) => {
-  control().uninstall(OTHER_SHOP);
-  await control().webhooksSettled();
-  const uninstall = control().webhookEvents().filter((e) => e.topic === "app/uninstalled" && e.shop === OTHER_SHOP).at(-1)!;
-  await shopEventsHandled();
-  expect(await fs.stack.db.session.count({ where: { shop: OTHER_SHOP } })).toBe(0);
+faultCase(
+  "late app/uninstalled retry after the merchant installed again → nothing of the new install deleted",
+  { short: true },
+  async (ctx) => {
+    control().uninstall(OTHER_SHOP);
+    await control().webhooksSettled();
+    const uninstall = control()
+      .webhookEvents()
+      .filter((e) => e.topic === "app/uninstalled" && e.shop === OTHER_SHOP)
+      .at(-1)!;
+    await shopEventsHandled();
+    expect(await fs.stack.db.session.count({ where: { shop: OTHER_SHOP } })).toBe(0);
 
-  // Installed again; the new install has settings and a request in progress.
-  await fs.stack.installShop(OTHER_SHOP, { plan: false });
-  await fs.stack.db.shop.upsert({ where: { shop: OTHER_SHOP }, create: { shop: OTHER_SHOP, autoGenerate: true }, update: { autoGenerate: true } });
-  const product = (await shopProducts(fs.stack, OTHER_SHOP)).find((p) => p.photos >= 3)!;
-  const generation = await requestFor(fs, await storeProduct(fs.stack, product.title, OTHER_SHOP), { shop: OTHER_SHOP });
-  ctx.expectRequest(OTHER_SHOP, product.id, product.title);
+    // Installed again; the new install has settings and a request in progress.
+    await fs.stack.installShop(OTHER_SHOP, { plan: false });
+    await fs.stack.db.shop.upsert({
+      where: { shop: OTHER_SHOP },
+      create: { shop: OTHER_SHOP, autoGenerate: true },
+      update: { autoGenerate: true },
+    });
+    const product = (await shopProducts(fs.stack, OTHER_SHOP)).find((p) => p.photos >= 3)!;
+    const generation = await requestFor(fs, await storeProduct(fs.stack, product.title, OTHER_SHOP), {
+      shop: OTHER_SHOP,
+    });
+    ctx.expectRequest(OTHER_SHOP, product.id, product.title);
 
-  // Shopify's retry of the first delivery: same event id, same trigger time, hours later.
-  const retry = await deliverWebhook(fs.stack, { path: "/webhooks/app/uninstalled", topic: "app/uninstalled", shop: OTHER_SHOP, body: uninstall.body, eventId: uninstall.eventId, triggeredAt: uninstall.triggeredAt });
-  expect(retry.status).toBe(200);
-  await shopEventsHandled();
-  expect(await fs.stack.db.session.count({ where: { shop: OTHER_SHOP } })).toBe(1);
-  expect(await fs.stack.db.shop.findUnique({ where: { shop: OTHER_SHOP } })).toMatchObject({ autoGenerate: true });
-  expect(await fs.stack.db.generation.findUnique({ where: { id: generation.id } })).toMatchObject({ status: "queued" });
-});
+    // Shopify's retry of the first delivery: same event id, same trigger time, hours later.
+    const retry = await deliverWebhook(fs.stack, {
+      path: "/webhooks/app/uninstalled",
+      topic: "app/uninstalled",
+      shop: OTHER_SHOP,
+      body: uninstall.body,
+      eventId: uninstall.eventId,
+      triggeredAt: uninstall.triggeredAt,
+    });
+    expect(retry.status).toBe(200);
+    await shopEventsHandled();
+    expect(await fs.stack.db.session.count({ where: { shop: OTHER_SHOP } })).toBe(1);
+    expect(await fs.stack.db.shop.findUnique({ where: { shop: OTHER_SHOP } })).toMatchObject({ autoGenerate: true });
+    expect(await fs.stack.db.generation.findUnique({ where: { id: generation.id } })).toMatchObject({
+      status: "queued",
+    });
+  },
+);
 
-faultCase("products/create answered without any Admin API call (the worker reads the plan afterwards) → 1 request", { short: true }, async (ctx) => {
-  await fs.stack.db.shop.upsert({ where: { shop: DEMO_SHOP }, create: { shop: DEMO_SHOP, autoGenerate: true }, update: { autoGenerate: true } });
-  const teapot = await storeProduct(fs.stack, "Teapot");
-  const body = JSON.stringify({ admin_graphql_api_id: teapot.id, title: teapot.title, product_type: "teapot", status: "active", media: teapot.photoUrls.map(() => ({ media_content_type: "IMAGE", status: "ready" })) });
-  const queue = fs.producers.queue("publish");
-  await queue.pause();
-  try {
-    const before = control().requestsFor(DEMO_SHOP);
-    const answer = await deliverWebhook(fs.stack, { path: "/webhooks/products", topic: "products/create", shop: DEMO_SHOP, body });
-    expect(answer.status).toBe(200);
-    expect(control().requestsFor(DEMO_SHOP) - before, "Admin API requests while answering the webhook").toBe(0);
-  } finally {
-    await queue.resume();
-  }
-  await shopEventsHandled();
-  ctx.expectRequest(DEMO_SHOP, teapot.id, teapot.title);
-  expect(await fs.stack.db.generation.count({ where: { shop: DEMO_SHOP, subject: { productId: teapot.id } } })).toBe(1);
-});
+faultCase(
+  "products/create answered without any Admin API call (the worker reads the plan afterwards) → 1 request",
+  { short: true },
+  async (ctx) => {
+    await fs.stack.db.shop.upsert({
+      where: { shop: DEMO_SHOP },
+      create: { shop: DEMO_SHOP, autoGenerate: true },
+      update: { autoGenerate: true },
+    });
+    const teapot = await storeProduct(fs.stack, "Teapot");
+    const body = JSON.stringify({
+      admin_graphql_api_id: teapot.id,
+      title: teapot.title,
+      product_type: "teapot",
+      status: "active",
+      media: teapot.photoUrls.map(() => ({ media_content_type: "IMAGE", status: "ready" })),
+    });
+    const queue = fs.producers.queue("publish");
+    await queue.pause();
+    try {
+      const before = control().requestsFor(DEMO_SHOP);
+      const answer = await deliverWebhook(fs.stack, {
+        path: "/webhooks/products",
+        topic: "products/create",
+        shop: DEMO_SHOP,
+        body,
+      });
+      expect(answer.status).toBe(200);
+      expect(control().requestsFor(DEMO_SHOP) - before, "Admin API requests while answering the webhook").toBe(0);
+    } finally {
+      await queue.resume();
+    }
+    await shopEventsHandled();
+    ctx.expectRequest(DEMO_SHOP, teapot.id, teapot.title);
+    expect(await fs.stack.db.generation.count({ where: { shop: DEMO_SHOP, subject: { productId: teapot.id } } })).toBe(
+      1,
+    );
+  },
+);

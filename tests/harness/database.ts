@@ -42,13 +42,18 @@ export async function postgresAvailability(): Promise<PostgresAvailability> {
 /** A file: URL of a SQLite database that does not exist yet, in a fresh temporary folder. */
 export function freshSqliteUrl(): { url: string; remove: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "scenebooth-db-"));
-  return { url: `file:${path.join(dir, "test.sqlite")}`, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return {
+    url: `file:${path.join(dir, "test.sqlite")}`,
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 export type TestDatabaseKind = "sqlite" | "postgres";
 
 /** An empty database of `kind` with every migration applied; `drop` removes it. */
-export async function migratedTestDatabase(kind: TestDatabaseKind): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function migratedTestDatabase(
+  kind: TestDatabaseKind,
+): Promise<{ url: string; drop: () => Promise<void> }> {
   if (kind === "sqlite") {
     const { url, remove } = freshSqliteUrl();
     await prepareDatabase({ databaseUrl: url, log: () => {} });

@@ -23,10 +23,10 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
-
 export async function startMotoServer({ timeoutMs = 30_000 } = {}): Promise<MotoServer> {
   const binary = path.join(projectRoot, ".venv", "bin", "moto_server");
-  if (!existsSync(binary)) throw new Error(`moto's server is not installed (${path.relative(projectRoot, binary)}): run "npm run setup"`);
+  if (!existsSync(binary))
+    throw new Error(`moto's server is not installed (${path.relative(projectRoot, binary)}): run "npm run setup"`);
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const child = spawn(binary, ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"] });

@@ -22,7 +22,8 @@ export const TEST_API_KEY = "test-api-key";
 export const TEST_API_SECRET = "test-api-secret";
 
 /** Node's fetch says "node", which the Shopify library rejects as a bot (410): talk like a browser. */
-export const BROWSER_USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
+export const BROWSER_USER_AGENT =
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
 
 export interface ProcessHandle {
   child: ChildProcess;
@@ -56,9 +57,12 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-
 function startChild(name: string, command: string, args: string[], env: Record<string, string>): ProcessHandle {
-  const child = spawn(command, args, { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, args, {
+    cwd: projectRoot,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   killOnExit(child);
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
@@ -117,18 +121,31 @@ async function declinePlan(storeUrl: string, shop: string, accessToken: string):
   };
   const { currentAppInstallation } = await graphql("{ currentAppInstallation { activeSubscriptions { id } } }");
   for (const { id } of currentAppInstallation.activeSubscriptions as Array<{ id: string }>) {
-    const { appSubscriptionCancel } = await graphql("mutation($id: ID!) { appSubscriptionCancel(id: $id) { userErrors { message } } }", { id });
-    if (appSubscriptionCancel.userErrors.length) throw new Error(`cancelling ${id}: ${JSON.stringify(appSubscriptionCancel.userErrors)}`);
+    const { appSubscriptionCancel } = await graphql(
+      "mutation($id: ID!) { appSubscriptionCancel(id: $id) { userErrors { message } } }",
+      { id },
+    );
+    if (appSubscriptionCancel.userErrors.length)
+      throw new Error(`cancelling ${id}: ${JSON.stringify(appSubscriptionCancel.userErrors)}`);
   }
 }
 
-export async function startTestStack(options: { env?: Record<string, string>; database?: TestDatabaseKind } = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: { env?: Record<string, string>; database?: TestDatabaseKind } = {},
+): Promise<TestStack> {
   // A migrated database of its own: a SQLite file, or a throwaway PostgreSQL database (TEST_POSTGRES_URL's server).
   const database = await migratedTestDatabase(options.database ?? "sqlite");
   const storageDir = await mkdtemp(path.join(os.tmpdir(), "scenebooth-blobs-"));
   const appPort = await freePort();
   const appUrl = `http://127.0.0.1:${appPort}`;
-  const store = await startDevStore({ port: 0, statePath: null, appUrl, apiKey: TEST_API_KEY, apiSecret: TEST_API_SECRET, log: () => {} });
+  const store = await startDevStore({
+    port: 0,
+    statePath: null,
+    appUrl,
+    apiKey: TEST_API_KEY,
+    apiSecret: TEST_API_SECRET,
+    log: () => {},
+  });
 
   const env: Record<string, string> = {
     NODE_ENV: "production",
@@ -146,7 +163,10 @@ export async function startTestStack(options: { env?: Record<string, string>; da
   };
   // One process per child (node with tsx's loader), not the tsx CLI, which runs the script in a
   // second process: a SIGKILL must reach the process that does the work.
-  const node = (script: string): [string, string[]] => [process.execPath, ["--import", "tsx", path.join(projectRoot, script)]];
+  const node = (script: string): [string, string[]] => [
+    process.execPath,
+    ["--import", "tsx", path.join(projectRoot, script)],
+  ];
   const app = startChild("app", ...node("scripts/serve-app.ts"), env);
   await waitForHealthy(`${appUrl}/healthz`, app);
   const db = createPrismaClient(database.url);
@@ -167,11 +187,20 @@ export async function startTestStack(options: { env?: Record<string, string>; da
     async installShop(shop = DEMO_SHOP, { plan = true } = {}) {
       const first = await stack.openEmbeddedApp(shop);
       const sentToApproval = planApprovalUrl(first) !== null;
-      if (!first.ok && !sentToApproval) throw new Error(`installing ${shop} failed: HTTP ${first.status} ${await first.text()}`);
-      if (!plan) return declinePlan(store.url, shop, (await db.session.findFirstOrThrow({ where: { shop, isOnline: false } })).accessToken);
+      if (!first.ok && !sentToApproval)
+        throw new Error(`installing ${shop} failed: HTTP ${first.status} ${await first.text()}`);
+      if (!plan)
+        return declinePlan(
+          store.url,
+          shop,
+          (await db.session.findFirstOrThrow({ where: { shop, isOnline: false } })).accessToken,
+        );
       if (!sentToApproval) return;
       const back = await stack.openEmbeddedApp(shop);
-      if (!back.ok) throw new Error(`${shop} approved the plan, but the app still answers HTTP ${back.status} ${back.headers.get("location") ?? ""}`);
+      if (!back.ok)
+        throw new Error(
+          `${shop} approved the plan, but the app still answers HTTP ${back.status} ${back.headers.get("location") ?? ""}`,
+        );
     },
     async appFetch(pathname, init = {}) {
       const headers = new Headers(init.headers);

@@ -25,7 +25,11 @@ describe("the product pipeline on the tiny profile", () => {
 
   async function product(title: string) {
     const admin = await stack.adminClient();
-    const { products } = await admin.request(ProductsPageDocument, { first: 5, query: `title:${title}`, mediaFirst: 1 });
+    const { products } = await admin.request(ProductsPageDocument, {
+      first: 5,
+      query: `title:${title}`,
+      mediaFirst: 1,
+    });
     const found = products.nodes.find((p) => p.title.toLowerCase().includes(title.toLowerCase()));
     if (!found) throw new Error(`no product ${title} in the local store`);
     return found;
@@ -59,7 +63,11 @@ describe("the product pipeline on the tiny profile", () => {
     // the tuning run's GPU seconds are that time (not the blob transfers around it).
     const modelSeconds = async (stage: PipelineStage) => {
       const queue = PIPELINE_STAGES.find((s) => s.name === stage)!.queue;
-      return ((await producers.queue(queue).getJob(stageJobId(generation.id, stage)))?.returnvalue as { modelSeconds?: number }).modelSeconds;
+      return (
+        (await producers.queue(queue).getJob(stageJobId(generation.id, stage)))?.returnvalue as {
+          modelSeconds?: number;
+        }
+      ).modelSeconds;
     };
     const tuned = await modelSeconds("tune");
     expect(tuned).toBeGreaterThan(0);
@@ -68,7 +76,11 @@ describe("the product pipeline on the tiny profile", () => {
     expect(run.gpuSeconds).toBe(tuned);
     expect(JSON.parse(subject.datasetReport!).status).not.toBe("blocked");
 
-    await reviewCandidate(stack.db, producers, DEMO_SHOP, candidates[0]!.id, { decision: "approve", ratingSubject: 4, ratingScene: 5 });
+    await reviewCandidate(stack.db, producers, DEMO_SHOP, candidates[0]!.id, {
+      decision: "approve",
+      ratingSubject: 4,
+      ratingScene: 5,
+    });
     const published = await waitFor("the candidate to be published", async () => {
       const c = await stack.db.candidate.findUnique({ where: { id: candidates[0]!.id } });
       if (c?.state === "failed") throw new Error(`publishing failed: ${c.error}`);
@@ -77,7 +89,9 @@ describe("the product pipeline on the tiny profile", () => {
     expect(published.publishedMediaId).toMatch(/^gid:\/\/shopify\/MediaImage\//);
 
     const mediaOf = async () => {
-      const { product } = await (await stack.adminClient()).request(ProductWithMediaDocument, { id: backpack.id, mediaFirst: 50 });
+      const { product } = await (
+        await stack.adminClient()
+      ).request(ProductWithMediaDocument, { id: backpack.id, mediaFirst: 50 });
       return product!.media.nodes;
     };
     const media = (await mediaOf()).find((m) => m.id === published.publishedMediaId);
@@ -101,7 +115,7 @@ describe("the product pipeline on the tiny profile", () => {
     });
     await waitFor("the second request's dataset check", async () => {
       const g = await stack.db.generation.findUniqueOrThrow({ where: { id: again.generation.id } });
-      return g.stage === "tune" || g.status !== "queued" && g.status !== "running" ? g : undefined;
+      return g.stage === "tune" || (g.status !== "queued" && g.status !== "running") ? g : undefined;
     });
     await cancelGeneration(stack.db, producers, DEMO_SHOP, again.generation.id);
     const photos = await stack.db.trainingImage.findMany({ where: { subjectId: subject.id } });

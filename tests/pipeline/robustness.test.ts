@@ -26,9 +26,14 @@ describe("pipeline robustness: bad photo sets, cancellation, a worker killed mid
   }, 60_000);
 
   async function product(title: string) {
-    const { products } = await (await stack.adminClient()).request(ProductsPageDocument, { first: 10, query: `title:${title}`, mediaFirst: 20 });
+    const { products } = await (
+      await stack.adminClient()
+    ).request(ProductsPageDocument, { first: 10, query: `title:${title}`, mediaFirst: 20 });
     const found = products.nodes.find((p) => p.title.toLowerCase() === title.toLowerCase());
-    if (!found) throw new Error(`no product "${title}" in the local store (have ${products.nodes.map((p) => p.title).join(", ")})`);
+    if (!found)
+      throw new Error(
+        `no product "${title}" in the local store (have ${products.nodes.map((p) => p.title).join(", ")})`,
+      );
     return found;
   }
 
@@ -53,7 +58,8 @@ describe("pipeline robustness: bad photo sets, cancellation, a worker killed mid
   async function cancelOnceAt(generationId: string, stage: string) {
     await waitFor(`stage ${stage}`, async () => {
       const g = await stack.db.generation.findUniqueOrThrow({ where: { id: generationId } });
-      if (["failed", "succeeded"].includes(g.status)) throw new Error(`request ended (${g.status}: ${g.error}) before ${stage}`);
+      if (["failed", "succeeded"].includes(g.status))
+        throw new Error(`request ended (${g.status}: ${g.error}) before ${stage}`);
       return g.stage === stage ? g : undefined;
     });
     await cancelGeneration(stack.db, producers, DEMO_SHOP, generationId);
@@ -70,7 +76,9 @@ describe("pipeline robustness: bad photo sets, cancellation, a worker killed mid
       imageUrls: (await product("Candle")).media.nodes.slice(0, 2).map((m) => ("image" in m ? m.image!.url : "")),
     });
     await waitFor("the two-photo product's media", async () => {
-      const { product: p } = await (await stack.adminClient()).request(ProductWithMediaDocument, { id: two.id, mediaFirst: 5 });
+      const { product: p } = await (
+        await stack.adminClient()
+      ).request(ProductWithMediaDocument, { id: two.id, mediaFirst: 5 });
       return p?.media.nodes.filter((m) => m.status === "READY").length === 2 ? true : undefined;
     });
     const cases: Array<[string, RegExp]> = [
@@ -133,20 +141,30 @@ describe("pipeline robustness: bad photo sets, cancellation, a worker killed mid
 
     const productId = (await stack.db.subject.findUniqueOrThrow({ where: { id: done.subjectId } })).productId;
     const mediaCount = async () =>
-      (await (await stack.adminClient()).request(ProductWithMediaDocument, { id: productId, mediaFirst: 50 })).product!.media.nodes.length;
+      (await (await stack.adminClient()).request(ProductWithMediaDocument, { id: productId, mediaFirst: 50 })).product!
+        .media.nodes.length;
     const before = await mediaCount();
     await reviewCandidate(stack.db, producers, DEMO_SHOP, candidates[0]!.id, { decision: "approve" });
-    await waitFor("publishing under way", async () => {
-      const c = await stack.db.candidate.findUniqueOrThrow({ where: { id: candidates[0]!.id } });
-      return c.state === "publishing" || c.state === "published" ? c : undefined;
-    }, 180_000, 50);
+    await waitFor(
+      "publishing under way",
+      async () => {
+        const c = await stack.db.candidate.findUniqueOrThrow({ where: { id: candidates[0]!.id } });
+        return c.state === "publishing" || c.state === "published" ? c : undefined;
+      },
+      180_000,
+      50,
+    );
     await worker.kill("SIGKILL");
     worker = await stack.startWorker();
-    const published = await waitFor("the candidate to be published", async () => {
-      const c = await stack.db.candidate.findUniqueOrThrow({ where: { id: candidates[0]!.id } });
-      if (c.state === "failed") throw new Error(`publishing failed: ${c.error}`);
-      return c.state === "published" ? c : undefined;
-    }, 180_000);
+    const published = await waitFor(
+      "the candidate to be published",
+      async () => {
+        const c = await stack.db.candidate.findUniqueOrThrow({ where: { id: candidates[0]!.id } });
+        if (c.state === "failed") throw new Error(`publishing failed: ${c.error}`);
+        return c.state === "published" ? c : undefined;
+      },
+      180_000,
+    );
     expect(published.publishedMediaId).toBeTruthy();
     expect(await mediaCount()).toBe(before + 1);
   }, 600_000);

@@ -40,7 +40,11 @@ describe("the pipeline on S3 storage", () => {
     const keys: string[] = [];
     let ContinuationToken: string | undefined;
     do {
-      const page = await moto.client().send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${PREFIX}${shopPrefix(DEMO_SHOP)}`, ContinuationToken }));
+      const page = await moto
+        .client()
+        .send(
+          new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${PREFIX}${shopPrefix(DEMO_SHOP)}`, ContinuationToken }),
+        );
       keys.push(...(page.Contents ?? []).map((o) => o.Key!.slice(PREFIX.length)));
       ContinuationToken = page.NextContinuationToken;
     } while (ContinuationToken);
@@ -53,7 +57,11 @@ describe("the pipeline on S3 storage", () => {
 
   it("keeps photos, weights, candidates and the published image in the bucket", async () => {
     const admin = await stack.adminClient();
-    const { products } = await admin.request(ProductsPageDocument, { first: 5, query: "title:backpack", mediaFirst: 1 });
+    const { products } = await admin.request(ProductsPageDocument, {
+      first: 5,
+      query: "title:backpack",
+      mediaFirst: 1,
+    });
     const backpack = products.nodes.find((p) => p.title.toLowerCase().includes("backpack"))!;
     const { generation } = await requestScenes(stack.db, producers, {
       shop: DEMO_SHOP,
@@ -67,7 +75,9 @@ describe("the pipeline on S3 storage", () => {
     expect(done.status).toBe("succeeded");
 
     const keys = new Set(await bucketKeys());
-    const photos = await stack.db.trainingImage.findMany({ where: { subject: { shop: DEMO_SHOP, productId: backpack.id } } });
+    const photos = await stack.db.trainingImage.findMany({
+      where: { subject: { shop: DEMO_SHOP, productId: backpack.id } },
+    });
     expect(photos.length).toBeGreaterThan(0);
     for (const photo of photos) {
       expect(keys).toContain(photo.originalBlobKey);
@@ -80,7 +90,9 @@ describe("the pipeline on S3 storage", () => {
     expect(keys).toContain(candidate!.thumbBlobKey);
 
     // The studio shows the candidate through a presigned URL on the bucket, not the app's /blobs.
-    const studio = await stack.appFetch(`/app/products/${backpack.id.split("/").pop()}?_data=${encodeURIComponent("routes/app.products.$id")}`);
+    const studio = await stack.appFetch(
+      `/app/products/${backpack.id.split("/").pop()}?_data=${encodeURIComponent("routes/app.products.$id")}`,
+    );
     expect(studio.status).toBe(200);
     const { candidates } = (await studio.json()) as { candidates: Array<{ id: string; imageUrl: string }> };
     const shown = candidates.find((c) => c.id === candidate!.id)!;
@@ -88,7 +100,9 @@ describe("the pipeline on S3 storage", () => {
     expect(new URL(shown.imageUrl).searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
     const thumb = await fetch(shown.imageUrl);
     expect(thumb.headers.get("content-type")).toBe("image/webp");
-    const stored = await moto.client().send(new GetObjectCommand({ Bucket: BUCKET, Key: `${PREFIX}${candidate!.thumbBlobKey}` }));
+    const stored = await moto
+      .client()
+      .send(new GetObjectCommand({ Bucket: BUCKET, Key: `${PREFIX}${candidate!.thumbBlobKey}` }));
     expect(Buffer.from(await thumb.arrayBuffer())).toEqual(Buffer.from(await stored.Body!.transformToByteArray()));
 
     // Publishing reads the upscaled image back from the bucket.
@@ -108,9 +122,18 @@ describe("the pipeline on S3 storage", () => {
     expect((await bucketKeys()).length).toBeGreaterThan(0);
     stack.store.control.uninstall(DEMO_SHOP);
     await stack.store.control.webhooksSettled();
-    expect(stack.store.control.webhookAttempts().filter((a) => a.topic === "app/uninstalled").map((a) => a.status)).toEqual([200]);
+    expect(
+      stack.store.control
+        .webhookAttempts()
+        .filter((a) => a.topic === "app/uninstalled")
+        .map((a) => a.status),
+    ).toEqual([200]);
     // The app queues the deletion; the worker carries it out.
-    await waitFor("the uninstall cleanup to empty the bucket", async () => ((await bucketKeys()).length === 0 ? true : undefined), 60_000);
+    await waitFor(
+      "the uninstall cleanup to empty the bucket",
+      async () => ((await bucketKeys()).length === 0 ? true : undefined),
+      60_000,
+    );
     expect(await bucketKeys()).toEqual([]);
   });
 });

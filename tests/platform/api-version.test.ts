@@ -13,7 +13,9 @@ import { extensionPost } from "./helpers";
 
 describe("shopify.app.toml", () => {
   it("subscribes webhooks with the app's Admin API version", () => {
-    const toml = parse(fs.readFileSync(path.join(projectRoot, "shopify.app.toml"), "utf8")) as { webhooks?: { api_version?: string } };
+    const toml = parse(fs.readFileSync(path.join(projectRoot, "shopify.app.toml"), "utf8")) as {
+      webhooks?: { api_version?: string };
+    };
     expect(toml.webhooks?.api_version).toBe(SHOPIFY_API_VERSION);
     expect(SHOPIFY_API_VERSION).toBe("2026-10");
   });

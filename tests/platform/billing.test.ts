@@ -46,14 +46,18 @@ async function storeUsageRecords(shop: string) {
 }
 
 async function product(shop: string, title: string) {
-  const { products } = await (await stack.adminClient(shop)).request(ProductsPageDocument, { first: 5, query: `title:${title}`, mediaFirst: 1 });
+  const { products } = await (
+    await stack.adminClient(shop)
+  ).request(ProductsPageDocument, { first: 5, query: `title:${title}`, mediaFirst: 1 });
   const found = products.nodes.find((p) => p.title.toLowerCase().startsWith(title.toLowerCase()));
   if (!found) throw new Error(`no product ${title} in ${shop}`);
   return { id: found.id, title: found.title, productType: found.productType };
 }
 
 async function mediaCount(shop: string, productId: string): Promise<number> {
-  const { product } = await (await stack.adminClient(shop)).request(ProductWithMediaDocument, { id: productId, mediaFirst: 50 });
+  const { product } = await (
+    await stack.adminClient(shop)
+  ).request(ProductWithMediaDocument, { id: productId, mediaFirst: 50 });
   return product!.media.nodes.length;
 }
 
@@ -115,7 +119,9 @@ describe("usage charges from the worker", () => {
     expect(first.error).toBeNull();
     expect(first.status).toBe("succeeded");
     const runKey = usageKey(DEMO_SHOP, "tuned_product", first.tuningRunId!);
-    expect(await storeUsageRecords(DEMO_SHOP)).toEqual([{ description: "Taught the model: Backpack", idempotencyKey: runKey, price: { amount: "0.5" } }]);
+    expect(await storeUsageRecords(DEMO_SHOP)).toEqual([
+      { description: "Taught the model: Backpack", idempotencyKey: runKey, price: { amount: "0.5" } },
+    ]);
     expect(await stack.db.usageRecord.findMany({ where: { shop: DEMO_SHOP, kind: "tuned_product" } })).toEqual([
       expect.objectContaining({ idempotencyKey: runKey, amountUsd: PRICES_USD.tuned_product }),
     ]);
@@ -130,13 +136,20 @@ describe("usage charges from the worker", () => {
 
     // The publish job runs again, as after a try that died once the image was published and charged
     // but before the candidate was marked published: the same media, no second charge anywhere.
-    await stack.db.candidate.update({ where: { id: candidate!.id }, data: { state: "approved", publishedMediaId: null } });
-    await producers.queue("publish").add("publish", { shop: DEMO_SHOP, candidateId: candidate!.id }, { jobId: `${candidate!.id}-publish-again` });
+    await stack.db.candidate.update({
+      where: { id: candidate!.id },
+      data: { state: "approved", publishedMediaId: null },
+    });
+    await producers
+      .queue("publish")
+      .add("publish", { shop: DEMO_SHOP, candidateId: candidate!.id }, { jobId: `${candidate!.id}-publish-again` });
     const again = await candidateSettled(candidate!.id);
     expect(again).toMatchObject({ state: "published", publishedMediaId: published.publishedMediaId, error: null });
     expect(await mediaCount(DEMO_SHOP, backpack.id)).toBe(media);
     const records = await storeUsageRecords(DEMO_SHOP);
-    expect(records.filter((r) => r.idempotencyKey === imageKey)).toEqual([{ description: "Scene image published: Backpack", idempotencyKey: imageKey, price: { amount: "0.1" } }]);
+    expect(records.filter((r) => r.idempotencyKey === imageKey)).toEqual([
+      { description: "Scene image published: Backpack", idempotencyKey: imageKey, price: { amount: "0.1" } },
+    ]);
     expect(records).toHaveLength(2);
     expect(await stack.db.usageRecord.count({ where: { shop: DEMO_SHOP, kind: "images_published" } })).toBe(1);
 
@@ -149,37 +162,63 @@ describe("usage charges from the worker", () => {
   }, 600_000);
 
   it("once the merchant's cap is reached: no tuning starts and no image is published, each with the cap's message", async () => {
-    const spent = (await stack.db.usageRecord.aggregate({ where: { shop: DEMO_SHOP }, _sum: { amountUsd: true } }))._sum.amountUsd!;
+    const spent = (await stack.db.usageRecord.aggregate({ where: { shop: DEMO_SHOP }, _sum: { amountUsd: true } }))._sum
+      .amountUsd!;
     expect(spent).toBeCloseTo(PRICES_USD.tuned_product + PRICES_USD.images_published);
-    await saveShopSettings(stack.db, DEMO_SHOP, { ...(await readShopSettings(stack.db, DEMO_SHOP)), monthlyCapUsd: spent });
+    await saveShopSettings(stack.db, DEMO_SHOP, {
+      ...(await readShopSettings(stack.db, DEMO_SHOP)),
+      monthlyCapUsd: spent,
+    });
     const recordsBefore = await storeUsageRecords(DEMO_SHOP);
 
     const generation = await request(DEMO_SHOP, "Teapot");
     const done = await finished(generation.id);
-    const message = /This needs \$0\.50, but only \$0\.00 is left of your monthly spending cap of \$0\.60\. Raise the cap in SceneBooth's settings/;
+    const message =
+      /This needs \$0\.50, but only \$0\.00 is left of your monthly spending cap of \$0\.60\. Raise the cap in SceneBooth's settings/;
     expect(done).toMatchObject({ status: "failed", stage: "tune", error: expect.stringMatching(message) });
     // The tuner never started: no tuning run, the product never went into training.
     expect(await stack.db.tuningRun.count({ where: { subjectId: generation.subjectId } })).toBe(0);
-    expect(await stack.db.subject.findUniqueOrThrow({ where: { id: generation.subjectId } })).toMatchObject({ state: "needs_attention", lastError: expect.stringMatching(message) });
+    expect(await stack.db.subject.findUniqueOrThrow({ where: { id: generation.subjectId } })).toMatchObject({
+      state: "needs_attention",
+      lastError: expect.stringMatching(message),
+    });
 
     // An image approved now is not published either.
     const backpack = await product(DEMO_SHOP, "Backpack");
     const mediaBefore = await mediaCount(DEMO_SHOP, backpack.id);
-    const pending = await stack.db.candidate.findFirstOrThrow({ where: { shop: DEMO_SHOP, state: "pending", subject: { productId: backpack.id } } });
+    const pending = await stack.db.candidate.findFirstOrThrow({
+      where: { shop: DEMO_SHOP, state: "pending", subject: { productId: backpack.id } },
+    });
     await reviewCandidate(stack.db, producers, DEMO_SHOP, pending.id, { decision: "approve" });
     const refused = await candidateSettled(pending.id);
     // Refused before ESRGAN ran: no upscaled image either.
-    expect(refused).toMatchObject({ state: "failed", publishedMediaId: null, upscaledBlobKey: null, error: expect.stringMatching(/This needs \$0\.10, but only \$0\.00 is left of your monthly spending cap/) });
+    expect(refused).toMatchObject({
+      state: "failed",
+      publishedMediaId: null,
+      upscaledBlobKey: null,
+      error: expect.stringMatching(/This needs \$0\.10, but only \$0\.00 is left of your monthly spending cap/),
+    });
     expect(await mediaCount(DEMO_SHOP, backpack.id)).toBe(mediaBefore);
     expect(await storeUsageRecords(DEMO_SHOP)).toEqual(recordsBefore);
 
     // The studio says so at once, before anything is queued.
     const requestsBefore = await stack.db.generation.count({ where: { shop: DEMO_SHOP } });
     const vase = await product(DEMO_SHOP, "Vase");
-    const start = await studioPost(stack, vase.id, { intent: "start", classNoun: "vase", sceneId: "g7", imagesPerScene: "1" });
+    const start = await studioPost(stack, vase.id, {
+      intent: "start",
+      classNoun: "vase",
+      sceneId: "g7",
+      imagesPerScene: "1",
+    });
     expect(await start.json()).toMatchObject({ ok: false, error: expect.stringMatching(message) });
-    const again = await stack.db.candidate.findFirstOrThrow({ where: { shop: DEMO_SHOP, state: "failed", subject: { productId: backpack.id } } });
-    const approve = await studioPost(stack, backpack.id, { intent: "review", candidateId: again.id, decision: "approve" });
+    const again = await stack.db.candidate.findFirstOrThrow({
+      where: { shop: DEMO_SHOP, state: "failed", subject: { productId: backpack.id } },
+    });
+    const approve = await studioPost(stack, backpack.id, {
+      intent: "review",
+      candidateId: again.id,
+      decision: "approve",
+    });
     expect(await approve.json()).toMatchObject({ ok: false, error: expect.stringMatching(/This needs \$0\.10/) });
     expect(await stack.db.generation.count({ where: { shop: DEMO_SHOP } })).toBe(requestsBefore);
     expect(await stack.db.candidate.findUniqueOrThrow({ where: { id: again.id } })).toMatchObject({ state: "failed" });
@@ -188,7 +227,11 @@ describe("usage charges from the worker", () => {
   it("a shop without the plan gets no tuning, and is told to approve the plan", async () => {
     const generation = await request(OTHER_SHOP, "Teapot");
     const done = await finished(generation.id);
-    expect(done).toMatchObject({ status: "failed", stage: "tune", error: expect.stringMatching(/Approve the SceneBooth plan first/) });
+    expect(done).toMatchObject({
+      status: "failed",
+      stage: "tune",
+      error: expect.stringMatching(/Approve the SceneBooth plan first/),
+    });
     expect(await stack.db.tuningRun.count({ where: { shop: OTHER_SHOP } })).toBe(0);
     expect(await stack.db.usageRecord.count({ where: { shop: OTHER_SHOP } })).toBe(0);
   }, 300_000);
@@ -204,11 +247,18 @@ describe("the plan in the embedded app", () => {
 
     // What the app asked Shopify for: the SceneBooth plan, as a test charge (development, local store).
     const created = (await storeSubscriptions(OTHER_SHOP)).find((s) => s.name === PLAN_NAME && s.status === "ACTIVE");
-    expect(created).toMatchObject({ test: true, lineItems: [{ plan: { pricingDetails: { cappedAmount: { amount: `${PLAN_CAPPED_AMOUNT_USD}.0` }, terms: PLAN_TERMS } } }] });
+    expect(created).toMatchObject({
+      test: true,
+      lineItems: [
+        { plan: { pricingDetails: { cappedAmount: { amount: `${PLAN_CAPPED_AMOUNT_USD}.0` }, terms: PLAN_TERMS } } },
+      ],
+    });
     expect(new URL(approval!).searchParams.get("charge_id")).toBe(created!.id.split("/").pop());
 
     // The exit-iframe page sends the top window to the approval page.
-    const exit = await fetch(new URL(opened.headers.get("location")!, stack.appUrl), { headers: { "User-Agent": BROWSER_USER_AGENT } });
+    const exit = await fetch(new URL(opened.headers.get("location")!, stack.appUrl), {
+      headers: { "User-Agent": BROWSER_USER_AGENT },
+    });
     expect(exit.status).toBe(200);
     expect(await exit.text()).toContain(`window.open(${JSON.stringify(new URL(approval!).toString())}, "_top")`);
 

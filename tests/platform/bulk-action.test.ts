@@ -7,7 +7,15 @@ import { PRICES_USD } from "../../lib/usage";
 import type { Producers } from "../../lib/queue/producer";
 import { BROWSER_USER_AGENT, startTestStack, type TestStack } from "../harness/stack";
 import { parsePreview, parseResult, previewView, resultView } from "../../extensions/generate-scenes/src/logic";
-import { approvePlan, extensionPost, productByTitle, shopProducts, stackProducers, waitingJobs, type ShopProduct } from "./helpers";
+import {
+  approvePlan,
+  extensionPost,
+  productByTitle,
+  shopProducts,
+  stackProducers,
+  waitingJobs,
+  type ShopProduct,
+} from "./helpers";
 
 const STAGES_PER_FLOW = 6;
 
@@ -35,10 +43,19 @@ afterAll(async () => {
 
 describe("bulk action backend", () => {
   it("previews a selection: who has enough photos, the scene set and the estimated cost; starts nothing", async () => {
-    const { status, body } = await extensionPost(stack, "/api/scenes/preview", DEMO_SHOP, { productIds: [teapot.id, vase.id, noPhotos.id] });
+    const { status, body } = await extensionPost(stack, "/api/scenes/preview", DEMO_SHOP, {
+      productIds: [teapot.id, vase.id, noPhotos.id],
+    });
     expect(status).toBe(200);
     expect(body.counts).toEqual({ selected: 3, enoughPhotos: 2, needsPhotos: 1, running: 0 });
-    expect(body.products.map((p: { title: string; photos: number; enoughPhotos: boolean; label: string }) => [p.title, p.photos, p.enoughPhotos, p.label])).toEqual([
+    expect(
+      body.products.map((p: { title: string; photos: number; enoughPhotos: boolean; label: string }) => [
+        p.title,
+        p.photos,
+        p.enoughPhotos,
+        p.label,
+      ]),
+    ).toEqual([
       ["Teapot", teapot.photos, true, "Not started"],
       ["Vase", vase.photos, true, "Not started"],
       ["Fixture: no photos", 0, false, "Not started"],
@@ -56,15 +73,24 @@ describe("bulk action backend", () => {
   });
 
   it("3 products, one without photos: 2 flows with bulk priority and 1 clear 'needs photos'", async () => {
-    const { status, body, headers } = await extensionPost(stack, "/api/scenes/generate", DEMO_SHOP, { productIds: [teapot.id, vase.id, noPhotos.id] });
+    const { status, body, headers } = await extensionPost(stack, "/api/scenes/generate", DEMO_SHOP, {
+      productIds: [teapot.id, vase.id, noPhotos.id],
+    });
     expect(status).toBe(200);
     expect(headers.get("Access-Control-Allow-Origin")).toBe("*");
     expect(body.counts).toMatchObject({ queued: 2, needsPhotos: 1, alreadyRunning: 0, overCap: 0 });
     const needs = body.results.find((r: { id: string }) => r.id === noPhotos.id);
-    expect(needs).toMatchObject({ status: "needs_photos", message: expect.stringMatching(/^Needs photos: add at least 3 photos/) });
+    expect(needs).toMatchObject({
+      status: "needs_photos",
+      message: expect.stringMatching(/^Needs photos: add at least 3 photos/),
+    });
     expect(body.message).toMatch(/Started 2 products.*1 product needs photos/);
     expect(body.progressPath).toBe("/app");
-    expect(resultView(parseResult(body))).toMatchObject({ tone: "success", details: [expect.stringMatching(/^Fixture: no photos: Needs photos/)], progressHref: "app:app" });
+    expect(resultView(parseResult(body))).toMatchObject({
+      tone: "success",
+      details: [expect.stringMatching(/^Fixture: no photos: Needs photos/)],
+      progressHref: "app:app",
+    });
 
     const generations = await stack.db.generation.findMany({ where: { shop: DEMO_SHOP }, include: { subject: true } });
     expect(generations.map((g) => g.subject.productId).sort()).toEqual([teapot.id, vase.id].sort());
@@ -77,7 +103,9 @@ describe("bulk action backend", () => {
   });
 
   it("does not start a product twice: a repeated submission reports the requests in progress", async () => {
-    const { body } = await extensionPost(stack, "/api/scenes/generate", DEMO_SHOP, { productIds: [teapot.id, vase.id] });
+    const { body } = await extensionPost(stack, "/api/scenes/generate", DEMO_SHOP, {
+      productIds: [teapot.id, vase.id],
+    });
     expect(body.counts).toMatchObject({ queued: 0, alreadyRunning: 2 });
     expect(await stack.db.generation.count()).toBe(2);
     expect(await waitingJobs(producers, DEMO_SHOP)).toBe(2 * STAGES_PER_FLOW);
@@ -85,18 +113,29 @@ describe("bulk action backend", () => {
 
   it("shows one product's current state for the product-page action", async () => {
     const { body } = await extensionPost(stack, "/api/scenes/preview", DEMO_SHOP, { productIds: [teapot.id] });
-    expect(body.products[0]).toMatchObject({ title: "Teapot", label: "Checking photos", running: { status: "queued", stage: "Waiting" } });
+    expect(body.products[0]).toMatchObject({
+      title: "Teapot",
+      label: "Checking photos",
+      running: { status: "queued", stage: "Waiting" },
+    });
     expect(body.estimate.products).toBe(0);
-    expect(previewView(parsePreview(body), "product")).toMatchObject({ canGenerate: false, blocker: "Scenes are already being created for this product." });
+    expect(previewView(parsePreview(body), "product")).toMatchObject({
+      canGenerate: false,
+      blocker: "Scenes are already being created for this product.",
+    });
     expect(body.progressPath).toBe(`/app/products/${teapot.id.split("/").pop()}`);
   });
 
   it("refuses product ids of another shop, malformed ids and oversized batches, starting nothing", async () => {
     const [otherTeapot] = await shopProducts(stack, OTHER_SHOP);
-    const foreign = await extensionPost(stack, "/api/scenes/generate", DEMO_SHOP, { productIds: [otherTeapot!.id, vase.id] });
+    const foreign = await extensionPost(stack, "/api/scenes/generate", DEMO_SHOP, {
+      productIds: [otherTeapot!.id, vase.id],
+    });
     expect(foreign.status).toBe(404);
     expect(foreign.body.error).toMatch(/1 of the selected products is not in this store/);
-    const malformed = await extensionPost(stack, "/api/scenes/generate", DEMO_SHOP, { productIds: ["gid://shopify/Order/1"] });
+    const malformed = await extensionPost(stack, "/api/scenes/generate", DEMO_SHOP, {
+      productIds: ["gid://shopify/Order/1"],
+    });
     expect(malformed.status).toBe(400);
     const many = Array.from({ length: 101 }, (_, i) => `gid://shopify/Product/${i + 1}`);
     const tooMany = await extensionPost(stack, "/api/scenes/generate", DEMO_SHOP, { productIds: many });
@@ -120,7 +159,11 @@ describe("bulk action backend", () => {
     expect(preflight.headers.get("Access-Control-Allow-Headers")).toMatch(/Authorization/);
     const forged = await fetch(new URL("/api/scenes/generate", stack.appUrl), {
       method: "POST",
-      headers: { Authorization: "Bearer not.a.token", "Content-Type": "application/json", "User-Agent": BROWSER_USER_AGENT },
+      headers: {
+        Authorization: "Bearer not.a.token",
+        "Content-Type": "application/json",
+        "User-Agent": BROWSER_USER_AGENT,
+      },
       body: JSON.stringify({ productIds: [vase.id] }),
     });
     expect(forged.status).toBe(401);
@@ -128,23 +171,37 @@ describe("bulk action backend", () => {
 
   it("starts nothing for a shop that has not approved the plan", async () => {
     const [otherTeapot] = await shopProducts(stack, OTHER_SHOP);
-    const { status, body } = await extensionPost(stack, "/api/scenes/generate", OTHER_SHOP, { productIds: [otherTeapot!.id] });
+    const { status, body } = await extensionPost(stack, "/api/scenes/generate", OTHER_SHOP, {
+      productIds: [otherTeapot!.id],
+    });
     expect(status).toBe(402);
-    expect(body).toMatchObject({ code: "plan_required", error: expect.stringMatching(/Approve the SceneBooth plan first/) });
+    expect(body).toMatchObject({
+      code: "plan_required",
+      error: expect.stringMatching(/Approve the SceneBooth plan first/),
+    });
     expect(await stack.db.generation.count({ where: { shop: OTHER_SHOP } })).toBe(0);
     expect(await waitingJobs(producers, OTHER_SHOP)).toBe(0);
   });
 
   it("a reached cap means no new GPU work, with a message that says why", async () => {
     // The two queued requests hold 2 × the tuned-product price; a cap of exactly that leaves nothing.
-    await stack.db.shop.upsert({ where: { shop: DEMO_SHOP }, create: { shop: DEMO_SHOP, monthlyCapUsd: 2 * PRICES_USD.tuned_product }, update: { monthlyCapUsd: 2 * PRICES_USD.tuned_product } });
+    await stack.db.shop.upsert({
+      where: { shop: DEMO_SHOP },
+      create: { shop: DEMO_SHOP, monthlyCapUsd: 2 * PRICES_USD.tuned_product },
+      update: { monthlyCapUsd: 2 * PRICES_USD.tuned_product },
+    });
     const backpack = await productByTitle(stack, DEMO_SHOP, "Backpack");
     const preview = await extensionPost(stack, "/api/scenes/preview", DEMO_SHOP, { productIds: [backpack.id] });
     expect(preview.body.message).toMatch(/only \$0\.00 is left of your monthly spending cap of \$1\.00/);
-    const { status, body } = await extensionPost(stack, "/api/scenes/generate", DEMO_SHOP, { productIds: [backpack.id] });
+    const { status, body } = await extensionPost(stack, "/api/scenes/generate", DEMO_SHOP, {
+      productIds: [backpack.id],
+    });
     expect(status).toBe(200);
     expect(body.counts).toMatchObject({ queued: 0, overCap: 1 });
-    expect(body.results[0]).toMatchObject({ status: "over_cap", message: expect.stringMatching(/Raise the cap in SceneBooth's settings/) });
+    expect(body.results[0]).toMatchObject({
+      status: "over_cap",
+      message: expect.stringMatching(/Raise the cap in SceneBooth's settings/),
+    });
     expect(await stack.db.generation.count()).toBe(2);
     expect(await waitingJobs(producers, DEMO_SHOP)).toBe(2 * STAGES_PER_FLOW);
   });

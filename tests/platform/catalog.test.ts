@@ -16,7 +16,11 @@ let seeded: number;
 let seededWithPhotos: number;
 
 const currentBulkOperation = () =>
-  adminGraphql<{ currentBulkOperation: { id: string; status: string; rootObjectCount: string } | null }>(stack, DEMO_SHOP, `{ currentBulkOperation { id status rootObjectCount } }`);
+  adminGraphql<{ currentBulkOperation: { id: string; status: string; rootObjectCount: string } | null }>(
+    stack,
+    DEMO_SHOP,
+    `{ currentBulkOperation { id status rootObjectCount } }`,
+  );
 
 beforeAll(async () => {
   stack = await startTestStack();
@@ -43,7 +47,12 @@ describe("all products / first-run backfill", () => {
     const { status, body } = await extensionPost(stack, "/api/scenes/preview", DEMO_SHOP, { all: true });
     expect(status).toBe(200);
     expect(body.status).toBe("ready");
-    expect(body.counts).toEqual({ products: seeded + ADDED, enoughPhotos: seededWithPhotos, needsPhotos: seeded + ADDED - seededWithPhotos, notGeneratedYet: seededWithPhotos });
+    expect(body.counts).toEqual({
+      products: seeded + ADDED,
+      enoughPhotos: seededWithPhotos,
+      needsPhotos: seeded + ADDED - seededWithPhotos,
+      notGeneratedYet: seededWithPhotos,
+    });
     const requests = stack.store.control.stats().graphqlRequests - requestsBefore;
     expect(requests).toBeLessThan(PAGES_NEEDED);
     const op = await currentBulkOperation();
@@ -54,7 +63,13 @@ describe("all products / first-run backfill", () => {
     const readBefore = (await currentBulkOperation()).currentBulkOperation!.id;
     const { status, body } = await extensionPost(stack, "/api/scenes/generate", DEMO_SHOP, { all: true });
     expect(status).toBe(200);
-    expect(body.counts).toMatchObject({ products: seeded + ADDED, queued: seededWithPhotos, overCap: 0, later: 0, needsPhotos: seeded + ADDED - seededWithPhotos });
+    expect(body.counts).toMatchObject({
+      products: seeded + ADDED,
+      queued: seededWithPhotos,
+      overCap: 0,
+      later: 0,
+      needsPhotos: seeded + ADDED - seededWithPhotos,
+    });
     expect((await currentBulkOperation()).currentBulkOperation!.id).toBe(readBefore);
     expect(await stack.db.generation.count({ where: { shop: DEMO_SHOP, source: "bulk" } })).toBe(seededWithPhotos);
     expect(await waitingJobs(producers, DEMO_SHOP)).toBe(6 * seededWithPhotos);

@@ -16,7 +16,14 @@ import { SHOPIFY_API_VERSION } from "../../lib/shopify-admin/version";
 export async function offlineSession(stack: TestStack, shop: string): Promise<Session> {
   const row = await stack.db.session.findFirst({ where: { shop, isOnline: false } });
   if (!row) throw new Error(`${shop} has no offline session; call stack.installShop(shop) first`);
-  return new Session({ id: row.id, shop, state: row.state, isOnline: false, accessToken: row.accessToken, scope: row.scope ?? undefined });
+  return new Session({
+    id: row.id,
+    shop,
+    state: row.state,
+    isOnline: false,
+    accessToken: row.accessToken,
+    scope: row.scope ?? undefined,
+  });
 }
 
 /**
@@ -39,12 +46,21 @@ export async function approvePlan(stack: TestStack, shop: string): Promise<void>
 }
 
 /** An Admin GraphQL request to the local store with the shop's offline token (as the app would send it); waits out THROTTLED. */
-export async function adminGraphql<T = any>(stack: TestStack, shop: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+export async function adminGraphql<T = any>(
+  stack: TestStack,
+  shop: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<T> {
   const session = await offlineSession(stack, shop);
   for (let attempt = 1; ; attempt++) {
     const response = await fetch(`${stack.store.url}/admin/api/${SHOPIFY_API_VERSION}/graphql.json`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": session.accessToken!, "X-Forwarded-Host": shop },
+      headers: {
+        "Content-Type": "application/json",
+        "X-Shopify-Access-Token": session.accessToken!,
+        "X-Forwarded-Host": shop,
+      },
       body: JSON.stringify({ query, variables }),
     });
     const body = (await response.json()) as { data?: T; errors?: Array<{ extensions?: { code?: string } }> };
@@ -52,14 +68,20 @@ export async function adminGraphql<T = any>(stack: TestStack, shop: string, quer
       await new Promise((r) => setTimeout(r, 500));
       continue;
     }
-    if (!response.ok || body.errors) throw new Error(`GraphQL failed: HTTP ${response.status} ${JSON.stringify(body.errors)}`);
+    if (!response.ok || body.errors)
+      throw new Error(`GraphQL failed: HTTP ${response.status} ${JSON.stringify(body.errors)}`);
     return body.data as T;
   }
 }
 
 /** How many of the product's images are processed (READY). */
 export async function readyPhotos(stack: TestStack, shop: string, productId: string): Promise<number> {
-  const data = await adminGraphql<{ product: { media: { nodes: Array<{ status: string }> } } | null }>(stack, shop, `query($id: ID!) { product(id: $id) { media(first: 20) { nodes { status } } } }`, { id: productId });
+  const data = await adminGraphql<{ product: { media: { nodes: Array<{ status: string }> } } | null }>(
+    stack,
+    shop,
+    `query($id: ID!) { product(id: $id) { media(first: 20) { nodes { status } } } }`,
+    { id: productId },
+  );
   return data.product?.media.nodes.filter((m) => m.status === "READY").length ?? 0;
 }
 
@@ -72,7 +94,15 @@ export interface ShopProduct {
 
 /** The shop's products with their READY images. */
 export async function shopProducts(stack: TestStack, shop: string): Promise<ShopProduct[]> {
-  const data = await adminGraphql<{ products: { nodes: Array<{ id: string; title: string; media: { nodes: Array<{ status: string; image?: { url: string } | null }> } }> } }>(
+  const data = await adminGraphql<{
+    products: {
+      nodes: Array<{
+        id: string;
+        title: string;
+        media: { nodes: Array<{ status: string; image?: { url: string } | null }> };
+      }>;
+    };
+  }>(
     stack,
     shop,
     `{ products(first: 30) { nodes { id title media(first: 12) { nodes { status ... on MediaImage { image { url } } } } } } }`,
@@ -119,7 +149,15 @@ export async function waitingJobs(producers: Producers, shop: string): Promise<n
 /** Posts a webhook to the app the way Shopify does: signed body, X-Shopify-* headers. */
 export async function deliverWebhook(
   stack: TestStack,
-  options: { path: string; topic: string; shop: string; body: string; eventId?: string; hmac?: string; triggeredAt?: string },
+  options: {
+    path: string;
+    topic: string;
+    shop: string;
+    body: string;
+    eventId?: string;
+    hmac?: string;
+    triggeredAt?: string;
+  },
 ): Promise<Response> {
   return fetch(new URL(options.path, stack.appUrl), {
     method: "POST",
@@ -138,7 +176,12 @@ export async function deliverWebhook(
 }
 
 /** POST JSON to an api route as the admin extension does (session token, cross-origin). */
-export async function extensionPost(stack: TestStack, path: string, shop: string, body: unknown): Promise<{ status: number; body: any; headers: Headers }> {
+export async function extensionPost(
+  stack: TestStack,
+  path: string,
+  shop: string,
+  body: unknown,
+): Promise<{ status: number; body: any; headers: Headers }> {
   const response = await stack.appFetch(path, {
     shop,
     method: "POST",

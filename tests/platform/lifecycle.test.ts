@@ -20,18 +20,37 @@ async function seedShop(shop: string): Promise<void> {
   await stack.installShop(shop);
   await approvePlan(stack, shop);
   const products = (await shopProducts(stack, shop)).filter((p) => p.photos >= 3).slice(0, 2);
-  const { status, body } = await extensionPost(stack, "/api/scenes/generate", shop, { productIds: products.map((p) => p.id) });
+  const { status, body } = await extensionPost(stack, "/api/scenes/generate", shop, {
+    productIds: products.map((p) => p.id),
+  });
   expect(status).toBe(200);
   expect(body.counts.queued).toBe(2);
   for (const generation of await stack.db.generation.findMany({ where: { shop } })) {
     await stack.db.candidate.create({
-      data: { shop, generationId: generation.id, subjectId: generation.subjectId, sceneId: "g7", sceneKind: "general", prompt: "on the beach", seed: 1, imageBlobKey: blobKey(shop, "candidates", `${generation.id}.png`) },
+      data: {
+        shop,
+        generationId: generation.id,
+        subjectId: generation.subjectId,
+        sceneId: "g7",
+        sceneKind: "general",
+        prompt: "on the beach",
+        seed: 1,
+        imageBlobKey: blobKey(shop, "candidates", `${generation.id}.png`),
+      },
     });
     await blobs.put(blobKey(shop, "subjects", generation.subjectId, "originals", "1.jpg"), Buffer.from("photo"));
     await blobs.put(blobKey(shop, "adapters", generation.subjectId, "lora.safetensors"), Buffer.from("weights"));
     await blobs.put(blobKey(shop, "candidates", `${generation.id}.png`), Buffer.from("candidate"));
   }
-  await stack.db.usageRecord.create({ data: { shop, kind: "images_published", quantity: 1, idempotencyKey: `${shop}:images_published:seed`, amountUsd: 0.1 } });
+  await stack.db.usageRecord.create({
+    data: {
+      shop,
+      kind: "images_published",
+      quantity: 1,
+      idempotencyKey: `${shop}:images_published:seed`,
+      amountUsd: 0.1,
+    },
+  });
   // The requests above made the shop's row (they take turns on it); give it settings.
   await stack.db.shop.update({ where: { shop }, data: { autoGenerate: true, monthlyCapUsd: 50 } });
   await stack.db.webhookEvent.create({ data: { shop, eventId: "seen-event", topic: "products/create" } });
@@ -59,7 +78,16 @@ afterAll(async () => {
 describe("uninstall and shop/redact", () => {
   it("uninstall leaves 0 rows, 0 blobs and 0 queued jobs of the shop; the other shop is untouched", async () => {
     const before = await countShopData({ client: stack.db, store: blobs }, DEMO_SHOP);
-    expect(before).toMatchObject({ sessions: 1, shops: 1, subjects: 2, generations: 2, candidates: 2, webhookEvents: 1, usageRecords: 1, blobs: 6 });
+    expect(before).toMatchObject({
+      sessions: 1,
+      shops: 1,
+      subjects: 2,
+      generations: 2,
+      candidates: 2,
+      webhookEvents: 1,
+      usageRecords: 1,
+      blobs: 6,
+    });
     expect((await countShopJobs(producers, DEMO_SHOP)).waiting).toBe(12);
     const otherBefore = await countShopData({ client: stack.db, store: blobs }, OTHER_SHOP);
     const otherJobsBefore = await countShopJobs(producers, OTHER_SHOP);
@@ -68,7 +96,10 @@ describe("uninstall and shop/redact", () => {
     await stack.store.control.webhooksSettled();
     const attempts = stack.store.control.webhookAttempts().filter((a) => a.topic === "app/uninstalled");
     expect(attempts.map((a) => a.status)).toEqual([200]);
-    await waitFor("the queued cleanup to delete the shop's sessions", async () => (await stack.db.session.count({ where: { shop: DEMO_SHOP } })) === 0);
+    await waitFor(
+      "the queued cleanup to delete the shop's sessions",
+      async () => (await stack.db.session.count({ where: { shop: DEMO_SHOP } })) === 0,
+    );
     await waitFor("the cleanup job to finish", async () => (await countShopJobs(producers, DEMO_SHOP)).active === 0);
 
     const after = await countShopData({ client: stack.db, store: blobs }, DEMO_SHOP);
@@ -80,9 +111,17 @@ describe("uninstall and shop/redact", () => {
 
   it("a redelivered app/uninstalled is answered 200 and changes nothing", async () => {
     const body = JSON.stringify({ domain: DEMO_SHOP, myshopify_domain: DEMO_SHOP });
-    const response = await deliverWebhook(stack, { path: "/webhooks/app/uninstalled", topic: "app/uninstalled", shop: DEMO_SHOP, body });
+    const response = await deliverWebhook(stack, {
+      path: "/webhooks/app/uninstalled",
+      topic: "app/uninstalled",
+      shop: DEMO_SHOP,
+      body,
+    });
     expect(response.status).toBe(200);
-    expect(await countShopData({ client: stack.db, store: blobs }, OTHER_SHOP)).toMatchObject({ generations: 2, blobs: 6 });
+    expect(await countShopData({ client: stack.db, store: blobs }, OTHER_SHOP)).toMatchObject({
+      generations: 2,
+      blobs: 6,
+    });
   });
 
   it("shop/redact deletes the shop's data the same way", async () => {

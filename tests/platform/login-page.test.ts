@@ -6,7 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BROWSER_USER_AGENT, startTestStack, type TestStack } from "../harness/stack";
 
 const get = (stack: TestStack, path: string, init: RequestInit = {}) =>
-  fetch(new URL(path, stack.appUrl), { redirect: "manual", ...init, headers: { "User-Agent": BROWSER_USER_AGENT, ...init.headers } });
+  fetch(new URL(path, stack.appUrl), {
+    redirect: "manual",
+    ...init,
+    headers: { "User-Agent": BROWSER_USER_AGENT, ...init.headers },
+  });
 
 describe("in production", () => {
   let stack: TestStack;
@@ -21,7 +25,10 @@ describe("in production", () => {
     const html = await page.text();
     expect(html).toContain("Open SceneBooth from your Shopify admin");
     expect(html).not.toContain('name="shop"');
-    const posted = await get(stack, "/auth/login", { method: "POST", body: new URLSearchParams({ shop: "demo.myshopify.com" }) });
+    const posted = await get(stack, "/auth/login", {
+      method: "POST",
+      body: new URLSearchParams({ shop: "demo.myshopify.com" }),
+    });
     expect(posted.status).toBe(404);
   });
 

@@ -11,19 +11,28 @@ export interface BadImage {
 }
 
 const noise = (width: number, height: number) =>
-  sharp({ create: { width, height, channels: 3, background: "#000000", noise: { type: "gaussian", mean: 128, sigma: 40 } } });
+  sharp({
+    create: { width, height, channels: 3, background: "#000000", noise: { type: "gaussian", mean: 128, sigma: 40 } },
+  });
 
 export const BAD_IMAGES: BadImage[] = [
   { name: "1x1 PNG", bytes: () => noise(1, 1).png().toBuffer(), expect: { error: "too_small" } },
   {
     name: "10000x10000 PNG",
     // Refused from the header, before any decoding.
-    bytes: () => sharp({ create: { width: 10000, height: 10000, channels: 3, background: "#808080" } }).png({ compressionLevel: 1 }).toBuffer(),
+    bytes: () =>
+      sharp({ create: { width: 10000, height: 10000, channels: 3, background: "#808080" } })
+        .png({ compressionLevel: 1 })
+        .toBuffer(),
     expect: { error: "too_large" },
   },
   {
     name: "CMYK JPEG",
-    bytes: () => sharp({ create: { width: 96, height: 64, channels: 3, background: { r: 150, g: 120, b: 100 } } }).toColourspace("cmyk").jpeg().toBuffer(),
+    bytes: () =>
+      sharp({ create: { width: 96, height: 64, channels: 3, background: { r: 150, g: 120, b: 100 } } })
+        .toColourspace("cmyk")
+        .jpeg()
+        .toBuffer(),
     expect: { conversion: /cmyk converted to sRGB/, rgb: [150, 120, 100] },
   },
   {
@@ -39,9 +48,14 @@ export const BAD_IMAGES: BadImage[] = [
   {
     name: "animated GIF",
     bytes: async () => {
-      const frame = (colour: string) => sharp({ create: { width: 48, height: 48, channels: 3, background: colour } }).raw().toBuffer();
+      const frame = (colour: string) =>
+        sharp({ create: { width: 48, height: 48, channels: 3, background: colour } })
+          .raw()
+          .toBuffer();
       const frames = Buffer.concat([await frame("#ff0000"), await frame("#0000ff")]);
-      return sharp(frames, { raw: { width: 48, height: 96, channels: 3, pageHeight: 48 } }).gif().toBuffer();
+      return sharp(frames, { raw: { width: 48, height: 96, channels: 3, pageHeight: 48 } })
+        .gif()
+        .toBuffer();
     },
     expect: { conversion: /animated \(2 frames\): first frame used/, rgb: [255, 0, 0] },
   },
@@ -53,5 +67,9 @@ export const BAD_IMAGES: BadImage[] = [
     },
     expect: { error: "corrupt" },
   },
-  { name: "not an image", bytes: async () => Buffer.from("definitely not a picture"), expect: { error: "unsupported" } },
+  {
+    name: "not an image",
+    bytes: async () => Buffer.from("definitely not a picture"),
+    expect: { error: "unsupported" },
+  },
 ];

@@ -59,7 +59,12 @@ export async function decodeRgb(input: ImageInput, limits: ImageLimits = DEFAULT
       .raw({ depth: "uchar" })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, conversions };
+    return {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: info.width,
+      height: info.height,
+      conversions,
+    };
   } catch (error) {
     throw new ImageInputError("corrupt", `image could not be decoded: ${(error as Error).message}`);
   }
@@ -74,7 +79,10 @@ async function readMetadata(input: ImageInput): Promise<Metadata> {
       throw new ImageInputError("unreadable", `image file not found: ${input}`);
     }
     if (/unsupported image format/i.test(message)) {
-      throw new ImageInputError("unsupported", "not an image in a format we can read (JPEG, PNG, WebP, GIF, TIFF, AVIF)");
+      throw new ImageInputError(
+        "unsupported",
+        "not an image in a format we can read (JPEG, PNG, WebP, GIF, TIFF, AVIF)",
+      );
     }
     throw new ImageInputError("corrupt", `image header could not be read: ${message}`);
   }

@@ -19,7 +19,12 @@ export interface ScoringManifest {
   profile: string;
   models: {
     dino: { source: string; files: { vision: string }; preprocess: PreprocessSpec };
-    clip: { source: string; files: { vision: string; text: string; tokenizer: string }; preprocess: PreprocessSpec; text: TextSpec };
+    clip: {
+      source: string;
+      files: { vision: string; text: string; tokenizer: string };
+      preprocess: PreprocessSpec;
+      text: TextSpec;
+    };
     blip: {
       source: string;
       files: { vision: string; text: string; itm: string; tokenizer: string };
@@ -41,13 +46,18 @@ export async function sha256File(file: string): Promise<string> {
  * `verifyChecksums`, its sha256. Returns the manifest and a digest that identifies this export
  * (stored with cached reference embeddings, so embeddings of another export are never mixed in).
  */
-export async function readManifest(dir: string, verifyChecksums = true): Promise<{ manifest: ScoringManifest; digest: string }> {
+export async function readManifest(
+  dir: string,
+  verifyChecksums = true,
+): Promise<{ manifest: ScoringManifest; digest: string }> {
   const file = path.join(dir, "manifest.json");
   let raw: string;
   try {
     raw = await fs.readFile(file, "utf8");
   } catch {
-    throw new ModelFilesError(`scoring models not found: ${file} is missing (run \`npm run setup\` or scripts/prepare-models.mjs)`);
+    throw new ModelFilesError(
+      `scoring models not found: ${file} is missing (run \`npm run setup\` or scripts/prepare-models.mjs)`,
+    );
   }
   const manifest = JSON.parse(raw) as ScoringManifest;
   if (manifest.format !== MANIFEST_FORMAT || manifest.version !== MANIFEST_VERSION) {
@@ -62,7 +72,8 @@ export async function readManifest(dir: string, verifyChecksums = true): Promise
     const target = path.join(dir, name);
     const stat = await fs.stat(target).catch(() => undefined);
     if (!stat?.isFile()) throw new ModelFilesError(`scoring model file missing: ${target}`);
-    if (stat.size !== expected.bytes) throw new ModelFilesError(`scoring model file ${target} has ${stat.size} bytes, expected ${expected.bytes}`);
+    if (stat.size !== expected.bytes)
+      throw new ModelFilesError(`scoring model file ${target} has ${stat.size} bytes, expected ${expected.bytes}`);
     if (verifyChecksums && (await sha256File(target)) !== expected.sha256) {
       throw new ModelFilesError(`scoring model file ${target} does not match its sha256 in the manifest`);
     }

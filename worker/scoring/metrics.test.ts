@@ -21,7 +21,13 @@ describe("metric arithmetic on hand-computed vectors", () => {
   it("mean pairwise cosine against the references", () => {
     // cos(c, r1) = 1, cos(c, r2) = 0, cos(c, r3) = 1/sqrt(2)
     const c = [1, 0];
-    expect(meanCosine(c, [[2, 0], [0, 7], [1, 1]])).toBeCloseTo((1 + 0 + Math.SQRT1_2) / 3, 14);
+    expect(
+      meanCosine(c, [
+        [2, 0],
+        [0, 7],
+        [1, 1],
+      ]),
+    ).toBeCloseTo((1 + 0 + Math.SQRT1_2) / 3, 14);
     expect(() => meanCosine(c, [])).toThrow(RangeError);
   });
 

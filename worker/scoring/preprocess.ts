@@ -37,7 +37,9 @@ export function preprocess(image: RgbImage, spec: PreprocessSpec, out?: Float32A
       : resizeRgb(image.data, image.width, image.height, target.width, target.height, spec.resample);
   const crop = spec.centerCrop ?? target;
   if (crop.width > target.width || crop.height > target.height) {
-    throw new Error(`center crop ${crop.width}x${crop.height} is larger than the resized ${target.width}x${target.height}`);
+    throw new Error(
+      `center crop ${crop.width}x${crop.height} is larger than the resized ${target.width}x${target.height}`,
+    );
   }
   const top = Math.floor((target.height - crop.height) / 2);
   const left = Math.floor((target.width - crop.width) / 2);

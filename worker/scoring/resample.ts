@@ -66,7 +66,8 @@ function precompute(inSize: number, outSize: number, filter: Filter): Coefficien
     }
     for (let x = 0; x < ksize; x++) {
       const w = x < count && sum !== 0 ? k[x]! / sum : x < count ? k[x]! : 0;
-      weights[xx * ksize + x] = w < 0 ? Math.trunc(-0.5 + w * (1 << PRECISION_BITS)) : Math.trunc(0.5 + w * (1 << PRECISION_BITS));
+      weights[xx * ksize + x] =
+        w < 0 ? Math.trunc(-0.5 + w * (1 << PRECISION_BITS)) : Math.trunc(0.5 + w * (1 << PRECISION_BITS));
     }
     bounds[xx * 2] = xmin;
     bounds[xx * 2 + 1] = count;

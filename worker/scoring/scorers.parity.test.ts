@@ -45,7 +45,9 @@ async function makeImage(name: string, width: number, height: number, format: "p
     }
   }
   const file = path.join(work, `${name}.${format}`);
-  await sharp(raw, { raw: { width, height, channels: 3 } })[format]().toFile(file);
+  await sharp(raw, { raw: { width, height, channels: 3 } })
+    [format]()
+    .toFile(file);
   images[name] = file;
 }
 
@@ -89,7 +91,9 @@ describe("tiny exports: Node scores match PyTorch", () => {
     for (const [id, file] of Object.entries(images)) {
       const image = await decodeRgb(file);
       for (const model of ["dino", "clip", "blip"] as const) {
-        const want = new Float32Array((await fs.readFile(path.join(work, "pixels", `${model}-${id}.f32`))).buffer.slice(0));
+        const want = new Float32Array(
+          (await fs.readFile(path.join(work, "pixels", `${model}-${id}.f32`))).buffer.slice(0),
+        );
         const got = preprocess(image, manifest.models[model].preprocess);
         expect(maxAbsDiff(got, want), `${model} ${id}`).toBeLessThan(1e-5);
       }
@@ -135,7 +139,9 @@ describe("tiny exports: Node scores match PyTorch", () => {
     for (const want of reference.scores) {
       const got = await scorers.scoreCandidate(images[want.image]!, want.prompt, refs);
       for (const metric of ["dino", "clipI", "clipT", "itm", "itc"] as const) {
-        expect(Math.abs(got[metric] - want[metric]), `${metric} ${want.image} "${want.prompt}"`).toBeLessThan(TOLERANCE);
+        expect(Math.abs(got[metric] - want[metric]), `${metric} ${want.image} "${want.prompt}"`).toBeLessThan(
+          TOLERANCE,
+        );
       }
     }
     // the tiny models are not constant: different candidates get different scores
@@ -144,9 +150,9 @@ describe("tiny exports: Node scores match PyTorch", () => {
   });
 
   it("refuses reference embeddings from another export", async () => {
-    await expect(scorers.scoreCandidate(images.cand0!, PROMPTS[0]!, { ...refs, modelsDigest: "0123456789abcdef" })).rejects.toThrow(
-      ModelFilesError,
-    );
+    await expect(
+      scorers.scoreCandidate(images.cand0!, PROMPTS[0]!, { ...refs, modelsDigest: "0123456789abcdef" }),
+    ).rejects.toThrow(ModelFilesError);
   });
 
   it("bad candidate images give a typed error or are converted and scored", async () => {
@@ -177,6 +183,8 @@ describe("tiny exports: Node scores match PyTorch", () => {
     bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     await fs.writeFile(target, bytes);
     await expect(loadScorers({ modelsDir: copy, profile: "tiny" })).rejects.toThrow(/sha256/);
-    await expect(loadScorers({ modelsDir: path.join(work, "nowhere"), profile: "tiny" })).rejects.toThrow(ModelFilesError);
+    await expect(loadScorers({ modelsDir: path.join(work, "nowhere"), profile: "tiny" })).rejects.toThrow(
+      ModelFilesError,
+    );
   });
 });

@@ -61,16 +61,22 @@ export interface Scorers {
 const TEXT_CACHE_SIZE = 256;
 
 export async function loadScorers(options: LoadScorersOptions): Promise<Scorers> {
-  const profile = options.profile === "tiny" || options.profile === "real" ? options.profile : scoringProfileFor(options.profile);
+  const profile =
+    options.profile === "tiny" || options.profile === "real" ? options.profile : scoringProfileFor(options.profile);
   const dir = scoringModelsDir(options.modelsDir, profile);
   const { manifest, digest } = await readManifest(dir, options.verifyChecksums ?? true);
   const m = manifest.models;
   const file = (name: string) => path.join(dir, name);
   const sessionOptions = { executionProvider: options.executionProvider, threads: options.threads };
   const [dinoVision, clipVision, clipText, blipVision, blipText, blipItm] = await Promise.all(
-    [m.dino.files.vision, m.clip.files.vision, m.clip.files.text, m.blip.files.vision, m.blip.files.text, m.blip.files.itm].map(
-      (f) => createSession(file(f), sessionOptions),
-    ),
+    [
+      m.dino.files.vision,
+      m.clip.files.vision,
+      m.clip.files.text,
+      m.blip.files.vision,
+      m.blip.files.text,
+      m.blip.files.itm,
+    ].map((f) => createSession(file(f), sessionOptions)),
   );
   const clipTok = await TextTokenizer.load(file(m.clip.files.tokenizer), m.clip.text.maxLength);
   const blipTok = await TextTokenizer.load(file(m.blip.files.tokenizer), m.blip.text.maxLength);
@@ -100,8 +106,14 @@ export async function loadScorers(options: LoadScorersOptions): Promise<Scorers>
     const clipIds = clipTok.encode(prompt).ids;
     const blipIds = blipTok.encode(prompt).ids;
     const ones = (ids: number[]) => int64Rows([ids.map(() => 1)]);
-    const clip = row((await run(clipText!, { input_ids: int64Rows([clipIds]), attention_mask: ones(clipIds) })).text_embeds!, 0);
-    const blipFeature = row((await run(blipText!, { input_ids: int64Rows([blipIds]), attention_mask: ones(blipIds) })).text_feat!, 0);
+    const clip = row(
+      (await run(clipText!, { input_ids: int64Rows([clipIds]), attention_mask: ones(clipIds) })).text_embeds!,
+      0,
+    );
+    const blipFeature = row(
+      (await run(blipText!, { input_ids: int64Rows([blipIds]), attention_mask: ones(blipIds) })).text_feat!,
+      0,
+    );
     const entry = { clip, blipFeature, blipIds };
     if (textCache.size >= TEXT_CACHE_SIZE) textCache.delete(textCache.keys().next().value!);
     textCache.set(prompt, entry);
@@ -119,7 +131,8 @@ export async function loadScorers(options: LoadScorersOptions): Promise<Scorers>
         try {
           decoded.push(await decode(image));
         } catch (error) {
-          if (error instanceof ImageInputError) throw new ImageInputError(error.code, `reference photo ${i + 1}: ${error.message}`);
+          if (error instanceof ImageInputError)
+            throw new ImageInputError(error.code, `reference photo ${i + 1}: ${error.message}`);
           throw error;
         }
       }

@@ -11,12 +11,15 @@ export class SelectionRuleError extends Error {
 }
 
 export function validateRule(rule: SelectionRule): SelectionRule {
-  if (!SCORE_METRICS.includes(rule.metric)) throw new SelectionRuleError(`unknown metric "${String(rule.metric)}"; use one of ${SCORE_METRICS.join(", ")}`);
+  if (!SCORE_METRICS.includes(rule.metric))
+    throw new SelectionRuleError(`unknown metric "${String(rule.metric)}"; use one of ${SCORE_METRICS.join(", ")}`);
   if (!Number.isFinite(rule.threshold)) throw new SelectionRuleError("threshold must be a finite number");
-  if (rule.metric === "itm" && (rule.threshold < 0 || rule.threshold > 1)) throw new SelectionRuleError("an ITM threshold is a probability in [0, 1]");
+  if (rule.metric === "itm" && (rule.threshold < 0 || rule.threshold > 1))
+    throw new SelectionRuleError("an ITM threshold is a probability in [0, 1]");
   for (const [key, floor] of Object.entries(rule.floors ?? {})) {
     if (key !== "dino" && key !== "clipI") throw new SelectionRuleError(`floors apply to dino and clipI, not "${key}"`);
-    if (!Number.isFinite(floor) || floor < -1 || floor > 1) throw new SelectionRuleError(`${key} floor must be a cosine in [-1, 1]`);
+    if (!Number.isFinite(floor) || floor < -1 || floor > 1)
+      throw new SelectionRuleError(`${key} floor must be a cosine in [-1, 1]`);
   }
   if (rule.maxSelected !== undefined && (!Number.isInteger(rule.maxSelected) || rule.maxSelected < 0)) {
     throw new SelectionRuleError("maxSelected must be a whole number >= 0");
@@ -30,7 +33,10 @@ const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
  * Ranks scored candidates by the rule's metric (ties: DINO, then CLIP-I, all descending; non-finite
  * scores last) and marks the selected ones. Pure: returns new objects (the input's fields kept).
  */
-export function selectCandidates<T extends { scores: Scores }>(scored: readonly T[], rule: SelectionRule = DEFAULT_SELECTION_RULE): Ranked<T>[] {
+export function selectCandidates<T extends { scores: Scores }>(
+  scored: readonly T[],
+  rule: SelectionRule = DEFAULT_SELECTION_RULE,
+): Ranked<T>[] {
   validateRule(rule);
   const key = (v: number) => (Number.isFinite(v) ? v : -Infinity);
   const ranked = [...scored].sort(
@@ -47,9 +53,11 @@ export function selectCandidates<T extends { scores: Scores }>(scored: readonly 
       if (!Number.isFinite(scores[metric])) reasons.push(`${metric} is not a number`);
     }
     const value = scores[rule.metric];
-    if (Number.isFinite(value) && !(value > rule.threshold)) reasons.push(`${rule.metric} ${fmt(value)} <= ${rule.threshold}`);
+    if (Number.isFinite(value) && !(value > rule.threshold))
+      reasons.push(`${rule.metric} ${fmt(value)} <= ${rule.threshold}`);
     for (const [metric, floor] of Object.entries(rule.floors ?? {}) as ["dino" | "clipI", number][]) {
-      if (Number.isFinite(scores[metric]) && scores[metric] < floor) reasons.push(`${metric} ${fmt(scores[metric])} < floor ${floor}`);
+      if (Number.isFinite(scores[metric]) && scores[metric] < floor)
+        reasons.push(`${metric} ${fmt(scores[metric])} < floor ${floor}`);
     }
     if (reasons.length === 0 && rule.maxSelected !== undefined && selectedCount >= rule.maxSelected) {
       reasons.push(`already ${rule.maxSelected} selected`);

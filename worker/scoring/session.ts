@@ -20,7 +20,12 @@ export interface SessionOptions {
 export function cudaProviderInstalled(): boolean {
   const pkg = path.dirname(path.dirname(createRequire(import.meta.url).resolve("onnxruntime-node")));
   const bin = path.join(pkg, "bin", "napi-v6", process.platform, process.arch);
-  return existsSync(path.join(bin, process.platform === "win32" ? "onnxruntime_providers_cuda.dll" : "libonnxruntime_providers_cuda.so"));
+  return existsSync(
+    path.join(
+      bin,
+      process.platform === "win32" ? "onnxruntime_providers_cuda.dll" : "libonnxruntime_providers_cuda.so",
+    ),
+  );
 }
 
 /** One onnxruntime session per model file, on the configured execution provider. */

@@ -11,7 +11,10 @@ export interface TextTokens {
 
 /** Removes DreamBooth identifier tokens such as `<mysneaker>` and collapses the spaces left behind. */
 export function stripIdentifier(prompt: string): string {
-  return prompt.replace(/<[^<>\s]+>/g, " ").replace(/\s+/g, " ").trim();
+  return prompt
+    .replace(/<[^<>\s]+>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 /**

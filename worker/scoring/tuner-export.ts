@@ -16,7 +16,11 @@ export async function runExport(args: string[], timeoutMs = 600_000, { offline =
     const { stdout } = await exec(config().python, ["-m", "scenebooth_tuner.export", ...args], {
       timeout: timeoutMs,
       maxBuffer: 64 << 20,
-      env: { ...process.env, TQDM_DISABLE: "1", ...(offline ? { HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1" } : {}) },
+      env: {
+        ...process.env,
+        TQDM_DISABLE: "1",
+        ...(offline ? { HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1" } : {}),
+      },
     });
     return stdout;
   } catch (error) {
@@ -39,7 +43,11 @@ export interface ReferenceResult {
 }
 
 /** PyTorch reference scores for an export made with --save-torch (see scenebooth_tuner/export/reference.py). */
-export async function pythonReference(modelsDir: string, spec: ReferenceSpec, workDir: string): Promise<ReferenceResult> {
+export async function pythonReference(
+  modelsDir: string,
+  spec: ReferenceSpec,
+  workDir: string,
+): Promise<ReferenceResult> {
   const specPath = path.join(workDir, "spec.json");
   const outPath = path.join(workDir, "reference.json");
   await fs.writeFile(specPath, JSON.stringify(spec));

@@ -9,7 +9,11 @@ import { MerchantActionError } from "./errors";
  * Wraps the per-candidate stages (upscale, publish): a failure that retrying cannot fix, or the last
  * attempt's failure, marks the candidate failed with a message the merchant can act on.
  */
-export function candidateProcessor<Output>(client: PrismaClient, label: string, process: (job: Job<CandidateJob>) => Promise<Output>) {
+export function candidateProcessor<Output>(
+  client: PrismaClient,
+  label: string,
+  process: (job: Job<CandidateJob>) => Promise<Output>,
+) {
   return async (job: Job<CandidateJob>): Promise<Output> => {
     try {
       return await process(job);
@@ -23,7 +27,10 @@ export function candidateProcessor<Output>(client: PrismaClient, label: string, 
             ? error.message
             : `Something went wrong while ${label}. Approve the image again to retry; if it keeps failing, contact support.`;
         // An image the merchant rejected meanwhile stays rejected.
-        await forShop(client, job.data.shop).candidate.updateMany({ where: { id: job.data.candidateId, state: { in: PUBLISHABLE_STATES } }, data: { state: "failed", error: message } });
+        await forShop(client, job.data.shop).candidate.updateMany({
+          where: { id: job.data.candidateId, state: { in: PUBLISHABLE_STATES } },
+          data: { state: "failed", error: message },
+        });
       }
       throw permanent ? new UnrecoverableError((error as Error).message) : error;
     }

@@ -22,11 +22,22 @@ const upscaler = async () => {
   calls.push("upscaler");
   throw new Error("the model must not run for a rejected image");
 };
-const job = (candidateId: string, attemptsMade = 0) => ({ data: { shop: SHOP, candidateId }, attemptsMade, opts: { attempts: 3 } }) as unknown as Job<CandidateJob>;
+const job = (candidateId: string, attemptsMade = 0) =>
+  ({ data: { shop: SHOP, candidateId }, attemptsMade, opts: { attempts: 3 } }) as unknown as Job<CandidateJob>;
 
 async function candidate(state: string): Promise<string> {
-  const subject = await client.subject.create({ data: { shop: SHOP, productId: `gid://shopify/Product/${state}-${Date.now()}`, productTitle: "Teapot", classNoun: "teapot", identifierToken: "<myteapot>" } });
-  const generation = await client.generation.create({ data: { shop: SHOP, subjectId: subject.id, scenes: "[]", imagesPerScene: 1, status: "succeeded" } });
+  const subject = await client.subject.create({
+    data: {
+      shop: SHOP,
+      productId: `gid://shopify/Product/${state}-${Date.now()}`,
+      productTitle: "Teapot",
+      classNoun: "teapot",
+      identifierToken: "<myteapot>",
+    },
+  });
+  const generation = await client.generation.create({
+    data: { shop: SHOP, subjectId: subject.id, scenes: "[]", imagesPerScene: 1, status: "succeeded" },
+  });
   const row = await client.candidate.create({
     data: {
       shop: SHOP,
@@ -57,9 +68,17 @@ afterAll(async () => {
 describe("upscale and publish of an image that is no longer approved", () => {
   it("stop at once: no Admin API call, no model, the image stays rejected", async () => {
     const id = await candidate("rejected");
-    const upscaled = await candidateProcessor(client, "upscaling the image", upscaleProcessor(client, upscaler, adminFor))(job(id));
+    const upscaled = await candidateProcessor(
+      client,
+      "upscaling the image",
+      upscaleProcessor(client, upscaler, adminFor),
+    )(job(id));
     expect(upscaled.stopped).toBe("the image is rejected");
-    const published = await candidateProcessor(client, "publishing the image", publishProcessor(client, adminFor))(job(id));
+    const published = await candidateProcessor(
+      client,
+      "publishing the image",
+      publishProcessor(client, adminFor),
+    )(job(id));
     expect(published.stopped).toBe("the image is rejected");
     expect(calls).toEqual([]);
     expect((await client.candidate.findUniqueOrThrow({ where: { id } })).state).toBe("rejected");

@@ -39,7 +39,10 @@ export function createStageContext(
   let lastWrite = 0;
 
   const checkCancelled = async () => {
-    const generation = await db.generation.findUnique({ where: { id: generationId }, select: { cancelRequested: true } });
+    const generation = await db.generation.findUnique({
+      where: { id: generationId },
+      select: { cancelRequested: true },
+    });
     if (!generation || generation.cancelRequested) throw new CancelledError();
   };
 
@@ -59,7 +62,11 @@ export function createStageContext(
       const overall = overallProgress(stage, fraction);
       const generation = await db.generation.update({
         where: { id: generationId },
-        data: { progress: overall, stage, etaAt: etaSeconds === undefined ? undefined : new Date(now + etaSeconds * 1000) },
+        data: {
+          progress: overall,
+          stage,
+          etaAt: etaSeconds === undefined ? undefined : new Date(now + etaSeconds * 1000),
+        },
         select: { cancelRequested: true },
       });
       await job.updateProgress({ stage, fraction, overall });

@@ -38,7 +38,10 @@ export const datasetCheckStage: StageDefinition<DatasetCheckOutput> = {
         data: { excluded: !verdict.use, excludedReason: verdict.reason ?? null, rank: verdict.rank },
       });
     }
-    await ctx.db.subject.update({ where: { id: generation.subjectId }, data: { datasetReport: JSON.stringify(report) } });
+    await ctx.db.subject.update({
+      where: { id: generation.subjectId },
+      data: { datasetReport: JSON.stringify(report) },
+    });
 
     const blocking = report.issues.filter((issue) => issue.severity === "blocking");
     const overridable = blocking.every((issue) => issue.code === "low_background_diversity");

@@ -48,27 +48,30 @@ export function generateStage(cfg: Config): StageDefinition<GenerateOutput> {
       const quality = parseGenerationOptions(generation.options).quality === "quality";
       const sampleSteps = TUNING_SETTINGS[cfg.modelProfile].sampleSteps;
       const clock = new ModelClock();
-      const result = await clock.time(() => runTuner({
-        python: cfg.python,
-        command: "generate",
-        timeoutMs: cfg.tunerTimeoutMs,
-        workDir,
-        env: { SCENEBOOTH_MODELS_DIR: cfg.modelsDir },
-        spec: {
-          profile: cfg.modelProfile,
-          outputDir: path.join(workDir, "generations", generation.id),
-          classNoun: generation.subject.classNoun,
-          identifier: generation.subject.identifierToken,
-          seed: requestSeed(generation.id),
-          weights,
-          scenes: scenes.map((scene) => scene.text),
-          numImages: generation.imagesPerScene,
-          steps: quality ? sampleSteps.quality : sampleSteps.standard,
-        },
-        onProgress: async (event) => {
-          if (event.stage === "generate" && event.total > 0) await ctx.progress(event.step / event.total, event.eta_s ?? undefined);
-        },
-      }));
+      const result = await clock.time(() =>
+        runTuner({
+          python: cfg.python,
+          command: "generate",
+          timeoutMs: cfg.tunerTimeoutMs,
+          workDir,
+          env: { SCENEBOOTH_MODELS_DIR: cfg.modelsDir },
+          spec: {
+            profile: cfg.modelProfile,
+            outputDir: path.join(workDir, "generations", generation.id),
+            classNoun: generation.subject.classNoun,
+            identifier: generation.subject.identifierToken,
+            seed: requestSeed(generation.id),
+            weights,
+            scenes: scenes.map((scene) => scene.text),
+            numImages: generation.imagesPerScene,
+            steps: quality ? sampleSteps.quality : sampleSteps.standard,
+          },
+          onProgress: async (event) => {
+            if (event.stage === "generate" && event.total > 0)
+              await ctx.progress(event.step / event.total, event.eta_s ?? undefined);
+          },
+        }),
+      );
 
       // A retry after a crash between the inserts starts the request's candidates afresh.
       await ctx.db.candidate.deleteMany({ where: { generationId: generation.id } });

@@ -28,14 +28,26 @@ export function stageProcessors(): PipelineProcessors {
   const deps = { client, store: blobStore() };
   const run = <Output>(stage: StageDefinition<Output>) => stageProcessor(stage, deps);
   return {
-    ingest: { ingest: run(ingestStage(adminClientFor, client)), prepare: run(prepareStage), "dataset-check": run(datasetCheckStage) },
+    ingest: {
+      ingest: run(ingestStage(adminClientFor, client)),
+      prepare: run(prepareStage),
+      "dataset-check": run(datasetCheckStage),
+    },
     gpu: { tune: run(tuneStage(cfg)), generate: run(generateStage(cfg)) },
     post: {
       score: run(scoreStage(client, producers(), sharedScorers)),
-      upscale: candidateProcessor(client, pipelineJob("upscale").label.toLowerCase(), upscaleProcessor(client, sharedUpscaler, adminClientFor)),
+      upscale: candidateProcessor(
+        client,
+        pipelineJob("upscale").label.toLowerCase(),
+        upscaleProcessor(client, sharedUpscaler, adminClientFor),
+      ),
     },
     publish: {
-      publish: candidateProcessor(client, pipelineJob("publish").label.toLowerCase(), publishProcessor(client, adminClientFor)),
+      publish: candidateProcessor(
+        client,
+        pipelineJob("publish").label.toLowerCase(),
+        publishProcessor(client, adminClientFor),
+      ),
       "product-event": productEventProcessor(client, producers(), adminClientFor),
       "shop-cleanup": shopCleanupProcessor(client, producers(), deps.store),
     },

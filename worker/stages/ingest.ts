@@ -24,12 +24,19 @@ interface ProductImage {
 }
 
 /** Every image of the product, all pages of its media. */
-async function productImages(admin: AdminClient, productId: string): Promise<{ title: string; images: ProductImage[] }> {
+async function productImages(
+  admin: AdminClient,
+  productId: string,
+): Promise<{ title: string; images: ProductImage[] }> {
   const images: ProductImage[] = [];
   let after: string | null = null;
   let title = "";
   for (;;) {
-    const { product }: ProductWithMediaQuery = await admin.request(ProductWithMediaDocument, { id: productId, mediaFirst: 50, mediaAfter: after });
+    const { product }: ProductWithMediaQuery = await admin.request(ProductWithMediaDocument, {
+      id: productId,
+      mediaFirst: 50,
+      mediaAfter: after,
+    });
     if (!product) throw new MerchantActionError("product_missing", "This product no longer exists in your store.");
     title = product.title;
     for (const media of product.media.nodes) {
@@ -43,27 +50,46 @@ async function productImages(admin: AdminClient, productId: string): Promise<{ t
 /** Download failures that are about the file itself (retrying would not help). */
 function isUnusableFile(error: ImageDownloadError): boolean {
   if (error.code === "http") return !/HTTP 5\d\d|HTTP 429/.test(error.message);
-  return error.code === "too-large" || error.code === "not-an-image" || error.code === "type-not-allowed" || error.code === "source-not-allowed";
+  return (
+    error.code === "too-large" ||
+    error.code === "not-an-image" ||
+    error.code === "type-not-allowed" ||
+    error.code === "source-not-allowed"
+  );
 }
 
 /** Stage 1: read the product's media through the Admin API and store the originals under the shop's prefix. */
-export function ingestStage(adminFor: (client: PrismaClient, shop: string) => Promise<AdminClient>, client: PrismaClient): StageDefinition<IngestOutput> {
+export function ingestStage(
+  adminFor: (client: PrismaClient, shop: string) => Promise<AdminClient>,
+  client: PrismaClient,
+): StageDefinition<IngestOutput> {
   return {
     name: "ingest",
     async run(ctx) {
-      const generation = await ctx.db.generation.findUniqueOrThrow({ where: { id: ctx.generationId }, include: { subject: true } });
+      const generation = await ctx.db.generation.findUniqueOrThrow({
+        where: { id: ctx.generationId },
+        include: { subject: true },
+      });
       const admin = await adminFor(client, ctx.shop);
       const { title, images: all } = await productImages(admin, generation.subject.productId);
       const wanted = parseGenerationOptions(generation.options).mediaIds;
       // Scene images SceneBooth published are product media too: never learn from them.
       const published = new Set(
-        (await ctx.db.candidate.findMany({ where: { publishedMediaId: { not: null } }, select: { publishedMediaId: true } })).map((c) => c.publishedMediaId),
+        (
+          await ctx.db.candidate.findMany({
+            where: { publishedMediaId: { not: null } },
+            select: { publishedMediaId: true },
+          })
+        ).map((c) => c.publishedMediaId),
       );
       const images = (wanted ? all.filter((image) => wanted.includes(image.mediaId)) : all).filter(
         (image) => !published.has(image.mediaId) && !/\/scenebooth-[^/]+$/.test(new URL(image.url).pathname),
       );
       if (images.length === 0) {
-        throw new MerchantActionError("no_photos", "This product has no photos yet. Add 5–7 photos of it (at least 3), then start again.");
+        throw new MerchantActionError(
+          "no_photos",
+          "This product has no photos yet. Add 5–7 photos of it (at least 3), then start again.",
+        );
       }
       if (title !== generation.subject.productTitle) {
         await ctx.db.subject.update({ where: { id: generation.subjectId }, data: { productTitle: title } });
@@ -72,7 +98,13 @@ export function ingestStage(adminFor: (client: PrismaClient, shop: string) => Pr
       const output: IngestOutput = { photos: images.length, downloaded: 0, alreadyStored: 0, unusable: [] };
       for (const [index, image] of images.entries()) {
         await ctx.progress(index / images.length);
-        const where = { shop_subjectId_sourceMediaId: { shop: ctx.shop, subjectId: generation.subjectId, sourceMediaId: image.mediaId } };
+        const where = {
+          shop_subjectId_sourceMediaId: {
+            shop: ctx.shop,
+            subjectId: generation.subjectId,
+            sourceMediaId: image.mediaId,
+          },
+        };
         const existing = await ctx.db.trainingImage.findUnique({ where });
         if (existing && (await ctx.store.exists(storedBlobKey(existing.originalBlobKey, ctx.shop)))) {
           output.alreadyStored += 1;
@@ -85,7 +117,12 @@ export function ingestStage(adminFor: (client: PrismaClient, shop: string) => Pr
           output.downloaded += 1;
           await ctx.db.trainingImage.upsert({
             where,
-            create: { shop: ctx.shop, subjectId: generation.subjectId, sourceMediaId: image.mediaId, originalBlobKey: key },
+            create: {
+              shop: ctx.shop,
+              subjectId: generation.subjectId,
+              sourceMediaId: image.mediaId,
+              originalBlobKey: key,
+            },
             update: { originalBlobKey: key, preparedBlobKey: null, excluded: false, excludedReason: null },
           });
         } catch (error) {
@@ -94,7 +131,14 @@ export function ingestStage(adminFor: (client: PrismaClient, shop: string) => Pr
           output.unusable.push({ mediaId: image.mediaId, reason });
           await ctx.db.trainingImage.upsert({
             where,
-            create: { shop: ctx.shop, subjectId: generation.subjectId, sourceMediaId: image.mediaId, originalBlobKey: key, excluded: true, excludedReason: reason },
+            create: {
+              shop: ctx.shop,
+              subjectId: generation.subjectId,
+              sourceMediaId: image.mediaId,
+              originalBlobKey: key,
+              excluded: true,
+              excludedReason: reason,
+            },
             update: { excluded: true, excludedReason: reason },
           });
         }
@@ -104,7 +148,8 @@ export function ingestStage(adminFor: (client: PrismaClient, shop: string) => Pr
         where: { subjectId: generation.subjectId, sourceMediaId: { notIn: images.map((image) => image.mediaId) } },
       });
       for (const row of stale) {
-        for (const key of [row.originalBlobKey, row.preparedBlobKey]) if (key) await ctx.store.delete(storedBlobKey(key, ctx.shop));
+        for (const key of [row.originalBlobKey, row.preparedBlobKey])
+          if (key) await ctx.store.delete(storedBlobKey(key, ctx.shop));
       }
       await ctx.db.trainingImage.deleteMany({ where: { id: { in: stale.map((row) => row.id) } } });
       return output;

@@ -20,7 +20,10 @@ export const prepareStage: StageDefinition<PrepareOutput> = {
   name: "prepare",
   async run(ctx) {
     const generation = await ctx.db.generation.findUniqueOrThrow({ where: { id: ctx.generationId } });
-    const images = await ctx.db.trainingImage.findMany({ where: { subjectId: generation.subjectId }, orderBy: { createdAt: "asc" } });
+    const images = await ctx.db.trainingImage.findMany({
+      where: { subjectId: generation.subjectId },
+      orderBy: { createdAt: "asc" },
+    });
     const output: PrepareOutput = { prepared: 0, rejected: [] };
     const limit = pLimit(PHOTOS_AT_ONCE);
     let done = 0;
@@ -57,7 +60,10 @@ export const prepareStage: StageDefinition<PrepareOutput> = {
         output.prepared += 1;
       } catch (error) {
         if (!(error instanceof PhotoRejectedError)) throw error;
-        await ctx.db.trainingImage.update({ where: { id: image.id }, data: { excluded: true, excludedReason: error.reason } });
+        await ctx.db.trainingImage.update({
+          where: { id: image.id },
+          data: { excluded: true, excludedReason: error.reason },
+        });
         output.rejected.push({ trainingImageId: image.id, reason: error.reason });
       }
     };

@@ -1,7 +1,8 @@
 import { ProductsByIdsDocument, type AdminClient } from "../../lib/shopify-admin";
 import { MerchantActionError } from "./errors";
 
-export const PRODUCT_DELETED_MESSAGE = "This product was deleted from your store: SceneBooth stopped working on it and charged nothing for it.";
+export const PRODUCT_DELETED_MESSAGE =
+  "This product was deleted from your store: SceneBooth stopped working on it and charged nothing for it.";
 
 /**
  * Before money or model time is spent on a product: it must still be in the store. products/delete

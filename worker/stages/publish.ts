@@ -6,7 +6,14 @@ import { parseGenerationScenes } from "../../lib/pipeline/request-scenes";
 import { PUBLISHABLE_STATES, transitionCandidate } from "../../lib/pipeline/review";
 import { altText } from "../../lib/prompts";
 import type { CandidateJob } from "../../lib/queue/jobs";
-import { finishProductImage, mediaIsFile, ProductWithMediaDocument, publishProductImage, type AdminClient, type ProductWithMediaQuery } from "../../lib/shopify-admin";
+import {
+  finishProductImage,
+  mediaIsFile,
+  ProductWithMediaDocument,
+  publishProductImage,
+  type AdminClient,
+  type ProductWithMediaQuery,
+} from "../../lib/shopify-admin";
 import { blobStore, parseBlobKey } from "../../lib/storage";
 import { PRICES_USD } from "../../lib/usage";
 import { MerchantActionError, throwBillingRefusal } from "./errors";
@@ -33,12 +40,22 @@ function sceneText(scenesJson: string, sceneId: string): string {
  * This candidate's media on the product, if an earlier try created it: found by the file name in
  * the image URL, or, while Shopify is still processing it (no image yet), in the uploaded source.
  */
-async function findPublished(admin: AdminClient, productId: string, candidateId: string): Promise<{ id: string; status: string } | null> {
+async function findPublished(
+  admin: AdminClient,
+  productId: string,
+  candidateId: string,
+): Promise<{ id: string; status: string } | null> {
   let after: string | null = null;
   for (;;) {
-    const { product }: ProductWithMediaQuery = await admin.request(ProductWithMediaDocument, { id: productId, mediaFirst: 50, mediaAfter: after });
+    const { product }: ProductWithMediaQuery = await admin.request(ProductWithMediaDocument, {
+      id: productId,
+      mediaFirst: 50,
+      mediaAfter: after,
+    });
     if (!product) throw new MerchantActionError("product_missing", "This product no longer exists in your store.");
-    const hit = product.media.nodes.find((media) => "image" in media && mediaIsFile(media, publishFilename(candidateId, "png")));
+    const hit = product.media.nodes.find(
+      (media) => "image" in media && mediaIsFile(media, publishFilename(candidateId, "png")),
+    );
     if (hit) return { id: hit.id, status: hit.status };
     if (!product.media.pageInfo.hasNextPage) return null;
     after = product.media.pageInfo.endCursor;
@@ -58,24 +75,44 @@ async function findPublished(admin: AdminClient, productId: string, candidateId:
  * Only an image still approved is published: the move to "publishing" is a conditional update, so
  * a rejection either lands first (this job ends without uploading or charging) or is refused.
  */
-export function publishProcessor(client: PrismaClient, adminFor: (client: PrismaClient, shop: string) => Promise<AdminClient>) {
+export function publishProcessor(
+  client: PrismaClient,
+  adminFor: (client: PrismaClient, shop: string) => Promise<AdminClient>,
+) {
   return async (job: Job<CandidateJob>): Promise<PublishOutput> => {
     const { shop, candidateId } = job.data;
     const db = forShop(client, shop);
-    const candidate = await db.candidate.findUnique({ where: { id: candidateId }, include: { subject: true, generation: true } });
-    if (candidate?.publishedMediaId) return { mediaId: candidate.publishedMediaId, reused: true, shopifyProcessingSeconds: 0 };
-    const stopped = (why: string): PublishOutput => ({ stopped: why, mediaId: "", reused: false, shopifyProcessingSeconds: 0 });
+    const candidate = await db.candidate.findUnique({
+      where: { id: candidateId },
+      include: { subject: true, generation: true },
+    });
+    if (candidate?.publishedMediaId)
+      return { mediaId: candidate.publishedMediaId, reused: true, shopifyProcessingSeconds: 0 };
+    const stopped = (why: string): PublishOutput => ({
+      stopped: why,
+      mediaId: "",
+      reused: false,
+      shopifyProcessingSeconds: 0,
+    });
     if (!candidate) return stopped("the image is gone");
     if (!PUBLISHABLE_STATES.includes(candidate.state)) return stopped(`the image is ${candidate.state}`);
     if (!candidate.upscaledBlobKey) throw new Error(`candidate ${candidateId} has no upscaled image yet`);
     // "approved": the upscale found its image stored; "publishing": an earlier try of this job died.
-    if (!(await transitionCandidate(client, shop, candidateId, PUBLISHABLE_STATES, "publishing", { publishAttemptKey: `${shop}:${candidateId}` }))) {
+    if (
+      !(await transitionCandidate(client, shop, candidateId, PUBLISHABLE_STATES, "publishing", {
+        publishAttemptKey: `${shop}:${candidateId}`,
+      }))
+    ) {
       return stopped("the image was rejected");
     }
 
     const admin = await adminFor(client, shop);
     const productId = candidate.subject.productId;
-    const alt = altText(candidate.subject.productTitle, candidate.subject.classNoun, sceneText(candidate.generation.scenes, candidate.sceneId));
+    const alt = altText(
+      candidate.subject.productTitle,
+      candidate.subject.classNoun,
+      sceneText(candidate.generation.scenes, candidate.sceneId),
+    );
     const earlier = await findPublished(admin, productId, candidateId);
     let mediaId = earlier?.id ?? null;
     const reused = earlier !== null;
@@ -83,7 +120,9 @@ export function publishProcessor(client: PrismaClient, adminFor: (client: Prisma
     let shopifyProcessingSeconds = 0;
     // An earlier try's productUpdate ran but its answer was lost while Shopify was processing the image.
     if (earlier && earlier.status !== "READY") {
-      shopifyProcessingSeconds = (await finishProductImage(admin, earlier.id, { filename: `scenebooth-${candidateId}`, alt })).processingSeconds;
+      shopifyProcessingSeconds = (
+        await finishProductImage(admin, earlier.id, { filename: `scenebooth-${candidateId}`, alt })
+      ).processingSeconds;
     }
     if (!mediaId) {
       await assertCanSpend(client, shop, plan, PRICES_USD.images_published).catch(throwBillingRefusal);
@@ -106,7 +145,10 @@ export function publishProcessor(client: PrismaClient, adminFor: (client: Prisma
       eventKey: candidateId,
       description: `Scene image published: ${candidate.subject.productTitle}`,
     }).catch(throwBillingRefusal);
-    await db.candidate.update({ where: { id: candidateId }, data: { state: "published", publishedMediaId: mediaId, error: null } });
+    await db.candidate.update({
+      where: { id: candidateId },
+      data: { state: "published", publishedMediaId: mediaId, error: null },
+    });
     await db.subject.update({ where: { id: candidate.subjectId }, data: { state: "published" } });
     return { mediaId, reused, shopifyProcessingSeconds };
   };

@@ -30,7 +30,12 @@ export function stageProcessor<Output>(stage: StageDefinition<Output>, deps: Sta
       await ctx.checkCancelled();
       await db.generation.update({
         where: { id: generationId },
-        data: { status: "running", stage: stage.name, error: null, ...(stage.name === "ingest" ? { startedAt: new Date() } : {}) },
+        data: {
+          status: "running",
+          stage: stage.name,
+          error: null,
+          ...(stage.name === "ingest" ? { startedAt: new Date() } : {}),
+        },
       });
       const output = await stage.run(ctx);
       await ctx.progress(1);
@@ -40,7 +45,10 @@ export function stageProcessor<Output>(stage: StageDefinition<Output>, deps: Sta
         // The request may be gone altogether (the shop uninstalled the app).
         const generation = await db.generation.findUnique({ where: { id: generationId } });
         if (generation) {
-          await db.generation.update({ where: { id: generationId }, data: { status: "cancelled", finishedAt: new Date() } });
+          await db.generation.update({
+            where: { id: generationId },
+            data: { status: "cancelled", finishedAt: new Date() },
+          });
           await db.subject.update({ where: { id: generation.subjectId }, data: { state: "cancelled" } });
         }
         throw new UnrecoverableError(error.message);
@@ -54,7 +62,11 @@ export function stageProcessor<Output>(stage: StageDefinition<Output>, deps: Sta
       const attempts = job.opts.attempts ?? 1;
       if (permanent || job.attemptsMade + 1 >= attempts) {
         ctx.log(`failed for good: ${(error as Error).stack ?? error}`);
-        await markFailed(ctx, `Something went wrong on our side while ${stageLabel(stage.name).toLowerCase()}. Please try again; if it keeps failing, contact support.`, "failed");
+        await markFailed(
+          ctx,
+          `Something went wrong on our side while ${stageLabel(stage.name).toLowerCase()}. Please try again; if it keeps failing, contact support.`,
+          "failed",
+        );
       }
       throw permanent ? new UnrecoverableError((error as Error).message) : error;
     }
@@ -66,5 +78,8 @@ async function markFailed(ctx: StageContext, message: string, subjectState: "nee
     where: { id: ctx.generationId },
     data: { status: "failed", error: message, finishedAt: new Date() },
   });
-  await ctx.db.subject.update({ where: { id: generation.subjectId }, data: { state: subjectState, lastError: message } });
+  await ctx.db.subject.update({
+    where: { id: generation.subjectId },
+    data: { state: subjectState, lastError: message },
+  });
 }

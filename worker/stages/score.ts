@@ -7,7 +7,13 @@ import type { Producers } from "../../lib/queue/producer";
 import { readShopSettings } from "../../lib/shop-settings";
 import { blobKey, parseBlobKey } from "../../lib/storage";
 import { recordUsage } from "../../lib/usage";
-import { DEFAULT_SELECTION_RULE, selectCandidates, type ReferenceEmbeddings, type Scorers, type Scores } from "../scoring";
+import {
+  DEFAULT_SELECTION_RULE,
+  selectCandidates,
+  type ReferenceEmbeddings,
+  type Scorers,
+  type Scores,
+} from "../scoring";
 import type { StageContext } from "./context";
 import type { StageDefinition } from "./runner";
 import { ModelClock } from "./model-clock";
@@ -23,36 +29,71 @@ export interface ScoreOutput {
 const THUMB_SIZE = 384;
 
 /** The product's real photos' embeddings, computed once per subject and scoring export. */
-async function referenceEmbeddings(ctx: StageContext, scorers: Scorers, subjectId: string): Promise<ReferenceEmbeddings> {
-  const key = blobKey(ctx.shop, "subjects", subjectId, `reference-embeddings-${scorers.modelsDigest.slice(0, 16)}.json`);
+async function referenceEmbeddings(
+  ctx: StageContext,
+  scorers: Scorers,
+  subjectId: string,
+): Promise<ReferenceEmbeddings> {
+  const key = blobKey(
+    ctx.shop,
+    "subjects",
+    subjectId,
+    `reference-embeddings-${scorers.modelsDigest.slice(0, 16)}.json`,
+  );
   if (await ctx.store.exists(key)) return JSON.parse((await ctx.store.get(key)).data.toString()) as ReferenceEmbeddings;
-  const photos = await ctx.db.trainingImage.findMany({ where: { subjectId, excluded: false, preparedBlobKey: { not: null } } });
-  const images = await Promise.all(photos.map(async (p) => (await ctx.store.get(parseBlobKey(p.preparedBlobKey!).key)).data));
+  const photos = await ctx.db.trainingImage.findMany({
+    where: { subjectId, excluded: false, preparedBlobKey: { not: null } },
+  });
+  const images = await Promise.all(
+    photos.map(async (p) => (await ctx.store.get(parseBlobKey(p.preparedBlobKey!).key)).data),
+  );
   const refs = await scorers.embedReferences(images);
   await ctx.store.put(key, Buffer.from(JSON.stringify(refs)), { contentType: "application/json" });
   return refs;
 }
 
 /** Stage 6: the paper's five metrics per candidate, a thumbnail each, and the selection rule applied. */
-export function scoreStage(client: PrismaClient, producers: Producers, scorers: () => Promise<Scorers>): StageDefinition<ScoreOutput> {
+export function scoreStage(
+  client: PrismaClient,
+  producers: Producers,
+  scorers: () => Promise<Scorers>,
+): StageDefinition<ScoreOutput> {
   return {
     name: "score",
     async run(ctx) {
-      const generation = await ctx.db.generation.findUniqueOrThrow({ where: { id: ctx.generationId }, include: { subject: true } });
+      const generation = await ctx.db.generation.findUniqueOrThrow({
+        where: { id: ctx.generationId },
+        include: { subject: true },
+      });
       const clock = new ModelClock();
       const models = await clock.time(scorers);
       const refs = await clock.time(() => referenceEmbeddings(ctx, models, generation.subjectId));
       const scenes = parseGenerationScenes(generation.scenes);
-      const candidates = await ctx.db.candidate.findMany({ where: { generationId: generation.id }, orderBy: { createdAt: "asc" } });
+      const candidates = await ctx.db.candidate.findMany({
+        where: { generationId: generation.id },
+        orderBy: { createdAt: "asc" },
+      });
 
       for (const [index, candidate] of candidates.entries()) {
         await ctx.progress(index / candidates.length);
         if (candidate.itm !== null && candidate.thumbBlobKey) continue;
         const image = (await ctx.store.get(parseBlobKey(candidate.imageBlobKey).key)).data;
         const sceneText = scenes.find((scene) => scene.id === candidate.sceneId)?.text ?? "";
-        const scores = await clock.time(() => models.scoreCandidate(image, scoringPrompt(generation.subject.classNoun, sceneText), refs));
-        const thumbKey = blobKey(ctx.shop, "subjects", generation.subjectId, "candidates", `${candidate.id}-thumb.webp`);
-        await ctx.store.put(thumbKey, await sharp(image).resize(THUMB_SIZE, THUMB_SIZE).webp({ quality: 82 }).toBuffer(), { contentType: "image/webp" });
+        const scores = await clock.time(() =>
+          models.scoreCandidate(image, scoringPrompt(generation.subject.classNoun, sceneText), refs),
+        );
+        const thumbKey = blobKey(
+          ctx.shop,
+          "subjects",
+          generation.subjectId,
+          "candidates",
+          `${candidate.id}-thumb.webp`,
+        );
+        await ctx.store.put(
+          thumbKey,
+          await sharp(image).resize(THUMB_SIZE, THUMB_SIZE).webp({ quality: 82 }).toBuffer(),
+          { contentType: "image/webp" },
+        );
         await ctx.db.candidate.update({ where: { id: candidate.id }, data: { ...scores, thumbBlobKey: thumbKey } });
       }
 
@@ -67,7 +108,11 @@ export function scoreStage(client: PrismaClient, producers: Producers, scorers: 
       };
       const scored = await ctx.db.candidate.findMany({ where: { generationId: generation.id } });
       const ranked = selectCandidates(
-        scored.map((c) => ({ id: c.id, state: c.state, scores: { dino: c.dino, clipI: c.clipI, clipT: c.clipT, itm: c.itm, itc: c.itc } as Scores })),
+        scored.map((c) => ({
+          id: c.id,
+          state: c.state,
+          scores: { dino: c.dino, clipI: c.clipI, clipT: c.clipT, itm: c.itm, itc: c.itc } as Scores,
+        })),
         rule,
       );
       await ctx.db.$transaction(async (tx) => {
@@ -89,7 +134,10 @@ export function scoreStage(client: PrismaClient, producers: Producers, scorers: 
         where: { id: generation.id },
         data: { status: "succeeded", progress: 1, finishedAt: new Date(), etaAt: null },
       });
-      await ctx.db.subject.update({ where: { id: generation.subjectId }, data: { state: autoPublished > 0 ? "publishing" : "review" } });
+      await ctx.db.subject.update({
+        where: { id: generation.subjectId },
+        data: { state: autoPublished > 0 ? "publishing" : "review" },
+      });
       await recordUsage(ctx.db, ctx.shop, "images_generated", candidates.length, generation.id);
       return { scored: candidates.length, selected: selected.length, autoPublished, modelSeconds: clock.seconds };
     },

@@ -32,7 +32,9 @@ async function readyPhotosNow(admin: AdminClient, productId: string): Promise<nu
     if (!product || !("media" in product)) return 0;
     return product.media.nodes.filter((m) => m.status === "READY" && m.mediaContentType === "IMAGE").length;
   } catch (error) {
-    console.log(`products/create: could not count ${productId}'s processed photos (${(error as Error).message}); using the webhook's count`);
+    console.log(
+      `products/create: could not count ${productId}'s processed photos (${(error as Error).message}); using the webhook's count`,
+    );
     return null;
   }
 }
@@ -57,7 +59,9 @@ export function productEventProcessor(client: PrismaClient, producers: Producers
       { shop, topic, product },
     );
     if (result.outcome !== "off") {
-      console.log(`${topic} for ${shop}: auto-generation ${result.outcome} for ${result.productId}${result.generationId ? ` (request ${result.generationId})` : ""}${result.message ? `: ${result.message}` : ""}`);
+      console.log(
+        `${topic} for ${shop}: auto-generation ${result.outcome} for ${result.productId}${result.generationId ? ` (request ${result.generationId})` : ""}${result.message ? `: ${result.message}` : ""}`,
+      );
     }
     return result;
   };
@@ -68,7 +72,9 @@ export function shopCleanupProcessor(client: PrismaClient, producers: Producers,
     const { shop, triggeredAt } = job.data;
     // The merchant may have installed the app again while this job waited.
     if (await uninstallIsStale(client, shop, new Date(triggeredAt))) {
-      console.log(`app/uninstalled for ${shop} (triggered ${triggeredAt}): the shop installed SceneBooth again since; nothing deleted`);
+      console.log(
+        `app/uninstalled for ${shop} (triggered ${triggeredAt}): the shop installed SceneBooth again since; nothing deleted`,
+      );
       return { outcome: "reinstalled" as const };
     }
     const report = await deleteShopData({ client, store, producers }, shop, { exceptJobId: job.id });

@@ -61,13 +61,24 @@ interface TrainInput {
 }
 
 /** Captions (kept in the work folder) and training in the tuner; stores the weights and returns their key. */
-async function train(ctx: StageContext, cfg: Config, input: TrainInput): Promise<{ adapterKey: string; modelSeconds: number; steps: number }> {
+async function train(
+  ctx: StageContext,
+  cfg: Config,
+  input: TrainInput,
+): Promise<{ adapterKey: string; modelSeconds: number; steps: number }> {
   const clock = new ModelClock();
   const settings = TUNING_SETTINGS[cfg.modelProfile];
   const workDir = subjectWorkDir(cfg.workDir, ctx.shop, input.subjectId, input.hash);
-  const images = await Promise.all(input.photos.map((p) => materialize(ctx.store, p.preparedBlobKey!, path.join(workDir, "photos", `${p.id}.png`))));
+  const images = await Promise.all(
+    input.photos.map((p) => materialize(ctx.store, p.preparedBlobKey!, path.join(workDir, "photos", `${p.id}.png`))),
+  );
   const common = { profile: cfg.modelProfile, classNoun: input.classNoun, identifier: input.identifier, seed: 0 };
-  const tuner = { python: cfg.python, timeoutMs: cfg.tunerTimeoutMs, workDir, env: { SCENEBOOTH_MODELS_DIR: cfg.modelsDir } };
+  const tuner = {
+    python: cfg.python,
+    timeoutMs: cfg.tunerTimeoutMs,
+    workDir,
+    env: { SCENEBOOTH_MODELS_DIR: cfg.modelsDir },
+  };
 
   // Kept from an earlier attempt of this run: a retry after a failed train step captions nothing again.
   const captionsFile = path.join(workDir, "captions", RESULT_FILE);
@@ -97,7 +108,12 @@ async function train(ctx: StageContext, cfg: Config, input: TrainInput): Promise
       onProgress: progressReporter(ctx, CAPTION_SHARE, 1),
     }),
   );
-  const adapterKey = await storeArtifact(ctx.store, ctx.shop, ["subjects", input.subjectId, "weights", input.runId], trained.artifact);
+  const adapterKey = await storeArtifact(
+    ctx.store,
+    ctx.shop,
+    ["subjects", input.subjectId, "weights", input.runId],
+    trained.artifact,
+  );
   return { adapterKey, modelSeconds: clock.seconds, steps: trained.steps.unet };
 }
 
@@ -110,7 +126,10 @@ export function tuneStage(cfg: Config): StageDefinition<TuneOutput> {
   return {
     name: "tune",
     async run(ctx) {
-      const generation = await ctx.db.generation.findUniqueOrThrow({ where: { id: ctx.generationId }, include: { subject: true } });
+      const generation = await ctx.db.generation.findUniqueOrThrow({
+        where: { id: ctx.generationId },
+        include: { subject: true },
+      });
       const { subject } = generation;
       const photos = await ctx.db.trainingImage.findMany({
         where: { subjectId: subject.id, excluded: false, preparedBlobKey: { not: null } },
@@ -119,10 +138,21 @@ export function tuneStage(cfg: Config): StageDefinition<TuneOutput> {
       const settings = TUNING_SETTINGS[cfg.modelProfile];
       const mode = cfg.modelProfile === "sd21" ? "full" : "lora";
       const photoDigests = await Promise.all(
-        photos.map(async (p) => createHash("sha256").update((await ctx.store.get(parseBlobKey(p.preparedBlobKey!).key)).data).digest("hex")),
+        photos.map(async (p) =>
+          createHash("sha256")
+            .update((await ctx.store.get(parseBlobKey(p.preparedBlobKey!).key)).data)
+            .digest("hex"),
+        ),
       );
       const steps = specFieldToWire("train", "steps", settings.steps); // the wire's names, as hashes were always made
-      const hash = settingsHash({ profile: cfg.modelProfile, mode, steps, classNoun: subject.classNoun, identifier: subject.identifierToken, photoDigests });
+      const hash = settingsHash({
+        profile: cfg.modelProfile,
+        mode,
+        steps,
+        classNoun: subject.classNoun,
+        identifier: subject.identifierToken,
+        photoDigests,
+      });
 
       const previous = await ctx.db.tuningRun.findFirst({
         where: { subjectId: subject.id, settingsHash: hash, status: "succeeded", adapterBlobKey: { not: null } },
@@ -134,16 +164,32 @@ export function tuneStage(cfg: Config): StageDefinition<TuneOutput> {
       }
 
       // A run an earlier try (or an earlier request for the product) left unfinished is resumed.
-      const unfinished = await ctx.db.tuningRun.findFirst({ where: { subjectId: subject.id, settingsHash: hash, status: { in: ["queued", "running", "failed"] } } });
-      const paid = unfinished !== null && (await ctx.db.usageRecord.count({ where: { idempotencyKey: usageKey(ctx.shop, "tuned_product", unfinished.id) } })) > 0;
+      const unfinished = await ctx.db.tuningRun.findFirst({
+        where: { subjectId: subject.id, settingsHash: hash, status: { in: ["queued", "running", "failed"] } },
+      });
+      const paid =
+        unfinished !== null &&
+        (await ctx.db.usageRecord.count({
+          where: { idempotencyKey: usageKey(ctx.shop, "tuned_product", unfinished.id) },
+        })) > 0;
       // Before any GPU time: the plan, and room under both caps for this product's charge.
       const plan = paid ? null : await tuningPlan(ctx, generation.id);
       const run =
         unfinished ??
         (await ctx.db.tuningRun.create({
-          data: { shop: ctx.shop, subjectId: subject.id, profile: cfg.modelProfile, mode, settingsHash: hash, steps: settings.steps.unet },
+          data: {
+            shop: ctx.shop,
+            subjectId: subject.id,
+            profile: cfg.modelProfile,
+            mode,
+            settingsHash: hash,
+            steps: settings.steps.unet,
+          },
         }));
-      await ctx.db.tuningRun.update({ where: { id: run.id }, data: { status: "running", startedAt: run.startedAt ?? new Date(), error: null } });
+      await ctx.db.tuningRun.update({
+        where: { id: run.id },
+        data: { status: "running", startedAt: run.startedAt ?? new Date(), error: null },
+      });
       await ctx.db.generation.update({ where: { id: generation.id }, data: { tuningRunId: run.id } });
       await ctx.db.subject.update({ where: { id: subject.id }, data: { state: "training" } });
 
@@ -151,10 +197,21 @@ export function tuneStage(cfg: Config): StageDefinition<TuneOutput> {
       const trainedBefore = run.adapterBlobKey !== null && (await ctx.store.list(run.adapterBlobKey)).length > 0;
       const trained = trainedBefore
         ? { adapterKey: run.adapterBlobKey!, modelSeconds: 0, steps: run.steps }
-        : await train(ctx, cfg, { subjectId: subject.id, classNoun: subject.classNoun, identifier: subject.identifierToken, hash, mode, runId: run.id, photos });
+        : await train(ctx, cfg, {
+            subjectId: subject.id,
+            classNoun: subject.classNoun,
+            identifier: subject.identifierToken,
+            hash,
+            mode,
+            runId: run.id,
+            photos,
+          });
       // The run's GPU seconds: the tuner's time, in whichever try trained it.
       const gpuSeconds = trainedBefore ? run.gpuSeconds : trained.modelSeconds;
-      await ctx.db.tuningRun.update({ where: { id: run.id }, data: { adapterBlobKey: trained.adapterKey, gpuSeconds, steps: trained.steps } });
+      await ctx.db.tuningRun.update({
+        where: { id: run.id },
+        data: { adapterBlobKey: trained.adapterKey, gpuSeconds, steps: trained.steps },
+      });
 
       // Charged before the run is marked succeeded, keyed by the run: a retry or a later request that
       // resumes this run charges the same key (once on Shopify, once locally); reused weights are not charged.

@@ -34,14 +34,27 @@ export const PUBLISHED_SIZE = 2048;
  * done; the publish job after it sees the same state and stops too. A product deleted from the
  * store stops the image with the merchant's message (product_missing).
  */
-export function upscaleProcessor(client: PrismaClient, upscaler: () => Promise<Upscaler>, adminFor: (client: PrismaClient, shop: string) => Promise<AdminClient>) {
+export function upscaleProcessor(
+  client: PrismaClient,
+  upscaler: () => Promise<Upscaler>,
+  adminFor: (client: PrismaClient, shop: string) => Promise<AdminClient>,
+) {
   return async (job: Job<CandidateJob>): Promise<UpscaleOutput> => {
     const { shop, candidateId } = job.data;
     const db = forShop(client, shop);
-    const candidate = await db.candidate.findUnique({ where: { id: candidateId }, include: { subject: { select: { productId: true } } } });
+    const candidate = await db.candidate.findUnique({
+      where: { id: candidateId },
+      include: { subject: { select: { productId: true } } },
+    });
     // "upscaling" again: an earlier try of this job died on the way.
     if (!candidate || !(await transitionCandidate(client, shop, candidateId, ["approved", "upscaling"], "upscaling"))) {
-      return { stopped: candidate ? `the image is ${candidate.state}` : "the image is gone", key: "", width: 0, height: 0, modelSeconds: 0 };
+      return {
+        stopped: candidate ? `the image is ${candidate.state}` : "the image is gone",
+        key: "",
+        width: 0,
+        height: 0,
+        modelSeconds: 0,
+      };
     }
     const store = blobStore();
     if (candidate.upscaledBlobKey && (await store.exists(parseBlobKey(candidate.upscaledBlobKey).key))) {
@@ -57,8 +70,16 @@ export function upscaleProcessor(client: PrismaClient, upscaler: () => Promise<U
     }
     const source = await store.get(parseBlobKey(candidate.imageBlobKey).key);
     const clock = new ModelClock();
-    const result = await clock.time(async () => (await upscaler()).upscaleTo(source.data, { size: PUBLISHED_SIZE, format: config().publishFormat }));
-    const key = blobKey(shop, "subjects", candidate.subjectId, "candidates", `${candidateId}-2048.${result.format === "jpeg" ? "jpg" : result.format}`);
+    const result = await clock.time(async () =>
+      (await upscaler()).upscaleTo(source.data, { size: PUBLISHED_SIZE, format: config().publishFormat }),
+    );
+    const key = blobKey(
+      shop,
+      "subjects",
+      candidate.subjectId,
+      "candidates",
+      `${candidateId}-2048.${result.format === "jpeg" ? "jpg" : result.format}`,
+    );
     await store.put(key, result.data, { contentType: result.contentType });
     await db.candidate.updateMany({ where: { id: candidateId }, data: { upscaledBlobKey: key } });
     return { key, width: result.width, height: result.height, modelSeconds: clock.seconds };

@@ -81,7 +81,12 @@ describe("restoreArtifact", () => {
     const key = await storedFolder("r3");
     const dir = path.join(root, "work", "r3");
     let reads = 0;
-    const failing = { ...store, list: store.list.bind(store), get: async (k: Parameters<BlobStore["get"]>[0]) => (++reads > 1 ? Promise.reject(new Error("connection reset")) : store.get(k)) } as unknown as BlobStore;
+    const failing = {
+      ...store,
+      list: store.list.bind(store),
+      get: async (k: Parameters<BlobStore["get"]>[0]) =>
+        ++reads > 1 ? Promise.reject(new Error("connection reset")) : store.get(k),
+    } as unknown as BlobStore;
     await expect(restoreArtifact(failing, key, dir)).rejects.toThrow("connection reset");
     expect(readdirSync(dir)).toEqual([]);
     const target = await restoreArtifact(store, key, dir);

@@ -25,7 +25,11 @@ async function writeAtomically(file: string, data: Buffer | string): Promise<voi
   }
 }
 
-const sizeOf = (file: string) => stat(file).then((s) => (s.isFile() ? s.size : -1), () => -1);
+const sizeOf = (file: string) =>
+  stat(file).then(
+    (s) => (s.isFile() ? s.size : -1),
+    () => -1,
+  );
 
 /** What a copy in the work folder was made from: the blob's key and size, written once the copy is whole. */
 interface CopyRecord {
@@ -68,7 +72,12 @@ async function walk(dir: string): Promise<string[]> {
 }
 
 /** Stores a tuner artifact (a LoRA file, or a folder of full weights) under one blob prefix. */
-export async function storeArtifact(store: BlobStore, shop: string, parts: string[], artifact: string): Promise<string> {
+export async function storeArtifact(
+  store: BlobStore,
+  shop: string,
+  parts: string[],
+  artifact: string,
+): Promise<string> {
   const files = (await stat(artifact)).isDirectory() ? await walk(artifact) : [artifact];
   for (const file of files) {
     const relative = path.relative(path.dirname(artifact), file).split(path.sep);
@@ -80,7 +89,8 @@ export async function storeArtifact(store: BlobStore, shop: string, parts: strin
 /** Whether every file the manifest lists is in `dir` with its size. */
 async function intact(dir: string, manifest: Record<string, number> | null): Promise<boolean> {
   if (!manifest || Object.keys(manifest).length === 0) return false;
-  for (const [relative, size] of Object.entries(manifest)) if ((await sizeOf(path.join(dir, relative))) !== size) return false;
+  for (const [relative, size] of Object.entries(manifest))
+    if ((await sizeOf(path.join(dir, relative))) !== size) return false;
   return true;
 }
 
@@ -94,7 +104,11 @@ export async function restoreArtifact(store: BlobStore, artifactKey: string, dir
   const name = artifactKey.slice(prefix.length);
   const target = path.join(dir, name);
   const manifestFile = path.join(dir, `.${name}.manifest.json`);
-  const readManifest = () => readFile(manifestFile, "utf8").then((text) => JSON.parse(text) as Record<string, number>, () => null);
+  const readManifest = () =>
+    readFile(manifestFile, "utf8").then(
+      (text) => JSON.parse(text) as Record<string, number>,
+      () => null,
+    );
   if (await intact(dir, await readManifest())) return target;
 
   const keys = await store.list(artifactKey);

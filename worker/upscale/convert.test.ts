@@ -25,7 +25,8 @@ function testTile(width: number, height: number): Float32Array {
     for (let y = 0; y < height; y++)
       for (let i = 0; i < width; i++) {
         const hash = (((i + 1) * 73856093) ^ ((y + 1) * 19349663) ^ ((c + 1) * 83492791)) >>> 0;
-        x[(c * height + y) * width + i] = 0.5 * ((i + y * c) / (width + height)) + (i > width / 2 ? 0.3 : 0) + 0.2 * ((hash % 1000) / 1000);
+        x[(c * height + y) * width + i] =
+          0.5 * ((i + y * c) / (width + height)) + (i > width / 2 ? 0.3 : 0) + 0.2 * ((hash % 1000) / 1000);
       }
   return x;
 }
@@ -65,7 +66,9 @@ describe("ESRGAN TF.js layers -> ONNX", () => {
     const model = await readLayersModel(sourceModelJson("medium", 2));
     const layers = model.layers.map((l) => (l.name === "UPsample" ? { ...l, class_name: "BatchNormalization" } : l));
     expect(() => convertLayersModel({ ...model, layers }, { range: 255 })).toThrow(UnsupportedLayerError);
-    const bilinear = model.layers.map((l) => (l.name === "UPsample" ? { ...l, config: { ...l.config, interpolation: "bilinear" } } : l));
+    const bilinear = model.layers.map((l) =>
+      l.name === "UPsample" ? { ...l, config: { ...l.config, interpolation: "bilinear" } } : l,
+    );
     expect(() => convertLayersModel({ ...model, layers: bilinear }, { range: 255 })).toThrow(/bilinear/);
   });
 });

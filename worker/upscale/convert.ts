@@ -27,13 +27,17 @@ export function convertLayersModel(model: LayersModel, options: ConvertOptions):
   const tensorOf = new Map<string, string>();
   const channelsOf = new Map<string, number>();
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-    throw new UnsupportedLayerError(`expected one input and one output, got ${model.inputs.length} and ${model.outputs.length}`);
+    throw new UnsupportedLayerError(
+      `expected one input and one output, got ${model.inputs.length} and ${model.outputs.length}`,
+    );
   }
 
   const inputsOf = (layer: KerasLayer): string[] => {
-    if (layer.inbound_nodes.length !== 1) throw new UnsupportedLayerError(`${layer.name}: shared layers are not supported`);
+    if (layer.inbound_nodes.length !== 1)
+      throw new UnsupportedLayerError(`${layer.name}: shared layers are not supported`);
     return layer.inbound_nodes[0]!.map(([name, nodeIndex, tensorIndex]) => {
-      if (nodeIndex !== 0 || tensorIndex !== 0) throw new UnsupportedLayerError(`${layer.name}: multi-output inbound ${name} not supported`);
+      if (nodeIndex !== 0 || tensorIndex !== 0)
+        throw new UnsupportedLayerError(`${layer.name}: multi-output inbound ${name} not supported`);
       const tensor = tensorOf.get(name);
       if (!tensor) throw new UnsupportedLayerError(`${layer.name}: input ${name} is not defined before it`);
       return tensor;
@@ -80,7 +84,8 @@ export function convertLayersModel(model: LayersModel, options: ConvertOptions):
       case "Concatenate": {
         const inputs = inputsOf(layer);
         const axis = cfg.axis as number;
-        if (axis !== -1 && axis !== 3) throw new UnsupportedLayerError(`${layer.name}: concatenation on axis ${axis} (only channels)`);
+        if (axis !== -1 && axis !== 3)
+          throw new UnsupportedLayerError(`${layer.name}: concatenation on axis ${axis} (only channels)`);
         out = g.node("Concat", inputs, layer.name, { axis: 1 });
         outChannels = inputs.reduce((s, t) => s + channels(t), 0);
         break;
@@ -94,14 +99,19 @@ export function convertLayersModel(model: LayersModel, options: ConvertOptions):
       case "MultiplyBeta": {
         // UpscalerJS's MultiplyBeta layer multiplies by beta (0.2 in its RRDN blocks).
         const x = single(layer);
-        out = g.node("Mul", [x, g.constant(`${layer.name}_beta`, [], new Float32Array([(cfg.beta as number | undefined) ?? 0.2]))], layer.name);
+        out = g.node(
+          "Mul",
+          [x, g.constant(`${layer.name}_beta`, [], new Float32Array([(cfg.beta as number | undefined) ?? 0.2]))],
+          layer.name,
+        );
         outChannels = channels(x);
         break;
       }
       case "UpSampling2D": {
         const x = single(layer);
         const [sh, sw] = cfg.size as [number, number];
-        if (cfg.interpolation !== "nearest") throw new UnsupportedLayerError(`${layer.name}: ${String(cfg.interpolation)} upsampling`);
+        if (cfg.interpolation !== "nearest")
+          throw new UnsupportedLayerError(`${layer.name}: ${String(cfg.interpolation)} upsampling`);
         const scales = g.constant(`${layer.name}_scales`, [4], new Float32Array([1, 1, sh, sw]));
         out = g.node("Resize", [x, "", scales], layer.name, {
           mode: "nearest",
@@ -144,7 +154,13 @@ function activation(g: OnnxGraph, name: string, x: string, kind: string): string
   throw new UnsupportedLayerError(`activation ${kind} is not supported (${name})`);
 }
 
-function conv2d(g: OnnxGraph, layer: KerasLayer, x: string, inChannels: number, weights: LayersModel["weights"]): string {
+function conv2d(
+  g: OnnxGraph,
+  layer: KerasLayer,
+  x: string,
+  inChannels: number,
+  weights: LayersModel["weights"],
+): string {
   const cfg = layer.config;
   const [kh, kw] = cfg.kernel_size as [number, number];
   const strides = cfg.strides as [number, number];
@@ -165,26 +181,36 @@ function conv2d(g: OnnxGraph, layer: KerasLayer, x: string, inChannels: number, 
   if (!kernel) throw new ModelFilesError(`weights for ${cfg.name}/kernel are missing`);
   const [h, w, cin, cout] = kernel.shape as [number, number, number, number];
   if (h !== kh || w !== kw || cin * groups !== inChannels || cout !== cfg.filters) {
-    throw new ModelFilesError(`${cfg.name}/kernel has shape ${kernel.shape.join("x")}, not ${kh}x${kw}x${inChannels / groups}x${String(cfg.filters)}`);
+    throw new ModelFilesError(
+      `${cfg.name}/kernel has shape ${kernel.shape.join("x")}, not ${kh}x${kw}x${inChannels / groups}x${String(cfg.filters)}`,
+    );
   }
   // HWIO -> OIHW
   const oihw = new Float32Array(kernel.data.length);
   for (let y = 0; y < h; y++)
     for (let xx = 0; xx < w; xx++)
       for (let i = 0; i < cin; i++)
-        for (let o = 0; o < cout; o++) oihw[((o * cin + i) * h + y) * w + xx] = kernel.data[((y * w + xx) * cin + i) * cout + o]!;
+        for (let o = 0; o < cout; o++)
+          oihw[((o * cin + i) * h + y) * w + xx] = kernel.data[((y * w + xx) * cin + i) * cout + o]!;
   const inputs = [x, g.constant(`${cfg.name}_W`, [cout, cin, h, w], oihw)];
   if (cfg.use_bias !== false) {
     const bias = weights.get(`${cfg.name}/bias`);
     if (!bias) throw new ModelFilesError(`weights for ${cfg.name}/bias are missing`);
     inputs.push(g.constant(`${cfg.name}_B`, [cout], bias.data));
   }
-  const conv = g.node("Conv", inputs, cfg.activation && cfg.activation !== "linear" ? g.fresh(`${layer.name}_conv`) : layer.name, {
-    kernel_shape: [kh, kw],
-    strides: [1, 1],
-    dilations: dilation,
-    pads,
-    group: groups,
-  });
-  return cfg.activation && cfg.activation !== "linear" ? activation(g, layer.name, conv, cfg.activation as string) : conv;
+  const conv = g.node(
+    "Conv",
+    inputs,
+    cfg.activation && cfg.activation !== "linear" ? g.fresh(`${layer.name}_conv`) : layer.name,
+    {
+      kernel_shape: [kh, kw],
+      strides: [1, 1],
+      dilations: dilation,
+      pads,
+      group: groups,
+    },
+  );
+  return cfg.activation && cfg.activation !== "linear"
+    ? activation(g, layer.name, conv, cfg.activation as string)
+    : conv;
 }

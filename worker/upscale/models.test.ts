@@ -40,7 +40,9 @@ describe("ensureEsrganOnnx: cached, checksummed, idempotent", () => {
   });
 
   it("refuses an unknown tier or scale", async () => {
-    await expect(ensureEsrganOnnx({ modelsDir: dir, tier: "huge" as never, scale: 4 })).rejects.toThrow(ModelFilesError);
+    await expect(ensureEsrganOnnx({ modelsDir: dir, tier: "huge" as never, scale: 4 })).rejects.toThrow(
+      ModelFilesError,
+    );
     await expect(ensureEsrganOnnx({ modelsDir: dir, tier: "thick", scale: 5 as never })).rejects.toThrow(/scale/);
   });
 });

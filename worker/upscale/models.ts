@@ -28,8 +28,10 @@ export const CONVERTER_VERSION = 1;
 const require = createRequire(import.meta.url);
 
 export function assertTierScale(tier: string, scale: number): asserts tier is Tier {
-  if (!TIERS.includes(tier as Tier)) throw new ModelFilesError(`ESRGAN tier must be one of ${TIERS.join(", ")}, got "${tier}"`);
-  if (!SCALES.includes(scale as Scale)) throw new ModelFilesError(`ESRGAN scale must be one of ${SCALES.join(", ")}, got ${scale}`);
+  if (!TIERS.includes(tier as Tier))
+    throw new ModelFilesError(`ESRGAN tier must be one of ${TIERS.join(", ")}, got "${tier}"`);
+  if (!SCALES.includes(scale as Scale))
+    throw new ModelFilesError(`ESRGAN scale must be one of ${SCALES.join(", ")}, got ${scale}`);
 }
 
 /** The installed package folder (its "exports" map hides package.json, so walk up from the entry). */
@@ -70,7 +72,8 @@ interface Sidecar {
 
 async function sourceDigest(modelJson: string): Promise<string> {
   const hash = createHash("sha256");
-  for (const file of await layersModelFiles(modelJson)) hash.update(`${path.basename(file)}:${await sha256File(file)}\n`);
+  for (const file of await layersModelFiles(modelJson))
+    hash.update(`${path.basename(file)}:${await sha256File(file)}\n`);
   return hash.digest("hex");
 }
 
@@ -86,7 +89,12 @@ export interface EnsuredModel {
  * package's TF.js weights when missing or stale. A sidecar JSON records the source and output
  * checksums; a cached file whose checksum no longer matches is converted again.
  */
-export async function ensureEsrganOnnx(opts: { modelsDir: string; tier: Tier; scale: Scale; log?: (line: string) => void }): Promise<EnsuredModel> {
+export async function ensureEsrganOnnx(opts: {
+  modelsDir: string;
+  tier: Tier;
+  scale: Scale;
+  log?: (line: string) => void;
+}): Promise<EnsuredModel> {
   assertTierScale(opts.tier, opts.scale);
   const target = esrganOnnxPath(opts.modelsDir, opts.tier, opts.scale);
   const sidecarPath = `${target}.json`;
@@ -116,7 +124,13 @@ export async function ensureEsrganOnnx(opts: { modelsDir: string; tier: Tier; sc
   await fs.writeFile(tmp, bytes);
   await fs.rename(tmp, target);
   const onnxSha256 = createHash("sha256").update(bytes).digest("hex");
-  const sidecar: Sidecar = { source, sourceSha256, converterVersion: CONVERTER_VERSION, onnxSha256, bytes: bytes.length };
+  const sidecar: Sidecar = {
+    source,
+    sourceSha256,
+    converterVersion: CONVERTER_VERSION,
+    onnxSha256,
+    bytes: bytes.length,
+  };
   await fs.writeFile(sidecarPath, JSON.stringify(sidecar, null, 2) + "\n");
   return { path: target, sha256: onnxSha256, cached: false };
 }

@@ -50,7 +50,13 @@ export class OnnxGraph {
   }
 
   /** Serialised ModelProto with one NCHW float input and output ([batch, channels, height, width]). */
-  encode(opts: { input: string; output: string; inputChannels: number; outputChannels: number; metadata: Record<string, string> }): Uint8Array {
+  encode(opts: {
+    input: string;
+    output: string;
+    inputChannels: number;
+    outputChannels: number;
+    metadata: Record<string, string>;
+  }): Uint8Array {
     const nchw = (name: string, channels: number, h: string, w: string) =>
       onnx.ValueInfoProto.create({
         name,
@@ -86,7 +92,8 @@ export class OnnxGraph {
 
 function attribute(name: string, value: Attribute) {
   const T = onnx.AttributeProto.AttributeType;
-  if (typeof value === "string") return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(value) });
+  if (typeof value === "string")
+    return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(value) });
   if (Array.isArray(value)) return onnx.AttributeProto.create({ name, type: T.INTS, ints: value });
   if (!Number.isInteger(value)) throw new Error(`attribute ${name}: only integer numbers are used here, got ${value}`);
   return onnx.AttributeProto.create({ name, type: T.INT, i: value });

@@ -20,8 +20,16 @@ export interface LayersModel {
 
 interface ModelJson {
   format?: string;
-  modelTopology?: { model_config?: { class_name?: string; config?: { layers: KerasLayer[]; input_layers: unknown[][]; output_layers: unknown[][] } } };
-  weightsManifest?: { paths: string[]; weights: { name: string; shape: number[]; dtype: string; quantization?: unknown }[] }[];
+  modelTopology?: {
+    model_config?: {
+      class_name?: string;
+      config?: { layers: KerasLayer[]; input_layers: unknown[][]; output_layers: unknown[][] };
+    };
+  };
+  weightsManifest?: {
+    paths: string[];
+    weights: { name: string; shape: number[]; dtype: string; quantization?: unknown }[];
+  }[];
 }
 
 /** The files a layers model is made of (model.json first, then its weight shards), for checksums. */
@@ -54,18 +62,27 @@ export async function readLayersModel(modelJsonPath: string): Promise<LayersMode
     let offset = 0;
     for (const spec of group.weights) {
       if (spec.dtype !== "float32" || spec.quantization) {
-        throw new ModelFilesError(`${modelJsonPath}: weight ${spec.name} is ${spec.dtype}${spec.quantization ? " (quantized)" : ""}; only float32 is supported`);
+        throw new ModelFilesError(
+          `${modelJsonPath}: weight ${spec.name} is ${spec.dtype}${spec.quantization ? " (quantized)" : ""}; only float32 is supported`,
+        );
       }
       const count = spec.shape.reduce((a, b) => a * b, 1);
       const bytes = count * 4;
-      if (offset + bytes > buffer.length) throw new ModelFilesError(`${modelJsonPath}: weight shards are shorter than the manifest`);
+      if (offset + bytes > buffer.length)
+        throw new ModelFilesError(`${modelJsonPath}: weight shards are shorter than the manifest`);
       const data = new Float32Array(count);
       Buffer.from(data.buffer).set(buffer.subarray(offset, offset + bytes));
       weights.set(spec.name, { shape: spec.shape, data });
       offset += bytes;
     }
-    if (offset !== buffer.length) throw new ModelFilesError(`${modelJsonPath}: weight shards are longer than the manifest`);
+    if (offset !== buffer.length)
+      throw new ModelFilesError(`${modelJsonPath}: weight shards are longer than the manifest`);
   }
   const names = (refs: unknown[][]) => refs.map((r) => String(r[0]));
-  return { layers: config.config.layers, inputs: names(config.config.input_layers), outputs: names(config.config.output_layers), weights };
+  return {
+    layers: config.config.layers,
+    inputs: names(config.config.input_layers),
+    outputs: names(config.config.output_layers),
+    weights,
+  };
 }

@@ -24,7 +24,10 @@ export function modelDefinition(tier: Tier, scale: Scale): ModelDefinition {
   return require(`${ESRGAN_PACKAGES[tier].name}/${scale}x`) as ModelDefinition;
 }
 
-export async function loadTfjsModel(tier: Tier, scale: Scale): Promise<{ model: tf.LayersModel; definition: ModelDefinition }> {
+export async function loadTfjsModel(
+  tier: Tier,
+  scale: Scale,
+): Promise<{ model: tf.LayersModel; definition: ModelDefinition }> {
   await tf.setBackend("cpu");
   const definition = modelDefinition(tier, scale);
   if (!registered.has(`${tier}-${scale}`)) {
@@ -51,7 +54,12 @@ export async function loadTfjsModel(tier: Tier, scale: Scale): Promise<{ model: 
 }
 
 /** Runs the TF.js model on an NCHW float tile in [0, 1]; returns NCHW in [0, 1] (not clipped). */
-export function predictTfjs(loaded: { model: tf.LayersModel; definition: ModelDefinition }, chw: Float32Array, width: number, height: number): Float32Array {
+export function predictTfjs(
+  loaded: { model: tf.LayersModel; definition: ModelDefinition },
+  chw: Float32Array,
+  width: number,
+  height: number,
+): Float32Array {
   const inScale = loaded.definition.inputRange[1];
   const outScale = loaded.definition.outputRange[1];
   return tf.tidy(() => {

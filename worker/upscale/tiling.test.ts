@@ -20,7 +20,11 @@ async function esrgan(tier: Tier): Promise<SrModel> {
   const { path: file } = await ensureEsrganOnnx({ modelsDir: dir, tier, scale: 4 });
   const session = await ort.InferenceSession.create(file);
   sessions.push(session);
-  return { scale: 4, run: async (chw, w, h) => (await session.run({ input: new ort.Tensor("float32", chw, [1, 3, h, w]) })).output!.data as Float32Array };
+  return {
+    scale: 4,
+    run: async (chw, w, h) =>
+      (await session.run({ input: new ort.Tensor("float32", chw, [1, 3, h, w]) })).output!.data as Float32Array,
+  };
 }
 
 function texture(size: number): Uint8Array {
@@ -62,7 +66,8 @@ describe("tile plan", () => {
         largest = Math.max(largest, w * h);
         const out = new Float32Array(3 * w * h * 4);
         for (let c = 0; c < 3; c++)
-          for (let y = 0; y < 2 * h; y++) for (let x = 0; x < 2 * w; x++) out[(c * 2 * h + y) * 2 * w + x] = chw[(c * h + (y >> 1)) * w + (x >> 1)]!;
+          for (let y = 0; y < 2 * h; y++)
+            for (let x = 0; x < 2 * w; x++) out[(c * 2 * h + y) * 2 * w + x] = chw[(c * h + (y >> 1)) * w + (x >> 1)]!;
         return out;
       },
     };

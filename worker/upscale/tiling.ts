@@ -29,8 +29,10 @@ export interface Tile {
 }
 
 export function planTiles(width: number, height: number, { tileSize, overlap }: TileOptions): Tile[] {
-  if (!Number.isInteger(tileSize) || tileSize < 8) throw new RangeError(`tileSize must be an integer >= 8, got ${tileSize}`);
-  if (!Number.isInteger(overlap) || overlap < 0) throw new RangeError(`overlap must be an integer >= 0, got ${overlap}`);
+  if (!Number.isInteger(tileSize) || tileSize < 8)
+    throw new RangeError(`tileSize must be an integer >= 8, got ${tileSize}`);
+  if (!Number.isInteger(overlap) || overlap < 0)
+    throw new RangeError(`overlap must be an integer >= 0, got ${overlap}`);
   const tiles: Tile[] = [];
   for (let y0 = 0; y0 < height; y0 += tileSize) {
     for (let x0 = 0; x0 < width; x0 += tileSize) {
@@ -83,7 +85,8 @@ export async function forEachUpscaledTile(
     const out = await model.run(input, ww, wh);
     const ow = ww * s;
     const oh = wh * s;
-    if (out.length !== 3 * ow * oh) throw new Error(`model returned ${out.length} values for a ${ww}x${wh} tile at x${s}`);
+    if (out.length !== 3 * ow * oh)
+      throw new Error(`model returned ${out.length} values for a ${ww}x${wh} tile at x${s}`);
     const cw = (tile.x1 - tile.x0) * s;
     const ch = (tile.y1 - tile.y0) * s;
     const ox = (tile.x0 - tile.wx0) * s;
@@ -100,7 +103,13 @@ export async function forEachUpscaledTile(
 }
 
 /** Upscaled image as CHW floats (for checks; production uses upscaleRgb8). */
-export async function upscaleFloat(model: SrModel, rgb: Uint8Array, width: number, height: number, options: TileOptions): Promise<Float32Array> {
+export async function upscaleFloat(
+  model: SrModel,
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  options: TileOptions,
+): Promise<Float32Array> {
   const s = model.scale;
   const W = width * s;
   const H = height * s;
@@ -108,7 +117,10 @@ export async function upscaleFloat(model: SrModel, rgb: Uint8Array, width: numbe
   await forEachUpscaledTile(model, rgb, width, height, options, (tile, core, cw, ch) => {
     for (let c = 0; c < 3; c++) {
       for (let y = 0; y < ch; y++) {
-        result.set(core.subarray(c * cw * ch + y * cw, c * cw * ch + (y + 1) * cw), c * W * H + (tile.y0 * s + y) * W + tile.x0 * s);
+        result.set(
+          core.subarray(c * cw * ch + y * cw, c * cw * ch + (y + 1) * cw),
+          c * W * H + (tile.y0 * s + y) * W + tile.x0 * s,
+        );
       }
     }
   });
@@ -116,7 +128,13 @@ export async function upscaleFloat(model: SrModel, rgb: Uint8Array, width: numbe
 }
 
 /** Upscaled image as 8-bit RGB, HWC (clipped to [0, 1], rounded): the only full-size buffer kept. */
-export async function upscaleRgb8(model: SrModel, rgb: Uint8Array, width: number, height: number, options: TileOptions): Promise<Uint8Array> {
+export async function upscaleRgb8(
+  model: SrModel,
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  options: TileOptions,
+): Promise<Uint8Array> {
   const s = model.scale;
   const W = width * s;
   const result = new Uint8Array(3 * W * height * s);

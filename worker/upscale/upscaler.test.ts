@@ -30,7 +30,9 @@ async function smooth(width: number, height: number): Promise<Buffer> {
       raw[p + 1] = (120 * x) / width + 60 * Math.sin(y / 9);
       raw[p + 2] = 90 + 80 * Math.cos((x + y) / 17);
     }
-  return sharp(raw, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 function psnr(a: Buffer, b: Buffer): number {
@@ -41,7 +43,11 @@ function psnr(a: Buffer, b: Buffer): number {
 
 describe("upscaleTo", () => {
   it("256 px -> 2048 px PNG, sRGB, with metadata", async () => {
-    const out = await upscaler.upscaleTo(await smooth(256, 256), { size: 2048, format: "png", description: "a teapot (red) on the beach" });
+    const out = await upscaler.upscaleTo(await smooth(256, 256), {
+      size: 2048,
+      format: "png",
+      description: "a teapot (red) on the beach",
+    });
     expect(out).toMatchObject({ width: 2048, height: 2048, format: "png", contentType: "image/png", usedModel: true });
     expect(out.conversions.join()).toMatch(/ESRGAN x4 gave 1024 px; Lanczos enlarged the rest/);
     const meta = await sharp(out.data).metadata();
@@ -98,6 +104,8 @@ describe("upscaleTo", () => {
     const input = await smooth(64, 64);
     await expect(upscaler.upscaleTo(input, { size: 0 })).rejects.toThrow(RangeError);
     await expect(upscaler.upscaleTo(input, { format: "gif" as never })).rejects.toThrow(/png, jpeg or webp/);
-    await expect(prepareUpscaler({ tier: "medium", scale: 4, modelsDir: dir, executionProvider: "cuda" })).rejects.toThrow(ExecutionProviderError);
+    await expect(
+      prepareUpscaler({ tier: "medium", scale: 4, modelsDir: dir, executionProvider: "cuda" }),
+    ).rejects.toThrow(ExecutionProviderError);
   });
 });

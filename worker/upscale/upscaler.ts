@@ -68,7 +68,10 @@ export async function prepareUpscaler(options: PrepareUpscalerOptions = {}): Pro
   planTiles(1, 1, tile); // validates the tile options before any work
   const modelsDir = options.modelsDir ?? config().modelsDir;
   const { path: modelPath } = await ensureEsrganOnnx({ modelsDir, tier, scale, log: options.log });
-  const session = await createSession(modelPath, { executionProvider: options.executionProvider, threads: options.threads });
+  const session = await createSession(modelPath, {
+    executionProvider: options.executionProvider,
+    threads: options.threads,
+  });
   const model: SrModel = {
     scale,
     async run(chw, width, height) {
@@ -88,9 +91,11 @@ export async function prepareUpscaler(options: PrepareUpscalerOptions = {}): Pro
       const size = opts.size ?? 2048;
       const format = opts.format ?? "png";
       const quality = opts.quality ?? 92;
-      if (!Number.isInteger(size) || size < 16 || size > 16384) throw new RangeError(`size must be an integer in 16..16384, got ${size}`);
+      if (!Number.isInteger(size) || size < 16 || size > 16384)
+        throw new RangeError(`size must be an integer in 16..16384, got ${size}`);
       if (!(format in CONTENT_TYPES)) throw new RangeError(`format must be png, jpeg or webp, got "${String(format)}"`);
-      if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw new RangeError(`quality must be 1..100, got ${quality}`);
+      if (!Number.isInteger(quality) || quality < 1 || quality > 100)
+        throw new RangeError(`quality must be 1..100, got ${quality}`);
 
       const image = await decodeRgb(input, options.limits);
       const conversions = [...image.conversions];
@@ -105,7 +110,8 @@ export async function prepareUpscaler(options: PrepareUpscalerOptions = {}): Pro
         pixels = await upscaleRgb(image.data, image.width, image.height);
         pw *= scale;
         ph *= scale;
-        if (Math.max(pw, ph) < size) conversions.push(`ESRGAN x${scale} gave ${Math.max(pw, ph)} px; Lanczos enlarged the rest to ${size} px`);
+        if (Math.max(pw, ph) < size)
+          conversions.push(`ESRGAN x${scale} gave ${Math.max(pw, ph)} px; Lanczos enlarged the rest to ${size} px`);
       } else {
         conversions.push(`input already ${long} px >= ${size} px: resized with Lanczos only`);
       }
@@ -119,7 +125,11 @@ export async function prepareUpscaler(options: PrepareUpscalerOptions = {}): Pro
           },
         });
       pipeline =
-        format === "png" ? pipeline.png({ compressionLevel: 6 }) : format === "jpeg" ? pipeline.jpeg({ quality, mozjpeg: true }) : pipeline.webp({ quality });
+        format === "png"
+          ? pipeline.png({ compressionLevel: 6 })
+          : format === "jpeg"
+            ? pipeline.jpeg({ quality, mozjpeg: true })
+            : pipeline.webp({ quality });
       const data = await pipeline.toBuffer();
       return { data, width, height, format, contentType: CONTENT_TYPES[format], usedModel, conversions };
     },

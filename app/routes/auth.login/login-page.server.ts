@@ -28,7 +28,11 @@ export async function loginPageLoader(request: Request, login: Login, env: Env =
 }
 
 /** POST /auth/login: the form's submission; refused where there is no form. */
-export async function loginPageAction(request: Request, login: Login, env: Env = process.env): Promise<Pick<LoginPage, "errors">> {
+export async function loginPageAction(
+  request: Request,
+  login: Login,
+  env: Env = process.env,
+): Promise<Pick<LoginPage, "errors">> {
   if (!shopDomainFormAllowed(env)) throw new Response("Not Found", { status: 404 });
   return { errors: loginErrorMessage(await login(request)) };
 }

@@ -1,7 +1,17 @@
 import { useState } from "react";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { AppProvider as PolarisAppProvider, BlockStack, Button, Card, FormLayout, Link, Page, Text, TextField } from "@shopify/polaris";
+import {
+  AppProvider as PolarisAppProvider,
+  BlockStack,
+  Button,
+  Card,
+  FormLayout,
+  Link,
+  Page,
+  Text,
+  TextField,
+} from "@shopify/polaris";
 import polarisTranslations from "@shopify/polaris/locales/en.json";
 import polarisStyles from "@shopify/polaris/build/esm/styles.css?url";
 import { login } from "../../shopify.server";
@@ -33,7 +43,8 @@ export default function Auth() {
                 Open SceneBooth from your Shopify admin
               </Text>
               <Text as="p">
-                Install SceneBooth from the Shopify App Store, then open it from Apps in your <Link url="https://admin.shopify.com">Shopify admin</Link>.
+                Install SceneBooth from the Shopify App Store, then open it from Apps in your{" "}
+                <Link url="https://admin.shopify.com">Shopify admin</Link>.
               </Text>
             </BlockStack>
           </Card>

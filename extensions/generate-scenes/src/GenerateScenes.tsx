@@ -22,7 +22,8 @@ type State =
   | { step: "done"; result: ResultView }
   | { step: "error"; message: string };
 
-const messageOf = (error: unknown) => (error instanceof ExtensionError ? error.message : "Something went wrong. Try again in a moment.");
+const messageOf = (error: unknown) =>
+  error instanceof ExtensionError ? error.message : "Something went wrong. Try again in a moment.";
 
 /** The modal of both admin actions: preview (photos, scenes, cost), Generate, then the result. */
 export function GenerateScenes({ api, mode }: { api: ActionApi; mode: Mode }) {
@@ -54,7 +55,11 @@ export function GenerateScenes({ api, mode }: { api: ActionApi; mode: Mode }) {
     }
   };
 
-  const close = <s-button slot="secondary-actions" onClick={() => api.close()}>Close</s-button>;
+  const close = (
+    <s-button slot="secondary-actions" onClick={() => api.close()}>
+      Close
+    </s-button>
+  );
 
   if (state.step === "loading") {
     return (
@@ -117,7 +122,13 @@ export function GenerateScenes({ api, mode }: { api: ActionApi; mode: Mode }) {
         {view.blocker && <s-banner tone="info">{view.blocker}</s-banner>}
         <s-link href={appHref(state.preview.progressPath)}>Open in SceneBooth</s-link>
       </s-stack>
-      <s-button slot="primary-action" variant="primary" disabled={!view.canGenerate} loading={state.step === "submitting"} onClick={generate}>
+      <s-button
+        slot="primary-action"
+        variant="primary"
+        disabled={!view.canGenerate}
+        loading={state.step === "submitting"}
+        onClick={generate}
+      >
         {view.primaryLabel}
       </s-button>
       {close}

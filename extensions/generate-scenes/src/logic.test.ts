@@ -31,14 +31,24 @@ function preview(products: ProductPreview[], over: Partial<Preview> = {}): Previ
   const startable = products.filter((p) => p.enoughPhotos && !p.running).length;
   return {
     products,
-    counts: { selected: products.length, enoughPhotos: products.filter((p) => p.enoughPhotos).length, needsPhotos: products.filter((p) => !p.enoughPhotos).length, running: products.filter((p) => p.running).length },
+    counts: {
+      selected: products.length,
+      enoughPhotos: products.filter((p) => p.enoughPhotos).length,
+      needsPhotos: products.filter((p) => !p.enoughPhotos).length,
+      running: products.filter((p) => p.running).length,
+    },
     minPhotos: 3,
     scenes: [
       { id: "g7", kind: "general", text: "on the beach" },
       { id: "s17", kind: "specific", text: "on golden sand at a sunny tropical beach" },
     ],
     imagesPerScene: 4,
-    estimate: { products: startable, pricePerProductUsd: 0.5, totalUsd: startable * 0.5, pricePerPublishedImageUsd: 0.1 },
+    estimate: {
+      products: startable,
+      pricePerProductUsd: 0.5,
+      totalUsd: startable * 0.5,
+      pricePerPublishedImageUsd: 0.1,
+    },
     plan: { active: true },
     message: null,
     progressPath: "/app",
@@ -59,7 +69,14 @@ describe("selectionBody", () => {
 
 describe("previewView", () => {
   it("says how many have enough photos, which need photos, the scenes and the estimated cost", () => {
-    const view = previewView(preview([product({}), product({ id: "2", title: "Vase" }), product({ id: "3", title: "Mug", photos: 1, enoughPhotos: false })]), "selection");
+    const view = previewView(
+      preview([
+        product({}),
+        product({ id: "2", title: "Vase" }),
+        product({ id: "3", title: "Mug", photos: 1, enoughPhotos: false }),
+      ]),
+      "selection",
+    );
     expect(view.heading).toBe("Generate scenes for 3 products");
     expect(view.lines).toEqual([
       "2 of 3 selected products have enough photos (at least 3).",
@@ -72,7 +89,11 @@ describe("previewView", () => {
   });
 
   it("shows one product's current state and does not offer to start it twice", () => {
-    const running = product({ label: "Learning the product", running: { generationId: "g", status: "running", progress: 0.42, stage: "Learning your product" }, waitingForReview: 3 });
+    const running = product({
+      label: "Learning the product",
+      running: { generationId: "g", status: "running", progress: 0.42, stage: "Learning your product" },
+      waitingForReview: 3,
+    });
     const view = previewView(preview([running]), "product");
     expect(view.lines[0]).toBe("Teapot: Learning the product (42%, Learning your product).");
     expect(view.lines[1]).toBe("3 images waiting for your review.");
@@ -93,7 +114,10 @@ describe("previewView", () => {
 });
 
 describe("resultView", () => {
-  const result = (over: Partial<GenerateResult["counts"]>, results: GenerateResult["results"] = []): GenerateResult => ({
+  const result = (
+    over: Partial<GenerateResult["counts"]>,
+    results: GenerateResult["results"] = [],
+  ): GenerateResult => ({
     results,
     counts: { queued: 0, alreadyRunning: 0, needsPhotos: 0, overCap: 0, refused: 0, ...over },
     message: "Started 2 products.",
@@ -101,8 +125,17 @@ describe("resultView", () => {
   });
 
   it("is a success when everything startable started, with a link to the progress view in the app", () => {
-    const view = resultView(result({ queued: 2, needsPhotos: 1 }, [{ id: "3", title: "Mug", status: "needs_photos", message: "Needs photos: add at least 3 photos." }]));
-    expect(view).toEqual({ tone: "success", message: "Started 2 products.", details: ["Mug: Needs photos: add at least 3 photos."], progressHref: "app:app/products/7" });
+    const view = resultView(
+      result({ queued: 2, needsPhotos: 1 }, [
+        { id: "3", title: "Mug", status: "needs_photos", message: "Needs photos: add at least 3 photos." },
+      ]),
+    );
+    expect(view).toEqual({
+      tone: "success",
+      message: "Started 2 products.",
+      details: ["Mug: Needs photos: add at least 3 photos."],
+      progressHref: "app:app/products/7",
+    });
   });
   it("warns when a cap stopped some, and is critical when nothing started", () => {
     expect(resultView(result({ queued: 1, overCap: 1 })).tone).toBe("warning");
@@ -115,15 +148,25 @@ describe("resultView", () => {
 
 describe("talking to the backend", () => {
   // A fake of the admin's fetch (the extension runtime cannot run here).
-  const fakeFetch = (status: number, body: unknown): typeof fetch => (async () => new Response(JSON.stringify(body), { status })) as typeof fetch;
+  const fakeFetch = (status: number, body: unknown): typeof fetch =>
+    (async () => new Response(JSON.stringify(body), { status })) as typeof fetch;
 
   it("parses a good answer and refuses one it does not understand", async () => {
     const good = preview([product({})]);
     await expect(callBackend(fakeFetch(200, good), "api/scenes/preview", {}, parsePreview)).resolves.toEqual(good);
-    await expect(callBackend(fakeFetch(200, { unexpected: true }), "api/scenes/generate", {}, parseResult)).rejects.toThrow(/does not understand/);
+    await expect(
+      callBackend(fakeFetch(200, { unexpected: true }), "api/scenes/generate", {}, parseResult),
+    ).rejects.toThrow(/does not understand/);
   });
   it("shows the app's own error message, or a plain one", async () => {
-    await expect(callBackend(fakeFetch(402, { error: "Approve the SceneBooth plan first." }), "api/scenes/generate", {}, parseResult)).rejects.toThrow("Approve the SceneBooth plan first.");
+    await expect(
+      callBackend(
+        fakeFetch(402, { error: "Approve the SceneBooth plan first." }),
+        "api/scenes/generate",
+        {},
+        parseResult,
+      ),
+    ).rejects.toThrow("Approve the SceneBooth plan first.");
     expect(errorMessage(401, null)).toMatch(/session has expired/);
     expect(errorMessage(502, "<html>")).toBe("SceneBooth could not be reached (HTTP 502). Try again in a moment.");
     const offline = (async () => {

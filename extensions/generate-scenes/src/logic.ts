@@ -60,7 +60,9 @@ export function selectionBody(selected: ReadonlyArray<{ id: string }>): { produc
   const productIds = [...new Set(selected.map((s) => s.id))];
   if (productIds.length === 0) throw new ExtensionError("Select at least one product.");
   if (productIds.length > MAX_SELECTION) {
-    throw new ExtensionError(`Select at most ${MAX_SELECTION} products at a time (you selected ${productIds.length}). To generate for your whole catalog, use SceneBooth's products page.`);
+    throw new ExtensionError(
+      `Select at most ${MAX_SELECTION} products at a time (you selected ${productIds.length}). To generate for your whole catalog, use SceneBooth's products page.`,
+    );
   }
   return { productIds };
 }
@@ -75,15 +77,25 @@ export function errorMessage(status: number, body: unknown): string {
 }
 
 export function parsePreview(body: unknown): Preview {
-  if (!isObject(body) || !Array.isArray(body.products) || !isObject(body.counts) || !Array.isArray(body.scenes) || !isObject(body.estimate)) {
-    throw new ExtensionError("SceneBooth sent an answer this action does not understand. Reload the page and try again.");
+  if (
+    !isObject(body) ||
+    !Array.isArray(body.products) ||
+    !isObject(body.counts) ||
+    !Array.isArray(body.scenes) ||
+    !isObject(body.estimate)
+  ) {
+    throw new ExtensionError(
+      "SceneBooth sent an answer this action does not understand. Reload the page and try again.",
+    );
   }
   return body as unknown as Preview;
 }
 
 export function parseResult(body: unknown): GenerateResult {
   if (!isObject(body) || !Array.isArray(body.results) || !isObject(body.counts) || typeof body.message !== "string") {
-    throw new ExtensionError("SceneBooth sent an answer this action does not understand. Reload the page and try again.");
+    throw new ExtensionError(
+      "SceneBooth sent an answer this action does not understand. Reload the page and try again.",
+    );
   }
   return body as unknown as GenerateResult;
 }
@@ -114,17 +126,29 @@ export function previewView(preview: Preview, mode: Mode): PreviewView {
   const notes: string[] = [];
   if (mode === "product") {
     const product = preview.products[0]!;
-    lines.push(`${product.title}: ${product.label}${product.running ? ` (${Math.round(product.running.progress * 100)}%, ${product.running.stage})` : ""}.`);
-    if (product.waitingForReview > 0) lines.push(`${plural(product.waitingForReview, "image")} waiting for your review.`);
+    lines.push(
+      `${product.title}: ${product.label}${product.running ? ` (${Math.round(product.running.progress * 100)}%, ${product.running.stage})` : ""}.`,
+    );
+    if (product.waitingForReview > 0)
+      lines.push(`${plural(product.waitingForReview, "image")} waiting for your review.`);
     if (product.lastError && !product.running) notes.push(product.lastError);
-    lines.push(product.enoughPhotos ? `${plural(product.photos, "photo")} to learn from.` : `Only ${plural(product.photos, "photo")}: add at least ${preview.minPhotos} (5–7 work best).`);
+    lines.push(
+      product.enoughPhotos
+        ? `${plural(product.photos, "photo")} to learn from.`
+        : `Only ${plural(product.photos, "photo")}: add at least ${preview.minPhotos} (5–7 work best).`,
+    );
   } else {
-    lines.push(`${counts.enoughPhotos} of ${plural(counts.selected, "selected product")} ${counts.enoughPhotos === 1 ? "has" : "have"} enough photos (at least ${preview.minPhotos}).`);
-    for (const p of preview.products.filter((x) => !x.enoughPhotos)) notes.push(`${p.title}: needs photos (${p.photos} of ${preview.minPhotos}).`);
+    lines.push(
+      `${counts.enoughPhotos} of ${plural(counts.selected, "selected product")} ${counts.enoughPhotos === 1 ? "has" : "have"} enough photos (at least ${preview.minPhotos}).`,
+    );
+    for (const p of preview.products.filter((x) => !x.enoughPhotos))
+      notes.push(`${p.title}: needs photos (${p.photos} of ${preview.minPhotos}).`);
     for (const p of preview.products.filter((x) => x.running)) notes.push(`${p.title}: already in progress.`);
   }
   const images = preview.scenes.length * preview.imagesPerScene;
-  lines.push(`${plural(preview.scenes.length, "scene")}, ${preview.imagesPerScene} ${preview.imagesPerScene === 1 ? "image" : "images"} each (${images} to review per product).`);
+  lines.push(
+    `${plural(preview.scenes.length, "scene")}, ${preview.imagesPerScene} ${preview.imagesPerScene === 1 ? "image" : "images"} each (${images} to review per product).`,
+  );
   if (estimate.products > 0) {
     lines.push(
       `Estimated cost: ${usd(estimate.totalUsd)} (${plural(estimate.products, "product")} × ${usd(estimate.pricePerProductUsd)}), plus ${usd(estimate.pricePerPublishedImageUsd)} for each image you publish.`,
@@ -165,16 +189,32 @@ export function appHref(path: string): string {
 /** What the action shows after Generate. */
 export function resultView(result: GenerateResult): ResultView {
   const { counts } = result;
-  const tone = counts.queued > 0 && counts.overCap + counts.refused === 0 ? "success" : counts.queued > 0 || counts.alreadyRunning > 0 ? "warning" : "critical";
-  const details = result.results.filter((r) => r.status !== "queued" && r.message).map((r) => `${r.title}: ${r.message}`);
+  const tone =
+    counts.queued > 0 && counts.overCap + counts.refused === 0
+      ? "success"
+      : counts.queued > 0 || counts.alreadyRunning > 0
+        ? "warning"
+        : "critical";
+  const details = result.results
+    .filter((r) => r.status !== "queued" && r.message)
+    .map((r) => `${r.title}: ${r.message}`);
   return { tone, message: result.message, details, progressHref: appHref(result.progressPath) };
 }
 
 /** POSTs JSON to the app's backend; the admin adds the session token to relative fetches. */
-export async function callBackend<T>(fetcher: typeof fetch, path: "api/scenes/preview" | "api/scenes/generate", body: unknown, parse: (json: unknown) => T): Promise<T> {
+export async function callBackend<T>(
+  fetcher: typeof fetch,
+  path: "api/scenes/preview" | "api/scenes/generate",
+  body: unknown,
+  parse: (json: unknown) => T,
+): Promise<T> {
   let response: Response;
   try {
-    response = await fetcher(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    response = await fetcher(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
   } catch {
     throw new ExtensionError("SceneBooth could not be reached. Check your connection and try again.");
   }

@@ -50,7 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--profile", default=None, help=profile_help)
     verify.add_argument("--full", action="store_true", help="re-hash every file against its recorded sha256")
     sub.add_parser("version", help="print the package version")
-    sub.add_parser("contract", help="print every command's spec and result fields as JSON (for the Node worker's test)")
+    sub.add_parser(
+        "contract", help="print every command's spec and result fields as JSON (for the Node worker's test)"
+    )
     return parser
 
 

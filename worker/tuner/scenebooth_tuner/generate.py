@@ -28,7 +28,9 @@ def load_product(spec: GenerateSpec, rt: Runtime) -> tuple[Diffusion, str]:
     if spec.weights.is_dir():
         meta_path = spec.weights / FULL_WEIGHTS_META
         if not meta_path.is_file():
-            raise TunerError("bad_input", f"weights: {str(spec.weights)!r} has no {FULL_WEIGHTS_META}", field="weights")
+            raise TunerError(
+                "bad_input", f"weights: {str(spec.weights)!r} has no {FULL_WEIGHTS_META}", field="weights"
+            )
         check_weights_meta(json.loads(meta_path.read_text()), spec)
         return load_diffusion(spec.profile, rt, tuned_dir=spec.weights), "full"
     diffusion = load_diffusion(spec.profile, rt)

@@ -55,7 +55,7 @@ def spec_field(
 
 def _identifier(value: str) -> str:
     if not (value.startswith("<") and value.endswith(">") and " " not in value):
-        raise ValueError(f"identifier must be a token like \"<mysneaker>\", got {value!r}")
+        raise ValueError(f'identifier must be a token like "<mysneaker>", got {value!r}')
     return value
 
 
@@ -356,9 +356,11 @@ def _kind_name(tp: Any, meta: Any = None) -> str:
         return f"an integer >= {0 if lo is None else lo}" + (f" and <= {hi}" if hi is not None else "")
     if tp is float:
         return f"a number {'>' if meta.get('strict') else '>='} {0.0 if lo is None else lo}"
-    return {bool: "true or false", str: "a string" if meta.get("empty") else "a non-empty string", Path: "a file path"}.get(
-        tp, getattr(tp, "__name__", str(tp))
-    )
+    return {
+        bool: "true or false",
+        str: "a string" if meta.get("empty") else "a non-empty string",
+        Path: "a file path",
+    }.get(tp, getattr(tp, "__name__", str(tp)))
 
 
 def _object(cls: type[T], data: Any, where: str = "") -> T:
@@ -411,7 +413,9 @@ def check_images(paths: list[Path], profile: Profile, where: str) -> None:
         except (OSError, UnidentifiedImageError, SyntaxError) as exc:
             raise TunerError("bad_input", f"{name}: {str(path)!r} is not a readable image", field=name) from exc
         if (w, h) != (size, size):
-            raise TunerError("bad_input", f"{name}: images must be {size}x{size}, {str(path)!r} is {w}x{h}", field=name)
+            raise TunerError(
+                "bad_input", f"{name}: images must be {size}x{size}, {str(path)!r} is {w}x{h}", field=name
+            )
 
 
 def _job(cls: type[T], data: Any) -> T:

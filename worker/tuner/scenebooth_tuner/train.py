@@ -366,7 +366,9 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
             "class_prompt": class_prompt(spec.class_noun),
             "num_class_images": len(class_paths),
             "weight": spec.prior.weight,
-            "class_images_dir": str(class_image_dir(cache_root, profile, spec.class_noun)) if spec.prior.enabled else None,
+            "class_images_dir": str(class_image_dir(cache_root, profile, spec.class_noun))
+            if spec.prior.enabled
+            else None,
         },
         "lora": asdict(spec.lora) if spec.mode == "lora" else None,
         "seed": spec.seed,

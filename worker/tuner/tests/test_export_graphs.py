@@ -17,7 +17,14 @@ def models():
 
 def test_dino_graph_matches_torch_for_any_batch(models, tmp_path):
     module = DinoVision(models["dino"].model)
-    _export(module, (torch.zeros(2, 3, 224, 224),), tmp_path / "d.onnx", ["pixel_values"], ["cls"], {"pixel_values": {0: "batch"}})
+    _export(
+        module,
+        (torch.zeros(2, 3, 224, 224),),
+        tmp_path / "d.onnx",
+        ["pixel_values"],
+        ["cls"],
+        {"pixel_values": {0: "batch"}},
+    )
     session = ort.InferenceSession(str(tmp_path / "d.onnx"))
     x = torch.randn(3, 3, 224, 224, generator=torch.Generator().manual_seed(1))
     (got,) = session.run(None, {"pixel_values": x.numpy()})
@@ -31,7 +38,14 @@ def test_clip_text_graph_matches_torch_for_any_length(models, tmp_path):
     module = ClipText(models["clip"].model)
     ids = torch.tensor([[49406, 320, 1125, 539, 320, 2368, 49407]] * 2)
     dims = {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"}}
-    _export(module, (ids, torch.ones_like(ids)), tmp_path / "t.onnx", ["input_ids", "attention_mask"], ["text_embeds"], dims)
+    _export(
+        module,
+        (ids, torch.ones_like(ids)),
+        tmp_path / "t.onnx",
+        ["input_ids", "attention_mask"],
+        ["text_embeds"],
+        dims,
+    )
     session = ort.InferenceSession(str(tmp_path / "t.onnx"))
     tok = models["clip"].tokenizer
     for text in ["a vase", "a teapot on top of a wooden floor in a bright room"]:

@@ -31,7 +31,13 @@ def chain(tmp_path_factory, photos):
     train = {
         mode: run_cli(
             "train",
-            {**common, "mode": mode, "instances": instances, "steps": STEPS, "output_dir": str(work / f"train-{mode}")},
+            {
+                **common,
+                "mode": mode,
+                "instances": instances,
+                "steps": STEPS,
+                "output_dir": str(work / f"train-{mode}"),
+            },
             work,
         )
         for mode in ("lora", "full")

@@ -27,7 +27,9 @@ def test_retries_once_with_the_fallback_and_warns():
     job, out = FakeJob({4}), Capture()
     assert retry_on_oom(job, 4, 2, Progress(out), "out of memory; retrying with batch size 2") == "done with 2"
     assert job.calls == [4, 2]
-    assert out.events == [{"event": "warning", "code": "oom_retry", "message": "out of memory; retrying with batch size 2"}]
+    assert out.events == [
+        {"event": "warning", "code": "oom_retry", "message": "out of memory; retrying with batch size 2"}
+    ]
 
 
 def test_an_oom_reported_as_a_runtime_error_is_retried_too():

@@ -54,7 +54,12 @@ def test_train_overrides(photos):
     )
     assert (spec.steps.unet, spec.steps.text_encoder, spec.steps.adaptive, spec.lr.unet) == (100, 20, False, 1e-3)
     assert spec.lr.text_encoder == 5e-5  # the lora default for the field not given
-    assert not spec.prior.enabled and spec.lora.rank == 4 and spec.lora.alpha == 4.0 and spec.lora.unet_targets == ("to_q",)
+    assert (
+        not spec.prior.enabled
+        and spec.lora.rank == 4
+        and spec.lora.alpha == 4.0
+        and spec.lora.unet_targets == ("to_q",)
+    )
     assert spec.seed == 7 and spec.identifier == "<sks>"
 
 
@@ -156,7 +161,11 @@ def test_spec_must_be_an_object():
         ({"lora": {"unet_targets": ["to_q", 3]}}, "lora.unet_targets[1]", "must be a non-empty string"),
         ({"instances": "a.png"}, "instances", "must be a list of {image, caption} objects"),
         ({"instances": [{"caption": "a sneaker"}] * 3}, "instances[0].image", "is required"),
-        ({"instances": [{"image": "a.png", "caption": " "}] * 3}, "instances[0].caption", "must be a non-empty string"),
+        (
+            {"instances": [{"image": "a.png", "caption": " "}] * 3},
+            "instances[0].caption",
+            "must be a non-empty string",
+        ),
         ({"instances": [{"image": "a.png", "typo": 1}] * 3}, "instances[0].typo", "is not a known field"),
         ({"identifier": "sks"}, "identifier", 'must be a token like "<mysneaker>"'),
     ],
@@ -169,7 +178,10 @@ def test_wrong_types_name_the_field_and_what_it_must_be(photos, change, field, w
 
 def test_generate_scene_must_be_a_number_or_a_text():
     err = error_of(parse_generate, {"profile": "tiny", "class_noun": "vase", "output_dir": "o", "scenes": [{}]})
-    assert (err.details["field"], err.message) == ("scenes[0]", "scenes[0] must be an integer >= 0 or a non-empty string")
+    assert (err.details["field"], err.message) == (
+        "scenes[0]",
+        "scenes[0] must be an integer >= 0 or a non-empty string",
+    )
 
 
 def test_defaults_come_from_the_dataclasses(photos):
@@ -199,7 +211,9 @@ def test_the_contract_command_prints_every_command(tmp_path):
 
     from scenebooth_tuner.spec import COMMANDS, contract
 
-    out = subprocess.run([sys.executable, "-m", "scenebooth_tuner", "contract"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "scenebooth_tuner", "contract"], capture_output=True, text=True, check=True
+    )
     printed = json.loads(out.stdout)
     assert printed == contract() and set(printed) == set(COMMANDS) == {"caption", "train", "generate"}
     steps = printed["train"]["spec"]["fields"]["steps"]

@@ -22,7 +22,9 @@ def _models(args) -> None:
     if args.profile == "tiny":
         models = tiny_models(args.seed)
     else:
-        sources = {k: v for k, v in {"dino": args.dino_model, "clip": args.clip_model, "blip": args.blip_model}.items() if v}
+        sources = {
+            k: v for k, v in {"dino": args.dino_model, "clip": args.clip_model, "blip": args.blip_model}.items() if v
+        }
         models = real_models(sources)
     graphs = export_all(models, out)
     write_manifest(args.profile, models, graphs, out)
@@ -56,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     models.add_argument("--seed", type=int, default=0, help="tiny profile: the random init seed")
     models.add_argument("--clip-model", help="real profile: CLIP checkpoint (default openai/clip-vit-large-patch14)")
     models.add_argument("--dino-model", help="real profile: DINO checkpoint (default facebook/dino-vits16)")
-    models.add_argument("--blip-model", help="real profile: BLIP ITM checkpoint (default Salesforce/blip-itm-large-coco)")
+    models.add_argument(
+        "--blip-model", help="real profile: BLIP ITM checkpoint (default Salesforce/blip-itm-large-coco)"
+    )
     models.add_argument("--save-torch", action="store_true", help="also save the PyTorch weights (for `reference`)")
     ref = sub.add_parser("reference", help="PyTorch reference scores for the parity tests")
     ref.add_argument("--models", required=True)

@@ -25,7 +25,10 @@ def run(models_dir: Path, images: list[str], prompt: str, seconds: float) -> dic
     dino = ViTModel.from_pretrained(torch_dir / "dino", add_pooling_layer=False).eval()
     clip = CLIPModel.from_pretrained(torch_dir / "clip").eval()
     blip = BlipForImageTextRetrieval.from_pretrained(torch_dir / "blip").eval()
-    tok = {n: AutoTokenizer.from_pretrained(models_dir / Path(m[n]["files"]["tokenizer"]).parent) for n in ("clip", "blip")}
+    tok = {
+        n: AutoTokenizer.from_pretrained(models_dir / Path(m[n]["files"]["tokenizer"]).parent)
+        for n in ("clip", "blip")
+    }
     proc = {n: image_processor(m[n]["preprocess"]) for n in ("dino", "clip", "blip")}
     text = strip_identifier(prompt)
 
@@ -39,13 +42,19 @@ def run(models_dir: Path, images: list[str], prompt: str, seconds: float) -> dic
         ref_dino = dino(pixel_values=pixels("dino", images[0])).last_hidden_state[:, 0]
         ref_clip = clip.get_image_features(pixel_values=pixels("clip", images[0])).pooler_output
         metrics = {
-            "dino": lambda p: cosine_similarity(dino(pixel_values=pixels("dino", p)).last_hidden_state[:, 0], ref_dino),
-            "clipI": lambda p: cosine_similarity(clip.get_image_features(pixel_values=pixels("clip", p)).pooler_output, ref_clip),
+            "dino": lambda p: cosine_similarity(
+                dino(pixel_values=pixels("dino", p)).last_hidden_state[:, 0], ref_dino
+            ),
+            "clipI": lambda p: cosine_similarity(
+                clip.get_image_features(pixel_values=pixels("clip", p)).pooler_output, ref_clip
+            ),
             "clipT": lambda p: cosine_similarity(
                 clip.get_image_features(pixel_values=pixels("clip", p)).pooler_output,
                 clip.get_text_features(**enc("clip")).pooler_output,
             ),
-            "itm": lambda p: blip(**enc("blip"), pixel_values=pixels("blip", p), use_itm_head=True).itm_score.softmax(-1),
+            "itm": lambda p: blip(**enc("blip"), pixel_values=pixels("blip", p), use_itm_head=True).itm_score.softmax(
+                -1
+            ),
             "itc": lambda p: blip(**enc("blip"), pixel_values=pixels("blip", p), use_itm_head=False).itm_score,
         }
 

@@ -109,7 +109,9 @@ def export_all(models: dict[str, ScoringModel], out: Path) -> dict[str, dict[str
     """Writes the six graphs into `out`; returns {model: {role: file name}}."""
     dino, clip, blip = models["dino"], models["clip"], models["blip"]
     px = lambda pre: torch.zeros(  # noqa: E731
-        2, 3, pre["centerCrop"]["height"] if pre["centerCrop"] else pre["resize"]["height"],
+        2,
+        3,
+        pre["centerCrop"]["height"] if pre["centerCrop"] else pre["resize"]["height"],
         pre["centerCrop"]["width"] if pre["centerCrop"] else pre["resize"]["width"],
     )
     ids = torch.tensor([[1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6]])
@@ -119,15 +121,53 @@ def export_all(models: dict[str, ScoringModel], out: Path) -> dict[str, dict[str
     ids_clip = ids.clone()
     ids_clip[:, -1] = clip.model.config.text_config.eos_token_id
     with torch.no_grad():
-        _export(DinoVision(dino.model), (px(dino.preprocess),), out / "dino_vision.onnx", ["pixel_values"], ["cls"], image_dims)
-        _export(ClipVision(clip.model), (px(clip.preprocess),), out / "clip_vision.onnx", ["pixel_values"], ["image_embeds"], image_dims)
-        _export(ClipText(clip.model), (ids_clip, mask), out / "clip_text.onnx", ["input_ids", "attention_mask"], ["text_embeds"], text_dims)
-        _export(BlipVision(blip.model), (px(blip.preprocess),), out / "blip_vision.onnx", ["pixel_values"], ["image_embeds", "image_feat"], image_dims)
-        _export(BlipText(blip.model), (ids, mask), out / "blip_text.onnx", ["input_ids", "attention_mask"], ["text_feat"], text_dims)
+        _export(
+            DinoVision(dino.model),
+            (px(dino.preprocess),),
+            out / "dino_vision.onnx",
+            ["pixel_values"],
+            ["cls"],
+            image_dims,
+        )
+        _export(
+            ClipVision(clip.model),
+            (px(clip.preprocess),),
+            out / "clip_vision.onnx",
+            ["pixel_values"],
+            ["image_embeds"],
+            image_dims,
+        )
+        _export(
+            ClipText(clip.model),
+            (ids_clip, mask),
+            out / "clip_text.onnx",
+            ["input_ids", "attention_mask"],
+            ["text_embeds"],
+            text_dims,
+        )
+        _export(
+            BlipVision(blip.model),
+            (px(blip.preprocess),),
+            out / "blip_vision.onnx",
+            ["pixel_values"],
+            ["image_embeds", "image_feat"],
+            image_dims,
+        )
+        _export(
+            BlipText(blip.model),
+            (ids, mask),
+            out / "blip_text.onnx",
+            ["input_ids", "attention_mask"],
+            ["text_feat"],
+            text_dims,
+        )
         image_embeds = BlipVision(blip.model)(px(blip.preprocess))[0]
         _export(
-            BlipItm(blip.model), (ids, mask, image_embeds), out / "blip_itm.onnx",
-            ["input_ids", "attention_mask", "image_embeds"], ["itm_logits"],
+            BlipItm(blip.model),
+            (ids, mask, image_embeds),
+            out / "blip_itm.onnx",
+            ["input_ids", "attention_mask", "image_embeds"],
+            ["itm_logits"],
             {**text_dims, "image_embeds": {0: "batch"}},
         )
     return {

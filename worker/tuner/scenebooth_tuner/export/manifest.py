@@ -26,7 +26,9 @@ def save_tokenizer(model: ScoringModel, out: Path) -> str:
     return f"{folder.name}/tokenizer.json"
 
 
-def write_manifest(profile: str, models: dict[str, ScoringModel], graphs: dict[str, dict[str, str]], out: Path) -> dict:
+def write_manifest(
+    profile: str, models: dict[str, ScoringModel], graphs: dict[str, dict[str, str]], out: Path
+) -> dict:
     entries: dict[str, dict] = {}
     for name, model in models.items():
         entry: dict = {"source": model.source, "files": dict(graphs[name]), "preprocess": model.preprocess}

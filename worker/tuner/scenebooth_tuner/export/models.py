@@ -62,25 +62,53 @@ TINY_SEED = 0
 # Larger-than-default init scales so tiny embeddings depend strongly on the input: a preprocessing
 # or tokenization slip then moves the parity scores far beyond the 1e-4 tolerance.
 TINY_DINO = dict(
-    hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-    image_size=224, patch_size=16, qkv_bias=True, layer_norm_eps=1e-6, initializer_range=0.2,
+    hidden_size=32,
+    num_hidden_layers=2,
+    num_attention_heads=2,
+    intermediate_size=64,
+    image_size=224,
+    patch_size=16,
+    qkv_bias=True,
+    layer_norm_eps=1e-6,
+    initializer_range=0.2,
 )
 TINY_CLIP_TEXT = dict(
-    vocab_size=49408, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
-    max_position_embeddings=CLIP_MAX_TEXT, bos_token_id=49406, eos_token_id=49407, pad_token_id=49407,
+    vocab_size=49408,
+    hidden_size=32,
+    intermediate_size=64,
+    num_hidden_layers=2,
+    num_attention_heads=2,
+    max_position_embeddings=CLIP_MAX_TEXT,
+    bos_token_id=49406,
+    eos_token_id=49407,
+    pad_token_id=49407,
     initializer_factor=10.0,
 )
 TINY_CLIP_VISION = dict(
-    hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
-    image_size=224, patch_size=32, initializer_factor=10.0,
+    hidden_size=32,
+    intermediate_size=64,
+    num_hidden_layers=2,
+    num_attention_heads=2,
+    image_size=224,
+    patch_size=32,
+    initializer_factor=10.0,
 )
 TINY_BLIP_VISION = dict(
-    hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
-    image_size=384, patch_size=32, initializer_range=0.2,
+    hidden_size=32,
+    intermediate_size=64,
+    num_hidden_layers=2,
+    num_attention_heads=2,
+    image_size=384,
+    patch_size=32,
+    initializer_range=0.2,
 )
 TINY_BLIP_TEXT = dict(
-    hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
-    max_position_embeddings=64, initializer_range=0.2,
+    hidden_size=32,
+    intermediate_size=64,
+    num_hidden_layers=2,
+    num_attention_heads=2,
+    max_position_embeddings=64,
+    initializer_range=0.2,
 )
 
 
@@ -107,7 +135,9 @@ def tiny_models(seed: int = TINY_SEED) -> dict[str, ScoringModel]:
     dino = ViTModel(ViTConfig(**TINY_DINO), add_pooling_layer=False).eval()
     _seeded(seed + 1)
     clip = CLIPModel(
-        CLIPConfig(text_config=TINY_CLIP_TEXT, vision_config=TINY_CLIP_VISION, projection_dim=16, initializer_factor=10.0)
+        CLIPConfig(
+            text_config=TINY_CLIP_TEXT, vision_config=TINY_CLIP_VISION, projection_dim=16, initializer_factor=10.0
+        )
     ).eval()
     blip_tok = tiny_blip_tokenizer(BLIP_MAX_TEXT)
     _seeded(seed + 2)
@@ -144,16 +174,29 @@ def real_models(sources: dict[str, str] | None = None) -> dict[str, ScoringModel
     clip = CLIPModel.from_pretrained(src["clip"]).eval()
     blip = BlipForImageTextRetrieval.from_pretrained(src["blip"]).eval()
     clip_size = clip.config.vision_config.image_size
-    clip_pre = {**CLIP_PREPROCESS, "resize": {"shortestEdge": clip_size}, "centerCrop": {"height": clip_size, "width": clip_size}}
+    clip_pre = {
+        **CLIP_PREPROCESS,
+        "resize": {"shortestEdge": clip_size},
+        "centerCrop": {"height": clip_size, "width": clip_size},
+    }
     blip_size = blip.config.vision_config.image_size
     blip_pre = {**BLIP_PREPROCESS, "resize": {"height": blip_size, "width": blip_size}}
     return {
         "dino": ScoringModel("dino", dino, DINO_PREPROCESS, src["dino"]),
         "clip": ScoringModel(
-            "clip", clip, clip_pre, src["clip"], AutoTokenizer.from_pretrained(src["clip"]),
+            "clip",
+            clip,
+            clip_pre,
+            src["clip"],
+            AutoTokenizer.from_pretrained(src["clip"]),
             {"maxLength": clip.config.text_config.max_position_embeddings},
         ),
         "blip": ScoringModel(
-            "blip", blip, blip_pre, src["blip"], AutoTokenizer.from_pretrained(src["blip"]), {"maxLength": BLIP_MAX_TEXT}
+            "blip",
+            blip,
+            blip_pre,
+            src["blip"],
+            AutoTokenizer.from_pretrained(src["blip"]),
+            {"maxLength": BLIP_MAX_TEXT},
         ),
     }

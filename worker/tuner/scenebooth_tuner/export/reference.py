@@ -67,7 +67,9 @@ def compute(models_dir: Path, spec: dict, out_dir: Path) -> dict:
             px.numpy().astype("<f4").tofile(pixels_dir / f"{name}-{image_id}.f32")
 
     def encode(name: str, prompt: str):
-        return toks[name](strip_identifier(prompt), truncation=True, max_length=m[name]["text"]["maxLength"], return_tensors="pt")
+        return toks[name](
+            strip_identifier(prompt), truncation=True, max_length=m[name]["text"]["maxLength"], return_tensors="pt"
+        )
 
     result: dict = {"tokens": {"clip": {}, "blip": {}}, "embeddings": {"dino": {}, "clip": {}}, "scores": []}
     with torch.no_grad():
