@@ -11,6 +11,7 @@ import { migratedTestDatabase } from "../../tests/harness/database";
 import { AdminClient } from "./client";
 import { ShopInfoDocument } from "./generated";
 import { installLocalStoreFetch, uninstallLocalStoreFetch } from "./local-store-fetch";
+import { migrateOfflineTokens } from "./migrate-offline-tokens";
 import { OfflineTokens, offlineSessionId, ReconnectRequiredError, RECONNECT_MESSAGE } from "./offline-tokens";
 import { offlineTokenSource } from "./shop-admin";
 import { shopifyTokenEndpoint } from "./token-endpoint";
@@ -198,6 +199,29 @@ describe("OfflineTokens", () => {
     expect(session.expires).not.toBeNull();
     store.control.configureTokens({ nonExpiring: "refused" });
     expect((await shopName(tokens)).shop.myshopifyDomain).toBe(DEMO_SHOP);
+  });
+
+  it("migrateOfflineTokens moves a shop that never opens the app and runs no job, once", async () => {
+    const old = await installNonExpiring();
+    const tokens = processTokens();
+    expect(await migrateOfflineTokens(client, tokens)).toEqual({ migrated: [DEMO_SHOP], reconnect: [], failed: [] });
+    const session = await stored();
+    expect([session.accessToken === old, session.expires === null, session.refreshToken?.startsWith("shprt_")]).toEqual(
+      [false, false, true],
+    );
+    expect(await migrateOfflineTokens(client, tokens)).toEqual({ migrated: [], reconnect: [], failed: [] });
+    store.control.configureTokens({ nonExpiring: "refused" });
+    expect((await shopName(tokens)).shop.myshopifyDomain).toBe(DEMO_SHOP);
+  });
+
+  it("migrateOfflineTokens after the switch names the shop that must reconnect", async () => {
+    await installNonExpiring();
+    store.control.configureTokens({ nonExpiring: "refused" });
+    expect(await migrateOfflineTokens(client, processTokens())).toEqual({
+      migrated: [],
+      reconnect: [DEMO_SHOP],
+      failed: [],
+    });
   });
 
   it("a non-expiring token never migrated before the switch: reconnect", async () => {
