@@ -23,7 +23,9 @@ function bindingFile(pkg, abi) {
 }
 
 async function nodeGypScript() {
-  const globalRoot = (await run("npm", ["root", "-g"], { quiet: true, label: "npm root -g" })).trim();
+  // Quiet output holds stderr too (npm's warnings, e.g. about .npmrc keys it does not know): the path is the last line.
+  const output = await run("npm", ["root", "-g"], { quiet: true, label: "npm root -g" });
+  const globalRoot = output.trim().split("\n").at(-1).trim();
   const script = path.join(globalRoot, "npm", "node_modules", "node-gyp", "bin", "node-gyp.js");
   if (!existsSync(script))
     throw new StepError(
