@@ -45,7 +45,7 @@ async function ensureBetterSqlite3(abi, nodeHome, log) {
     renameSync(machineBuild, target);
   }
   const target = bindingFile(pkg, abi);
-  if (existsSync(target)) return;
+  if (existsSync(target) && (await loadsOn(nodeHome, target))) return;
   log(`building better-sqlite3 for Node ${TEST_NODE_VERSION} from its bundled source (once; a few minutes)`);
   const work = path.join(root, ".cache", `better-sqlite3-node-v${abi}`);
   rmSync(work, { recursive: true, force: true });
@@ -57,13 +57,26 @@ async function ensureBetterSqlite3(abi, nodeHome, log) {
   const bin = path.join(nodeHome, "bin");
   await run(path.join(bin, "node"), [gyp, "rebuild", "--release", `--nodedir=${nodeHome}`], {
     cwd: work,
-    env: { PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}` },
+    // npm passes its own nodedir to scripts (npm_config_nodedir, e.g. /usr from a global npmrc), and
+    // node-gyp prefers it to --nodedir: it would build against this machine's Node headers.
+    env: { PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`, npm_config_nodedir: nodeHome },
     quiet: true,
     label: "node-gyp rebuild better-sqlite3 (needs python3, make and a C++ compiler)",
   });
   mkdirSync(path.dirname(target), { recursive: true });
   copyFileSync(path.join(work, "build", "Release", "better_sqlite3.node"), target);
   rmSync(work, { recursive: true, force: true });
+  if (!(await loadsOn(nodeHome, target)))
+    throw new StepError(`better-sqlite3 built for Node ${TEST_NODE_VERSION} does not load on it (${target}).`);
+}
+
+/** Whether the tests' Node can load a native module (a build for another ABI throws). */
+async function loadsOn(nodeHome, file) {
+  const script = `process.dlopen({ exports: {} }, ${JSON.stringify(file)})`;
+  return run(path.join(nodeHome, "bin", "node"), ["-e", script], { quiet: true, label: "node" }).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
