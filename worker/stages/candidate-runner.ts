@@ -6,6 +6,13 @@ import type { CandidateJob } from "../../lib/queue/jobs";
 import { MerchantActionError } from "./errors";
 
 /**
+ * A job whose image is not one of its shop's: another shop's id, or an image deleted with its product
+ * (whose waiting jobs were removed with it). Nothing to do, and retrying cannot change that.
+ */
+export const notThisShops = (candidateId: string, shop: string) =>
+  `image ${candidateId} is not one of ${shop}'s images`;
+
+/**
  * Wraps the per-candidate stages (upscale, publish): a failure that retrying cannot fix, or the last
  * attempt's failure, marks the candidate failed with a message the merchant can act on.
  */

@@ -1,6 +1,6 @@
 // The upscale and publish stages of an image the merchant rejected (or whose product was deleted)
 // stop without side effects: no Admin API call (no upload, no productUpdate, no charge), no model run.
-import type { Job } from "bullmq";
+import { UnrecoverableError, type Job } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type PrismaClient } from "../../lib/db";
 import { migratedTestDatabase } from "../../tests/harness/database";
@@ -84,11 +84,11 @@ describe("upscale and publish of an image that is no longer approved", () => {
     expect((await client.candidate.findUniqueOrThrow({ where: { id } })).state).toBe("rejected");
   });
 
-  it("stop when the image is gone (its product was deleted)", async () => {
+  it("fail for good, touching nothing, when the image is not the shop's (deleted with its product, or another shop's id)", async () => {
     const id = await candidate("approved");
     await client.candidate.delete({ where: { id } });
-    expect((await upscaleProcessor(client, upscaler, adminFor)(job(id))).stopped).toBe("the image is gone");
-    expect((await publishProcessor(client, adminFor)(job(id))).stopped).toBe("the image is gone");
+    await expect(upscaleProcessor(client, upscaler, adminFor)(job(id))).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(publishProcessor(client, adminFor)(job(id))).rejects.toBeInstanceOf(UnrecoverableError);
     expect(calls).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import type { Job } from "bullmq";
+import { UnrecoverableError, type Job } from "bullmq";
 import { assertCanSpend, chargeUsage, currentUsagePlan } from "../../lib/billing";
 import type { PrismaClient } from "../../lib/db";
 import { forShop } from "../../lib/db";
@@ -17,6 +17,7 @@ import {
 import { blobStore, parseBlobKey } from "../../lib/storage";
 import { PRICES_USD } from "../../lib/usage";
 import { MerchantActionError, throwBillingRefusal } from "./errors";
+import { notThisShops } from "./candidate-runner";
 
 export interface PublishOutput {
   /** Set when nothing was published: the image was rejected (or deleted) before this job ran. */
@@ -94,7 +95,7 @@ export function publishProcessor(
       reused: false,
       shopifyProcessingSeconds: 0,
     });
-    if (!candidate) return stopped("the image is gone");
+    if (!candidate) throw new UnrecoverableError(notThisShops(candidateId, shop));
     if (!PUBLISHABLE_STATES.includes(candidate.state)) return stopped(`the image is ${candidate.state}`);
     if (!candidate.upscaledBlobKey) throw new Error(`candidate ${candidateId} has no upscaled image yet`);
     // "approved": the upscale found its image stored; "publishing": an earlier try of this job died.

@@ -1,4 +1,4 @@
-import type { Job } from "bullmq";
+import { UnrecoverableError, type Job } from "bullmq";
 import { assertCanSpend, currentUsagePlan } from "../../lib/billing";
 import { config } from "../../lib/config";
 import type { PrismaClient } from "../../lib/db";
@@ -10,6 +10,7 @@ import { blobKey, blobStore, parseBlobKey } from "../../lib/storage";
 import { PRICES_USD } from "../../lib/usage";
 import type { Upscaler } from "../upscale";
 import { throwBillingRefusal } from "./errors";
+import { notThisShops } from "./candidate-runner";
 import { assertProductExists } from "./product-exists";
 import { ModelClock } from "./model-clock";
 
@@ -46,10 +47,11 @@ export function upscaleProcessor(
       where: { id: candidateId },
       include: { subject: { select: { productId: true } } },
     });
+    if (!candidate) throw new UnrecoverableError(notThisShops(candidateId, shop));
     // "upscaling" again: an earlier try of this job died on the way.
-    if (!candidate || !(await transitionCandidate(client, shop, candidateId, ["approved", "upscaling"], "upscaling"))) {
+    if (!(await transitionCandidate(client, shop, candidateId, ["approved", "upscaling"], "upscaling"))) {
       return {
-        stopped: candidate ? `the image is ${candidate.state}` : "the image is gone",
+        stopped: `the image is ${candidate.state}`,
         key: "",
         width: 0,
         height: 0,
