@@ -120,7 +120,8 @@ faultCase(
     await expectNothingPublished(productId, candidateId);
 
     const again = await review(candidateId, "approve");
-    expect(again.state).toBe("approved");
+    // The answer reads the state back after queueing: a fast worker may already be upscaling it.
+    expect(["approved", "upscaling"]).toContain(again.state);
     const published = await settleCandidate(fs, candidateId, 180_000);
     expect([published.state, published.error]).toEqual(["published", null]);
     expect(publishedCopies(fs, productId, candidateId).map((m) => m.id)).toEqual([published.publishedMediaId]);
