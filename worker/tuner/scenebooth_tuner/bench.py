@@ -23,45 +23,10 @@ from pathlib import Path
 
 import torch
 
+from . import architectures
 from .profiles import get_profile
 from .progress import Progress
 from .runtime import Runtime, free_memory, seeded, set_threads
-
-# Stable Diffusion 2.1 (768-v) shapes, as in its unet/vae/text_encoder config.json files.
-SD21_UNET = dict(
-    sample_size=96,
-    in_channels=4,
-    out_channels=4,
-    layers_per_block=2,
-    block_out_channels=(320, 640, 1280, 1280),
-    down_block_types=("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"),
-    up_block_types=("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"),
-    cross_attention_dim=1024,
-    attention_head_dim=(5, 10, 20, 20),
-    use_linear_projection=True,
-    upcast_attention=True,
-)
-SD21_VAE = dict(
-    sample_size=768,
-    in_channels=3,
-    out_channels=3,
-    latent_channels=4,
-    layers_per_block=2,
-    block_out_channels=(128, 256, 512, 512),
-    down_block_types=("DownEncoderBlock2D",) * 4,
-    up_block_types=("UpDecoderBlock2D",) * 4,
-    scaling_factor=0.18215,
-)
-SD21_TEXT = dict(
-    vocab_size=49408,
-    hidden_size=1024,
-    intermediate_size=4096,
-    num_hidden_layers=23,
-    num_attention_heads=16,
-    max_position_embeddings=77,
-    hidden_act="gelu",
-    projection_dim=512,
-)
 
 
 @dataclass(frozen=True)
@@ -112,7 +77,7 @@ class Models:
 
         unet_cfg, vae_cfg, text_cfg, self.resolution = {
             "tiny": (tiny_models.UNET, tiny_models.VAE, tiny_models.TEXT_ENCODER, 64),
-            "sd21": (SD21_UNET, SD21_VAE, SD21_TEXT, 768),
+            "sd21": (*(architectures.config("sd21", part) for part in architectures.PARTS), 768),
         }[shapes]
         torch.manual_seed(0)
         with torch.device(device):  # initialised where they run: SD 2.1's 1.3 B weights init slowly on a CPU
