@@ -53,6 +53,10 @@ export interface Config {
   modelsDir: string;
   /** Local scratch space of the GPU stages (photos, captions, checkpoints); resumable per subject. */
   workDir: string;
+  /** How often a GPU worker sweeps its work folders (0: only at start). */
+  workDirSweepMs: number;
+  /** A subject's work folder untouched for this long is removed even while its request is open. */
+  workDirMaxAgeMs: number;
   /** A tuner command still running after this is killed and retried. */
   tunerTimeoutMs: number;
   workerHealthPort: number;
@@ -283,6 +287,8 @@ export function loadConfig(env: Env = process.env): Config {
     python: nonEmpty(env, "SCENEBOOTH_PYTHON") ?? path.join(projectRoot, ".venv", "bin", "python"),
     modelsDir: path.resolve(projectRoot, nonEmpty(env, "SCENEBOOTH_MODELS_DIR") ?? "data/models"),
     workDir: path.resolve(projectRoot, nonEmpty(env, "SCENEBOOTH_WORK_DIR") ?? "data/work"),
+    workDirSweepMs: parseMilliseconds(env, "SCENEBOOTH_WORK_DIR_SWEEP_MS", 3600 * 1000),
+    workDirMaxAgeMs: parseMilliseconds(env, "SCENEBOOTH_WORK_DIR_MAX_AGE_MS", 7 * 24 * 3600 * 1000),
     tunerTimeoutMs: parseMilliseconds(env, "TUNER_TIMEOUT_MS", 2 * 3600 * 1000),
     workerHealthPort: parsePort(env, "WORKER_HEALTH_PORT", 8081),
     workerHealthHost: nonEmpty(env, "WORKER_HEALTH_HOST") ?? "127.0.0.1",

@@ -1,15 +1,18 @@
 // The worker process: `npm run worker`. Consumes the queues named by WORKER_QUEUES.
 import { config } from "../lib/config";
-import { disconnectDb } from "../lib/db";
+import { db, disconnectDb } from "../lib/db";
 import { closeProducers } from "../lib/queue/producer";
 import { exitOnStartupError, preflight } from "../lib/preflight";
 import { closeModels } from "./models";
 import { startWorkerRuntime } from "./runtime";
 import { stageProcessors } from "./stages";
+import { startWorkFolderUpkeep } from "./work-folder-upkeep";
 
 async function main(): Promise<void> {
   const cfg = config();
   await preflight(cfg, { python: cfg.workerQueues.includes("gpu") });
+  // Before the health server answers: a healthy GPU worker already hears shop purges.
+  const workFolders = cfg.workerQueues.includes("gpu") ? await startWorkFolderUpkeep(cfg, db()) : null;
   const runtime = await startWorkerRuntime({
     redisUrl: cfg.redisUrl,
     prefix: cfg.queuePrefix,
@@ -35,6 +38,7 @@ async function main(): Promise<void> {
       // as stalled, from their last checkpoint.
       console.log("worker: grace period over, releasing running jobs");
     }
+    await workFolders?.close();
     await Promise.allSettled([closeModels(), closeProducers(), disconnectDb()]);
     console.log("worker: stopped");
     process.exit(0);

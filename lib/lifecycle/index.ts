@@ -9,4 +9,12 @@ export {
 } from "./shop-data";
 export { deleteProductData, type ProductDeletionReport } from "./product-data";
 export { removeShopJobs } from "./shop-jobs";
-export { markUninstalled, recordInstall, triggeredAtOf, uninstallIsStale } from "./install";
+export { markUninstalled, recordInstall, shopIsInstalled, triggeredAtOf, uninstallIsStale } from "./install";
+export {
+  broadcastWorkDirPurge,
+  recordWorkDirPurge,
+  workDirPurgeAcks,
+  workDirPurgeChannel,
+  type WorkDirPurgeAck,
+  type WorkDirPurgeMessage,
+} from "./workdir-purge";

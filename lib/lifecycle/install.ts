@@ -43,3 +43,13 @@ export function triggeredAtOf(value: string | undefined | null, fallback = new D
   const at = value ? new Date(value) : null;
   return at && !Number.isNaN(at.getTime()) ? at : fallback;
 }
+
+/**
+ * Whether the app is installed on the shop now: its Shop row has no uninstall after its install
+ * (a shop without a row, from before install times were kept, counts while it has a session).
+ */
+export async function shopIsInstalled(client: PrismaClient, shop: string): Promise<boolean> {
+  const row = await client.shop.findUnique({ where: { shop }, select: { uninstalledAt: true } });
+  if (row) return row.uninstalledAt === null;
+  return (await client.session.count({ where: { shop } })) > 0;
+}

@@ -12,6 +12,7 @@ import { checkRedis, createRedisConnection } from "../queue/connection";
 import { createProducers, type Producers } from "../queue/producer";
 import { blobKey, LocalBlobStore } from "../storage";
 import { countShopData, countShopJobs, deleteShopData } from "./shop-data";
+import { workDirPurgeChannel } from "./workdir-purge";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const A = "lifecycle-a.myshopify.com";
@@ -82,7 +83,7 @@ afterAll(async () => {
 });
 
 describe("deleteShopData", () => {
-  it("leaves nothing of the shop: rows, sessions, blobs and queued jobs; the other shop keeps everything", async () => {
+  it("leaves nothing of the shop: rows, sessions, blobs, queued jobs, and tells the GPU workers to purge its work folder; the other shop keeps everything", async () => {
     const before = await countShopData({ client, store }, A);
     expect(before).toMatchObject({
       sessions: 1,
@@ -98,7 +99,13 @@ describe("deleteShopData", () => {
     expect((await countShopJobs(producers, A)).waiting).toBe(12);
     const otherBefore = await countShopData({ client, store }, B);
 
-    const report = await deleteShopData({ client, store, producers }, A);
+    // A GPU worker listening for purges (worker/shop-purge.ts).
+    const listener = createRedisConnection(REDIS_URL);
+    const heard: string[] = [];
+    listener.on("message", (_channel: string, message: string) => heard.push(JSON.parse(message).shop));
+    await listener.subscribe(workDirPurgeChannel(producers.prefix));
+    const report = await deleteShopData({ client, store, producers }, A).finally(() => listener.quit());
+    expect([report.workHostsNotified, heard]).toEqual([1, [A]]);
     expect(report.cancelledGenerations).toBe(2);
     expect(report.jobsKept).toBe(0);
     expect(report.deleted).toMatchObject({

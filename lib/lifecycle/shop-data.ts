@@ -1,10 +1,11 @@
 // Everything SceneBooth keeps about one shop, counted and deleted: Shopify sessions, the shop's rows
-// in every table, its blobs (photos, adapters/weights, candidates: one prefix), and its queued
-// jobs. Used on app/uninstalled and shop/redact by the app, and usable by the worker.
+// in every table, its blobs (photos, adapters/weights, candidates: one prefix), its queued jobs,
+// and its work folders on the GPU hosts (a broadcast each GPU worker acts on). Used on app/uninstalled and shop/redact by the app, and usable by the worker.
 import { forShop, type PrismaClient } from "../db";
 import type { Producers } from "../queue/producer";
 import { shopPrefix, type BlobStore } from "../storage";
 import { countShopJobs, removeShopJobs } from "./shop-jobs";
+import { broadcastWorkDirPurge } from "./workdir-purge";
 
 export interface ShopData {
   sessions: number;
@@ -75,6 +76,8 @@ export interface DeletionReport {
   jobsRemoved: number;
   /** Jobs a worker was running; they stop at their next cancellation check. */
   jobsKept: number;
+  /** GPU workers that got the message to remove the shop's work folder (each acknowledges: workDirPurgeAcks). */
+  workHostsNotified: number;
   deleted: ShopData;
 }
 
@@ -131,12 +134,15 @@ export async function deleteShopData(
     },
   );
   const sessions = await step(async () => (await client.session.deleteMany({ where: { shop } })).count, 0);
+  // Last: a job starting after this finds its request gone before it writes any work file.
+  const workHostsNotified = await step(() => broadcastWorkDirPurge(producers, shop), 0);
 
   if (errors.length) throw errors[0];
   return {
     cancelledGenerations: cancelled.count,
     jobsRemoved: jobs.removed,
     jobsKept: jobs.kept,
+    workHostsNotified,
     deleted: { ...rows, sessions, blobs },
   };
 }
@@ -146,6 +152,7 @@ export function deletionSummary(shop: string, report: DeletionReport): string {
   const d = report.deleted;
   return (
     `deleted ${shop}'s data: ${d.sessions} sessions, ${d.subjects} products, ${d.generations} requests, ${d.candidates} candidates, ` +
-    `${d.blobs} blobs, ${report.jobsRemoved} queued jobs (${report.jobsKept} running, told to stop)`
+    `${d.blobs} blobs, ${report.jobsRemoved} queued jobs (${report.jobsKept} running, told to stop); ` +
+    `${report.workHostsNotified} GPU workers told to remove its work folder`
   );
 }

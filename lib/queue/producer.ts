@@ -9,6 +9,9 @@ import { DEFAULT_JOB_OPTIONS, DEFAULT_PREFIX } from "./queues";
 export interface Producers {
   flows: FlowProducer;
   queue(key: QueueKey): Queue;
+  /** The queues' Redis connection and key prefix, for the app's own keys and messages beside them. */
+  redis: Redis;
+  prefix: string;
   /** Pings Redis over the producers' own connection (health checks). */
   ping(): Promise<unknown>;
   close(): Promise<void>;
@@ -24,6 +27,8 @@ export function createProducers(
   const flows = new FlowProducer({ connection, prefix });
   return {
     flows,
+    redis: connection,
+    prefix,
     queue(key) {
       let queue = queues.get(key);
       if (!queue) {

@@ -1,6 +1,8 @@
 // Fault suite, infrastructure faults: the worker SIGKILLed in each stage, Redis restarted and
 // crashed mid-flow (a private redis-server with the production persistence settings), the database
-// locked, blob storage unwritable, the tuner subprocess crashing or hanging.
+// locked, blob storage unwritable, the tuner subprocess crashing or hanging, the GPU host's work
+// folder (removed when a request ends; its disk full while copying photos).
+import { existsSync } from "node:fs";
 import { rename, rm, writeFile, mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -28,6 +30,7 @@ import {
 import { startRedisServer, type RedisServer } from "./redis-server";
 import { reviewCandidate } from "../../lib/pipeline/review";
 import { overallProgress } from "../../lib/pipeline/stages";
+import { config } from "../../lib/config";
 import { studioPost } from "./routes";
 
 let redis: RedisServer;
@@ -341,3 +344,65 @@ for (const mode of ["crash", "hang"] as const) {
     },
   );
 }
+
+// The GPU host's work folder (SCENEBOOTH_WORK_DIR, the worker's as this process's environment says;
+// its class-image cache stays warm between cases).
+const workDir = () => config().workDir;
+
+/** The request succeeded with its one image and left no work folder behind. */
+async function expectSucceededWithoutWorkFolder(generationId: string, subjectId: string) {
+  await expectSucceeded(generationId);
+  expect(existsSync(path.join(workDir(), DEMO_SHOP, subjectId)), "the request's work folder").toBe(false);
+}
+
+faultCase(
+  "a request's work folder is removed when it ends; the product's next request re-materialises it from storage",
+  { timeoutMs: 600_000 },
+  async () => {
+    const generation = await requestFor(fs, teapot, { sceneIds: ["g3"] });
+    const folder = path.join(workDir(), DEMO_SHOP, generation.subjectId);
+    await waitFor(
+      "a GPU stage to write the request's work folder",
+      async () => {
+        const g = await fs.stack.db.generation.findUniqueOrThrow({ where: { id: generation.id } });
+        if (!["queued", "running"].includes(g.status)) throw new Error(`request ${g.status} (${g.error}) first`);
+        return existsSync(folder) ? true : undefined;
+      },
+      300_000,
+      20,
+    );
+    await expectSucceededWithoutWorkFolder(generation.id, generation.subjectId);
+    const classImages = existsSync(path.join(workDir(), "class-images"));
+
+    // Its tuned weights are reused: generate restores them from blob storage.
+    const again = await requestFor(fs, teapot, { sceneIds: ["g4"] });
+    await expectSucceededWithoutWorkFolder(again.id, again.subjectId);
+    const runs = await fs.stack.db.tuningRun.findMany({ where: { subjectId: again.subjectId, status: "succeeded" } });
+    expect(runs).toHaveLength(1);
+    expect(existsSync(path.join(workDir(), "class-images")), "the class-image cache (not shop data)").toBe(classImages);
+  },
+);
+
+// A fake full disk: the worker's file writes into the photos folder fail once with ENOSPC (a preload
+// module replaces fs/promises' writeFile; nothing is filled for real).
+const DISK_FULL = fileURLToPath(new URL("./fixtures/disk-full.mjs", import.meta.url));
+
+faultCase(
+  "disk full while copying the photos into the work folder: a disk-full stage error, retried; the request completes",
+  { timeoutMs: 600_000 },
+  async (ctx) => {
+    try {
+      await restartWorker({
+        NODE_OPTIONS: [process.env.NODE_OPTIONS, `--import=${DISK_FULL}`].filter(Boolean).join(" "),
+        FAULT_DISK_FULL_PATTERN: `/${DEMO_SHOP.replace(/\./g, "\\.")}/[^/]+/[0-9a-f]{16}/photos/`,
+      });
+      const product = await newProduct(fs.stack, "Disk full", teapot.photoUrls.slice(0, 4));
+      const generation = await requestFor(fs, product, { allowLowDiversity: true });
+      ctx.expectRequest(DEMO_SHOP, product.id, product.title);
+      await expectSucceededWithoutWorkFolder(generation.id, generation.subjectId);
+      expect(worker.output()).toMatch(/\[gpu\] tune \S+ failed: disk full on the worker: ENOSPC/);
+    } finally {
+      await restartWorker();
+    }
+  },
+);

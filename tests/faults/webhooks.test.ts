@@ -1,8 +1,14 @@
 // Fault suite, platform faults around webhooks: Shopify retries an app/uninstalled hours later,
 // after the merchant installed the app again; a product webhook must be answered within Shopify's
-// 5 s without the Admin API (the worker asks it afterwards). The worker consumes the publish queue
-// only (where shop events go), so the requests made here stay queued and are audited as such.
+// 5 s without the Admin API (the worker asks it afterwards); shop/redact reaches the work folders of
+// every GPU host. The worker consumes the publish queue (where shop events go) and the gpu queue (to
+// hear shop purges), not ingest, so the requests made here stay queued and are audited as such.
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
+import { workDirPurgeAcks } from "../../lib/lifecycle";
 import type { ProcessHandle } from "../harness/stack";
 import { waitFor } from "../pipeline/helpers";
 import { deliverWebhook, shopProducts } from "../platform/helpers";
@@ -11,14 +17,19 @@ import { DEMO_SHOP, OTHER_SHOP, requestFor, startFaultStack, storeProduct, type 
 
 let fs: FaultStack;
 let worker: ProcessHandle;
+/** The GPU hosts' work folders: a/ is the worker's; b/ and c/ those of hosts started by a case. */
+let workRoot: string;
+const workDir = (host: string) => path.join(workRoot, host);
 
 beforeAll(async () => {
+  workRoot = await mkdtemp(path.join(os.tmpdir(), "scenebooth-work-"));
   fs = await startFaultStack();
-  worker = await fs.stack.startWorker({ WORKER_QUEUES: "publish" });
+  worker = await fs.stack.startWorker({ WORKER_QUEUES: "publish,gpu", SCENEBOOTH_WORK_DIR: workDir("a") });
 }, 180_000);
 afterAll(async () => {
   await worker?.kill("SIGKILL");
   await fs?.close();
+  if (workRoot) await rm(workRoot, { recursive: true, force: true });
 });
 
 const faultCase = faultGroup("platform faults", () => fs, { part: "webhooks" });
@@ -118,5 +129,66 @@ faultCase(
     expect(await fs.stack.db.generation.count({ where: { shop: DEMO_SHOP, subject: { productId: teapot.id } } })).toBe(
       1,
     );
+  },
+);
+
+/** Files a GPU stage would have left for a subject on a host. */
+async function workFiles(host: string, shop: string, subject: string): Promise<string> {
+  const dir = path.join(workDir(host), shop, subject);
+  await mkdir(path.join(dir, "0123456789abcdef", "photos"), { recursive: true });
+  await writeFile(path.join(dir, "0123456789abcdef", "photos", "p.png"), "photo");
+  return dir;
+}
+
+faultCase(
+  "shop/redact reaches every GPU worker's work folder (each host acknowledges); a host that was down purges when it starts",
+  { short: true, timeoutMs: 120_000 },
+  async () => {
+    const hostB = await fs.stack.startWorker({ WORKER_QUEUES: "gpu", SCENEBOOTH_WORK_DIR: workDir("b") });
+    try {
+      const onA = await workFiles("a", OTHER_SHOP, "subject-1");
+      const onB = await workFiles("b", OTHER_SHOP, "subject-2");
+      const onC = await workFiles("c", OTHER_SHOP, "subject-3");
+      const demoOnA = await workFiles("a", DEMO_SHOP, "another-shops-subject");
+
+      const since = Date.now();
+      control().compliance("shop/redact", OTHER_SHOP);
+      await control().webhooksSettled();
+      const acks = await waitFor(
+        "both running GPU hosts to acknowledge the purge",
+        async () => {
+          // The first case's uninstall purged too: only this purge's acknowledgements count.
+          const hosts = Object.entries(await workDirPurgeAcks(fs.producers, OTHER_SHOP))
+            .filter(([, ack]) => Date.parse(ack.at) >= since)
+            .map(([host]) => host);
+          return hosts.length >= 2 ? hosts : undefined;
+        },
+        30_000,
+        100,
+      );
+      expect(acks.map((host) => host.slice(host.indexOf(":") + 1)).sort()).toEqual([workDir("a"), workDir("b")]);
+      expect([existsSync(onA), existsSync(onB), existsSync(path.join(workDir("a"), OTHER_SHOP))]).toEqual([
+        false,
+        false,
+        false,
+      ]);
+      expect(existsSync(demoOnA), "the demo shop's work folder").toBe(true);
+
+      // Host C was down during the message: its start-up sweep removes the shop that is no longer installed.
+      expect(existsSync(onC)).toBe(true);
+      const hostC = await fs.stack.startWorker({ WORKER_QUEUES: "gpu", SCENEBOOTH_WORK_DIR: workDir("c") });
+      try {
+        await waitFor(
+          "host C to remove the shop's folder",
+          async () => (existsSync(path.join(workDir("c"), OTHER_SHOP)) ? undefined : true),
+          30_000,
+          100,
+        );
+      } finally {
+        await hostC.kill("SIGKILL");
+      }
+    } finally {
+      await hostB.kill("SIGKILL");
+    }
   },
 );

@@ -17,6 +17,8 @@ import { scoreStage } from "./score";
 import { productEventProcessor, shopCleanupProcessor } from "./shop-events";
 import { tuneStage } from "./tune";
 import { upscaleProcessor } from "./upscale";
+import { withWorkFolder } from "./work-folder";
+import { workFoldersAt } from "../work-folders";
 
 /**
  * A processor for every job of the pipeline table (lib/pipeline/stages.ts), by queue; each stage lives
@@ -33,7 +35,10 @@ export function stageProcessors(): PipelineProcessors {
       prepare: run(prepareStage),
       "dataset-check": run(datasetCheckStage),
     },
-    gpu: { tune: run(tuneStage(cfg)), generate: run(generateStage(cfg)) },
+    gpu: {
+      tune: run(withWorkFolder(tuneStage(cfg), workFoldersAt(cfg.workDir), { lastToUseIt: false })),
+      generate: run(withWorkFolder(generateStage(cfg), workFoldersAt(cfg.workDir), { lastToUseIt: true })),
+    },
     post: {
       score: run(scoreStage(client, producers(), sharedScorers)),
       upscale: candidateProcessor(

@@ -4,7 +4,7 @@ import { stageLabel, type PipelineStage } from "../../lib/pipeline/stages";
 import type { GenerationJob } from "../../lib/queue/jobs";
 import type { BlobStore } from "../../lib/storage";
 import { createStageContext, type StageContext } from "./context";
-import { CancelledError, MerchantActionError } from "./errors";
+import { asDiskFull, CancelledError, DiskFullError, MerchantActionError } from "./errors";
 
 export interface StageDefinition<Output> {
   name: PipelineStage;
@@ -15,6 +15,12 @@ export interface StageDeps {
   client: PrismaClient;
   store: BlobStore;
   log?: (line: string) => void;
+}
+
+/** Whether `error`, thrown by a stage of this job, ends its request (cancelled, the merchant's to fix, or no try left). */
+export function endsRequest(error: unknown, job: Job<GenerationJob>): boolean {
+  if (error instanceof CancelledError || error instanceof MerchantActionError) return true;
+  return (error as { retryable?: boolean }).retryable === false || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
 /**
@@ -40,7 +46,8 @@ export function stageProcessor<Output>(stage: StageDefinition<Output>, deps: Sta
       const output = await stage.run(ctx);
       await ctx.progress(1);
       return output;
-    } catch (error) {
+    } catch (thrown) {
+      const error = asDiskFull(thrown) ?? thrown;
       if (error instanceof CancelledError) {
         // The request may be gone altogether (the shop uninstalled the app).
         const generation = await db.generation.findUnique({ where: { id: generationId } });
@@ -59,12 +66,14 @@ export function stageProcessor<Output>(stage: StageDefinition<Output>, deps: Sta
       }
       // An error that says it cannot succeed on a retry (a bad tuner spec, missing model weights).
       const permanent = (error as { retryable?: boolean }).retryable === false;
-      const attempts = job.opts.attempts ?? 1;
-      if (permanent || job.attemptsMade + 1 >= attempts) {
+      if (endsRequest(error, job)) {
         ctx.log(`failed for good: ${(error as Error).stack ?? error}`);
+        const doing = stageLabel(stage.name).toLowerCase();
         await markFailed(
           ctx,
-          `Something went wrong on our side while ${stageLabel(stage.name).toLowerCase()}. Please try again; if it keeps failing, contact support.`,
+          error instanceof DiskFullError
+            ? `Our servers ran out of disk space while ${doing}. Please try again later; if it keeps failing, contact support.`
+            : `Something went wrong on our side while ${doing}. Please try again; if it keeps failing, contact support.`,
           "failed",
         );
       }
