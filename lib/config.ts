@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { QUEUE_KEYS, type QueueKey } from "./pipeline/stages";
+import { redactUrl } from "./redact-url.mjs";
 
 /**
  * The repository root (the nearest folder above this module with a package.json): every relative
@@ -69,6 +70,8 @@ export interface Config {
   workerLockMs: number;
   /** GPU jobs of one shop running at once across all GPU workers (the rest wait their turn). */
   gpuSlotsPerShop: number;
+  /** How often a worker checks that every pending request and image still has its jobs (0: never). */
+  reconcileIntervalMs: number;
   queuePrefix: string;
 }
 
@@ -170,7 +173,9 @@ function parseWorkerQueues(env: Env): QueueKey[] {
 function parseDatabaseUrl(env: Env): string {
   const url = nonEmpty(env, "DATABASE_URL") ?? defaultSqliteUrl();
   if (!/^(file:|postgres(ql)?:\/\/)/.test(url)) {
-    throw new ConfigError(`DATABASE_URL must start with file: (SQLite) or postgres:// (PostgreSQL), got "${url}".`);
+    throw new ConfigError(
+      `DATABASE_URL must start with file: (SQLite) or postgres:// (PostgreSQL), got "${redactUrl(url)}".`,
+    );
   }
   return url;
 }
@@ -206,7 +211,7 @@ function parseS3Storage(env: Env, driver: StorageDriver): S3StorageConfig | null
   }
   const endpoint = nonEmpty(env, "S3_ENDPOINT");
   if (endpoint && !/^https?:\/\/[^/\s]+/.test(endpoint)) {
-    throw new ConfigError(`S3_ENDPOINT must be an http:// or https:// URL, got "${endpoint}".`);
+    throw new ConfigError(`S3_ENDPOINT must be an http:// or https:// URL, got "${redactUrl(endpoint)}".`);
   }
   const rawPrefix = nonEmpty(env, "S3_PREFIX") ?? "";
   const prefix = rawPrefix.replace(/^\/+|\/+$/g, "");
@@ -296,6 +301,7 @@ export function loadConfig(env: Env = process.env): Config {
     workerShutdownGraceMs: parseMilliseconds(env, "WORKER_SHUTDOWN_GRACE_MS", 30_000),
     workerLockMs: parseMilliseconds(env, "WORKER_LOCK_MS", 30_000),
     gpuSlotsPerShop: parsePositiveInteger(env, "GPU_SLOTS_PER_SHOP", 2),
+    reconcileIntervalMs: parseMilliseconds(env, "RECONCILE_INTERVAL_MS", 5 * 60_000),
     queuePrefix: nonEmpty(env, "QUEUE_PREFIX") ?? "scenebooth",
   };
 }

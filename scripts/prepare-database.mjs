@@ -18,7 +18,8 @@ import { fileURLToPath } from "node:url";
 import { PrismaPg } from "@prisma/adapter-pg";
 import Database from "better-sqlite3";
 
-import { databaseKind, redactUrl, sqliteFilePath } from "../lib/db/url.mjs";
+import { databaseKind, sqliteFilePath } from "../lib/db/url.mjs";
+import { redactUrl } from "../lib/redact-url.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const prismaCli = path.join(root, "node_modules", "prisma", "build", "index.js");

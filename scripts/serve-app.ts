@@ -6,8 +6,8 @@ import path from "node:path";
 import { config, projectRoot } from "../lib/config";
 import { disconnectDb } from "../lib/db";
 import { exitOnStartupError, preflight } from "../lib/preflight";
-import { closeProducers } from "../lib/queue/producer";
-import { redactQueryCredentials } from "../lib/redact-url";
+import { closeProducers, producers } from "../lib/queue/producer";
+import { redactQueryCredentials } from "../lib/redact-url.mjs";
 
 /**
  * remix-serve's access log (morgan "tiny") prints each request's URL: the embedded app's id_token,
@@ -24,6 +24,8 @@ function redactAccessLog(): void {
 
 async function main(): Promise<void> {
   await preflight(config(), { python: false });
+  // The queues are opened while Redis is known to answer (see createProducers).
+  producers();
   redactAccessLog();
   process.argv = [process.argv[0]!, "remix-serve", path.join(projectRoot, "build", "server", "index.js")];
   await import("@remix-run/serve/dist/cli.js");

@@ -9,6 +9,7 @@ import { selectsBrowserTests } from "./lib/chromium.mjs";
 import { ensurePostgres, ensureRedis } from "./lib/services.mjs";
 import { TEST_NODE_VERSION, ensureTestNode } from "./lib/test-node.mjs";
 import { StepError, root, run } from "./lib/run.mjs";
+import { redactUrl } from "../lib/redact-url.mjs";
 
 const args = process.argv.slice(2);
 const only = args.includes("--ts-only") ? "ts" : args.includes("--py-only") ? "py" : "all";
@@ -57,8 +58,8 @@ async function main() {
   await ensureRedis(redisUrl, log);
   const postgresUrl = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
   if (!(await ensurePostgres(postgresUrl, log))) {
-    if (process.env.CI) throw new StepError(`PostgreSQL does not answer at ${postgresUrl}; CI needs it.`);
-    log(`PostgreSQL does not answer at ${postgresUrl}: its tests will be skipped`);
+    if (process.env.CI) throw new StepError(`PostgreSQL does not answer at ${redactUrl(postgresUrl)}; CI needs it.`);
+    log(`PostgreSQL does not answer at ${redactUrl(postgresUrl)}: its tests will be skipped`);
   }
   mkdirSync(artifacts, { recursive: true });
   const env = { REDIS_URL: redisUrl, TEST_POSTGRES_URL: postgresUrl, NODE_ENV: "test" };

@@ -1,7 +1,8 @@
 // The worker process: `npm run worker`. Consumes the queues named by WORKER_QUEUES.
 import { config } from "../lib/config";
 import { db, disconnectDb } from "../lib/db";
-import { closeProducers } from "../lib/queue/producer";
+import { startConfiguredReconciler } from "../lib/pipeline/reconcile";
+import { closeProducers, producers } from "../lib/queue/producer";
 import { exitOnStartupError, preflight } from "../lib/preflight";
 import { closeModels } from "./models";
 import { startWorkerRuntime } from "./runtime";
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     lockMs: cfg.workerLockMs,
     perShopLimits: { gpu: cfg.gpuSlotsPerShop },
   });
+  const reconciler = startConfiguredReconciler(db(), producers());
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
       console.log("worker: grace period over, releasing running jobs");
     }
     await workFolders?.close();
+    await reconciler.stop();
     await Promise.allSettled([closeModels(), closeProducers(), disconnectDb()]);
     console.log("worker: stopped");
     process.exit(0);

@@ -7,7 +7,7 @@ import { NoiseNotice } from "../components/noise-notice";
 import { Onboarding } from "../components/onboarding";
 import { ProductsTable } from "../components/products-table";
 import { useResultToast } from "../components/use-toast";
-import { ApiError } from "../services/api.server";
+import { ApiError, isRedisUnavailable, queueUnavailable } from "../services/api.server";
 import { generateForProducts, parseStateFilter, productsPage, STATE_FILTERS } from "../services/products.server";
 import { shopContext } from "../services/shop-context.server";
 
@@ -36,6 +36,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
     return { ok: true as const, message: result.message };
   } catch (error) {
     if (error instanceof ApiError) return { ok: false as const, error: error.message };
+    if (isRedisUnavailable(error)) return queueUnavailable();
     throw error;
   }
 };

@@ -1,5 +1,7 @@
 // Helpers for the JSON routes the admin extensions call (app/routes/api.*).
+import { json } from "@remix-run/node";
 import { PlanRequiredError, SpendingCapError } from "../../lib/billing";
+import { isRedisUnavailable } from "../../lib/queue/connection";
 
 /** A request the route answers with `status` and a message the merchant can read. */
 export class ApiError extends Error {
@@ -35,6 +37,19 @@ export function jsonResponse(body: unknown, init: ResponseInit = {}): Response {
   return new Response(JSON.stringify(body), { ...init, headers });
 }
 
+/** What the merchant reads when the job queue (Redis) does not answer: nothing was started. */
+export const QUEUE_UNAVAILABLE_MESSAGE =
+  "SceneBooth is busy and could not take this in right now. Nothing was started: try again in a minute.";
+
+const RETRY_LATER = { "Retry-After": "60" };
+
+/** A form action's answer (the toast's { ok: false, error }) when the job queue does not answer: 503. */
+export function queueUnavailable() {
+  return json({ ok: false as const, error: QUEUE_UNAVAILABLE_MESSAGE }, { status: 503, headers: RETRY_LATER });
+}
+
+export { isRedisUnavailable };
+
 /** Runs a handler and turns known errors into JSON answers; anything else is logged and answered 500. */
 export async function jsonAnswer(handler: () => Promise<unknown>): Promise<Response> {
   try {
@@ -48,6 +63,8 @@ export async function jsonAnswer(handler: () => Promise<unknown>): Promise<Respo
       return jsonResponse({ error: error.message, code: "plan_required" }, { status: 402 });
     if (error instanceof SpendingCapError)
       return jsonResponse({ error: error.message, code: "over_cap" }, { status: 402 });
+    if (isRedisUnavailable(error))
+      return jsonResponse({ error: QUEUE_UNAVAILABLE_MESSAGE, code: "busy" }, { status: 503, headers: RETRY_LATER });
     console.error("api error:", error);
     return jsonResponse(
       { error: "Something went wrong on our side. Please try again.", code: "internal" },

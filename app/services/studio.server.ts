@@ -24,6 +24,7 @@ import type { PhotoCheckView } from "../components/photo-check-types";
 import { previewPhotoCheck, reportView } from "./photo-check.server";
 import { DATABASE_UNAVAILABLE_MESSAGE, notFound, type ShopContext } from "./shop-context.server";
 import { spendingRefusal } from "./spend-guard.server";
+import { isRedisUnavailable, queueUnavailable } from "./api.server";
 import { PRICES_USD } from "../../lib/usage";
 
 const MEDIA_PAGE = 50;
@@ -378,8 +379,12 @@ const rating = (raw: FormDataEntryValue | null): number | null | undefined => {
   return Number(raw);
 };
 
-/** The studio's form posts: start, cancel, review (approve/reject/rate), bulk approve. */
-export async function studioAction(ctx: ShopContext, id: string, form: FormData): Promise<StudioActionResult> {
+/** The studio's form posts: start, cancel, review (approve/reject/rate), bulk approve; 503 while the job queue does not answer. */
+export async function studioAction(
+  ctx: ShopContext,
+  id: string,
+  form: FormData,
+): Promise<StudioActionResult | ReturnType<typeof queueUnavailable>> {
   const gid = productGid(id);
   if (!gid) throw notFound("This product");
   const intent = String(form.get("intent") ?? "");
@@ -440,6 +445,7 @@ export async function studioAction(ctx: ShopContext, id: string, form: FormData)
     if (error instanceof ReviewError) return { ok: false, error: error.message };
     if (error instanceof NotFoundError) throw notFound("This item");
     if (isDatabaseUnavailable(error)) return { ok: false, error: DATABASE_UNAVAILABLE_MESSAGE };
+    if (isRedisUnavailable(error)) return queueUnavailable();
     throw error;
   }
 }

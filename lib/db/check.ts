@@ -4,7 +4,8 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import Database from "better-sqlite3";
 
 import { ConfigError } from "../config";
-import { databaseKind, redactUrl, sqliteFilePath } from "./url.mjs";
+import { redactUrl } from "../redact-url.mjs";
+import { databaseKind, sqliteFilePath } from "./url.mjs";
 
 const CONNECT_TIMEOUT_MS = 5_000;
 

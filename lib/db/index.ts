@@ -5,7 +5,7 @@ export { createPrismaClient, type PrismaClient } from "./client";
 export { checkDatabase } from "./check";
 export { isDatabaseUnavailable } from "./patient-pool";
 export { forShop, ShopScopeError, type ShopScopedClient } from "./for-shop";
-export { databaseKind, redactUrl, sqliteFilePath, type DatabaseKind } from "./url.mjs";
+export { databaseKind, sqliteFilePath, type DatabaseKind } from "./url.mjs";
 export * from "./enums";
 export { Prisma } from "./generated/sqlite/client";
 export type {

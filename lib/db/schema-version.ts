@@ -5,7 +5,8 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import Database from "better-sqlite3";
 
 import { ConfigError, projectRoot } from "../config";
-import { databaseKind, redactUrl, sqliteFilePath } from "./url.mjs";
+import { redactUrl } from "../redact-url.mjs";
+import { databaseKind, sqliteFilePath } from "./url.mjs";
 
 /** The migrations this release's code needs, per provider (the same folders prisma.config.ts uses). */
 export function requiredMigrations(url: string, root = projectRoot): string[] {

@@ -1,4 +1,3 @@
 export type DatabaseKind = "sqlite" | "postgres";
 export declare function databaseKind(url: string): DatabaseKind;
 export declare function sqliteFilePath(url: string): string;
-export declare function redactUrl(url: string): string;

@@ -3,6 +3,7 @@
 
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { redactUrl } from "../redact-url.mjs";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -20,12 +21,7 @@ export function databaseKind(url) {
 export function sqliteFilePath(url) {
   if (!url.startsWith("file:")) throw new Error(`Not a SQLite URL: "${redactUrl(url)}".`);
   const file = url.slice("file:".length).replace(/\?.*$/, "");
-  if (!file) throw new Error(`The SQLite URL "${url}" names no file.`);
+  if (!file) throw new Error(`The SQLite URL "${redactUrl(url)}" names no file.`);
   if (file === ":memory:") return file;
   return path.resolve(projectRoot, file);
-}
-
-/** The URL with any password replaced by "***", safe for logs and error messages. */
-export function redactUrl(url) {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^@/?#]*@/i, "$1:***@");
 }

@@ -26,7 +26,7 @@ export interface WorkDirPurgeAck {
 
 /** Asks every GPU worker listening now to remove the shop's work folder; resolves with how many got the message. */
 export async function broadcastWorkDirPurge(producers: Producers, shop: string): Promise<number> {
-  const { redis, prefix } = producers;
+  const { connection: redis, prefix } = producers;
   const message: WorkDirPurgeMessage = { shop, requestedAt: new Date().toISOString() };
   return redis.publish(workDirPurgeChannel(prefix), JSON.stringify(message));
 }
@@ -45,7 +45,7 @@ export async function recordWorkDirPurge(
 
 /** The hosts that purged the shop's work folder in the last week, by host. */
 export async function workDirPurgeAcks(producers: Producers, shop: string): Promise<Record<string, WorkDirPurgeAck>> {
-  const { redis, prefix } = producers;
+  const { connection: redis, prefix } = producers;
   const raw = await redis.hgetall(acksKey(prefix, shop));
   return Object.fromEntries(Object.entries(raw).map(([host, value]) => [host, JSON.parse(value) as WorkDirPurgeAck]));
 }

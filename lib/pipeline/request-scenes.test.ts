@@ -10,7 +10,8 @@ import {
   postgresAvailability,
   type TestDatabaseKind,
 } from "../../tests/harness/database";
-import { checkRedis, createRedisConnection } from "../queue/connection";
+import { checkRedis, createProducerConnection, createRedisConnection, isRedisUnavailable } from "../queue/connection";
+import { freePort } from "../../tests/harness/free-port";
 import { createProducers, type Producers } from "../queue/producer";
 import { requestScenes, requestScenesBatch, SceneRequestError, type SceneRequest } from "./request-scenes";
 import { PIPELINE_STAGES, stageJobId } from "./stages";
@@ -119,6 +120,23 @@ describe("requestScenesBatch", () => {
     // A later try starts them afresh.
     const retried = await requestScenesBatch(client, producers, [request(6)]);
     expect(retried[0]).toMatchObject({ ok: true, created: true });
+  });
+
+  it("writes nothing when Redis does not answer, and says so with an 'unavailable' error", async () => {
+    const nowhere = createProducerConnection(`redis://127.0.0.1:${await freePort()}`, 300);
+    try {
+      const down: Producers = { ...producers, ping: () => nowhere.ping() };
+      const error = await requestScenesBatch(client, down, [request(11)]).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(isRedisUnavailable(error)).toBe(true);
+      const product = "gid://shopify/Product/11";
+      expect(await client.generation.count({ where: { shop: SHOP, subject: { productId: product } } })).toBe(0);
+      expect(await client.subject.count({ where: { shop: SHOP, productId: product } })).toBe(0);
+    } finally {
+      nowhere.disconnect();
+    }
   });
 
   it("requestScenes throws the merchant's reason for a single refused request", async () => {

@@ -113,7 +113,8 @@ export async function requestScenes(
 /**
  * requestScenes for many products of one shop at once (a bulk action, a backfill): the rows in one
  * transaction and the flows in one Redis round trip. Outcomes come back in the order of `requests`;
- * a product named twice gets one request. If Redis refuses the flows, the new requests are marked
+ * a product named twice gets one request. Redis is pinged first: when it does not answer, nothing is
+ * written and the error is thrown. If Redis refuses the flows after that, the new requests are marked
  * failed with the reason (none is left queued without a flow) and the error is thrown.
  */
 export async function requestScenesBatch(
@@ -142,6 +143,8 @@ export async function requestScenesBatch(
     }
   });
 
+  // Redis down: refused before anything is written (the caller answers "busy"), not left half-made.
+  if (valid.length > 0) await producers.ping();
   const created = await forShop(client, shop).$transaction((tx) =>
     createRows(tx as unknown as ShopDb, shop, valid, outcomes),
   );

@@ -151,6 +151,8 @@ export async function reviewCandidate(
 ): Promise<Candidate> {
   checkRating("The product rating", review.ratingSubject);
   checkRating("The scene rating", review.ratingScene);
+  // A decision moves the image's chain: with Redis down it is refused before the state changes.
+  if (review.decision) await producers.ping();
   const db = forShop(client, shop);
   const candidate = await db.candidate.findUnique({ where: { id: candidateId } });
   if (!candidate) throw new NotFoundError("No such image in this store.");

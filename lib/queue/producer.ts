@@ -1,17 +1,19 @@
 import { FlowProducer, Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { config } from "../config";
-import { createRedisConnection } from "./connection";
+import { createProducerConnection } from "./connection";
 import { QUEUE_NAMES, type QueueKey } from "./jobs";
+import { QUEUE_KEYS } from "../pipeline/stages";
 import { DEFAULT_JOB_OPTIONS, DEFAULT_PREFIX } from "./queues";
 
 /** What the app (and the worker, for follow-up work) uses to enqueue. */
 export interface Producers {
   flows: FlowProducer;
-  queue(key: QueueKey): Queue;
-  /** The queues' Redis connection and key prefix, for the app's own keys and messages beside them. */
-  redis: Redis;
+  /** The Redis connection the producers share (bounded commands: see createProducerConnection). */
+  connection: Redis;
+  /** The queues' key prefix, for the app's own keys and messages beside them. */
   prefix: string;
+  queue(key: QueueKey): Queue;
   /** Pings Redis over the producers' own connection (health checks). */
   ping(): Promise<unknown>;
   close(): Promise<void>;
@@ -23,20 +25,20 @@ export function createProducers(
   prefix = DEFAULT_PREFIX,
   { ownsConnection = false } = {},
 ): Producers {
-  const queues = new Map<QueueKey, Queue>();
+  // Opened together, up front: a BullMQ queue first opened while Redis is down waits for it with no
+  // bound, whereas commands on one already open fail within the connection's command timeout.
+  const queues = new Map<QueueKey, Queue>(
+    QUEUE_KEYS.map((key) => [
+      key,
+      new Queue(QUEUE_NAMES[key], { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS }),
+    ]),
+  );
   const flows = new FlowProducer({ connection, prefix });
   return {
     flows,
-    redis: connection,
+    connection,
     prefix,
-    queue(key) {
-      let queue = queues.get(key);
-      if (!queue) {
-        queue = new Queue(QUEUE_NAMES[key], { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
-        queues.set(key, queue);
-      }
-      return queue;
-    },
+    queue: (key) => queues.get(key)!,
     ping: () => connection.ping(),
     async close() {
       await Promise.all([flows.close(), ...[...queues.values()].map((q) => q.close())]);
@@ -48,12 +50,14 @@ export function createProducers(
 const globalKey = Symbol.for("scenebooth.producers");
 type Holder = { [globalKey]?: Producers };
 
-/** The process-wide producers for `config().redisUrl`. */
+/** The process-wide producers for `config().redisUrl`, on a connection whose commands fail in bounded time. */
 export function producers(): Producers {
   const holder = globalThis as Holder;
   if (!holder[globalKey]) {
     const cfg = config();
-    holder[globalKey] = createProducers(createRedisConnection(cfg.redisUrl), cfg.queuePrefix, { ownsConnection: true });
+    holder[globalKey] = createProducers(createProducerConnection(cfg.redisUrl), cfg.queuePrefix, {
+      ownsConnection: true,
+    });
   }
   return holder[globalKey];
 }

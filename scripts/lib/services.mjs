@@ -2,6 +2,7 @@
 import net from "node:net";
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
+import { redactUrl } from "../../lib/redact-url.mjs";
 import { StepError, commandExists, run, sleep } from "./run.mjs";
 
 /** Sends one inline command over a raw socket; resolves with the first reply line or null. */
@@ -29,11 +30,11 @@ export async function ensureRedis(url, log) {
   if (await redisAnswers(url)) return { started: false };
   const { hostname, port } = new URL(url);
   if (!["127.0.0.1", "localhost", "::1"].includes(hostname)) {
-    throw new StepError(`Redis does not answer at ${url}; start it or fix REDIS_URL.`);
+    throw new StepError(`Redis does not answer at ${redactUrl(url)}; start it or fix REDIS_URL.`);
   }
   if (!commandExists("redis-server")) {
     throw new StepError(
-      `Redis does not answer at ${url} and redis-server is not installed: "apt-get install redis-server" (Debian/Ubuntu) or "brew install redis".`,
+      `Redis does not answer at ${redactUrl(url)} and redis-server is not installed: "apt-get install redis-server" (Debian/Ubuntu) or "brew install redis".`,
     );
   }
   log(`starting redis-server on port ${port || 6379}`);
@@ -50,7 +51,7 @@ export async function ensureRedis(url, log) {
     if (await redisAnswers(url)) return { started: true };
     await sleep(100);
   }
-  throw new StepError(`redis-server did not start on ${url}`);
+  throw new StepError(`redis-server did not start on ${redactUrl(url)}`);
 }
 
 function tcpOpen(host, port, timeoutMs = 1000) {

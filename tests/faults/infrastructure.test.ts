@@ -1,13 +1,15 @@
-// Fault suite, infrastructure faults: the worker SIGKILLed in each stage, Redis restarted and
-// crashed mid-flow (a private redis-server with the production persistence settings), the database
-// locked, blob storage unwritable, the tuner subprocess crashing or hanging, the GPU host's work
-// folder (removed when a request ends; its disk full while copying photos).
+// Fault suite, infrastructure faults: the worker SIGKILLed in each stage, Redis restarted, crashed,
+// down and emptied mid-flow (a private redis-server with the production persistence settings), the
+// database locked, blob storage unwritable, the tuner subprocess crashing or hanging, the GPU host's
+// work folder (removed when a request ends; its disk full while copying photos).
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { rename, rm, writeFile, mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect } from "vitest";
 import type { ProcessHandle } from "../harness/stack";
 import { waitFor } from "../pipeline/helpers";
@@ -28,9 +30,11 @@ import {
   type StoreProduct,
 } from "./helpers";
 import { startRedisServer, type RedisServer } from "./redis-server";
+import { reconcile } from "../../lib/pipeline/reconcile";
 import { reviewCandidate } from "../../lib/pipeline/review";
 import { overallProgress } from "../../lib/pipeline/stages";
 import { config } from "../../lib/config";
+import { deliverWebhook } from "../platform/helpers";
 import { studioPost } from "./routes";
 
 let redis: RedisServer;
@@ -197,34 +201,153 @@ faultCase(
 );
 
 faultCase(
-  "Redis down when the merchant starts a request; it is queued once Redis is back",
+  "Redis down when the merchant starts a request → 503 at once with nothing written; once Redis is back it is queued",
   { timeoutMs: 240_000 },
   async (ctx) => {
     const product = await newProduct(fs.stack, "Redis: down at start", teapot.photoUrls.slice(0, 4));
-    await redis.stop("SIGTERM");
-    let answer: Response | Error;
-    try {
-      const pending = studioPost(fs.stack, product.id, {
+    const start = () =>
+      studioPost(fs.stack, product.id, {
         intent: "start",
         imagesPerScene: "1",
         sceneId: "g7",
         classNoun: "teapot",
         allowLowDiversity: "on",
-      }).then(
-        (r) => r,
-        (e: Error) => e,
-      );
-      await new Promise((r) => setTimeout(r, 3_000));
-      await redis.start();
-      answer = await pending;
+      });
+    await redis.stop("SIGTERM");
+    let refused: Response;
+    try {
+      const asked = Date.now();
+      refused = await start();
+      console.log(`studio start with Redis down: HTTP ${refused.status} after ${Date.now() - asked} ms`);
     } finally {
-      await redis.start().catch(() => undefined);
+      await redis.start();
     }
-    expect(answer instanceof Response ? answer.status : answer.message).toBe(200);
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/busy.*Nothing was started/);
+    const rows = { subject: { productId: product.id } };
+    expect(await fs.stack.db.generation.count({ where: rows })).toBe(0);
+
+    const answer = await start();
+    expect(answer.status).toBe(200);
     ctx.expectRequest(DEMO_SHOP, product.id, product.title);
-    const generation = await fs.stack.db.generation.findFirstOrThrow({ where: { subject: { productId: product.id } } });
+    const generation = await fs.stack.db.generation.findFirstOrThrow({ where: rows });
     await runUntil(fs, generation.id, "tune");
     await expectPhotosPrepared(generation.subjectId, 4);
+  },
+);
+
+faultCase(
+  "Redis down when products/create arrives → 503 at once, nothing recorded; Shopify's retry once Redis is back is handled",
+  { timeoutMs: 120_000 },
+  async () => {
+    await fs.stack.db.shop.upsert({
+      where: { shop: DEMO_SHOP },
+      create: { shop: DEMO_SHOP, autoGenerate: true },
+      update: { autoGenerate: true },
+    });
+    const product = await newProduct(fs.stack, "Redis: down at webhook", []);
+    const body = JSON.stringify({
+      admin_graphql_api_id: product.id,
+      title: product.title,
+      product_type: "teapot",
+      status: "active",
+      media: [],
+    });
+    const delivery = {
+      path: "/webhooks/products",
+      topic: "products/create",
+      shop: DEMO_SHOP,
+      body,
+      eventId: randomUUID(),
+    };
+    try {
+      await redis.stop("SIGTERM");
+      let refused: Response;
+      try {
+        refused = await deliverWebhook(fs.stack, delivery);
+      } finally {
+        await redis.start();
+      }
+      expect(refused.status).toBe(503);
+      const recorded = { shop: DEMO_SHOP, eventId: delivery.eventId };
+      expect(await fs.stack.db.webhookEvent.count({ where: recorded })).toBe(0);
+      expect((await deliverWebhook(fs.stack, delivery)).status).toBe(200);
+      expect(await fs.stack.db.webhookEvent.count({ where: recorded })).toBe(1);
+      // The worker reads the event: a product without photos waits for them (nothing started).
+      await waitFor(
+        "the product to wait for its photos",
+        async () =>
+          (await fs.stack.db.webhookEvent.count({
+            where: { shop: DEMO_SHOP, eventId: `auto-waiting:${product.id}` },
+          })) > 0
+            ? true
+            : undefined,
+        60_000,
+      );
+    } finally {
+      await fs.stack.db.shop.update({ where: { shop: DEMO_SHOP }, data: { autoGenerate: false } });
+    }
+  },
+);
+
+// Redis loses its jobs (FLUSHALL: a crash without persistence, an eviction): the reconciler rebuilds them.
+async function flushRedis() {
+  const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  try {
+    await client.flushall();
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** One pass with no grace period (after the worker's own pass at its start, if that holds the lock). */
+async function reconcilePass() {
+  const lockKey = `${fs.stack.env.QUEUE_PREFIX}:reconcile`;
+  for (;;) {
+    const actions = await reconcile({ client: fs.stack.db, producers: fs.producers, lockKey, graceMs: 0 });
+    if (actions) return actions;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+faultCase(
+  "Redis loses every job while the worker prepares photos → the reconciler re-adds the flow once; a second pass adds nothing",
+  { timeoutMs: 240_000 },
+  async (ctx) => {
+    const product = await newProduct(fs.stack, "Redis: flushed", twelve.photoUrls);
+    const generation = await requestFor(fs, product, { allowLowDiversity: true });
+    ctx.expectRequest(DEMO_SHOP, product.id, product.title);
+    await waitForStage(fs.stack, generation.id, "prepare", 10);
+    expect(await reconcilePass(), "a pass while every job is in place").toEqual([]);
+    await flushRedis();
+    // The worker's job vanished under it; a fresh worker stands in for the one whose lock is gone.
+    await restartWorker();
+    expect(await reconcilePass()).toEqual([
+      { kind: "request", shop: DEMO_SHOP, id: generation.id, action: "re-added" },
+    ]);
+    expect(await reconcilePass()).toEqual([]);
+    await runUntil(fs, generation.id, "tune");
+    await expectPhotosPrepared(generation.subjectId, 12);
+  },
+);
+
+faultCase(
+  "Redis loses an approved image's chain before a worker takes it → the reconciler re-adds it; published once",
+  { timeoutMs: 180_000 },
+  async () => {
+    const { productId, candidateId } = await approvableImage(fs, "Redis: flushed chain");
+    await worker.kill("SIGKILL");
+    try {
+      await reviewCandidate(fs.stack.db, fs.producers, DEMO_SHOP, candidateId, { decision: "approve" });
+      await flushRedis();
+      expect(await reconcilePass()).toEqual([{ kind: "image", shop: DEMO_SHOP, id: candidateId, action: "re-added" }]);
+      expect(await reconcilePass()).toEqual([]);
+    } finally {
+      worker = await fs.stack.startWorker();
+    }
+    const candidate = await settleCandidate(fs, candidateId, 120_000);
+    expect([candidate.state, candidate.error]).toEqual(["published", null]);
+    expect(publishedCopies(fs, productId, candidateId)).toHaveLength(1);
   },
 );
 

@@ -192,3 +192,67 @@ faultCase(
     }
   },
 );
+
+// Deliveries Shopify signs for a shop that never installed SceneBooth (or whose data is long gone):
+// answered, and nothing is recorded for them; the mandatory compliance topics are answered too.
+const NEVER_INSTALLED = "never-installed.myshopify.com";
+
+faultCase(
+  "signed webhooks from a shop that never installed → 200 and no rows for it; its compliance webhooks → 200",
+  {},
+  async () => {
+    const product = { admin_graphql_api_id: "gid://shopify/Product/424242", title: "Stranger", status: "active" };
+    const deliveries = [
+      { path: "/webhooks/products", topic: "products/create", body: JSON.stringify(product) },
+      { path: "/webhooks/products", topic: "products/update", body: JSON.stringify(product) },
+      {
+        path: "/webhooks/bulk_operations/finish",
+        topic: "bulk_operations/finish",
+        body: JSON.stringify({ admin_graphql_api_id: "gid://shopify/BulkOperation/77", status: "completed" }),
+      },
+      { path: "/webhooks/products/delete", topic: "products/delete", body: JSON.stringify({ id: 424242 }) },
+      { path: "/webhooks/app/uninstalled", topic: "app/uninstalled", body: JSON.stringify({}) },
+    ];
+    const compliance = [
+      { path: "/webhooks/compliance", topic: "customers/data_request", body: JSON.stringify({ customer: { id: 1 } }) },
+      { path: "/webhooks/compliance", topic: "customers/redact", body: JSON.stringify({ customer: { id: 1 } }) },
+      { path: "/webhooks/compliance", topic: "shop/redact", body: JSON.stringify({ shop_domain: NEVER_INSTALLED }) },
+    ];
+    const deliver = async (list: typeof deliveries) => {
+      const statuses = [];
+      for (const d of list)
+        statuses.push(`${d.topic} ${(await deliverWebhook(fs.stack, { ...d, shop: NEVER_INSTALLED })).status}`);
+      return statuses;
+    };
+    expect(await deliver(deliveries)).toEqual(deliveries.map((d) => `${d.topic} 200`));
+    // Counted before shop/redact, which would delete whatever they left.
+    expect(await fs.stack.db.webhookEvent.count({ where: { shop: NEVER_INSTALLED } })).toBe(0);
+    expect(await fs.stack.db.shop.count({ where: { shop: NEVER_INSTALLED } })).toBe(0);
+    expect(await deliver(compliance)).toEqual(compliance.map((d) => `${d.topic} 200`));
+  },
+);
+
+faultCase("a signed webhook naming a malformed shop domain → 400, nothing recorded", {}, async () => {
+  const body = JSON.stringify({ admin_graphql_api_id: "gid://shopify/Product/1", title: "x", status: "active" });
+  const answers = [];
+  for (const shop of ["not a shop", "evil.example.com", "UPPER.myshopify.com"]) {
+    for (const [path, topic] of [
+      ["/webhooks/products", "products/create"],
+      ["/webhooks/compliance", "shop/redact"],
+    ] as const) {
+      const answer = await deliverWebhook(fs.stack, { path, topic, shop, body });
+      answers.push(
+        `${shop} ${topic} ${answer.status} ${(await answer.text()).includes("    at ") ? "stack" : ""}`.trim(),
+      );
+    }
+  }
+  expect(answers).toEqual([
+    "not a shop products/create 400",
+    "not a shop shop/redact 400",
+    "evil.example.com products/create 400",
+    "evil.example.com shop/redact 400",
+    "UPPER.myshopify.com products/create 400",
+    "UPPER.myshopify.com shop/redact 400",
+  ]);
+  expect(await fs.stack.db.webhookEvent.count({ where: { shop: { not: { endsWith: ".myshopify.com" } } } })).toBe(0);
+});

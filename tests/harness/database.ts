@@ -7,7 +7,7 @@ import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 
 import { createThrowawayPostgresDatabase, prepareDatabase } from "../../scripts/prepare-database.mjs";
-import { redactUrl } from "../../lib/db/url.mjs";
+import { redactUrl } from "../../lib/redact-url.mjs";
 
 export const testPostgresUrl = process.env.TEST_POSTGRES_URL?.trim() || "postgresql://postgres@127.0.0.1:5432/postgres";
 

@@ -1,0 +1,2 @@
+export declare function redactQueryCredentials(url: string): string;
+export declare function redactUrl(url: string): string;
