@@ -65,6 +65,8 @@ export interface Config {
   workerLockMs: number;
   /** GPU jobs of one shop running at once across all GPU workers (the rest wait their turn). */
   gpuSlotsPerShop: number;
+  /** Images one shop may request per UTC day (every Generate path); bounds GPU time after the first tuning. */
+  dailyImageLimit: number;
   queuePrefix: string;
 }
 
@@ -82,6 +84,9 @@ export interface S3StorageConfig {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** Ten requests a day of the default size (6 scenes × 4 images). */
+export const DEFAULT_DAILY_IMAGE_LIMIT = 240;
 
 const DEV_API_KEY = "scenebooth-dev-api-key";
 const DEV_API_SECRET = "scenebooth-dev-api-secret";
@@ -290,6 +295,7 @@ export function loadConfig(env: Env = process.env): Config {
     workerShutdownGraceMs: parseMilliseconds(env, "WORKER_SHUTDOWN_GRACE_MS", 30_000),
     workerLockMs: parseMilliseconds(env, "WORKER_LOCK_MS", 30_000),
     gpuSlotsPerShop: parsePositiveInteger(env, "GPU_SLOTS_PER_SHOP", 2),
+    dailyImageLimit: parsePositiveInteger(env, "SCENEBOOTH_DAILY_IMAGE_LIMIT", DEFAULT_DAILY_IMAGE_LIMIT),
     queuePrefix: nonEmpty(env, "QUEUE_PREFIX") ?? "scenebooth",
   };
 }
