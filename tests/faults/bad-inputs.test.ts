@@ -18,7 +18,9 @@ import {
   type FaultStack,
   type StoreProduct,
 } from "./helpers";
-import { routePost, studioPost } from "./routes";
+import { NO_PHOTOS_ONLY_OTHER_MEDIA } from "../../lib/products";
+import { waitFor } from "../pipeline/helpers";
+import { dataUrl, numericId, routePost, STUDIO_ROUTE, studioPost } from "./routes";
 
 let fs: FaultStack;
 let worker: ProcessHandle;
@@ -57,6 +59,75 @@ for (const [title, reason, short] of [
     );
   });
 }
+
+// Videos and 3D models (held by the local store as Shopify models them) are never learned from.
+const VIDEO = { mediaContentType: "VIDEO", originalSource: "https://cdn.example.com/spin.mp4" } as const;
+const OTHER_MEDIA = [
+  VIDEO,
+  { mediaContentType: "EXTERNAL_VIDEO", originalSource: "https://www.youtube.com/watch?v=dQw4w9WgXcQ" },
+  { mediaContentType: "MODEL_3D", originalSource: "https://cdn.example.com/teapot.glb" },
+] as const;
+const studioData = async (productId: string) =>
+  (await (await fs.stack.appFetch(dataUrl(`/app/products/${numericId(productId)}`, STUDIO_ROUTE))).json()) as {
+    photos: Array<{ mediaId: string }>;
+    onlyOtherMedia: boolean;
+  };
+
+faultCase(
+  "product whose media are only videos and a 3D model: studio and request ask for photos",
+  { short: true },
+  async () => {
+    const { id } = fs.stack.store.control.createProduct(DEMO_SHOP, {
+      title: "Media: video and 3D only",
+      productType: "teapot",
+      otherMedia: [...OTHER_MEDIA],
+    });
+    const studio = await studioData(id);
+    expect(studio).toMatchObject({ photos: [], onlyOtherMedia: true });
+    const generation = await requestFor(fs, { id, title: "Media: video and 3D only", productType: "teapot" });
+    const done = await waitForEnd(fs.stack, generation.id, 60_000);
+    expect([done.status, done.error]).toEqual(["failed", NO_PHOTOS_ONLY_OTHER_MEDIA]);
+    expect(await fs.stack.db.trainingImage.count({ where: { subjectId: done.subjectId } })).toBe(0);
+  },
+);
+
+faultCase(
+  "product with 60 videos before its 4 photos: the studio lists the photos, ingest learns from them only",
+  {},
+  async () => {
+    const product = await newProduct(fs.stack, "Media: videos first", teapot.photoUrls.slice(0, 4));
+    // The videos go first in the product's media order.
+    const { id } = fs.stack.store.control.createProduct(DEMO_SHOP, {
+      title: "Media: sixty videos first",
+      productType: "teapot",
+      otherMedia: Array.from({ length: 60 }, (_, i) => ({
+        ...VIDEO,
+        originalSource: `https://cdn.example.com/v${i}.mp4`,
+      })),
+      imageUrls: product.photoUrls,
+    });
+    await waitFor("the photos to be processed", async () =>
+      fs.stack.store.control.productMedia(DEMO_SHOP, id).every((m) => m.status === "READY") ? true : undefined,
+    );
+    const studio = await studioData(id);
+    expect(studio.onlyOtherMedia).toBe(false);
+    expect(studio.photos).toHaveLength(4);
+    expect(studio.photos.every((p) => p.mediaId.startsWith("gid://shopify/MediaImage/"))).toBe(true);
+    const ended = await runUntil(
+      fs,
+      (
+        await requestFor(
+          fs,
+          { id, title: "Media: sixty videos first", productType: "teapot" },
+          { allowLowDiversity: true },
+        )
+      ).id,
+      "tune",
+    );
+    const photos = await fs.stack.db.trainingImage.findMany({ where: { subjectId: ended.subjectId } });
+    expect(photos.map((p) => p.sourceMediaId).sort()).toEqual(studio.photos.map((p) => p.mediaId).sort());
+  },
+);
 
 faultCase("product with twelve photos: the 7 most varied are used", {}, async () => {
   const generation = await requestFor(fs, await storeProduct(fs.stack, "Fixture: twelve photos"));
