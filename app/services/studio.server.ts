@@ -10,6 +10,7 @@ import {
   requestScenes,
   SceneRequestError,
 } from "../../lib/pipeline/request-scenes";
+import { dailyImages } from "../../lib/pipeline/daily-images";
 import { ReviewError, reviewCandidate, type CandidateReview } from "../../lib/pipeline/review";
 import { stageLabel } from "../../lib/pipeline/stages";
 import { suggestClassNoun } from "../../lib/prompts";
@@ -17,11 +18,13 @@ import { producers } from "../../lib/queue/producer";
 import { SCENES } from "../../lib/scenes";
 import { readShopSettings } from "../../lib/shop-settings";
 import { ProductStudioDocument, type ProductStudioQuery } from "../../lib/shopify-admin";
+import { RECONNECT_MESSAGE } from "../../lib/shopify-admin/offline-tokens";
 import { blobStore, type BlobKey } from "../../lib/storage";
 import type { DatasetReport } from "../../lib/dataset/dataset-check";
 import { numericId, productGid } from "../components/ids";
 import type { PhotoCheckView } from "../components/photo-check-types";
 import { previewPhotoCheck, reportView } from "./photo-check.server";
+import { resumeRequests } from "./resume.server";
 import { DATABASE_UNAVAILABLE_MESSAGE, notFound, type ShopContext } from "./shop-context.server";
 import { spendingRefusal } from "./spend-guard.server";
 import { PRICES_USD } from "../../lib/usage";
@@ -48,6 +51,8 @@ export interface GenerationView {
   etaAt: string | null;
   error: string | null;
   cancelRequested: boolean;
+  /** Stopped because the store had to be reconnected: "Resume" picks it up where it stopped. */
+  resumable: boolean;
   sceneCount: number;
   imagesPerScene: number;
   createdAt: string;
@@ -77,6 +82,8 @@ export interface StudioData {
   /** The product's images, less those SceneBooth published (never trained on). */
   photos: StudioPhoto[];
   publishedCount: number;
+  /** The product has media, but none is an image (videos, 3D models): nothing to learn from. */
+  onlyOtherMedia: boolean;
   /** The worker's check of the last request, when it has run. */
   lastCheck: PhotoCheckView | null;
   generation: GenerationView | null;
@@ -91,6 +98,8 @@ export interface StudioData {
   candidates: CandidateView[];
   itmThreshold: number;
   limits: { customScenes: number; imagesPerScene: number };
+  /** The shop's daily image limit (every request counts against it), and when it resets (ISO). */
+  dailyImages: { limit: number; used: number; remaining: number; resetsAt: string };
   /** The model profile that made the candidates (or will make them). */
   profile: string;
   now: string;
@@ -121,6 +130,7 @@ function generationView(g: Generation): GenerationView {
     etaAt: g.etaAt?.toISOString() ?? null,
     error: g.error,
     cancelRequested: g.cancelRequested,
+    resumable: g.status === "failed" && g.error === RECONNECT_MESSAGE && !g.cancelRequested,
     sceneCount: parseGenerationScenes(g.scenes).length,
     imagesPerScene: g.imagesPerScene,
     createdAt: g.createdAt.toISOString(),
@@ -236,6 +246,7 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
   }
   const options = generation ? parseGenerationOptions(generation.options) : null;
   const scenes = generation ? parseGenerationScenes(generation.scenes) : null;
+  const today = await dailyImages(ctx.db, config().dailyImageLimit);
   return {
     product: {
       gid: product.id,
@@ -255,6 +266,7 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
     suggestedClassNoun: suggestClassNoun(product.productType, product.title),
     photos,
     publishedCount: published.size,
+    onlyOtherMedia: product.media.nodes.length === 0 && (product.mediaCount?.count ?? 0) > 0,
     lastCheck,
     generation: generation ? generationView(generation) : null,
     draft: {
@@ -267,6 +279,7 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
     candidates: await candidateViews(candidates, product.media.nodes),
     itmThreshold: settings.itmThreshold,
     limits: { customScenes: MAX_CUSTOM_SCENES, imagesPerScene: MAX_IMAGES_PER_SCENE },
+    dailyImages: { ...today, resetsAt: today.resetsAt.toISOString() },
     profile: generation?.tuningRun?.profile ?? config().modelProfile,
     now: new Date().toISOString(),
   };
@@ -387,6 +400,15 @@ export async function studioAction(ctx: ShopContext, id: string, form: FormData)
     switch (intent) {
       case "start":
         return await startRequest(ctx, id, form);
+      case "resume": {
+        const generationId = String(form.get("generationId") ?? "");
+        const generation = await ctx.db.generation.findUnique({
+          where: { id: generationId },
+          include: { subject: true },
+        });
+        if (!generation || generation.subject.productId !== gid) throw notFound("This request");
+        return { ok: true, message: await resumeRequests(ctx, [generationId]) };
+      }
       case "cancel": {
         const generationId = String(form.get("generationId") ?? "");
         const generation = await ctx.db.generation.findUnique({
