@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData } from "@remix-run/react";
-import { Banner, BlockStack, Card, EmptyState, Layout, Page } from "@shopify/polaris";
+import { Banner, BlockStack, Card, EmptyState, Layout, Page, Text } from "@shopify/polaris";
+import { dailyResetLabel } from "../../lib/pipeline/daily-images";
 import { config } from "../../lib/config";
 import { BLANK_IMAGE } from "../components/blank-image";
 import { NoiseNotice } from "../components/noise-notice";
@@ -10,6 +11,7 @@ import { useResultToast } from "../components/use-toast";
 import { ApiError } from "../services/api.server";
 import { generateForProducts, parseStateFilter, productsPage, STATE_FILTERS } from "../services/products.server";
 import { resumeRequests, stoppedRequests } from "../services/resume.server";
+import { dailyImagesView, shopDailyImages } from "../services/daily-images.server";
 import { shopContext } from "../services/shop-context.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -25,6 +27,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     ...page,
     filters: STATE_FILTERS.map(({ id, label }) => ({ id, label })),
     stopped: await stoppedRequests(ctx),
+    dailyImages: dailyImagesView(await shopDailyImages(ctx.db)),
     profile: config().modelProfile,
     now: new Date().toISOString(),
   };
@@ -112,6 +115,10 @@ export default function ProductsPage() {
               />
             </Card>
             {data.note && <p>{data.note}</p>}
+            <Text as="p" tone="subdued">
+              {data.dailyImages.remaining} of your {data.dailyImages.limit} images a day are left today; the limit
+              resets {dailyResetLabel(data.dailyImages.resetsAt)}.
+            </Text>
           </BlockStack>
         </Layout.Section>
       </Layout>

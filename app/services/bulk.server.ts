@@ -12,8 +12,7 @@ import {
   type UsagePlan,
 } from "../../lib/billing";
 import { db, forShop, type PrismaClient } from "../../lib/db";
-import { config } from "../../lib/config";
-import { dailyImages, dailyLimitMessage, type DailyImages } from "../../lib/pipeline/daily-images";
+import { dailyLimitMessage } from "../../lib/pipeline/daily-images";
 import { requestScenesBatch } from "../../lib/pipeline/request-scenes";
 import { stageLabel } from "../../lib/pipeline/stages";
 import { SUBJECT_STATE_LABELS, subjectStateText } from "../../lib/state-labels";
@@ -25,6 +24,7 @@ import { ProductsPhotosDocument } from "../../lib/shopify-admin/generated";
 import { PRICES_USD } from "../../lib/usage";
 import type { Session } from "@shopify/shopify-app-remix/server";
 import { ApiError } from "./api.server";
+import { dailyImagesView, shopDailyImages } from "./daily-images.server";
 import { adminClient, currentPlan } from "./billing.server";
 import { appProducers } from "./queues.server";
 import { readCatalog, type CatalogOptions } from "./catalog.server";
@@ -194,12 +194,6 @@ function spendingView(spending: SpendingStatus | null) {
   };
 }
 
-function dailyView(today: DailyImages) {
-  return { limit: today.limit, used: today.used, remaining: today.remaining, resetsAt: today.resetsAt.toISOString() };
-}
-
-const shopDailyImages = (ctx: BulkContext) => dailyImages(forShop(ctx.client, ctx.shop), config().dailyImageLimit);
-
 function progressPath(productIds: string[]): string {
   return productIds.length === 1 ? `/app/products/${productLegacyId(productIds[0]!)}` : "/app";
 }
@@ -226,7 +220,7 @@ export async function previewSelection(ctx: BulkContext, productIds: string[]) {
   }));
   const startable = rows.filter((r) => r.enoughPhotos && !r.running).length;
   const totalUsd = startable * PRICES_USD.tuned_product;
-  const today = await shopDailyImages(ctx);
+  const today = await shopDailyImages(forShop(ctx.client, ctx.shop));
   const images = startable * sceneSet(settings).length * settings.imagesPerScene;
   let message: string | null = null;
   if (!plan) message = PLAN_MESSAGE;
@@ -252,7 +246,7 @@ export async function previewSelection(ctx: BulkContext, productIds: string[]) {
     },
     plan: { active: Boolean(plan) },
     spending: spendingView(spending),
-    dailyImages: dailyView(today),
+    dailyImages: dailyImagesView(today),
     message,
     progressPath: progressPath(productIds),
   };
@@ -418,7 +412,7 @@ export async function previewCatalog(ctx: BulkContext) {
     },
     plan: { active: Boolean(plan) },
     spending: spendingView(spending),
-    dailyImages: dailyView(await shopDailyImages(ctx)),
+    dailyImages: dailyImagesView(await shopDailyImages(forShop(ctx.client, ctx.shop))),
     message: plan ? null : PLAN_MESSAGE,
   };
 }

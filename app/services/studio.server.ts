@@ -10,7 +10,6 @@ import {
   requestScenes,
   SceneRequestError,
 } from "../../lib/pipeline/request-scenes";
-import { dailyImages } from "../../lib/pipeline/daily-images";
 import { ReviewError, reviewCandidate, type CandidateReview } from "../../lib/pipeline/review";
 import { stageLabel } from "../../lib/pipeline/stages";
 import { suggestClassNoun } from "../../lib/prompts";
@@ -24,6 +23,7 @@ import type { DatasetReport } from "../../lib/dataset/dataset-check";
 import { numericId, productGid } from "../components/ids";
 import type { PhotoCheckView } from "../components/photo-check-types";
 import { previewPhotoCheck, reportView } from "./photo-check.server";
+import { dailyImagesView, shopDailyImages, type DailyImagesView } from "./daily-images.server";
 import { resumeRequests } from "./resume.server";
 import { DATABASE_UNAVAILABLE_MESSAGE, notFound, type ShopContext } from "./shop-context.server";
 import { spendingRefusal } from "./spend-guard.server";
@@ -99,7 +99,7 @@ export interface StudioData {
   itmThreshold: number;
   limits: { customScenes: number; imagesPerScene: number };
   /** The shop's daily image limit (every request counts against it), and when it resets (ISO). */
-  dailyImages: { limit: number; used: number; remaining: number; resetsAt: string };
+  dailyImages: DailyImagesView;
   /** The model profile that made the candidates (or will make them). */
   profile: string;
   now: string;
@@ -246,7 +246,6 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
   }
   const options = generation ? parseGenerationOptions(generation.options) : null;
   const scenes = generation ? parseGenerationScenes(generation.scenes) : null;
-  const today = await dailyImages(ctx.db, config().dailyImageLimit);
   return {
     product: {
       gid: product.id,
@@ -279,7 +278,7 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
     candidates: await candidateViews(candidates, product.media.nodes),
     itmThreshold: settings.itmThreshold,
     limits: { customScenes: MAX_CUSTOM_SCENES, imagesPerScene: MAX_IMAGES_PER_SCENE },
-    dailyImages: { ...today, resetsAt: today.resetsAt.toISOString() },
+    dailyImages: dailyImagesView(await shopDailyImages(ctx.db)),
     profile: generation?.tuningRun?.profile ?? config().modelProfile,
     now: new Date().toISOString(),
   };

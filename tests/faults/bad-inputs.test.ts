@@ -18,7 +18,12 @@ import {
   type FaultStack,
   type StoreProduct,
 } from "./helpers";
+import { DEFAULT_DAILY_IMAGE_LIMIT } from "../../lib/config";
+import { forShop } from "../../lib/db";
+import { dailyImages } from "../../lib/pipeline/daily-images";
 import { NO_PHOTOS_ONLY_OTHER_MEDIA } from "../../lib/products";
+import { SCENES } from "../../lib/scenes";
+import { ProductWithMediaDocument } from "../../lib/shopify-admin";
 import { waitFor } from "../pipeline/helpers";
 import { dataUrl, numericId, routePost, STUDIO_ROUTE, studioPost } from "./routes";
 
@@ -92,7 +97,7 @@ faultCase(
 );
 
 faultCase(
-  "product with 60 videos before its 4 photos: the studio lists the photos, ingest learns from them only",
+  "product with 60 videos before its 4 photos: the studio lists the photos, and ingest reads them on its first page",
   {},
   async () => {
     const product = await newProduct(fs.stack, "Media: videos first", teapot.photoUrls.slice(0, 4));
@@ -113,19 +118,71 @@ faultCase(
     expect(studio.onlyOtherMedia).toBe(false);
     expect(studio.photos).toHaveLength(4);
     expect(studio.photos.every((p) => p.mediaId.startsWith("gid://shopify/MediaImage/"))).toBe(true);
-    const ended = await runUntil(
-      fs,
-      (
-        await requestFor(
-          fs,
-          { id, title: "Media: sixty videos first", productType: "teapot" },
-          { allowLowDiversity: true },
-        )
-      ).id,
-      "tune",
+    // Ingest reads the product's media with the same filter: the first page holds the four photos.
+    const { product: read } = await (
+      await fs.stack.adminClient()
+    ).request(ProductWithMediaDocument, { id, mediaFirst: 50 });
+    expect(read!.mediaCount!.count).toBe(64);
+    expect(read!.media.nodes.map((m) => m.id).sort()).toEqual(studio.photos.map((p) => p.mediaId).sort());
+  },
+);
+
+faultCase(
+  "two studio requests at once, with room in the daily image limit for one: one starts, the other is refused with the limit's message, nothing queued or charged",
+  {},
+  async (ctx) => {
+    const products = [
+      await newProduct(fs.stack, "Limit: first", teapot.photoUrls.slice(0, 4)),
+      await newProduct(fs.stack, "Limit: second", teapot.photoUrls.slice(0, 4)),
+    ];
+    const { remaining } = await dailyImages(forShop(fs.stack.db, DEMO_SHOP), DEFAULT_DAILY_IMAGE_LIMIT);
+    // n images each (8 per scene), with n <= remaining < 2n.
+    const scenes = SCENES.slice(0, Math.floor(remaining / 16) + 1).map((scene) => scene.id);
+    const charged = await fs.stack.db.usageRecord.count({ where: { shop: DEMO_SHOP } });
+    const answers = (await Promise.all(
+      products.map(async (p) =>
+        (
+          await studioPost(fs.stack, p.id, {
+            intent: "start",
+            classNoun: "teapot",
+            imagesPerScene: "8",
+            sceneId: scenes,
+          })
+        ).json(),
+      ),
+    )) as Array<{ ok: boolean; error?: string }>;
+    expect(answers.map((a) => a.ok).sort()).toEqual([false, true]);
+    const refused = answers.findIndex((a) => !a.ok);
+    expect(answers[refused]!.error).toMatch(
+      new RegExp(
+        `^You've generated \\d+ images today, of ${DEFAULT_DAILY_IMAGE_LIMIT} a day; this request needs ${scenes.length * 8} and \\d+ are left\\. .*resets at 00:00 UTC on`,
+      ),
     );
-    const photos = await fs.stack.db.trainingImage.findMany({ where: { subjectId: ended.subjectId } });
-    expect(photos.map((p) => p.sourceMediaId).sort()).toEqual(studio.photos.map((p) => p.mediaId).sort());
+    const started = products[1 - refused]!;
+    ctx.expectRequest(DEMO_SHOP, started.id, started.title);
+    const requests = await fs.stack.db.generation.findMany({
+      where: { shop: DEMO_SHOP, subject: { productId: { in: products.map((p) => p.id) } } },
+    });
+    expect(requests).toHaveLength(1);
+    await cancelGeneration(fs.stack.db, fs.producers, DEMO_SHOP, requests[0]!.id);
+    expect((await waitForEnd(fs.stack, requests[0]!.id, 60_000)).status).toBe("cancelled");
+    expect(await fs.stack.db.usageRecord.count({ where: { shop: DEMO_SHOP } })).toBe(charged);
+    // Once cancelled before generating, the request gives its images back: the other product starts now.
+    const again = await (
+      await studioPost(fs.stack, products[refused]!.id, {
+        intent: "start",
+        classNoun: "teapot",
+        imagesPerScene: "1",
+        sceneId: ["g7"],
+      })
+    ).json();
+    expect(again).toMatchObject({ ok: true });
+    ctx.expectRequest(DEMO_SHOP, products[refused]!.id, products[refused]!.title);
+    const second = await fs.stack.db.generation.findFirstOrThrow({
+      where: { shop: DEMO_SHOP, subject: { productId: products[refused]!.id } },
+    });
+    await cancelGeneration(fs.stack.db, fs.producers, DEMO_SHOP, second.id);
+    await waitForEnd(fs.stack, second.id, 60_000);
   },
 );
 
