@@ -25,6 +25,8 @@ export interface NewProduct {
   status?: ProductStatus;
   /** http(s) URLs of images to add as media (processed like productCreate's media). */
   imageUrls?: string[];
+  /** Videos, external videos and 3D models, before the images (the local store keeps no bytes of them). */
+  otherMedia?: Array<{ mediaContentType: "VIDEO" | "EXTERNAL_VIDEO" | "MODEL_3D"; originalSource: string }>;
 }
 
 /** Switches for tests and the demo; the same operations are served over HTTP under /__devstore/. */
@@ -192,10 +194,10 @@ export class DevStoreControl {
   /** Creates a product as a merchant would in the admin; fires products/create. */
   createProduct(shop: string, input: NewProduct): { id: string; handle: string } {
     const s = this.shop(shop);
-    const media = (input.imageUrls ?? []).map((originalSource) => ({
-      originalSource,
-      mediaContentType: "IMAGE" as const,
-    }));
+    const media = [
+      ...(input.otherMedia ?? []),
+      ...(input.imageUrls ?? []).map((originalSource) => ({ originalSource, mediaContentType: "IMAGE" as const })),
+    ];
     const { product, userErrors } = createProduct(
       { store: this.store, shop: s, schema: this.store.schema, bulk: false },
       { title: input.title, productType: input.productType, handle: input.handle, status: input.status },
@@ -263,7 +265,7 @@ export class DevStoreControl {
       return f
         ? [
             {
-              id: gid(f.typename === "MediaImage" ? "MediaImage" : "GenericFile", f.id),
+              id: gid(f.typename, f.id),
               filename: f.filename,
               status: f.status,
               alt: f.alt,
@@ -409,6 +411,7 @@ export class ControlRoutes {
               title: str(body.title, "title"),
               productType: body.productType as string | undefined,
               imageUrls: body.imageUrls as string[] | undefined,
+              otherMedia: body.otherMedia as NewProduct["otherMedia"],
             }),
           );
         case "POST /tokens":

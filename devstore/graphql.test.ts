@@ -103,6 +103,56 @@ describe("products, product, nodes", () => {
     expect(byNode.body.data.nodes).toEqual([{ title: "Teapot" }, null]);
   });
 
+  it("holds videos, external videos and 3D models as Shopify models them; media_type:IMAGE lists the images only", async () => {
+    const { id } = store.control.createProduct(DEMO_SHOP, {
+      title: "Spinning teapot",
+      otherMedia: [
+        { mediaContentType: "VIDEO", originalSource: "https://cdn.example.com/spin.mp4" },
+        { mediaContentType: "EXTERNAL_VIDEO", originalSource: "https://vimeo.com/76979871" },
+        { mediaContentType: "MODEL_3D", originalSource: "https://cdn.example.com/teapot.glb" },
+      ],
+    });
+    const { body } = await store.graphql(
+      `query($id: ID!) { product(id: $id) { mediaCount { count }
+        media(first: 10) { nodes { id mediaContentType status preview { status }
+          ... on Video { filename sources { url mimeType format width height } }
+          ... on ExternalVideo { host originUrl embedUrl }
+          ... on Model3d { filename sources { url mimeType format filesize } } } }
+        images: media(first: 10, query: "media_type:IMAGE") { nodes { id } } } }`,
+      { id },
+    );
+    expect(body.errors).toBeUndefined();
+    const { mediaCount, media, images } = body.data.product;
+    expect(mediaCount.count).toBe(3);
+    expect(images.nodes).toEqual([]);
+    expect(media.nodes.map((m: { mediaContentType: string }) => m.mediaContentType)).toEqual([
+      "VIDEO",
+      "EXTERNAL_VIDEO",
+      "MODEL_3D",
+    ]);
+    expect(media.nodes[0]).toMatchObject({
+      id: expect.stringMatching(/^gid:\/\/shopify\/Video\/\d+$/),
+      status: "READY",
+      filename: "spin.mp4",
+      sources: [{ url: "https://cdn.example.com/spin.mp4", mimeType: "video/mp4", format: "mp4" }],
+    });
+    expect(media.nodes[1]).toMatchObject({ host: "VIMEO", originUrl: "https://vimeo.com/76979871" });
+    expect(media.nodes[2]).toMatchObject({ filename: "teapot.glb", sources: [{ mimeType: "model/gltf-binary" }] });
+    const node = await store.graphql(`query($id: ID!) { node(id: $id) { ... on Model3d { filename } } }`, {
+      id: media.nodes[2].id,
+    });
+    expect(node.body.data.node).toEqual({ filename: "teapot.glb" });
+
+    // productUpdate takes them too; an external video must be on YouTube or Vimeo.
+    const update = await store.graphql(
+      `mutation($id: ID!) { productUpdate(product: { id: $id }, media: [{ originalSource: "https://example.com/x", mediaContentType: EXTERNAL_VIDEO }]) { userErrors { field message } } }`,
+      { id },
+    );
+    expect(update.body.data.productUpdate.userErrors).toEqual([
+      { field: ["media", "0", "originalSource"], message: "External video URL is invalid" },
+    ]);
+  });
+
   it("seeds the fixtures with zero, one and twelve photos and a corrupt file", async () => {
     const { body } = await store.graphql(
       `{ products(first: 10, query: "product_type:fixture") { nodes { handle mediaCount { count } } } }`,

@@ -1,6 +1,15 @@
 import { GraphQLError } from "graphql";
 
-export type GidType = "Product" | "MediaImage" | "GenericFile" | "ImageSource" | "BulkOperation" | "Shop";
+export type GidType =
+  | "Product"
+  | "MediaImage"
+  | "GenericFile"
+  | "Video"
+  | "ExternalVideo"
+  | "Model3d"
+  | "ImageSource"
+  | "BulkOperation"
+  | "Shop";
 
 export function gid(type: GidType, id: number | string): string {
   return `gid://shopify/${type}/${id}`;

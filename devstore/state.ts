@@ -16,8 +16,11 @@ export interface MediaErrorRecord {
 
 export interface FileRecord {
   id: number;
-  /** MediaImage for images; GenericFile for files created with another content type. */
-  typename: "MediaImage" | "GenericFile";
+  /**
+   * MediaImage for images; Video, ExternalVideo and Model3d for a product's other media (as Shopify
+   * models them); GenericFile for files created with another content type.
+   */
+  typename: "MediaImage" | "GenericFile" | "Video" | "ExternalVideo" | "Model3d";
   filename: string;
   alt: string | null;
   status: MediaStatus;

@@ -1,4 +1,5 @@
 import { gid } from "./ids";
+import { MEDIA_CONTENT_TYPES } from "./resolvers/media";
 import type { BulkOperationRecord, FileRecord, ProductRecord, ShopRecord } from "./state";
 import type { WebhookTopic } from "./webhooks";
 
@@ -47,8 +48,8 @@ export function productPayload(shop: ShopRecord, p: ProductRecord, imageUrl: (f:
       updated_at: f.updatedAt,
       alt: f.alt,
       status: f.status.toLowerCase(),
-      media_content_type: "IMAGE",
-      admin_graphql_api_id: gid("MediaImage", f.id),
+      media_content_type: MEDIA_CONTENT_TYPES[f.typename as keyof typeof MEDIA_CONTENT_TYPES],
+      admin_graphql_api_id: gid(f.typename, f.id),
     })),
   };
 }

@@ -62,6 +62,9 @@ describe("loadConfig", () => {
     );
     expect(loadConfig({}).gpuSlotsPerShop).toBe(2);
     expect(loadConfig({ GPU_SLOTS_PER_SHOP: "1" }).gpuSlotsPerShop).toBe(1);
+    expect(loadConfig({}).dailyImageLimit).toBe(240);
+    expect(loadConfig({ SCENEBOOTH_DAILY_IMAGE_LIMIT: "50" }).dailyImageLimit).toBe(50);
+    expect(() => loadConfig({ SCENEBOOTH_DAILY_IMAGE_LIMIT: "none" })).toThrow(/SCENEBOOTH_DAILY_IMAGE_LIMIT must be/);
   });
 
   it("stores blobs in a local folder unless STORAGE_DRIVER=s3 names a bucket", () => {

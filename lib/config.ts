@@ -72,6 +72,8 @@ export interface Config {
   gpuSlotsPerShop: number;
   /** How often a worker checks that every pending request and image still has its jobs (0: never). */
   reconcileIntervalMs: number;
+  /** Images one shop may request per UTC day (every Generate path); bounds GPU time after the first tuning. */
+  dailyImageLimit: number;
   queuePrefix: string;
 }
 
@@ -89,6 +91,9 @@ export interface S3StorageConfig {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** Ten requests a day of the default size (6 scenes × 4 images). */
+export const DEFAULT_DAILY_IMAGE_LIMIT = 240;
 
 const DEV_API_KEY = "scenebooth-dev-api-key";
 const DEV_API_SECRET = "scenebooth-dev-api-secret";
@@ -302,6 +307,7 @@ export function loadConfig(env: Env = process.env): Config {
     workerLockMs: parseMilliseconds(env, "WORKER_LOCK_MS", 30_000),
     gpuSlotsPerShop: parsePositiveInteger(env, "GPU_SLOTS_PER_SHOP", 2),
     reconcileIntervalMs: parseMilliseconds(env, "RECONCILE_INTERVAL_MS", 5 * 60_000),
+    dailyImageLimit: parsePositiveInteger(env, "SCENEBOOTH_DAILY_IMAGE_LIMIT", DEFAULT_DAILY_IMAGE_LIMIT),
     queuePrefix: nonEmpty(env, "QUEUE_PREFIX") ?? "scenebooth",
   };
 }

@@ -11,6 +11,7 @@ import {
   Text,
 } from "@shopify/polaris";
 import type { StudioPhoto } from "../services/studio.server";
+import { NO_PHOTOS_ONLY_OTHER_MEDIA } from "../../lib/products";
 import type { PhotoCheckView } from "./photo-check-types";
 
 interface Props {
@@ -23,6 +24,8 @@ interface Props {
   allowLowDiversity: boolean;
   onAllowLowDiversity(value: boolean): void;
   publishedCount: number;
+  /** The product has media, but only videos or 3D models. */
+  onlyOtherMedia?: boolean;
 }
 
 const STATUS = {
@@ -90,6 +93,7 @@ export function PhotoCheckCard({
   allowLowDiversity,
   onAllowLowDiversity,
   publishedCount,
+  onlyOtherMedia = false,
 }: Props) {
   const verdicts = new Map(check?.photos.map((p) => [p.mediaId, p]));
   const diversity = check?.backgroundDiversity;
@@ -114,7 +118,11 @@ export function PhotoCheckCard({
         </Text>
         {photos.length === 0 ? (
           <Banner tone="warning" title="This product has no photos yet">
-            <p>Add 5–7 photos of the product in Shopify (at least 3), then come back.</p>
+            <p>
+              {onlyOtherMedia
+                ? NO_PHOTOS_ONLY_OTHER_MEDIA
+                : "Add 5–7 photos of the product in Shopify (at least 3), then come back."}
+            </p>
           </Banner>
         ) : (
           <InlineGrid columns={{ xs: 2, sm: 3 }} gap="300">

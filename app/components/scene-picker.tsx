@@ -21,6 +21,8 @@ interface Props {
   onCustomScenes(texts: string[]): void;
   imagesPerScene: number;
   onImagesPerScene(n: number): void;
+  /** The shop's daily image limit and what is left of it today. */
+  daily?: { remaining: number; limit: number };
 }
 
 function SceneGroup({
@@ -70,6 +72,7 @@ export function ScenePicker({
   onCustomScenes,
   imagesPerScene,
   onImagesPerScene,
+  daily,
 }: Props) {
   const [draft, setDraft] = useState("");
   const [draftError, setDraftError] = useState<string | undefined>();
@@ -182,6 +185,7 @@ export function ScenePicker({
           <Text as="p" tone="subdued">
             {total} scene{total === 1 ? "" : "s"} × {imagesPerScene} image{imagesPerScene === 1 ? "" : "s"} ={" "}
             {total * imagesPerScene} images to review
+            {daily && ` · ${daily.remaining} of ${daily.limit} images left today`}
           </Text>
         </InlineStack>
       </BlockStack>

@@ -1,3 +1,4 @@
+import { dailyResetLabel } from "../../lib/pipeline/daily-images";
 import { normalizeClassNoun } from "../../lib/prompts";
 import type { PhotoCheckView } from "./photo-check-types";
 
@@ -16,6 +17,8 @@ export interface StartInputs {
   classNounValid: boolean;
   check: PhotoCheckView | null;
   allowLowDiversity: boolean;
+  /** Scenes × images per scene, and what is left of the shop's daily image limit. */
+  images?: { requested: number; leftToday: number; resetsAt: string };
 }
 
 /** Why "Generate scenes" cannot start yet, in the order the merchant should fix things; null when it can. */
@@ -25,9 +28,15 @@ export function startProblem({
   classNounValid,
   check,
   allowLowDiversity,
+  images,
 }: StartInputs): string | null {
   if (photoCount === 0) return "Pick the photos to learn from.";
   if (sceneCount === 0) return "Pick at least one scene.";
+  if (images && images.requested > images.leftToday) {
+    return images.leftToday === 0
+      ? `No images are left today; the daily limit resets ${dailyResetLabel(images.resetsAt)}.`
+      : `Only ${images.leftToday} images are left today: pick fewer scenes or images (the limit resets ${dailyResetLabel(images.resetsAt)}).`;
+  }
   if (!classNounValid) return "Fix the class noun.";
   const issues = check?.issues ?? [];
   if (issues.some((i) => i.severity === "blocking" && i.code !== "low_background_diversity"))

@@ -29,6 +29,20 @@ describe("the studio's start problem", () => {
     allowLowDiversity: false,
   };
 
+  it("does not start a request that does not fit in what is left of the daily image limit", () => {
+    const images = (requested: number, leftToday: number) => ({
+      ...ready,
+      images: { requested, leftToday, resetsAt: "2026-12-07T00:00:00.000Z" },
+    });
+    expect(startProblem(images(24, 24))).toBeNull();
+    expect(startProblem(images(24, 10))).toBe(
+      "Only 10 images are left today: pick fewer scenes or images (the limit resets at 00:00 UTC on December 7).",
+    );
+    expect(startProblem(images(1, 0))).toBe(
+      "No images are left today; the daily limit resets at 00:00 UTC on December 7.",
+    );
+  });
+
   it("names the first thing to fix, in the merchant's order", () => {
     expect(startProblem(ready)).toBeNull();
     expect(startProblem({ ...ready, photoCount: 0, sceneCount: 0 })).toBe("Pick the photos to learn from.");

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData } from "@remix-run/react";
-import { BlockStack, Card, EmptyState, Layout, Page } from "@shopify/polaris";
+import { Banner, BlockStack, Card, EmptyState, Layout, Page, Text } from "@shopify/polaris";
+import { dailyResetLabel } from "../../lib/pipeline/daily-images";
 import { config } from "../../lib/config";
 import { BLANK_IMAGE } from "../components/blank-image";
 import { NoiseNotice } from "../components/noise-notice";
@@ -9,6 +10,8 @@ import { ProductsTable } from "../components/products-table";
 import { useResultToast } from "../components/use-toast";
 import { ApiError, isRedisUnavailable, queueUnavailable } from "../services/api.server";
 import { generateForProducts, parseStateFilter, productsPage, STATE_FILTERS } from "../services/products.server";
+import { resumeRequests, stoppedRequests } from "../services/resume.server";
+import { dailyImagesView, shopDailyImages } from "../services/daily-images.server";
 import { shopContext } from "../services/shop-context.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -23,6 +26,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   return {
     ...page,
     filters: STATE_FILTERS.map(({ id, label }) => ({ id, label })),
+    stopped: await stoppedRequests(ctx),
+    dailyImages: dailyImagesView(await shopDailyImages(ctx.db)),
     profile: config().modelProfile,
     now: new Date().toISOString(),
   };
@@ -31,6 +36,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 export const action = async ({ request }: ActionFunctionArgs) => {
   const ctx = await shopContext(request);
   const form = await request.formData();
+  if (form.get("intent") === "resume") return { ok: true as const, message: await resumeRequests(ctx) };
   try {
     const result = await generateForProducts(ctx, form.getAll("productId").map(String));
     return { ok: true as const, message: result.message };
@@ -45,6 +51,9 @@ export default function ProductsPage() {
   const data = useLoaderData<typeof loader>();
   const fetcher = useFetcher<typeof action>();
   useResultToast(fetcher.data);
+  const resume = useFetcher<typeof action>();
+  useResultToast(resume.data);
+  const resuming = resume.state !== "idle";
 
   if (data.emptyShop) {
     return (
@@ -72,6 +81,23 @@ export default function ProductsPage() {
           <BlockStack gap="400">
             <NoiseNotice profile={data.profile} />
             {data.newShop && <Onboarding />}
+            {data.stopped.length > 0 && (
+              <Banner
+                tone="warning"
+                title={`${data.stopped.length === 1 ? "1 request" : `${data.stopped.length} requests`} stopped while your store was disconnected`}
+                action={{
+                  content: "Resume",
+                  loading: resuming,
+                  onAction: () => resume.submit({ intent: "resume" }, { method: "post" }),
+                }}
+              >
+                <p>
+                  Your store is connected again. Resume picks up {data.stopped.map((s) => s.productTitle).join(", ")}{" "}
+                  where {data.stopped.length === 1 ? "it" : "they"} stopped; nothing done before is done or charged
+                  again.
+                </p>
+              </Banner>
+            )}
             <Card padding="0">
               <ProductsTable
                 rows={data.rows}
@@ -90,6 +116,10 @@ export default function ProductsPage() {
               />
             </Card>
             {data.note && <p>{data.note}</p>}
+            <Text as="p" tone="subdued">
+              {data.dailyImages.remaining} of your {data.dailyImages.limit} images a day are left today; the limit
+              resets {dailyResetLabel(data.dailyImages.resetsAt)}.
+            </Text>
           </BlockStack>
         </Layout.Section>
       </Layout>

@@ -52,6 +52,11 @@ export default function ProductStudio() {
     classNounValid,
     check,
     allowLowDiversity,
+    images: {
+      requested: (sceneIds.length + customScenes.length) * imagesPerScene,
+      leftToday: data.dailyImages.remaining,
+      resetsAt: data.dailyImages.resetsAt,
+    },
   });
   const starting = act.state !== "idle" && act.formData?.get("intent") === "start";
 
@@ -104,15 +109,22 @@ export default function ProductStudio() {
                 : "Something went wrong on our side"
             }
             action={
-              subjectState === "needs_attention" && failed.includes("background")
+              shownGeneration?.resumable
                 ? {
-                    content: "Continue anyway",
-                    onAction: () => {
-                      setAllowLowDiversity(true);
-                      start({ allowLowDiversity: true });
-                    },
+                    content: "Resume",
+                    loading: act.state !== "idle" && act.formData?.get("intent") === "resume",
+                    onAction: () =>
+                      act.submit({ intent: "resume", generationId: shownGeneration.id }, { method: "post" }),
                   }
-                : { content: "Try again", onAction: () => start(), disabled: problem !== null }
+                : subjectState === "needs_attention" && failed.includes("background")
+                  ? {
+                      content: "Continue anyway",
+                      onAction: () => {
+                        setAllowLowDiversity(true);
+                        start({ allowLowDiversity: true });
+                      },
+                    }
+                  : { content: "Try again", onAction: () => start(), disabled: problem !== null }
             }
           >
             <p>{failed}</p>
@@ -130,6 +142,7 @@ export default function ProductStudio() {
               allowLowDiversity={allowLowDiversity}
               onAllowLowDiversity={setAllowLowDiversity}
               publishedCount={data.publishedCount}
+              onlyOtherMedia={data.onlyOtherMedia}
             />
           </Layout.Section>
           <Layout.Section variant="oneThird">
@@ -171,6 +184,7 @@ export default function ProductStudio() {
                 onCustomScenes={setCustomScenes}
                 imagesPerScene={imagesPerScene}
                 onImagesPerScene={setImagesPerScene}
+                daily={data.dailyImages}
               />
               <InlineStack align="end" gap="300" blockAlign="center">
                 <Text as="p" tone="subdued">

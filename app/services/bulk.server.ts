@@ -12,6 +12,7 @@ import {
   type UsagePlan,
 } from "../../lib/billing";
 import { db, forShop, type PrismaClient } from "../../lib/db";
+import { dailyLimitMessage } from "../../lib/pipeline/daily-images";
 import { requestScenesBatch } from "../../lib/pipeline/request-scenes";
 import { stageLabel } from "../../lib/pipeline/stages";
 import { SUBJECT_STATE_LABELS, subjectStateText } from "../../lib/state-labels";
@@ -23,6 +24,7 @@ import { ProductsPhotosDocument } from "../../lib/shopify-admin/generated";
 import { PRICES_USD } from "../../lib/usage";
 import type { Session } from "@shopify/shopify-app-remix/server";
 import { ApiError } from "./api.server";
+import { dailyImagesView, shopDailyImages } from "./daily-images.server";
 import { adminClient, currentPlan } from "./billing.server";
 import { appProducers } from "./queues.server";
 import { readCatalog, type CatalogOptions } from "./catalog.server";
@@ -218,10 +220,13 @@ export async function previewSelection(ctx: BulkContext, productIds: string[]) {
   }));
   const startable = rows.filter((r) => r.enoughPhotos && !r.running).length;
   const totalUsd = startable * PRICES_USD.tuned_product;
+  const today = await shopDailyImages(forShop(ctx.client, ctx.shop));
+  const images = startable * sceneSet(settings).length * settings.imagesPerScene;
   let message: string | null = null;
   if (!plan) message = PLAN_MESSAGE;
   else if (spending && startable > affordableUnits(spending, PRICES_USD.tuned_product))
     message = capMessage(spending, totalUsd);
+  else if (images > today.remaining) message = dailyLimitMessage(today, images);
   return {
     products: rows,
     counts: {
@@ -241,6 +246,7 @@ export async function previewSelection(ctx: BulkContext, productIds: string[]) {
     },
     plan: { active: Boolean(plan) },
     spending: spendingView(spending),
+    dailyImages: dailyImagesView(today),
     message,
     progressPath: progressPath(productIds),
   };
@@ -329,7 +335,8 @@ function countResults(results: ItemResult[]) {
   };
 }
 
-function summary(counts: ReturnType<typeof countResults>, spending: SpendingStatus): string {
+function summary(results: ItemResult[], spending: SpendingStatus): string {
+  const counts = countResults(results);
   const parts: string[] = [];
   const products = (n: number) => `${n} product${n === 1 ? "" : "s"}`;
   if (counts.queued)
@@ -339,7 +346,10 @@ function summary(counts: ReturnType<typeof countResults>, spending: SpendingStat
     parts.push(
       `${products(counts.needsPhotos)} need${counts.needsPhotos === 1 ? "s" : ""} photos: add at least ${MIN_PHOTOS} photos of each.`,
     );
-  if (counts.refused) parts.push(`${products(counts.refused)} could not be started.`);
+  if (counts.refused) {
+    const reason = results.find((r) => r.status === "refused")?.message;
+    parts.push(`${products(counts.refused)} could not be started${reason ? `: ${reason}` : "."}`);
+  }
   if (counts.overCap)
     parts.push(
       `${products(counts.overCap)} not started: ${capMessage(spending, counts.overCap * PRICES_USD.tuned_product)}`,
@@ -356,7 +366,7 @@ export async function generateForSelection(ctx: BulkContext, productIds: string[
   const results = await startRequests(ctx, settings, products, affordableUnits(spending, PRICES_USD.tuned_product));
   for (const r of results) if (r.status === "over_cap") r.message = capMessage(spending, PRICES_USD.tuned_product);
   const counts = countResults(results);
-  return { results, counts, message: summary(counts, spending), progressPath: progressPath(productIds) };
+  return { results, counts, message: summary(results, spending), progressPath: progressPath(productIds) };
 }
 
 /** Products of the catalog that have never had a request. */
@@ -402,6 +412,7 @@ export async function previewCatalog(ctx: BulkContext) {
     },
     plan: { active: Boolean(plan) },
     spending: spendingView(spending),
+    dailyImages: dailyImagesView(await shopDailyImages(forShop(ctx.client, ctx.shop))),
     message: plan ? null : PLAN_MESSAGE,
   };
 }
@@ -431,7 +442,7 @@ export async function generateForCatalog(ctx: BulkContext) {
   const later = candidates.length - thisRun.length;
   const needsPhotos = read.products.filter((p) => p.status !== "ARCHIVED" && p.readyPhotos < MIN_PHOTOS).length;
   const message = [
-    summary(counts, spending),
+    summary(results, spending),
     later ? `${later} more products will be started by the next run.` : "",
     needsPhotos ? `${needsPhotos} products need photos.` : "",
   ]

@@ -17,11 +17,14 @@ import { producers } from "../../lib/queue/producer";
 import { SCENES } from "../../lib/scenes";
 import { readShopSettings } from "../../lib/shop-settings";
 import { ProductStudioDocument, type ProductStudioQuery } from "../../lib/shopify-admin";
+import { RECONNECT_MESSAGE } from "../../lib/shopify-admin/offline-tokens";
 import { blobStore, type BlobKey } from "../../lib/storage";
 import type { DatasetReport } from "../../lib/dataset/dataset-check";
 import { numericId, productGid } from "../components/ids";
 import type { PhotoCheckView } from "../components/photo-check-types";
 import { previewPhotoCheck, reportView } from "./photo-check.server";
+import { dailyImagesView, shopDailyImages, type DailyImagesView } from "./daily-images.server";
+import { resumeRequests } from "./resume.server";
 import { DATABASE_UNAVAILABLE_MESSAGE, notFound, type ShopContext } from "./shop-context.server";
 import { spendingRefusal } from "./spend-guard.server";
 import { isRedisUnavailable, queueUnavailable } from "./api.server";
@@ -49,6 +52,8 @@ export interface GenerationView {
   etaAt: string | null;
   error: string | null;
   cancelRequested: boolean;
+  /** Stopped because the store had to be reconnected: "Resume" picks it up where it stopped. */
+  resumable: boolean;
   sceneCount: number;
   imagesPerScene: number;
   createdAt: string;
@@ -78,6 +83,8 @@ export interface StudioData {
   /** The product's images, less those SceneBooth published (never trained on). */
   photos: StudioPhoto[];
   publishedCount: number;
+  /** The product has media, but none is an image (videos, 3D models): nothing to learn from. */
+  onlyOtherMedia: boolean;
   /** The worker's check of the last request, when it has run. */
   lastCheck: PhotoCheckView | null;
   generation: GenerationView | null;
@@ -92,6 +99,8 @@ export interface StudioData {
   candidates: CandidateView[];
   itmThreshold: number;
   limits: { customScenes: number; imagesPerScene: number };
+  /** The shop's daily image limit (every request counts against it), and when it resets (ISO). */
+  dailyImages: DailyImagesView;
   /** The model profile that made the candidates (or will make them). */
   profile: string;
   now: string;
@@ -122,6 +131,7 @@ function generationView(g: Generation): GenerationView {
     etaAt: g.etaAt?.toISOString() ?? null,
     error: g.error,
     cancelRequested: g.cancelRequested,
+    resumable: g.status === "failed" && g.error === RECONNECT_MESSAGE && !g.cancelRequested,
     sceneCount: parseGenerationScenes(g.scenes).length,
     imagesPerScene: g.imagesPerScene,
     createdAt: g.createdAt.toISOString(),
@@ -256,6 +266,7 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
     suggestedClassNoun: suggestClassNoun(product.productType, product.title),
     photos,
     publishedCount: published.size,
+    onlyOtherMedia: product.media.nodes.length === 0 && (product.mediaCount?.count ?? 0) > 0,
     lastCheck,
     generation: generation ? generationView(generation) : null,
     draft: {
@@ -268,6 +279,7 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
     candidates: await candidateViews(candidates, product.media.nodes),
     itmThreshold: settings.itmThreshold,
     limits: { customScenes: MAX_CUSTOM_SCENES, imagesPerScene: MAX_IMAGES_PER_SCENE },
+    dailyImages: dailyImagesView(await shopDailyImages(ctx.db)),
     profile: generation?.tuningRun?.profile ?? config().modelProfile,
     now: new Date().toISOString(),
   };
@@ -392,6 +404,15 @@ export async function studioAction(
     switch (intent) {
       case "start":
         return await startRequest(ctx, id, form);
+      case "resume": {
+        const generationId = String(form.get("generationId") ?? "");
+        const generation = await ctx.db.generation.findUnique({
+          where: { id: generationId },
+          include: { subject: true },
+        });
+        if (!generation || generation.subject.productId !== gid) throw notFound("This request");
+        return { ok: true, message: await resumeRequests(ctx, [generationId]) };
+      }
       case "cancel": {
         const generationId = String(form.get("generationId") ?? "");
         const generation = await ctx.db.generation.findUnique({

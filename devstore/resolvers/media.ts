@@ -23,7 +23,71 @@ function errorsView(f: FileRecord) {
   return f.errors.map((e) => ({ code: e.code, message: e.message, details: e.details ?? null }));
 }
 
-/** A file record as the schema's MediaImage (also File and Media) or GenericFile. */
+/** Media content type of each kind of product media (Shopify's MediaContentType). */
+export const MEDIA_CONTENT_TYPES = {
+  MediaImage: "IMAGE",
+  Video: "VIDEO",
+  ExternalVideo: "EXTERNAL_VIDEO",
+  Model3d: "MODEL_3D",
+} as const;
+
+export type MediaContentType = (typeof MEDIA_CONTENT_TYPES)[keyof typeof MEDIA_CONTENT_TYPES];
+
+/** A video or 3D model, with the fields Shopify's schema requires (the local store keeps no bytes of them). */
+function otherMediaView(f: FileRecord, common: Record<string, unknown>) {
+  const media = {
+    ...common,
+    status: f.status,
+    mediaContentType: MEDIA_CONTENT_TYPES[f.typename as keyof typeof MEDIA_CONTENT_TYPES],
+    mediaErrors: errorsView(f),
+    mediaWarnings: [],
+    preview: { status: f.status, image: null },
+  };
+  const mimeType = f.mimeType ?? "application/octet-stream";
+  const format = f.filename.split(".").pop() ?? "";
+  switch (f.typename) {
+    case "Video": {
+      const source = {
+        url: f.originalSource,
+        mimeType,
+        format,
+        width: f.width ?? 1920,
+        height: f.height ?? 1080,
+        fileSize: f.fileSize,
+      };
+      return {
+        __typename: "Video",
+        ...media,
+        filename: f.filename,
+        duration: null,
+        sources: f.status === "READY" ? [source] : [],
+        originalSource: source,
+      };
+    }
+    case "ExternalVideo":
+      return {
+        __typename: "ExternalVideo",
+        ...media,
+        host: /vimeo\.com$/i.test(new URL(f.originalSource).hostname) ? "VIMEO" : "YOUTUBE",
+        originUrl: f.originalSource,
+        embedUrl: f.originalSource,
+        embeddedUrl: f.originalSource,
+      };
+    default: {
+      const source = { url: f.originalSource, mimeType, format, filesize: f.fileSize ?? 0 };
+      return {
+        __typename: "Model3d",
+        ...media,
+        filename: f.filename,
+        boundingBox: null,
+        sources: f.status === "READY" ? [source] : [],
+        originalSource: source,
+      };
+    }
+  }
+}
+
+/** A file record as the schema's MediaImage (also File and Media), Video, ExternalVideo, Model3d or GenericFile. */
 export function fileView(ctx: Ctx, f: FileRecord, shop: ShopRecord = ctx.shop) {
   const ready = f.status === "READY";
   const common = {
@@ -35,6 +99,8 @@ export function fileView(ctx: Ctx, f: FileRecord, shop: ShopRecord = ctx.shop) {
     fileErrors: errorsView(f),
     mimeType: f.mimeType,
   };
+  if (f.typename === "Video" || f.typename === "ExternalVideo" || f.typename === "Model3d")
+    return otherMediaView(f, common);
   if (f.typename === "GenericFile") {
     return {
       __typename: "GenericFile",
@@ -96,6 +162,61 @@ export function createFile(
   ctx.shop.files.push(file);
   startProcessing(ctx.store, ctx.shop, file);
   return file;
+}
+
+const OTHER_MEDIA_TYPENAMES = { VIDEO: "Video", EXTERNAL_VIDEO: "ExternalVideo", MODEL_3D: "Model3d" } as const;
+const OTHER_MEDIA_MIME_TYPES: Record<string, string> = {
+  mp4: "video/mp4",
+  mov: "video/quicktime",
+  webm: "video/webm",
+  glb: "model/gltf-binary",
+  gltf: "model/gltf+json",
+  usdz: "model/vnd.usdz+zip",
+};
+
+/**
+ * A product video, external (YouTube, Vimeo) video or 3D model. The local store keeps no bytes of
+ * them and does not process them: they are READY at once, which is all the app needs to see that a
+ * product's media are not photos.
+ */
+export function createOtherMedia(
+  ctx: Ctx,
+  input: { originalSource: string; alt?: string | null; mediaContentType: keyof typeof OTHER_MEDIA_TYPENAMES },
+): FileRecord {
+  const at = nowIso();
+  const url = new URL(input.originalSource);
+  const filename = decodeURIComponent(url.pathname.split("/").pop() ?? "") || "media";
+  const file: FileRecord = {
+    id: newId(ctx.store.state),
+    typename: OTHER_MEDIA_TYPENAMES[input.mediaContentType],
+    filename,
+    alt: input.alt ?? null,
+    status: "READY",
+    errors: [],
+    mimeType:
+      input.mediaContentType === "EXTERNAL_VIDEO"
+        ? null
+        : (OTHER_MEDIA_MIME_TYPES[filename.split(".").pop()!.toLowerCase()] ?? "application/octet-stream"),
+    originalSource: input.originalSource,
+    blob: null,
+    fileSize: null,
+    width: null,
+    height: null,
+    productIds: [],
+    createdAt: at,
+    updatedAt: at,
+  };
+  ctx.shop.files.push(file);
+  return file;
+}
+
+/** Shopify takes external videos from YouTube and Vimeo only. */
+export function isExternalVideoUrl(source: string): boolean {
+  try {
+    return /(^|\.)(youtube\.com|youtu\.be|vimeo\.com)$/i.test(new URL(source).hostname);
+  } catch {
+    return false;
+  }
 }
 
 function validSourceUrl(s: string): boolean {

@@ -13,6 +13,9 @@ function nodeById(ctx: Ctx, id: string) {
       return p ? productView(ctx, p) : null;
     }
     case "MediaImage":
+    case "Video":
+    case "ExternalVideo":
+    case "Model3d":
     case "GenericFile": {
       const f = ctx.shop.files.find((x) => x.id === ref.id && x.typename === ref.type);
       return f ? fileView(ctx, f) : null;

@@ -4,10 +4,19 @@ import { productMatches } from "../search";
 import type { Ctx } from "../context";
 import { newId, nowIso, type ProductRecord, type ProductStatus } from "../state";
 import { productDeletePayload } from "../webhook-payloads";
-import { createFile, fileView, filesOf, MAX_MEDIA_PER_PRODUCT } from "./media";
+import {
+  createFile,
+  createOtherMedia,
+  fileView,
+  filesOf,
+  isExternalVideoUrl,
+  MAX_MEDIA_PER_PRODUCT,
+  MEDIA_CONTENT_TYPES,
+} from "./media";
 
 export function productView(ctx: Ctx, p: ProductRecord) {
-  const media = () => filesOf(ctx.shop, p.mediaIds).filter((f) => f.typename === "MediaImage");
+  // Every kind of product media, images or not, as Shopify lists them (GenericFile is never product media).
+  const media = () => filesOf(ctx.shop, p.mediaIds).filter((f) => f.typename !== "GenericFile");
   return {
     __typename: "Product",
     id: gid("Product", p.id),
@@ -31,7 +40,7 @@ export function productView(ctx: Ctx, p: ProductRecord) {
     media: (args: ConnectionArgs & { query?: string | null }) => {
       let list = media();
       const type = /media_type:(\w+)/i.exec(args.query ?? "")?.[1]?.toUpperCase();
-      if (type && type !== "IMAGE") list = [];
+      if (type) list = list.filter((f) => MEDIA_CONTENT_TYPES[f.typename as keyof typeof MEDIA_CONTENT_TYPES] === type);
       // Keep the product's own order (position), not id order.
       const positioned = list.map((f, i) => ({ id: f.id, f, i }));
       return connection(positioned, args, (x) => fileView(ctx, x.f), ctx.bulk);
@@ -105,11 +114,10 @@ function checkInput(input: ProductInputFields, errors: UserError[]): void {
 
 function checkMedia(media: CreateMediaInput[] | null | undefined, existing: number, errors: UserError[]): void {
   (media ?? []).forEach((m, i) => {
-    if (m.mediaContentType !== "IMAGE")
-      errors.push({
-        field: ["media", String(i), "mediaContentType"],
-        message: `${m.mediaContentType} media is not implemented by the local store`,
-      });
+    if (m.mediaContentType === "EXTERNAL_VIDEO" && !isExternalVideoUrl(m.originalSource)) {
+      errors.push({ field: ["media", String(i), "originalSource"], message: "External video URL is invalid" });
+      return;
+    }
     try {
       const u = new URL(m.originalSource);
       if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error();
@@ -123,7 +131,10 @@ function checkMedia(media: CreateMediaInput[] | null | undefined, existing: numb
 
 function attachMedia(ctx: Ctx, p: ProductRecord, media: CreateMediaInput[] | null | undefined): void {
   for (const m of media ?? []) {
-    const file = createFile(ctx, { originalSource: m.originalSource, alt: m.alt, typename: "MediaImage" });
+    const file =
+      m.mediaContentType === "IMAGE"
+        ? createFile(ctx, { originalSource: m.originalSource, alt: m.alt, typename: "MediaImage" })
+        : createOtherMedia(ctx, { originalSource: m.originalSource, alt: m.alt, mediaContentType: m.mediaContentType });
     file.productIds.push(p.id);
     p.mediaIds.push(file.id);
   }

@@ -1,17 +1,18 @@
 import type { FlowJob } from "bullmq";
 import { QUEUE_NAMES, type GenerationJob, type QueueKey } from "../queue/jobs";
 import { DEFAULT_JOB_OPTIONS } from "../queue/queues";
-import { PIPELINE_STAGES, stageJobId } from "./stages";
+import { PIPELINE_STAGES, stageIndex, stageJobId, type PipelineStage } from "./stages";
 
 /**
  * One BullMQ flow per scene request: a chain in which each stage is the parent of the one before
  * it, so a stage runs only when the previous one has finished, the last stage (score) is the
  * flow's root, and a stage that fails (after its retries) fails the whole chain above it. Flow
  * jobs do not take their queue's default options, so each stage names its retries and retention.
+ * A resumed request starts `from` the stage that stopped; the stages before it are not run again.
  */
-export function generationFlow(job: GenerationJob, priority: number): FlowJob {
+export function generationFlow(job: GenerationJob, priority: number, from: PipelineStage = "ingest"): FlowJob {
   let child: FlowJob | undefined;
-  for (const stage of PIPELINE_STAGES) {
+  for (const stage of PIPELINE_STAGES.slice(stageIndex(from))) {
     const node: FlowJob = {
       name: stage.name,
       queueName: QUEUE_NAMES[stage.queue],

@@ -145,6 +145,36 @@ describe("requestScenesBatch", () => {
     );
   });
 
+  it("refuses what no longer fits in the shop's daily image limit, in order, and queues nothing of it", async () => {
+    const shop = "daily-limit.myshopify.com";
+    const limited = (n: number) => request(n, { shop }); // 2 scenes × 2 images
+    const limits = { dailyImageLimit: 10 };
+    const outcomes = await requestScenesBatch(client, producers, [limited(20), limited(21), limited(22)], limits);
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true, false]);
+    const refusal = !outcomes[2]!.ok ? outcomes[2]!.error : undefined;
+    expect(refusal).toBeInstanceOf(SceneRequestError);
+    expect(refusal!.message).toMatch(
+      /^You've generated 8 images today, of 10 a day; this request needs 4 and 2 are left\. .*the limit resets at 00:00 UTC on \w+ \d+\.$/,
+    );
+    const rows = await client.generation.findMany({ where: { shop }, include: { subject: true } });
+    expect(rows.map((g) => g.subject.productId).sort()).toEqual([
+      "gid://shopify/Product/20",
+      "gid://shopify/Product/21",
+    ]);
+    expect(await client.usageRecord.count({ where: { shop } })).toBe(0);
+    const open = await producers.queue("ingest").getJobs(["waiting", "prioritized", "waiting-children", "delayed"]);
+    expect(open.filter((j) => j.data.shop === shop && j.name === "ingest")).toHaveLength(2);
+
+    // A request that ends early gives back the images it did not make; the count starts again at midnight UTC.
+    await client.generation.update({ where: { id: rows[0]!.id }, data: { status: "cancelled" } });
+    expect(await requestScenesBatch(client, producers, [limited(22)], limits)).toMatchObject([{ ok: true }]);
+    const tomorrow = new Date(Date.now() + 24 * 3600 * 1000);
+    expect(await requestScenesBatch(client, producers, [limited(23)], limits)).toMatchObject([{ ok: false }]);
+    expect(await requestScenesBatch(client, producers, [limited(23)], { ...limits, now: tomorrow })).toMatchObject([
+      { ok: true },
+    ]);
+  });
+
   it("refuses a batch that mixes shops", async () => {
     await expect(
       requestScenesBatch(client, producers, [request(9), request(10, { shop: "other-shop.myshopify.com" })]),
@@ -176,6 +206,14 @@ async function concurrentRequests(kind: TestDatabaseKind) {
       expect(await db.subject.count({ where: { shop } }), round).toBe(1);
       await db.generation.updateMany({ where: { shop }, data: { status: "succeeded" } });
     }
+
+    // Two requests for different products with room for one: one starts, the other is refused.
+    const limited = `limit-${kind}.myshopify.com`;
+    const tight = (n: number) =>
+      requestScenesBatch(db, producers, [{ ...request(n), shop: limited }], { dailyImageLimit: 6 });
+    const pair = await Promise.all([tight(1), tight(2)]);
+    expect(pair.map(([o]) => o!.ok).sort()).toEqual([false, true]);
+    expect(await db.generation.count({ where: { shop: limited } })).toBe(1);
   } finally {
     await db.$disconnect();
     await database.drop();

@@ -4,6 +4,8 @@ import { forShop, type GenerationSource } from "../db";
 import { generationPrompt, identifierToken, normalizeClassNoun, suggestClassNoun } from "../prompts";
 import type { Producers } from "../queue/producer";
 import { customScene, sceneById, type Scene } from "../scenes";
+import { config } from "../config";
+import { dailyImages, dailyLimitMessage } from "./daily-images";
 import { generationFlow, generationRoot } from "./flow";
 import { queuePriority } from "./priority";
 
@@ -104,23 +106,33 @@ export async function requestScenes(
   client: PrismaClient,
   producers: Producers,
   request: SceneRequest,
+  limits: RequestLimits = {},
 ): Promise<{ generation: Generation; created: boolean }> {
-  const [outcome] = await requestScenesBatch(client, producers, [request]);
+  const [outcome] = await requestScenesBatch(client, producers, [request], limits);
   if (!outcome!.ok) throw outcome!.error;
   return { generation: outcome!.generation, created: outcome!.created };
+}
+
+export interface RequestLimits {
+  /** Images per shop per UTC day; SCENEBOOTH_DAILY_IMAGE_LIMIT by default. */
+  dailyImageLimit?: number;
+  now?: Date;
 }
 
 /**
  * requestScenes for many products of one shop at once (a bulk action, a backfill): the rows in one
  * transaction and the flows in one Redis round trip. Outcomes come back in the order of `requests`;
  * a product named twice gets one request. Redis is pinged first: when it does not answer, nothing is
- * written and the error is thrown. If Redis refuses the flows after that, the new requests are marked
- * failed with the reason (none is left queued without a flow) and the error is thrown.
+ * written and the error is thrown. New requests that no longer fit in the shop's daily image limit are
+ * refused with the merchant's message, in order (nothing of them is queued). If Redis refuses the
+ * flows after that, the new requests are marked failed with the reason (none is left queued without a
+ * flow) and the error is thrown.
  */
 export async function requestScenesBatch(
   client: PrismaClient,
   producers: Producers,
   requests: SceneRequest[],
+  limits: RequestLimits = {},
 ): Promise<SceneRequestOutcome[]> {
   if (requests.length === 0) return [];
   const shop = requests[0]!.shop;
@@ -146,7 +158,10 @@ export async function requestScenesBatch(
   // Redis down: refused before anything is written (the caller answers "busy"), not left half-made.
   if (valid.length > 0) await producers.ping();
   const created = await forShop(client, shop).$transaction((tx) =>
-    createRows(tx as unknown as ShopDb, shop, valid, outcomes),
+    createRows(tx as unknown as ShopDb, shop, valid, outcomes, {
+      dailyImageLimit: limits.dailyImageLimit ?? config().dailyImageLimit,
+      now: limits.now ?? new Date(),
+    }),
   );
   if (created.length > 0) {
     try {
@@ -172,6 +187,7 @@ async function createRows(
   shop: string,
   valid: ValidRequest[],
   outcomes: SceneRequestOutcome[],
+  limits: Required<RequestLimits>,
 ): Promise<Generation[]> {
   if (valid.length === 0) return [];
   // Requests of one shop take turns: the write locks the shop's row until this transaction ends, so
@@ -212,6 +228,8 @@ async function createRows(
   const open = await db.generation.findMany({ where: { subjectId: { in: subjectIds }, status: { in: OPEN } } });
   const openBySubject = new Map(open.map((g) => [g.subjectId, g]));
   let openOfShop = await db.generation.count({ where: { status: { in: OPEN } } });
+  // Read after the shop's row lock: a concurrent request's images are already counted.
+  const today = await dailyImages(db, limits.dailyImageLimit, limits.now);
   const rows = [];
   const fresh: ValidRequest[] = [];
   for (const v of valid) {
@@ -221,6 +239,13 @@ async function createRows(
       outcomes[v.index] = { ok: true, generation: running, created: false };
       continue;
     }
+    const images = v.scenes.length * v.request.imagesPerScene;
+    if (images > today.remaining) {
+      outcomes[v.index] = { ok: false, error: new SceneRequestError(dailyLimitMessage(today, images)) };
+      continue;
+    }
+    today.used += images;
+    today.remaining -= images;
     const id = randomUUID();
     rows.push({
       id,

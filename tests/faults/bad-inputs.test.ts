@@ -18,7 +18,14 @@ import {
   type FaultStack,
   type StoreProduct,
 } from "./helpers";
-import { routePost, studioPost } from "./routes";
+import { DEFAULT_DAILY_IMAGE_LIMIT } from "../../lib/config";
+import { forShop } from "../../lib/db";
+import { dailyImages } from "../../lib/pipeline/daily-images";
+import { NO_PHOTOS_ONLY_OTHER_MEDIA } from "../../lib/products";
+import { SCENES } from "../../lib/scenes";
+import { ProductWithMediaDocument } from "../../lib/shopify-admin";
+import { waitFor } from "../pipeline/helpers";
+import { dataUrl, numericId, routePost, STUDIO_ROUTE, studioPost } from "./routes";
 
 let fs: FaultStack;
 let worker: ProcessHandle;
@@ -57,6 +64,127 @@ for (const [title, reason, short] of [
     );
   });
 }
+
+// Videos and 3D models (held by the local store as Shopify models them) are never learned from.
+const VIDEO = { mediaContentType: "VIDEO", originalSource: "https://cdn.example.com/spin.mp4" } as const;
+const OTHER_MEDIA = [
+  VIDEO,
+  { mediaContentType: "EXTERNAL_VIDEO", originalSource: "https://www.youtube.com/watch?v=dQw4w9WgXcQ" },
+  { mediaContentType: "MODEL_3D", originalSource: "https://cdn.example.com/teapot.glb" },
+] as const;
+const studioData = async (productId: string) =>
+  (await (await fs.stack.appFetch(dataUrl(`/app/products/${numericId(productId)}`, STUDIO_ROUTE))).json()) as {
+    photos: Array<{ mediaId: string }>;
+    onlyOtherMedia: boolean;
+  };
+
+faultCase(
+  "product whose media are only videos and a 3D model: studio and request ask for photos",
+  { short: true },
+  async () => {
+    const { id } = fs.stack.store.control.createProduct(DEMO_SHOP, {
+      title: "Media: video and 3D only",
+      productType: "teapot",
+      otherMedia: [...OTHER_MEDIA],
+    });
+    const studio = await studioData(id);
+    expect(studio).toMatchObject({ photos: [], onlyOtherMedia: true });
+    const generation = await requestFor(fs, { id, title: "Media: video and 3D only", productType: "teapot" });
+    const done = await waitForEnd(fs.stack, generation.id, 60_000);
+    expect([done.status, done.error]).toEqual(["failed", NO_PHOTOS_ONLY_OTHER_MEDIA]);
+    expect(await fs.stack.db.trainingImage.count({ where: { subjectId: done.subjectId } })).toBe(0);
+  },
+);
+
+faultCase(
+  "product with 60 videos before its 4 photos: the studio lists the photos, and ingest reads them on its first page",
+  {},
+  async () => {
+    const product = await newProduct(fs.stack, "Media: videos first", teapot.photoUrls.slice(0, 4));
+    // The videos go first in the product's media order.
+    const { id } = fs.stack.store.control.createProduct(DEMO_SHOP, {
+      title: "Media: sixty videos first",
+      productType: "teapot",
+      otherMedia: Array.from({ length: 60 }, (_, i) => ({
+        ...VIDEO,
+        originalSource: `https://cdn.example.com/v${i}.mp4`,
+      })),
+      imageUrls: product.photoUrls,
+    });
+    await waitFor("the photos to be processed", async () =>
+      fs.stack.store.control.productMedia(DEMO_SHOP, id).every((m) => m.status === "READY") ? true : undefined,
+    );
+    const studio = await studioData(id);
+    expect(studio.onlyOtherMedia).toBe(false);
+    expect(studio.photos).toHaveLength(4);
+    expect(studio.photos.every((p) => p.mediaId.startsWith("gid://shopify/MediaImage/"))).toBe(true);
+    // Ingest reads the product's media with the same filter: the first page holds the four photos.
+    const { product: read } = await (
+      await fs.stack.adminClient()
+    ).request(ProductWithMediaDocument, { id, mediaFirst: 50 });
+    expect(read!.mediaCount!.count).toBe(64);
+    expect(read!.media.nodes.map((m) => m.id).sort()).toEqual(studio.photos.map((p) => p.mediaId).sort());
+  },
+);
+
+faultCase(
+  "two studio requests at once, with room in the daily image limit for one: one starts, the other is refused with the limit's message, nothing queued or charged",
+  {},
+  async (ctx) => {
+    const products = [
+      await newProduct(fs.stack, "Limit: first", teapot.photoUrls.slice(0, 4)),
+      await newProduct(fs.stack, "Limit: second", teapot.photoUrls.slice(0, 4)),
+    ];
+    const { remaining } = await dailyImages(forShop(fs.stack.db, DEMO_SHOP), DEFAULT_DAILY_IMAGE_LIMIT);
+    // n images each (8 per scene), with n <= remaining < 2n.
+    const scenes = SCENES.slice(0, Math.floor(remaining / 16) + 1).map((scene) => scene.id);
+    const charged = await fs.stack.db.usageRecord.count({ where: { shop: DEMO_SHOP } });
+    const answers = (await Promise.all(
+      products.map(async (p) =>
+        (
+          await studioPost(fs.stack, p.id, {
+            intent: "start",
+            classNoun: "teapot",
+            imagesPerScene: "8",
+            sceneId: scenes,
+          })
+        ).json(),
+      ),
+    )) as Array<{ ok: boolean; error?: string }>;
+    expect(answers.map((a) => a.ok).sort()).toEqual([false, true]);
+    const refused = answers.findIndex((a) => !a.ok);
+    expect(answers[refused]!.error).toMatch(
+      new RegExp(
+        `^You've generated \\d+ images today, of ${DEFAULT_DAILY_IMAGE_LIMIT} a day; this request needs ${scenes.length * 8} and \\d+ are left\\. .*resets at 00:00 UTC on`,
+      ),
+    );
+    const started = products[1 - refused]!;
+    ctx.expectRequest(DEMO_SHOP, started.id, started.title);
+    const requests = await fs.stack.db.generation.findMany({
+      where: { shop: DEMO_SHOP, subject: { productId: { in: products.map((p) => p.id) } } },
+    });
+    expect(requests).toHaveLength(1);
+    await cancelGeneration(fs.stack.db, fs.producers, DEMO_SHOP, requests[0]!.id);
+    expect((await waitForEnd(fs.stack, requests[0]!.id, 60_000)).status).toBe("cancelled");
+    expect(await fs.stack.db.usageRecord.count({ where: { shop: DEMO_SHOP } })).toBe(charged);
+    // Once cancelled before generating, the request gives its images back: the other product starts now.
+    const again = await (
+      await studioPost(fs.stack, products[refused]!.id, {
+        intent: "start",
+        classNoun: "teapot",
+        imagesPerScene: "1",
+        sceneId: ["g7"],
+      })
+    ).json();
+    expect(again).toMatchObject({ ok: true });
+    ctx.expectRequest(DEMO_SHOP, products[refused]!.id, products[refused]!.title);
+    const second = await fs.stack.db.generation.findFirstOrThrow({
+      where: { shop: DEMO_SHOP, subject: { productId: products[refused]!.id } },
+    });
+    await cancelGeneration(fs.stack.db, fs.producers, DEMO_SHOP, second.id);
+    await waitForEnd(fs.stack, second.id, 60_000);
+  },
+);
 
 faultCase("product with twelve photos: the 7 most varied are used", {}, async () => {
   const generation = await requestFor(fs, await storeProduct(fs.stack, "Fixture: twelve photos"));

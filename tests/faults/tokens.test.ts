@@ -17,7 +17,8 @@ import {
   type FaultStack,
   type StoreProduct,
 } from "./helpers";
-import { dataUrl, numericId, STUDIO_ROUTE } from "./routes";
+import { dataUrl, numericId, STUDIO_ROUTE, studioPost } from "./routes";
+import { waitFor } from "../pipeline/helpers";
 
 let fs: FaultStack;
 const workers: ProcessHandle[] = [];
@@ -133,6 +134,65 @@ faultCase(
     expect(page.status).toBe(200);
     expect((await offlineSession()).accessToken).not.toBe("");
     await ingestFinishes(product, (await requestFor(fs, product, { allowLowDiversity: true })).id);
+  },
+);
+
+faultCase(
+  "tokens revoked while a request runs: it stops for reconnecting; after reconnecting, one Resume (clicked twice) finishes it from the stopped stage, nothing done twice",
+  { timeoutMs: 300_000 },
+  async (ctx) => {
+    const product = await newProduct(fs.stack, "Tokens: resume", teapot.photoUrls.slice(0, 4));
+    const generation = await requestFor(fs, product, { allowLowDiversity: true });
+    ctx.expectRequest(DEMO_SHOP, product.id, product.title);
+    // Ingest has read the product through the Admin API; the tokens go before tune asks for the plan.
+    await waitFor(
+      "the photos to be prepared",
+      async () => {
+        const g = await fs.stack.db.generation.findUniqueOrThrow({ where: { id: generation.id } });
+        if (g.status !== "running" && g.status !== "queued") throw new Error(`ended early: ${g.status} ${g.error}`);
+        return g.stage === "prepare" || g.stage === "dataset-check" ? g : undefined;
+      },
+      60_000,
+      20,
+    );
+    control().revokeTokens(DEMO_SHOP);
+    const stopped = await waitForEnd(fs.stack, generation.id);
+    expect([stopped.status, stopped.error, stopped.stage]).toEqual(["failed", RECONNECT_MESSAGE, "tune"]);
+    const photos = () =>
+      fs.stack.db.trainingImage.findMany({ where: { subjectId: stopped.subjectId }, orderBy: { id: "asc" } });
+    const prepared = await photos();
+    expect(prepared.filter((p) => p.preparedBlobKey)).toHaveLength(4);
+
+    // The merchant opens the app: the products page lists the stopped request.
+    expect((await fs.stack.openEmbeddedApp(DEMO_SHOP)).status).toBe(200);
+    const home = (await (await fs.stack.appFetch(dataUrl("/app", "routes/app._index"))).json()) as {
+      stopped: Array<{ id: string; stage: string }>;
+    };
+    expect(home.stopped).toContainEqual(expect.objectContaining({ id: generation.id, stage: "tune" }));
+    const answers = await Promise.all(
+      [1, 2].map(async () =>
+        (await studioPost(fs.stack, product.id, { intent: "resume", generationId: generation.id })).json(),
+      ),
+    );
+    expect(answers.filter((a: { message?: string }) => a.message?.startsWith("Resumed"))).toHaveLength(1);
+
+    const done = await waitForEnd(fs.stack, generation.id, 240_000);
+    expect([done.status, done.error]).toEqual(["succeeded", null]);
+    const db = fs.stack.db;
+    expect(await db.generation.count({ where: { subjectId: done.subjectId } })).toBe(1);
+    expect(await db.candidate.count({ where: { generationId: done.id } })).toBe(1);
+    expect(await db.tuningRun.count({ where: { subjectId: done.subjectId } })).toBe(1);
+    expect(
+      await db.usageRecord.count({
+        where: { shop: DEMO_SHOP, kind: "tuned_product", idempotencyKey: { contains: done.tuningRunId! } },
+      }),
+    ).toBe(1);
+    // Ingest and prepare did not run again: the photos are the same rows, untouched.
+    expect(await photos()).toEqual(prepared);
+    const home2 = (await (await fs.stack.appFetch(dataUrl("/app", "routes/app._index"))).json()) as {
+      stopped: Array<{ id: string }>;
+    };
+    expect(home2.stopped.map((s) => s.id)).not.toContain(generation.id);
   },
 );
 

@@ -8,6 +8,7 @@ import {
   type ProductWithMediaQuery,
 } from "../../lib/shopify-admin";
 import { blobKey, storedBlobKey } from "../../lib/storage";
+import { NO_PHOTOS_ONLY_OTHER_MEDIA } from "../../lib/products";
 import { MerchantActionError } from "./errors";
 import type { StageDefinition } from "./runner";
 
@@ -27,7 +28,7 @@ interface ProductImage {
 async function productImages(
   admin: AdminClient,
   productId: string,
-): Promise<{ title: string; images: ProductImage[] }> {
+): Promise<{ title: string; images: ProductImage[]; mediaCount: number }> {
   const images: ProductImage[] = [];
   let after: string | null = null;
   let title = "";
@@ -42,7 +43,8 @@ async function productImages(
     for (const media of product.media.nodes) {
       if ("image" in media && media.image?.url) images.push({ mediaId: media.id, url: media.image.url });
     }
-    if (!product.media.pageInfo.hasNextPage) return { title, images };
+    // mediaCount counts videos and 3D models too; the query above lists images only.
+    if (!product.media.pageInfo.hasNextPage) return { title, images, mediaCount: product.mediaCount?.count ?? 0 };
     after = product.media.pageInfo.endCursor;
   }
 }
@@ -71,7 +73,7 @@ export function ingestStage(
         include: { subject: true },
       });
       const admin = await adminFor(client, ctx.shop);
-      const { title, images: all } = await productImages(admin, generation.subject.productId);
+      const { title, images: all, mediaCount } = await productImages(admin, generation.subject.productId);
       const wanted = parseGenerationOptions(generation.options).mediaIds;
       // Scene images SceneBooth published are product media too: never learn from them.
       const published = new Set(
@@ -85,6 +87,7 @@ export function ingestStage(
       const images = (wanted ? all.filter((image) => wanted.includes(image.mediaId)) : all).filter(
         (image) => !published.has(image.mediaId) && !/\/scenebooth-[^/]+$/.test(new URL(image.url).pathname),
       );
+      if (all.length === 0 && mediaCount > 0) throw new MerchantActionError("no_photos", NO_PHOTOS_ONLY_OTHER_MEDIA);
       if (images.length === 0) {
         throw new MerchantActionError(
           "no_photos",

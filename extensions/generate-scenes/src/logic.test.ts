@@ -88,6 +88,12 @@ describe("previewView", () => {
     expect(view).toMatchObject({ canGenerate: true, blocker: null, primaryLabel: "Generate for 2 products" });
   });
 
+  it("says how much of the shop's daily image limit is left", () => {
+    const dailyImages = { limit: 240, used: 40, remaining: 200, resetsAt: "2026-12-07T00:00:00.000Z" };
+    const view = previewView({ ...preview([product({})]), dailyImages }, "selection");
+    expect(view.lines).toContain("200 of your 240 images a day are left today.");
+  });
+
   it("shows one product's current state and does not offer to start it twice", () => {
     const running = product({
       label: "Learning the product",

@@ -32,6 +32,8 @@ export interface Preview {
   imagesPerScene: number;
   estimate: { products: number; pricePerProductUsd: number; totalUsd: number; pricePerPublishedImageUsd: number };
   plan: { active: boolean };
+  /** The shop's daily image limit: what is left today and when it resets (ISO). */
+  dailyImages?: { limit: number; used: number; remaining: number; resetsAt: string };
   message: string | null;
   progressPath: string;
 }
@@ -153,6 +155,10 @@ export function previewView(preview: Preview, mode: Mode): PreviewView {
     lines.push(
       `Estimated cost: ${usd(estimate.totalUsd)} (${plural(estimate.products, "product")} × ${usd(estimate.pricePerProductUsd)}), plus ${usd(estimate.pricePerPublishedImageUsd)} for each image you publish.`,
     );
+  }
+  if (preview.dailyImages) {
+    const { remaining, limit } = preview.dailyImages;
+    lines.push(`${remaining} of your ${limit} images a day are left today.`);
   }
   let blocker: string | null = preview.message;
   if (!blocker && estimate.products === 0) {

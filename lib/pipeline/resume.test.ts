@@ -1,0 +1,135 @@
+import { randomUUID } from "node:crypto";
+import { UnrecoverableError, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { prepareDatabase } from "../../scripts/prepare-database.mjs";
+import { freshSqliteUrl } from "../../tests/harness/database";
+import { waitFor } from "../../tests/pipeline/helpers";
+import { createPrismaClient, type PrismaClient } from "../db";
+import { checkRedis, createRedisConnection } from "../queue/connection";
+import type { GenerationJob } from "../queue/jobs";
+import { QUEUE_NAMES } from "../queue/jobs";
+import { createProducers, type Producers } from "../queue/producer";
+import { RECONNECT_MESSAGE } from "../shopify-admin/offline-tokens";
+import { requestScenes } from "./request-scenes";
+import { resumeStopped, stoppedForReconnect } from "./resume";
+import { PIPELINE_STAGES, stageJobId } from "./stages";
+
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const SHOP = "resume-shop.myshopify.com";
+
+let client: PrismaClient;
+let database: { url: string; remove: () => void };
+let connection: Redis;
+let producers: Producers;
+let prefix: string;
+const workers: Worker[] = [];
+/** Stage names in the order the fake workers ran them. */
+const ran: string[] = [];
+let tokensRevoked = true;
+
+/**
+ * Fake stage processors (the real stages need models and a store): each records its run; tune
+ * stops as the worker's runner does when Shopify refuses the shop's tokens, until they work again.
+ */
+async function fakeStage(job: Job<GenerationJob>): Promise<void> {
+  const { generationId } = job.data;
+  await client.generation.update({ where: { id: generationId }, data: { status: "running", stage: job.name } });
+  if (job.name === "tune" && tokensRevoked) {
+    await client.generation.update({
+      where: { id: generationId },
+      data: { status: "failed", error: RECONNECT_MESSAGE, finishedAt: new Date() },
+    });
+    throw new UnrecoverableError(`reconnect_required: ${RECONNECT_MESSAGE}`);
+  }
+  ran.push(job.name);
+  if (job.name === "score")
+    await client.generation.update({ where: { id: generationId }, data: { status: "succeeded", progress: 1 } });
+}
+
+beforeAll(async () => {
+  await checkRedis(REDIS_URL);
+  database = freshSqliteUrl();
+  await prepareDatabase({ databaseUrl: database.url, log: () => {} });
+  client = createPrismaClient(database.url);
+  connection = createRedisConnection(REDIS_URL);
+  prefix = `test-${randomUUID()}`;
+  producers = createProducers(connection, prefix);
+  for (const name of new Set(PIPELINE_STAGES.map((s) => QUEUE_NAMES[s.queue])))
+    workers.push(new Worker(name, fakeStage, { connection: createRedisConnection(REDIS_URL), prefix }));
+});
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.close()));
+  for (const key of ["ingest", "gpu", "post", "publish"] as const)
+    await producers.queue(key).obliterate({ force: true });
+  await producers.close();
+  connection.disconnect();
+  await client.$disconnect();
+  database.remove();
+});
+
+const generationOf = (id: string) => client.generation.findUniqueOrThrow({ where: { id }, include: { subject: true } });
+
+describe("resuming requests stopped for reconnecting", () => {
+  it("re-queues a stopped request once, from its stopped stage, and it finishes without redoing earlier stages", async () => {
+    const { generation } = await requestScenes(client, producers, {
+      shop: SHOP,
+      product: { id: "gid://shopify/Product/1", title: "Teapot", productType: "teapot" },
+      sceneIds: ["g7"],
+      imagesPerScene: 1,
+      source: "interactive",
+    });
+    await waitFor("the request to stop", async () =>
+      (await generationOf(generation.id)).status === "failed" ? true : undefined,
+    );
+    expect(ran).toEqual(["ingest", "prepare", "dataset-check"]);
+    expect(await stoppedForReconnect(client, SHOP)).toEqual([
+      { id: generation.id, productId: "gid://shopify/Product/1", productTitle: "Teapot", stage: "tune" },
+    ]);
+    expect(await stoppedForReconnect(client, "other-shop.myshopify.com")).toEqual([]);
+
+    // The merchant reconnected; two clicks at once resume it once.
+    tokensRevoked = false;
+    const [a, b] = await Promise.all([
+      resumeStopped(client, producers, SHOP),
+      resumeStopped(client, producers, SHOP, [generation.id]),
+    ]);
+    expect([...a, ...b].map((r) => r.id)).toEqual([generation.id]);
+    const resumed = await generationOf(generation.id);
+    expect(resumed.error).toBeNull();
+    expect(resumed.subject.state).toBe("training");
+    // The earlier stages have no job any more; the rest of the chain keeps its fixed ids.
+    expect(await producers.queue("ingest").getJob(stageJobId(generation.id, "ingest"))).toBeUndefined();
+
+    await waitFor("the resumed request to finish", async () =>
+      (await generationOf(generation.id)).status === "succeeded" ? true : undefined,
+    );
+    expect(ran).toEqual(["ingest", "prepare", "dataset-check", "tune", "generate", "score"]);
+    expect(await stoppedForReconnect(client, SHOP)).toEqual([]);
+    expect(await resumeStopped(client, producers, SHOP)).toEqual([]);
+  });
+
+  it("leaves alone a stopped request that a newer request of its product replaced", async () => {
+    tokensRevoked = true;
+    const ask = () =>
+      requestScenes(client, producers, {
+        shop: SHOP,
+        product: { id: "gid://shopify/Product/2", title: "Vase", productType: "vase" },
+        sceneIds: ["g7"],
+        imagesPerScene: 1,
+        source: "interactive",
+      });
+    const first = (await ask()).generation;
+    await waitFor("the first request to stop", async () =>
+      (await generationOf(first.id)).status === "failed" ? true : undefined,
+    );
+    const second = (await ask()).generation;
+    await waitFor("the second request to stop", async () =>
+      (await generationOf(second.id)).status === "failed" ? true : undefined,
+    );
+    expect((await stoppedForReconnect(client, SHOP)).map((s) => s.id)).toEqual([second.id]);
+    expect(await resumeStopped(client, producers, SHOP, [first.id])).toEqual([]);
+    expect((await generationOf(first.id)).status).toBe("failed");
+  });
+});
