@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { config, projectRoot } from "../lib/config";
+import { textEncoderCalibrationSteps } from "../lib/pipeline/tuning-settings";
 import { SCENES } from "../lib/scenes";
 import { dreambenchDir } from "../lib/shared-data";
 import { loadScorers } from "../worker/scoring";
@@ -16,7 +17,7 @@ import { availableSubjects, DEFAULT_SUBJECTS, loadSubjects } from "./eval/subjec
 import { buildTables, renderTables } from "./eval/tables";
 
 /** The paper's calibration of the text-encoder steps: from 100 in +50 steps (docs/recipe.md). */
-export const ABLATION_TEXT_ENCODER_STEPS = [100, 150, 200, 250, 300, 350] as const;
+export const ABLATION_TEXT_ENCODER_STEPS = textEncoderCalibrationSteps(6);
 
 const USAGE = `Usage: npm run eval -- [--subjects a,b,c | --all] [--images N] [--ablation]
   --subjects   DreamBench subjects (default ${DEFAULT_SUBJECTS.join(",")})

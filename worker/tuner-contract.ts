@@ -121,6 +121,10 @@ const resultFields = {
 } as const;
 
 const mode = t.enum("full", "lora");
+/** docs/recipe.md: the paper's plain-text identifier, or one new token with its own embedding row. */
+const identifierMode = t.enum("plain", "new_token");
+/** docs/recipe.md: the text encoder alone then the UNet alone (the paper's), or both in the first steps. */
+const textEncoderSchedule = t.enum("separate", "joint");
 
 export const TUNER_COMMANDS = {
   caption: {
@@ -153,10 +157,12 @@ export const TUNER_COMMANDS = {
         t.list(t.object({ image: required(t.path), caption: withDefault(t.nullable(t.string), null) })),
       ),
       mode: withDefault(t.nullable(mode), null),
+      identifierMode: withDefault(identifierMode, "plain"),
       steps: nested(
         t.object({
           unet: withDefault(t.integer, 1500),
           textEncoder: withDefault(t.integer, 200),
+          textEncoderSchedule: withDefault(textEncoderSchedule, "separate"),
           adaptive: withDefault(t.boolean, true),
         }),
       ),
@@ -164,6 +170,7 @@ export const TUNER_COMMANDS = {
         t.object({
           unet: withDefault(t.nullable(t.number), null),
           textEncoder: withDefault(t.nullable(t.number), null),
+          identifier: withDefault(t.nullable(t.number), null),
         }),
       ),
       prior: nested(
@@ -191,17 +198,36 @@ export const TUNER_COMMANDS = {
       mode: required(mode),
       artifact: required(t.string),
       artifactBytes: required(t.integer),
-      identifierTokenId: required(t.integer),
+      identifierMode: required(identifierMode),
+      identifierTokenId: required(t.nullable(t.integer)),
       prompts: required(t.list(t.string)),
       steps: required(
-        t.object({ unet: required(t.integer), unetRequested: required(t.integer), textEncoder: required(t.integer) }),
+        t.object({
+          unet: required(t.integer),
+          unetRequested: required(t.integer),
+          textEncoder: required(t.integer),
+          textEncoderSchedule: required(textEncoderSchedule),
+          total: required(t.integer),
+        }),
       ),
       adaptive: required(
         t.nullable(
-          t.object({ complexity: required(t.number), simple: required(t.boolean), factor: required(t.number) }),
+          t.object({
+            complexity: required(t.number),
+            simple: required(t.boolean),
+            factor: required(t.number),
+            sampleSteps: required(t.integer),
+          }),
         ),
       ),
-      lr: required(t.object({ unet: required(t.number), textEncoder: required(t.number) })),
+      sampleSteps: required(t.integer),
+      lr: required(
+        t.object({
+          unet: required(t.number),
+          textEncoder: required(t.number),
+          identifier: required(t.nullable(t.number)),
+        }),
+      ),
       prior: required(
         t.object({
           enabled: required(t.boolean),

@@ -126,8 +126,9 @@ export class SubjectRun {
       weights: trained.artifact,
       scenes: scenes.map((s) => s.text),
       numImages: imagesPerPrompt,
-      // The paper samples with 50 DPM-Solver steps: the profile's "quality" setting.
-      steps: this.settings.sampleSteps.quality,
+      // The paper's sampling: the tuner's recipe (50 DPM-Solver steps, about 20 for a simple subject);
+      // the tiny profile's own few.
+      steps: this.settings.sampleSteps?.quality,
     });
     if (generated.images.length !== scenes.length * imagesPerPrompt) {
       throw new Error(

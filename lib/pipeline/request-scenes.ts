@@ -34,7 +34,7 @@ export interface GenerationOptions {
   allowLowDiversity?: boolean;
   /** Product media to train on; all of the product's images when absent. */
   mediaIds?: string[];
-  /** "quality" samples with 50 DPM-Solver steps instead of 25. */
+  /** "quality" samples with the paper's 50 DPM-Solver steps even for a simple subject (standard: 50, or ~20 for one). */
   quality?: "standard" | "quality";
 }
 

@@ -64,7 +64,8 @@ export function generateStage(cfg: Config): StageDefinition<GenerateOutput> {
             weights,
             scenes: scenes.map((scene) => scene.text),
             numImages: generation.imagesPerScene,
-            steps: quality ? sampleSteps.quality : sampleSteps.standard,
+            quality,
+            steps: sampleSteps ? (quality ? sampleSteps.quality : sampleSteps.standard) : undefined,
           },
           onProgress: async (event) => {
             if (event.stage === "generate" && event.total > 0)

@@ -15,8 +15,7 @@ from .prompts import scene_kind, scene_prompt
 from .runtime import Runtime, retry_on_oom, runtime_for, set_threads
 from .sampling import make_pipeline, render
 from .spec import GenerateResult, GenerateSpec
-
-FULL_WEIGHTS_META = "scenebooth.json"
+from .weights_meta import FULL_WEIGHTS_META
 
 
 def load_product(spec: GenerateSpec, rt: Runtime) -> tuple[Diffusion, str]:

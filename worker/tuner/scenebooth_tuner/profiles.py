@@ -104,6 +104,29 @@ PROFILES: dict[str, Profile] = {
 }
 
 
+# ---------------------------------------------------------------------------------------------- the recipe
+# The paper's knobs (docs/recipe.md, "The three phases"), the defaults of the train and generate specs.
+
+UNET_STEPS = 1500
+TEXT_ENCODER_STEPS = 200  # the paper's reduction of DreamBooth's "traditional" 350
+# "separate": the text encoder alone first (UNet frozen), then the UNet alone on cached prompt embeddings
+# (the fast-DreamBooth order the paper's numbers come from); "joint": the first text-encoder steps of the
+# UNet steps train both (diffusers' train_dreambooth.py with --train_text_encoder, stopped early).
+TEXT_ENCODER_SCHEDULE = "separate"
+# "plain": the identifier is ordinary text ("<mysneaker>" -> "<", "my", "sneaker"-ish BPE pieces), as the
+# paper writes it; "new_token": one added token whose embedding row starts as the class noun's.
+IDENTIFIER_MODE = "plain"
+# (unet lr, text-encoder lr) per mode. full: the paper's. lora: diffusers' DreamBooth-LoRA defaults,
+# since adapters starting at zero barely move at 2e-6.
+LR = {"full": (2e-6, 1e-6), "lora": (1e-4, 5e-5)}
+# new_token: the identifier's embedding row trains at its own rate (diffusers' textual-inversion example's
+# 5e-4); at the text encoder's 1e-6 it would barely leave the class noun's embedding.
+IDENTIFIER_LR = 5e-4
+# DPM-Solver++ steps: the paper's 50 by default, about 20 for a subject the adaptive rule finds simple.
+SAMPLE_STEPS = 50
+SIMPLE_SAMPLE_STEPS = 20
+
+
 def get_profile(name: object) -> Profile:
     if not isinstance(name, str) or name not in PROFILES:
         raise TunerError(

@@ -21,19 +21,28 @@ from pathlib import Path
 from typing import Any, Literal, NotRequired, TypedDict, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from .errors import TunerError
-from .profiles import Profile, get_profile
+from .profiles import (
+    IDENTIFIER_LR,
+    IDENTIFIER_MODE,
+    LR,
+    SAMPLE_STEPS,
+    TEXT_ENCODER_SCHEDULE,
+    TEXT_ENCODER_STEPS,
+    UNET_STEPS,
+    Profile,
+    get_profile,
+)
 from .prompts import SCENES, default_identifier, normalize_class_noun
+from .weights_meta import weights_meta
 
 MIN_TRAIN_IMAGES = 3  # docs/recipe.md: 5-7 recommended, at least 3 required
 DEFAULT_LORA_UNET_TARGETS = ("to_q", "to_k", "to_v", "to_out.0")
 DEFAULT_LORA_TEXT_TARGETS = ("q_proj", "k_proj", "v_proj", "out_proj")
-# (unet lr, text-encoder lr) per mode. full: the paper's. lora: diffusers' DreamBooth-LoRA defaults,
-# since adapters starting at zero barely move at 2e-6.
-DEFAULT_LR = {"full": (2e-6, 1e-6), "lora": (1e-4, 5e-5)}
-QUALITY_STEPS = {False: 25, True: 50}  # sampling steps when `steps` is not given
 
 Device = Literal["auto", "cpu", "cuda"]
 Mode = Literal["full", "lora"]
+IdentifierMode = Literal["plain", "new_token"]  # profiles.IDENTIFIER_MODE
+TextEncoderSchedule = Literal["separate", "joint"]  # profiles.TEXT_ENCODER_SCHEDULE
 
 
 def spec_field(
@@ -88,15 +97,19 @@ class Instance:
 
 @dataclass(frozen=True, kw_only=True)
 class TrainSteps:
-    unet: int = spec_field(1500, lo=1)
-    text_encoder: int = spec_field(200, lo=0)  # the first steps of UNet training also train the text encoder
+    unet: int = spec_field(UNET_STEPS, lo=1)
+    text_encoder: int = spec_field(TEXT_ENCODER_STEPS, lo=0)
+    # separate: text_encoder steps of the text encoder alone, then unet steps of the UNet alone;
+    # joint: unet steps in all, the first text_encoder of them train both.
+    text_encoder_schedule: TextEncoderSchedule = TEXT_ENCODER_SCHEDULE
     adaptive: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)
 class TrainLr:
-    unet: float | None = spec_field(None, lo=0.0, strict=True)  # None: DEFAULT_LR of the mode
+    unet: float | None = spec_field(None, lo=0.0, strict=True)  # None: profiles.LR of the mode
     text_encoder: float | None = spec_field(None, lo=0.0, strict=True)
+    identifier: float | None = spec_field(None, lo=0.0, strict=True)  # new_token only; None: IDENTIFIER_LR
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,6 +131,7 @@ class LoraSpec:
 class TrainSpec(JobSpec):
     instances: tuple[Instance, ...] = spec_field(empty=True, what="a list of {image, caption} objects")
     mode: Mode | None = None  # None: the profile's
+    identifier_mode: IdentifierMode = IDENTIFIER_MODE
     steps: TrainSteps = spec_field(factory=TrainSteps)
     lr: TrainLr = spec_field(factory=TrainLr)
     prior: PriorSpec = spec_field(factory=PriorSpec)
@@ -131,9 +145,9 @@ class TrainSpec(JobSpec):
 class GenerateSpec(JobSpec):
     weights: Path | None = None  # a LoRA .safetensors, a full-weights folder, or None for the base model
     scenes: tuple[int | str, ...] = spec_field(empty=True, what="a list of scene numbers or texts")
-    quality: bool = False
+    quality: bool = False  # true: SAMPLE_STEPS even for weights that ask for fewer (a simple subject)
     num_images: int = spec_field(4, lo=1, hi=64)
-    steps: int | None = spec_field(None, lo=1, hi=500)  # None: QUALITY_STEPS[quality]
+    steps: int | None = spec_field(None, lo=1, hi=500)  # None: sample_steps(weights, quality)
     guidance_scale: float = spec_field(7.5, lo=0.0)
     negative_prompt: str = spec_field("", empty=True)
     batch_size: int = spec_field(4, lo=1)
@@ -171,17 +185,21 @@ class TrainedSteps(TypedDict):
     unet: int
     unet_requested: int
     text_encoder: int
+    text_encoder_schedule: TextEncoderSchedule
+    total: int  # separate: text_encoder + unet; joint: unet
 
 
 class AdaptiveSteps(TypedDict):
     complexity: float
     simple: bool
     factor: float
+    sample_steps: int
 
 
 class TrainedLr(TypedDict):
     unet: float
     text_encoder: float
+    identifier: float | None  # new_token only
 
 
 class TrainedPrior(TypedDict):
@@ -208,10 +226,12 @@ class TrainResult(TypedDict):
     artifact_bytes: int
     class_noun: str
     identifier: str
-    identifier_token_id: int
+    identifier_mode: IdentifierMode
+    identifier_token_id: int | None  # new_token only
     prompts: list[str]
     steps: TrainedSteps
     adaptive: AdaptiveSteps | None
+    sample_steps: int  # what generate samples these weights with by default
     lr: TrainedLr
     prior: TrainedPrior
     lora: TrainedLora | None
@@ -445,18 +465,23 @@ def parse_train(data: Any) -> TrainSpec:
             f"training needs at least {MIN_TRAIN_IMAGES} photos (5-7 recommended), got {len(spec.instances)}",
             field="instances",
         )
-    if spec.steps.text_encoder > spec.steps.unet:
+    if spec.steps.text_encoder_schedule == "joint" and spec.steps.text_encoder > spec.steps.unet:
         raise TunerError(
             "bad_spec",
-            "steps.text_encoder must be <= steps.unet (the text-encoder phase is the first steps of UNet training)",
+            "steps.text_encoder must be <= steps.unet in the joint schedule (its text-encoder phase is the "
+            "first steps of UNet training)",
             field="steps.text_encoder",
         )
     mode = spec.mode or spec.profile.mode
-    unet_lr, te_lr = DEFAULT_LR[mode]
+    unet_lr, te_lr = LR[mode]
     spec = replace(
         spec,
         mode=mode,
-        lr=TrainLr(unet=spec.lr.unet or unet_lr, text_encoder=spec.lr.text_encoder or te_lr),
+        lr=TrainLr(
+            unet=spec.lr.unet or unet_lr,
+            text_encoder=spec.lr.text_encoder or te_lr,
+            identifier=(spec.lr.identifier or IDENTIFIER_LR) if spec.identifier_mode == "new_token" else None,
+        ),
         prior=replace(spec.prior, num_class_images=spec.prior.num_class_images or spec.profile.num_class_images),
         lora=replace(spec.lora, alpha=spec.lora.alpha or float(spec.lora.rank)),
     )
@@ -473,11 +498,19 @@ def parse_generate(data: Any) -> GenerateSpec:
         if isinstance(scene, int) and not 0 <= scene < len(SCENES):
             raise _bad(f"scenes[{i}]", f"must be a scene number 0-{len(SCENES) - 1}")
         scenes.append(scene if isinstance(scene, int) else " ".join(scene.split()))
-    steps = spec.steps if spec.steps is not None else QUALITY_STEPS[spec.quality]
-    spec = replace(spec, scenes=tuple(scenes), steps=steps)
     if spec.weights is not None and not spec.weights.exists():
         raise TunerError("bad_input", f"weights: no such file or folder {str(spec.weights)!r}", field="weights")
-    return spec
+    steps = spec.steps if spec.steps is not None else sample_steps(spec.weights, spec.quality)
+    return replace(spec, scenes=tuple(scenes), steps=steps)
+
+
+def sample_steps(weights: Path | None, quality: bool) -> int:
+    """The recipe's sampling steps: SAMPLE_STEPS, or the fewer that the weights' training chose for a
+    simple subject (recorded in their metadata) unless `quality` asks for the full count."""
+    if quality or weights is None:
+        return SAMPLE_STEPS
+    recorded = weights_meta(weights).get("sample_steps")
+    return int(recorded) if str(recorded).isdigit() and int(recorded) > 0 else SAMPLE_STEPS
 
 
 # ---------------------------------------------------------------------------------------------- contract

@@ -1,16 +1,18 @@
 """`train`: DreamBooth fine-tuning of Stable Diffusion 2.1 (v-prediction) on captioned product photos.
 
 Built like diffusers' examples/dreambooth scripts, with what they lack for BLIP2Booth: a caption per
-photo and a separate text-encoder schedule. Steps 0 .. text_encoder_steps-1 train the UNet and the
-text encoder together (the text-encoder phase); the remaining UNet steps train the UNet alone on
-prompt embeddings computed once. Each step draws `batch_size` photos and as many class images
-(prior preservation: loss = instance loss + weight * prior loss). VAE latents are encoded once
-(their mean and std are kept; each step samples from them). Every random draw of step s comes from
-a generator seeded with (seed, s), so a resumed job continues exactly as an uninterrupted one.
+photo and a separate text-encoder schedule. The default ("separate", the paper's numbers) trains the
+text encoder alone for text_encoder steps (UNet frozen), then the UNet alone for unet steps on prompt
+embeddings computed once; "joint" trains both in the first text_encoder of the unet steps. Each step
+draws `batch_size` photos and as many class images (prior preservation: loss = instance loss + weight *
+prior loss). VAE latents are encoded once (their mean and std are kept; each step samples from them).
+Every random draw of step s comes from a generator seeded with (seed, s), so a resumed job continues
+exactly as an uninterrupted one.
 
-mode "lora": PEFT adapters on the UNet and the text encoder, plus the identifier's embedding row,
-saved as one small safetensors file. mode "full": every UNet and text-encoder weight, saved as a
-diffusers folder.
+mode "lora": PEFT adapters on the UNet and the text encoder (each trained in its phase), saved as one
+small safetensors file. mode "full": every UNet and text-encoder weight, saved as a diffusers folder.
+The identifier is plain text by default; identifier_mode "new_token" adds it as one token whose
+embedding row trains at its own learning rate (and is saved with the LoRA adapters).
 """
 
 from __future__ import annotations
@@ -28,13 +30,13 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
 from . import __version__
-from .adaptive import adaptive_unet_steps
+from .adaptive import adaptive_steps
 from .class_images import class_image_dir, ensure_class_images
 from .generate import FULL_WEIGHTS_META
 from .images import load_rgb, to_model_tensor
-from .lora import adapter_state, add_adapters, load_adapter_state, save_artifact
+from .lora import adapter_state, add_adapters, identifier_row, load_adapter_state, save_artifact
 from .models import add_identifier_token, load_diffusion
-from .profiles import models_dir
+from .profiles import SAMPLE_STEPS, models_dir
 from .progress import Progress
 from .prompts import class_prompt, training_prompt
 from .runtime import Runtime, free_memory, retry_on_oom, runtime_for, seeded, set_threads
@@ -45,6 +47,8 @@ WEIGHT_DECAY = 1e-2
 LORA_FILE = "lora.safetensors"
 FULL_DIR = "weights"
 RESULT_FILE = "result.json"
+# What a training step trains: the text encoder alone, the UNet alone, or both (the joint schedule).
+TEXT_ENCODER_PHASE, UNET_PHASE, JOINT_PHASE = "text_encoder", "unet", "unet+text_encoder"
 
 
 # ------------------------------------------------------------------------------------- building blocks
@@ -99,6 +103,14 @@ def step_generators(seed: int, step: int, device: torch.device) -> tuple[torch.G
     return torch.Generator().manual_seed(step_seed), seeded(step_seed, device)
 
 
+def identifier_token(spec: TrainSpec, tokenizer, text_encoder) -> int | None:
+    """identifier_mode "new_token": the identifier added as one token, its id. "plain" (the paper's): None,
+    the tokenizer splits the identifier into ordinary pieces of its vocabulary."""
+    if spec.identifier_mode != "new_token":
+        return None
+    return add_identifier_token(tokenizer, text_encoder, spec.identifier, spec.class_noun)
+
+
 def keep_rows_hook(vocab_size: int, rows: list[int], device: torch.device):
     """A gradient hook that trains only `rows` of an embedding matrix (the identifier's)."""
     mask = torch.zeros(vocab_size, 1, device=device)
@@ -120,16 +132,21 @@ def fingerprint(spec: TrainSpec) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def trainable_state(mode: str, unet, text_encoder, token_id: int) -> dict[str, torch.Tensor]:
+def phase_at(step: int, text_encoder_steps: int, schedule: str) -> str:
+    if step >= text_encoder_steps:
+        return UNET_PHASE
+    return TEXT_ENCODER_PHASE if schedule == "separate" else JOINT_PHASE
+
+
+def trainable_state(mode: str, unet, text_encoder, token_id: int | None) -> dict[str, torch.Tensor]:
     if mode == "lora":
-        row = text_encoder.get_input_embeddings().weight[token_id]
-        return adapter_state(unet, text_encoder, row)
+        return adapter_state(unet, text_encoder, identifier_row(text_encoder, token_id))
     state = {f"unet.{k}": v for k, v in unet.state_dict().items()}
     state.update({f"text_encoder.{k}": v for k, v in text_encoder.state_dict().items()})
     return state
 
 
-def load_trainable_state(mode: str, unet, text_encoder, token_id: int, state: dict[str, torch.Tensor]) -> None:
+def load_trainable_state(mode: str, unet, text_encoder, token_id: int | None, state: dict[str, torch.Tensor]) -> None:
     if mode == "lora":
         load_adapter_state(unet, text_encoder, token_id, state)
         return
@@ -195,10 +212,13 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
     started = time.monotonic()
     profile, out = spec.profile, spec.output_dir
     photos = [load_rgb(inst.image) for inst in spec.instances]
-    unet_steps, subject = spec.steps.unet, None
+    te_steps, schedule = spec.steps.text_encoder, spec.steps.text_encoder_schedule
+    unet_steps, sample_steps, subject = spec.steps.unet, SAMPLE_STEPS, None
     if spec.steps.adaptive:
-        unet_steps, subject = adaptive_unet_steps(photos, spec.steps.unet, spec.steps.text_encoder)
-    te_steps = spec.steps.text_encoder
+        unet_steps, sample_steps, subject = adaptive_steps(
+            photos, spec.steps.unet, at_least=te_steps if schedule == "joint" else 1
+        )
+    total = te_steps + unet_steps if schedule == "separate" else unet_steps
 
     progress.start("load", 1)
     diffusion = load_diffusion(profile, rt, float32=spec.mode == "full")
@@ -223,36 +243,42 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
     scaling = vae.config.scaling_factor
     vae.to("cpu")  # not needed any more
     free_memory()
-    token_id = add_identifier_token(tokenizer, text_encoder, spec.identifier, spec.class_noun)
+    token_id = identifier_token(spec, tokenizer, text_encoder)
     prompts = [training_prompt(inst.caption, spec.class_noun, spec.identifier) for inst in spec.instances]
     inst_ids = tokenize(tokenizer, prompts, rt.device)
     cls_ids = tokenize(tokenizer, [class_prompt(spec.class_noun)], rt.device)
     progress.step(1)
 
-    # What trains.
+    # What trains: in LoRA mode the adapters, in full mode every weight; a new-token identifier's
+    # embedding row with its own learning rate (no weight decay pulling it to zero, every other row frozen).
     from diffusers import DDPMScheduler
     from diffusers.training_utils import cast_training_params
 
     embeddings = text_encoder.get_input_embeddings()
     if spec.mode == "lora":
-        add_adapters(unet, text_encoder, spec.lora)
-        embeddings.weight.requires_grad_(True)
-        embeddings.weight.register_hook(keep_rows_hook(embeddings.weight.shape[0], [token_id], rt.device))
+        with torch.random.fork_rng(devices=[rt.device] if rt.device.type == "cuda" else []):
+            torch.manual_seed(spec.seed)  # the adapters' random start, the same in every run of the job
+            add_adapters(unet, text_encoder, spec.lora)
     else:
         unet.requires_grad_(True)
         text_encoder.requires_grad_(True)
+    embeddings.weight.requires_grad_(token_id is not None or spec.mode == "full")
+    if token_id is not None:
+        embeddings.weight.register_hook(keep_rows_hook(embeddings.weight.shape[0], [token_id], rt.device))
     cast_training_params([unet, text_encoder], torch.float32)
     if gradient_checkpointing:
         unet.enable_gradient_checkpointing()
         text_encoder.activation_checkpointing_enable()
     unet.train()
     unet_params = [p for p in unet.parameters() if p.requires_grad]
-    te_params = [p for p in text_encoder.parameters() if p.requires_grad and p is not embeddings.weight]
-    groups = [{"params": unet_params, "lr": spec.lr.unet}, {"params": te_params, "lr": spec.lr.text_encoder}]
-    if spec.mode == "lora":  # the identifier's embedding row: no weight decay pulling it to zero
-        groups.append({"params": [embeddings.weight], "lr": spec.lr.text_encoder, "weight_decay": 0.0})
-    elif embeddings.weight.requires_grad:
-        groups[1]["params"].append(embeddings.weight)
+    te_params = [p for p in text_encoder.parameters() if p.requires_grad]
+    groups = [{"params": unet_params, "lr": spec.lr.unet}]
+    if token_id is None:
+        groups.append({"params": te_params, "lr": spec.lr.text_encoder})
+    else:
+        rest = [p for p in te_params if p is not embeddings.weight]
+        groups.append({"params": rest, "lr": spec.lr.text_encoder})
+        groups.append({"params": [embeddings.weight], "lr": spec.lr.identifier, "weight_decay": 0.0})
     optimizer = torch.optim.AdamW(groups, weight_decay=WEIGHT_DECAY, fused=rt.device.type == "cuda")
     noise_scheduler = DDPMScheduler.from_config(diffusion.scheduler_config)
 
@@ -273,16 +299,23 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
         progress.emit({"event": "resumed", "step": start_step, "path": str(path)})
 
     n, n_prior = spec.batch_size, spec.batch_size if class_paths else 0
-    cached = None
-    progress.start("train", unet_steps, step=start_step)
-    for step in range(start_step, unet_steps):
-        te_phase = step < te_steps
-        if not te_phase and cached is None:
-            # The text encoder is done training: every prompt's embedding is computed now, once.
-            text_encoder.eval()
-            with torch.no_grad(), rt.autocast_ctx():
-                cached = (text_encoder(inst_ids)[0].float(), text_encoder(cls_ids)[0].float())
-        text_encoder.train(te_phase)
+    phase, cached, training = None, None, []
+    progress.start("train", total, step=start_step)
+    for step in range(start_step, total):
+        if phase_at(step, te_steps, schedule) != phase:
+            # A phase starts (or a resumed job re-enters one): the other model's weights are frozen. A
+            # frozen text encoder's prompt embeddings are computed now, once, from its final weights.
+            phase = phase_at(step, te_steps, schedule)
+            trains_te, trains_unet = phase != UNET_PHASE, phase != TEXT_ENCODER_PHASE
+            for p in unet_params:
+                p.requires_grad_(trains_unet)
+            for p in te_params:
+                p.requires_grad_(trains_te)
+            training = (unet_params if trains_unet else []) + (te_params if trains_te else [])
+            text_encoder.train(trains_te)
+            if not trains_te:
+                with torch.no_grad(), rt.autocast_ctx():
+                    cached = (text_encoder(inst_ids)[0].float(), text_encoder(cls_ids)[0].float())
 
         pick, generator = step_generators(spec.seed, step, rt.device)
         ii = torch.randint(len(photos), (n,), generator=pick).to(rt.device)
@@ -292,7 +325,7 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
             mean, std = torch.cat([mean, cls_mean[ci]]), torch.cat([std, cls_std[ci]])
         latents = (mean + std * torch.randn(mean.shape, generator=generator, device=rt.device)) * scaling
 
-        if te_phase:
+        if cached is None:
             ids = torch.cat([inst_ids[ii], cls_ids[torch.zeros_like(ci)]]) if n_prior else inst_ids[ii]
             with rt.autocast_ctx():
                 encoder_hidden_states = text_encoder(ids)[0]
@@ -305,23 +338,18 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
             unet, noise_scheduler, latents, encoder_hidden_states, generator, rt, n_prior, spec.prior.weight
         )
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(unet_params + (te_params if te_phase else []), MAX_GRAD_NORM)
+        torch.nn.utils.clip_grad_norm_(training, MAX_GRAD_NORM)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         losses.append(round(loss.item(), 6))
 
         done = step + 1
-        if done % spec.checkpoint_every == 0 and done < unet_steps:
+        if done % spec.checkpoint_every == 0 and done < total:
             state = trainable_state(spec.mode, unet, text_encoder, token_id)
             path = save_checkpoint(out, done, print_, losses, state, optimizer)
             progress.emit({"event": "checkpoint", "step": done, "path": str(path)})
         # The first step of each phase is always reported, so the worker sees the phase change.
-        progress.step(
-            done,
-            force=step in (start_step, te_steps),
-            loss=losses[-1],
-            phase="unet+text_encoder" if te_phase else "unet",
-        )
+        progress.step(done, force=step in (start_step, te_steps), loss=losses[-1], phase=phase)
 
     # Save the product's weights.
     progress.start("save", 1)
@@ -331,6 +359,8 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
         "profile": profile.name,
         "base": profile.base,
         "mode": spec.mode,
+        "identifier_mode": spec.identifier_mode,
+        "sample_steps": sample_steps,  # generate's default for these weights (weights_meta.py)
     }
     if spec.mode == "lora":
         artifact = out / LORA_FILE
@@ -356,11 +386,19 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
         "artifact_bytes": size,
         "class_noun": spec.class_noun,
         "identifier": spec.identifier,
+        "identifier_mode": spec.identifier_mode,
         "identifier_token_id": token_id,
         "prompts": prompts,
-        "steps": {"unet": unet_steps, "unet_requested": spec.steps.unet, "text_encoder": te_steps},
+        "steps": {
+            "unet": unet_steps,
+            "unet_requested": spec.steps.unet,
+            "text_encoder": te_steps,
+            "text_encoder_schedule": schedule,
+            "total": total,
+        },
         "adaptive": subject,
-        "lr": {"unet": spec.lr.unet, "text_encoder": spec.lr.text_encoder},
+        "sample_steps": sample_steps,
+        "lr": {"unet": spec.lr.unet, "text_encoder": spec.lr.text_encoder, "identifier": spec.lr.identifier},
         "prior": {
             "enabled": spec.prior.enabled,
             "class_prompt": class_prompt(spec.class_noun),

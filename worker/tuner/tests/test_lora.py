@@ -65,16 +65,16 @@ def test_reloaded_artifact_gives_identical_images(artifact, tmp_path):
     rt = runtime_for(get_profile("tiny"))
     diffusion = load_diffusion(get_profile("tiny"), rt)
     meta = apply_artifact(artifact, diffusion, "teapot", "<myteapot>", merge=False)
-    token_id = diffusion.tokenizer.convert_tokens_to_ids("<myteapot>")
+    assert meta["identifier_mode"] == "plain"  # no token of its own (test_recipe.py has the new-token variant)
     copy = tmp_path / "copy.safetensors"
     spec = LoraSpec(rank=int(meta["rank"]), alpha=float(meta["alpha"]))
     save_artifact(
         copy,
         diffusion.unet,
         diffusion.text_encoder,
-        token_id,
+        None,
         spec,
-        {k: meta[k] for k in ("identifier", "class_noun", "profile", "base", "mode")},
+        {k: meta[k] for k in ("identifier", "class_noun", "profile", "base", "mode", "identifier_mode")},
     )
     original, resaved = load_file(str(artifact)), load_file(str(copy))
     assert original.keys() == resaved.keys()

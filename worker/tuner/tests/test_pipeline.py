@@ -1,5 +1,5 @@
-"""End to end through the CLI on the tiny profile: caption -> train (lora and full, with prior preservation
-and the text-encoder phase) -> generate, as the Node worker runs it."""
+"""End to end through the CLI on the tiny profile: caption -> train (lora and full, with prior preservation,
+the text-encoder phase and the adaptive rule) -> generate, as the Node worker runs it."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from safetensors import safe_open
 from scenebooth_tuner.images import png_metadata
 from scenebooth_tuner.prompts import SCENES
 
-STEPS = {"unet": 24, "text_encoder": 8, "adaptive": False}
+# The synthetic photos are plain: the adaptive rule finds the subject simple (0.6 x 24 UNet steps, 20 sampling steps).
+STEPS = {"unet": 24, "text_encoder": 8, "adaptive": True}
 
 
 @pytest.fixture(scope="module")
@@ -88,11 +89,19 @@ def test_training_has_a_text_encoder_phase_then_a_unet_phase(chain):
     for mode, run in chain.train.items():
         result = run.last
         assert result["mode"] == mode
-        assert result["steps"] == {"unet": 24, "unet_requested": 24, "text_encoder": 8}
-        assert len(result["losses"]) == 24
+        assert result["steps"] == {
+            "unet": 14,
+            "unet_requested": 24,
+            "text_encoder": 8,
+            "text_encoder_schedule": "separate",
+            "total": 22,
+        }
+        assert result["adaptive"]["simple"] and result["sample_steps"] == 20
+        assert len(result["losses"]) == 22
         phases = [e["phase"] for e in run.of("progress") if e["stage"] == "train" and "phase" in e]
-        assert phases[0] == "unet+text_encoder" and phases[-1] == "unet"
+        assert phases[0] == "text_encoder" and phases[-1] == "unet"
         assert result["prompts"][0].startswith("a sneaker <mysneaker>")
+        assert result["identifier_mode"] == "plain" and result["identifier_token_id"] is None
         assert not list(Path(result["artifact"]).parent.glob("checkpoint-*"))  # cleaned up once saved
 
 
@@ -108,7 +117,7 @@ def test_prior_preservation_images_are_generated_once_per_class(chain):
     assert generated(first)[0] > 0 and generated(second) == [0]  # the second product reuses the cache
 
 
-def test_lora_artifact_is_small_and_holds_both_adapters_and_the_identifier(chain):
+def test_lora_artifact_is_small_and_holds_both_adapters(chain):
     result = chain.train["lora"].last
     path = Path(result["artifact"])
     assert path.name == "lora.safetensors" and result["artifact_bytes"] == path.stat().st_size
@@ -116,27 +125,26 @@ def test_lora_artifact_is_small_and_holds_both_adapters_and_the_identifier(chain
         meta, keys = f.metadata(), list(f.keys())
         te_b = [f.get_tensor(k) for k in keys if k.startswith("text_encoder.") and "lora_B" in k]
         unet_b = [f.get_tensor(k) for k in keys if k.startswith("unet.") and "lora_B" in k]
-        identifier = f.get_tensor("identifier_embedding")
     assert meta["format"] == "scenebooth-lora/1" and meta["identifier"] == "<mysneaker>" and meta["rank"] == "8"
-    # lora_B starts at zero: non-zero means the phase trained it
+    assert (meta["identifier_mode"], meta["sample_steps"]) == ("plain", "20")
+    # lora_B starts at zero: non-zero means its phase trained it
     assert te_b and any(t.abs().sum() > 0 for t in te_b)
     assert unet_b and any(t.abs().sum() > 0 for t in unet_b)
-    assert identifier.shape == (1, 32)
+    assert "identifier_embedding" not in keys  # a plain identifier has no embedding row of its own
 
 
 def test_full_weights_folder(chain):
     folder = Path(chain.train["full"].last["artifact"])
     assert {p.name for p in folder.iterdir()} >= {"unet", "text_encoder", "tokenizer", "scenebooth.json"}
-    assert (
-        "<mysneaker>"
-        in json.loads((folder / "tokenizer" / "tokenizer.json").read_text())["added_tokens"][-1]["content"]
-    )
+    added = json.loads((folder / "tokenizer" / "tokenizer.json").read_text())["added_tokens"]
+    assert "<mysneaker>" not in [t["content"] for t in added]  # plain text: the base vocabulary spells it
+    assert json.loads((folder / "scenebooth.json").read_text())["sample_steps"] == 20
 
 
 def test_generated_pngs_record_prompt_and_seed(chain):
     for mode, run in chain.generate.items():
         result = run.last
-        assert result["weights_kind"] == mode and result["steps"] == 25
+        assert result["weights_kind"] == mode and result["steps"] == 20  # the simple subject's, from its weights
         assert result["scheduler"] == "DPMSolverMultistepScheduler"
         assert len(result["images"]) == 6
         prompts = [img["prompt"] for img in result["images"]]
@@ -148,7 +156,7 @@ def test_generated_pngs_record_prompt_and_seed(chain):
             with Image.open(img["path"]) as png:
                 assert png.size == (768, 768) and png.format == "PNG"
             meta = png_metadata(Path(img["path"]))
-            assert (meta["prompt"], meta["seed"], meta["steps"]) == (img["prompt"], img["seed"], 25)
+            assert (meta["prompt"], meta["seed"], meta["steps"]) == (img["prompt"], img["seed"], 20)
         assert "noise" in result["note"]
 
 

@@ -30,7 +30,8 @@ def test_train_defaults(photos):
     assert spec.profile.name == "tiny" and spec.mode == "lora"  # the tiny profile defaults to LoRA
     assert spec.identifier == "<mysneaker>"
     assert (spec.steps.unet, spec.steps.text_encoder, spec.steps.adaptive) == (1500, 200, True)
-    assert (spec.lr.unet, spec.lr.text_encoder) == (1e-4, 5e-5)
+    assert (spec.identifier_mode, spec.steps.text_encoder_schedule) == ("plain", "separate")  # the paper's
+    assert (spec.lr.unet, spec.lr.text_encoder, spec.lr.identifier) == (1e-4, 5e-5, None)
     assert spec.prior.enabled and spec.prior.num_class_images == 4 and spec.prior.weight == 1.0
     assert spec.lora.rank == 8 and spec.lora.unet_targets == ("to_q", "to_k", "to_v", "to_out.0")
 
@@ -38,6 +39,12 @@ def test_train_defaults(photos):
 def test_full_mode_defaults_are_the_papers(photos):
     spec = parse_train(train_spec(photos, mode="full"))
     assert (spec.steps.unet, spec.lr.unet, spec.steps.text_encoder, spec.lr.text_encoder) == (1500, 2e-6, 200, 1e-6)
+
+
+def test_the_new_token_identifier_gets_its_own_learning_rate(photos):
+    spec = parse_train(train_spec(photos, mode="full", identifier_mode="new_token"))
+    assert spec.lr.identifier == 5e-4 and spec.lr.identifier > 100 * spec.lr.text_encoder
+    assert parse_train(train_spec(photos, identifier_mode="new_token", lr={"identifier": 1e-3})).lr.identifier == 1e-3
 
 
 def test_train_overrides(photos):
@@ -70,7 +77,13 @@ def test_train_overrides(photos):
         ({"profile": None}, "bad_spec", "profile"),
         ({"class_noun": "snea/ker"}, "bad_spec", "class_noun"),
         ({"mode": "dreambooth"}, "bad_spec", "mode"),
-        ({"steps": {"unet": 10, "text_encoder": 20}}, "bad_spec", "steps.text_encoder"),
+        (
+            {"steps": {"unet": 10, "text_encoder": 20, "text_encoder_schedule": "joint"}},
+            "bad_spec",
+            "steps.text_encoder",
+        ),
+        ({"steps": {"text_encoder_schedule": "after"}}, "bad_spec", "steps.text_encoder_schedule"),
+        ({"identifier_mode": "token"}, "bad_spec", "identifier_mode"),
         ({"steps": {"unet": 0}}, "bad_spec", "steps.unet"),
         ({"steps": {"unet": True}}, "bad_spec", "steps.unet"),
         ({"lr": {"unet": -1}}, "bad_spec", "lr.unet"),
@@ -117,7 +130,7 @@ def test_generate_scenes_and_defaults(tmp_path):
         {"profile": "tiny", "class_noun": "vase", "output_dir": "o", "scenes": [0, 19, "on a red  carpet"]}
     )
     assert spec.prompts == ((SCENES[0], 0), (SCENES[19], 19), ("on a red carpet", None))
-    assert (spec.steps, spec.num_images, spec.guidance_scale, spec.weights) == (25, 4, 7.5, None)
+    assert (spec.steps, spec.num_images, spec.guidance_scale, spec.weights) == (50, 4, 7.5, None)
     quality = parse_generate(
         {"profile": "tiny", "class_noun": "vase", "output_dir": "o", "scenes": [1], "quality": True}
     )
@@ -201,7 +214,26 @@ def test_defaults_come_from_the_dataclasses(photos):
 def test_profile_dependent_defaults_are_filled_in(photos):
     spec = parse_train(train_spec(photos, lora={"rank": 4}))
     assert (spec.mode, spec.prior.num_class_images, spec.lora.alpha) == ("lora", 4, 4.0)
-    assert parse_generate({"profile": "tiny", "class_noun": "vase", "output_dir": "o", "scenes": [1]}).steps == 25
+    assert parse_generate({"profile": "tiny", "class_noun": "vase", "output_dir": "o", "scenes": [1]}).steps == 50
+
+
+def test_sampling_steps_are_the_papers_50_or_20_for_weights_of_a_simple_subject(tmp_path):
+    """train records its adaptive decision in the weights' metadata; generate samples with it."""
+    import json
+
+    def steps_for(meta: dict | None, **extra) -> int:
+        weights = tmp_path / f"w{len(list(tmp_path.iterdir()))}"
+        weights.mkdir()
+        if meta is not None:
+            (weights / "scenebooth.json").write_text(json.dumps(meta))
+        spec = {"profile": "tiny", "class_noun": "vase", "output_dir": "o", "scenes": [1], "weights": str(weights)}
+        return parse_generate({**spec, **extra}).steps
+
+    assert steps_for({"sample_steps": 20}) == 20  # a simple subject
+    assert steps_for({"sample_steps": 50}) == 50
+    assert steps_for({"sample_steps": 20}, quality=True) == 50  # quality: the full count
+    assert steps_for({"sample_steps": 20}, steps=7) == 7  # explicit steps win
+    assert steps_for({}) == steps_for(None) == 50  # weights from before the rule was recorded
 
 
 def test_the_contract_command_prints_every_command(tmp_path):
@@ -217,7 +249,12 @@ def test_the_contract_command_prints_every_command(tmp_path):
     printed = json.loads(out.stdout)
     assert printed == contract() and set(printed) == set(COMMANDS) == {"caption", "train", "generate"}
     steps = printed["train"]["spec"]["fields"]["steps"]
-    assert steps["required"] is False and steps["default"] == {"unet": 1500, "text_encoder": 200, "adaptive": True}
+    assert steps["required"] is False and steps["default"] == {
+        "unet": 1500,
+        "text_encoder": 200,
+        "text_encoder_schedule": "separate",
+        "adaptive": True,
+    }
     assert printed["generate"]["spec"]["fields"]["scenes"] == {
         "type": {"kind": "list", "of": {"kind": "union", "of": [{"kind": "integer"}, {"kind": "string"}]}},
         "required": True,
