@@ -284,7 +284,9 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
 
     embeddings = text_encoder.get_input_embeddings()
     if spec.mode == "lora":
-        add_adapters(unet, text_encoder, spec.lora)
+        with torch.random.fork_rng(devices=[]):  # PEFT draws lora_A from the global generator: seeded, a job
+            torch.manual_seed(spec.seed)  # and its resumed or repeated run start from the same adapters
+            add_adapters(unet, text_encoder, spec.lora)
         embeddings.weight.requires_grad_(True)
         embeddings.weight.register_hook(keep_rows_hook(embeddings.weight.shape[0], [token_id], rt.device))
     else:
