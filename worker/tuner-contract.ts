@@ -235,6 +235,7 @@ export const TUNER_COMMANDS = {
           numClassImages: required(t.integer),
           weight: required(t.number),
           classImagesDir: required(t.nullable(t.string)),
+          classImagesGenerated: required(t.integer),
         }),
       ),
       lora: required(
@@ -266,7 +267,7 @@ export const TUNER_COMMANDS = {
       steps: withDefault(t.nullable(t.integer), null),
       guidanceScale: withDefault(t.number, 7.5),
       negativePrompt: withDefault(t.string, ""),
-      batchSize: withDefault(t.integer, 4),
+      batchSize: withDefault(t.nullable(t.integer), null),
     }),
     result: t.object({
       ...resultFields,

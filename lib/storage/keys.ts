@@ -1,6 +1,8 @@
 /**
- * Blob keys. Every key starts with `shops/<shop domain>/`, so deleting a shop's data is one prefix
- * delete and a signed URL for one shop's key can never name another shop's blob.
+ * Blob keys. Every shop's key starts with `shops/<shop domain>/`, so deleting a shop's data is one prefix
+ * delete and a signed URL for one shop's key can never name another shop's blob. The one other family,
+ * `global/`, holds what belongs to no shop (the fleet's class images): no shop prefix reaches it, and
+ * `parseBlobKey` (keys from URLs, jobs and rows) refuses it, so it is never signed, served or purged.
  */
 import { isShopDomain } from "../shop-domain";
 
@@ -19,15 +21,39 @@ export function shopPrefix(shop: string): string {
   return `shops/${shop}/`;
 }
 
-/** Builds a key for a shop from path parts such as ("subjects", id, "photo-1.png"). */
-export function blobKey(shop: string, ...parts: string[]): BlobKey {
-  if (parts.length === 0) throw new InvalidBlobKeyError("a blob key needs at least one part after the shop");
+function checkParts(parts: string[]): string {
+  if (parts.length === 0) throw new InvalidBlobKeyError("a blob key needs at least one part after its prefix");
   for (const part of parts) {
     if (!KEY_PART.test(part) || part.includes("..")) {
       throw new InvalidBlobKeyError(`invalid blob key part "${part}"`);
     }
   }
-  return `${shopPrefix(shop)}${parts.join("/")}` as BlobKey;
+  return parts.join("/");
+}
+
+/** Builds a key for a shop from path parts such as ("subjects", id, "photo-1.png"). */
+export function blobKey(shop: string, ...parts: string[]): BlobKey {
+  return `${shopPrefix(shop)}${checkParts(parts)}` as BlobKey;
+}
+
+const GLOBAL_PREFIX = "global/";
+const CLASS_IMAGES = "class-images";
+
+/** The prefix of a class-image set, named by the tuner (`<base>/<revision>/<class>/<settings>`). */
+export function classImagesPrefix(set: string): string {
+  return `${GLOBAL_PREFIX}${CLASS_IMAGES}/${checkParts(set.split("/"))}/`;
+}
+
+/** One image of a class-image set: shared by every shop, owned by none. */
+export function classImageKey(set: string, file: string): BlobKey {
+  return `${classImagesPrefix(set)}${checkParts([file])}` as BlobKey;
+}
+
+/** A key as the stores accept it: a shop's, or one of the global family (for the stores only). */
+export function storableBlobKey(raw: string): BlobKey {
+  if (raw.startsWith(GLOBAL_PREFIX))
+    return `${GLOBAL_PREFIX}${checkParts(raw.slice(GLOBAL_PREFIX.length).split("/"))}` as BlobKey;
+  return parseBlobKey(raw).key;
 }
 
 /** Validates a key received from outside (a URL, a job) and returns it typed, with its shop. */

@@ -8,7 +8,7 @@ import {
   type PutOptions,
   type StoredBlob,
 } from "./blob-store";
-import { parseBlobKey, type BlobKey } from "./keys";
+import { storableBlobKey, type BlobKey } from "./keys";
 import { signBlobKey } from "./signing";
 
 const META_SUFFIX = ".meta.json";
@@ -27,7 +27,7 @@ export class LocalBlobStore implements BlobStore {
 
   private filePath(key: BlobKey): string {
     // Keys are validated (no "..", no absolute parts), so the path stays under rootDir.
-    return path.join(this.options.rootDir, parseBlobKey(key).key);
+    return path.join(this.options.rootDir, storableBlobKey(key));
   }
 
   async put(key: BlobKey, data: Buffer, options: PutOptions = {}): Promise<void> {

@@ -16,7 +16,7 @@ import {
   type PutOptions,
   type StoredBlob,
 } from "./blob-store";
-import { parseBlobKey, type BlobKey } from "./keys";
+import { storableBlobKey, type BlobKey } from "./keys";
 import { toS3StoreError, type S3Location } from "./s3-errors";
 
 export interface S3BlobStoreOptions {
@@ -64,7 +64,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   private objectKey(key: BlobKey): string {
-    return this.prefix + parseBlobKey(key).key;
+    return this.prefix + storableBlobKey(key);
   }
 
   private async send<T>(operation: string, run: () => Promise<T>): Promise<T> {

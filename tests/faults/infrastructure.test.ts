@@ -1,7 +1,8 @@
 // Fault suite, infrastructure faults: the worker SIGKILLed in each stage, Redis restarted, crashed,
 // down and emptied mid-flow (a private redis-server with the production persistence settings), the
-// database locked, blob storage unwritable, the tuner subprocess crashing or hanging, the GPU host's
-// work folder (removed when a request ends; its disk full while copying photos).
+// database locked, blob storage unwritable (a shop's folder, the fleet's class images), the tuner
+// subprocess crashing or hanging, the GPU host's work folder (removed when a request ends; its disk
+// full while copying photos).
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { rename, rm, writeFile, mkdtemp } from "node:fs/promises";
@@ -435,6 +436,25 @@ faultCase("blob storage unwritable for 4 s while upscaling an approved image", {
   const candidate = await settleCandidate(fs, candidateId, 240_000);
   expect([candidate.state, candidate.error]).toEqual(["published", null]);
   expect(publishedCopies(fs, productId, candidateId)).toHaveLength(1);
+});
+
+// The fleet's class images (blob storage's global/ family) unreachable: a cache, so the product trains anyway.
+faultCase("class-image store unwritable while tuning; the product trains", { timeoutMs: 300_000 }, async (ctx) => {
+  const global = path.join(fs.stack.env.STORAGE_DIR!, "global");
+  await rm(global, { recursive: true, force: true });
+  await writeFile(global, "not a folder");
+  try {
+    const product = await newProduct(fs.stack, "Class images: unwritable", teapot.photoUrls.slice(0, 4));
+    // A class no other case trains: this worker has no class images of it yet and must make them.
+    const generation = await requestFor(fs, product, { allowLowDiversity: true, classNoun: "kettle" });
+    ctx.expectRequest(DEMO_SHOP, product.id, product.title);
+    const ended = await runUntil(fs, generation.id, "generate");
+    expect(ended.status).toBe("cancelled");
+    const runs = await fs.stack.db.tuningRun.findMany({ where: { subjectId: ended.subjectId } });
+    expect(runs.map((r) => r.status)).toEqual(["succeeded"]);
+  } finally {
+    await rm(global, { force: true });
+  }
 });
 
 // The tuner subprocess: a fake package first on PYTHONPATH fails once, then hands over to the real tuner.

@@ -10,6 +10,7 @@ import { parseBlobKey } from "../../lib/storage";
 import { RESULT_FILE, resultFromWire, specFieldToWire, type TunerResult } from "../tuner-contract";
 import { runTuner, type TunerProgress } from "../tuner-process";
 import { ModelClock } from "./model-clock";
+import { withSharedClassImages } from "./class-images";
 import type { StageContext } from "./context";
 import { throwBillingRefusal } from "./errors";
 import { assertProductExists } from "./product-exists";
@@ -92,21 +93,24 @@ async function train(
           onProgress: progressReporter(ctx, 0, CAPTION_SHARE),
         }),
       );
-  const trained = await clock.time(() =>
-    runTuner({
-      ...tuner,
-      command: "train",
-      spec: {
-        ...common,
-        outputDir: path.join(workDir, "train"),
-        cacheDir: path.join(cfg.workDir, "class-images"),
-        mode: input.mode,
-        steps: settings.steps,
-        checkpointEvery: settings.checkpointEvery,
-        instances: captions.captions.map((c) => ({ image: c.image, caption: c.caption })),
-      },
-      onProgress: progressReporter(ctx, CAPTION_SHARE, 1),
-    }),
+  const cacheDir = path.join(cfg.workDir, "class-images");
+  const trained = await withSharedClassImages(ctx.store, cfg, input.classNoun, cacheDir, ctx.log, () =>
+    clock.time(() =>
+      runTuner({
+        ...tuner,
+        command: "train",
+        spec: {
+          ...common,
+          outputDir: path.join(workDir, "train"),
+          cacheDir,
+          mode: input.mode,
+          steps: settings.steps,
+          checkpointEvery: settings.checkpointEvery,
+          instances: captions.captions.map((c) => ({ image: c.image, caption: c.caption })),
+        },
+        onProgress: progressReporter(ctx, CAPTION_SHARE, 1),
+      }),
+    ),
   );
   const adapterKey = await storeArtifact(
     ctx.store,

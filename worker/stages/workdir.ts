@@ -13,7 +13,7 @@ export function subjectWorkDir(root: string, shop: string, subjectId: string, se
 }
 
 /** Writes a file under a temporary name, then renames it: a kill or a full disk never leaves half a file at `file`. */
-async function writeAtomically(file: string, data: Buffer | string): Promise<void> {
+export async function writeAtomically(file: string, data: Buffer | string): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const partial = `${file}.partial-${randomUUID()}`;
   try {

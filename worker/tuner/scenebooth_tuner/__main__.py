@@ -1,5 +1,6 @@
 """Command-line entry: `python -m scenebooth_tuner <caption|train|generate> --spec job.json`;
-`contract` prints the commands' specs and results (scenebooth_tuner/spec.py) as JSON.
+`contract` prints the commands' specs and results (scenebooth_tuner/spec.py) as JSON; `class-set` prints the
+class-image set a train job uses (scenebooth_tuner/class_sets.py).
 
 stdout carries JSON lines only: progress events, then one `{"event": "result", ...}` line (exit 0)
 or one `{"event": "error", "code": ..., "message": ...}` line (non-zero exit, see errors.EXIT_CODES).
@@ -43,7 +44,25 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--variants", default=None, help="comma-separated variants, or 'all' (default: all but +compile; see README)"
     )
+    bench.add_argument(
+        "--batches",
+        default=None,
+        help="generation batch sizes to time, comma-separated (default: 1,4,8,16 on CUDA, else 1,2,4)",
+    )
+    bench.add_argument(
+        "--results-dir", help="also write gpu-<card>.json and .md (the products-per-GPU-hour model) here"
+    )
+    bench.add_argument(
+        "--figures",
+        help="no measuring: the products-per-GPU-hour model from figures measured elsewhere (a JSON file)",
+    )
     profile_help = "model profile (default: SCENEBOOTH_PROFILE, else tiny)"
+    class_set = sub.add_parser(
+        "class-set", help="print the class-image set a train job uses (its name, local folder and files) as JSON"
+    )
+    class_set.add_argument("--profile", default=None, help=profile_help)
+    class_set.add_argument("--class-noun", required=True)
+    class_set.add_argument("--cache-dir", required=True, help="the train spec's cache_dir")
     fetch = sub.add_parser("fetch", help="download a profile's weights into SCENEBOOTH_MODELS_DIR with checksums")
     fetch.add_argument("--profile", default=None, help=profile_help)
     verify = sub.add_parser("verify", help="check a profile's fetched weights (sizes; --full: sha256 too)")
@@ -77,6 +96,26 @@ def _run_job(command: str, spec_path: str, progress: Progress) -> dict:
     return run_generate(spec, progress)
 
 
+def _print_class_set(args: argparse.Namespace) -> int:
+    """No torch: the worker asks before each train job (worker/stages/class-images.ts)."""
+    from pathlib import Path
+
+    from .class_sets import class_image_dir, class_image_names, class_set
+    from .profiles import get_profile
+    from .prompts import normalize_class_noun
+
+    try:
+        profile = get_profile(args.profile or os.environ.get("SCENEBOOTH_PROFILE", "").strip() or "tiny")
+        noun = normalize_class_noun(args.class_noun)
+    except (TunerError, ValueError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    folder = class_image_dir(Path(args.cache_dir).resolve(), profile, noun)
+    files = class_image_names(profile.num_class_images)
+    print(json.dumps({"set": class_set(profile, noun), "dir": str(folder), "files": files}))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "version":
@@ -89,22 +128,31 @@ def main(argv: list[str] | None = None) -> int:
 
         print(json.dumps(contract(), indent=2))
         return 0
+    if args.command == "class-set":
+        return _print_class_set(args)
     die_with_parent()
     apply_offline_env()
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # stderr is the worker's log, not a terminal
     progress = Progress(claim_stdout())
     try:
         if args.command == "bench":
-            from .bench import run_bench
+            from .bench import model_from_figures, run_bench, write_results
 
-            result = run_bench(
-                shapes=args.shapes,
-                device=args.device,
-                out=args.out,
-                iters=args.iters,
-                variants=args.variants.split(",") if args.variants else None,
-                progress=progress,
-            )
+            if args.figures:
+                result = model_from_figures(args.figures)
+                if args.results_dir:
+                    write_results(result, args.results_dir)
+            else:
+                result = run_bench(
+                    shapes=args.shapes,
+                    device=args.device,
+                    out=args.out,
+                    iters=args.iters,
+                    variants=args.variants.split(",") if args.variants else None,
+                    progress=progress,
+                    results_dir=args.results_dir,
+                    batches=tuple(int(b) for b in args.batches.split(",")) if args.batches else None,
+                )
         elif args.command in ("fetch", "verify"):
             from . import fetch
             from .profiles import get_profile

@@ -1,11 +1,12 @@
-"""Prior-preservation class images: the base model's own pictures of "a <class>", cached per class and base
-model (sd21 and sd21-lora share theirs) and reused by every product of that class."""
+"""Prior-preservation class images: the base model's own pictures of "a <class>", one set per base model,
+class and sampler settings (class_sets.py; sd21 and sd21-lora share theirs), reused by every product of
+that class: on a host through its cache folder, across the fleet through the worker's blob store."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+from .class_sets import FIRST_SEED, GUIDANCE, STEPS, class_image_dir, class_image_names
 from .images import save_png
 from .models import Diffusion
 from .profiles import Profile
@@ -14,20 +15,7 @@ from .prompts import class_prompt
 from .runtime import Runtime
 from .sampling import make_pipeline, render
 
-STEPS = 25
-GUIDANCE = 7.5
-
-
-def cache_key(profile: Profile) -> str:
-    if profile.base == "tiny":
-        from .tiny_models import TINY_VERSION
-
-        return f"tiny-v{TINY_VERSION}"
-    return Path(profile.base).name
-
-
-def class_image_dir(cache_root: Path, profile: Profile, class_noun: str) -> Path:
-    return cache_root / "class-images" / cache_key(profile) / re.sub(r"[^a-z0-9]+", "-", class_noun)
+__all__ = ["class_image_dir", "ensure_class_images"]
 
 
 def ensure_class_images(
@@ -38,16 +26,17 @@ def ensure_class_images(
     count: int,
     cache_root: Path,
     progress: Progress,
-    batch_size: int = 4,
-) -> list[Path]:
-    """Return `count` class image paths, generating those missing (image i uses seed i, so a cache filled
-    by several jobs is the same as one filled at once)."""
+    batch_size: int,
+) -> tuple[list[Path], int]:
+    """`count` class image paths and how many of them were generated now (the missing ones, `batch_size` per
+    call). Image i uses seed FIRST_SEED + i, so a set filled by several jobs or hosts is the same as one filled
+    at once."""
     folder = class_image_dir(cache_root, profile, class_noun)
-    paths = [folder / f"{i:04d}.png" for i in range(count)]
+    paths = [folder / name for name in class_image_names(count)]
     missing = [i for i, p in enumerate(paths) if not p.is_file()]
     progress.start("class_images", -(-len(missing) // batch_size) * STEPS)
     if not missing:
-        return paths
+        return paths, 0
     prompt = class_prompt(class_noun)
     done = 0
 
@@ -60,7 +49,7 @@ def ensure_class_images(
         make_pipeline(diffusion),
         rt,
         [prompt] * len(missing),
-        missing,
+        [FIRST_SEED + i for i in missing],
         resolution=profile.resolution,
         steps=STEPS,
         guidance_scale=GUIDANCE,
@@ -72,6 +61,6 @@ def ensure_class_images(
             image,
             paths[i],
             profile.resolution,
-            {"prompt": prompt, "seed": i, "steps": STEPS, "guidance_scale": GUIDANCE},
+            {"prompt": prompt, "seed": FIRST_SEED + i, "steps": STEPS, "guidance_scale": GUIDANCE},
         )
-    return paths
+    return paths, len(missing)

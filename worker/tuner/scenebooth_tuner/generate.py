@@ -12,7 +12,7 @@ from .models import Diffusion, load_diffusion
 from .profiles import Profile
 from .progress import Progress
 from .prompts import scene_kind, scene_prompt
-from .runtime import Runtime, retry_on_oom, runtime_for, set_threads
+from .runtime import Runtime, generation_batch, retry_on_oom, runtime_for, set_threads
 from .sampling import make_pipeline, render
 from .spec import GenerateResult, GenerateSpec
 from .weights_meta import FULL_WEIGHTS_META
@@ -121,11 +121,13 @@ def run_generate(spec: GenerateSpec, progress: Progress) -> GenerateResult:
     set_threads(spec.profile)
     rt = runtime_for(spec.profile, spec.device)
     spec.output_dir.mkdir(parents=True, exist_ok=True)
-    smaller = max(1, spec.batch_size // 2)
+    # Every image of the request (scenes x images) in ceil(n / batch) calls.
+    wanted = spec.batch_size or generation_batch(spec.profile, rt)
+    smaller = max(1, wanted // 2)
     items, kind, batch_size = retry_on_oom(
         lambda batch_size: (*_generate(spec, rt, progress, batch_size), batch_size),
-        spec.batch_size,
-        smaller if spec.batch_size > 1 else None,
+        wanted,
+        smaller if wanted > 1 else None,
         progress,
         f"out of memory; retrying with batch size {smaller}",
     )

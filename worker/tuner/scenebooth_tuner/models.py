@@ -69,6 +69,11 @@ def load_diffusion(profile: Profile, rt: Runtime, tuned_dir: Path | None = None,
             ) from exc
     for model in (text_encoder, unet, vae):
         model.requires_grad_(False).eval().to(rt.device)
+    if rt.channels_last:
+        unet.to(memory_format=torch.channels_last)
+        vae.to(memory_format=torch.channels_last)
+    if rt.compile:
+        unet.compile()  # in place: state_dict keys and save_pretrained stay as they are
     return Diffusion(tokenizer, text_encoder, unet, vae, scheduler_config)
 
 

@@ -49,6 +49,11 @@ class Profile:
     num_class_images: int  # prior-preservation images generated per class
     random_weights: bool
     cpu_threads: int  # torch intra-op threads; 0 = one per core
+    # Speed (runtime.py applies them; SCENEBOOTH_GEN_BATCH, _COMPILE, _CHANNELS_LAST, _TF32 override):
+    gen_batch: int = 0  # images per sampling call; 0 = what fits the card (runtime.generation_batch)
+    compile: bool = False  # torch.compile the UNet: pays only where a process keeps its models for many jobs
+    channels_last: bool = False  # NHWC convolutions (CUDA)
+    tf32: bool = False  # TF32 matmuls and convolutions for what runs in float32 (CUDA)
 
 
 PROFILES: dict[str, Profile] = {
@@ -69,6 +74,7 @@ PROFILES: dict[str, Profile] = {
             random_weights=True,
             # Tiny ops gain little from threads, and spin-waiting threads stall badly on a busy machine.
             cpu_threads=1,
+            gen_batch=4,
         ),
         Profile(
             name="sd21",
@@ -84,6 +90,8 @@ PROFILES: dict[str, Profile] = {
             num_class_images=100,
             random_weights=False,
             cpu_threads=0,
+            channels_last=True,
+            tf32=True,
         ),
         Profile(
             name="sd21-lora",
@@ -99,6 +107,8 @@ PROFILES: dict[str, Profile] = {
             num_class_images=100,
             random_weights=False,
             cpu_threads=0,
+            channels_last=True,
+            tf32=True,
         ),
     )
 }

@@ -33,11 +33,16 @@ class Progress:
         self._last_emit = 0.0
         self._emit_progress(step, eta_s=None)
 
+    def due(self, step: int, force: bool = False) -> bool:
+        """Whether `step(step)` would report now: a caller can leave costly values (a loss read back from the
+        GPU) for the steps that are reported."""
+        return force or step >= self._total or time.monotonic() - self._last_emit >= self.min_interval_s
+
     def step(self, step: int, force: bool = False, **extra: object) -> None:
         """Report that `step` of the current stage's steps are done (throttled, except the last and forced)."""
-        now = time.monotonic()
-        if not force and step < self._total and now - self._last_emit < self.min_interval_s:
+        if not self.due(step, force):
             return
+        now = time.monotonic()
         done = step - self._start_step
         eta = (now - self._started) / done * (self._total - step) if done > 0 else None
         self._emit_progress(step, eta_s=eta, **extra)

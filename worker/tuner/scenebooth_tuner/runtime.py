@@ -24,6 +24,8 @@ class Runtime:
     device: torch.device
     dtype: torch.dtype  # frozen weights; trainable weights stay float32
     autocast: bool  # mixed precision (CUDA + a half dtype)
+    channels_last: bool = False  # models.load_diffusion puts the UNet and VAE in NHWC
+    compile: bool = False  # models.load_diffusion compiles the UNet
 
     def autocast_ctx(self):
         if not self.autocast:
@@ -47,16 +49,55 @@ def set_threads(profile: Profile | None = None) -> int:
     return threads
 
 
+GEN_BATCH_ENV = "SCENEBOOTH_GEN_BATCH"
+COMPILE_ENV = "SCENEBOOTH_COMPILE"
+CHANNELS_LAST_ENV = "SCENEBOOTH_CHANNELS_LAST"
+TF32_ENV = "SCENEBOOTH_TF32"
+# Sampling memory per image at 768 px in bf16 (the UNet with CFG, then the VAE decoding the whole batch) and
+# what the weights and CUDA keep: estimates, not measured here (the GPU bench measures the batches); an
+# out-of-memory error halves the batch (generate.py).
+GIB_PER_IMAGE, GIB_RESERVED, MAX_GEN_BATCH = 3, 10, 16
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    return default
+
+
 def runtime_for(profile: Profile, device: str | None = None) -> Runtime:
-    """`device`: "cpu", "cuda" or None/"auto" (the profile's choice: CUDA when present, unless it says cpu)."""
+    """`device`: "cpu", "cuda" or None/"auto" (the profile's choice: CUDA when present, unless it says cpu).
+    The profile's speed switches, or their SCENEBOOTH_* overrides, come with it; TF32 is set process-wide."""
     wanted = device or profile.device
     if wanted == "auto":
         wanted = "cuda" if torch.cuda.is_available() else "cpu"
     dev = torch.device(wanted)
+    switches = dict(
+        channels_last=_flag(CHANNELS_LAST_ENV, profile.channels_last), compile=_flag(COMPILE_ENV, profile.compile)
+    )
     if dev.type == "cuda":
+        tf32 = _flag(TF32_ENV, profile.tf32)
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+        torch.backends.cudnn.allow_tf32 = tf32
         dtype = getattr(torch, profile.dtype)
-        return Runtime(dev, dtype, autocast=dtype != torch.float32)
-    return Runtime(dev, torch.float32, autocast=False)
+        return Runtime(dev, dtype, autocast=dtype != torch.float32, **switches)
+    return Runtime(dev, torch.float32, autocast=False, **switches)
+
+
+def generation_batch(profile: Profile, rt: Runtime) -> int:
+    """Images per sampling call: SCENEBOOTH_GEN_BATCH, else the profile's, else what fits the card."""
+    raw = os.environ.get(GEN_BATCH_ENV, "").strip()
+    if raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    if profile.gen_batch > 0:
+        return profile.gen_batch
+    if rt.device.type == "cuda":
+        total_gib = torch.cuda.get_device_properties(rt.device).total_memory / 2**30
+        return max(1, min(MAX_GEN_BATCH, int((total_gib - GIB_RESERVED) // GIB_PER_IMAGE)))
+    return 4
 
 
 def is_oom(exc: BaseException) -> bool:

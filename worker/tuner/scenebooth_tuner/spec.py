@@ -150,7 +150,7 @@ class GenerateSpec(JobSpec):
     steps: int | None = spec_field(None, lo=1, hi=500)  # None: sample_steps(weights, quality)
     guidance_scale: float = spec_field(7.5, lo=0.0)
     negative_prompt: str = spec_field("", empty=True)
-    batch_size: int = spec_field(4, lo=1)
+    batch_size: int | None = spec_field(None, lo=1)  # None: the profile's (runtime.generation_batch)
 
     @property
     def prompts(self) -> tuple[tuple[str, int | None], ...]:
@@ -208,6 +208,7 @@ class TrainedPrior(TypedDict):
     num_class_images: int
     weight: float
     class_images_dir: str | None
+    class_images_generated: int  # made by this job; 0 when the cache (a host's, or the fleet's) had them all
 
 
 class TrainedLora(TypedDict):

@@ -21,6 +21,7 @@ import hashlib
 import json
 import re
 import shutil
+import threading
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -39,7 +40,7 @@ from .models import add_identifier_token, load_diffusion
 from .profiles import SAMPLE_STEPS, models_dir
 from .progress import Progress
 from .prompts import class_prompt, training_prompt
-from .runtime import Runtime, free_memory, retry_on_oom, runtime_for, seeded, set_threads
+from .runtime import Runtime, free_memory, generation_batch, retry_on_oom, runtime_for, seeded, set_threads
 from .spec import TrainResult, TrainSpec
 
 MAX_GRAD_NORM = 1.0
@@ -49,6 +50,7 @@ FULL_DIR = "weights"
 RESULT_FILE = "result.json"
 # What a training step trains: the text encoder alone, the UNet alone, or both (the joint schedule).
 TEXT_ENCODER_PHASE, UNET_PHASE, JOINT_PHASE = "text_encoder", "unet", "unet+text_encoder"
+OPTIMIZER_FILE = "optimizer.pt"
 
 
 # ------------------------------------------------------------------------------------- building blocks
@@ -154,14 +156,18 @@ def load_trainable_state(mode: str, unet, text_encoder, token_id: int | None, st
         model.load_state_dict({k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)})
 
 
-def save_checkpoint(out: Path, step: int, print_: str, losses: list[float], state: dict, optimizer) -> Path:
-    """Write `checkpoint-<step>` atomically (a temp folder renamed), then drop older checkpoints."""
+def save_checkpoint(
+    out: Path, step: int, print_: str, losses: list[float], state: dict, optimizer_state: dict | None
+) -> Path:
+    """Write `checkpoint-<step>` atomically (a temp folder renamed), then drop older checkpoints: only the
+    latest is kept. `optimizer_state` None: the checkpoint has none (full mode, see `_train`)."""
     final = out / f"checkpoint-{step:06d}"
     tmp = out / f".checkpoint-{step:06d}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     save_file({k: v.detach().contiguous() for k, v in state.items()}, str(tmp / "trainable.safetensors"))
-    torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
+    if optimizer_state is not None:
+        torch.save(optimizer_state, tmp / OPTIMIZER_FILE)
     (tmp / "state.json").write_text(json.dumps({"step": step, "fingerprint": print_, "losses": losses}))
     shutil.rmtree(final, ignore_errors=True)
     tmp.rename(final)
@@ -169,6 +175,42 @@ def save_checkpoint(out: Path, step: int, print_: str, losses: list[float], stat
         if old != final:
             shutil.rmtree(old, ignore_errors=True)
     return final
+
+
+class BackgroundWriter:
+    """Checkpoint writes off the training loop: the loop waits only for a CPU copy of the weights, the
+    disk write runs in a thread (one at a time). A write's error is raised at the next `submit`/`wait`."""
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+        self._done: list[tuple[int, Path]] = []
+        self._error: BaseException | None = None
+
+    def submit(self, step: int, write) -> None:
+        self.wait()
+
+        def target() -> None:
+            try:
+                path = write()
+                self._done.append((step, path))  # looked up after the write: finished() swaps the list
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the training thread
+                self._error = exc
+
+        self._thread = threading.Thread(target=target, name="checkpoint-writer", daemon=True)
+        self._thread.start()
+
+    def finished(self) -> list[tuple[int, Path]]:
+        """The writes completed since the last call, as (step, path)."""
+        done, self._done = self._done, []
+        return done
+
+    def wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
 
 
 def checkpoints(out: Path) -> list[Path]:
@@ -227,10 +269,17 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
 
     # Prior preservation: the base model's "a <class>" images, made before anything is changed.
     cache_root = spec.cache_dir or models_dir()
-    class_paths = []
+    class_paths, class_generated = [], 0
     if spec.prior.enabled:
-        class_paths = ensure_class_images(
-            diffusion, rt, profile, spec.class_noun, spec.prior.num_class_images, cache_root, progress
+        class_paths, class_generated = ensure_class_images(
+            diffusion,
+            rt,
+            profile,
+            spec.class_noun,
+            spec.prior.num_class_images,
+            cache_root,
+            progress,
+            generation_batch(profile, rt),
         )
 
     # Latents and token ids, once.
@@ -294,10 +343,22 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
             token_id,
             load_file(str(path / "trainable.safetensors"), device=str(rt.device)),
         )
-        optimizer.load_state_dict(torch.load(path / "optimizer.pt", map_location=rt.device, weights_only=True))
+        if (path / OPTIMIZER_FILE).is_file():
+            optimizer.load_state_dict(torch.load(path / OPTIMIZER_FILE, map_location=rt.device, weights_only=True))
+        # else a full-mode checkpoint: AdamW's moments restart from zero at the resumed step (and its bias
+        # correction with them). The accepted trade-off for not writing 2x the weights' size (≈ 10 GB for
+        # SD 2.1) at every checkpoint: a resumed full-mode job is close to, not exactly, an uninterrupted one.
         start_step, losses, resumed = state["step"], list(state["losses"]), state["step"]
         progress.emit({"event": "resumed", "step": start_step, "path": str(path)})
 
+    pending: list[torch.Tensor] = []  # losses of the steps not read back yet
+
+    def read_losses() -> None:
+        if pending:
+            losses.extend(round(v, 6) for v in torch.stack(pending).tolist())
+            pending.clear()
+
+    writer = BackgroundWriter()
     n, n_prior = spec.batch_size, spec.batch_size if class_paths else 0
     phase, cached, training = None, None, []
     progress.start("train", total, step=start_step)
@@ -318,8 +379,13 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
                     cached = (text_encoder(inst_ids)[0].float(), text_encoder(cls_ids)[0].float())
 
         pick, generator = step_generators(spec.seed, step, rt.device)
-        ii = torch.randint(len(photos), (n,), generator=pick).to(rt.device)
-        ci = torch.randint(len(class_paths), (n_prior,), generator=pick).to(rt.device) if n_prior else None
+        # non_blocking: a blocking host-to-device copy would wait for the GPU's queue every step.
+        ii = torch.randint(len(photos), (n,), generator=pick).to(rt.device, non_blocking=True)
+        ci = (
+            torch.randint(len(class_paths), (n_prior,), generator=pick).to(rt.device, non_blocking=True)
+            if n_prior
+            else None
+        )
         mean, std = inst_mean[ii], inst_std[ii]
         if n_prior:
             mean, std = torch.cat([mean, cls_mean[ci]]), torch.cat([std, cls_std[ci]])
@@ -341,15 +407,30 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
         torch.nn.utils.clip_grad_norm_(training, MAX_GRAD_NORM)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
-        losses.append(round(loss.item(), 6))
+        pending.append(loss.detach())  # read back in bulk: a read per step would wait for the GPU every step
 
         done = step + 1
         if done % spec.checkpoint_every == 0 and done < total:
+            read_losses()
             state = trainable_state(spec.mode, unet, text_encoder, token_id)
-            path = save_checkpoint(out, done, print_, losses, state, optimizer)
-            progress.emit({"event": "checkpoint", "step": done, "path": str(path)})
+            if spec.mode == "lora":  # a few MB: written here, with the optimizer's state
+                path = save_checkpoint(out, done, print_, losses, state, optimizer.state_dict())
+                progress.emit({"event": "checkpoint", "step": done, "path": str(path)})
+            else:  # gigabytes: a CPU copy now, the write in the background, no optimizer state (see Resume)
+                snapshot = {k: v.detach().to("cpu", copy=True) for k, v in state.items()}
+                args = (out, done, print_, list(losses), snapshot, None)
+                writer.submit(done, lambda args=args: save_checkpoint(*args))
+        for written, path in writer.finished():
+            progress.emit({"event": "checkpoint", "step": written, "path": str(path)})
         # The first step of each phase is always reported, so the worker sees the phase change.
-        progress.step(done, force=step in (start_step, te_steps), loss=losses[-1], phase=phase)
+        force = step in (start_step, te_steps)
+        if progress.due(done, force):
+            read_losses()
+            progress.step(done, force=True, loss=losses[-1], phase=phase)
+    read_losses()
+    writer.wait()
+    for written, path in writer.finished():
+        progress.emit({"event": "checkpoint", "step": written, "path": str(path)})
 
     # Save the product's weights.
     progress.start("save", 1)
@@ -407,6 +488,7 @@ def _train(spec: TrainSpec, rt: Runtime, progress: Progress, print_: str, gradie
             "class_images_dir": str(class_image_dir(cache_root, profile, spec.class_noun))
             if spec.prior.enabled
             else None,
+            "class_images_generated": class_generated,
         },
         "lora": asdict(spec.lora) if spec.mode == "lora" else None,
         "seed": spec.seed,

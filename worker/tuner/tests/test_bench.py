@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from scenebooth_tuner.bench import LADDER, ladder
 
 
@@ -22,6 +24,10 @@ def test_bench_writes_its_report(tmp_path):
             "1",
             "--variants",
             "baseline,+sdpa,+bf16",
+            "--batches",
+            "1,2",
+            "--results-dir",
+            str(tmp_path / "results"),
         ],
         capture_output=True,
         text=True,
@@ -48,6 +54,24 @@ def test_bench_writes_its_report(tmp_path):
         "compile": False,
     }
     assert report["effects"][0]["change"] == "+sdpa"
+
+    # The products-per-GPU-hour model, from this run's own measurements (the +sdpa variant's switches).
+    measures = report["throughput_measures"]
+    assert measures["variant"] == "+sdpa" and set(measures["generate_ms_per_image"]) == {"1", "2"}
+    for key in ("lora_te_step_ms", "class_image_ms", "model_load_ms", "checkpoint_write_ms", "checkpoint_snapshot_ms"):
+        assert measures[key] > 0
+    model = report["throughput_model"]
+    assert model["as_built_row"] == model["tuned_row"] == "+sdpa"
+    for profile in ("sd21-lora", "sd21"):
+        first = model[profile][0]
+        timings = first["inputs"]["timings"]
+        measured = report["variants"][1]["lora_step_ms" if profile == "sd21-lora" else "unet_step_ms"]
+        assert timings["unet_step_s"] == pytest.approx(measured / 1000)
+        assert first["inputs"]["recipe"]["unet_steps"] == 1500 and first["products_per_gpu_hour"] > 0
+    written = json.loads((tmp_path / "results" / "gpu-cpu-small.json").read_text())
+    assert written == report
+    table = (tmp_path / "results" / "gpu-cpu-small.md").read_text()
+    assert "## sd21-lora" in table and "## sd21" in table and "products / GPU-hour" in table
 
 
 def test_ladder_is_cumulative_and_device_aware():

@@ -60,3 +60,25 @@ def test_oom_halves_the_batch_once(tmp_path, monkeypatch):
     result = run_generate(spec(tmp_path, batch_size=4), Progress(stream))
     assert result["batch_size"] == 2 and len(result["images"]) == 4
     assert [e["code"] for e in stream.events if e["event"] == "warning"] == ["oom_retry"]
+
+
+def test_a_request_is_drawn_in_ceil_n_over_batch_calls_of_the_configured_size(tmp_path, monkeypatch):
+    import scenebooth_tuner.generate as generate
+
+    calls = []
+    make = generate.make_pipeline
+
+    def counting_pipeline(diffusion):
+        pipe = make(diffusion)
+
+        def call(**kwargs):
+            calls.append(len(kwargs["prompt"]))
+            return pipe(**kwargs)
+
+        return call
+
+    monkeypatch.setattr(generate, "make_pipeline", counting_pipeline)
+    monkeypatch.setenv("SCENEBOOTH_GEN_BATCH", "3")
+    # 2 scenes x 4 images, no batch in the spec: the configured 3 per call, every scene's images together.
+    result = run_generate(spec(tmp_path, num_images=4), Progress(Capture()))
+    assert calls == [3, 3, 2] and result["batch_size"] == 3 and len(result["images"]) == 8
