@@ -73,6 +73,7 @@ async function run(photos: PhotoToCheck[]): Promise<PhotoCheckView> {
             png: result.png,
             sourceWidth: result.source.width,
             sourceHeight: result.source.height,
+            crop: { box: result.crop, padding: result.padding },
           };
         } catch (error) {
           if (error instanceof PhotoRejectedError) rejected.set(photo.mediaId, error.reason);

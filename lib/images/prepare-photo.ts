@@ -149,15 +149,28 @@ export function productSafeCrop(
     size <= extent
       ? Math.round(Math.min(Math.max((start + end) / 2 - size / 2, 0), extent - size))
       : -Math.floor((size - extent) / 2);
-  const left = place(x0, x1, width);
-  const top = place(y0, y1, height);
+  const { box: crop, padding } = cropRecord(
+    { left: place(x0, x1, width), top: place(y0, y1, height), size },
+    width,
+    height,
+  );
+  return { crop, padding };
+}
+
+/** A stored crop square with the padding it implies (the part of the square past the photo's edges). */
+export function cropRecord(
+  box: CropBox,
+  width: number | null,
+  height: number | null,
+): { box: CropBox; padding: CropPadding } {
+  const [w, h] = [width ?? box.left + box.size, height ?? box.top + box.size];
   return {
-    crop: { left, top, size },
+    box,
     padding: {
-      left: Math.max(0, -left),
-      top: Math.max(0, -top),
-      right: Math.max(0, left + size - width),
-      bottom: Math.max(0, top + size - height),
+      left: Math.max(0, -box.left),
+      top: Math.max(0, -box.top),
+      right: Math.max(0, box.left + box.size - w),
+      bottom: Math.max(0, box.top + box.size - h),
     },
   };
 }

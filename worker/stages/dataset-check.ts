@@ -1,5 +1,6 @@
 import { parseGenerationOptions } from "../../lib/pipeline/request-scenes";
 import { checkDataset, type DatasetReport } from "../../lib/dataset/dataset-check";
+import { cropRecord } from "../../lib/images/prepare-photo";
 import { storedBlobKey } from "../../lib/storage";
 import { MerchantActionError } from "./errors";
 import type { StageDefinition } from "./runner";
@@ -29,6 +30,15 @@ export const datasetCheckStage: StageDefinition<DatasetCheckOutput> = {
         png: (await ctx.store.get(storedBlobKey(image.preparedBlobKey, ctx.shop))).data,
         sourceWidth: image.width ?? 0,
         sourceHeight: image.height ?? 0,
+        ...(image.cropX !== null && image.cropY !== null && image.cropWidth !== null
+          ? {
+              crop: cropRecord(
+                { left: image.cropX, top: image.cropY, size: image.cropWidth },
+                image.width,
+                image.height,
+              ),
+            }
+          : {}),
       })),
     );
     const report = await checkDataset(inputs);
