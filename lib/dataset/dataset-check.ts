@@ -84,6 +84,18 @@ export interface DatasetReport {
   issues: DatasetIssue[];
 }
 
+/**
+ * Why a one-background set is stopped, and what the merchant can do where the request came from:
+ * the studio asks per request; bulk and automatic requests follow the setting.
+ */
+export function lowDiversityMessage(where: "studio" | "settings"): string {
+  const advice =
+    where === "studio"
+      ? "Add photos taken in other places, or continue anyway."
+      : "Add photos taken in other places, or turn on “Continue when all of a product’s photos share one background” in Settings (or start this product from its page and continue anyway).";
+  return `All photos share nearly the same background, so the scenes would keep copying it (whatever scene you pick) while the scores still look good. ${advice}`;
+}
+
 function median(values: number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
@@ -193,8 +205,7 @@ export async function checkDataset(inputs: DatasetPhotoInput[]): Promise<Dataset
     issues.push({
       code: "low_background_diversity",
       severity: "blocking",
-      message:
-        "All photos share nearly the same background, so the scenes would keep copying it (whatever scene you pick) while the scores still look good. Add photos taken in other places, or continue anyway.",
+      message: lowDiversityMessage("studio"),
       photoIds: used.map(({ p }) => p.id),
     });
   }

@@ -1,5 +1,5 @@
 import { parseGenerationOptions } from "../../lib/pipeline/request-scenes";
-import { checkDataset, type DatasetReport } from "../../lib/dataset/dataset-check";
+import { checkDataset, lowDiversityMessage, type DatasetReport } from "../../lib/dataset/dataset-check";
 import { cropRecord } from "../../lib/images/prepare-photo";
 import { storedBlobKey } from "../../lib/storage";
 import { MerchantActionError } from "./errors";
@@ -57,7 +57,12 @@ export const datasetCheckStage: StageDefinition<DatasetCheckOutput> = {
     const overridable = blocking.every((issue) => issue.code === "low_background_diversity");
     const overridden = blocking.length > 0 && overridable && options.allowLowDiversity === true;
     if (blocking.length > 0 && !overridden) {
-      throw new MerchantActionError(blocking[0]!.code, blocking.map((issue) => issue.message).join(" "));
+      // Bulk and automatic requests have no "continue anyway" of their own: the setting is theirs.
+      const message = (issue: (typeof blocking)[number]) =>
+        issue.code === "low_background_diversity" && generation.source !== "interactive"
+          ? lowDiversityMessage("settings")
+          : issue.message;
+      throw new MerchantActionError(blocking[0]!.code, blocking.map(message).join(" "));
     }
     return { status: report.status, usableCount: report.usableCount, overridden };
   },
