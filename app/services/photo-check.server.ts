@@ -49,6 +49,8 @@ export function reportView(
       use: p.use,
       rank: p.rank,
       reason: p.reason ? relabel(p.reason, idLabels) : null,
+      crop: p.crop ?? null,
+      plainBackdrop: p.backdrop?.plain ?? null,
     })),
     issues: report.issues.map((i) => ({
       code: i.code,
