@@ -28,6 +28,7 @@ describe("shop settings", () => {
     const settings = await readShopSettings(client, "new.myshopify.com");
     expect(settings).toEqual({ ...DEFAULT_SHOP_SETTINGS, defaultSceneIds: [...DEFAULT_SCENE_IDS] });
     expect(settings.autoPublish).toBe(false);
+    expect(settings.allowLowDiversity).toBe(false);
   });
 
   it("saves, creating the row, and reads back what was saved; another shop keeps its defaults", async () => {
@@ -37,9 +38,11 @@ describe("shop settings", () => {
       defaultSceneIds: ["g0", "s10", "g0"],
       imagesPerScene: 2,
       fidelityFloorDino: 0.5,
+      allowLowDiversity: true,
       monthlyCapUsd: 25,
     });
     expect(saved.defaultSceneIds).toEqual(["g0", "s10"]);
+    expect(saved.allowLowDiversity).toBe(true);
     expect(await readShopSettings(client, "a.myshopify.com")).toEqual(saved);
     expect((await readShopSettings(client, "b.myshopify.com")).autoGenerate).toBe(false);
     await saveShopSettings(client, "a.myshopify.com", { ...saved, autoGenerate: false });

@@ -15,6 +15,8 @@ export interface ShopSettings {
   fidelityFloorDino: number | null;
   fidelityFloorClipI: number | null;
   autoPublish: boolean;
+  /** Bulk and automatic requests go on when the photos share one background (the studio asks each time). */
+  allowLowDiversity: boolean;
   /** USD per calendar month; null means no cap. */
   monthlyCapUsd: number | null;
 }
@@ -27,6 +29,7 @@ export const DEFAULT_SHOP_SETTINGS: Readonly<ShopSettings> = Object.freeze({
   fidelityFloorDino: null,
   fidelityFloorClipI: null,
   autoPublish: false,
+  allowLowDiversity: false,
   monthlyCapUsd: null,
 });
 
@@ -61,6 +64,7 @@ export function settingsFromRow(row: Shop | null): ShopSettings {
     fidelityFloorDino: row.fidelityFloorDino,
     fidelityFloorClipI: row.fidelityFloorClipI,
     autoPublish: row.autoPublish,
+    allowLowDiversity: row.allowLowDiversity,
     monthlyCapUsd: row.monthlyCapUsd,
   };
 }

@@ -12,7 +12,7 @@ import {
 } from "@shopify/polaris";
 import type { StudioPhoto } from "../services/studio.server";
 import { NO_PHOTOS_ONLY_OTHER_MEDIA } from "../../lib/products";
-import type { PhotoCheckView } from "./photo-check-types";
+import { cropOnTile, type PhotoCheckView } from "./photo-check-types";
 
 interface Props {
   photos: StudioPhoto[];
@@ -49,14 +49,30 @@ function PhotoTile({
   verdict: PhotoCheckView["photos"][number] | undefined;
   checking: boolean;
 }) {
+  // Once checked, the tile shows the whole photo and the square the model learns from.
+  const crop =
+    use && !checking && verdict?.crop && photo.width && photo.height
+      ? cropOnTile(photo.width, photo.height, verdict.crop)
+      : null;
   return (
     <BlockStack gap="150">
-      <div className="sb-square">
+      <div className={crop ? "sb-square sb-crop-tile" : "sb-square"}>
         <img src={photo.thumbUrl} alt={photo.alt} width={240} height={240} loading="lazy" />
+        {crop && (
+          <div
+            className="sb-crop"
+            aria-hidden
+            style={{ left: `${crop.left}%`, top: `${crop.top}%`, width: `${crop.size}%`, height: `${crop.size}%` }}
+          />
+        )}
       </div>
       <Checkbox label={`Use photo ${photo.label}`} checked={use} onChange={onToggle} />
       <Text as="p" variant="bodySm" tone="subdued">
         {photo.width && photo.height ? `${photo.width}×${photo.height} px` : "Size unknown"}
+        {crop &&
+          (crop.padded
+            ? " · Training crop (outlined) padded with the backdrop to keep the whole product"
+            : " · Training crop outlined")}
       </Text>
       <div className="sb-verdict">
         {!use ? (

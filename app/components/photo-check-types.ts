@@ -6,6 +6,13 @@ export interface PhotoVerdictView {
   use: boolean;
   rank: number;
   reason: string | null;
+  /** The training crop: a square of the photo in its pixels (it may reach past the edges) and the padding there. */
+  crop?: {
+    box: { left: number; top: number; size: number };
+    padding: { left: number; top: number; right: number; bottom: number };
+  } | null;
+  /** Whether the photo is on a plain backdrop (its product found by the matte); null when not checked. */
+  plainBackdrop?: boolean | null;
 }
 
 export interface PhotoIssueView {
@@ -28,3 +35,23 @@ export interface PhotoCheckView {
 
 export const sameMediaSet = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && [...a].sort().every((id, i) => id === [...b].sort()[i]);
+
+/**
+ * Where the training crop lies on a square tile that shows the whole photo (object-fit: contain),
+ * in percent of the tile: the photo is centred, its long side filling the tile.
+ */
+export function cropOnTile(
+  width: number,
+  height: number,
+  crop: NonNullable<PhotoVerdictView["crop"]>,
+): { left: number; top: number; size: number; padded: boolean } {
+  const scale = 100 / Math.max(width, height);
+  const [offsetX, offsetY] = [(100 - width * scale) / 2, (100 - height * scale) / 2];
+  const { left, top, right, bottom } = crop.padding;
+  return {
+    left: offsetX + crop.box.left * scale,
+    top: offsetY + crop.box.top * scale,
+    size: crop.box.size * scale,
+    padded: left + top + right + bottom > 0,
+  };
+}

@@ -38,6 +38,7 @@ interface Draft {
   fidelityFloorDino: string;
   fidelityFloorClipI: string;
   autoPublish: boolean;
+  allowLowDiversity: boolean;
   monthlyCapUsd: string;
 }
 
@@ -50,6 +51,7 @@ const toDraft = (s: ShopSettings): Draft => ({
   fidelityFloorDino: text(s.fidelityFloorDino),
   fidelityFloorClipI: text(s.fidelityFloorClipI),
   autoPublish: s.autoPublish,
+  allowLowDiversity: s.allowLowDiversity,
   monthlyCapUsd: text(s.monthlyCapUsd),
 });
 const same = (a: Draft, b: Draft) =>
@@ -116,6 +118,7 @@ export default function SettingsPage() {
     const form = new FormData();
     if (draft.autoGenerate) form.set("autoGenerate", "on");
     if (draft.autoPublish) form.set("autoPublish", "on");
+    if (draft.allowLowDiversity) form.set("allowLowDiversity", "on");
     for (const id of draft.defaultSceneIds) form.append("defaultSceneId", id);
     for (const key of [
       "imagesPerScene",
@@ -169,6 +172,12 @@ export default function SettingsPage() {
                 <Text as="p" variant="bodySm" tone="subdued">
                   Also used by “Generate scenes” on several products at once.
                 </Text>
+                <Checkbox
+                  label="Continue when all of a product’s photos share one background"
+                  helpText="For catalogs of packshots on white or grey. Off: such products stop at the photo check, before any GPU time. On: they go on, and the scenes may keep that background. The studio asks for each product."
+                  checked={draft.allowLowDiversity}
+                  onChange={set("allowLowDiversity")}
+                />
                 <div style={{ maxWidth: 200 }}>
                   <Select
                     label="Images per scene"

@@ -306,6 +306,7 @@ async function startRequests(
       sceneIds: settings.defaultSceneIds,
       imagesPerScene: settings.imagesPerScene,
       source: "bulk" as const,
+      options: { allowLowDiversity: settings.allowLowDiversity },
     })),
   );
   outcomes.forEach((outcome, k) => {

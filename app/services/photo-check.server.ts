@@ -49,6 +49,8 @@ export function reportView(
       use: p.use,
       rank: p.rank,
       reason: p.reason ? relabel(p.reason, idLabels) : null,
+      crop: p.crop ?? null,
+      plainBackdrop: p.backdrop?.plain ?? null,
     })),
     issues: report.issues.map((i) => ({
       code: i.code,
@@ -73,6 +75,7 @@ async function run(photos: PhotoToCheck[]): Promise<PhotoCheckView> {
             png: result.png,
             sourceWidth: result.source.width,
             sourceHeight: result.source.height,
+            crop: { box: result.crop, padding: result.padding },
           };
         } catch (error) {
           if (error instanceof PhotoRejectedError) rejected.set(photo.mediaId, error.reason);

@@ -22,6 +22,7 @@ export function settingsFromForm(form: FormData): ShopSettings {
     fidelityFloorDino: optionalNumber(form.get("fidelityFloorDino")),
     fidelityFloorClipI: optionalNumber(form.get("fidelityFloorClipI")),
     autoPublish: form.get("autoPublish") === "on",
+    allowLowDiversity: form.get("allowLowDiversity") === "on",
     monthlyCapUsd: optionalNumber(form.get("monthlyCapUsd")),
   };
 }

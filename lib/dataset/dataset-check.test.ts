@@ -22,6 +22,51 @@ async function subjectPhotos(subject: string): Promise<DatasetPhotoInput[]> {
   );
 }
 
+async function asInput(id: string, photo: Buffer): Promise<DatasetPhotoInput> {
+  const prepared = await preparePhoto(photo);
+  return { id, png: prepared.png, sourceWidth: prepared.source.width, sourceHeight: prepared.source.height };
+}
+
+describe("checkDataset on catalog packshots (tests/fixtures/packshots)", () => {
+  const packshot = (name: string) =>
+    readFile(path.join(import.meta.dirname, "../../tests/fixtures/packshots", `${name}.png`));
+  const poses = ["carton-0", "carton-1", "carton-2", "carton-3"];
+
+  it("passes four distinct poses of one product on white: the backdrop no longer makes them duplicates", async () => {
+    const report = await checkDataset(await Promise.all(poses.map(async (p) => asInput(p, await packshot(p)))));
+    expect(report.photos.map((p) => p.reason ?? "used")).toEqual(poses.map(() => "used"));
+    expect(report.photos.map((p) => p.backdrop?.plain)).toEqual(poses.map(() => true));
+    expect(report.usableCount).toBe(4);
+    expect(report.issues.map((i) => i.code)).not.toContain("near_duplicate");
+    // One white backdrop is still one background: the override decides.
+    expect(report.backgroundDiversity.low).toBe(true);
+  });
+
+  it("still flags an exact copy, a re-encode and a 5 % crop of one packshot", async () => {
+    const original = await packshot("carton-0");
+    const copies: Array<[string, Buffer]> = [
+      ["copy", original],
+      ["re-encoded", await sharp(original).jpeg({ quality: 60 }).toBuffer()],
+      ["cropped", await sharp(original).extract({ left: 0, top: 40, width: 760, height: 760 }).png().toBuffer()],
+    ];
+    for (const [id, copy] of copies) {
+      const set = await Promise.all(poses.map(async (p) => asInput(p, await packshot(p))));
+      const report = await checkDataset([
+        ...set,
+        { ...(await asInput(id, copy)), sourceWidth: 400, sourceHeight: 400 },
+      ]);
+      expect(
+        report.photos.find((p) => p.id === id),
+        id,
+      ).toMatchObject({
+        use: false,
+        reason: "near-duplicate of carton-0: it adds no new view of the product",
+      });
+      expect(report.usableCount, id).toBe(4);
+    }
+  });
+});
+
 describe("checkDataset on DreamBench subjects", () => {
   const sets: Record<string, DatasetPhotoInput[]> = {};
   beforeAll(async () => {

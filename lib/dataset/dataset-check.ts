@@ -1,4 +1,14 @@
-import { backgroundRing, detail, differenceHash, hashDistance, ringDistance } from "./descriptors";
+import type { CropBox, CropPadding } from "../images/prepare-photo";
+import { plainBackdropMatte } from "../images/matte";
+import {
+  backgroundRing,
+  detail,
+  differenceHash,
+  hashDistance,
+  productView,
+  ringDistance,
+  type ProductView,
+} from "./descriptors";
 
 /**
  * The paper's dataset guidance made automatic (docs/recipe.md): 5–7 photos, at least 3, no
@@ -9,6 +19,13 @@ import { backgroundRing, detail, differenceHash, hashDistance, ringDistance } fr
  * 4.6 ΔE for berry_bowl (every photo on the same white cloth) and 24–50 ΔE for all the others;
  * re-encoded or slightly cropped copies of one photo differ by ≤ 0.19 of their dHash bits, the two
  * closest distinct shots (backpack 00/01) by 0.28.
+ *
+ * On a plain backdrop (catalog packshots) the whole frame's dHash is decided by the backdrop: four
+ * poses of one product on white matched each other. There, two photos are compared by what the
+ * matte's product box shows: its dHash and its colours (an 8×8 grid). Copies of one packshot differ
+ * by ≤ 0.09 of the bits and ≤ 2.1 ΔE; distinct poses by ≥ 0.22 and ≥ 34 ΔE; distinct DreamBench shots
+ * on one plain cloth (berry_bowl) by ≥ 9 ΔE. Re-run on every subject by bench/dataset-calibration.ts:
+ * no distinct DreamBench photos flagged (bench/results/dataset-calibration.md).
  */
 export const DATASET_RULES = {
   minPhotos: 3,
@@ -17,6 +34,8 @@ export const DATASET_RULES = {
   minSourceSide: 768,
   lowBackgroundDiversityDeltaE: 12,
   nearDuplicateHashDistance: 0.25,
+  /** On plain backdrops a near-duplicate must also match the product's colours within this mean ΔE. */
+  nearDuplicateProductDeltaE: 6,
   /** Grey standard deviation (0–255) below which a crop is one flat colour: no product, and a dHash of zeros that "matches" any plain backdrop. */
   blankDetail: 3,
 } as const;
@@ -27,6 +46,8 @@ export interface DatasetPhotoInput {
   png: Buffer;
   sourceWidth: number;
   sourceHeight: number;
+  /** The square of the source that became the crop, and the padding where it reaches past the photo. */
+  crop?: { box: CropBox; padding: CropPadding };
 }
 
 export type IssueCode =
@@ -50,6 +71,9 @@ export interface DatasetPhotoVerdict {
   use: boolean;
   rank: number;
   reason?: string;
+  crop?: { box: CropBox; padding: CropPadding };
+  /** The plain-backdrop matte of the crop: when plain, duplicates are judged on the product alone. */
+  backdrop?: { plain: boolean; borderBackdrop: number };
 }
 
 export interface DatasetReport {
@@ -59,6 +83,18 @@ export interface DatasetReport {
   backgroundDiversity: { medianDeltaE: number | null; threshold: number; low: boolean };
   photos: DatasetPhotoVerdict[];
   issues: DatasetIssue[];
+}
+
+/**
+ * Why a one-background set is stopped, and what the merchant can do where the request came from:
+ * the studio asks per request; bulk and automatic requests follow the setting.
+ */
+export function lowDiversityMessage(where: "studio" | "settings"): string {
+  const advice =
+    where === "studio"
+      ? "Add photos taken in other places, or continue anyway."
+      : "Add photos taken in other places, or turn on “Continue when all of a product’s photos share one background” in Settings (or start this product from its page and continue anyway).";
+  return `All photos share nearly the same background, so the scenes would keep copying it (whatever scene you pick) while the scores still look good. ${advice}`;
 }
 
 function median(values: number[]): number | null {
@@ -72,6 +108,18 @@ export async function checkDataset(inputs: DatasetPhotoInput[]): Promise<Dataset
   const issues: DatasetIssue[] = [];
   const rings = await Promise.all(inputs.map((p) => backgroundRing(p.png)));
   const hashes = await Promise.all(inputs.map((p) => differenceHash(p.png)));
+  const mattes = await Promise.all(inputs.map((p) => plainBackdropMatte(p.png)));
+  const views: Array<ProductView | null> = await Promise.all(
+    inputs.map((p, i) => (mattes[i]!.plain ? productView(p.png, mattes[i]!.box!) : null)),
+  );
+  const sameView = (i: number, j: number) => {
+    const [a, b] = [views[i], views[j]];
+    if (!a || !b) return hashDistance(hashes[i]!, hashes[j]!) <= DATASET_RULES.nearDuplicateHashDistance;
+    return (
+      hashDistance(a.hash, b.hash) <= DATASET_RULES.nearDuplicateHashDistance &&
+      ringDistance(a.colours, b.colours) <= DATASET_RULES.nearDuplicateProductDeltaE
+    );
+  };
   const excluded = new Map<string, string>();
 
   // Blank photos first: they teach nothing and would pass for a near-duplicate of a real photo.
@@ -93,7 +141,7 @@ export async function checkDataset(inputs: DatasetPhotoInput[]): Promise<Dataset
     for (let j = i + 1; j < inputs.length; j++) {
       const [a, b] = [inputs[i]!, inputs[j]!];
       if (excluded.has(a.id) || excluded.has(b.id)) continue;
-      if (hashDistance(hashes[i]!, hashes[j]!) <= DATASET_RULES.nearDuplicateHashDistance) {
+      if (sameView(i, j)) {
         const drop = shortSide(b) > shortSide(a) ? a : b;
         const keep = drop === a ? b : a;
         excluded.set(drop.id, `near-duplicate of ${keep.id}: it adds no new view of the product`);
@@ -158,8 +206,7 @@ export async function checkDataset(inputs: DatasetPhotoInput[]): Promise<Dataset
     issues.push({
       code: "low_background_diversity",
       severity: "blocking",
-      message:
-        "All photos share nearly the same background, so the scenes would keep copying it (whatever scene you pick) while the scores still look good. Add photos taken in other places, or continue anyway.",
+      message: lowDiversityMessage("studio"),
       photoIds: used.map(({ p }) => p.id),
     });
   }
@@ -174,11 +221,13 @@ export async function checkDataset(inputs: DatasetPhotoInput[]): Promise<Dataset
   }
 
   const rankOf = new Map(candidates.map(({ p }, rank) => [p.id, rank + 1]));
-  const photos = inputs.map((p) => ({
+  const photos = inputs.map((p, i) => ({
     id: p.id,
     use: !excluded.has(p.id),
     rank: rankOf.get(p.id) ?? 0,
     ...(excluded.has(p.id) ? { reason: excluded.get(p.id) } : {}),
+    ...(p.crop ? { crop: p.crop } : {}),
+    backdrop: { plain: mattes[i]!.plain, borderBackdrop: mattes[i]!.borderBackdrop },
   }));
   const status = issues.some((i) => i.severity === "blocking")
     ? "blocked"

@@ -34,7 +34,7 @@ export async function backgroundRing(png: Buffer): Promise<Array<[number, number
   return ring;
 }
 
-/** Mean colour difference (ΔE*ab) between two rings, cell by cell. */
+/** Mean colour difference (ΔE*ab) between two rings (or colour grids), cell by cell. */
 export function ringDistance(a: Array<[number, number, number]>, b: Array<[number, number, number]>): number {
   let sum = 0;
   for (let i = 0; i < a.length; i++) {
@@ -76,4 +76,33 @@ export async function detail(png: Buffer): Promise<number> {
   const grey = await sharp(png).greyscale().resize(64, 64, { fit: "fill" }).raw().toBuffer();
   const mean = grey.reduce((sum, v) => sum + v, 0) / grey.length;
   return Math.sqrt(grey.reduce((sum, v) => sum + (v - mean) ** 2, 0) / grey.length);
+}
+
+/** What a photo shows of the product itself, without its backdrop: the box a plain-backdrop matte found. */
+export interface ProductView {
+  /** dHash of the product's box, stretched to the hash's grid. */
+  hash: Uint8Array;
+  /** Lab colours of an 8×8 grid over the box: poses that mirror each other's shape still differ in colour. */
+  colours: Array<[number, number, number]>;
+}
+
+/** The product view of a crop, given the product's box as fractions of the frame (lib/images/matte.ts). */
+export async function productView(
+  png: Buffer,
+  box: { left: number; top: number; right: number; bottom: number },
+): Promise<ProductView> {
+  const { width = 0, height = 0 } = await sharp(png).metadata();
+  const left = Math.floor(box.left * width);
+  const top = Math.floor(box.top * height);
+  const region = {
+    left,
+    top,
+    width: Math.max(1, Math.min(width, Math.ceil(box.right * width)) - left),
+    height: Math.max(1, Math.min(height, Math.ceil(box.bottom * height)) - top),
+  };
+  const boxPng = await sharp(png).extract(region).png().toBuffer();
+  const grid = await sharp(boxPng).removeAlpha().resize(GRID, GRID, { fit: "fill", kernel: "cubic" }).raw().toBuffer();
+  const colours: Array<[number, number, number]> = [];
+  for (let i = 0; i < GRID * GRID; i++) colours.push(srgbToLab(grid[i * 3]!, grid[i * 3 + 1]!, grid[i * 3 + 2]!));
+  return { hash: await differenceHash(boxPng), colours };
 }

@@ -3,6 +3,7 @@ import path from "node:path";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { dreambenchDir } from "../shared-data";
+import { plainBackdropMatte } from "./matte";
 import { PhotoRejectedError } from "./photo-errors";
 import { TRAINING_SIZE, preparePhoto } from "./prepare-photo";
 
@@ -95,5 +96,53 @@ describe("preparePhoto", () => {
     await expectRejected(twoFrames, "animated", /Animated/);
     const heicNamedJpeg = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from("ftypheic"), Buffer.alloc(64)]);
     await expectRejected(heicNamedJpeg, "corrupt", /not a readable image/);
+  });
+});
+
+describe("preparePhoto on catalog packshots (tests/fixtures/packshots)", () => {
+  const packshot = (name: string) =>
+    readFile(path.join(import.meta.dirname, "../../tests/fixtures/packshots", `${name}.png`));
+
+  it.each([
+    ["bottle-portrait", "a 2:3 portrait"],
+    ["bench-wide", "a 3:1 panorama"],
+  ])("keeps the whole product of %s (%s) where it fills the frame, padding with the backdrop", async (name) => {
+    const source = await packshot(name);
+    const prepared = await preparePhoto(source);
+    const { width, height } = prepared.source;
+    // The product's box in the source, measured by the matte, lies inside the crop square.
+    const before = await plainBackdropMatte(source);
+    expect(before.plain).toBe(true);
+    const box = before.box!;
+    expect(prepared.crop.left).toBeLessThanOrEqual(box.left * width);
+    expect(prepared.crop.top).toBeLessThanOrEqual(box.top * height);
+    expect(prepared.crop.left + prepared.crop.size).toBeGreaterThanOrEqual(box.right * width);
+    expect(prepared.crop.top + prepared.crop.size).toBeGreaterThanOrEqual(box.bottom * height);
+    expect(prepared.notes).toContain("padded with the backdrop colour to keep the whole product");
+    const { padding, crop } = prepared;
+    expect(crop.size).toBe(padding.left + width + padding.right);
+    expect(crop.size).toBe(padding.top + height + padding.bottom);
+    // In the training crop the product touches no edge and stays large (its long side ≥ 90 % of the frame).
+    const after = await plainBackdropMatte(prepared.png);
+    expect(after.plain).toBe(true);
+    expect(after.borderBackdrop).toBe(1);
+    const long = Math.max(after.box!.right - after.box!.left, after.box!.bottom - after.box!.top);
+    expect(long).toBeGreaterThan(0.9);
+    // The padding has the backdrop's colour: the corners are the photo's backdrop.
+    const corner = await sharp(prepared.png).extract({ left: 0, top: 0, width: 1, height: 1 }).raw().toBuffer();
+    expect(`#${[...corner].map((c) => c.toString(16).padStart(2, "0")).join("")}`).toBe(prepared.backdrop.colour);
+  });
+
+  it("crops a square packshot whose product fits without padding", async () => {
+    const prepared = await preparePhoto(await packshot("carton-0"));
+    expect(prepared.backdrop).toMatchObject({ plain: true, borderBackdrop: 1, colour: "#ffffff" });
+    expect(prepared.crop).toEqual({ left: 0, top: 0, size: 800 });
+    expect(prepared.padding).toEqual({ left: 0, top: 0, right: 0, bottom: 0 });
+  });
+
+  it("keeps the attention crop for a photo in the wild (no plain backdrop)", async () => {
+    const prepared = await preparePhoto(await readFile(path.join(dreambenchDir(), "candle", "00.jpg")));
+    expect(prepared.backdrop.plain).toBe(false);
+    expect(prepared.padding).toEqual({ left: 0, top: 0, right: 0, bottom: 0 });
   });
 });

@@ -169,6 +169,7 @@ export async function autoGenerate(deps: AutoDeps, input: ProductEvent): Promise
       sceneIds: settings.defaultSceneIds,
       imagesPerScene: settings.imagesPerScene,
       source: "auto",
+      options: { allowLowDiversity: settings.allowLowDiversity },
     });
     return result(created ? "queued" : "already_running", { generationId: generation.id });
   } catch (error) {

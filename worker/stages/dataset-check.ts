@@ -1,5 +1,6 @@
 import { parseGenerationOptions } from "../../lib/pipeline/request-scenes";
-import { checkDataset, type DatasetReport } from "../../lib/dataset/dataset-check";
+import { checkDataset, lowDiversityMessage, type DatasetReport } from "../../lib/dataset/dataset-check";
+import { cropRecord } from "../../lib/images/prepare-photo";
 import { storedBlobKey } from "../../lib/storage";
 import { MerchantActionError } from "./errors";
 import type { StageDefinition } from "./runner";
@@ -29,6 +30,15 @@ export const datasetCheckStage: StageDefinition<DatasetCheckOutput> = {
         png: (await ctx.store.get(storedBlobKey(image.preparedBlobKey, ctx.shop))).data,
         sourceWidth: image.width ?? 0,
         sourceHeight: image.height ?? 0,
+        ...(image.cropX !== null && image.cropY !== null && image.cropWidth !== null
+          ? {
+              crop: cropRecord(
+                { left: image.cropX, top: image.cropY, size: image.cropWidth },
+                image.width,
+                image.height,
+              ),
+            }
+          : {}),
       })),
     );
     const report = await checkDataset(inputs);
@@ -47,7 +57,12 @@ export const datasetCheckStage: StageDefinition<DatasetCheckOutput> = {
     const overridable = blocking.every((issue) => issue.code === "low_background_diversity");
     const overridden = blocking.length > 0 && overridable && options.allowLowDiversity === true;
     if (blocking.length > 0 && !overridden) {
-      throw new MerchantActionError(blocking[0]!.code, blocking.map((issue) => issue.message).join(" "));
+      // Bulk and automatic requests have no "continue anyway" of their own: the setting is theirs.
+      const message = (issue: (typeof blocking)[number]) =>
+        issue.code === "low_background_diversity" && generation.source !== "interactive"
+          ? lowDiversityMessage("settings")
+          : issue.message;
+      throw new MerchantActionError(blocking[0]!.code, blocking.map(message).join(" "));
     }
     return { status: report.status, usableCount: report.usableCount, overridden };
   },

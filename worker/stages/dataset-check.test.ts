@@ -1,0 +1,135 @@
+// The dataset check stage on a catalog product (four packshots of one carton on white, and a tall
+// product on a 2:3 frame): the poses are not duplicates, the crop and its padding are recorded in
+// the report, and a bulk or automatic request follows the shop's setting for one-background sets.
+import { readFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { mkdtemp, rm } from "node:fs/promises";
+import type { Job } from "bullmq";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DatasetReport } from "../../lib/dataset/dataset-check";
+import { createPrismaClient, forShop, type PrismaClient } from "../../lib/db";
+import { preparePhoto } from "../../lib/images/prepare-photo";
+import type { GenerationJob } from "../../lib/queue/jobs";
+import { blobKey, LocalBlobStore } from "../../lib/storage";
+import { migratedTestDatabase } from "../../tests/harness/database";
+import type { StageContext } from "./context";
+import { datasetCheckStage } from "./dataset-check";
+import { MerchantActionError } from "./errors";
+
+const SHOP = "catalog-shop.myshopify.com";
+const PACKSHOTS = ["carton-0", "carton-1", "carton-2", "carton-3", "bottle-portrait"];
+let client: PrismaClient;
+let drop: () => Promise<void>;
+let root: string;
+let store: LocalBlobStore;
+const prepared = new Map<string, Awaited<ReturnType<typeof preparePhoto>>>();
+
+beforeAll(async () => {
+  const database = await migratedTestDatabase("sqlite");
+  drop = database.drop;
+  client = createPrismaClient(database.url);
+  root = await mkdtemp(path.join(os.tmpdir(), "dataset-check-stage-"));
+  store = new LocalBlobStore({ rootDir: root, publicBaseUrl: "http://app.test", signingKey: "k" });
+  for (const name of PACKSHOTS) {
+    const file = path.join(import.meta.dirname, "../../tests/fixtures/packshots", `${name}.png`);
+    prepared.set(name, await preparePhoto(await readFile(file)));
+  }
+});
+afterAll(async () => {
+  await client?.$disconnect();
+  await drop?.();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+/** A product with the packshots prepared as the prepare stage stores them, and a request from `source`. */
+async function catalogRequest(source: "interactive" | "bulk" | "auto", options: object): Promise<StageContext> {
+  const subject = await client.subject.create({
+    data: {
+      shop: SHOP,
+      productId: `gid://shopify/Product/${source}-${Date.now()}-${Math.random()}`,
+      productTitle: "Carton",
+      classNoun: "box",
+      identifierToken: "<mybox>",
+    },
+  });
+  for (const name of PACKSHOTS) {
+    const photo = prepared.get(name)!;
+    const key = blobKey(SHOP, "subjects", subject.id, "prepared", `${name}.png`);
+    await store.put(key, photo.png, { contentType: "image/png" });
+    await client.trainingImage.create({
+      data: {
+        id: `${subject.id}-${name}`,
+        shop: SHOP,
+        subjectId: subject.id,
+        sourceMediaId: `gid://shopify/MediaImage/${name}`,
+        originalBlobKey: key,
+        preparedBlobKey: key,
+        width: photo.source.width,
+        height: photo.source.height,
+        cropX: photo.crop.left,
+        cropY: photo.crop.top,
+        cropWidth: photo.crop.size,
+        cropHeight: photo.crop.size,
+      },
+    });
+  }
+  const generation = await client.generation.create({
+    data: {
+      shop: SHOP,
+      subjectId: subject.id,
+      scenes: "[]",
+      imagesPerScene: 1,
+      source,
+      options: JSON.stringify(options),
+    },
+  });
+  return {
+    shop: SHOP,
+    generationId: generation.id,
+    db: forShop(client, SHOP),
+    client,
+    admin: () => Promise.reject(new Error("the dataset check needs no Admin API")),
+    store,
+    job: { data: { shop: SHOP, generationId: generation.id } } as unknown as Job<GenerationJob>,
+    progress: async () => {},
+    checkCancelled: async () => {},
+    log: () => {},
+  };
+}
+
+async function reportOf(ctx: StageContext): Promise<DatasetReport> {
+  const generation = await client.generation.findUniqueOrThrow({ where: { id: ctx.generationId } });
+  const subject = await client.subject.findUniqueOrThrow({ where: { id: generation.subjectId } });
+  return JSON.parse(subject.datasetReport!) as DatasetReport;
+}
+
+describe("dataset check stage on a catalog of packshots", () => {
+  it("stops a bulk request on one white backdrop with a message that points to Settings, and records the crops", async () => {
+    const ctx = await catalogRequest("bulk", {});
+    const error = await datasetCheckStage.run(ctx).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MerchantActionError);
+    expect((error as MerchantActionError).message).toMatch(/share nearly the same background/);
+    expect((error as MerchantActionError).message).toMatch(/in Settings/);
+    expect((error as MerchantActionError).message).not.toMatch(/or continue anyway\.$/);
+    const report = await reportOf(ctx);
+    expect(report.usableCount).toBe(PACKSHOTS.length);
+    const portrait = report.photos.find((p) => p.id.endsWith("bottle-portrait"))!;
+    const { crop, padding } = prepared.get("bottle-portrait")!;
+    expect(portrait.crop).toEqual({ box: crop, padding });
+    expect(padding.left + padding.right).toBeGreaterThan(0);
+    expect(portrait.backdrop).toMatchObject({ plain: true });
+  });
+
+  it("lets a bulk or automatic request go on when the shop allows one-background sets", async () => {
+    for (const source of ["bulk", "auto"] as const) {
+      const output = await datasetCheckStage.run(await catalogRequest(source, { allowLowDiversity: true }));
+      expect(output, source).toMatchObject({ status: "blocked", overridden: true, usableCount: PACKSHOTS.length });
+    }
+  });
+
+  it("keeps the studio's own advice for an interactive request", async () => {
+    const error = await datasetCheckStage.run(await catalogRequest("interactive", {})).catch((e: unknown) => e);
+    expect((error as MerchantActionError).message).toMatch(/or continue anyway\.$/);
+  });
+});
