@@ -4,6 +4,7 @@ import { disconnectDb } from "../lib/db";
 import { closeProducers } from "../lib/queue/producer";
 import { exitOnStartupError, preflight } from "../lib/preflight";
 import { closeModels } from "./models";
+import { closeTuners } from "./tuner-pool";
 import { startWorkerRuntime } from "./runtime";
 import { stageProcessors } from "./stages";
 
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
       // as stalled, from their last checkpoint.
       console.log("worker: grace period over, releasing running jobs");
     }
-    await Promise.allSettled([closeModels(), closeProducers(), disconnectDb()]);
+    await Promise.allSettled([closeModels(), closeTuners(), closeProducers(), disconnectDb()]);
     console.log("worker: stopped");
     process.exit(0);
   };
