@@ -8,11 +8,19 @@ JOBS = ("caption", "train", "generate")
 
 
 def run_job(command: str, data: object, progress: Progress) -> dict:
-    # The spec is checked before torch and the model libraries load: a bad spec fails in a blink.
+    return run_parsed(command, parse_job(command, data), progress)
+
+
+def parse_job(command: str, data: object):
+    """The spec, checked before torch and the model libraries load: a bad spec fails in a blink."""
     from . import spec as specs
 
-    parse = {"caption": specs.parse_caption, "train": specs.parse_train, "generate": specs.parse_generate}[command]
-    spec = parse(data)
+    return {"caption": specs.parse_caption, "train": specs.parse_train, "generate": specs.parse_generate}[command](
+        data
+    )
+
+
+def run_parsed(command: str, spec, progress: Progress) -> dict:
     import torch
 
     # What a job draws outside its own seeded generators (LoRA layers' first weights) follows its seed, so

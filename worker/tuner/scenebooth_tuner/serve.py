@@ -26,7 +26,7 @@ from typing import IO
 
 from . import __version__
 from .errors import TunerError, coded
-from .jobs import JOBS, run_job
+from .jobs import JOBS, parse_job, run_parsed
 from .progress import Progress
 
 
@@ -56,16 +56,23 @@ class JobProgress(Progress):
 
 class Server:
     def __init__(self, stream: IO[str]) -> None:
-        from .model_cache import ModelCache
-        from .models import set_provider
-
         self.stream = stream
         self.lock = threading.Lock()
         self.jobs: queue.Queue[dict | None] = queue.Queue()
         self.pending: dict[str, threading.Event] = {}  # queued or running jobs: their cancel flags
         self.done = 0
-        self.cache = ModelCache()
-        set_provider(self.cache)
+        self._cache = None
+
+    @property
+    def cache(self):
+        """Made by the first job that needs models: torch loads then, not before a bad spec is answered."""
+        if self._cache is None:
+            from .model_cache import ModelCache
+            from .models import set_provider
+
+            self._cache = ModelCache()
+            set_provider(self._cache)
+        return self._cache
 
     def write(self, event: dict) -> None:
         with self.lock:
@@ -135,11 +142,12 @@ class Server:
     def job(self, command: str, data: object, progress: JobProgress) -> dict:
         """The job on the resident models; out of memory, once more after making room (the captioner
         released before a diffusion job, the diffusion models before a caption job)."""
+        spec = parse_job(command, data)
         from .runtime import free_memory, is_oom
 
         try:
             with self.cache.job(command):
-                return run_job(command, data, progress)
+                return run_parsed(command, spec, progress)
         except Exception as exc:
             if not is_oom(exc) or not self.cache.make_room(command):
                 raise
@@ -149,7 +157,7 @@ class Server:
             {"event": "warning", "code": "oom_retry", "message": "out of memory; retrying with fewer models resident"}
         )
         with self.cache.job(command):
-            return run_job(command, data, progress)
+            return run_parsed(command, spec, progress)
 
     def stats(self, fingerprint: bool) -> dict:
         from .models import LOADS
