@@ -53,7 +53,7 @@ describe("the resident tuner process", () => {
         workDir: tmp,
         timeoutMs: 120_000,
         onProgress: (event: TunerProgress) => {
-          stages.push(event.stage);
+          stages.push(`${event.stage} ${event.step}`);
           if (!killed) {
             killed = true;
             process.kill(before.pid, "SIGKILL"); // mid-job: it has just begun loading
@@ -63,7 +63,7 @@ describe("the resident tuner process", () => {
       expect(killed).toBe(true);
       expect(result.losses).toHaveLength(4);
       // The job started over from its first stage in the new process.
-      expect(stages.filter((stage) => stage === "load")).toHaveLength(2);
+      expect(stages.filter((stage) => stage === "load 0")).toHaveLength(2);
       const after = await tuner.stats();
       expect(after.pid).not.toBe(before.pid);
       expect(after.jobs).toBe(1);
