@@ -60,6 +60,8 @@ export interface Config {
   workDirMaxAgeMs: number;
   /** A tuner command still running after this is killed and retried. */
   tunerTimeoutMs: number;
+  /** `resident`: one tuner process per worker keeps the models loaded between jobs; `per-command`: one process per command. */
+  tunerMode: "resident" | "per-command";
   workerHealthPort: number;
   /** Address the worker's health server listens on: loopback by default, all interfaces in the container image. */
   workerHealthHost: string;
@@ -300,6 +302,7 @@ export function loadConfig(env: Env = process.env): Config {
     workDirSweepMs: parseMilliseconds(env, "SCENEBOOTH_WORK_DIR_SWEEP_MS", 3600 * 1000),
     workDirMaxAgeMs: parseMilliseconds(env, "SCENEBOOTH_WORK_DIR_MAX_AGE_MS", 7 * 24 * 3600 * 1000),
     tunerTimeoutMs: parseMilliseconds(env, "TUNER_TIMEOUT_MS", 2 * 3600 * 1000),
+    tunerMode: parseChoice(env, "SCENEBOOTH_TUNER_MODE", ["resident", "per-command"] as const, "resident"),
     workerHealthPort: parsePort(env, "WORKER_HEALTH_PORT", 8081),
     workerHealthHost: nonEmpty(env, "WORKER_HEALTH_HOST") ?? "127.0.0.1",
     workerQueues: parseWorkerQueues(env),

@@ -5,6 +5,7 @@ import { startConfiguredReconciler } from "../lib/pipeline/reconcile";
 import { closeProducers, producers } from "../lib/queue/producer";
 import { exitOnStartupError, preflight } from "../lib/preflight";
 import { closeModels } from "./models";
+import { closeTuners } from "./tuner-pool";
 import { startWorkerRuntime } from "./runtime";
 import { stageProcessors } from "./stages";
 import { startWorkFolderUpkeep } from "./work-folder-upkeep";
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
     }
     await workFolders?.close();
     await reconciler.stop();
-    await Promise.allSettled([closeModels(), closeProducers(), disconnectDb()]);
+    await Promise.allSettled([closeModels(), closeTuners(), closeProducers(), disconnectDb()]);
     console.log("worker: stopped");
     process.exit(0);
   };

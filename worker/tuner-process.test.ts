@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,7 +7,8 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { config } from "../lib/config";
 import { RESULT_FILE, resultFromWire, type TunerSpec } from "./tuner-contract";
-import { runTuner, TunerProcessError, type TunerProgress } from "./tuner-process";
+import { closeTuners, runTuner, type TunerMode } from "./tuner-pool";
+import { TunerProcessError, type TunerProgress } from "./tuner-process";
 
 const python = config().python;
 // The real tuner, offline, on the tiny profile (random weights built once under the models dir).
@@ -37,6 +38,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await closeTuners();
   await rm(tmp, { recursive: true, force: true });
 });
 
@@ -60,6 +62,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   throw new Error("expected runTuner to reject, it resolved");
 }
 
+// The real tuner's cases share one resident process (one python and environment).
 describe("runTuner with the real tuner", () => {
   it("rejects a bad spec with code bad_spec and the tuner's message", async () => {
     const error = await rejection(
@@ -161,77 +164,85 @@ describe("runTuner with the real tuner", () => {
   });
 });
 
-describe("runTuner with a fake tuner (tests/fixtures/tuner-double)", () => {
-  const run = (
-    behaviour: string,
-    options: { timeoutMs?: number; onProgress?: (e: TunerProgress) => void | Promise<void> } = {},
-  ) =>
-    runTuner({
-      python,
-      command: "caption",
-      spec: captionSpec(`double-${behaviour}`),
-      workDir: path.join(tmp, `double-${behaviour}`),
-      timeoutMs: options.timeoutMs ?? 30_000,
-      env: doubleEnv(behaviour),
-      onProgress: options.onProgress,
+describe.each(["resident", "per-command"] as const)(
+  "runTuner with a fake tuner (tests/fixtures/tuner-double), %s",
+  (mode: TunerMode) => {
+    const run = (
+      behaviour: string,
+      options: { timeoutMs?: number; onProgress?: (e: TunerProgress) => void | Promise<void> } = {},
+    ) =>
+      runTuner({
+        mode,
+        python,
+        command: "caption",
+        spec: captionSpec(`double-${behaviour}`),
+        workDir: path.join(tmp, `double-${mode}-${behaviour}`),
+        timeoutMs: options.timeoutMs ?? 30_000,
+        env: doubleEnv(behaviour),
+        onProgress: options.onProgress,
+      });
+
+    it("reports a crash without an error line as retryable code crashed, with the stderr tail", async () => {
+      const error = await rejection(run("crash"));
+      expect(error).toBeInstanceOf(TunerProcessError);
+      const tunerError = error as TunerProcessError;
+      expect(tunerError.code).toBe("crashed");
+      expect(tunerError.retryable).toBe(true);
+      expect(tunerError.message).toContain("status 9");
+      expect(tunerError.message).toContain("double: segfault-like death at step 1");
     });
 
-  it("reports a crash without an error line as retryable code crashed, with the stderr tail", async () => {
-    const error = await rejection(run("crash"));
-    expect(error).toBeInstanceOf(TunerProcessError);
-    const tunerError = error as TunerProcessError;
-    expect(tunerError.code).toBe("crashed");
-    expect(tunerError.retryable).toBe(true);
-    expect(tunerError.message).toContain("status 9");
-    expect(tunerError.message).toContain("double: segfault-like death at step 1");
-  });
+    it("kills a hung tuner (one that ignores SIGTERM) after timeoutMs with code timeout", async () => {
+      let progressed = false;
+      const error = await rejection(run("hang", { timeoutMs: 1_500, onProgress: () => void (progressed = true) }));
+      expect(progressed).toBe(true); // it was running, then hung
+      expect(error).toBeInstanceOf(TunerProcessError);
+      expect((error as TunerProcessError).code).toBe("timeout");
+      expect((error as TunerProcessError).retryable).toBe(true);
+    }, 15_000);
 
-  it("kills a hung tuner (one that ignores SIGTERM) after timeoutMs with code timeout", async () => {
-    let progressed = false;
-    const error = await rejection(run("hang", { timeoutMs: 1_500, onProgress: () => void (progressed = true) }));
-    expect(progressed).toBe(true); // it was running, then hung
-    expect(error).toBeInstanceOf(TunerProcessError);
-    expect((error as TunerProcessError).code).toBe("timeout");
-    expect((error as TunerProcessError).retryable).toBe(true);
-  }, 15_000);
-
-  it("ignores stdout lines that are not events, and returns after the last onProgress finished", async () => {
-    const seen: TunerProgress[] = [];
-    // Slower than the double, which exits right after its result line.
-    const onProgress = async (event: TunerProgress) => {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      seen.push(event);
-    };
-    const result = await run("noise", { onProgress });
-    expect(result).toEqual({
-      command: "caption",
-      profile: "tiny",
-      randomWeights: true,
-      classNoun: "sneaker",
-      identifier: "<mysneaker>",
-      question: "noise",
-      captions: [],
-      elapsedS: 0.1,
+    it("ignores stdout lines that are not events, and returns after the last onProgress finished", async () => {
+      const seen: TunerProgress[] = [];
+      // Slower than the double, which exits right after its result line.
+      const onProgress = async (event: TunerProgress) => {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        seen.push(event);
+      };
+      const result = await run("noise", { onProgress });
+      expect(result).toEqual({
+        command: "caption",
+        profile: "tiny",
+        randomWeights: true,
+        classNoun: "sneaker",
+        identifier: "<mysneaker>",
+        question: "noise",
+        captions: [],
+        elapsedS: 0.1,
+      });
+      expect(seen.map((e) => e.step)).toEqual([0, 1, 2]);
     });
-    expect(seen.map((e) => e.step)).toEqual([0, 1, 2]);
-  });
 
-  it("refuses a result that breaks the contract with code bad_result, not retried", async () => {
-    const error = await rejection(run("off-contract"));
-    expect(error).toBeInstanceOf(TunerProcessError);
-    expect((error as TunerProcessError).code).toBe("bad_result");
-    expect((error as TunerProcessError).retryable).toBe(false);
-    expect((error as TunerProcessError).message).toContain("result.captions[0].prompt is missing");
-  });
-});
+    it("refuses a result that breaks the contract with code bad_result, not retried", async () => {
+      const error = await rejection(run("off-contract"));
+      expect(error).toBeInstanceOf(TunerProcessError);
+      expect((error as TunerProcessError).code).toBe("bad_result");
+      expect((error as TunerProcessError).retryable).toBe(false);
+      expect((error as TunerProcessError).message).toContain("result.captions[0].prompt is missing");
+    });
+  },
+);
 
 describe("a worker that exits", () => {
   it("takes its running tuner with it, even one that ignores SIGTERM", async () => {
     const workDir = path.join(tmp, "exit-kills-tuner");
-    // A worker process that starts the hanging double and exits at its first progress line.
+    // The python under a path of this test's own, so that its process is found by its command line.
+    await mkdir(workDir, { recursive: true });
+    const ownPython = path.join(workDir, "python");
+    await symlink(python, ownPython);
+    // A worker process that starts the hanging double (resident) and exits at its first progress line.
     const script = `
-      import { runTuner } from ${JSON.stringify(fileURLToPath(new URL("./tuner-process.ts", import.meta.url)))};
-      void runTuner({ python: ${JSON.stringify(python)}, command: "train", spec: {}, workDir: ${JSON.stringify(workDir)}, timeoutMs: 60_000,
+      import { runTuner } from ${JSON.stringify(fileURLToPath(new URL("./tuner-pool.ts", import.meta.url)))};
+      void runTuner({ python: ${JSON.stringify(ownPython)}, command: "train", spec: {}, workDir: ${JSON.stringify(workDir)}, timeoutMs: 60_000,
         env: ${JSON.stringify(doubleEnv("hang"))}, onProgress: () => process.exit(0) });
     `;
     const { execFileSync, spawnSync } = await import("node:child_process");

@@ -53,12 +53,18 @@ process.once("exit", () => {
   for (const child of running) child.kill("SIGKILL");
 });
 
+/** Kills `child` when the worker exits. */
+export function trackTuner(child: ChildProcess): void {
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+}
+
 /**
- * Runs one tuner command (`python -m scenebooth_tuner <command> --spec job.json`) and returns its
- * result, read as the contract says. The tuner writes JSON lines on stdout: progress, then one
- * result or one error.
+ * Runs one tuner command in a process of its own (`python -m scenebooth_tuner <command> --spec job.json`)
+ * and returns its result, read as the contract says. The tuner writes JSON lines on stdout: progress,
+ * then one result or one error. The worker's jobs go through tuner-pool.ts's `runTuner`.
  */
-export async function runTuner<C extends TunerCommand>(options: TunerRunOptions<C>): Promise<TunerResult<C>> {
+export async function runTunerOnce<C extends TunerCommand>(options: TunerRunOptions<C>): Promise<TunerResult<C>> {
   await mkdir(options.workDir, { recursive: true });
   const specPath = path.join(options.workDir, `${options.command}.json`);
   await writeFile(specPath, JSON.stringify(specToWire(options.command, options.spec), null, 2));
@@ -67,8 +73,7 @@ export async function runTuner<C extends TunerCommand>(options: TunerRunOptions<
     env: { ...process.env, PYTHONUNBUFFERED: "1", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  running.add(child);
-  child.once("exit", () => running.delete(child));
+  trackTuner(child);
   let stderrTail = "";
   child.stderr.on("data", (chunk: Buffer) => (stderrTail = (stderrTail + chunk.toString()).slice(-4000)));
 

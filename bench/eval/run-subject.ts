@@ -8,7 +8,7 @@ import type { Scene } from "../../lib/scenes";
 import { preparePhoto } from "../../lib/images/prepare-photo";
 import type { Scorers } from "../../worker/scoring";
 import { resultFromWire, type TunerCommand, type TunerResult, type TunerSpec } from "../../worker/tuner-contract";
-import { runTuner } from "../../worker/tuner-process";
+import { runTuner } from "../../worker/tuner-pool";
 import type { ScoredImage } from "./stats";
 import type { EvalSubject } from "./subjects";
 
@@ -60,6 +60,7 @@ export class SubjectRun {
 
   private tuner<C extends TunerCommand>(command: C, spec: TunerSpec<C>): Promise<TunerResult<C>> {
     return runTuner({
+      mode: this.o.cfg.tunerMode,
       python: this.o.cfg.python,
       command,
       spec,

@@ -5,7 +5,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { config } from "../../lib/config";
 import { LocalBlobStore, parseBlobKey, shopPrefix } from "../../lib/storage";
-import { runTuner } from "../tuner-process";
+import { runTunerOnce as runTuner } from "../tuner-process";
 import { withSharedClassImages } from "./class-images";
 
 // The real tuner on the tiny profile (4 class images at 64 px), offline; two hosts share one blob store.

@@ -5,7 +5,7 @@ import type { Config } from "../../lib/config";
 import { parseGenerationOptions, parseGenerationScenes } from "../../lib/pipeline/request-scenes";
 import { TUNING_SETTINGS } from "../../lib/pipeline/tuning-settings";
 import { blobKey } from "../../lib/storage";
-import { runTuner } from "../tuner-process";
+import { runTuner } from "../tuner-pool";
 import type { StageDefinition } from "./runner";
 import { restoreArtifact, subjectWorkDir } from "./workdir";
 import { ModelClock } from "./model-clock";
@@ -13,7 +13,7 @@ import { ModelClock } from "./model-clock";
 export interface GenerateOutput {
   candidates: number;
   reused: boolean;
-  /** Seconds inside the tuner subprocess. */
+  /** Seconds spent on the tuner's job. */
   modelSeconds: number;
 }
 
@@ -50,6 +50,7 @@ export function generateStage(cfg: Config): StageDefinition<GenerateOutput> {
       const clock = new ModelClock();
       const result = await clock.time(() =>
         runTuner({
+          mode: cfg.tunerMode,
           python: cfg.python,
           command: "generate",
           timeoutMs: cfg.tunerTimeoutMs,

@@ -8,7 +8,8 @@ import { TUNING_SETTINGS } from "../../lib/pipeline/tuning-settings";
 import { PRICES_USD, recordUsage, usageKey } from "../../lib/usage";
 import { parseBlobKey } from "../../lib/storage";
 import { RESULT_FILE, resultFromWire, specFieldToWire, type TunerResult } from "../tuner-contract";
-import { runTuner, type TunerProgress } from "../tuner-process";
+import { runTuner } from "../tuner-pool";
+import type { TunerProgress } from "../tuner-process";
 import { ModelClock } from "./model-clock";
 import { withSharedClassImages } from "./class-images";
 import type { StageContext } from "./context";
@@ -20,7 +21,7 @@ import { materialize, storeArtifact, subjectWorkDir } from "./workdir";
 export interface TuneOutput {
   tuningRunId: string;
   reused: boolean;
-  /** Seconds inside the tuner subprocess (caption and train), 0 when nothing was trained. */
+  /** Seconds spent on the tuner's jobs (caption and train), 0 when nothing was trained. */
   modelSeconds: number;
 }
 
@@ -75,6 +76,7 @@ async function train(
   );
   const common = { profile: cfg.modelProfile, classNoun: input.classNoun, identifier: input.identifier, seed: 0 };
   const tuner = {
+    mode: cfg.tunerMode,
     python: cfg.python,
     timeoutMs: cfg.tunerTimeoutMs,
     workDir,

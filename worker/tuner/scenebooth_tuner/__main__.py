@@ -1,5 +1,6 @@
-"""Command-line entry: `python -m scenebooth_tuner <caption|train|generate> --spec job.json`;
-`contract` prints the commands' specs and results (scenebooth_tuner/spec.py) as JSON; `class-set` prints the
+"""Command-line entry: `python -m scenebooth_tuner <caption|train|generate> --spec job.json`; `serve` runs
+the same jobs one after another in one process that keeps its models loaded (serve.py); `contract`
+prints the commands' specs and results (scenebooth_tuner/spec.py) as JSON; `class-set` prints the
 class-image set a train job uses (scenebooth_tuner/class_sets.py).
 
 stdout carries JSON lines only: progress events, then one `{"event": "result", ...}` line (exit 0)
@@ -15,12 +16,11 @@ import os
 import sys
 import traceback
 
-from .errors import TunerError
+from .errors import TunerError, coded
+from .jobs import run_job
 from .parent_watch import die_with_parent
 from .profiles import apply_offline_env
 from .progress import Progress, claim_stdout
-
-JOBS = ("caption", "train", "generate")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -68,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     verify = sub.add_parser("verify", help="check a profile's fetched weights (sizes; --full: sha256 too)")
     verify.add_argument("--profile", default=None, help=profile_help)
     verify.add_argument("--full", action="store_true", help="re-hash every file against its recorded sha256")
+    sub.add_parser(
+        "serve", help="the resident process: jobs as JSON lines on stdin, the models loaded once (see serve.py)"
+    )
     sub.add_parser("version", help="print the package version")
     sub.add_parser(
         "contract", help="print every command's spec and result fields as JSON (for the Node worker's test)"
@@ -79,21 +82,7 @@ def _run_job(command: str, spec_path: str, progress: Progress) -> dict:
     # The spec is checked before torch and the model libraries load: a bad spec fails in a blink.
     from . import spec as specs
 
-    data = specs.load_spec_file("/dev/stdin" if spec_path == "-" else spec_path)
-    if command == "caption":
-        spec = specs.parse_caption(data)
-        from .caption import run_caption
-
-        return run_caption(spec, progress)
-    if command == "train":
-        spec = specs.parse_train(data)
-        from .train import run_train
-
-        return run_train(spec, progress)
-    spec = specs.parse_generate(data)
-    from .generate import run_generate
-
-    return run_generate(spec, progress)
+    return run_job(command, specs.load_spec_file("/dev/stdin" if spec_path == "-" else spec_path), progress)
 
 
 def _print_class_set(args: argparse.Namespace) -> int:
@@ -133,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     die_with_parent()
     apply_offline_env()
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # stderr is the worker's log, not a terminal
+    if args.command == "serve":
+        from .serve import serve
+
+        return serve(sys.stdin, claim_stdout())
     progress = Progress(claim_stdout())
     try:
         if args.command == "bench":
@@ -161,18 +154,10 @@ def main(argv: list[str] | None = None) -> int:
             result = fetch.fetch(profile) if args.command == "fetch" else fetch.verify(profile, full=args.full)
         else:
             result = _run_job(args.command, args.spec, progress)
-    except TunerError as exc:
-        progress.emit(exc.to_event())
-        return exc.exit_code
     except Exception as exc:  # noqa: BLE001 - every failure must end as one coded line
-        from .runtime import is_oom
-
-        traceback.print_exc(file=sys.stderr)
-        error = (
-            TunerError("oom", f"out of memory: {exc}")
-            if is_oom(exc)
-            else TunerError("internal", f"{type(exc).__name__}: {exc}")
-        )
+        error = coded(exc)
+        if error is not exc:
+            traceback.print_exc(file=sys.stderr)
         progress.emit(error.to_event())
         return error.exit_code
     progress.emit({"event": "result", **result})

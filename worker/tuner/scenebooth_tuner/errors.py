@@ -8,6 +8,7 @@ EXIT_CODES = {
     "bad_input": 3,  # the files the spec points at are unusable (missing, unreadable, too few, wrong size)
     "model_missing": 4,  # weights are not in the models dir / Hugging Face cache and downloads are off
     "oom": 5,  # out of accelerator memory, after the one retry with memory savers
+    "cancelled": 6,  # serve: the worker cancelled the job (it stopped at a step boundary)
     "internal": 1,  # anything else: a bug
 }
 
@@ -29,3 +30,14 @@ class TunerError(Exception):
 
     def to_event(self) -> dict:
         return {"event": "error", "code": self.code, "message": self.message, **self.details}
+
+
+def coded(exc: BaseException) -> TunerError:
+    """Any failure as a coded error: a TunerError as it is, out of memory as `oom`, anything else `internal`."""
+    if isinstance(exc, TunerError):
+        return exc
+    from .runtime import is_oom
+
+    if is_oom(exc):
+        return TunerError("oom", f"out of memory: {exc}")
+    return TunerError("internal", f"{type(exc).__name__}: {exc}")

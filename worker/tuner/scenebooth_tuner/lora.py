@@ -103,7 +103,9 @@ def read_artifact(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
 
 def apply_artifact(path: Path, diffusion: Diffusion, class_noun: str, identifier: str, merge: bool = True) -> dict:
     """Add the artifact's adapters (and a new-token identifier's token) to the base `diffusion`; merge them
-    into the weights (faster sampling) unless `merge` is False. Returns the artifact's metadata."""
+    into the weights (faster sampling) unless `merge` is False or the models are shared (serve's resident
+    models: the adapters are taken out again after the job, which merged weights would not allow exactly).
+    Returns the artifact's metadata."""
     state, meta = read_artifact(path)
     if meta.get("identifier") and meta["identifier"] != identifier:
         raise TunerError(
@@ -124,7 +126,7 @@ def apply_artifact(path: Path, diffusion: Diffusion, class_noun: str, identifier
     load_adapter_state(diffusion.unet, diffusion.text_encoder, token_id, state)
     for model in (diffusion.unet, diffusion.text_encoder):
         model.requires_grad_(False)
-        if merge:
+        if merge and not diffusion.shared:
             for module in model.modules():
                 if isinstance(module, BaseTunerLayer):
                     module.merge()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,23 @@ class Diffusion:
     unet: torch.nn.Module
     vae: torch.nn.Module
     scheduler_config: dict
+    # Resident models lent by serve's model cache for one job: changes must be undoable (LoRA adapters are
+    # not merged into their weights), and the cache undoes them when the job ends.
+    shared: bool = False
+
+
+# Model parts read from disk (or built, for random weights) by this process, by part: what `serve`'s
+# `stats` command reports, and what the tests count.
+LOADS: Counter[str] = Counter()
+
+# Set by serve.py: where load_diffusion and load_captioner take their models from instead of the disk.
+_provider = None
+
+
+def set_provider(provider) -> None:
+    """`provider.diffusion(profile, rt, tuned_dir, float32)` and `provider.captioner(profile, rt)`, or None."""
+    global _provider
+    _provider = provider
 
 
 def _missing(profile: Profile, what: str, source: Source, exc: Exception) -> TunerError:
@@ -44,37 +62,73 @@ def quiet_loading() -> None:
 def load_diffusion(profile: Profile, rt: Runtime, tuned_dir: Path | None = None, float32: bool = False) -> Diffusion:
     """Tokenizer, text encoder, UNet and VAE in eval mode with no gradients, on `rt.device` in `rt.dtype`.
     `tuned_dir`: a full fine-tune's folder, whose tokenizer, text encoder and UNet replace the base ones.
-    `float32`: the UNet and text encoder in float32 (full fine-tuning: no bf16 rounding of the start)."""
+    `float32`: the UNet and text encoder in float32 (full fine-tuning: no bf16 rounding of the start).
+    In `serve`, the resident models of the model cache (model_cache.py)."""
+    if _provider is not None:
+        return _provider.diffusion(profile, rt, tuned_dir, float32)
+    vae, scheduler_config = read_frozen(profile, rt)
+    tokenizer, text_encoder, unet = read_tunable(profile, rt, tuned_dir, float32)
+    return Diffusion(tokenizer, text_encoder, unet, vae, scheduler_config)
+
+
+def read_frozen(profile: Profile, rt: Runtime) -> tuple[torch.nn.Module, dict]:
+    """The base's VAE (eval, no gradients, on the device) and scheduler config."""
     from diffusers import AutoencoderKL, DDPMScheduler
 
-    quiet_loading()
-    src = base_source(profile)
-    base = dict(pretrained_model_name_or_path=src.path, local_files_only=src.local_files_only, revision=src.revision)
-    try:
-        vae = AutoencoderKL.from_pretrained(**base, subfolder="vae", torch_dtype=rt.dtype)
-        scheduler_config = dict(DDPMScheduler.load_config(**base, subfolder="scheduler"))
-        if tuned_dir is None:
-            tokenizer, text_encoder, unet = _load_tunable(base, torch.float32 if float32 else rt.dtype)
-    except (OSError, ValueError) as exc:
-        raise _missing(profile, "Stable Diffusion", src, exc) from exc
+    if profile.base.startswith("random:"):
+        from .stand_in import random_frozen
+
+        vae, scheduler_config = random_frozen(profile, rt)
+    else:
+        quiet_loading()
+        src = base_source(profile)
+        base = _where(src)
+        try:
+            vae = AutoencoderKL.from_pretrained(**base, subfolder="vae", torch_dtype=rt.dtype)
+            scheduler_config = dict(DDPMScheduler.load_config(**base, subfolder="scheduler"))
+        except (OSError, ValueError) as exc:
+            raise _missing(profile, "Stable Diffusion", src, exc) from exc
+    LOADS["vae"] += 1
+    vae.requires_grad_(False).eval().to(rt.device)
+    if rt.channels_last:
+        vae.to(memory_format=torch.channels_last)
+    return vae, scheduler_config
+
+
+def read_tunable(profile: Profile, rt: Runtime, tuned_dir: Path | None = None, float32: bool = False):
+    """(tokenizer, text encoder, UNet) of the base, or of a full fine-tune's folder `tuned_dir`."""
+    dtype = torch.float32 if float32 else rt.dtype
     if tuned_dir is not None:
         try:
-            tokenizer, text_encoder, unet = _load_tunable(
-                dict(pretrained_model_name_or_path=str(tuned_dir), local_files_only=True),
-                torch.float32 if float32 else rt.dtype,
-            )
+            parts = _load_tunable(dict(pretrained_model_name_or_path=str(tuned_dir), local_files_only=True), dtype)
         except (OSError, ValueError) as exc:
             raise TunerError(
                 "bad_input", f"weights: {str(tuned_dir)!r} is not a full-weights folder ({exc})", field="weights"
             ) from exc
-    for model in (text_encoder, unet, vae):
+    elif profile.base.startswith("random:"):
+        from .stand_in import random_tunable
+
+        parts = random_tunable(profile, rt, dtype)
+    else:
+        quiet_loading()
+        src = base_source(profile)
+        try:
+            parts = _load_tunable(_where(src), dtype)
+        except (OSError, ValueError) as exc:
+            raise _missing(profile, "Stable Diffusion", src, exc) from exc
+    LOADS.update(("text_encoder", "unet") if tuned_dir is None else ("tuned_weights",))
+    tokenizer, text_encoder, unet = parts
+    for model in (text_encoder, unet):
         model.requires_grad_(False).eval().to(rt.device)
     if rt.channels_last:
         unet.to(memory_format=torch.channels_last)
-        vae.to(memory_format=torch.channels_last)
     if rt.compile:
         unet.compile()  # in place: state_dict keys and save_pretrained stay as they are
-    return Diffusion(tokenizer, text_encoder, unet, vae, scheduler_config)
+    return tokenizer, text_encoder, unet
+
+
+def _where(src: Source) -> dict:
+    return dict(pretrained_model_name_or_path=src.path, local_files_only=src.local_files_only, revision=src.revision)
 
 
 def _load_tunable(where: dict, dtype: torch.dtype):
@@ -88,6 +142,12 @@ def _load_tunable(where: dict, dtype: torch.dtype):
 
 
 def load_captioner(profile: Profile, rt: Runtime):
+    if _provider is not None:
+        return _provider.captioner(profile, rt)
+    return read_captioner(profile, rt)
+
+
+def read_captioner(profile: Profile, rt: Runtime):
     from transformers import Blip2ForConditionalGeneration, Blip2Processor
 
     quiet_loading()
@@ -100,6 +160,7 @@ def load_captioner(profile: Profile, rt: Runtime):
         model = Blip2ForConditionalGeneration.from_pretrained(src.path, dtype=rt.dtype, **kw)
     except (OSError, ValueError) as exc:
         raise _missing(profile, "BLIP-2", src, exc) from exc
+    LOADS["captioner"] += 1
     return processor, model.requires_grad_(False).eval().to(rt.device)
 
 
