@@ -56,7 +56,12 @@ describe("queue board", () => {
       "a.myshopify.com",
     );
     const wrong = `Basic ${Buffer.from("operator:not the password").toString("base64")}`;
-    for (const headers of [{}, { authorization: wrong }, { authorization: `Bearer ${sessionToken}` }]) {
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: wrong },
+      { authorization: `Bearer ${sessionToken}` },
+    ];
+    for (const headers of attempts) {
       const answer = await fetch(`${url}/api/queues`, { headers });
       expect(answer.status).toBe(401);
       expect(answer.headers.get("www-authenticate")).toContain("Basic");
