@@ -1,5 +1,6 @@
 // The worker process: `npm run worker`. Consumes the queues named by WORKER_QUEUES.
 import { config } from "../lib/config";
+import { log } from "../lib/log";
 import { disconnectDb } from "../lib/db";
 import { closeProducers } from "../lib/queue/producer";
 import { exitOnStartupError, preflight } from "../lib/preflight";
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`worker: ${signal} received, finishing running jobs (up to ${cfg.workerShutdownGraceMs} ms)`);
+    log.info(`worker: ${signal} received, finishing running jobs (up to ${cfg.workerShutdownGraceMs} ms)`);
     const graceful = runtime.close().then(() => true);
     const timedOut = new Promise<boolean>((resolve) =>
       setTimeout(() => resolve(false), cfg.workerShutdownGraceMs).unref(),
@@ -33,10 +34,10 @@ async function main(): Promise<void> {
     if (!(await Promise.race([graceful, timedOut]))) {
       // Exiting releases the jobs still running: their locks lapse and another worker picks them up
       // as stalled, from their last checkpoint.
-      console.log("worker: grace period over, releasing running jobs");
+      log.info("worker: grace period over, releasing running jobs");
     }
     await Promise.allSettled([closeModels(), closeProducers(), disconnectDb()]);
-    console.log("worker: stopped");
+    log.info("worker: stopped");
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));

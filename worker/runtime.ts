@@ -9,6 +9,7 @@ import {
   type ProcessorMap,
   type QueueKey,
 } from "../lib/queue";
+import { log as logger } from "../lib/log";
 import { createMetrics, type StageOutcome } from "../lib/metrics";
 import { QUEUE_KEYS } from "../lib/pipeline/stages";
 import { startHealthServer } from "./health-server";
@@ -43,7 +44,7 @@ export interface WorkerRuntime {
 }
 
 export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise<WorkerRuntime> {
-  const log = options.log ?? ((line) => console.log(line));
+  const log = options.log ?? ((line) => logger.info(line));
   const connection: Redis = createRedisConnection(options.redisUrl);
   let closing = false;
 

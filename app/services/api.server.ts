@@ -1,5 +1,6 @@
 // Helpers for the JSON routes the admin extensions call (app/routes/api.*).
 import { PlanRequiredError, SpendingCapError } from "../../lib/billing";
+import { log } from "../../lib/log";
 
 /** A request the route answers with `status` and a message the merchant can read. */
 export class ApiError extends Error {
@@ -48,7 +49,7 @@ export async function jsonAnswer(handler: () => Promise<unknown>): Promise<Respo
       return jsonResponse({ error: error.message, code: "plan_required" }, { status: 402 });
     if (error instanceof SpendingCapError)
       return jsonResponse({ error: error.message, code: "over_cap" }, { status: 402 });
-    console.error("api error:", error);
+    log.error({ err: error }, "api error");
     return jsonResponse(
       { error: "Something went wrong on our side. Please try again.", code: "internal" },
       { status: 500 },
