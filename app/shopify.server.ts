@@ -1,6 +1,7 @@
 import "@shopify/shopify-app-remix/adapters/node";
-import { ApiVersion, AppDistribution, shopifyApp } from "@shopify/shopify-app-remix/server";
+import { ApiVersion, AppDistribution, LogSeverity, shopifyApp } from "@shopify/shopify-app-remix/server";
 import { config } from "../lib/config";
+import { log } from "../lib/log";
 import { installLocalStoreFetch } from "../lib/shopify-admin/local-store-fetch";
 import { SHOPIFY_API_VERSION } from "../lib/shopify-admin/version";
 import prisma from "./db.server";
@@ -26,6 +27,16 @@ const shopify = shopifyApp({
   sessionStorage: new RenewingSessionStorage(prisma),
   distribution: AppDistribution.AppStore,
   billing: billingConfig,
+  // The library's own lines go to the app's log (JSON in production, secrets redacted).
+  logger: {
+    level: LogSeverity.Info,
+    log: (severity, message) => {
+      const level = (
+        { [LogSeverity.Error]: "error", [LogSeverity.Warning]: "warn", [LogSeverity.Info]: "info" } as const
+      )[severity as LogSeverity.Error | LogSeverity.Warning | LogSeverity.Info];
+      log[level ?? "debug"]({ source: "shopify" }, message);
+    },
+  },
   // A new offline token: records the install time that app/uninstalled is compared with.
   hooks: { afterAuth: ({ session }) => handleAfterAuth(session.shop) },
   future: {

@@ -322,3 +322,30 @@ export function config(): Config {
   cached ??= loadConfig();
   return cached;
 }
+
+export interface QueueBoardConfig {
+  user: string;
+  password: string;
+  port: number;
+  host: string;
+  actions: "none" | "retry-clean";
+}
+
+/** The operators' queue board (`npm run queue-board`): its own credentials, never a merchant's session. */
+export function loadQueueBoardConfig(env: Env = process.env): QueueBoardConfig {
+  const password = nonEmpty(env, "QUEUE_BOARD_PASSWORD");
+  if (!password || password.length < 12) {
+    throw new ConfigError("QUEUE_BOARD_PASSWORD must be set to an operator password of at least 12 characters.");
+  }
+  const actions = nonEmpty(env, "QUEUE_BOARD_ACTIONS") ?? "none";
+  if (actions !== "none" && actions !== "retry-clean") {
+    throw new ConfigError(`QUEUE_BOARD_ACTIONS must be "none" or "retry-clean", got "${actions}".`);
+  }
+  return {
+    user: nonEmpty(env, "QUEUE_BOARD_USER") ?? "operator",
+    password,
+    port: parsePort(env, "QUEUE_BOARD_PORT", 8082),
+    host: nonEmpty(env, "QUEUE_BOARD_HOST") ?? "127.0.0.1",
+    actions,
+  };
+}

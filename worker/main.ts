@@ -1,5 +1,6 @@
 // The worker process: `npm run worker`. Consumes the queues named by WORKER_QUEUES.
 import { config } from "../lib/config";
+import { log } from "../lib/log";
 import { db, disconnectDb } from "../lib/db";
 import { startConfiguredReconciler } from "../lib/pipeline/reconcile";
 import { closeProducers, producers } from "../lib/queue/producer";
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`worker: ${signal} received, finishing running jobs (up to ${cfg.workerShutdownGraceMs} ms)`);
+    log.info(`worker: ${signal} received, finishing running jobs (up to ${cfg.workerShutdownGraceMs} ms)`);
     const graceful = runtime.close().then(() => true);
     const timedOut = new Promise<boolean>((resolve) =>
       setTimeout(() => resolve(false), cfg.workerShutdownGraceMs).unref(),
@@ -39,12 +40,12 @@ async function main(): Promise<void> {
     if (!(await Promise.race([graceful, timedOut]))) {
       // Exiting releases the jobs still running: their locks lapse and another worker picks them up
       // as stalled, from their last checkpoint.
-      console.log("worker: grace period over, releasing running jobs");
+      log.info("worker: grace period over, releasing running jobs");
     }
     await workFolders?.close();
     await reconciler.stop();
     await Promise.allSettled([closeModels(), closeTuners(), closeProducers(), disconnectDb()]);
-    console.log("worker: stopped");
+    log.info("worker: stopped");
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));

@@ -1,4 +1,4 @@
-import type { Worker } from "bullmq";
+import { Queue, type Job, type Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import {
   createRedisConnection,
@@ -9,6 +9,9 @@ import {
   type ProcessorMap,
   type QueueKey,
 } from "../lib/queue";
+import { log as logger } from "../lib/log";
+import { createMetrics, type StageOutcome } from "../lib/metrics";
+import { QUEUE_KEYS } from "../lib/pipeline/stages";
 import { startHealthServer } from "./health-server";
 import { limitPerShop } from "./shop-concurrency";
 
@@ -34,13 +37,14 @@ export interface WorkerRuntimeOptions {
 }
 
 export interface WorkerRuntime {
+  /** Port of /livez, /readyz (= /healthz) and /metrics. */
   healthPort: number;
   /** Stops taking jobs and waits for the running ones to finish. */
   close(): Promise<void>;
 }
 
 export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise<WorkerRuntime> {
-  const log = options.log ?? ((line) => console.log(line));
+  const log = options.log ?? ((line) => logger.info(line));
   const connection: Redis = createRedisConnection(options.redisUrl);
   let closing = false;
 
@@ -59,6 +63,18 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     return limitPerShop(processors, { slots, retryDelayMs: options.perShopRetryMs ?? 5_000 });
   }
 
+  // Every worker reports every queue's counts (the autoscaler needs them while no GPU worker runs);
+  // the deployment's query takes the max over workers.
+  const countedQueues = QUEUE_KEYS.map(
+    (key) => new Queue(QUEUE_NAMES[key], { connection, prefix: options.prefix ?? DEFAULT_PREFIX }),
+  );
+  const metrics = createMetrics(countedQueues, { worker_queues: options.queues.join(",") });
+  const observe = (queue: QueueKey, job: Job | undefined, outcome: StageOutcome) => {
+    if (job?.processedOn && job.finishedOn) {
+      metrics.observeStage(QUEUE_NAMES[queue], job.name, outcome, (job.finishedOn - job.processedOn) / 1000);
+    }
+  };
+
   const workers: Worker[] = options.queues.map((queue) => {
     const worker = createTypedWorker(
       queue,
@@ -73,23 +89,30 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
         stalledInterval: lockMs,
       },
     );
-    worker.on("failed", (job, error) =>
-      log(`[${queue}] ${job?.name ?? "?"} ${job?.id ?? ""} failed: ${error.message}`),
-    );
+    worker.on("completed", (job) => observe(queue, job, "completed"));
+    worker.on("failed", (job, error) => {
+      observe(queue, job, "failed");
+      log(`[${queue}] ${job?.name ?? "?"} ${job?.id ?? ""} failed: ${error.message}`);
+    });
     worker.on("error", (error) => log(`[${queue}] worker error: ${error.message}`));
     return worker;
   });
 
-  const health = await startHealthServer(options.healthPort, options.healthHost ?? "127.0.0.1", async () => {
-    const redis = await connection.ping().then(
-      () => "ok",
-      (error: Error) => `down: ${error.message}`,
-    );
-    const queues = Object.fromEntries(workers.map((w) => [w.name, { running: w.isRunning(), paused: w.isPaused() }]));
-    return { ok: !closing && redis === "ok" && workers.every((w) => w.isRunning()), redis, queues, closing };
-  });
+  const health = await startHealthServer(
+    options.healthPort,
+    options.healthHost ?? "127.0.0.1",
+    async () => {
+      const redis = await connection.ping().then(
+        () => "ok",
+        (error: Error) => `down: ${error.message}`,
+      );
+      const queues = Object.fromEntries(workers.map((w) => [w.name, { running: w.isRunning(), paused: w.isPaused() }]));
+      return { ok: !closing && redis === "ok" && workers.every((w) => w.isRunning()), redis, queues, closing };
+    },
+    metrics.registry,
+  );
   log(
-    `worker: consuming ${options.queues.join(", ")}; health on http://${options.healthHost ?? "127.0.0.1"}:${health.port}/healthz`,
+    `worker: consuming ${options.queues.join(", ")}; health and metrics on http://${options.healthHost ?? "127.0.0.1"}:${health.port} (/livez, /readyz, /metrics)`,
   );
 
   return {
@@ -98,6 +121,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       closing = true;
       await Promise.all(workers.map((w) => w.close()));
       await new Promise((resolve) => health.close(resolve));
+      await Promise.all(countedQueues.map((q) => q.close()));
       await connection.quit().catch(() => connection.disconnect());
     },
   };

@@ -12,6 +12,7 @@ import {
   type TunerProgress,
   type TunerRunOptions,
 } from "./tuner-process";
+import { log } from "../lib/log";
 
 /** `resident`: one long-lived tuner process (`python -m scenebooth_tuner serve`) per worker, i.e. per GPU,
  * that keeps its models loaded between jobs. `per-command`: a fresh process per command, as before. */
@@ -124,7 +125,7 @@ export class ResidentTuner {
         return await this.request(request, parse, options);
       } catch (error) {
         if (!(error instanceof TunerProcessError && error.code === "crashed") || options.signal?.aborted) throw error;
-        console.log(`tuner: the resident process died during ${options.command} (${error.message}); retrying once`);
+        log.info(`tuner: the resident process died during ${options.command} (${error.message}); retrying once`);
         return this.request(request, parse, options);
       }
     });

@@ -6,6 +6,7 @@ import type { PrismaClient } from "../lib/db";
 import { startShopPurgeListener } from "./shop-purge";
 import { workFoldersAt } from "./work-folders";
 import { startWorkDirSweeper } from "./workdir-sweeper";
+import { log as processLog } from "../lib/log";
 
 export interface WorkFolderUpkeep {
   close(): Promise<void>;
@@ -14,7 +15,7 @@ export interface WorkFolderUpkeep {
 export async function startWorkFolderUpkeep(
   cfg: Config,
   client: PrismaClient,
-  log: (line: string) => void = (line) => console.log(line),
+  log: (line: string) => void = (line) => processLog.info(line),
 ): Promise<WorkFolderUpkeep> {
   const folders = workFoldersAt(cfg.workDir);
   const listener = await startShopPurgeListener({

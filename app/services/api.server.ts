@@ -2,6 +2,7 @@
 import { json } from "@remix-run/node";
 import { PlanRequiredError, SpendingCapError } from "../../lib/billing";
 import { isRedisUnavailable } from "../../lib/queue/connection";
+import { log } from "../../lib/log";
 
 /** A request the route answers with `status` and a message the merchant can read. */
 export class ApiError extends Error {
@@ -65,7 +66,7 @@ export async function jsonAnswer(handler: () => Promise<unknown>): Promise<Respo
       return jsonResponse({ error: error.message, code: "over_cap" }, { status: 402 });
     if (isRedisUnavailable(error))
       return jsonResponse({ error: QUEUE_UNAVAILABLE_MESSAGE, code: "busy" }, { status: 503, headers: RETRY_LATER });
-    console.error("api error:", error);
+    log.error({ err: error }, "api error");
     return jsonResponse(
       { error: "Something went wrong on our side. Please try again.", code: "internal" },
       { status: 500 },

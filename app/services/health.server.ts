@@ -1,6 +1,7 @@
 import { db } from "../../lib/db";
 import { cachedHealthCheck, type HealthResult } from "../../lib/health/cached-check";
 import { appProducers } from "./queues.server";
+import { log } from "../../lib/log";
 
 // The process's own Prisma client and the producers' Redis connection: a probe opens nothing new.
 const check = cachedHealthCheck({
@@ -20,7 +21,7 @@ export async function appHealth(): Promise<{ ok: boolean }> {
     const detail = Object.entries(result.checks)
       .map(([name, status]) => `${name}: ${status}`)
       .join("; ");
-    console.error(result.ok ? "health: up again" : `health: down (${detail})`);
+    log.error(result.ok ? "health: up again" : `health: down (${detail})`);
     lastOk = result.ok;
   }
   return { ok: result.ok };

@@ -16,6 +16,7 @@ import {
 import { queueShopCleanup } from "../../lib/webhooks/jobs";
 import { appProducers } from "./queues.server";
 import { blobStore } from "../../lib/storage";
+import { log } from "../../lib/log";
 
 export const COMPLIANCE_TOPICS = ["customers/data_request", "customers/redact", "shop/redact"] as const;
 export type ComplianceTopic = (typeof COMPLIANCE_TOPICS)[number];
@@ -28,7 +29,7 @@ export function complianceTopic(topic: unknown): ComplianceTopic | null {
 
 export async function deleteShop(shop: string, reason: string): Promise<DeletionReport> {
   const report = await deleteShopData({ client: db(), store: blobStore(), producers: appProducers() }, shop);
-  console.log(`${reason}: ${deletionSummary(shop, report)}`);
+  log.info(`${reason}: ${deletionSummary(shop, report)}`);
   return report;
 }
 
@@ -42,7 +43,7 @@ export async function handleUninstalled(
   const client = db();
   const triggeredAt = triggeredAtOf(triggeredAtHeader);
   if (await uninstallIsStale(client, shop, triggeredAt)) {
-    console.log(
+    log.info(
       `app/uninstalled for ${shop} (triggered ${triggeredAt.toISOString()}) predates the current install: nothing deleted`,
     );
     return "stale";
@@ -72,7 +73,7 @@ export async function handleCompliance(
     topic === "customers/data_request"
       ? ` (data request ${String((payload.data_request as { id?: unknown } | undefined)?.id ?? "unknown")})`
       : "";
-  console.log(
+  log.info(
     `${topic} for ${shop}, customer ${String(customerId)}${request}: SceneBooth stores no customer data; nothing to ${topic === "customers/redact" ? "redact" : "report"}.`,
   );
 }

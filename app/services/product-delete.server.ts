@@ -5,6 +5,7 @@ import { db } from "../../lib/db";
 import { deleteProductData, type ProductDeletionReport } from "../../lib/lifecycle";
 import { blobStore } from "../../lib/storage";
 import { appProducers } from "./queues.server";
+import { log } from "../../lib/log";
 
 /** The product's GID from the webhook body ({ id: 123 }), or null for a body without a numeric id. */
 export function deletedProductId(payload: Record<string, unknown>): string | null {
@@ -20,7 +21,7 @@ export async function handleProductDelete(
 ): Promise<ProductDeletionReport | null> {
   const productId = deletedProductId(payload);
   if (!productId) {
-    console.log(`products/delete for ${shop}: no product id in the body; nothing to do`);
+    log.info(`products/delete for ${shop}: no product id in the body; nothing to do`);
     return null;
   }
   const report = await deleteProductData(
@@ -30,7 +31,7 @@ export async function handleProductDelete(
   );
   const d = report.deleted;
   if (d.subjects > 0) {
-    console.log(
+    log.info(
       `products/delete for ${shop}: deleted ${productId}'s data: ${d.generations} requests (${report.cancelledGenerations} stopped), ${d.candidates} images, ` +
         `${d.blobs} blobs, ${report.jobsRemoved} queued jobs (${report.jobsKept} running, told to stop)`,
     );

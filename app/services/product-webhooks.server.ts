@@ -11,6 +11,7 @@ import {
 import { queueProductEvent } from "../../lib/webhooks/jobs";
 import { appProducers } from "./queues.server";
 import { deliveryOf, oncePerEvent, topicName } from "./webhooks.server";
+import { log } from "../../lib/log";
 
 export interface ProductWebhookContext {
   shop: string;
@@ -36,7 +37,7 @@ export async function handleProductWebhook(context: ProductWebhookContext): Prom
     return "queued" as const;
   });
   if (outcome.outcome === "duplicate") {
-    console.log(`${topic} for ${context.shop}: event ${delivery.eventId} already handled (duplicate delivery)`);
+    log.info(`${topic} for ${context.shop}: event ${delivery.eventId} already handled (duplicate delivery)`);
     return "duplicate";
   }
   return outcome.result;

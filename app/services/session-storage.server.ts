@@ -9,6 +9,7 @@ import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prism
 import { db } from "../../lib/db";
 import { ReconnectRequiredError, type OfflineTokens } from "../../lib/shopify-admin/offline-tokens";
 import { offlineTokens } from "../../lib/shopify-admin/shop-admin";
+import { log } from "../../lib/log";
 
 export class RenewingSessionStorage extends PrismaSessionStorage<SessionStoragePrismaClient> {
   constructor(
@@ -29,7 +30,7 @@ export class RenewingSessionStorage extends PrismaSessionStorage<SessionStorageP
       // Refused: the session lost its token, and authenticate.admin exchanges a new one. Anything
       // else (Shopify or Redis not answering) leaves the stored token in use for now.
       if (!(error instanceof ReconnectRequiredError))
-        console.error(`session storage: renewing ${session.shop}'s offline token failed:`, error);
+        log.error({ err: error }, `session storage: renewing ${session.shop}'s offline token failed`);
     }
     const current = await super.loadSession(id);
     // Never hand the library a refresh token it would spend on its own.

@@ -8,6 +8,7 @@ import { isRedisUnavailable } from "../../lib/queue/connection";
 import { isShopDomain } from "../../lib/shop-domain";
 import { authenticate } from "../shopify.server";
 import { topicName } from "./webhooks.server";
+import { log } from "../../lib/log";
 
 export type WebhookContext = Awaited<ReturnType<typeof authenticate.webhook>>;
 
@@ -45,13 +46,13 @@ export function webhookAction(
     const topic = topicName(context.topic);
     try {
       if (!options.anyShop && !(await isKnownShop(context))) {
-        console.log(`${topic} for ${context.shop}: the shop has not installed SceneBooth; nothing to do`);
+        log.info(`${topic} for ${context.shop}: the shop has not installed SceneBooth; nothing to do`);
         return new Response();
       }
       return (await handle(context)) ?? new Response();
     } catch (error) {
       if (!isRedisUnavailable(error) && !isDatabaseUnavailable(error)) throw error;
-      console.error(`${topic} for ${context.shop}: answered 503 for a retry (${(error as Error).message})`);
+      log.error(`${topic} for ${context.shop}: answered 503 for a retry (${(error as Error).message})`);
       return new Response("SceneBooth is busy; deliver again later.", {
         status: 503,
         headers: { "Retry-After": "60" },

@@ -16,6 +16,7 @@ import { queueShopCleanup, shopCleanupJobId } from "../webhooks/jobs";
 import { generationFlow } from "./flow";
 import { enqueuePublish, publishChainJobIds, PUBLISHABLE_STATES, transitionCandidate } from "./review";
 import { PIPELINE_STAGES, stageJobId } from "./stages";
+import { log as processLog } from "../log";
 
 /** Rows changed more recently than this are in someone's hands (a request being queued, an approval). */
 export const RECONCILE_GRACE_MS = 60_000;
@@ -175,7 +176,7 @@ export function describeAction(a: ReconcileAction): string {
 export function startReconciler(deps: ReconcileDeps & { intervalMs: number; log?: (line: string) => void }): {
   stop(): Promise<void>;
 } {
-  const log = deps.log ?? ((line) => console.log(line));
+  const log = deps.log ?? ((line) => processLog.info(line));
   if (deps.intervalMs <= 0) return { stop: async () => {} };
   let running: Promise<void> = Promise.resolve();
   const pass = () => {

@@ -8,6 +8,7 @@ import { config } from "../config";
 import { dailyImages, dailyLimitMessage } from "./daily-images";
 import { generationFlow, generationRoot } from "./flow";
 import { queuePriority } from "./priority";
+import { log } from "../log";
 
 export const MAX_IMAGES_PER_SCENE = 8;
 export const MAX_CUSTOM_SCENES = 5;
@@ -281,5 +282,5 @@ async function markUnqueued(db: ShopDb, generations: Generation[], error: Error)
     where: { id: { in: generations.map((g) => g.subjectId) } },
     data: { state: "failed", lastError: message },
   });
-  console.error(`requestScenesBatch: ${generations.length} request(s) not queued: ${error.message}`);
+  log.error(`requestScenesBatch: ${generations.length} request(s) not queued: ${error.message}`);
 }

@@ -1,5 +1,6 @@
 import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
+import { withLogContext } from "../log";
 import { InvalidJobError, QUEUE_NAMES, assertJobData, type JobData, type JobName, type QueueKey } from "./jobs";
 
 export const DEFAULT_PREFIX = "scenebooth";
@@ -74,7 +75,11 @@ export function createTypedWorker<Q extends QueueKey>(
         }
         throw error;
       }
-      return processor(job as Job<JobData<Q, JobName<Q>>>, token);
+      const data = job.data as { shop?: string; generationId?: string };
+      return withLogContext(
+        { shop: data.shop, requestId: data.generationId, jobId: job.id, queue: job.queueName, stage: job.name },
+        () => processor(job as Job<JobData<Q, JobName<Q>>>, token),
+      );
     },
     { connection: context.connection, prefix: context.prefix ?? DEFAULT_PREFIX, ...options },
   );

@@ -6,6 +6,7 @@ import { adminGraphqlEndpoint, shopRoutingHeaders } from "./endpoint";
 import { AdminApiError } from "./errors";
 import { pacerFor, ShopPacer, type QueryCost } from "./pacing";
 import { SHOPIFY_API_VERSION } from "./version";
+import { log as processLog } from "../log";
 
 /**
  * Mutations that may be sent again after an ambiguous failure (5xx, timeout, dropped connection)
@@ -43,7 +44,7 @@ export interface AdminClientOptions {
   pacing?: boolean;
   pacer?: ShopPacer;
   log?: (line: string) => void;
-  /** Where API-version warnings go (default console.warn); each is said once per process and sink. */
+  /** Where API-version warnings go (default the process log); each is said once per process and sink. */
   warn?: (line: string) => void;
 }
 
@@ -177,7 +178,7 @@ export class AdminClient {
           signal: AbortSignal.timeout(this.options.timeoutMs),
           requestHeaders: { "X-Shopify-Access-Token": token },
         });
-        checkVersionHeaders(res.headers, name, this.options.warn ?? console.warn);
+        checkVersionHeaders(res.headers, name, this.options.warn ?? ((line: string) => processLog.warn(line)));
         const cost = costOf(res.extensions);
         release(cost);
         const errors = res.errors ?? [];

@@ -7,6 +7,7 @@ import { producers } from "../queue/producer";
 import type { AccessTokenSource } from "./client";
 import { OfflineTokens } from "./offline-tokens";
 import { shopifyTokenEndpoint } from "./token-endpoint";
+import { log } from "../log";
 
 const perClient = new WeakMap<PrismaClient, OfflineTokens>();
 
@@ -21,7 +22,7 @@ export function offlineTokens(client: PrismaClient): OfflineTokens {
       redis: () => producers().flows.client as unknown as Promise<Redis>,
       keyPrefix: cfg.queuePrefix,
       endpoint: shopifyTokenEndpoint(cfg.shopify),
-      log: (line) => console.log(`shopify tokens: ${line}`),
+      log: (line) => log.info(`shopify tokens: ${line}`),
     });
     perClient.set(client, tokens);
   }

@@ -7,6 +7,7 @@ import type { AdminClient } from "../../lib/shopify-admin";
 import type { BlobStore } from "../../lib/storage";
 import { adminClientFor } from "../shopify-session";
 import { CancelledError } from "./errors";
+import { log } from "../../lib/log";
 
 /** What every stage gets: its shop-scoped database, storage, and a progress/cancellation channel. */
 export interface StageContext {
@@ -72,6 +73,6 @@ export function createStageContext(
       await job.updateProgress({ stage, fraction, overall });
       if (generation.cancelRequested) throw new CancelledError();
     },
-    log: (line) => (deps.log ?? console.log)(`[${stage} ${generationId}] ${line}`),
+    log: (line) => (deps.log ? deps.log(`[${stage} ${generationId}] ${line}`) : log.info(line)),
   };
 }

@@ -11,6 +11,7 @@ import { ProductsPhotosDocument, type AdminClient } from "../../lib/shopify-admi
 import type { BlobStore } from "../../lib/storage";
 import { autoGenerate, type AutoResult } from "../../lib/webhooks/auto-generation";
 import { MerchantActionError } from "./errors";
+import { log } from "../../lib/log";
 
 type AdminFor = (client: PrismaClient, shop: string) => Promise<AdminClient>;
 
@@ -32,7 +33,7 @@ async function readyPhotosNow(admin: AdminClient, productId: string): Promise<nu
     if (!product || !("media" in product)) return 0;
     return product.media.nodes.filter((m) => m.status === "READY" && m.mediaContentType === "IMAGE").length;
   } catch (error) {
-    console.log(
+    log.info(
       `products/create: could not count ${productId}'s processed photos (${(error as Error).message}); using the webhook's count`,
     );
     return null;
@@ -59,7 +60,7 @@ export function productEventProcessor(client: PrismaClient, producers: Producers
       { shop, topic, product },
     );
     if (result.outcome !== "off") {
-      console.log(
+      log.info(
         `${topic} for ${shop}: auto-generation ${result.outcome} for ${result.productId}${result.generationId ? ` (request ${result.generationId})` : ""}${result.message ? `: ${result.message}` : ""}`,
       );
     }
@@ -72,13 +73,13 @@ export function shopCleanupProcessor(client: PrismaClient, producers: Producers,
     const { shop, triggeredAt } = job.data;
     // The merchant may have installed the app again while this job waited.
     if (await uninstallIsStale(client, shop, new Date(triggeredAt))) {
-      console.log(
+      log.info(
         `app/uninstalled for ${shop} (triggered ${triggeredAt}): the shop installed SceneBooth again since; nothing deleted`,
       );
       return { outcome: "reinstalled" as const };
     }
     const report = await deleteShopData({ client, store, producers }, shop, { exceptJobId: job.id });
-    console.log(`app/uninstalled: ${deletionSummary(shop, report)}`);
+    log.info(`app/uninstalled: ${deletionSummary(shop, report)}`);
     return { outcome: "deleted" as const, report };
   };
 }
