@@ -11,6 +11,7 @@ type Bench = (log: (line: string) => void) => Promise<Figure[]>;
 
 const BENCHES: Array<[string, () => Promise<{ default: Bench }>]> = [
   ["upscale", () => import("./upscale.bench")],
+  ["upscale-finetune", () => import("./upscale-finetune.bench")],
   ["scoring", () => import("./scoring.bench")],
   ["enqueue", () => import("./enqueue.bench")],
   ["orchestration", () => import("./orchestration.bench")],
