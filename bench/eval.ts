@@ -1,7 +1,9 @@
 // `npm run eval`: the paper's evaluation (docs/recipe.md) over DreamBench subjects and the 20 scenes:
 // tune, generate N images per prompt, score with the five internal metrics, print Table 2/3
 // (mean, std, min, max), general vs specific means, and with --ablation the text-encoder-steps
-// sweep. Writes bench/results/eval-<profile>.json and .md.
+// sweep. Writes bench/results/eval-<profile>.json and .md. With --compare A,B: two recipe variants
+// (bench/eval/variants.ts) on the same subjects, prompts and seeds, paired differences with 95 %
+// CIs, written to bench/results/eval-compare-<profile>-<A>-vs-<B>.json and .md.
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -11,19 +13,23 @@ import { textEncoderCalibrationSteps } from "../lib/pipeline/tuning-settings";
 import { SCENES } from "../lib/scenes";
 import { dreambenchDir } from "../lib/shared-data";
 import { loadScorers } from "../worker/scoring";
+import { buildComparison } from "./eval/compare";
 import { SubjectRun, type TrainingRecord } from "./eval/run-subject";
 import type { ScoredImage } from "./eval/stats";
 import { availableSubjects, DEFAULT_SUBJECTS, loadSubjects } from "./eval/subjects";
-import { buildTables, renderTables } from "./eval/tables";
+import { buildTables, renderComparison, renderTables } from "./eval/tables";
+import { isVariant, VARIANTS, type VariantName } from "./eval/variants";
 
 /** The paper's calibration of the text-encoder steps: from 100 in +50 steps (docs/recipe.md). */
 export const ABLATION_TEXT_ENCODER_STEPS = textEncoderCalibrationSteps(6);
 
-const USAGE = `Usage: npm run eval -- [--subjects a,b,c | --all] [--images N] [--ablation]
+const USAGE = `Usage: npm run eval -- [--subjects a,b,c | --all] [--images N] [--ablation | --compare A,B]
   --subjects   DreamBench subjects (default ${DEFAULT_SUBJECTS.join(",")})
   --all        every DreamBench subject with photos
   --images N   images per prompt (default 1)
   --ablation   also tune with ${ABLATION_TEXT_ENCODER_STEPS.join(", ")} text-encoder steps (captions reused)
+  --compare A,B  tune two recipe variants on the same subjects, prompts and seeds and report paired
+               differences with 95 % CIs; variants: ${Object.keys(VARIANTS).join(", ")}
 Profile: SCENEBOOTH_PROFILE (tiny by default: random weights, scores are noise).`;
 
 class UsageError extends Error {
@@ -46,6 +52,7 @@ function parseOptions(argv: string[]) {
       all: { type: "boolean", default: false },
       images: { type: "string", default: "1" },
       ablation: { type: "boolean", default: false },
+      compare: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -59,7 +66,18 @@ function parseOptions(argv: string[]) {
     .map((s) => s.trim())
     .filter(Boolean);
   if (subjects && subjects.length === 0) throw new Error("--subjects needs at least one name");
-  return { subjects, all: values.all!, images, ablation: values.ablation!, help: values.help! };
+  const compare = values.compare === undefined ? undefined : parseCompare(values.compare);
+  if (compare && values.ablation) throw new Error("use either --ablation or --compare");
+  return { subjects, all: values.all!, images, ablation: values.ablation!, compare, help: values.help! };
+}
+
+function parseCompare(value: string): [VariantName, VariantName] {
+  const names = value.split(",").map((s) => s.trim());
+  if (names.length !== 2 || names[0] === names[1])
+    throw new Error(`--compare needs two different variants, "A,B"; got "${value}"`);
+  for (const name of names)
+    if (!isVariant(name)) throw new Error(`unknown variant "${name}"; known: ${Object.keys(VARIANTS).join(", ")}`);
+  return names as [VariantName, VariantName];
 }
 
 function machine(): string {
@@ -88,6 +106,22 @@ async function main(): Promise<void> {
 
   const evalDir = path.join(cfg.workDir, "eval", profile);
   const scorers = await loadScorers({ modelsDir: cfg.modelsDir, profile, executionProvider: cfg.executionProvider });
+  if (args.compare) {
+    try {
+      await compareVariants({
+        args: { ...args, compare: args.compare },
+        cfg,
+        subjects,
+        evalDir,
+        scorers,
+        started,
+        log,
+      });
+    } finally {
+      await scorers.close();
+    }
+    return;
+  }
   const images: ScoredImage[] = [];
   const ablation: ScoredImage[] = [];
   const training: TrainingRecord[] = [];
@@ -161,6 +195,86 @@ async function main(): Promise<void> {
   writeFileSync(path.join(resultsDir, `eval-${profile}.md`), markdown);
   console.log(`\n${markdown}`);
   console.log(`Written: bench/results/eval-${profile}.json and .md (${durationS.toFixed(0)} s)`);
+}
+
+async function compareVariants(o: {
+  args: ReturnType<typeof parseCli> & { compare: [VariantName, VariantName] };
+  cfg: ReturnType<typeof config>;
+  subjects: Awaited<ReturnType<typeof loadSubjects>>;
+  evalDir: string;
+  scorers: Awaited<ReturnType<typeof loadScorers>>;
+  started: number;
+  log: (line: string) => void;
+}): Promise<void> {
+  const { args, cfg, subjects, log } = o;
+  const [a, b] = args.compare;
+  const profile = cfg.modelProfile;
+  const images: Record<string, ScoredImage[]> = { [a]: [], [b]: [] };
+  const training: TrainingRecord[] = [];
+  for (const subject of subjects) {
+    log(`${subject.name} (${subject.classNoun}, ${subject.photos.length} photos): ${a} vs ${b}`);
+    const run = new SubjectRun({
+      cfg,
+      subject,
+      workDir: path.join(o.evalDir, subject.name),
+      scorers: o.scorers,
+      scenes: SCENES,
+      imagesPerPrompt: args.images,
+      log,
+    });
+    for (const name of [a, b]) {
+      const point = await run.evaluate(run.defaultTextEncoderSteps, { name, train: VARIANTS[name].train });
+      images[name]!.push(...point.images);
+      training.push(point.training);
+    }
+  }
+  const comparison = buildComparison(a, b, images[a]!, images[b]!);
+  const durationS = (performance.now() - o.started) / 1000;
+  const date = new Date().toISOString();
+  const noise = profile === "tiny";
+  const note = noise
+    ? "tiny profile: randomly initialised models — the scores and their differences are NOISE; the run proves only that the comparison harness works end to end."
+    : `profile ${profile}: real weights.`;
+  const reproduce = `SCENEBOOTH_PROFILE=${profile} npm run eval -- --compare ${a},${b} --subjects ${subjects.map((s) => s.name).join(",")} --images ${args.images}`;
+  const markdown = [
+    `# Recipe comparison (${profile}): ${a} vs ${b}`,
+    "",
+    `**${note}**`,
+    "",
+    `Run: ${date} on ${machine()}; ${durationS.toFixed(0)} s. Subjects: ${subjects.map((s) => `${s.name} (${s.classNoun})`).join(", ")}; ` +
+      `${SCENES.length} prompts × ${args.images} image(s) per variant, same captions, prompts and seeds. ` +
+      `Tuning: ${[...new Set(training.map((t) => `UNet ${t.unetSteps} / text encoder ${t.textEncoderSteps} steps`))].join("; ")}.`,
+    "",
+    `- **${a}**: ${VARIANTS[a].description}`,
+    `- **${b}**: ${VARIANTS[b].description}`,
+    "",
+    `Reproduce: \`${reproduce}\``,
+    "",
+    renderComparison(comparison),
+    "",
+  ].join("\n");
+  const resultsDir = path.join(projectRoot, "bench", "results");
+  mkdirSync(resultsDir, { recursive: true });
+  const base = path.join(resultsDir, `eval-compare-${profile}-${a}-vs-${b}`);
+  const relative = (image: ScoredImage) => ({ ...image, image: path.relative(o.evalDir, image.image) });
+  const json = {
+    profile,
+    randomWeights: noise,
+    note,
+    date,
+    machine: machine(),
+    durationS,
+    imagesPerPrompt: args.images,
+    variants: { [a]: VARIANTS[a], [b]: VARIANTS[b] },
+    subjects: subjects.map((s) => ({ name: s.name, classNoun: s.classNoun, photos: s.photos.length })),
+    training,
+    comparison,
+    images: Object.fromEntries(Object.entries(images).map(([k, v]) => [k, v.map(relative)])),
+  };
+  writeFileSync(`${base}.json`, `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(`${base}.md`, markdown);
+  console.log(`\n${markdown}`);
+  console.log(`Written: ${path.relative(projectRoot, base)}.json and .md (${durationS.toFixed(0)} s)`);
 }
 
 main().catch((error: Error) => {

@@ -48,6 +48,8 @@ export interface Config {
   executionProvider: "cpu" | "cuda";
   /** ESRGAN weights: RRDN (thick, sharper) or RDN (medium, faster). */
   upscaleTier: "thick" | "medium";
+  /** A fine-tuned ESRGAN ONNX (`esrgan-finetune`) used instead of the pretrained tier; null: the pretrained one. */
+  upscaleModel: string | null;
   /** Format of the published 2048 px images. */
   publishFormat: "png" | "jpeg" | "webp";
   python: string;
@@ -295,6 +297,9 @@ export function loadConfig(env: Env = process.env): Config {
       ["thick", "medium"] as const,
       executionProvider === "cuda" ? "thick" : "medium",
     ),
+    upscaleModel: nonEmpty(env, "SCENEBOOTH_UPSCALE_MODEL")
+      ? path.resolve(projectRoot, nonEmpty(env, "SCENEBOOTH_UPSCALE_MODEL")!)
+      : null,
     publishFormat: parseChoice(env, "SCENEBOOTH_PUBLISH_FORMAT", ["png", "jpeg", "webp"] as const, "jpeg"),
     python: nonEmpty(env, "SCENEBOOTH_PYTHON") ?? path.join(projectRoot, ".venv", "bin", "python"),
     modelsDir: path.resolve(projectRoot, nonEmpty(env, "SCENEBOOTH_MODELS_DIR") ?? "data/models"),

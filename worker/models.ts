@@ -22,6 +22,7 @@ export function sharedUpscaler(): Promise<Upscaler> {
     modelsDir: cfg.modelsDir,
     tier: cfg.upscaleTier,
     scale: 4,
+    modelPath: cfg.upscaleModel ?? undefined,
     executionProvider: cfg.executionProvider,
   });
   return upscaler;

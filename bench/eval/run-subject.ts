@@ -11,6 +11,7 @@ import { resultFromWire, type TunerCommand, type TunerResult, type TunerSpec } f
 import { runTuner } from "../../worker/tuner-pool";
 import type { ScoredImage } from "./stats";
 import type { EvalSubject } from "./subjects";
+import type { TrainOverrides } from "./variants";
 
 export interface SubjectRunOptions {
   cfg: Config;
@@ -26,6 +27,7 @@ export interface SubjectRunOptions {
 /** What one subject's tuning produced, for the report. */
 export interface TrainingRecord {
   subject: string;
+  variant?: string;
   textEncoderSteps: number;
   unetSteps: number;
   reused: boolean;
@@ -99,8 +101,14 @@ export class SubjectRun {
     return (this.captions = await this.tuner("caption", { ...this.common, outputDir: outputDir, images: paths }));
   }
 
-  /** Tunes with `textEncoderSteps` (UNet steps raised to at least as many), draws and scores every scene. */
-  async evaluate(textEncoderSteps: number): Promise<{ images: ScoredImage[]; training: TrainingRecord }> {
+  /**
+   * Tunes with `textEncoderSteps` (UNet steps raised to at least as many), draws and scores every
+   * scene. A recipe `variant` changes the train spec; its runs have their own folders.
+   */
+  async evaluate(
+    textEncoderSteps: number,
+    variant?: { name: string; train: TrainOverrides },
+  ): Promise<{ images: ScoredImage[]; training: TrainingRecord }> {
     const { subject, cfg, scorers, scenes, imagesPerPrompt, log } = this.o;
     const { pngs } = await this.prepare();
     const captions = await this.caption();
@@ -109,21 +117,25 @@ export class SubjectRun {
       textEncoder: textEncoderSteps,
       unet: Math.max(this.settings.steps.unet, textEncoderSteps),
     };
-    log(`  ${subject.name}: tuning (UNet ${steps.unet} steps, text encoder ${steps.textEncoder})`);
+    const tag = variant ? `${variant.name}-` : "";
+    log(
+      `  ${subject.name}: tuning${variant ? ` ${variant.name}` : ""} (UNet ${steps.unet} steps, text encoder ${steps.textEncoder})`,
+    );
     const trained = await this.tuner("train", {
       ...this.common,
-      outputDir: path.join(this.o.workDir, `train-te${textEncoderSteps}`),
+      outputDir: path.join(this.o.workDir, `train-${tag}te${textEncoderSteps}`),
       cacheDir: path.join(cfg.workDir, "class-images"),
       mode: cfg.modelProfile === "sd21" ? "full" : "lora",
       steps,
       checkpointEvery: this.settings.checkpointEvery,
       instances: captions.captions.map((c) => ({ image: c.image, caption: c.caption })),
+      ...variant?.train,
     });
 
     log(`  ${subject.name}: generating ${scenes.length} prompts × ${imagesPerPrompt}`);
     const generated = await this.tuner("generate", {
       ...this.common,
-      outputDir: path.join(this.o.workDir, `images-te${textEncoderSteps}-n${imagesPerPrompt}`),
+      outputDir: path.join(this.o.workDir, `images-${tag}te${textEncoderSteps}-n${imagesPerPrompt}`),
       weights: trained.artifact,
       scenes: scenes.map((s) => s.text),
       numImages: imagesPerPrompt,
@@ -153,6 +165,7 @@ export class SubjectRun {
         prompt,
         seed: image.seed,
         textEncoderSteps,
+        ...(variant ? { variant: variant.name } : {}),
         image: image.path,
         scores: await scorers.scoreCandidate(image.path, prompt, refs),
       });
@@ -161,6 +174,7 @@ export class SubjectRun {
       images,
       training: {
         subject: subject.name,
+        ...(variant ? { variant: variant.name } : {}),
         textEncoderSteps,
         unetSteps: trained.steps.unet,
         reused: trained.reused === true,

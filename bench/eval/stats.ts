@@ -25,6 +25,8 @@ export interface ScoredImage {
   seed: number;
   /** Text-encoder training steps of the weights that drew it. */
   textEncoderSteps: number;
+  /** The recipe variant (bench/eval/variants.ts) of `--compare` runs. */
+  variant?: string;
   image: string;
   scores: Scores;
 }

@@ -1,3 +1,4 @@
+import { COMPARE_COLUMNS, type CompareColumn, type Comparison, type PairedDifference } from "./compare";
 import {
   groupMeans,
   METRIC_LABELS,
@@ -127,4 +128,56 @@ export function renderTables(t: EvalTables): string {
     );
   }
   return lines.join("\n");
+}
+
+const compareHeader = [...metricHeader, "ITM > 0.9"];
+
+function columnCell(column: CompareColumn, value: number): string {
+  return column === "shown" ? `${(value * 100).toFixed(1)} %` : fmt(value);
+}
+
+function differenceCell(column: CompareColumn, d: PairedDifference): string {
+  const k = column === "shown" ? 100 : 1;
+  const unit = column === "shown" ? " pp" : "";
+  const s = (v: number) => `${v >= 0 ? "+" : "−"}${Math.abs(v * k).toFixed(column === "shown" ? 1 : 3)}`;
+  return d.low === null || d.high === null ? `${s(d.diff)}${unit}` : `${s(d.diff)}${unit} [${s(d.low)}, ${s(d.high)}]`;
+}
+
+/** Two recipe variants in the paper's layout (a row per method, a column per metric), then B − A with 95 % CIs. */
+export function renderComparison(c: Comparison): string {
+  const row = (name: string, pick: (d: PairedDifference) => number) => [
+    name,
+    ...COMPARE_COLUMNS.map((col) => columnCell(col, pick(c.all[col]))),
+  ];
+  const diffRows = (label: string, n: number, columns: Record<CompareColumn, PairedDifference>) => [
+    label,
+    String(n),
+    ...COMPARE_COLUMNS.map((col) => differenceCell(col, columns[col])),
+  ];
+  return [
+    `### ${c.a} vs ${c.b}: means over ${c.pairs} paired images (Table 2/3 layout)`,
+    "",
+    ...table(
+      ["variant", ...compareHeader],
+      [
+        row(c.a, (d) => d.meanA),
+        row(c.b, (d) => d.meanB),
+        [`${c.b} − ${c.a} [95 % CI]`, ...COMPARE_COLUMNS.map((col) => differenceCell(col, c.all[col]))],
+        ["p (paired t)", ...COMPARE_COLUMNS.map((col) => (c.all[col].p === null ? "–" : c.all[col].p!.toFixed(3)))],
+      ],
+    ),
+    "",
+    "Pairs share subject, prompt and seed; the CI is Student's t over the paired differences. ITM > 0.9 is the",
+    "share of images the paper shows people (its difference in percentage points).",
+    "",
+    `### ${c.b} − ${c.a} by prompt kind and subject: mean [95 % CI]`,
+    "",
+    ...table(
+      ["images", "n", ...compareHeader],
+      [
+        ...c.byKind.map((k) => diffRows(`${k.kind} prompts`, k.n, k.columns)),
+        ...c.bySubject.map((s) => diffRows(s.subject, s.n, s.columns)),
+      ],
+    ),
+  ].join("\n");
 }

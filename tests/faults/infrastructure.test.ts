@@ -5,7 +5,7 @@
 // full while copying photos).
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { rename, rm, writeFile, mkdtemp } from "node:fs/promises";
+import { readFile, rename, rm, writeFile, mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,6 +37,7 @@ import { overallProgress } from "../../lib/pipeline/stages";
 import { config } from "../../lib/config";
 import { deliverWebhook } from "../platform/helpers";
 import { studioPost } from "./routes";
+import { ensureEsrganOnnx } from "../../worker/upscale/models";
 
 let redis: RedisServer;
 let fs: FaultStack;
@@ -154,6 +155,44 @@ faultCase("worker SIGKILLed while upscaling an approved image", { timeoutMs: 300
   expect([candidate.state, candidate.error]).toEqual(["published", null]);
   expect(publishedCopies(fs, productId, candidateId)).toHaveLength(1);
 });
+
+faultCase(
+  "the fine-tuned ESRGAN export (SCENEBOOTH_UPSCALE_MODEL) altered after fine-tuning: the image fails, nothing is published",
+  { timeoutMs: 300_000 },
+  async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "esrgan-ft-fault-"));
+    try {
+      // A stand-in for an esrgan-finetune export (a real ONNX of the same contract, not fine-tuned):
+      // the converted medium model with the sidecar that command writes, then one byte changed.
+      const converted = await ensureEsrganOnnx({ modelsDir: dir, tier: "medium", scale: 4 });
+      const model = path.join(dir, "esrgan-medium-x4-ft.onnx");
+      const bytes = await readFile(converted.path);
+      bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
+      await writeFile(model, bytes);
+      const sidecar = {
+        kind: "esrgan-finetuned",
+        tier: "medium",
+        scale: 4,
+        source: "fault case",
+        onnxSha256: converted.sha256,
+      };
+      await writeFile(`${model}.json`, JSON.stringify(sidecar));
+      await restartWorker({ SCENEBOOTH_UPSCALE_MODEL: model });
+      const { productId, candidateId } = await approvableImage(fs, "Altered upscaler");
+      await fs.stack.db.candidate.update({ where: { id: candidateId }, data: { upscaledBlobKey: null } });
+      await reviewCandidate(fs.stack.db, fs.producers, DEMO_SHOP, candidateId, { decision: "approve" });
+      const candidate = await settleCandidate(fs, candidateId, 240_000);
+      expect([candidate.state, candidate.error]).toEqual([
+        "failed",
+        expect.stringContaining("Something went wrong while upscaling the image"),
+      ]);
+      expect(publishedCopies(fs, productId, candidateId)).toHaveLength(0);
+    } finally {
+      await restartWorker();
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 faultCase(
   "worker SIGKILLed while publishing, after the media was created",

@@ -1,8 +1,10 @@
 import ort from "onnxruntime-node";
 import sharp from "sharp";
 import { config } from "../../lib/config";
+import { ModelFilesError } from "../scoring/errors";
 import { decodeRgb, type ImageInput, type ImageLimits } from "../scoring/image-input";
 import { createSession, type ExecutionProvider } from "../scoring/session";
+import { readFinetunedModel } from "./finetuned";
 import { assertTierScale, ensureEsrganOnnx, type Scale, type Tier } from "./models";
 import { DEFAULT_TILE_OPTIONS, planTiles, upscaleRgb8, type SrModel, type TileOptions } from "./tiling";
 
@@ -11,6 +13,11 @@ export type OutputFormat = "png" | "jpeg" | "webp";
 export interface PrepareUpscalerOptions {
   tier?: Tier;
   scale?: Scale;
+  /**
+   * A fine-tuned ESRGAN export (`python -m scenebooth_tuner esrgan-finetune`) to use instead of the
+   * converted pretrained weights; its tier and scale are its sidecar's (`scale`, if given, must agree).
+   */
+  modelPath?: string;
   /** Models root (default config().modelsDir); the ONNX file lives in `<modelsDir>/esrgan/`. */
   modelsDir?: string;
   executionProvider?: ExecutionProvider;
@@ -47,6 +54,8 @@ export interface Upscaler {
   readonly tier: Tier;
   readonly scale: Scale;
   readonly modelPath: string;
+  /** True when `modelPath` is a fine-tuned export rather than the converted pretrained weights. */
+  readonly finetuned: boolean;
   /** The raw model, tiled: 8-bit RGB (HWC) in, `scale`x larger 8-bit RGB out. */
   upscaleRgb(rgb: Uint8Array, width: number, height: number): Promise<Uint8Array>;
   /** Decode -> ESRGAN (tiled) -> Lanczos to `size` on the long side -> PNG/JPEG/WebP, sRGB, with metadata. */
@@ -61,13 +70,18 @@ const CONTENT_TYPES: Record<OutputFormat, string> = { png: "image/png", jpeg: "i
 
 /** Converts the ESRGAN weights to ONNX if needed (cached, checksummed) and opens an onnxruntime session. */
 export async function prepareUpscaler(options: PrepareUpscalerOptions = {}): Promise<Upscaler> {
-  const tier = options.tier ?? "thick";
-  const scale = options.scale ?? 4;
+  const finetuned = options.modelPath ? await readFinetunedModel(options.modelPath) : undefined;
+  if (finetuned && options.scale !== undefined && options.scale !== finetuned.scale)
+    throw new ModelFilesError(`${options.modelPath} is an x${finetuned.scale} model; x${options.scale} was asked for`);
+  const tier = finetuned?.tier ?? options.tier ?? "thick";
+  const scale = finetuned?.scale ?? options.scale ?? 4;
   assertTierScale(tier, scale);
   const tile = options.tile ?? DEFAULT_TILE_OPTIONS;
   planTiles(1, 1, tile); // validates the tile options before any work
   const modelsDir = options.modelsDir ?? config().modelsDir;
-  const { path: modelPath } = await ensureEsrganOnnx({ modelsDir, tier, scale, log: options.log });
+  const modelPath = finetuned
+    ? finetuned.path
+    : (await ensureEsrganOnnx({ modelsDir, tier, scale, log: options.log })).path;
   const session = await createSession(modelPath, {
     executionProvider: options.executionProvider,
     threads: options.threads,
@@ -85,6 +99,7 @@ export async function prepareUpscaler(options: PrepareUpscalerOptions = {}): Pro
     tier,
     scale,
     modelPath,
+    finetuned: finetuned !== undefined,
     upscaleRgb,
 
     async upscaleTo(input, opts = {}) {
@@ -120,7 +135,9 @@ export async function prepareUpscaler(options: PrepareUpscalerOptions = {}): Pro
         .withIccProfile("srgb")
         .withExif({
           IFD0: {
-            Software: exifText(`SceneBooth ${usedModel ? `ESRGAN ${tier} x${scale}` : "Lanczos"}`),
+            Software: exifText(
+              `SceneBooth ${usedModel ? `ESRGAN ${tier} x${scale}${finetuned ? " fine-tuned" : ""}` : "Lanczos"}`,
+            ),
             ...(opts.description ? { ImageDescription: exifText(opts.description) } : {}),
           },
         });

@@ -1,7 +1,8 @@
 """Command-line entry: `python -m scenebooth_tuner <caption|train|generate> --spec job.json`; `serve` runs
 the same jobs one after another in one process that keeps its models loaded (serve.py); `contract`
 prints the commands' specs and results (scenebooth_tuner/spec.py) as JSON; `class-set` prints the
-class-image set a train job uses (scenebooth_tuner/class_sets.py).
+class-image set a train job uses (scenebooth_tuner/class_sets.py); `esrgan-finetune` and `esrgan-pairs`
+fine-tune and evaluate the upscaler (scenebooth_tuner/esrgan).
 
 stdout carries JSON lines only: progress events, then one `{"event": "result", ...}` line (exit 0)
 or one `{"event": "error", "code": ..., "message": ...}` line (non-zero exit, see errors.EXIT_CODES).
@@ -56,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
         "--figures",
         help="no measuring: the products-per-GPU-hour model from figures measured elsewhere (a JSON file)",
     )
+    _esrgan_parsers(sub)
     profile_help = "model profile (default: SCENEBOOTH_PROFILE, else tiny)"
     class_set = sub.add_parser(
         "class-set", help="print the class-image set a train job uses (its name, local folder and files) as JSON"
@@ -76,6 +78,55 @@ def _parser() -> argparse.ArgumentParser:
         "contract", help="print every command's spec and result fields as JSON (for the Node worker's test)"
     )
     return parser
+
+
+def _esrgan_parsers(sub) -> None:
+    ft = sub.add_parser(
+        "esrgan-finetune", help="fine-tune UpscalerJS's ESRGAN (npm weights) on product photos; export ONNX"
+    )
+    ft.add_argument("--photos", nargs="+", required=True, help="high-resolution photos, or folders of them")
+    ft.add_argument("--out", required=True, help="the ONNX file to write (a sidecar <out>.json is written too)")
+    ft.add_argument("--tier", choices=("thick", "medium"), required=True, help="thick = RRDN, medium = RDN")
+    ft.add_argument("--scale", type=int, choices=(2, 3, 4, 8), default=4)
+    ft.add_argument("--steps", type=int, default=500)
+    ft.add_argument("--lr", type=float, default=1e-4)
+    ft.add_argument("--batch", type=int, default=4)
+    ft.add_argument("--patch", type=int, default=32, help="low-resolution crop edge in pixels")
+    ft.add_argument("--long-side", type=int, default=1024, help="photos are shrunk to this long side first")
+    ft.add_argument("--seed", type=int, default=0)
+    ft.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    pairs = sub.add_parser("esrgan-pairs", help="write degraded low-resolution copies of photos (held-out sets)")
+    pairs.add_argument("--photos", nargs="+", required=True, help="photos, or folders of them")
+    pairs.add_argument("--out", required=True, help="folder for <name>.hr.png / <name>.lr.png")
+    pairs.add_argument("--scale", type=int, choices=(2, 3, 4, 8), default=4)
+    pairs.add_argument("--long-side", type=int, default=1024)
+    pairs.add_argument("--seed", type=int, default=0)
+
+
+def _run_esrgan(args, progress: Progress) -> dict:
+    from pathlib import Path
+
+    if args.command == "esrgan-pairs":
+        from .esrgan.degrade import write_pairs
+
+        pairs = write_pairs([Path(p) for p in args.photos], Path(args.out), args.scale, args.long_side, args.seed)
+        return {"command": "esrgan-pairs", "out": args.out, "pairs": pairs}
+    from .esrgan.finetune import FinetuneSpec, run_finetune
+
+    spec = FinetuneSpec(
+        photos=[Path(p) for p in args.photos],
+        out=Path(args.out),
+        tier=args.tier,
+        scale=args.scale,
+        steps=args.steps,
+        lr=args.lr,
+        batch=args.batch,
+        patch=args.patch,
+        long_side=args.long_side,
+        seed=args.seed,
+        device=args.device,
+    )
+    return run_finetune(spec, progress)
 
 
 def _run_job(command: str, spec_path: str, progress: Progress) -> dict:
@@ -146,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
                     results_dir=args.results_dir,
                     batches=tuple(int(b) for b in args.batches.split(",")) if args.batches else None,
                 )
+        elif args.command.startswith("esrgan-"):
+            result = _run_esrgan(args, progress)
         elif args.command in ("fetch", "verify"):
             from . import fetch
             from .profiles import get_profile
