@@ -7,6 +7,7 @@ import { config, projectRoot } from "../lib/config";
 import { disconnectDb } from "../lib/db";
 import { exitOnStartupError, preflight } from "../lib/preflight";
 import { closeProducers, producers } from "../lib/queue/producer";
+import { startTracing } from "../lib/telemetry";
 import { redactQueryCredentials } from "../lib/redact-url.mjs";
 
 /**
@@ -24,6 +25,7 @@ function redactAccessLog(): void {
 
 async function main(): Promise<void> {
   await preflight(config(), { python: false });
+  const stopTracing = await startTracing("scenebooth-app");
   // The queues are opened while Redis is known to answer (see createProducers).
   producers();
   redactAccessLog();
@@ -33,7 +35,7 @@ async function main(): Promise<void> {
   // would keep the process alive, so close them too.
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
-      void Promise.allSettled([closeProducers(), disconnectDb()]).then(() =>
+      void Promise.allSettled([closeProducers(), disconnectDb(), stopTracing?.()]).then(() =>
         setTimeout(() => process.exit(0), 5000).unref(),
       );
     });

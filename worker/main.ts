@@ -1,6 +1,7 @@
 // The worker process: `npm run worker`. Consumes the queues named by WORKER_QUEUES.
 import { config } from "../lib/config";
 import { log } from "../lib/log";
+import { startTracing } from "../lib/telemetry";
 import { db, disconnectDb } from "../lib/db";
 import { startConfiguredReconciler } from "../lib/pipeline/reconcile";
 import { closeProducers, producers } from "../lib/queue/producer";
@@ -14,6 +15,7 @@ import { startWorkFolderUpkeep } from "./work-folder-upkeep";
 async function main(): Promise<void> {
   const cfg = config();
   await preflight(cfg, { python: cfg.workerQueues.includes("gpu") });
+  const stopTracing = await startTracing("scenebooth-worker");
   // Before the health server answers: a healthy GPU worker already hears shop purges.
   const workFolders = cfg.workerQueues.includes("gpu") ? await startWorkFolderUpkeep(cfg, db()) : null;
   const runtime = await startWorkerRuntime({
@@ -44,7 +46,7 @@ async function main(): Promise<void> {
     }
     await workFolders?.close();
     await reconciler.stop();
-    await Promise.allSettled([closeModels(), closeTuners(), closeProducers(), disconnectDb()]);
+    await Promise.allSettled([closeModels(), closeTuners(), closeProducers(), disconnectDb(), stopTracing?.()]);
     log.info("worker: stopped");
     process.exit(0);
   };

@@ -9,6 +9,7 @@ import { dailyImages, dailyLimitMessage } from "./daily-images";
 import { generationFlow, generationRoot } from "./flow";
 import { queuePriority } from "./priority";
 import { log } from "../log";
+import { traced } from "../telemetry";
 
 export const MAX_IMAGES_PER_SCENE = 8;
 export const MAX_CUSTOM_SCENES = 5;
@@ -166,7 +167,10 @@ export async function requestScenesBatch(
   );
   if (created.length > 0) {
     try {
-      await producers.flows.addBulk(created.map((g) => generationFlow({ shop, generationId: g.id }, g.priority)));
+      // The trace of each request starts here; every job of its flow is a child span (lib/telemetry.ts).
+      await traced("queue scene requests", { shop, requestIds: created.map((g) => g.id).join(",") }, () =>
+        producers.flows.addBulk(created.map((g) => generationFlow({ shop, generationId: g.id }, g.priority))),
+      );
     } catch (error) {
       await markUnqueued(forShop(client, shop), created, error as Error);
       throw error;

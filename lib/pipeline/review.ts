@@ -4,6 +4,7 @@ import { QUEUE_NAMES } from "../queue/jobs";
 import { DEFAULT_JOB_OPTIONS } from "../queue/queues";
 import type { Producers } from "../queue/producer";
 import { NotFoundError } from "./cancel";
+import { traced } from "../telemetry";
 
 export class ReviewError extends Error {
   override name = "ReviewError";
@@ -47,20 +48,22 @@ export async function enqueuePublish(producers: Producers, shop: string, candida
   const data = { shop, candidateId };
   const ids = publishChainJobIds(candidateId);
   await clearFinishedPublish(producers, candidateId);
-  await producers.flows.add({
-    name: "publish",
-    queueName: QUEUE_NAMES.publish,
-    data,
-    opts: { ...DEFAULT_JOB_OPTIONS, jobId: ids.publish, priority: 1, failParentOnFailure: true },
-    children: [
-      {
-        name: "upscale",
-        queueName: QUEUE_NAMES.post,
-        data,
-        opts: { ...DEFAULT_JOB_OPTIONS, jobId: ids.upscale, priority: 1, failParentOnFailure: true },
-      },
-    ],
-  });
+  await traced("queue publishing", { shop, candidateId }, () =>
+    producers.flows.add({
+      name: "publish",
+      queueName: QUEUE_NAMES.publish,
+      data,
+      opts: { ...DEFAULT_JOB_OPTIONS, jobId: ids.publish, priority: 1, failParentOnFailure: true },
+      children: [
+        {
+          name: "upscale",
+          queueName: QUEUE_NAMES.post,
+          data,
+          opts: { ...DEFAULT_JOB_OPTIONS, jobId: ids.upscale, priority: 1, failParentOnFailure: true },
+        },
+      ],
+    }),
+  );
 }
 
 /**

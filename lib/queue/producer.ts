@@ -4,6 +4,7 @@ import { config } from "../config";
 import { createProducerConnection } from "./connection";
 import { QUEUE_NAMES, type QueueKey } from "./jobs";
 import { QUEUE_KEYS } from "../pipeline/stages";
+import { queueTelemetry } from "../telemetry";
 import { DEFAULT_JOB_OPTIONS, DEFAULT_PREFIX } from "./queues";
 
 /** What the app (and the worker, for follow-up work) uses to enqueue. */
@@ -30,10 +31,15 @@ export function createProducers(
   const queues = new Map<QueueKey, Queue>(
     QUEUE_KEYS.map((key) => [
       key,
-      new Queue(QUEUE_NAMES[key], { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS }),
+      new Queue(QUEUE_NAMES[key], {
+        connection,
+        prefix,
+        defaultJobOptions: DEFAULT_JOB_OPTIONS,
+        telemetry: queueTelemetry,
+      }),
     ]),
   );
-  const flows = new FlowProducer({ connection, prefix });
+  const flows = new FlowProducer({ connection, prefix, telemetry: queueTelemetry });
   return {
     flows,
     connection,

@@ -1,6 +1,7 @@
 import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import { withLogContext } from "../log";
+import { queueTelemetry } from "../telemetry";
 import { InvalidJobError, QUEUE_NAMES, assertJobData, type JobData, type JobName, type QueueKey } from "./jobs";
 
 export const DEFAULT_PREFIX = "scenebooth";
@@ -29,6 +30,7 @@ export class TypedQueue<Q extends QueueKey> {
       connection: context.connection,
       prefix: context.prefix ?? DEFAULT_PREFIX,
       defaultJobOptions: DEFAULT_JOB_OPTIONS,
+      telemetry: queueTelemetry,
     });
   }
 
@@ -81,6 +83,6 @@ export function createTypedWorker<Q extends QueueKey>(
         () => processor(job as Job<JobData<Q, JobName<Q>>>, token),
       );
     },
-    { connection: context.connection, prefix: context.prefix ?? DEFAULT_PREFIX, ...options },
+    { connection: context.connection, prefix: context.prefix ?? DEFAULT_PREFIX, telemetry: queueTelemetry, ...options },
   );
 }
