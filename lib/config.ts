@@ -79,6 +79,8 @@ export interface Config {
   /** Images one shop may request per UTC day (every Generate path); bounds GPU time after the first tuning. */
   dailyImageLimit: number;
   queuePrefix: string;
+  /** Bearer token of the app's /metrics; unset, the app serves no metrics (404). */
+  metricsToken: string | undefined;
 }
 
 export type StorageDriver = "local" | "s3";
@@ -317,6 +319,7 @@ export function loadConfig(env: Env = process.env): Config {
     reconcileIntervalMs: parseMilliseconds(env, "RECONCILE_INTERVAL_MS", 5 * 60_000),
     dailyImageLimit: parsePositiveInteger(env, "SCENEBOOTH_DAILY_IMAGE_LIMIT", DEFAULT_DAILY_IMAGE_LIMIT),
     queuePrefix: nonEmpty(env, "QUEUE_PREFIX") ?? "scenebooth",
+    metricsToken: nonEmpty(env, "METRICS_TOKEN"),
   };
 }
 

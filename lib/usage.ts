@@ -20,18 +20,20 @@ export function usageKey(shop: string, kind: UsageKind, eventKey: string): strin
   return `${shop}:${kind}:${eventKey}`;
 }
 
-/** Records one usage event once: the same idempotency key never counts twice (retries, re-runs). */
+/** Records one usage event once: the same idempotency key never counts twice (retries, re-runs). True when this call recorded it. */
 export async function recordUsage(
   db: ShopScopedClient,
   shop: string,
   kind: UsageKind,
   quantity: number,
   eventKey: string,
-): Promise<void> {
+): Promise<boolean> {
   const idempotencyKey = usageKey(shop, kind, eventKey);
+  if (await db.usageRecord.findUnique({ where: { idempotencyKey }, select: { id: true } })) return false;
   await db.usageRecord.upsert({
     where: { idempotencyKey },
     create: { shop, kind, quantity, idempotencyKey, amountUsd: Math.round(PRICES_USD[kind] * quantity * 100) / 100 },
     update: {},
   });
+  return true;
 }

@@ -1,9 +1,14 @@
 // The worker's /metrics on real Redis: queue counts as BullMQ keeps them (prioritized apart from
 // waiting) and the stage durations of jobs this worker ran.
 import { randomUUID } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { METRIC } from "../lib/metrics";
+import { parseNvidiaSmi } from "../lib/metrics/gpu";
+import { publishes } from "../lib/metrics/process";
 import { checkRedis, createProducers, createRedisConnection, type Producers } from "../lib/queue";
 import { startWorkerRuntime, type WorkerRuntime } from "./runtime";
 
@@ -92,5 +97,47 @@ describe("worker metrics", () => {
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ ok: true, redis: "ok" });
+  });
+});
+
+describe("a GPU worker's metrics", () => {
+  const prefix = `test-${randomUUID()}`;
+  let dir: string;
+  let runtime: WorkerRuntime;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "nvidia-smi-"));
+    // A fake nvidia-smi (no GPU here): the two-GPU answer of the real one to the worker's query.
+    const fake = path.join(dir, "nvidia-smi");
+    await writeFile(fake, '#!/bin/sh\nprintf "0, 40960, 81559, 87\\n1, 512, 81559, 0\\n"\n', { mode: 0o755 });
+    runtime = await startWorkerRuntime({
+      redisUrl: REDIS_URL,
+      prefix,
+      queues: ["gpu"],
+      processors: { gpu: {} },
+      healthPort: 0,
+      log: () => {},
+      nvidiaSmi: fake,
+    });
+  });
+  afterAll(async () => {
+    await runtime.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("exports each GPU's memory and utilisation, and the process's counters", async () => {
+    publishes.inc({ outcome: "published" });
+    const text = await (await fetch(`http://127.0.0.1:${runtime.healthPort}/metrics`)).text();
+    expect(value(text, METRIC.memoryUsed, { gpu: "0" })).toBe(40960 * 2 ** 20);
+    expect(value(text, METRIC.memoryTotal, { gpu: "1" })).toBe(81559 * 2 ** 20);
+    expect(value(text, METRIC.utilization, { gpu: "0" })).toBe(0.87);
+    expect(value(text, METRIC.utilization, { gpu: "1" })).toBe(0);
+    expect(value(text, METRIC.publishes, { outcome: "published", worker_queues: "gpu" })).toBeGreaterThanOrEqual(1);
+  });
+
+  it("reads nvidia-smi's answer and nothing else", () => {
+    expect(parseNvidiaSmi("0, 100, 200, 50\nNVIDIA-SMI has failed\n")).toEqual([
+      { gpu: "0", usedBytes: 100 * 2 ** 20, totalBytes: 200 * 2 ** 20, utilization: 0.5 },
+    ]);
   });
 });

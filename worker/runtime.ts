@@ -34,6 +34,8 @@ export interface WorkerRuntimeOptions {
   /** How long a job over its shop's limit waits before it is tried again (default 5 s). */
   perShopRetryMs?: number;
   log?: (line: string) => void;
+  /** The nvidia-smi a GPU worker reads GPU memory and utilisation from (default: the one on PATH). */
+  nvidiaSmi?: string;
 }
 
 export interface WorkerRuntime {
@@ -68,7 +70,11 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   const countedQueues = QUEUE_KEYS.map(
     (key) => new Queue(QUEUE_NAMES[key], { connection, prefix: options.prefix ?? DEFAULT_PREFIX }),
   );
-  const metrics = createMetrics(countedQueues, { worker_queues: options.queues.join(",") });
+  const metrics = createMetrics(
+    countedQueues,
+    { worker_queues: options.queues.join(",") },
+    { gpu: options.queues.includes("gpu"), nvidiaSmi: options.nvidiaSmi },
+  );
   const observe = (queue: QueueKey, job: Job | undefined, outcome: StageOutcome) => {
     if (job?.processedOn && job.finishedOn) {
       metrics.observeStage(QUEUE_NAMES[queue], job.name, outcome, (job.finishedOn - job.processedOn) / 1000);

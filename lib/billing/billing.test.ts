@@ -7,6 +7,7 @@ import { freshSqliteUrl } from "../../tests/harness/database";
 import { saveShopSettings, DEFAULT_SHOP_SETTINGS } from "../shop-settings";
 import { AdminClient } from "../shopify-admin/client";
 import { PRICES_USD } from "../usage";
+import { usageChargedUsd } from "../metrics/process";
 import { chargeUsage } from "./charge";
 import { PLAN_CAPPED_AMOUNT_USD, PLAN_NAME, testCharges } from "./plan";
 import {
@@ -85,9 +86,14 @@ describe("the SceneBooth plan on Shopify", () => {
       eventKey: "run-1",
       description: "Taught the model: Teapot",
     };
+    const usd = async () =>
+      (await usageChargedUsd.get()).values.find((v) => v.labels.kind === "tuned_product")?.value ?? 0;
+    const before = await usd();
     const first = await chargeUsage(client, admin, plan, event);
     const again = await chargeUsage(client, admin, plan, event);
     expect(again.shopifyRecordId).toBe(first.shopifyRecordId);
+    // Operators' figure (/metrics) counts the retried charge once, as Shopify does.
+    expect((await usd()) - before).toBe(PRICES_USD.tuned_product);
     expect((await activeUsagePlan(admin, { acceptTest: true }))!.balanceUsedUsd).toBe(PRICES_USD.tuned_product);
     const rows = await client.usageRecord.findMany({ where: { shop: DEMO_SHOP } });
     expect(rows).toEqual([

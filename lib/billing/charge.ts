@@ -8,6 +8,7 @@ import { PRICES_USD, recordUsage } from "../usage";
 import { PLAN_CURRENCY } from "./plan";
 import { PlanRequiredError, SpendingCapError, usageKey } from "./spending";
 import type { UsagePlan } from "./subscription";
+import { usageChargedUsd, usageCharges } from "../metrics/process";
 
 export class UsageChargeError extends Error {
   override name = "UsageChargeError";
@@ -35,6 +36,27 @@ export async function chargeUsage(
   event: UsageEvent,
 ): Promise<{ amountUsd: number; shopifyRecordId: string | null }> {
   const amountUsd = Math.round(PRICES_USD[event.kind] * event.quantity * 100) / 100;
+  try {
+    const { recorded, ...charged } = await charge(client, admin, plan, event, amountUsd);
+    // A retried event (same idempotency key) is charged once by Shopify, and counted once here.
+    usageCharges.inc({ kind: event.kind, outcome: !recorded ? "repeat" : amountUsd > 0 ? "charged" : "recorded" });
+    if (recorded) usageChargedUsd.inc({ kind: event.kind }, amountUsd);
+    return charged;
+  } catch (error) {
+    const outcome =
+      error instanceof SpendingCapError ? "over-cap" : error instanceof PlanRequiredError ? "no-plan" : "refused";
+    usageCharges.inc({ kind: event.kind, outcome });
+    throw error;
+  }
+}
+
+async function charge(
+  client: PrismaClient,
+  admin: AdminClient,
+  plan: UsagePlan | null,
+  event: UsageEvent,
+  amountUsd: number,
+): Promise<{ amountUsd: number; shopifyRecordId: string | null; recorded: boolean }> {
   let shopifyRecordId: string | null = null;
   if (amountUsd > 0) {
     if (!plan) throw new PlanRequiredError();
@@ -57,6 +79,12 @@ export async function chargeUsage(
     }
     shopifyRecordId = result.appUsageRecord.id;
   }
-  await recordUsage(forShop(client, event.shop), event.shop, event.kind, event.quantity, event.eventKey);
-  return { amountUsd, shopifyRecordId };
+  const recorded = await recordUsage(
+    forShop(client, event.shop),
+    event.shop,
+    event.kind,
+    event.quantity,
+    event.eventKey,
+  );
+  return { amountUsd, shopifyRecordId, recorded };
 }

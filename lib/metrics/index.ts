@@ -1,5 +1,7 @@
 import type { Queue } from "bullmq";
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { GPU_METRIC, registerGpuMetrics } from "./gpu";
+import { PROCESS_METRIC, processRegistry } from "./process";
 
 /**
  * Metric names, in one place: the deployment's autoscaling query (deploy/) is checked against them.
@@ -10,6 +12,8 @@ import { Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 export const METRIC = {
   queueJobs: "bullmq_job_count",
   stageDuration: "scenebooth_stage_duration_seconds",
+  ...PROCESS_METRIC,
+  ...GPU_METRIC,
 } as const;
 
 /** States read from each queue (BullMQ's getJobCounts names). */
@@ -25,18 +29,23 @@ export interface Metrics {
 
 /**
  * A registry with the process's default metrics, the job counts of `queues` read at each scrape,
- * and stage durations as this process observes them.
+ * stage durations as this process observes them, the process's counters (lib/metrics/process.ts) and,
+ * with `gpu`, the GPUs' memory and utilisation.
  */
-export function createMetrics(queues: readonly Queue[], labels: Record<string, string> = {}): Metrics {
-  const registry = new Registry();
-  registry.setDefaultLabels(labels);
-  collectDefaultMetrics({ register: registry, prefix: "scenebooth_" });
+export function createMetrics(
+  queues: readonly Queue[],
+  labels: Record<string, string> = {},
+  options: { gpu?: boolean; nvidiaSmi?: string } = {},
+): Metrics {
+  const own = new Registry();
+  if (options.gpu) registerGpuMetrics(own, options.nvidiaSmi);
+  collectDefaultMetrics({ register: own, prefix: "scenebooth_" });
 
   new Gauge({
     name: METRIC.queueJobs,
     help: "Number of jobs in the queue by state",
     labelNames: ["queue", "state"],
-    registers: [registry],
+    registers: [own],
     async collect() {
       this.reset();
       const counts = await Promise.all(queues.map((queue) => queue.getJobCounts(...QUEUE_JOB_STATES)));
@@ -52,9 +61,11 @@ export function createMetrics(queues: readonly Queue[], labels: Record<string, s
     labelNames: ["queue", "stage", "outcome"],
     // Stages range from a second (publish) to an hour (full fine-tuning).
     buckets: [1, 5, 15, 60, 180, 600, 1800, 3600, 7200],
-    registers: [registry],
+    registers: [own],
   });
 
+  const registry = Registry.merge([own, processRegistry]) as Registry;
+  registry.setDefaultLabels(labels);
   return {
     registry,
     observeStage: (queue, stage, outcome, seconds) => stageDuration.observe({ queue, stage, outcome }, seconds),

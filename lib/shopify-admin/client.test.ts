@@ -1,8 +1,10 @@
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { parse } from "graphql";
+import type { Counter } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_SHOP } from "../../devstore/seed";
 import { startTestStore, type TestStore } from "../../devstore/test-store";
+import { adminApiCost, adminApiWait } from "../metrics/process";
 import { AdminClient, type AdminClientOptions } from "./client";
 import { AdminApiError } from "./errors";
 import { ProductAddMediaDocument, ProductsPageDocument, ProductWithMediaDocument, ShopInfoDocument } from "./generated";
@@ -25,6 +27,14 @@ function client(s: TestStore, options: Partial<AdminClientOptions> = {}) {
     pacer: new ShopPacer(),
     ...options,
   });
+}
+
+/** The sum of a counter's series whose labels include `labels`. */
+async function counted(counter: Counter, labels: Record<string, string>): Promise<number> {
+  const { values } = await counter.get();
+  return values
+    .filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))
+    .reduce((sum, v) => sum + v.value, 0);
 }
 
 async function error(p: Promise<unknown>): Promise<AdminApiError> {
@@ -93,9 +103,14 @@ describe("retries", () => {
     try {
       store.control.setAvailable(DEMO_SHOP, 0);
       const started = Date.now();
+      const waited = await counted(adminApiWait, { reason: "throttled" });
+      const spent = await counted(adminApiCost, {});
       const result = await client(store, { pacing: false }).requestWithCost(ShopInfoDocument, {});
       expect(result.attempts).toBe(2);
       expect(Date.now() - started).toBeGreaterThanOrEqual(50);
+      // The wait and the points are what operators see in /metrics.
+      expect((await counted(adminApiWait, { reason: "throttled" })) - waited).toBeGreaterThanOrEqual(0.05);
+      expect((await counted(adminApiCost, {})) - spent).toBe(result.cost!.actualQueryCost);
     } finally {
       store.control.configureThrottle({ restoreRate });
     }

@@ -7,6 +7,7 @@ import { AdminApiError } from "./errors";
 import { pacerFor, ShopPacer, type QueryCost } from "./pacing";
 import { SHOPIFY_API_VERSION } from "./version";
 import { log as processLog } from "../log";
+import { adminApiCost, adminApiWait } from "../metrics/process";
 
 /**
  * Mutations that may be sent again after an ambiguous failure (5xx, timeout, dropped connection)
@@ -164,7 +165,10 @@ export class AdminClient {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const token = renewed ?? (await this.tokens.current());
       renewed = null;
+      const pacingStarted = performance.now();
       const acquired = this.options.pacing ? await this.pacer.acquire(costKey) : null;
+      const paced = performance.now() - pacingStarted;
+      if (paced >= 1) adminApiWait.inc({ operation: name, reason: "pacing" }, paced / 1000);
       let released = false;
       const release = (cost: QueryCost | null) => {
         if (!released) acquired?.(cost);
@@ -181,6 +185,7 @@ export class AdminClient {
         checkVersionHeaders(res.headers, name, this.options.warn ?? ((line: string) => processLog.warn(line)));
         const cost = costOf(res.extensions);
         release(cost);
+        if (cost?.actualQueryCost) adminApiCost.inc({ operation: name }, cost.actualQueryCost);
         const errors = res.errors ?? [];
         const throttled = errors.some((e) => (e.extensions as { code?: string } | undefined)?.code === "THROTTLED");
         if (throttled) {
@@ -269,6 +274,9 @@ export class AdminClient {
       }
       if (attempt < maxAttempts) {
         log?.(`${name}: ${last!.message}; retry ${attempt + 1}/${maxAttempts} in ${waitMs} ms`);
+        const reason =
+          last!.details.kind === "throttled" ? "throttled" : last!.details.status === 429 ? "http-429" : "backoff";
+        adminApiWait.inc({ operation: name, reason }, waitMs / 1000);
         await sleep(waitMs);
       }
     }

@@ -18,6 +18,7 @@ import { blobStore, parseBlobKey } from "../../lib/storage";
 import { PRICES_USD } from "../../lib/usage";
 import { MerchantActionError, throwBillingRefusal } from "./errors";
 import { notThisShops } from "./candidate-runner";
+import { publishes } from "../../lib/metrics/process";
 
 export interface PublishOutput {
   /** Set when nothing was published: the image was rejected (or deleted) before this job ran. */
@@ -87,8 +88,10 @@ export function publishProcessor(
       where: { id: candidateId },
       include: { subject: true, generation: true },
     });
-    if (candidate?.publishedMediaId)
+    if (candidate?.publishedMediaId) {
+      publishes.inc({ outcome: "already-published" });
       return { mediaId: candidate.publishedMediaId, reused: true, shopifyProcessingSeconds: 0 };
+    }
     const stopped = (why: string): PublishOutput => ({
       stopped: why,
       mediaId: "",
@@ -151,6 +154,7 @@ export function publishProcessor(
       data: { state: "published", publishedMediaId: mediaId, error: null },
     });
     await db.subject.update({ where: { id: candidate.subjectId }, data: { state: "published" } });
+    publishes.inc({ outcome: reused ? "found-on-product" : "published" });
     return { mediaId, reused, shopifyProcessingSeconds };
   };
 }
