@@ -74,7 +74,8 @@ describe("the Kubernetes base (deploy/kubernetes)", () => {
     expect(find("Deployment", scaled.spec.scaleTargetRef.name)).toBeDefined();
     expect(scaled.spec.minReplicaCount).toBe(0);
     const gpu = find("Deployment", scaled.spec.scaleTargetRef.name)!;
-    expect(environment(gpu.spec.template.spec.containers[0]).WORKER_QUEUES).toBe("gpu");
+    const consumed = environment(gpu.spec.template.spec.containers[0]).WORKER_QUEUES!.split(",");
+    expect(consumed).toContain("gpu");
 
     const [trigger] = scaled.spec.triggers;
     expect(trigger.type).toBe("prometheus");
@@ -82,7 +83,16 @@ describe("the Kubernetes base (deploy/kubernetes)", () => {
     const names = [...query.matchAll(/([a-zA-Z_:][\w:]*)\s*\{/g)].map((m) => m[1]);
     expect(names.length).toBeGreaterThan(0);
     for (const name of names) expect(Object.values(METRIC)).toContain(name);
-    expect(query).toContain(`queue="${QUEUE_NAMES.gpu}"`);
+    // The query counts exactly the queues the scaled workers consume (none is left without a worker).
+    const queues = query
+      .match(/queue=~"([^"]+)"/)![1]!
+      .split("|")
+      .sort();
+    expect(queues).toEqual(consumed.map((key) => QUEUE_NAMES[key as keyof typeof QUEUE_NAMES]).sort());
+    const everyQueue = new Set(
+      workers.flatMap((w) => environment(w.spec.template.spec.containers[0]).WORKER_QUEUES!.split(",")),
+    );
+    expect([...everyQueue].sort()).toEqual(Object.keys(QUEUE_NAMES).sort());
     const states = query.match(/state=~"([^"]+)"/)![1]!.split("|");
     for (const state of states) expect(QUEUE_JOB_STATES).toContain(state);
     // BullMQ keeps prioritized jobs apart from waiting ones; running ones keep their worker.
