@@ -20,7 +20,7 @@ RUN node scripts/setup.mjs deps build \
     && npx prisma generate \
     && npm prune --omit=dev \
     && chown -R node:node /srv/scenebooth
-USER node
+USER 1000:1000
 ENV NODE_ENV=production PORT=3000
 EXPOSE 3000
 CMD ["npm", "run", "start"]
@@ -45,7 +45,7 @@ RUN python3 -m venv .venv \
     && npx prisma generate \
     && useradd --system --uid 10001 --home-dir /srv/scenebooth scenebooth \
     && mkdir -p /models && chown -R scenebooth /srv/scenebooth /models
-USER scenebooth
+USER 10001:10001
 ENV NODE_ENV=production SCENEBOOTH_PROFILE=sd21-lora WORKER_QUEUES=gpu,post \
     SCENEBOOTH_EXECUTION_PROVIDER=cuda HF_HOME=/models/hf WORKER_HEALTH_HOST=0.0.0.0
 # Pretrained weights (SD 2.1 + BLIP-2, ~20 GB) are not baked in: an init step fetches them, with
