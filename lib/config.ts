@@ -64,6 +64,8 @@ export interface Config {
   tunerTimeoutMs: number;
   /** `resident`: one tuner process per worker keeps the models loaded between jobs; `per-command`: one process per command. */
   tunerMode: "resident" | "per-command";
+  /** A GPU worker loads its profile's base model at start, and is ready (GET /readyz) only once it has. */
+  warmTuner: boolean;
   workerHealthPort: number;
   /** Address the worker's health server listens on: loopback by default, all interfaces in the container image. */
   workerHealthHost: string;
@@ -310,6 +312,7 @@ export function loadConfig(env: Env = process.env): Config {
     workDirMaxAgeMs: parseMilliseconds(env, "SCENEBOOTH_WORK_DIR_MAX_AGE_MS", 7 * 24 * 3600 * 1000),
     tunerTimeoutMs: parseMilliseconds(env, "TUNER_TIMEOUT_MS", 2 * 3600 * 1000),
     tunerMode: parseChoice(env, "SCENEBOOTH_TUNER_MODE", ["resident", "per-command"] as const, "resident"),
+    warmTuner: parseBoolean(env, "SCENEBOOTH_WARM_TUNER", false),
     workerHealthPort: parsePort(env, "WORKER_HEALTH_PORT", 8081),
     workerHealthHost: nonEmpty(env, "WORKER_HEALTH_HOST") ?? "127.0.0.1",
     workerQueues: parseWorkerQueues(env),

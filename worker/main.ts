@@ -9,6 +9,7 @@ import { exitOnStartupError, preflight } from "../lib/preflight";
 import { closeModels } from "./models";
 import { closeTuners } from "./tuner-pool";
 import { startWorkerRuntime } from "./runtime";
+import { warmTuner } from "./tuner-warmup";
 import { stageProcessors } from "./stages";
 import { startWorkFolderUpkeep } from "./work-folder-upkeep";
 
@@ -27,6 +28,8 @@ async function main(): Promise<void> {
     healthHost: cfg.workerHealthHost,
     lockMs: cfg.workerLockMs,
     perShopLimits: { gpu: cfg.gpuSlotsPerShop },
+    ready:
+      cfg.warmTuner && cfg.workerQueues.includes("gpu") && cfg.tunerMode === "resident" ? warmTuner(cfg) : undefined,
   });
   const reconciler = startConfiguredReconciler(db(), producers());
 

@@ -36,6 +36,8 @@ export interface WorkerRuntimeOptions {
   log?: (line: string) => void;
   /** The nvidia-smi a GPU worker reads GPU memory and utilisation from (default: the one on PATH). */
   nvidiaSmi?: string;
+  /** More of readiness (GET /readyz): e.g. a GPU worker's resident model process loaded. */
+  ready?: () => { ok: boolean; [detail: string]: unknown };
 }
 
 export interface WorkerRuntime {
@@ -113,7 +115,14 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
         (error: Error) => `down: ${error.message}`,
       );
       const queues = Object.fromEntries(workers.map((w) => [w.name, { running: w.isRunning(), paused: w.isPaused() }]));
-      return { ok: !closing && redis === "ok" && workers.every((w) => w.isRunning()), redis, queues, closing };
+      const extra = options.ready?.() ?? { ok: true };
+      return {
+        ...extra,
+        ok: !closing && redis === "ok" && workers.every((w) => w.isRunning()) && extra.ok,
+        redis,
+        queues,
+        closing,
+      };
     },
     metrics.registry,
   );

@@ -131,6 +131,13 @@ export class ResidentTuner {
     });
   }
 
+  /** Loads `profile`'s base model into the process now (started if none runs), before any job needs it. */
+  async warm(profile: string, timeoutMs: number): Promise<void> {
+    await this.serialised(() =>
+      this.request({ command: "warm", profile }, (event) => String(event.profile), { command: "warm", timeoutMs }),
+    );
+  }
+
   /** Model loads and resident models of the process (started if none runs). */
   stats(fingerprint = false): Promise<TunerStats> {
     return this.serialised(() =>
@@ -260,6 +267,11 @@ export class ResidentTuner {
       proc.send({ id, ...message });
     });
   }
+}
+
+/** The environment the worker's stages run the tuner with (one resident process per distinct one). */
+export function tunerEnv(cfg: { modelsDir: string }): Record<string, string> {
+  return { SCENEBOOTH_MODELS_DIR: cfg.modelsDir };
 }
 
 const tuners = new Map<string, ResidentTuner>();

@@ -5,7 +5,7 @@ import type { Config } from "../../lib/config";
 import { parseGenerationOptions, parseGenerationScenes } from "../../lib/pipeline/request-scenes";
 import { TUNING_SETTINGS } from "../../lib/pipeline/tuning-settings";
 import { blobKey } from "../../lib/storage";
-import { runTuner } from "../tuner-pool";
+import { runTuner, tunerEnv } from "../tuner-pool";
 import type { StageDefinition } from "./runner";
 import { restoreArtifact, subjectWorkDir } from "./workdir";
 import { ModelClock } from "./model-clock";
@@ -55,7 +55,7 @@ export function generateStage(cfg: Config): StageDefinition<GenerateOutput> {
           command: "generate",
           timeoutMs: cfg.tunerTimeoutMs,
           workDir,
-          env: { SCENEBOOTH_MODELS_DIR: cfg.modelsDir },
+          env: tunerEnv(cfg),
           spec: {
             profile: cfg.modelProfile,
             outputDir: path.join(workDir, "generations", generation.id),

@@ -8,7 +8,7 @@ import { TUNING_SETTINGS } from "../../lib/pipeline/tuning-settings";
 import { PRICES_USD, recordUsage, usageKey } from "../../lib/usage";
 import { parseBlobKey } from "../../lib/storage";
 import { RESULT_FILE, resultFromWire, specFieldToWire, type TunerResult } from "../tuner-contract";
-import { runTuner } from "../tuner-pool";
+import { runTuner, tunerEnv } from "../tuner-pool";
 import type { TunerProgress } from "../tuner-process";
 import { ModelClock } from "./model-clock";
 import { withSharedClassImages } from "./class-images";
@@ -80,7 +80,7 @@ async function train(
     python: cfg.python,
     timeoutMs: cfg.tunerTimeoutMs,
     workDir,
-    env: { SCENEBOOTH_MODELS_DIR: cfg.modelsDir },
+    env: tunerEnv(cfg),
   };
 
   // Kept from an earlier attempt of this run: a retry after a failed train step captions nothing again.

@@ -90,6 +90,10 @@ class ModelCache:
 
     # ------------------------------------------------------------------------------ serve's side
 
+    def preload(self, profile: Profile, rt: Runtime) -> None:
+        """The profile's base model resident now, not at the first job."""
+        self._resident(self._key(profile, rt), profile, rt)
+
     @contextmanager
     def job(self, command: str):
         """Around each job: make room before it, undo its changes after it, whatever way it ends."""

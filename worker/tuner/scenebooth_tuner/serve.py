@@ -5,6 +5,7 @@ every caption, train and generate job, so the models load once per process inste
 stdin, one JSON object per line:
     {"id": "j1", "command": "caption" | "train" | "generate", "spec": {...}}   (or "spec_path": "job.json")
     {"id": "j2", "command": "stats", "fingerprint": false}
+    {"id": "j3", "command": "warm", "profile": "sd21-lora"}   (loads the profile's base model now)
     {"cancel": "j1"}
 stdout: `{"event": "ready", "pid": ...}` once, then each job's events as the one-shot commands write them
 (progress, warning, checkpoint, resumed, then one result or one error), each carrying its job's "id".
@@ -112,12 +113,14 @@ class Server:
         try:
             if command == "stats":
                 result = self.stats(bool(message.get("fingerprint")))
+            elif command == "warm":
+                result = self.warm(message.get("profile"))
             elif command in JOBS:
                 progress.check()  # cancelled while it waited
                 result = self.job(command, self.spec(message), progress)
                 self.done += 1
             else:
-                raise TunerError("bad_spec", f"unknown command {command!r}; expected {', '.join(JOBS)} or stats")
+                raise TunerError("bad_spec", f"unknown command {command!r}; expected {', '.join(JOBS)}, stats or warm")
         except Exception as exc:  # noqa: BLE001 - every failure must end as one coded line
             error = coded(exc)
             if error is not exc:
@@ -158,6 +161,17 @@ class Server:
         )
         with self.cache.job(command):
             return run_parsed(command, spec, progress)
+
+    def warm(self, profile_name: object) -> dict:
+        """Loads the profile's base model into the cache before any job needs it (a GPU worker's readiness)."""
+        from .profiles import get_profile
+        from .runtime import runtime_for
+
+        if not isinstance(profile_name, str) or not profile_name:
+            raise TunerError("bad_spec", "warm needs a profile name")
+        profile = get_profile(profile_name)
+        self.cache.preload(profile, runtime_for(profile))
+        return {"command": "warm", "profile": profile.name, **self.cache.describe()}
 
     def stats(self, fingerprint: bool) -> dict:
         from .models import LOADS

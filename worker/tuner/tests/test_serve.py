@@ -131,3 +131,21 @@ def test_lines_that_are_not_jobs_are_answered_and_the_process_serves_on(server):
     [error] = server.run("train", {"profile": "tiny"})
     assert error["code"] == "bad_spec"
     assert server.result("stats")["pid"] == server.ready["pid"]
+
+
+def test_warm_loads_the_base_before_any_job_and_the_first_job_loads_nothing(photos, tmp_path):
+    server = ServeClient()
+    try:
+        warmed = server.result("warm", profile="tiny")
+        assert warmed["residents"][0]["adapter_layers"] == 0
+        assert server.result("stats")["loads"] == {"vae": 1, "text_encoder": 1, "unet": 1}
+        spec = specs("sneaker", photos[:3], tmp_path)
+        trained = server.result(
+            "train", spec["train"]([{"image": str(p), "caption": "a sneaker"} for p in photos[:3]])
+        )
+        assert trained["artifact"]
+        assert server.result("stats")["loads"] == {"vae": 1, "text_encoder": 1, "unet": 1}
+        [error] = [e for e in server.run("warm", profile="no-such-profile") if e["event"] == "error"]
+        assert error["code"] in ("bad_spec", "bad_input")
+    finally:
+        assert server.close() == 0
