@@ -61,7 +61,7 @@ describe("the resident tuner process", () => {
         },
       });
       expect(killed).toBe(true);
-      expect(result.losses).toHaveLength(4);
+      expect(result.losses).toHaveLength(5); // the text encoder alone 1 step, then the UNet 4
       // The job started over from its first stage in the new process.
       expect(stages.filter((stage) => stage === "load 0")).toHaveLength(2);
       const after = await tuner.stats();

@@ -108,6 +108,9 @@ function checkVersionHeaders(headers: Headers | undefined, operation: string, wa
     );
 }
 
+// One function for the whole process: API-version warnings are said once per process and sink.
+const warnInLog = (line: string) => processLog.warn(line);
+
 /** The app's and the worker's Admin GraphQL client: paced by the cost bucket, retrying what is safe to retry. */
 export class AdminClient {
   readonly shop: ShopDomain;
@@ -182,7 +185,7 @@ export class AdminClient {
           signal: AbortSignal.timeout(this.options.timeoutMs),
           requestHeaders: { "X-Shopify-Access-Token": token },
         });
-        checkVersionHeaders(res.headers, name, this.options.warn ?? ((line: string) => processLog.warn(line)));
+        checkVersionHeaders(res.headers, name, this.options.warn ?? warnInLog);
         const cost = costOf(res.extensions);
         release(cost);
         if (cost?.actualQueryCost) adminApiCost.inc({ operation: name }, cost.actualQueryCost);

@@ -23,7 +23,9 @@ const currentBulkOperation = () =>
   );
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  // The backfill queues every product with photos (19 × 24 images): above the default daily image
+  // limit, which the limit's own tests cover (lib/pipeline/request-scenes.test.ts, the fault suite).
+  stack = await startTestStack({ env: { SCENEBOOTH_DAILY_IMAGE_LIMIT: "1000" } });
   producers = stackProducers(stack);
   await stack.installShop(DEMO_SHOP);
   await approvePlan(stack, DEMO_SHOP);

@@ -46,7 +46,9 @@ def test_sd21_architecture_trains_resumes_after_a_kill_and_generates(tmp_path):
         [resumed] = [e for e in events if e["event"] == "resumed"]
         trained = events[-1]
         assert trained["event"] == "result", trained
-        assert resumed["step"] == 1 and trained["resumed_from_step"] == 1 and len(trained["losses"]) == 2
+        assert (
+            resumed["step"] == 1 and trained["resumed_from_step"] == 1 and len(trained["losses"]) == 3
+        )  # text encoder 1, UNet 2
         generated = second.result(
             "generate",
             {

@@ -43,6 +43,8 @@ def specs(product: str, photos, work) -> dict:
             **common,
             "instances": [{"image": c["image"], "caption": c["caption"]} for c in captions],
             "steps": STEPS,
+            # The variant that adds a token to the shared tokenizer and text encoder: the one that could leak.
+            "identifier_mode": "new_token",
             "prior": {"enabled": False},
             "output_dir": str(work / product / "train"),
         },
