@@ -50,6 +50,25 @@ function pytestCounts(file) {
   return { passed: attr("tests") - failed - skipped, failed, skipped };
 }
 
+/** The tuner's pytest suite, its output kept until the end (it runs beside vitest: see main). */
+async function runPytest(env) {
+  const report = path.join(artifacts, "pytest.xml");
+  const python = path.join(root, ".venv", "bin", "python");
+  let ok = true;
+  let output = "";
+  try {
+    output = await run(python, ["-m", "pytest", "worker/tuner/tests", "-q", `--junitxml=${report}`], {
+      env,
+      label: "pytest",
+      quiet: true,
+    });
+  } catch (error) {
+    if (!(error instanceof StepError)) throw error;
+    ok = false; // run() has printed the end of its output
+  }
+  return { ok, output, counts: pytestCounts(report) };
+}
+
 async function main() {
   const started = Date.now();
   const browser = only !== "py" && selectsBrowserTests(vitestFilters);
@@ -65,6 +84,10 @@ async function main() {
   const env = { REDIS_URL: redisUrl, TEST_POSTGRES_URL: postgresUrl, NODE_ENV: "test" };
   const totals = { passed: 0, failed: 0, skipped: 0 };
   let ok = true;
+  // pytest runs beside lint and vitest: the tuner's tests are CPU-bound on one thread (the tiny
+  // profile), vitest's mostly wait on the processes and servers it starts; together they take the time
+  // of the longer one.
+  const pytest = only !== "ts" && vitestFilters.length === 0 ? runPytest(env) : null;
 
   if (vitestFilters.length === 0 && only === "all") {
     // Each of the four lint checks counts as one test.
@@ -94,13 +117,10 @@ async function main() {
     if (!counts) ok = false;
     else for (const key of Object.keys(totals)) totals[key] += counts[key];
   }
-  if (only !== "ts" && vitestFilters.length === 0) {
-    const report = path.join(artifacts, "pytest.xml");
-    const python = path.join(root, ".venv", "bin", "python");
-    ok =
-      (await runSuite("pytest", python, ["-m", "pytest", "worker/tuner/tests", "-q", `--junitxml=${report}`], env)) &&
-      ok;
-    const counts = pytestCounts(report);
+  if (pytest) {
+    const { ok: pytestOk, output, counts } = await pytest;
+    if (output) console.log(`pytest:\n${output.trim().split("\n").slice(-15).join("\n")}`);
+    ok = pytestOk && ok;
     if (!counts) ok = false;
     else for (const key of Object.keys(totals)) totals[key] += counts[key];
   }

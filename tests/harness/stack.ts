@@ -209,8 +209,8 @@ export async function startTestStack(
       return fetch(new URL(pathname, appUrl), { ...init, headers });
     },
     appOutput: () => app.output(),
-    async startWorker(extraEnv = {}) {
-      const healthPort = await freePort();
+    async startWorker(extraEnv: Record<string, string> = {}) {
+      const healthPort = extraEnv.WORKER_HEALTH_PORT ? Number(extraEnv.WORKER_HEALTH_PORT) : await freePort();
       const handle = startChild("worker", ...node("worker/main.ts"), {
         ...env,
         WORKER_HEALTH_PORT: String(healthPort),

@@ -5,18 +5,23 @@ import { requestScenes } from "../../lib/pipeline/request-scenes";
 import { reviewCandidate } from "../../lib/pipeline/review";
 import type { Producers } from "../../lib/queue/producer";
 import { ProductWithMediaDocument, ProductsPageDocument } from "../../lib/shopify-admin";
+import { METRIC } from "../../lib/metrics";
+import { freePort } from "../harness/free-port";
 import { DEMO_SHOP, startTestStack, type TestStack } from "../harness/stack";
 import { stackProducers, waitFor, waitForGeneration } from "./helpers";
 
 describe("the product pipeline on the tiny profile", () => {
   let stack: TestStack;
   let producers: Producers;
+  let workerHealthPort: number;
+  const METRICS_TOKEN = "full-flow-scrape-token";
 
   beforeAll(async () => {
-    stack = await startTestStack();
+    stack = await startTestStack({ env: { METRICS_TOKEN } });
     await stack.installShop();
     producers = stackProducers(stack);
-    await stack.startWorker();
+    workerHealthPort = await freePort();
+    await stack.startWorker({ WORKER_HEALTH_PORT: String(workerHealthPort) });
   }, 120_000);
   afterAll(async () => {
     await producers?.close();
@@ -96,6 +101,29 @@ describe("the product pipeline on the tiny profile", () => {
     };
     const media = (await mediaOf()).find((m) => m.id === published.publishedMediaId);
     expect(media?.status).toBe("READY");
+
+    // What an operator sees after this run: every stage's duration on the worker, the image published,
+    // the tuning charged, the Admin API's cost; the app's endpoint only with its token.
+    const workerMetrics = await (await fetch(`http://127.0.0.1:${workerHealthPort}/metrics`)).text();
+    for (const stage of [...PIPELINE_STAGES.map((s) => s.name), "upscale", "publish"]) {
+      expect(workerMetrics).toMatch(
+        new RegExp(`^${METRIC.stageDuration}_count\\{[^}]*stage="${stage}"[^}]*outcome="completed"[^}]*\\} [1-9]`, "m"),
+      );
+    }
+    expect(workerMetrics).toMatch(new RegExp(`^${METRIC.publishes}\\{[^}]*outcome="published"[^}]*\\} 1$`, "m"));
+    expect(workerMetrics).toMatch(
+      new RegExp(`^${METRIC.usageCharges}\\{[^}]*kind="tuned_product"[^}]*outcome="charged"`, "m"),
+    );
+    expect(workerMetrics).toMatch(new RegExp(`^${METRIC.adminApiCost}\\{[^}]*\\} [1-9]`, "m"));
+    expect(workerMetrics).toMatch(
+      new RegExp(`^${METRIC.queueJobs}\\{[^}]*queue="publish"[^}]*state="completed"[^}]*\\} [1-9]`, "m"),
+    );
+    expect((await fetch(new URL("/metrics", stack.appUrl))).status).toBe(401);
+    const appMetrics = await fetch(new URL("/metrics", stack.appUrl), {
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
+    expect(appMetrics.status).toBe(200);
+    expect(await appMetrics.text()).toMatch(new RegExp(`^${METRIC.queueJobs}\\{[^}]*process="app"`, "m"));
     expect(media?.alt).toContain(backpack.title);
     expect(media && "image" in media ? [media.image?.width, media.image?.height] : null).toEqual([2048, 2048]);
 
