@@ -121,7 +121,7 @@ export async function transitionCandidate(
  * reject and an approve that raced (two tabs) both end with what the last state change asks for —
  * an approved image with its chain, a rejected one without.
  */
-async function settleChain(
+export async function settleChain(
   client: PrismaClient,
   producers: Producers,
   shop: string,
