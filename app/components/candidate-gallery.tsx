@@ -148,21 +148,21 @@ function CandidateCard({ candidate: c, index, adminUrl, checked, onChecked, onCo
   );
 }
 
-/** Where each verdict's thresholds come from, in one line per verdict. */
+/** Where each verdict's thresholds come from: the paper's values, or the shop's own ratings. */
 function CalibrationNote({ calibration }: { calibration: ReviewData["calibration"] }) {
   const c = RATING_CALIBRATION;
+  const aspects = (["subject", "scene"] as const).map((aspect) => ({ ...calibration[aspect], aspect }));
+  const parts = aspects.map(({ aspect, rated, fromRatings }) =>
+    fromRatings
+      ? `“${ASPECTS[aspect].title}” follows your ${rated} ratings`
+      : `“${ASPECTS[aspect].title}” uses the paper's reference scores (${rated} of ${c.minRatings} ratings)`,
+  );
+  const rule = aspects.every((a) => a.fromRatings)
+    ? ""
+    : ` A verdict follows your ratings once you have rated ${c.minRatings} images on its question, at least ${c.minEachSide} of them ${c.goodRating}–5 and ${c.minEachSide} of them 1–${c.poorRating}.`;
   return (
     <Text as="p" variant="bodySm" tone="subdued">
-      {(["subject", "scene"] as const)
-        .map((aspect) => {
-          const { rated, fromRatings } = calibration[aspect];
-          return `“${ASPECTS[aspect].title}” ${
-            fromRatings
-              ? `follows your ${rated} ratings`
-              : `uses the paper's reference scores until you have rated ${c.minRatings} images (${rated} so far, at least ${c.minEachSide} rated ${c.goodRating}–5 and ${c.minEachSide} rated 1–${c.poorRating})`
-          }.`;
-        })
-        .join(" ")}
+      {`${parts.join("; ")}.${rule}`}
     </Text>
   );
 }

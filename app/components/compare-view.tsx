@@ -49,7 +49,8 @@ export function CompareView({ ids, current, candidates, sources, onMove, onClose
   useResultToast(decide.data);
   const [zoom, setZoom] = useState(1);
   const [split, setSplit] = useState(50);
-  const [sourceId, setSourceId] = useState(sources[0]?.id ?? "");
+  // Null until the merchant picks one: the default follows the studio's best photo as it changes.
+  const [sourceId, setSourceId] = useState<string | null>(null);
   const source = sources.find((s) => s.id === sourceId) ?? sources[0] ?? null;
   const at = ids.indexOf(current);
 
