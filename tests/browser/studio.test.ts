@@ -234,7 +234,8 @@ describe("the merchant's studio in Chromium", () => {
         ]),
       );
 
-    await first.getByRole("button", { name: "Approve Image 1" }).click();
+    // "Approve the 1 best": the waiting images good on both counts (Image 1 only).
+    await page.getByRole("button", { name: "Approve the 1 best" }).click();
     await first
       .getByText(/^(Approved|Upscaling to 2048 px|Publishing|Published)$/)
       .first()
@@ -242,7 +243,8 @@ describe("the merchant's studio in Chromium", () => {
     await expect
       .poll(async () => (await stack.db.candidate.findUniqueOrThrow({ where: { id: seeded.candidateIds[1]! } })).state)
       .not.toBe("pending");
-    await page.getByText("Approved: upscaling to 2048 px, then publishing to the product.").waitFor();
+    await page.getByText("1 image approved: upscaling, then publishing.").waitFor();
+    await page.getByRole("button", { name: "No image good on both counts" }).waitFor();
 
     // The compare view: zoom, the before/after slider, and the keyboard (R rejects, J next, A approves, K back).
     await second.getByRole("button", { name: "Compare Image 2" }).click();
@@ -271,14 +273,22 @@ describe("the merchant's studio in Chromium", () => {
     await dialog.getByText("Image 3 of 3: in the snow").waitFor();
     await page.keyboard.press("a");
     await expect.poll(() => stateOf(2)).toBe("approved");
+    await page.getByText("Approved: upscaling to 2048 px, then publishing to the product.").waitFor();
     await page.keyboard.press("k");
     await dialog.getByText("Image 2 of 3").waitFor();
     await dialog.getByText("Rejected", { exact: true }).waitFor();
     await page.keyboard.press("Escape");
     await dialog.waitFor({ state: "detached" });
+    const regions = page.getByRole("region", { name: /^Image \d+:/ });
     await page.getByLabel("State", { exact: true }).selectOption("rejected");
-    expect(await page.getByRole("region", { name: /^Image \d+:/ }).count()).toBe(1);
+    expect(await regions.count()).toBe(1);
     await page.getByLabel("State", { exact: true }).selectOption("");
+    await page.getByLabel("Verdict", { exact: true }).selectOption("poor");
+    expect(await regions.count()).toBe(2);
+    await page.getByLabel("Verdict", { exact: true }).selectOption("");
+    await page.getByLabel("Sort by").selectOption("scene");
+    expect(await regions.first().getAttribute("aria-label")).toBe("Image 1: in the snow");
+    await page.getByLabel("Sort by").selectOption("best");
 
     await page.getByRole("link", { name: "Insights" }).click();
     await page.getByRole("heading", { name: "Insights", level: 1 }).waitFor();
