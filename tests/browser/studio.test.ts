@@ -263,7 +263,6 @@ describe("the merchant's studio in Chromium", () => {
     );
     expect(await dialog.getByRole("img", { name: /^(Training photo|Your photo)/ }).count()).toBe(1);
     await dialog.getByRole("button", { name: "Fit" }).click();
-    await screenshot(page, "05b-compare");
     await docScreenshot(page, "studio-compare");
     const stateOf = async (seed: number) =>
       (await stack.db.candidate.findUniqueOrThrow({ where: { id: seeded.candidateIds[seed]! } })).state;
