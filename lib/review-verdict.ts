@@ -61,8 +61,8 @@ export type Thresholds = Record<Metric, Threshold>;
  * match" likelier than "match"), and about 15 % under the paper's CLIP-T / ITC means.
  */
 export const PAPER_THRESHOLDS: Readonly<Thresholds> = Object.freeze({
-  dino: { good: 0.71, poor: DEFAULT_SELECTION_RULE.floors.dino ?? 0.5 },
-  clipI: { good: 0.86, poor: DEFAULT_SELECTION_RULE.floors.clipI ?? 0.75 },
+  dino: { good: 0.71, poor: DEFAULT_SELECTION_RULE.floors.dino! },
+  clipI: { good: 0.86, poor: DEFAULT_SELECTION_RULE.floors.clipI! },
   itm: { good: DEFAULT_SELECTION_RULE.threshold, poor: 0.5 },
   clipT: { good: 0.24, poor: 0.2 },
   itc: { good: 0.415, poor: 0.35 },

@@ -155,7 +155,11 @@ function CalibrationNote({ calibration }: { calibration: ReviewData["calibration
   const parts = aspects.map(({ aspect, rated, fromRatings }) =>
     fromRatings
       ? `“${ASPECTS[aspect].title}” follows your ${rated} ratings`
-      : `“${ASPECTS[aspect].title}” uses the paper's reference scores (${rated} of ${c.minRatings} ratings)`,
+      : `“${ASPECTS[aspect].title}” uses the paper's reference scores (${
+          rated < c.minRatings
+            ? `${rated} of ${c.minRatings} ratings`
+            : `your ${rated} ratings do not yet tell good images from poor ones`
+        })`,
   );
   const rule = aspects.every((a) => a.fromRatings)
     ? ""
