@@ -73,3 +73,22 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/**
+ * The README's tour pictures: the visible part of the page, as JPEG to keep the repository small, without
+ * the toasts of earlier steps (so that a rerun writes the same picture).
+ */
+export const DOCS_SCREENSHOT_DIR = path.join(projectRoot, "docs", "screenshots");
+
+export async function docScreenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(DOCS_SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(DOCS_SCREENSHOT_DIR, `${name}.jpg`);
+  await page.screenshot({
+    path: file,
+    type: "jpeg",
+    quality: 70,
+    animations: "disabled",
+    style: "#app-bridge-standin-toasts { display: none }",
+  });
+  return file;
+}
