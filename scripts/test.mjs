@@ -74,10 +74,11 @@ async function main() {
   const browser = only !== "py" && selectsBrowserTests(vitestFilters);
   const setupLog = (line) => console.log(`setup: ${line}`);
   // Production's Node (package.json engines) where this machine's is older: first on PATH for vitest and what it
-  // starts. Installed beside the Python environment and the build (it compiles better-sqlite3 once).
+  // starts. Installed beside the Python environment and the build (it compiles better-sqlite3 once), after the
+  // database step, which loads this Node's better-sqlite3 build that it moves to a folder of its own.
   let testNode = null;
   const testNodeStep = {
-    "test node": [["deps"], async () => void (testNode = await ensureTestNode({ log: setupLog }))],
+    "test node": [["deps", "database"], async () => void (testNode = await ensureTestNode({ log: setupLog }))],
   };
   await setup({
     log: setupLog,
