@@ -13,6 +13,7 @@ import { DEMO_SHOP, startTestStack, type ProcessHandle, type TestStack } from ".
 import { appContext, launchChromium, openApp, openAppPath, screenshot } from "./browser";
 import { seedReviewedProduct } from "./seed-candidates";
 import { SHOPIFY_API_VERSION } from "../../lib/shopify-admin/version";
+import { usageKey } from "../../lib/usage";
 
 interface StoreProduct {
   id: string;
@@ -327,6 +328,30 @@ describe("the merchant's studio in Chromium", () => {
       });
       expect(candidate.publishedMediaId).toMatch(/^gid:\/\/shopify\/MediaImage\/\d+$/);
       await screenshot(page, "10-e2e-published");
+
+      // After publishing: make it the featured image, remove it, publish it again — checked at the local store.
+      const mediaOf = () => stack.store.control.productMedia(DEMO_SHOP, boot.id).map((m) => m.id);
+      const history = page.getByRole("listitem", { name: /^Published image 1:/ });
+      await history.getByRole("button", { name: "Make Published image 1 the featured image" }).click();
+      await page.getByText("This image is now the product's featured image.").waitFor();
+      expect(mediaOf()[0]).toBe(candidate.publishedMediaId);
+      await history.getByText("Featured image", { exact: true }).waitFor();
+      await history.getByRole("button", { name: "Remove Published image 1 from the product" }).click();
+      await page.getByText(/^Removed from the product/).waitFor();
+      expect(mediaOf()).not.toContain(candidate.publishedMediaId);
+      expect((await stack.db.candidate.findUniqueOrThrow({ where: { id: candidate.id } })).state).toBe("removed");
+      await history.getByText(/Removed by SceneBooth/).waitFor();
+      await screenshot(page, "10b-e2e-removed");
+      await history.getByRole("button", { name: "Publish Published image 1 again" }).click();
+      await history.getByText("Published", { exact: true }).waitFor({ timeout: 60_000 });
+      // The same file is back on the product, and it was charged once.
+      expect(mediaOf()).toContain(candidate.publishedMediaId);
+      expect(
+        await stack.db.usageRecord.count({
+          where: { idempotencyKey: usageKey(DEMO_SHOP, "images_published", candidate.id) },
+        }),
+      ).toBe(1);
+      log("removed and published again");
 
       const ratedBefore = await stack.db.candidate.count({
         where: { shop: DEMO_SHOP, OR: [{ ratingSubject: { not: null } }, { ratingScene: { not: null } }] },

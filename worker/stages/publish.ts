@@ -5,8 +5,10 @@ import { forShop } from "../../lib/db";
 import { parseGenerationScenes } from "../../lib/pipeline/request-scenes";
 import { PUBLISHABLE_STATES, transitionCandidate } from "../../lib/pipeline/review";
 import { altText } from "../../lib/prompts";
+import { translateAlt } from "../../lib/pipeline/alt-translations";
 import type { CandidateJob } from "../../lib/queue/jobs";
 import {
+  attachProductMedia,
   finishProductImage,
   mediaIsFile,
   ProductWithMediaDocument,
@@ -88,7 +90,8 @@ export function publishProcessor(
       where: { id: candidateId },
       include: { subject: true, generation: true },
     });
-    if (candidate?.publishedMediaId) {
+    // A published image's id ends the job; a removed one being published again goes on (below).
+    if (candidate?.publishedMediaId && candidate.state === "published") {
       publishes.inc({ outcome: "already-published" });
       return { mediaId: candidate.publishedMediaId, reused: true, shopifyProcessingSeconds: 0 };
     }
@@ -117,6 +120,9 @@ export function publishProcessor(
       candidate.subject.classNoun,
       sceneText(candidate.generation.scenes, candidate.sceneId),
     );
+    // Published before and removed by the merchant: the same file goes back on the product, unless it
+    // was deleted in Shopify meanwhile (then it is uploaded again).
+    if (candidate.publishedMediaId) await attachProductMedia(admin, candidate.publishedMediaId, productId);
     const earlier = await findPublished(admin, productId, candidateId);
     let mediaId = earlier?.id ?? null;
     const reused = earlier !== null;
@@ -149,9 +155,16 @@ export function publishProcessor(
       eventKey: candidateId,
       description: `Scene image published: ${candidate.subject.productTitle}`,
     }).catch(throwBillingRefusal);
+    await translateAlt(client, admin, shop, {
+      mediaId,
+      productId,
+      productTitle: candidate.subject.productTitle,
+      sceneId: candidate.sceneId,
+      alt,
+    });
     await db.candidate.update({
       where: { id: candidateId },
-      data: { state: "published", publishedMediaId: mediaId, error: null },
+      data: { state: "published", publishedMediaId: mediaId, error: null, publishedAt: new Date(), removedAt: null },
     });
     await db.subject.update({ where: { id: candidate.subjectId }, data: { state: "published" } });
     publishes.inc({ outcome: reused ? "found-on-product" : "published" });
