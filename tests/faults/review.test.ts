@@ -133,7 +133,7 @@ faultCase(
 
 faultCase(
   "the merchant deleted a published image in Shopify, then clicks Remove in SceneBooth: a clear message, the image listed as removed, nothing else touched",
-  { short: true },
+  {},
   async () => {
     const { productId, candidateId } = await approvableImage(fs, "Review: deleted in Shopify before Remove");
     const published = await approveAndSettle(fs, candidateId);
