@@ -17,7 +17,7 @@ import {
   type ProductWithMediaQuery,
 } from "../../lib/shopify-admin";
 import { blobStore, parseBlobKey } from "../../lib/storage";
-import { PRICES_USD } from "../../lib/usage";
+import { PRICES_USD, usageKey } from "../../lib/usage";
 import { MerchantActionError, throwBillingRefusal } from "./errors";
 import { notThisShops } from "./candidate-runner";
 import { publishes } from "../../lib/metrics/process";
@@ -127,6 +127,10 @@ export function publishProcessor(
     let mediaId = earlier?.id ?? null;
     const reused = earlier !== null;
     const plan = await currentUsagePlan(admin);
+    // Charged once per image: publishing it again after the merchant removed it is not charged.
+    const chargedBefore = await client.usageRecord.findUnique({
+      where: { idempotencyKey: usageKey(shop, "images_published", candidateId) },
+    });
     let shopifyProcessingSeconds = 0;
     // An earlier try's productUpdate ran but its answer was lost while Shopify was processing the image.
     if (earlier && earlier.status !== "READY") {
@@ -135,7 +139,8 @@ export function publishProcessor(
       ).processingSeconds;
     }
     if (!mediaId) {
-      await assertCanSpend(client, shop, plan, PRICES_USD.images_published).catch(throwBillingRefusal);
+      if (!chargedBefore)
+        await assertCanSpend(client, shop, plan, PRICES_USD.images_published).catch(throwBillingRefusal);
       const blob = await blobStore().get(parseBlobKey(candidate.upscaledBlobKey).key);
       const extension = blob.contentType === "image/jpeg" ? "jpg" : blob.contentType === "image/webp" ? "webp" : "png";
       const published = await publishProductImage(admin, {
@@ -148,13 +153,14 @@ export function publishProcessor(
       mediaId = published.mediaId;
       shopifyProcessingSeconds = published.processingSeconds;
     }
-    await chargeUsage(client, admin, plan, {
-      shop,
-      kind: "images_published",
-      quantity: 1,
-      eventKey: candidateId,
-      description: `Scene image published: ${candidate.subject.productTitle}`,
-    }).catch(throwBillingRefusal);
+    if (!chargedBefore)
+      await chargeUsage(client, admin, plan, {
+        shop,
+        kind: "images_published",
+        quantity: 1,
+        eventKey: candidateId,
+        description: `Scene image published: ${candidate.subject.productTitle}`,
+      }).catch(throwBillingRefusal);
     await translateAlt(client, admin, shop, {
       mediaId,
       productId,
