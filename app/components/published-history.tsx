@@ -44,7 +44,10 @@ function HistoryRow({ item, index }: { item: PublishedItem; index: number }) {
             {item.featured && item.state === "published" && <Badge tone="success">Featured image</Badge>}
           </InlineStack>
           <Text as="p" tone="subdued">
-            {[published && `Published ${published}`, removed && `Removed by SceneBooth ${removed}`]
+            {[
+              published && `Published ${published}`,
+              removed && (item.note ? `Found removed ${removed}` : `Removed by SceneBooth ${removed}`),
+            ]
               .filter(Boolean)
               .join(" · ") || "Published"}
           </Text>

@@ -17,7 +17,7 @@ import { suggestClassNoun } from "../../lib/prompts";
 import { producers } from "../../lib/queue/producer";
 import { SCENES } from "../../lib/scenes";
 import { readShopSettings } from "../../lib/shop-settings";
-import { ProductStudioDocument, type ProductStudioQuery } from "../../lib/shopify-admin";
+import { AdminApiError, ProductStudioDocument, type ProductStudioQuery } from "../../lib/shopify-admin";
 import { RECONNECT_MESSAGE } from "../../lib/shopify-admin/offline-tokens";
 import { blobStore, type BlobKey } from "../../lib/storage";
 import type { DatasetReport } from "../../lib/dataset/dataset-check";
@@ -422,6 +422,19 @@ const rating = (raw: FormDataEntryValue | null): number | null | undefined => {
   return Number(raw);
 };
 
+/**
+ * Remove and Make featured ask Shopify first and change the image's row after: when Shopify does not
+ * answer, nothing was recorded, and trying again is safe (both calls leave the same state when repeated).
+ */
+async function afterPublish(action: () => Promise<string>): Promise<StudioActionResult> {
+  try {
+    return { ok: true, message: await action() };
+  } catch (error) {
+    if (!(error instanceof AdminApiError) || error.kind === "user-errors") throw error;
+    return { ok: false, error: "Shopify did not answer in time. Try again in a minute: trying again is safe." };
+  }
+}
+
 /** The studio's form posts: start, cancel, review (approve/reject/rate), bulk approve; 503 while the job queue does not answer. */
 export async function studioAction(
   ctx: ShopContext,
@@ -492,11 +505,11 @@ export async function studioAction(
       }
       case "remove-published": {
         const candidate = await productCandidate(ctx, gid, String(form.get("candidateId") ?? ""));
-        return { ok: true, message: await removePublished(db(), ctx.admin, ctx.shop, candidate.id) };
+        return afterPublish(() => removePublished(db(), ctx.admin, ctx.shop, candidate.id));
       }
       case "feature-published": {
         const candidate = await productCandidate(ctx, gid, String(form.get("candidateId") ?? ""));
-        return { ok: true, message: await featurePublished(db(), ctx.admin, ctx.shop, candidate.id) };
+        return afterPublish(() => featurePublished(db(), ctx.admin, ctx.shop, candidate.id));
       }
       case "republish": {
         const candidate = await productCandidate(ctx, gid, String(form.get("candidateId") ?? ""));

@@ -10,7 +10,7 @@ import { migratedTestDatabase } from "../../tests/harness/database";
 import { createPrismaClient, type PrismaClient } from "../db";
 import { checkRedis, createRedisConnection } from "../queue/connection";
 import { createProducers, type Producers } from "../queue/producer";
-import { AdminClient, FileUpdateDocument } from "../shopify-admin";
+import { AdminApiError, AdminClient, FileUpdateDocument } from "../shopify-admin";
 import { altText } from "../prompts";
 import { translateAlt } from "./alt-translations";
 import { featurePublished, GONE_IN_SHOPIFY, PublishedMediaError, removePublished, republish } from "./published";
@@ -139,6 +139,25 @@ describe("after publishing", () => {
       /no longer on the product in Shopify/,
     );
     expect(await row(detached.candidateId)).toMatchObject({ state: "removed", error: GONE_IN_SHOPIFY });
+  });
+
+  it("a remove whose answer Shopify lost: the row stays published until a retry, which ends removed", async () => {
+    const { candidateId, mediaId } = await published();
+    const impatient = new AdminClient({
+      shop,
+      accessToken: store.token,
+      env: { SHOPIFY_LOCAL_STORE_URL: store.url },
+      maxAttempts: 2,
+      backoffMs: 10,
+    });
+    store.control.injectFault({ kind: "lost-answer" }, { operation: "fileUpdate", times: 2 });
+    await expect(removePublished(client, impatient, shop, candidateId)).rejects.toThrow(AdminApiError);
+    // Shopify ran it; SceneBooth could not know, so it recorded nothing.
+    expect(mediaIds()).not.toContain(mediaId);
+    expect((await row(candidateId)).state).toBe("published");
+    store.control.clearFaults();
+    await expect(removePublished(client, impatient, shop, candidateId)).resolves.toMatch(/^Removed from the product/);
+    expect(await row(candidateId)).toMatchObject({ state: "removed", error: null });
   });
 
   it("publishing a removed image again queues its chain once", async () => {

@@ -240,6 +240,8 @@ describe("the merchant's studio in Chromium", () => {
     await page.getByRole("heading", { name: "Settings", level: 1 }).waitFor();
     await page.getByText("Publish best matches without review", { exact: true }).click();
     await page.getByText("Images will go live on your product pages without anyone looking at them").waitFor();
+    // Asks for the optional translation scopes (granted with the local store's install: no grant page).
+    await page.getByText("Alt text in your store's languages", { exact: true }).click();
     await page.getByLabel("Monthly spending cap").fill("50");
     await page.getByText("Unsaved changes").waitFor();
     const saveBarShowing = () =>
@@ -254,19 +256,23 @@ describe("the merchant's studio in Chromium", () => {
     await page.getByRole("button", { name: "Save" }).click();
     await page.getByText("Settings saved").waitFor();
     const row = await stack.db.shop.findUniqueOrThrow({ where: { shop: DEMO_SHOP } });
-    expect([row.autoPublish, row.monthlyCapUsd]).toEqual([true, 50]);
+    expect([row.autoPublish, row.monthlyCapUsd, row.translateAltText]).toEqual([true, 50, true]);
     await expect(page.getByText("Unsaved changes").isVisible()).resolves.toBe(false);
     expect(await saveBarShowing()).toBe(false);
 
     await page.getByText("Publish best matches without review", { exact: true }).click();
+    await page.getByText("Alt text in your store's languages", { exact: true }).click();
     await page.getByLabel("Scene match threshold (BLIP ITM)").fill("1.5");
     await page.getByRole("button", { name: "Save" }).click();
     await page.getByText("The match threshold must be between 0 and 1.").waitFor();
     await page.getByLabel("Scene match threshold (BLIP ITM)").fill("0.9");
     await page.getByRole("button", { name: "Save" }).click();
     await expect
-      .poll(async () => (await stack.db.shop.findUniqueOrThrow({ where: { shop: DEMO_SHOP } })).autoPublish)
-      .toBe(false);
+      .poll(async () => {
+        const saved = await stack.db.shop.findUniqueOrThrow({ where: { shop: DEMO_SHOP } });
+        return [saved.autoPublish, saved.translateAltText];
+      })
+      .toEqual([false, false]);
   });
 
   it("another shop's product id in the URL is not found, and nothing of it is shown", async () => {
