@@ -343,7 +343,7 @@ describe("the merchant's studio in Chromium", () => {
       expect(mediaOf()[0]).toBe(candidate.publishedMediaId);
       await history.getByText("Featured image", { exact: true }).waitFor();
       await history.getByRole("button", { name: "Remove Published image 1 from the product" }).click();
-      await page.getByText(/^Removed from the product/).waitFor();
+      await page.getByText(/^Removed from the product\. The file stays/).waitFor();
       expect(mediaOf()).not.toContain(candidate.publishedMediaId);
       expect((await stack.db.candidate.findUniqueOrThrow({ where: { id: candidate.id } })).state).toBe("removed");
       await history.getByText(/Removed by SceneBooth/).waitFor();
