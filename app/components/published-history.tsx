@@ -32,7 +32,7 @@ function HistoryRow({ item, index }: { item: PublishedItem; index: number }) {
   const published = when(item.publishedAt);
   const removed = when(item.removedAt);
   return (
-    <li aria-label={`${name}: ${item.sceneText}`} className="sb-history-row">
+    <li aria-label={`${name}: ${item.sceneText}`}>
       <InlineStack gap="300" blockAlign="center" wrap={false}>
         <Thumbnail source={item.thumbUrl} alt={`Published scene: ${item.sceneText}`} size="small" />
         <BlockStack gap="100">
