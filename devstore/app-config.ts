@@ -38,6 +38,12 @@ export function parseSubscriptions(toml: string): AppSubscriptions {
   return subscriptions;
 }
 
+/** `[access_scopes] optional_scopes`: what the app may ask the merchant for later. */
+export function loadOptionalScopes(file = APP_CONFIG_PATH): string[] {
+  const config = parse(fs.readFileSync(file, "utf8")) as { access_scopes?: { optional_scopes?: string[] } };
+  return config.access_scopes?.optional_scopes ?? [];
+}
+
 export function loadSubscriptions(file = APP_CONFIG_PATH): AppSubscriptions {
   return parseSubscriptions(fs.readFileSync(file, "utf8"));
 }

@@ -8,6 +8,11 @@ export interface AppCredentials {
   apiSecret: string;
   /** Scopes granted to every token (the app's requested scopes). */
   scopes: string[];
+  /**
+   * The app's optional scopes (shopify.app.toml). The local store grants them with the install, as
+   * a merchant who accepts them, so shopify-app-remix's `scopes.request` finds them granted.
+   */
+  optionalScopes?: string[];
   /** Where OAuth may redirect back to (the app URL); null accepts any redirect_uri. */
   appUrl: string | null;
 }
@@ -100,7 +105,7 @@ function issue(
 ): OAuthResult {
   const shopRecord = findShop(state, shop);
   if (shopRecord) shopRecord.installed = true;
-  const scope = app.scopes.join(",");
+  const scope = grantedScope(app);
   const prefix = kind.online ? "shpua_" : "shpat_";
   const token: TokenRecord = {
     token: prefix + crypto.randomBytes(16).toString("hex"),
@@ -326,6 +331,11 @@ export function authorizeRedirect(
 }
 
 /** The shop an Admin API access token belongs to, or null (unknown, revoked, expired, or non-expiring once refused). */
+/** The scope string of every token the local store issues: required and optional scopes. */
+export function grantedScope(app: Pick<AppCredentials, "scopes" | "optionalScopes">): string {
+  return [...new Set([...app.scopes, ...(app.optionalScopes ?? [])])].join(",");
+}
+
 export function tokenOwner(state: StoreState, policy: TokenPolicy, token: string | null): TokenRecord | null {
   if (!token) return null;
   const record = state.tokens.find((t) => t.token === token);

@@ -10,4 +10,6 @@ export interface Ctx {
   schema: GraphQLSchema;
   /** Bulk operations read whole connections, ignoring page sizes. */
   bulk: boolean;
+  /** The request's token's scopes, and the app's required and optional ones (absent: the store's own calls, unchecked). */
+  access?: { granted: string[]; required: string[]; optional: string[] };
 }

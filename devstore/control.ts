@@ -1,6 +1,7 @@
 import type http from "node:http";
 import { isStableVersion, quarterlyWindow } from "./api-versions";
 import {
+  grantedScope,
   mintSessionToken,
   revokeShopTokens,
   type AppCredentials,
@@ -11,7 +12,8 @@ import type { Faults, FaultRoute, FaultSpec } from "./faults";
 import { checkImage } from "./image-check";
 import { gid, requireGid } from "./ids";
 import { createProduct } from "./resolvers/products";
-import { newId, nowIso, type FileRecord, type MediaStatus, type ProductStatus } from "./state";
+import { newId, nowIso, type FileRecord, type MediaStatus, type ProductStatus, type ShopLocaleRecord } from "./state";
+import { contentDigest, translationMutations } from "./resolvers/translations";
 import { sniffImageType } from "../lib/shopify-admin/image-type";
 import type { LocalStore, StoreStats } from "./store";
 import type { BucketSettings, Throttle, ThrottleStatus } from "./throttle";
@@ -133,7 +135,7 @@ export class DevStoreControl {
     this.store.state.tokens.push({
       token,
       shop: s.domain,
-      scope: this.app.scopes.join(","),
+      scope: grantedScope(this.app),
       online: false,
       userId: null,
       expiresAt: null,
@@ -273,6 +275,33 @@ export class DevStoreControl {
           ]
         : [];
     });
+  }
+
+  /** The shop's languages (shopLocales); a new shop has English only. */
+  setLocales(shop: string, locales: ShopLocaleRecord[]): void {
+    if (locales.filter((l) => l.primary).length !== 1) throw new Error("setLocales: exactly one primary locale");
+    this.shop(shop).locales = locales.map((l) => ({ ...l }));
+    this.store.changed();
+  }
+
+  /** A translation the merchant made in Shopify (Translate & Adapt), of the resource's current content. */
+  translate(shop: string, resourceId: string, locale: string, key: string, value: string): void {
+    const s = this.shop(shop);
+    const result = translationMutations.translationsRegister(
+      {
+        resourceId,
+        translations: [{ key, locale, value, translatableContentDigest: contentDigest(s, resourceId, key) }],
+      },
+      { store: this.store, shop: s, schema: this.store.schema, bulk: false },
+    );
+    if (result.userErrors.length) throw new Error(`translate: ${result.userErrors.map((e) => e.message).join("; ")}`);
+  }
+
+  /** The translations registered for a resource, in every locale (no Admin API call). */
+  translationsOf(shop: string, resourceId: string): Array<{ locale: string; key: string; value: string }> {
+    return (this.shop(shop).translations ?? [])
+      .filter((t) => t.resourceId === resourceId)
+      .map(({ locale, key, value }) => ({ locale, key, value }));
   }
 
   /** The merchant removes the app: tokens stop working and app/uninstalled is delivered. */

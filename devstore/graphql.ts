@@ -24,6 +24,9 @@ import { nodeQueries } from "./resolvers/nodes";
 import { bulkMutations, bulkQueries, setBulkRunner } from "./resolvers/bulk";
 import { stagedUploadMutations } from "./staged-uploads";
 import { billingMutations, billingQueries } from "./resolvers/billing";
+import { mediaOrderMutations, mediaOrderQueries } from "./resolvers/media-order";
+import { appScopeQueries } from "./resolvers/app-scopes";
+import { translationMutations, translationQueries } from "./resolvers/translations";
 
 /** Shopify refuses any single query whose requested cost is above this. */
 export const MAX_QUERY_COST = 1000;
@@ -34,6 +37,9 @@ const queryRoot: Record<string, unknown> = {
   ...nodeQueries,
   ...bulkQueries,
   ...billingQueries,
+  ...mediaOrderQueries,
+  ...translationQueries,
+  ...appScopeQueries,
 };
 const mutationRoot: Record<string, unknown> = {
   ...productMutations,
@@ -41,6 +47,8 @@ const mutationRoot: Record<string, unknown> = {
   ...stagedUploadMutations,
   ...bulkMutations,
   ...billingMutations,
+  ...mediaOrderMutations,
+  ...translationMutations,
 };
 
 /** Reads model fields; a field the stand-in has no value for is a clear error, not a silent null. */

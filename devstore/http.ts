@@ -161,7 +161,13 @@ async function serveGraphql(
   if (!shop) return { status: 404, body: { errors: "Not Found" }, headers: versionHeader };
   const body = parseJsonBody(raw, "application/json");
   const result = await handleGraphql(
-    { store: deps.store, shop, schema: deps.store.schemaFor(served.served), bulk: false },
+    {
+      store: deps.store,
+      shop,
+      schema: deps.store.schemaFor(served.served),
+      bulk: false,
+      access: { granted: owner.scope.split(","), required: deps.app.scopes, optional: deps.app.optionalScopes ?? [] },
+    },
     deps.throttle.bucket(shop.domain),
     body,
   );

@@ -9,6 +9,7 @@ export type GidType =
   | "Model3d"
   | "ImageSource"
   | "BulkOperation"
+  | "Job"
   | "Shop";
 
 export function gid(type: GidType, id: number | string): string {

@@ -4,7 +4,7 @@ import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { projectRoot } from "../lib/config";
 import { SHOPIFY_API_VERSION } from "../lib/shopify-admin/version";
-import { loadSubscriptions } from "./app-config";
+import { loadOptionalScopes, loadSubscriptions } from "./app-config";
 import type { AppCredentials } from "./auth";
 import { BlobStore } from "./blobs";
 import { ControlRoutes, DevStoreControl } from "./control";
@@ -39,6 +39,8 @@ export interface DevStoreOptions {
   apiKey: string;
   apiSecret: string;
   scopes?: string[];
+  /** Default: shopify.app.toml's optional_scopes (granted with the install). */
+  optionalScopes?: string[];
   /** Leaky bucket: default 2000 points, refilled at 100 points/s. */
   bucket?: Partial<BucketSettings>;
   timing?: Partial<Timing>;
@@ -71,6 +73,7 @@ export async function startDevStore(options: DevStoreOptions): Promise<DevStore>
     apiKey: options.apiKey,
     apiSecret: options.apiSecret,
     scopes: options.scopes ?? ["read_products", "write_products", "write_files"],
+    optionalScopes: options.optionalScopes ?? loadOptionalScopes(),
     appUrl: options.appUrl ?? null,
   };
 

@@ -89,6 +89,38 @@ export interface ShopRecord {
   files: FileRecord[];
   stagedUploads: StagedUploadRecord[];
   bulkOperations: BulkOperationRecord[];
+  /** productReorderMedia jobs (absent in state files written before they existed). */
+  jobs?: MediaJobRecord[];
+  /** The shop's languages; absent: English only. */
+  locales?: ShopLocaleRecord[];
+  translations?: TranslationRecord[];
+}
+
+/** A reorder of a product's media (productReorderMedia's Job): applied when due. */
+export interface MediaJobRecord {
+  id: number;
+  productId: number;
+  moves: Array<{ id: number; position: number }>;
+  dueAt: string;
+  done: boolean;
+}
+
+export interface ShopLocaleRecord {
+  locale: string;
+  name: string;
+  primary: boolean;
+  published: boolean;
+}
+
+export interface TranslationRecord {
+  /** The translated resource's GID (a Product, a MediaImage). */
+  resourceId: string;
+  key: string;
+  locale: string;
+  value: string;
+  /** Digest of the content this translates; another digest now means the translation is outdated. */
+  digest: string;
+  updatedAt: string;
 }
 
 export interface TokenRecord {

@@ -54,6 +54,11 @@ export function altText(productTitle: string, classNoun: string, sceneText: stri
   return `${productTitle} — ${scoringPrompt(classNoun, sceneText)}`.slice(0, 512);
 }
 
+/** Alt text in another language: the product's (translated) title + the scene's wording in that language. */
+export function translatedAltText(productTitle: string, scenePhrase: string): string {
+  return `${productTitle} — ${scenePhrase}`.slice(0, 512);
+}
+
 const CLASS_HINTS: Array<[RegExp, string]> = [
   [/sunglass|glasses/, "sunglasses"],
   [/clock|watch/, "clock"],

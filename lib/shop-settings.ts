@@ -15,6 +15,8 @@ export interface ShopSettings {
   fidelityFloorDino: number | null;
   fidelityFloorClipI: number | null;
   autoPublish: boolean;
+  /** Alt text of published images also in the shop's other languages (optional translation scopes). */
+  translateAltText: boolean;
   /** Bulk and automatic requests go on when the photos share one background (the studio asks each time). */
   allowLowDiversity: boolean;
   /** USD per calendar month; null means no cap. */
@@ -29,6 +31,7 @@ export const DEFAULT_SHOP_SETTINGS: Readonly<ShopSettings> = Object.freeze({
   fidelityFloorDino: null,
   fidelityFloorClipI: null,
   autoPublish: false,
+  translateAltText: false,
   allowLowDiversity: false,
   monthlyCapUsd: null,
 });
@@ -64,6 +67,7 @@ export function settingsFromRow(row: Shop | null): ShopSettings {
     fidelityFloorDino: row.fidelityFloorDino,
     fidelityFloorClipI: row.fidelityFloorClipI,
     autoPublish: row.autoPublish,
+    translateAltText: row.translateAltText,
     allowLowDiversity: row.allowLowDiversity,
     monthlyCapUsd: row.monthlyCapUsd,
   };

@@ -22,6 +22,7 @@ export const CANDIDATE_STATE_LABELS: Record<CandidateState, string> = {
   upscaling: "Upscaling to 2048 px",
   publishing: "Publishing",
   published: "Published",
+  removed: "Removed from the product",
   failed: "Publishing failed",
 };
 

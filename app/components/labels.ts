@@ -33,6 +33,7 @@ const CANDIDATE_STATE_TONES: Record<CandidateState, Tone> = {
   upscaling: "info",
   publishing: "info",
   published: "success",
+  removed: undefined,
   failed: "critical",
 };
 

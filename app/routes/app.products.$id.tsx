@@ -9,6 +9,7 @@ import { GenerationProgress } from "../components/generation-progress";
 import { subjectStateLabel } from "../components/labels";
 import { NoiseNotice } from "../components/noise-notice";
 import { PhotoCheckCard } from "../components/photo-check-card";
+import { PublishedHistory } from "../components/published-history";
 import { ScenePicker } from "../components/scene-picker";
 import { isValidClassNoun, startProblem } from "../components/start-problem";
 import { usePhotoCheck } from "../components/use-photo-check";
@@ -172,6 +173,11 @@ export default function ProductStudio() {
                 reference={reference}
                 adminUrl={product.adminUrl}
               />
+            </Layout.Section>
+          )}
+          {data.published.length > 0 && (
+            <Layout.Section>
+              <PublishedHistory items={data.published} />
             </Layout.Section>
           )}
           <Layout.Section>

@@ -17,13 +17,19 @@ import { useEffect, useState } from "react";
 import { SCENES } from "../../lib/scenes";
 import type { ShopSettings } from "../../lib/shop-settings";
 import { useResultToast } from "../components/use-toast";
-import { loadSettings, saveSettings, type SettingsFieldErrors } from "../services/settings.server";
+import {
+  loadSettings,
+  requestTranslationScopes,
+  saveSettings,
+  type SettingsFieldErrors,
+} from "../services/settings.server";
 import { shopContext } from "../services/shop-context.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => loadSettings(await shopContext(request));
 
 export const action = async ({ request }: ActionFunctionArgs) => {
   const result = await saveSettings(await shopContext(request), await request.formData());
+  if (result.ok && result.settings.translateAltText) await requestTranslationScopes(request);
   return result.ok
     ? { ok: true as const, message: "Settings saved", settings: result.settings }
     : { ok: false as const, error: "Some settings need fixing.", errors: result.errors };
@@ -38,6 +44,7 @@ interface Draft {
   fidelityFloorDino: string;
   fidelityFloorClipI: string;
   autoPublish: boolean;
+  translateAltText: boolean;
   allowLowDiversity: boolean;
   monthlyCapUsd: string;
 }
@@ -51,6 +58,7 @@ const toDraft = (s: ShopSettings): Draft => ({
   fidelityFloorDino: text(s.fidelityFloorDino),
   fidelityFloorClipI: text(s.fidelityFloorClipI),
   autoPublish: s.autoPublish,
+  translateAltText: s.translateAltText,
   allowLowDiversity: s.allowLowDiversity,
   monthlyCapUsd: text(s.monthlyCapUsd),
 });
@@ -118,6 +126,7 @@ export default function SettingsPage() {
     const form = new FormData();
     if (draft.autoGenerate) form.set("autoGenerate", "on");
     if (draft.autoPublish) form.set("autoPublish", "on");
+    if (draft.translateAltText) form.set("translateAltText", "on");
     if (draft.allowLowDiversity) form.set("allowLowDiversity", "on");
     for (const id of draft.defaultSceneIds) form.append("defaultSceneId", id);
     for (const key of [
@@ -263,6 +272,12 @@ export default function SettingsPage() {
                     </p>
                   </Banner>
                 )}
+                <Checkbox
+                  label="Alt text in your store's languages"
+                  helpText="Each published image's alt text also in your store's other published languages. Turning this on asks you to let SceneBooth manage translations."
+                  checked={draft.translateAltText}
+                  onChange={set("translateAltText")}
+                />
               </BlockStack>
             </Card>
           </Layout.AnnotatedSection>

@@ -3,6 +3,8 @@ import { db } from "../../lib/db";
 import { MAX_IMAGES_PER_SCENE } from "../../lib/pipeline/request-scenes";
 import { DEFAULT_SELECTION_RULE } from "../../lib/selection-rule";
 import { readShopSettings, saveShopSettings, ShopSettingsError, type ShopSettings } from "../../lib/shop-settings";
+import { TRANSLATION_SCOPES } from "../../lib/pipeline/alt-translations";
+import { authenticate } from "../shopify.server";
 import type { ShopContext } from "./shop-context.server";
 
 export type SettingsFieldErrors = Partial<Record<keyof ShopSettings, string>>;
@@ -22,6 +24,7 @@ export function settingsFromForm(form: FormData): ShopSettings {
     fidelityFloorDino: optionalNumber(form.get("fidelityFloorDino")),
     fidelityFloorClipI: optionalNumber(form.get("fidelityFloorClipI")),
     autoPublish: form.get("autoPublish") === "on",
+    translateAltText: form.get("translateAltText") === "on",
     allowLowDiversity: form.get("allowLowDiversity") === "on",
     monthlyCapUsd: optionalNumber(form.get("monthlyCapUsd")),
   };
@@ -51,6 +54,15 @@ export async function loadSettings(ctx: ShopContext): Promise<SettingsPageData> 
       clipI: DEFAULT_SELECTION_RULE.floors.clipI ?? null,
     },
   };
+}
+
+/**
+ * Alt text translations need the optional scopes: Shopify's grant page when the store has not granted
+ * them yet (shopify-app-remix throws the redirect), nothing when it has.
+ */
+export async function requestTranslationScopes(request: Request): Promise<void> {
+  const { scopes } = await authenticate.admin(request);
+  await scopes.request([...TRANSLATION_SCOPES]);
 }
 
 export async function saveSettings(

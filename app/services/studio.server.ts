@@ -11,6 +11,7 @@ import {
   SceneRequestError,
 } from "../../lib/pipeline/request-scenes";
 import { APPROVABLE_STATES, ReviewError, reviewCandidate, type CandidateReview } from "../../lib/pipeline/review";
+import { featurePublished, PublishedMediaError, removePublished, republish } from "../../lib/pipeline/published";
 import { stageLabel } from "../../lib/pipeline/stages";
 import { suggestClassNoun } from "../../lib/prompts";
 import { producers } from "../../lib/queue/producer";
@@ -27,12 +28,13 @@ import {
   type Verdict,
   type VerdictLevel,
 } from "../../lib/review-verdict";
-import { ProductStudioDocument, type ProductStudioQuery } from "../../lib/shopify-admin";
+import { AdminApiError, ProductStudioDocument, type ProductStudioQuery } from "../../lib/shopify-admin";
 import { RECONNECT_MESSAGE } from "../../lib/shopify-admin/offline-tokens";
 import { blobStore, type BlobKey } from "../../lib/storage";
 import type { DatasetReport } from "../../lib/dataset/dataset-check";
 import { numericId, productGid } from "../components/ids";
 import type { PhotoCheckView } from "../components/photo-check-types";
+import type { PublishedItem } from "../components/published-history";
 import { previewPhotoCheck, reportView } from "./photo-check.server";
 import { dailyImagesView, shopDailyImages, type DailyImagesView } from "./daily-images.server";
 import { resumeRequests } from "./resume.server";
@@ -133,6 +135,8 @@ export interface StudioData {
   };
   candidates: CandidateView[];
   review: ReviewData;
+  /** What SceneBooth published on this product and what it removed, newest first. */
+  published: PublishedItem[];
   itmThreshold: number;
   limits: { customScenes: number; imagesPerScene: number };
   /** The shop's daily image limit (every request counts against it), and when it resets (ISO). */
@@ -257,6 +261,31 @@ async function compareSources(
   );
 }
 
+/** A published image's states: on the product, taken off it, or on its way back. */
+const AFTER_PUBLISH_STATES = ["published", "removed", "approved", "upscaling", "publishing"];
+
+/** The images SceneBooth put on the product (or took off it), newest first. */
+function publishedItems(
+  candidates: Candidate[],
+  views: CandidateView[],
+  featuredMediaId: string | null,
+): PublishedItem[] {
+  const view = new Map(views.map((v) => [v.id, v]));
+  return candidates
+    .filter((c) => c.publishedMediaId && AFTER_PUBLISH_STATES.includes(c.state))
+    .sort((a, b) => (b.publishedAt ?? b.updatedAt).getTime() - (a.publishedAt ?? a.updatedAt).getTime())
+    .map((c) => ({
+      candidateId: c.id,
+      sceneText: view.get(c.id)?.sceneText ?? c.prompt,
+      thumbUrl: view.get(c.id)?.imageUrl ?? "",
+      state: c.state,
+      publishedAt: c.publishedAt?.toISOString() ?? null,
+      removedAt: c.removedAt?.toISOString() ?? null,
+      featured: c.publishedMediaId === featuredMediaId,
+      note: c.state === "removed" ? c.error : null,
+    }));
+}
+
 /** The product through the shop's own Admin API: null for an unknown id or another shop's product. */
 async function findProduct(ctx: ShopContext, id: string) {
   const gid = productGid(id);
@@ -322,6 +351,7 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
     const idToMedia = new Map(subject.trainingImages.map((t) => [t.id, t.sourceMediaId]));
     lastCheck = reportView(JSON.parse(subject.datasetReport) as DatasetReport, idToMedia, labels, "last-request");
   }
+  const views = (await candidateViews(candidates, product.media.nodes, calibration.thresholds)).sort(bestMatchFirst);
   const options = generation ? parseGenerationOptions(generation.options) : null;
   const scenes = generation ? parseGenerationScenes(generation.scenes) : null;
   return {
@@ -353,11 +383,12 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
       mediaIds: options?.mediaIds ?? null,
       allowLowDiversity: options?.allowLowDiversity ?? false,
     },
-    candidates: (await candidateViews(candidates, product.media.nodes, calibration.thresholds)).sort(bestMatchFirst),
+    candidates: views,
     review: {
       sources: await compareSources(subject?.trainingImages ?? [], photos, labels),
       calibration: calibration.aspects,
     },
+    published: publishedItems(candidates, views, product.featuredMedia?.id ?? null),
     itmThreshold: settings.itmThreshold,
     limits: { customScenes: MAX_CUSTOM_SCENES, imagesPerScene: MAX_IMAGES_PER_SCENE },
     dailyImages: dailyImagesView(await shopDailyImages(ctx.db)),
@@ -472,6 +503,19 @@ const rating = (raw: FormDataEntryValue | null): number | null | undefined => {
   return Number(raw);
 };
 
+/**
+ * Remove and Make featured ask Shopify first and change the image's row after: when Shopify does not
+ * answer, nothing was recorded, and trying again is safe (both calls leave the same state when repeated).
+ */
+async function afterPublish(action: () => Promise<string>): Promise<StudioActionResult> {
+  try {
+    return { ok: true, message: await action() };
+  } catch (error) {
+    if (!(error instanceof AdminApiError) || error.kind === "user-errors") throw error;
+    return { ok: false, error: "Shopify did not answer in time. Try again in a minute: trying again is safe." };
+  }
+}
+
 /** The studio's form posts: start, cancel, review (approve/reject/rate), bulk approve; 503 while the job queue does not answer. */
 export async function studioAction(
   ctx: ShopContext,
@@ -540,11 +584,24 @@ export async function studioAction(
           message: `${ids.length} image${ids.length === 1 ? "" : "s"} approved: upscaling, then publishing.`,
         };
       }
+      case "remove-published": {
+        const candidate = await productCandidate(ctx, gid, String(form.get("candidateId") ?? ""));
+        return afterPublish(() => removePublished(db(), ctx.admin, ctx.shop, candidate.id));
+      }
+      case "feature-published": {
+        const candidate = await productCandidate(ctx, gid, String(form.get("candidateId") ?? ""));
+        return afterPublish(() => featurePublished(db(), ctx.admin, ctx.shop, candidate.id));
+      }
+      case "republish": {
+        const candidate = await productCandidate(ctx, gid, String(form.get("candidateId") ?? ""));
+        return { ok: true, message: await republish(db(), producers(), ctx.shop, candidate.id) };
+      }
       default:
         return { ok: false, error: `Unknown action "${intent}".` };
     }
   } catch (error) {
-    if (error instanceof ReviewError) return { ok: false, error: error.message };
+    if (error instanceof ReviewError || error instanceof PublishedMediaError)
+      return { ok: false, error: error.message };
     if (error instanceof NotFoundError) throw notFound("This item");
     if (isDatabaseUnavailable(error)) return { ok: false, error: DATABASE_UNAVAILABLE_MESSAGE };
     if (isRedisUnavailable(error)) return queueUnavailable();

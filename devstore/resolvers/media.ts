@@ -390,4 +390,32 @@ export const mediaMutations = {
     ctx.store.changed();
     return { files: plans.map((plan) => fileView(ctx, plan!.file)), userErrors: [] };
   },
+  /** Deletes files; a product image goes from its product's media too. */
+  fileDelete(args: { fileIds: string[] }, ctx: Ctx) {
+    const userErrors: FilesUserError[] = [];
+    const files = args.fileIds.map((id, i) => {
+      const ref = parseGid(id);
+      const file = ref ? ctx.shop.files.find((f) => f.id === ref.id && f.typename === ref.type) : undefined;
+      if (!file)
+        userErrors.push({
+          field: ["fileIds", String(i)],
+          message: `File id ${id} does not exist.`,
+          code: "FILE_DOES_NOT_EXIST",
+        });
+      return file;
+    });
+    if (userErrors.length) return { deletedFileIds: null, userErrors };
+    const at = nowIso();
+    for (const file of files) {
+      ctx.shop.files = ctx.shop.files.filter((f) => f !== file);
+      for (const p of ctx.shop.products) {
+        if (!p.mediaIds.includes(file!.id)) continue;
+        p.mediaIds = p.mediaIds.filter((id) => id !== file!.id);
+        p.updatedAt = at;
+        ctx.store.productWebhook("products/update", ctx.shop, p);
+      }
+    }
+    ctx.store.changed();
+    return { deletedFileIds: args.fileIds, userErrors: [] };
+  },
 };

@@ -34,6 +34,7 @@ export const CANDIDATE_STATES = [
   "upscaling",
   "publishing",
   "published",
+  "removed",
   "failed",
 ] as const;
 export type CandidateState = (typeof CANDIDATE_STATES)[number];

@@ -19,6 +19,9 @@ export const IDEMPOTENT_MUTATIONS: ReadonlySet<string> = new Set([
   "StagedUploadsCreate",
   // Sets alt text and adds references; the same input leaves the same state.
   "FileUpdate",
+  // Moving a media item to a position, and registering a translation, leave the same state when repeated.
+  "ProductReorderMedia",
+  "TranslationsRegister",
 ]);
 
 /** A token that can change: expiring offline tokens are refreshed (see offline-tokens.ts). */

@@ -11,6 +11,13 @@ export {
   type PublishImageInput,
   type PublishedImage,
 } from "./publish";
+export {
+  attachProductMedia,
+  detachProductMedia,
+  makeFeaturedMedia,
+  type FeatureOptions,
+  type ReferenceOutcome,
+} from "./product-media";
 export { sniffImageType } from "./image-type";
 export * from "./generated";
 export {

@@ -13,6 +13,7 @@ import { DEMO_SHOP, startTestStack, type ProcessHandle, type TestStack } from ".
 import { appContext, docScreenshot, launchChromium, openApp, openAppPath, screenshot } from "./browser";
 import { seedReviewedProduct } from "./seed-candidates";
 import { SHOPIFY_API_VERSION } from "../../lib/shopify-admin/version";
+import { usageKey } from "../../lib/usage";
 
 interface StoreProduct {
   id: string;
@@ -302,6 +303,8 @@ describe("the merchant's studio in Chromium", () => {
     await page.getByRole("heading", { name: "Settings", level: 1 }).waitFor();
     await page.getByText("Publish best matches without review", { exact: true }).click();
     await page.getByText("Images will go live on your product pages without anyone looking at them").waitFor();
+    // Asks for the optional translation scopes (granted with the local store's install: no grant page).
+    await page.getByText("Alt text in your store's languages", { exact: true }).click();
     await page.getByLabel("Monthly spending cap").fill("50");
     await page.getByText("Unsaved changes").waitFor();
     const saveBarShowing = () =>
@@ -316,19 +319,23 @@ describe("the merchant's studio in Chromium", () => {
     await page.getByRole("button", { name: "Save" }).click();
     await page.getByText("Settings saved").waitFor();
     const row = await stack.db.shop.findUniqueOrThrow({ where: { shop: DEMO_SHOP } });
-    expect([row.autoPublish, row.monthlyCapUsd]).toEqual([true, 50]);
+    expect([row.autoPublish, row.monthlyCapUsd, row.translateAltText]).toEqual([true, 50, true]);
     await expect(page.getByText("Unsaved changes").isVisible()).resolves.toBe(false);
     expect(await saveBarShowing()).toBe(false);
 
     await page.getByText("Publish best matches without review", { exact: true }).click();
+    await page.getByText("Alt text in your store's languages", { exact: true }).click();
     await page.getByLabel("Scene match threshold (BLIP ITM)").fill("1.5");
     await page.getByRole("button", { name: "Save" }).click();
     await page.getByText("The match threshold must be between 0 and 1.").waitFor();
     await page.getByLabel("Scene match threshold (BLIP ITM)").fill("0.9");
     await page.getByRole("button", { name: "Save" }).click();
     await expect
-      .poll(async () => (await stack.db.shop.findUniqueOrThrow({ where: { shop: DEMO_SHOP } })).autoPublish)
-      .toBe(false);
+      .poll(async () => {
+        const saved = await stack.db.shop.findUniqueOrThrow({ where: { shop: DEMO_SHOP } });
+        return [saved.autoPublish, saved.translateAltText];
+      })
+      .toEqual([false, false]);
   });
 
   it("another shop's product id in the URL is not found, and nothing of it is shown", async () => {
@@ -390,6 +397,30 @@ describe("the merchant's studio in Chromium", () => {
       });
       expect(candidate.publishedMediaId).toMatch(/^gid:\/\/shopify\/MediaImage\/\d+$/);
       await screenshot(page, "10-e2e-published");
+
+      // After publishing: make it the featured image, remove it, publish it again — checked at the local store.
+      const mediaOf = () => stack.store.control.productMedia(DEMO_SHOP, boot.id).map((m) => m.id);
+      const history = page.getByRole("listitem", { name: /^Published image 1:/ });
+      await history.getByRole("button", { name: "Make Published image 1 the featured image" }).click();
+      await page.getByText("This image is now the product's featured image.").waitFor();
+      expect(mediaOf()[0]).toBe(candidate.publishedMediaId);
+      await history.getByText("Featured image", { exact: true }).waitFor();
+      await history.getByRole("button", { name: "Remove Published image 1 from the product" }).click();
+      await page.getByText(/^Removed from the product\. The file stays/).waitFor();
+      expect(mediaOf()).not.toContain(candidate.publishedMediaId);
+      expect((await stack.db.candidate.findUniqueOrThrow({ where: { id: candidate.id } })).state).toBe("removed");
+      await history.getByText(/Removed by SceneBooth/).waitFor();
+      await screenshot(page, "10b-e2e-removed");
+      await history.getByRole("button", { name: "Publish Published image 1 again" }).click();
+      await history.getByText("Published", { exact: true }).waitFor({ timeout: 60_000 });
+      // The same file is back on the product, and it was charged once.
+      expect(mediaOf()).toContain(candidate.publishedMediaId);
+      expect(
+        await stack.db.usageRecord.count({
+          where: { idempotencyKey: usageKey(DEMO_SHOP, "images_published", candidate.id) },
+        }),
+      ).toBe(1);
+      log("removed and published again");
 
       const ratedBefore = await stack.db.candidate.count({
         where: { shop: DEMO_SHOP, OR: [{ ratingSubject: { not: null } }, { ratingScene: { not: null } }] },

@@ -120,6 +120,8 @@ export async function auditStack(stack: TestStack, producers: Producers): Promis
         found.lost.push(
           `${product}: image ${c.id} is published as ${c.publishedMediaId}, which the product does not have`,
         );
+      if (c.state === "removed" && c.publishedMediaId && mediaIds.has(c.publishedMediaId))
+        found.duplicates.push(`${product}: image ${c.id} is removed, but still in the product's media`);
     }
     const perCandidate = new Map<string, number>();
     for (const m of media) {

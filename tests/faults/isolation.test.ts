@@ -135,6 +135,13 @@ faultCase("studio actions with the demo shop's product, request, image and photo
       { intent: "review", candidateId: demo.candidateIds[1]!, ratingScene: "1" },
     ],
     ["approve demo images together", ownPath, { intent: "approve-many", candidateId: demo.candidateIds }],
+    [
+      "remove a demo image from the product",
+      ownPath,
+      { intent: "remove-published", candidateId: demo.candidateIds[0]! },
+    ],
+    ["feature a demo image", demoPath, { intent: "feature-published", candidateId: demo.candidateIds[0]! }],
+    ["publish a demo image again", ownPath, { intent: "republish", candidateId: demo.candidateIds[1]! }],
   ];
   for (const [what, path, fields] of posts)
     await probe(

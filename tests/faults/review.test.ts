@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, expect } from "vitest";
 import { cancelGeneration } from "../../lib/pipeline/cancel";
 import { publishChainJobIds, reviewCandidate } from "../../lib/pipeline/review";
+import { GONE_IN_SHOPIFY } from "../../lib/pipeline/published";
 import { blobKey, LocalBlobStore } from "../../lib/storage";
 import { usageKey } from "../../lib/usage";
 import type { ProcessHandle } from "../harness/stack";
@@ -14,6 +15,7 @@ import { adminGraphql } from "../platform/helpers";
 import {
   DEMO_SHOP,
   approvableImage,
+  approveAndSettle,
   newProduct,
   publishedCopies,
   requestFor,
@@ -24,7 +26,7 @@ import {
   waitForStage,
   type FaultStack,
 } from "./helpers";
-import { routePost } from "./routes";
+import { routePost, studioPost } from "./routes";
 
 let fs: FaultStack;
 let worker: ProcessHandle;
@@ -125,6 +127,45 @@ faultCase(
     const published = await settleCandidate(fs, candidateId, 180_000);
     expect([published.state, published.error]).toEqual(["published", null]);
     expect(publishedCopies(fs, productId, candidateId).map((m) => m.id)).toEqual([published.publishedMediaId]);
+    expect(await publishCharges(candidateId)).toBe(1);
+  },
+);
+
+faultCase(
+  "the merchant deleted a published image in Shopify, then clicks Remove in SceneBooth: a clear message, the image listed as removed, nothing else touched",
+  {},
+  async () => {
+    const { productId, candidateId } = await approvableImage(fs, "Review: deleted in Shopify before Remove");
+    const published = await approveAndSettle(fs, candidateId);
+    expect(published.state).toBe("published");
+    const deleted = await adminGraphql(
+      fs.stack,
+      DEMO_SHOP,
+      "mutation($ids: [ID!]!) { fileDelete(fileIds: $ids) { deletedFileIds userErrors { code } } }",
+      { ids: [published.publishedMediaId] },
+    );
+    expect(deleted.fileDelete.deletedFileIds).toEqual([published.publishedMediaId]);
+    const others = control().productMedia(DEMO_SHOP, productId);
+
+    const remove = () => studioPost(fs.stack, productId, { intent: "remove-published", candidateId }, DEMO_SHOP);
+    const answer = await remove();
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({
+      ok: true,
+      message: "This image had already been deleted in Shopify; SceneBooth now lists it as removed.",
+    });
+    const row = await fs.stack.db.candidate.findUniqueOrThrow({ where: { id: candidateId } });
+    expect([row.state, row.error, row.publishedMediaId]).toEqual([
+      "removed",
+      GONE_IN_SHOPIFY,
+      published.publishedMediaId,
+    ]);
+    expect(control().productMedia(DEMO_SHOP, productId)).toEqual(others);
+    // A second click (a retry, another tab) changes nothing.
+    expect(await (await remove()).json()).toEqual({
+      ok: true,
+      message: "This image was already removed from the product.",
+    });
     expect(await publishCharges(candidateId)).toBe(1);
   },
 );

@@ -5,8 +5,10 @@ import { forShop } from "../../lib/db";
 import { parseGenerationScenes } from "../../lib/pipeline/request-scenes";
 import { PUBLISHABLE_STATES, transitionCandidate } from "../../lib/pipeline/review";
 import { altText } from "../../lib/prompts";
+import { translateAlt } from "../../lib/pipeline/alt-translations";
 import type { CandidateJob } from "../../lib/queue/jobs";
 import {
+  attachProductMedia,
   finishProductImage,
   mediaIsFile,
   ProductWithMediaDocument,
@@ -15,7 +17,7 @@ import {
   type ProductWithMediaQuery,
 } from "../../lib/shopify-admin";
 import { blobStore, parseBlobKey } from "../../lib/storage";
-import { PRICES_USD } from "../../lib/usage";
+import { PRICES_USD, usageKey } from "../../lib/usage";
 import { MerchantActionError, throwBillingRefusal } from "./errors";
 import { notThisShops } from "./candidate-runner";
 import { publishes } from "../../lib/metrics/process";
@@ -88,7 +90,8 @@ export function publishProcessor(
       where: { id: candidateId },
       include: { subject: true, generation: true },
     });
-    if (candidate?.publishedMediaId) {
+    // A published image's id ends the job; a removed one being published again goes on (below).
+    if (candidate?.publishedMediaId && candidate.state === "published") {
       publishes.inc({ outcome: "already-published" });
       return { mediaId: candidate.publishedMediaId, reused: true, shopifyProcessingSeconds: 0 };
     }
@@ -117,10 +120,17 @@ export function publishProcessor(
       candidate.subject.classNoun,
       sceneText(candidate.generation.scenes, candidate.sceneId),
     );
+    // Published before and removed by the merchant: the same file goes back on the product, unless it
+    // was deleted in Shopify meanwhile (then it is uploaded again).
+    if (candidate.publishedMediaId) await attachProductMedia(admin, candidate.publishedMediaId, productId);
     const earlier = await findPublished(admin, productId, candidateId);
     let mediaId = earlier?.id ?? null;
     const reused = earlier !== null;
     const plan = await currentUsagePlan(admin);
+    // Charged once per image: publishing it again after the merchant removed it is not charged.
+    const chargedBefore = await client.usageRecord.findUnique({
+      where: { idempotencyKey: usageKey(shop, "images_published", candidateId) },
+    });
     let shopifyProcessingSeconds = 0;
     // An earlier try's productUpdate ran but its answer was lost while Shopify was processing the image.
     if (earlier && earlier.status !== "READY") {
@@ -129,7 +139,8 @@ export function publishProcessor(
       ).processingSeconds;
     }
     if (!mediaId) {
-      await assertCanSpend(client, shop, plan, PRICES_USD.images_published).catch(throwBillingRefusal);
+      if (!chargedBefore)
+        await assertCanSpend(client, shop, plan, PRICES_USD.images_published).catch(throwBillingRefusal);
       const blob = await blobStore().get(parseBlobKey(candidate.upscaledBlobKey).key);
       const extension = blob.contentType === "image/jpeg" ? "jpg" : blob.contentType === "image/webp" ? "webp" : "png";
       const published = await publishProductImage(admin, {
@@ -142,16 +153,24 @@ export function publishProcessor(
       mediaId = published.mediaId;
       shopifyProcessingSeconds = published.processingSeconds;
     }
-    await chargeUsage(client, admin, plan, {
-      shop,
-      kind: "images_published",
-      quantity: 1,
-      eventKey: candidateId,
-      description: `Scene image published: ${candidate.subject.productTitle}`,
-    }).catch(throwBillingRefusal);
+    if (!chargedBefore)
+      await chargeUsage(client, admin, plan, {
+        shop,
+        kind: "images_published",
+        quantity: 1,
+        eventKey: candidateId,
+        description: `Scene image published: ${candidate.subject.productTitle}`,
+      }).catch(throwBillingRefusal);
+    await translateAlt(client, admin, shop, {
+      mediaId,
+      productId,
+      productTitle: candidate.subject.productTitle,
+      sceneId: candidate.sceneId,
+      alt,
+    });
     await db.candidate.update({
       where: { id: candidateId },
-      data: { state: "published", publishedMediaId: mediaId, error: null },
+      data: { state: "published", publishedMediaId: mediaId, error: null, publishedAt: new Date(), removedAt: null },
     });
     await db.subject.update({ where: { id: candidate.subjectId }, data: { state: "published" } });
     publishes.inc({ outcome: reused ? "found-on-product" : "published" });
