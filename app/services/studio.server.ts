@@ -14,7 +14,8 @@ import { ReviewError, reviewCandidate, type CandidateReview } from "../../lib/pi
 import { stageLabel } from "../../lib/pipeline/stages";
 import { suggestClassNoun } from "../../lib/prompts";
 import { producers } from "../../lib/queue/producer";
-import { SCENES } from "../../lib/scenes";
+import { listBrandPresets, type BrandPreset } from "../../lib/brand-presets";
+import { isBuiltInSceneId, SCENES } from "../../lib/scenes";
 import { readShopSettings } from "../../lib/shop-settings";
 import { ProductStudioDocument, type ProductStudioQuery } from "../../lib/shopify-admin";
 import { RECONNECT_MESSAGE } from "../../lib/shopify-admin/offline-tokens";
@@ -97,6 +98,8 @@ export interface StudioData {
     allowLowDiversity: boolean;
   };
   candidates: CandidateView[];
+  /** The shop's brand presets, offered with the library's scenes. */
+  presets: BrandPreset[];
   itmThreshold: number;
   limits: { customScenes: number; imagesPerScene: number };
   /** The shop's daily image limit (every request counts against it), and when it resets (ISO). */
@@ -207,6 +210,7 @@ function studioPhotos(media: ProductMedia[], published: Set<string>): StudioPhot
 export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioData> {
   const product = await requireProduct(ctx, id);
   const settings = await readShopSettings(db(), ctx.shop);
+  const presets = await listBrandPresets(db(), ctx.shop);
   const subject = await ctx.db.subject.findUnique({
     where: { shop_productId: { shop: ctx.shop, productId: product.id } },
     include: { trainingImages: true },
@@ -270,13 +274,20 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
     lastCheck,
     generation: generation ? generationView(generation) : null,
     draft: {
-      sceneIds: scenes ? scenes.filter((s) => s.kind !== "custom").map((s) => s.id) : settings.defaultSceneIds,
+      // A preset deleted since the last request is not offered again.
+      sceneIds: scenes
+        ? scenes
+            .filter((s) => s.kind !== "custom")
+            .map((s) => s.id)
+            .filter((sceneId) => isBuiltInSceneId(sceneId) || presets.some((p) => p.id === sceneId))
+        : settings.defaultSceneIds,
       customScenes: scenes ? scenes.filter((s) => s.kind === "custom").map((s) => s.text) : [],
       imagesPerScene: generation?.imagesPerScene ?? settings.imagesPerScene,
       mediaIds: options?.mediaIds ?? null,
       allowLowDiversity: options?.allowLowDiversity ?? false,
     },
     candidates: await candidateViews(candidates, product.media.nodes),
+    presets,
     itmThreshold: settings.itmThreshold,
     limits: { customScenes: MAX_CUSTOM_SCENES, imagesPerScene: MAX_IMAGES_PER_SCENE },
     dailyImages: dailyImagesView(await shopDailyImages(ctx.db)),
