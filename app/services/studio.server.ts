@@ -15,7 +15,7 @@ import { stageLabel } from "../../lib/pipeline/stages";
 import { suggestClassNoun } from "../../lib/prompts";
 import { producers } from "../../lib/queue/producer";
 import { listBrandPresets, type BrandPreset } from "../../lib/brand-presets";
-import { isBuiltInSceneId, SCENES } from "../../lib/scenes";
+import { isBuiltInSceneId, SCENES, sceneSuits } from "../../lib/scenes";
 import { readShopSettings } from "../../lib/shop-settings";
 import { ProductStudioDocument, type ProductStudioQuery } from "../../lib/shopify-admin";
 import { RECONNECT_MESSAGE } from "../../lib/shopify-admin/offline-tokens";
@@ -280,7 +280,13 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
             .filter((s) => s.kind !== "custom")
             .map((s) => s.id)
             .filter((sceneId) => isBuiltInSceneId(sceneId) || presets.some((p) => p.id === sceneId))
-        : settings.defaultSceneIds,
+        : // The shop's defaults, less those that do not suit this product (as bulk requests leave them out).
+          settings.defaultSceneIds.filter((sceneId) =>
+            sceneSuits(sceneId, {
+              classNoun: subject?.classNoun ?? suggestClassNoun(product.productType, product.title),
+              productType: product.productType,
+            }),
+          ),
       customScenes: scenes ? scenes.filter((s) => s.kind === "custom").map((s) => s.text) : [],
       imagesPerScene: generation?.imagesPerScene ?? settings.imagesPerScene,
       mediaIds: options?.mediaIds ?? null,

@@ -354,6 +354,11 @@ describe("the merchant's studio in Chromium", () => {
         .getByText(/Used · rank 1/)
         .first()
         .waitFor({ timeout: 30_000 });
+      // A boot is not offered a kitchen counter.
+      await page
+        .getByText("Not shown, as they do not suit a boot: kitchen counter, bathroom shelf, holiday table.")
+        .waitFor();
+      expect(await page.getByText("On a kitchen counter", { exact: true }).count()).toBe(0);
       await page.getByRole("button", { name: "Clear" }).click();
       await page.getByText("In fresh snow", { exact: true }).click();
       await page.getByText("On a sandy beach", { exact: true }).click();
