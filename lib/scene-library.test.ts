@@ -17,7 +17,7 @@ import {
 const theme = (key: string) => SCENE_THEMES.find((t) => t.key === key)!;
 
 describe("the scene library", () => {
-  it("has every category the brief of a shop needs, each with scenes", () => {
+  it("has the categories shops think in, each with scenes", () => {
     expect(SCENE_CATEGORIES.map((c) => c.id)).toEqual(["studio", "surfaces", "rooms", "outdoors", "seasonal"]);
     for (const category of SCENE_CATEGORIES)
       expect(SCENE_THEMES.filter((t) => t.category === category.id).length).toBeGreaterThanOrEqual(3);
