@@ -1,27 +1,23 @@
 import { randomUUID } from "node:crypto";
 import { UnrecoverableError, Worker, type Job } from "bullmq";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { prepareDatabase } from "../../scripts/prepare-database.mjs";
-import { freshSqliteUrl } from "../../tests/harness/database";
+import { dbAndQueues, TEST_REDIS_URL, type DbAndQueues } from "../../tests/harness/queue-fixture";
 import { waitFor } from "../../tests/pipeline/helpers";
-import { createPrismaClient, type PrismaClient } from "../db";
-import { checkRedis, createRedisConnection } from "../queue/connection";
+import { type PrismaClient } from "../db";
+import { createRedisConnection } from "../queue/connection";
 import type { CandidateJob, GenerationJob } from "../queue/jobs";
 import { QUEUE_NAMES } from "../queue/jobs";
-import { createProducers, type Producers } from "../queue/producer";
+import { type Producers } from "../queue/producer";
 import { RECONNECT_MESSAGE } from "../shopify-admin/offline-tokens";
 import { requestScenes } from "./request-scenes";
 import { resumeStopped, resumeStoppedImages, stoppedForReconnect, stoppedImagesForReconnect } from "./resume";
 import { publishChainJobIds } from "./review";
 import { PIPELINE_STAGES, stageJobId } from "./stages";
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const SHOP = "resume-shop.myshopify.com";
 
+let fixture: DbAndQueues;
 let client: PrismaClient;
-let database: { url: string; remove: () => void };
-let connection: Redis;
 let producers: Producers;
 let prefix: string;
 const workers: Worker[] = [];
@@ -55,25 +51,15 @@ async function fakeStage(job: Job<GenerationJob | CandidateJob>): Promise<void> 
 }
 
 beforeAll(async () => {
-  await checkRedis(REDIS_URL);
-  database = freshSqliteUrl();
-  await prepareDatabase({ databaseUrl: database.url, log: () => {} });
-  client = createPrismaClient(database.url);
-  connection = createRedisConnection(REDIS_URL);
-  prefix = `test-${randomUUID()}`;
-  producers = createProducers(connection, prefix);
+  fixture = await dbAndQueues();
+  ({ client, producers, prefix } = fixture);
   for (const name of new Set(PIPELINE_STAGES.map((s) => QUEUE_NAMES[s.queue])))
-    workers.push(new Worker(name, fakeStage, { connection: createRedisConnection(REDIS_URL), prefix }));
+    workers.push(new Worker(name, fakeStage, { connection: createRedisConnection(TEST_REDIS_URL), prefix }));
 });
 
 afterAll(async () => {
   await Promise.all(workers.map((w) => w.close()));
-  for (const key of ["ingest", "gpu", "post", "publish"] as const)
-    await producers.queue(key).obliterate({ force: true });
-  await producers.close();
-  connection.disconnect();
-  await client.$disconnect();
-  database.remove();
+  await fixture?.close();
 });
 
 const generationOf = (id: string) => client.generation.findUniqueOrThrow({ where: { id }, include: { subject: true } });
