@@ -63,7 +63,7 @@ describe("prompts", () => {
 });
 
 describe("scenes", () => {
-  it("has the 20 scenes, general then specific, and a default set drawn from them", () => {
+  it("has the research set's 20 scenes, general then specific, and a default set that resolves", () => {
     expect(SCENES).toHaveLength(20);
     expect(SCENES.filter((s) => s.kind === "general")).toHaveLength(10);
     expect(sceneById("s18").text).toBe("stands elegantly amidst the historic charm of a cobblestone street");

@@ -1,17 +1,8 @@
-import {
-  BlockStack,
-  Button,
-  Card,
-  Checkbox,
-  InlineGrid,
-  InlineStack,
-  Select,
-  Tag,
-  Text,
-  TextField,
-} from "@shopify/polaris";
+import { BlockStack, Button, Card, InlineStack, Select, Tag, Text, TextField } from "@shopify/polaris";
 import { useState } from "react";
-import { CUSTOM_SCENE_MAX_LENGTH, customScene, SCENES } from "../../lib/scenes";
+import { SCENE_THEMES, themeSceneId, themeSuits } from "../../lib/scene-library";
+import { CUSTOM_SCENE_MAX_LENGTH, customScene } from "../../lib/scenes";
+import { SceneChoices, type PresetChoice } from "./scene-choices";
 
 interface Props {
   limits: { customScenes: number; imagesPerScene: number };
@@ -23,47 +14,13 @@ interface Props {
   onImagesPerScene(n: number): void;
   /** The shop's daily image limit and what is left of it today. */
   daily?: { remaining: number; limit: number };
+  /** The shop's brand presets. */
+  presets?: readonly PresetChoice[];
+  /** The product: library scenes that do not suit it are not offered. */
+  product?: { classNoun: string; productType?: string };
 }
 
-function SceneGroup({
-  kind,
-  title,
-  help,
-  sceneIds,
-  onSceneIds,
-}: {
-  kind: "general" | "specific";
-  title: string;
-  help: string;
-  sceneIds: string[];
-  onSceneIds(ids: string[]): void;
-}) {
-  const scenes = SCENES.filter((s) => s.kind === kind);
-  return (
-    <fieldset style={{ border: 0, margin: 0, padding: 0, minWidth: 0 }}>
-      <legend style={{ padding: 0, marginBottom: "var(--p-space-100)" }}>
-        <Text as="span" variant="headingSm">
-          {title}
-        </Text>
-      </legend>
-      <BlockStack gap="200">
-        <Text as="p" variant="bodySm" tone="subdued">
-          {help}
-        </Text>
-        {scenes.map((scene) => (
-          <Checkbox
-            key={scene.id}
-            label={scene.text.charAt(0).toUpperCase() + scene.text.slice(1)}
-            checked={sceneIds.includes(scene.id)}
-            onChange={(on) => onSceneIds(on ? [...sceneIds, scene.id] : sceneIds.filter((id) => id !== scene.id))}
-          />
-        ))}
-      </BlockStack>
-    </fieldset>
-  );
-}
-
-/** The 20 scenes (general / specific), the merchant's own scenes, and how many images of each. */
+/** The scene library, brand presets and research set, the merchant's own scenes, and how many images of each. */
 export function ScenePicker({
   limits,
   sceneIds,
@@ -73,6 +30,8 @@ export function ScenePicker({
   imagesPerScene,
   onImagesPerScene,
   daily,
+  presets = [],
+  product,
 }: Props) {
   const [draft, setDraft] = useState("");
   const [draftError, setDraftError] = useState<string | undefined>();
@@ -99,7 +58,17 @@ export function ScenePicker({
             Scenes
           </Text>
           <InlineStack gap="200">
-            <Button variant="plain" onClick={() => onSceneIds(SCENES.map((s) => s.id))}>
+            <Button
+              variant="plain"
+              onClick={() =>
+                onSceneIds(
+                  SCENE_THEMES.filter((t) => !product || themeSuits(t, product)).flatMap((t) => [
+                    themeSceneId(t.key, "general"),
+                    themeSceneId(t.key, "specific"),
+                  ]),
+                )
+              }
+            >
               Select all
             </Button>
             <Button variant="plain" onClick={() => onSceneIds([])}>
@@ -107,25 +76,10 @@ export function ScenePicker({
             </Button>
           </InlineStack>
         </InlineStack>
-        <InlineGrid columns={{ xs: 1, md: 2 }} gap="600">
-          <SceneGroup
-            kind="general"
-            title="General scenes"
-            help="Short and open: the product stays most faithful."
-            sceneIds={sceneIds}
-            onSceneIds={onSceneIds}
-          />
-          <SceneGroup
-            kind="specific"
-            title="Specific scenes"
-            help="Detailed: the image follows the description more closely."
-            sceneIds={sceneIds}
-            onSceneIds={onSceneIds}
-          />
-        </InlineGrid>
+        <SceneChoices sceneIds={sceneIds} onSceneIds={onSceneIds} presets={presets} product={product} />
         <BlockStack gap="200">
           <Text as="h3" variant="headingSm">
-            Your own scenes
+            Scenes for this request only
           </Text>
           <div
             role="presentation"

@@ -191,6 +191,8 @@ export default function ProductStudio() {
                 imagesPerScene={imagesPerScene}
                 onImagesPerScene={setImagesPerScene}
                 daily={data.dailyImages}
+                presets={data.presets}
+                product={{ classNoun, productType: product.productType }}
               />
               <InlineStack align="end" gap="300" blockAlign="center">
                 <Text as="p" tone="subdued">

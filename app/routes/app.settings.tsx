@@ -14,8 +14,10 @@ import {
   TextField,
 } from "@shopify/polaris";
 import { useEffect, useState } from "react";
-import { SCENES } from "../../lib/scenes";
+import { isPresetSceneId } from "../../lib/scenes";
 import type { ShopSettings } from "../../lib/shop-settings";
+import { BrandPresetsCard } from "../components/brand-presets-card";
+import { SceneChoices } from "../components/scene-choices";
 import { useResultToast } from "../components/use-toast";
 import {
   loadSettings,
@@ -66,42 +68,6 @@ const same = (a: Draft, b: Draft) =>
   JSON.stringify({ ...a, defaultSceneIds: [...a.defaultSceneIds].sort() }) ===
   JSON.stringify({ ...b, defaultSceneIds: [...b.defaultSceneIds].sort() });
 
-function SceneChoices({
-  kind,
-  title,
-  draft,
-  onChange,
-}: {
-  kind: "general" | "specific";
-  title: string;
-  draft: Draft;
-  onChange(ids: string[]): void;
-}) {
-  return (
-    <fieldset style={{ border: 0, margin: 0, padding: 0, minWidth: 0 }}>
-      <legend style={{ padding: 0, marginBottom: "var(--p-space-200)" }}>
-        <Text as="span" variant="headingSm">
-          {title}
-        </Text>
-      </legend>
-      <BlockStack gap="100">
-        {SCENES.filter((s) => s.kind === kind).map((scene) => (
-          <Checkbox
-            key={scene.id}
-            label={scene.text.charAt(0).toUpperCase() + scene.text.slice(1)}
-            checked={draft.defaultSceneIds.includes(scene.id)}
-            onChange={(on) =>
-              onChange(
-                on ? [...draft.defaultSceneIds, scene.id] : draft.defaultSceneIds.filter((id) => id !== scene.id),
-              )
-            }
-          />
-        ))}
-      </BlockStack>
-    </fieldset>
-  );
-}
-
 export default function SettingsPage() {
   const data = useLoaderData<typeof loader>();
   const fetcher = useFetcher<typeof action>();
@@ -116,6 +82,16 @@ export default function SettingsPage() {
       setDraft(next);
     }
   }, [fetcher.data]);
+
+  // A preset deleted on this page leaves the default scenes.
+  useEffect(() => {
+    const kept = (d: Draft) => {
+      const ids = d.defaultSceneIds.filter((id) => !isPresetSceneId(id) || data.presets.some((p) => p.id === id));
+      return ids.length === d.defaultSceneIds.length ? d : { ...d, defaultSceneIds: ids };
+    };
+    setSaved(kept);
+    setDraft(kept);
+  }, [data.presets]);
 
   const dirty = !same(draft, saved);
   const set =
@@ -164,23 +140,23 @@ export default function SettingsPage() {
                   checked={draft.autoGenerate}
                   onChange={set("autoGenerate")}
                 />
-                <InlineGrid columns={{ xs: 1, md: 2 }} gap="400">
-                  <SceneChoices kind="general" title="General scenes" draft={draft} onChange={set("defaultSceneIds")} />
-                  <SceneChoices
-                    kind="specific"
-                    title="Specific scenes"
-                    draft={draft}
-                    onChange={set("defaultSceneIds")}
-                  />
-                </InlineGrid>
+                <Text as="h3" variant="headingSm">
+                  Default scenes
+                </Text>
+                <Text as="p" variant="bodySm" tone="subdued">
+                  Used for new products and by “Generate scenes” on several products at once. A scene that does not suit
+                  a product (a sofa on a kitchen counter) is skipped for it.
+                </Text>
+                <SceneChoices
+                  sceneIds={draft.defaultSceneIds}
+                  onSceneIds={set("defaultSceneIds")}
+                  presets={data.presets}
+                />
                 {errors.defaultSceneIds && (
                   <Text as="p" tone="critical">
                     {errors.defaultSceneIds}
                   </Text>
                 )}
-                <Text as="p" variant="bodySm" tone="subdued">
-                  Also used by “Generate scenes” on several products at once.
-                </Text>
                 <Checkbox
                   label="Continue when all of a product’s photos share one background"
                   helpText="For catalogs of packshots on white or grey. Off: such products stop at the photo check, before any GPU time. On: they go on, and the scenes may keep that background. The studio asks for each product."
@@ -200,57 +176,10 @@ export default function SettingsPage() {
             </Card>
           </Layout.AnnotatedSection>
           <Layout.AnnotatedSection
-            title="Quality"
-            description="Which images count as best matches: shown first, and the only ones auto-publishing may publish."
+            title="Brand presets"
+            description="Your own scenes, saved once: pick them in the studio, and in default scenes above."
           >
-            <Card>
-              <BlockStack gap="400">
-                <TextField
-                  label="Scene match threshold (BLIP ITM)"
-                  type="number"
-                  min={0}
-                  max={1}
-                  step={0.01}
-                  value={draft.itmThreshold}
-                  onChange={set("itmThreshold")}
-                  autoComplete="off"
-                  error={errors.itmThreshold}
-                  helpText="Images scoring above it are the “best matches”. The research behind SceneBooth uses 0.9."
-                />
-                <InlineGrid columns={2} gap="400">
-                  <TextField
-                    label="Product fidelity floor (DINO)"
-                    type="number"
-                    min={0}
-                    max={1}
-                    step={0.01}
-                    value={draft.fidelityFloorDino}
-                    onChange={set("fidelityFloorDino")}
-                    autoComplete="off"
-                    placeholder={data.defaultFloors.dino === null ? "No floor" : `Default (${data.defaultFloors.dino})`}
-                    error={errors.fidelityFloorDino}
-                  />
-                  <TextField
-                    label="Product fidelity floor (CLIP-I)"
-                    type="number"
-                    min={0}
-                    max={1}
-                    step={0.01}
-                    value={draft.fidelityFloorClipI}
-                    onChange={set("fidelityFloorClipI")}
-                    autoComplete="off"
-                    placeholder={
-                      data.defaultFloors.clipI === null ? "No floor" : `Default (${data.defaultFloors.clipI})`
-                    }
-                    error={errors.fidelityFloorClipI}
-                  />
-                </InlineGrid>
-                <Text as="p" variant="bodySm" tone="subdued">
-                  An image whose product looks less like your photos than a floor is never a best match (and never
-                  published automatically), however well it fits the scene. Leave empty for SceneBooth&apos;s defaults.
-                </Text>
-              </BlockStack>
-            </Card>
+            <BrandPresetsCard presets={data.presets} />
           </Layout.AnnotatedSection>
           <Layout.AnnotatedSection title="Publishing" description="What happens to the images you have not looked at.">
             <Card>
@@ -299,6 +228,64 @@ export default function SettingsPage() {
                 error={errors.monthlyCapUsd}
                 helpText={`Spent this month: $${data.spentThisMonthUsd.toFixed(2)}.`}
               />
+            </Card>
+          </Layout.AnnotatedSection>
+          <Layout.AnnotatedSection
+            title="Advanced"
+            description="Which images count as best matches: shown first, and the only ones auto-publishing may publish. The defaults suit most shops."
+          >
+            <Card>
+              <BlockStack gap="400">
+                <TextField
+                  label="Best-match threshold"
+                  type="number"
+                  min={0}
+                  max={1}
+                  step={0.01}
+                  value={draft.itmThreshold}
+                  onChange={set("itmThreshold")}
+                  autoComplete="off"
+                  error={errors.itmThreshold}
+                  helpText="How sure SceneBooth must be that an image shows the scene you asked for, from 0 to 1. Higher: fewer, surer best matches. The research behind SceneBooth uses 0.9 (measured by BLIP's image–text matching)."
+                />
+                <Text as="p">Minimum likeness to your photos</Text>
+                <InlineGrid columns={2} gap="400">
+                  <TextField
+                    label="Shape and details"
+                    type="number"
+                    min={0}
+                    max={1}
+                    step={0.01}
+                    value={draft.fidelityFloorDino}
+                    onChange={set("fidelityFloorDino")}
+                    autoComplete="off"
+                    placeholder={
+                      data.defaultFloors.dino === null ? "No minimum" : `Default (${data.defaultFloors.dino})`
+                    }
+                    error={errors.fidelityFloorDino}
+                    helpText="Compares the product's shape and fine details with your photos (DINO)."
+                  />
+                  <TextField
+                    label="Overall look"
+                    type="number"
+                    min={0}
+                    max={1}
+                    step={0.01}
+                    value={draft.fidelityFloorClipI}
+                    onChange={set("fidelityFloorClipI")}
+                    autoComplete="off"
+                    placeholder={
+                      data.defaultFloors.clipI === null ? "No minimum" : `Default (${data.defaultFloors.clipI})`
+                    }
+                    error={errors.fidelityFloorClipI}
+                    helpText="Compares the product's overall look, colours and style with your photos (CLIP)."
+                  />
+                </InlineGrid>
+                <Text as="p" variant="bodySm" tone="subdued">
+                  An image whose product looks less like your photos than a minimum is never a best match (and never
+                  published automatically), however well it fits the scene. Leave empty for SceneBooth&apos;s defaults.
+                </Text>
+              </BlockStack>
             </Card>
           </Layout.AnnotatedSection>
         </Layout>

@@ -17,6 +17,7 @@ import { requestScenesBatch } from "../../lib/pipeline/request-scenes";
 import { stageLabel } from "../../lib/pipeline/stages";
 import { SUBJECT_STATE_LABELS, subjectStateText } from "../../lib/state-labels";
 import type { Producers } from "../../lib/queue/producer";
+import { listBrandPresets, type BrandPreset } from "../../lib/brand-presets";
 import { sceneById } from "../../lib/scenes";
 import { readShopSettings, type ShopSettings } from "../../lib/shop-settings";
 import type { AdminClient } from "../../lib/shopify-admin/client";
@@ -177,10 +178,12 @@ const NOT_STARTED: ProductState = {
   generatedBefore: false,
 };
 
-function sceneSet(settings: ShopSettings) {
+/** The shop's default scenes; a brand preset comes with its name. */
+function sceneSet(settings: ShopSettings, presets: readonly BrandPreset[]) {
   return settings.defaultSceneIds.map((id) => {
-    const scene = sceneById(id);
-    return { id: scene.id, kind: scene.kind, text: scene.text };
+    const scene = sceneById(id, presets);
+    const preset = presets.find((p) => p.id === id);
+    return { id: scene.id, kind: scene.kind, text: scene.text, ...(preset && { name: preset.name }) };
   });
 }
 
@@ -208,6 +211,7 @@ const PLAN_MESSAGE = "Approve the SceneBooth plan first: open SceneBooth and acc
 /** What "Generate scenes" would do for the selection: photos, states, scenes and the estimated cost. */
 export async function previewSelection(ctx: BulkContext, productIds: string[]) {
   const settings = await readShopSettings(ctx.client, ctx.shop);
+  const scenes = sceneSet(settings, await listBrandPresets(ctx.client, ctx.shop));
   const products = await readSelected(ctx.admin, productIds);
   const states = await productStates(ctx.client, ctx.shop, productIds);
   const { plan, spending } = await planAndSpending(ctx);
@@ -221,7 +225,7 @@ export async function previewSelection(ctx: BulkContext, productIds: string[]) {
   const startable = rows.filter((r) => r.enoughPhotos && !r.running).length;
   const totalUsd = startable * PRICES_USD.tuned_product;
   const today = await shopDailyImages(forShop(ctx.client, ctx.shop));
-  const images = startable * sceneSet(settings).length * settings.imagesPerScene;
+  const images = startable * scenes.length * settings.imagesPerScene;
   let message: string | null = null;
   if (!plan) message = PLAN_MESSAGE;
   else if (spending && startable > affordableUnits(spending, PRICES_USD.tuned_product))
@@ -236,7 +240,7 @@ export async function previewSelection(ctx: BulkContext, productIds: string[]) {
       running: rows.filter((r) => r.running).length,
     },
     minPhotos: MIN_PHOTOS,
-    scenes: sceneSet(settings),
+    scenes,
     imagesPerScene: settings.imagesPerScene,
     estimate: {
       products: startable,

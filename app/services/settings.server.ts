@@ -1,4 +1,5 @@
 // The settings page: the form ↔ ShopSettings, and this month's spending against the cap.
+import { listBrandPresets, type BrandPreset } from "../../lib/brand-presets";
 import { db } from "../../lib/db";
 import { MAX_IMAGES_PER_SCENE } from "../../lib/pipeline/request-scenes";
 import { DEFAULT_SELECTION_RULE } from "../../lib/selection-rule";
@@ -36,6 +37,7 @@ export interface SettingsPageData {
   maxImagesPerScene: number;
   /** The floors the worker's selection rule uses when the shop sets none. */
   defaultFloors: { dino: number | null; clipI: number | null };
+  presets: BrandPreset[];
 }
 
 export async function loadSettings(ctx: ShopContext): Promise<SettingsPageData> {
@@ -53,6 +55,7 @@ export async function loadSettings(ctx: ShopContext): Promise<SettingsPageData> 
       dino: DEFAULT_SELECTION_RULE.floors.dino ?? null,
       clipI: DEFAULT_SELECTION_RULE.floors.clipI ?? null,
     },
+    presets: await listBrandPresets(db(), ctx.shop),
   };
 }
 

@@ -15,7 +15,8 @@ import { featurePublished, PublishedMediaError, removePublished, republish } fro
 import { stageLabel } from "../../lib/pipeline/stages";
 import { suggestClassNoun } from "../../lib/prompts";
 import { producers } from "../../lib/queue/producer";
-import { SCENES } from "../../lib/scenes";
+import { listBrandPresets, type BrandPreset } from "../../lib/brand-presets";
+import { isBuiltInSceneId, SCENES, sceneSuits } from "../../lib/scenes";
 import { readShopSettings } from "../../lib/shop-settings";
 import {
   bestMatchFirst,
@@ -134,6 +135,8 @@ export interface StudioData {
     allowLowDiversity: boolean;
   };
   candidates: CandidateView[];
+  /** The shop's brand presets, offered with the library's scenes. */
+  presets: BrandPreset[];
   review: ReviewData;
   /** What SceneBooth published on this product and what it removed, newest first. */
   published: PublishedItem[];
@@ -322,6 +325,7 @@ function studioPhotos(media: ProductMedia[], published: Set<string>): StudioPhot
 export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioData> {
   const product = await requireProduct(ctx, id);
   const settings = await readShopSettings(db(), ctx.shop);
+  const presets = await listBrandPresets(db(), ctx.shop);
   const subject = await ctx.db.subject.findUnique({
     where: { shop_productId: { shop: ctx.shop, productId: product.id } },
     include: { trainingImages: true },
@@ -377,13 +381,26 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
     lastCheck,
     generation: generation ? generationView(generation) : null,
     draft: {
-      sceneIds: scenes ? scenes.filter((s) => s.kind !== "custom").map((s) => s.id) : settings.defaultSceneIds,
+      // A preset deleted since the last request is not offered again.
+      sceneIds: scenes
+        ? scenes
+            .filter((s) => s.kind !== "custom")
+            .map((s) => s.id)
+            .filter((sceneId) => isBuiltInSceneId(sceneId) || presets.some((p) => p.id === sceneId))
+        : // The shop's defaults, less those that do not suit this product (as bulk requests leave them out).
+          settings.defaultSceneIds.filter((sceneId) =>
+            sceneSuits(sceneId, {
+              classNoun: subject?.classNoun ?? suggestClassNoun(product.productType, product.title),
+              productType: product.productType,
+            }),
+          ),
       customScenes: scenes ? scenes.filter((s) => s.kind === "custom").map((s) => s.text) : [],
       imagesPerScene: generation?.imagesPerScene ?? settings.imagesPerScene,
       mediaIds: options?.mediaIds ?? null,
       allowLowDiversity: options?.allowLowDiversity ?? false,
     },
     candidates: views,
+    presets,
     review: {
       sources: await compareSources(subject?.trainingImages ?? [], photos, labels),
       calibration: calibration.aspects,

@@ -57,6 +57,7 @@ async function seedShop(shop: string) {
     data: { shop, kind: "tuned_product", quantity: 1, idempotencyKey: `${shop}:tuned_product:x`, amountUsd: 0.5 },
   });
   await client.webhookEvent.create({ data: { shop, eventId: "e1", topic: "products/create" } });
+  await client.brandPreset.create({ data: { shop, name: "Counter", kind: "general", text: "on our counter" } });
 }
 
 beforeAll(async () => {
@@ -93,6 +94,7 @@ describe("deleteShopData", () => {
       candidates: 2,
       usageRecords: 1,
       webhookEvents: 1,
+      brandPresets: 1,
       blobs: 6,
     });
     // Each request is one six-stage flow: all its jobs wait (the chain's first stage, the rest for their children).
@@ -114,6 +116,7 @@ describe("deleteShopData", () => {
       subjects: 2,
       generations: 2,
       candidates: 2,
+      brandPresets: 1,
       blobs: 6,
     });
 

@@ -17,6 +17,7 @@ export interface ShopData {
   candidates: number;
   webhookEvents: number;
   usageRecords: number;
+  brandPresets: number;
   blobs: number;
 }
 
@@ -41,6 +42,7 @@ export async function countShopData(
     candidates,
     webhookEvents,
     usageRecords,
+    brandPresets,
     blobs,
   ] = await Promise.all([
     client.session.count({ where: { shop } }),
@@ -52,6 +54,7 @@ export async function countShopData(
     db.candidate.count(),
     db.webhookEvent.count(),
     db.usageRecord.count(),
+    db.brandPreset.count(),
     store.list(shopPrefix(shop)).then((keys) => keys.length),
   ]);
   return {
@@ -64,6 +67,7 @@ export async function countShopData(
     candidates,
     webhookEvents,
     usageRecords,
+    brandPresets,
     blobs,
   };
 }
@@ -119,8 +123,19 @@ export async function deleteShopData(
       const subjects = (await db.subject.deleteMany()).count;
       const webhookEvents = (await db.webhookEvent.deleteMany()).count;
       const usageRecords = (await db.usageRecord.deleteMany()).count;
+      const brandPresets = (await db.brandPreset.deleteMany()).count;
       const shops = (await db.shop.deleteMany()).count;
-      return { candidates, generations, tuningRuns, trainingImages, subjects, webhookEvents, usageRecords, shops };
+      return {
+        candidates,
+        generations,
+        tuningRuns,
+        trainingImages,
+        subjects,
+        webhookEvents,
+        usageRecords,
+        brandPresets,
+        shops,
+      };
     },
     {
       candidates: 0,
@@ -130,6 +145,7 @@ export async function deleteShopData(
       subjects: 0,
       webhookEvents: 0,
       usageRecords: 0,
+      brandPresets: 0,
       shops: 0,
     },
   );

@@ -6,7 +6,14 @@ import { migratedTestDatabase, postgresAvailability, type TestDatabaseKind } fro
 import { createProducerConnection, isRedisUnavailable } from "../queue/connection";
 import { freePort } from "../../tests/harness/free-port";
 import type { Producers } from "../queue/producer";
-import { requestScenes, requestScenesBatch, SceneRequestError, type SceneRequest } from "./request-scenes";
+import { createBrandPreset } from "../brand-presets";
+import {
+  parseGenerationScenes,
+  requestScenes,
+  requestScenesBatch,
+  SceneRequestError,
+  type SceneRequest,
+} from "./request-scenes";
 import { PIPELINE_STAGES, stageJobId } from "./stages";
 
 const SHOP = "batch-shop.myshopify.com";
@@ -152,6 +159,44 @@ describe("requestScenesBatch", () => {
     expect(await requestScenesBatch(client, producers, [limited(23)], { ...limits, now: tomorrow })).toMatchObject([
       { ok: true },
     ]);
+  });
+
+  it("copies a brand preset's words into the request; another shop's preset or a deleted one is refused", async () => {
+    const preset = await createBrandPreset(client, SHOP, {
+      name: "Counter",
+      kind: "specific",
+      text: "on our oak counter",
+    });
+    const theirs = await createBrandPreset(client, "other-shop.myshopify.com", {
+      name: "Theirs",
+      kind: "general",
+      text: "on their marble shelf",
+    });
+    const outcomes = await requestScenesBatch(client, producers, [
+      request(30, { sceneIds: ["white-seamless-g", preset.id] }),
+      request(31, { sceneIds: [theirs.id] }),
+    ]);
+    const scenes = outcomes[0]!.ok ? parseGenerationScenes(outcomes[0]!.generation.scenes) : [];
+    expect(scenes.map((s) => [s.id, s.kind, s.prompt])).toEqual([
+      ["white-seamless-g", "general", "a teapot <myteapot> on a white seamless backdrop"],
+      [preset.id, "specific", "a teapot <myteapot> on our oak counter"],
+    ]);
+    expect(!outcomes[1]!.ok && outcomes[1]!.error.message).toMatch(/brand presets picked was deleted/);
+    expect(await client.subject.count({ where: { productId: "gid://shopify/Product/31" } })).toBe(0);
+  });
+
+  it("leaves out library scenes that do not suit the product in bulk and automatic requests, not in the studio", async () => {
+    const sofa = { title: "Linen sofa", productType: "Sofas" };
+    const ids = ["kitchen-g", "living-room-s", "g3"];
+    const [bulk, studio, nothingLeft] = await requestScenesBatch(client, producers, [
+      request(40, { product: { id: "gid://shopify/Product/40", ...sofa }, sceneIds: ids }),
+      request(41, { product: { id: "gid://shopify/Product/41", ...sofa }, sceneIds: ids, source: "interactive" }),
+      request(42, { product: { id: "gid://shopify/Product/42", ...sofa }, sceneIds: ["kitchen-g", "desk-s"] }),
+    ]);
+    const idsOf = (o: typeof bulk) => (o!.ok ? parseGenerationScenes(o!.generation.scenes).map((s) => s.id) : null);
+    expect(idsOf(bulk)).toEqual(["living-room-s", "g3"]);
+    expect(idsOf(studio)).toEqual(ids);
+    expect(!nothingLeft!.ok && nothingLeft!.error.message).toMatch(/^None of the default scenes suits “sofas”/);
   });
 
   it("refuses a batch that mixes shops", async () => {

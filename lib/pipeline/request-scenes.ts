@@ -3,7 +3,8 @@ import type { Generation, PrismaClient } from "../db";
 import { forShop, type GenerationSource } from "../db";
 import { generationPrompt, identifierToken, normalizeClassNoun, suggestClassNoun } from "../prompts";
 import type { Producers } from "../queue/producer";
-import { customScene, sceneById, type Scene } from "../scenes";
+import { customScene, isPresetSceneId, sceneById, sceneSuits, type Scene } from "../scenes";
+import { listBrandPresets } from "../brand-presets";
 import { config } from "../config";
 import { dailyImages, dailyLimitMessage } from "./daily-images";
 import { generationFlow, generationRoot } from "./flow";
@@ -54,17 +55,34 @@ export function parseGenerationOptions(json: string): GenerationOptions {
 
 const OPEN = ["queued", "running"];
 
-function scenesFor(request: SceneRequest, classNoun: string): GenerationScene[] {
+/**
+ * The request's scenes with their prompts. Bulk and automatic requests (the shop's default set, for
+ * products nobody looked at) leave out library scenes that do not suit the product; the studio's
+ * choices are the merchant's own.
+ */
+function scenesFor(request: SceneRequest, classNoun: string, presets: readonly Scene[]): GenerationScene[] {
   const custom = request.customScenes ?? [];
   if (custom.length > MAX_CUSTOM_SCENES)
     throw new SceneRequestError(`At most ${MAX_CUSTOM_SCENES} custom scenes per request.`);
   let scenes: Scene[];
   try {
-    scenes = [...new Set(request.sceneIds)].map(sceneById).concat(custom.map((text, i) => customScene(text, i)));
+    scenes = [...new Set(request.sceneIds)]
+      .map((id) => sceneById(id, presets))
+      .concat(custom.map((text, i) => customScene(text, i)));
   } catch (error) {
     throw new SceneRequestError((error as Error).message);
   }
   if (scenes.length === 0) throw new SceneRequestError("Pick at least one scene.");
+  if (request.source !== "interactive") {
+    const product = { classNoun, productType: request.product.productType };
+    const suited = scenes.filter((scene) => sceneSuits(scene.id, product));
+    if (suited.length === 0) {
+      throw new SceneRequestError(
+        `None of the default scenes suits “${classNoun}”: add scenes that do (e.g. a studio backdrop) in Settings, or start it from its page in SceneBooth.`,
+      );
+    }
+    scenes = suited;
+  }
   return scenes.map((scene) => ({ ...scene, prompt: generationPrompt(classNoun, scene.text) }));
 }
 
@@ -79,7 +97,7 @@ interface ValidRequest {
   scenes: GenerationScene[];
 }
 
-function validate(request: SceneRequest): { classNoun: string; scenes: GenerationScene[] } {
+function validate(request: SceneRequest, presets: readonly Scene[]): { classNoun: string; scenes: GenerationScene[] } {
   if (
     !Number.isInteger(request.imagesPerScene) ||
     request.imagesPerScene < 1 ||
@@ -95,7 +113,7 @@ function validate(request: SceneRequest): { classNoun: string; scenes: Generatio
   } catch (error) {
     throw new SceneRequestError((error as Error).message);
   }
-  return { classNoun, scenes: scenesFor(request, classNoun) };
+  return { classNoun, scenes: scenesFor(request, classNoun, presets) };
 }
 
 /**
@@ -144,9 +162,11 @@ export async function requestScenesBatch(
   const outcomes: SceneRequestOutcome[] = new Array(requests.length);
   const valid: ValidRequest[] = [];
   const firstOfProduct = new Map<string, number>();
+  // The shop's brand presets, read only when a request names one (its words are copied into the request).
+  const presets = requests.some((r) => r.sceneIds.some(isPresetSceneId)) ? await listBrandPresets(client, shop) : [];
   requests.forEach((request, index) => {
     try {
-      const checked = validate(request);
+      const checked = validate(request, presets);
       if (!firstOfProduct.has(request.product.id)) {
         firstOfProduct.set(request.product.id, index);
         valid.push({ index, request, ...checked });

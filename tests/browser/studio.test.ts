@@ -152,8 +152,10 @@ describe("the merchant's studio in Chromium", () => {
     await screenshot(page, "03-studio");
 
     await page.getByRole("button", { name: "Clear" }).click();
-    await page.getByText("In the snow", { exact: true }).click();
-    await page.getByText("On the beach", { exact: true }).click();
+    await page.getByText("In fresh snow", { exact: true }).click();
+    await page.getByText("On a sandy beach", { exact: true }).click();
+    // The research set is one click away.
+    await page.getByRole("button", { name: /^Research set/ }).click();
     await page.getByText("Stands elegantly amidst the historic charm of a cobblestone street", { exact: true }).click();
     await page.getByLabel("Images per scene").selectOption("2");
     await page.getByText("3 scenes × 2 images = 6 images to review").waitFor();
@@ -164,7 +166,7 @@ describe("the merchant's studio in Chromium", () => {
     const generation = await stack.db.generation.findFirstOrThrow({
       where: { shop: DEMO_SHOP, subject: { productId: products.get("Backpack")!.id } },
     });
-    expect(parseGenerationScenes(generation.scenes).map((s) => s.id)).toEqual(["g5", "g7", "s18"]);
+    expect(parseGenerationScenes(generation.scenes).map((s) => s.id)).toEqual(["snow-g", "beach-g", "s18"]);
     expect(generation.imagesPerScene).toBe(2);
     expect(parseGenerationOptions(generation.options).mediaIds).toHaveLength(6);
     await screenshot(page, "04-studio-queued");
@@ -325,10 +327,10 @@ describe("the merchant's studio in Chromium", () => {
 
     await page.getByText("Publish best matches without review", { exact: true }).click();
     await page.getByText("Alt text in your store's languages", { exact: true }).click();
-    await page.getByLabel("Scene match threshold (BLIP ITM)").fill("1.5");
+    await page.getByLabel("Best-match threshold").fill("1.5");
     await page.getByRole("button", { name: "Save" }).click();
-    await page.getByText("The match threshold must be between 0 and 1.").waitFor();
-    await page.getByLabel("Scene match threshold (BLIP ITM)").fill("0.9");
+    await page.getByText("The best-match threshold must be between 0 and 1.").waitFor();
+    await page.getByLabel("Best-match threshold").fill("0.9");
     await page.getByRole("button", { name: "Save" }).click();
     await expect
       .poll(async () => {
@@ -336,6 +338,66 @@ describe("the merchant's studio in Chromium", () => {
         return [saved.autoPublish, saved.translateAltText];
       })
       .toEqual([false, false]);
+  });
+
+  it("brand presets: saved in Settings, made a default scene, requested by the products page's bulk action; class rules skip what does not suit", async () => {
+    await page.getByLabel("Preset name").fill("Shop counter");
+    await page.getByLabel("Wording").selectOption("specific");
+    await page.getByLabel("Scene description").fill("on the <b>walnut</b> counter of our shop by the window");
+    await page.getByRole("button", { name: "Add preset" }).click();
+    await page.getByText("Preset “Shop counter” saved").waitFor();
+    const preset = await stack.db.brandPreset.findFirstOrThrow({ where: { shop: DEMO_SHOP } });
+    expect([preset.name, preset.kind, preset.text]).toEqual([
+      "Shop counter",
+      "specific",
+      "on the walnut counter of our shop by the window",
+    ]);
+
+    // Default scenes: the preset and a kitchen counter, besides the library's defaults.
+    await page.getByRole("checkbox", { name: "Shop counter", exact: true }).check({ force: true });
+    await page.getByRole("checkbox", { name: "On a kitchen counter", exact: true }).check({ force: true });
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    const storedDefaults = async () =>
+      JSON.parse((await stack.db.shop.findUniqueOrThrow({ where: { shop: DEMO_SHOP } })).defaultSceneIds) as string[];
+    await expect.poll(async () => (await storedDefaults()).slice(-2)).toEqual([`p-${preset.id}`, "kitchen-g"]);
+    const defaults = await storedDefaults();
+    await expect.poll(() => page.getByText("Unsaved changes").isVisible()).toBe(false);
+    // The page as a merchant opens it (no toasts) for the README's tour.
+    await openAppPath(stack, page, "/app/settings");
+    await page.getByRole("checkbox", { name: "Shop counter", exact: true }).waitFor({ state: "attached" });
+    expect(await page.getByRole("checkbox", { name: "Shop counter", exact: true }).isChecked()).toBe(true);
+    await docScreenshot(page, "settings");
+
+    await page.getByLabel("Preset name").fill("shop COUNTER");
+    await page.getByLabel("Scene description").fill("on a counter");
+    await page.getByRole("button", { name: "Add preset" }).click();
+    await page.getByText("There is already a preset called “shop COUNTER”.").first().waitFor();
+    expect(await stack.db.brandPreset.count({ where: { shop: DEMO_SHOP } })).toBe(1);
+
+    await page.getByRole("link", { name: "Products" }).first().click();
+    await page.getByRole("heading", { name: "Products", level: 1 }).waitFor();
+    for (const title of ["Vase", "Colorful Sneaker"])
+      await page.locator("tbody tr").filter({ hasText: title }).first().getByRole("checkbox").check({ force: true });
+    await page.getByRole("button", { name: "Generate scenes" }).click();
+    await page.getByText(/Started 2 products/).waitFor();
+    const requested = async (title: string) => {
+      const g = await stack.db.generation.findFirstOrThrow({
+        where: { shop: DEMO_SHOP, subject: { productId: products.get(title)!.id } },
+        orderBy: { createdAt: "desc" },
+      });
+      expect(g.source).toBe("bulk");
+      return parseGenerationScenes(g.scenes);
+    };
+    const vase = await requested("Vase");
+    expect(vase.map((s) => s.id)).toEqual(defaults);
+    expect(vase.find((s) => s.id === `p-${preset.id}`)).toMatchObject({
+      kind: "specific",
+      prompt: "a vase <myvase> on the walnut counter of our shop by the window",
+    });
+    // A sneaker is not put on a kitchen counter; the brand preset is the shop's own choice.
+    expect((await requested("Colorful Sneaker")).map((s) => s.id)).toEqual(
+      defaults.filter((id: string) => id !== "kitchen-g"),
+    );
   });
 
   it("another shop's product id in the URL is not found, and nothing of it is shown", async () => {
@@ -362,11 +424,16 @@ describe("the merchant's studio in Chromium", () => {
         .getByText(/Used · rank 1/)
         .first()
         .waitFor({ timeout: 30_000 });
-      await page.getByRole("button", { name: "Clear" }).click();
-      await page.getByText("In the snow", { exact: true }).click();
-      await page.getByText("On the beach", { exact: true }).click();
+      // A boot is not offered a kitchen counter.
       await page
-        .getByText("Sitting in fresh powdery snow with snowflakes gently falling in soft winter light", { exact: true })
+        .getByText("Not shown, as they do not suit a boot: kitchen counter, bathroom shelf, holiday table.")
+        .waitFor();
+      expect(await page.getByText("On a kitchen counter", { exact: true }).count()).toBe(0);
+      await page.getByRole("button", { name: "Clear" }).click();
+      await page.getByText("In fresh snow", { exact: true }).click();
+      await page.getByText("On a sandy beach", { exact: true }).click();
+      await page
+        .getByText("In fresh snow on a bright winter day with snow-covered pine trees behind", { exact: true })
         .click();
       await page.getByLabel("Images per scene").selectOption("1");
       await page.getByRole("button", { name: "Generate scenes" }).last().click();

@@ -359,6 +359,48 @@ faultCase("settings: markup, 10,000 characters and control characters in every f
   expect(await fs.stack.db.shop.findUnique({ where: { shop: DEMO_SHOP } })).toEqual(before);
 });
 
+faultCase("brand preset: markup, 10,000 characters and control characters as its name and words", {}, async () => {
+  for (const text of [TEXTS["HTML and script"], TEXTS["10,000 characters"], TEXTS["control characters"], ""]) {
+    const response = await routePost(fs.stack, "/app/brand-presets", "routes/app.brand-presets", {
+      intent: "create",
+      name: text.slice(0, 30),
+      kind: "general",
+      text,
+    });
+    expect(response.status, "no server error").toBeLessThan(500);
+    const body = await response.text();
+    expect(body).not.toMatch(/<script>alert|<img src=x/);
+    const answer = JSON.parse(body) as { ok: boolean; error?: string; field?: string };
+    if (text === "" || text.length > 160) expect(answer).toMatchObject({ ok: false, field: text ? "text" : "name" });
+    else expect(answer.ok, answer.error).toBe(true);
+  }
+  const rows = await fs.stack.db.brandPreset.findMany({ where: { shop: DEMO_SHOP } });
+  expect(rows).toHaveLength(2);
+  for (const row of rows) expect(`${row.name} ${row.text}`).not.toMatch(/[<>\p{Cc}\p{Cf}]/u);
+  await fs.stack.db.brandPreset.deleteMany({ where: { shop: DEMO_SHOP } });
+});
+
+faultCase(
+  "bulk generate when no default scene suits the product: refused with the reason, nothing queued",
+  {},
+  async () => {
+    const sneaker = await storeProduct(fs.stack, "Colorful Sneaker");
+    const before = await fs.stack.db.shop.findUnique({ where: { shop: DEMO_SHOP } });
+    await fs.stack.db.shop.update({
+      where: { shop: DEMO_SHOP },
+      data: { defaultSceneIds: JSON.stringify(["kitchen-g", "holiday-table-s"]) },
+    });
+    try {
+      const response = await routePost(fs.stack, "/app", "routes/app._index", { productId: [sneaker.id] });
+      const answer = (await response.json()) as { ok: boolean; message?: string };
+      expect(answer.message).toMatch(/1 product could not be started: None of the default scenes suits “sneaker”/);
+      expect(await fs.stack.db.generation.count({ where: { subject: { productId: sneaker.id } } })).toBe(0);
+    } finally {
+      await fs.stack.db.shop.update({ where: { shop: DEMO_SHOP }, data: { defaultSceneIds: before!.defaultSceneIds } });
+    }
+  },
+);
+
 faultCase(
   "admin action API: bodies that are not JSON, not objects, or carry markup and 10,000-character ids",
   {},

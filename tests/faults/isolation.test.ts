@@ -2,6 +2,8 @@
 // for the other shop answers "not found" and reads nothing; no signed blob URL of one shop opens
 // another shop's blob. A probe that answers with the demo shop's data counts as a cross-shop read.
 import { afterAll, beforeAll, expect } from "vitest";
+import { createBrandPreset } from "../../lib/brand-presets";
+import { presetRowId } from "../../lib/scenes";
 import { blobKey, signBlobKey } from "../../lib/storage";
 import { BROWSER_USER_AGENT, type ProcessHandle } from "../harness/stack";
 import { seedReviewedProduct } from "../browser/seed-candidates";
@@ -180,6 +182,76 @@ faultCase("admin action API (preview, generate) with the demo shop's product ids
   }
   await demoUnchanged();
 });
+
+faultCase(
+  "brand presets: the other shop names the demo shop's preset in a request, its settings and a delete",
+  { short: true },
+  async (ctx) => {
+    const preset = await createBrandPreset(fs.stack.db, DEMO_SHOP, {
+      name: "Demo counter",
+      kind: "general",
+      text: "on the demo shop's secret counter",
+    });
+    const otherMedia = fs.stack.store.control.productMedia(OTHER_SHOP, otherTeapot.id).map((m) => m.id);
+    const sent = [preset.id];
+    const leaksPreset = async (what: string, response: Response) => {
+      const body = await response.text();
+      if (body.includes(preset.text) || body.includes(preset.name))
+        ctx.crossShopRead(`${what} answered with the demo shop's preset`);
+      return new Response(body, { status: response.status });
+    };
+    await probe(
+      ctx,
+      "studio start with the demo preset",
+      await leaksPreset(
+        "studio start",
+        await routePost(
+          fs.stack,
+          `/app/products/${numericId(otherTeapot.id)}`,
+          STUDIO_ROUTE,
+          { intent: "start", imagesPerScene: "1", sceneId: preset.id, mediaId: otherMedia, classNoun: "teapot" },
+          OTHER_SHOP,
+        ),
+      ),
+      [200],
+      sent,
+    );
+    await probe(
+      ctx,
+      "settings with the demo preset as a default scene",
+      await leaksPreset(
+        "settings save",
+        await routePost(
+          fs.stack,
+          "/app/settings",
+          "routes/app.settings",
+          { defaultSceneId: preset.id, imagesPerScene: "1", itmThreshold: "0.9" },
+          OTHER_SHOP,
+        ),
+      ),
+      [200],
+      sent,
+    );
+    await probe(
+      ctx,
+      "delete the demo preset",
+      await routePost(
+        fs.stack,
+        "/app/brand-presets",
+        "routes/app.brand-presets",
+        { intent: "delete", id: preset.id },
+        OTHER_SHOP,
+      ),
+      [200],
+      sent,
+    );
+    expect(await fs.stack.db.brandPreset.count({ where: { id: presetRowId(preset.id), shop: DEMO_SHOP } })).toBe(1);
+    const other = await fs.stack.db.shop.findUnique({ where: { shop: OTHER_SHOP } });
+    expect(other?.defaultSceneIds ?? "[]").not.toContain(preset.id);
+    await demoUnchanged();
+    await fs.stack.db.brandPreset.deleteMany({ where: { shop: DEMO_SHOP } });
+  },
+);
 
 faultCase("jobs naming the demo shop's request and image while carrying the other shop", {}, async () => {
   const ingest = await fs.producers

@@ -2,6 +2,7 @@
 // the built app, the local store, session tokens, CORS, Redis. Flows are created, not run.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_SHOP, OTHER_SHOP } from "../../devstore";
+import { createBrandPreset } from "../../lib/brand-presets";
 import { DEFAULT_SCENE_IDS } from "../../lib/scenes";
 import { PRICES_USD } from "../../lib/usage";
 import type { Producers } from "../../lib/queue/producer";
@@ -204,5 +205,26 @@ describe("bulk action backend", () => {
     });
     expect(await stack.db.generation.count()).toBe(2);
     expect(await waitingJobs(producers, DEMO_SHOP)).toBe(2 * STAGES_PER_FLOW);
+  });
+
+  it("shows a brand preset among the default scenes by its name, in the action's words", async () => {
+    const preset = await createBrandPreset(stack.db, DEMO_SHOP, {
+      name: "Shop counter",
+      kind: "general",
+      text: "on our walnut counter",
+    });
+    await stack.db.shop.update({
+      where: { shop: DEMO_SHOP },
+      data: { defaultSceneIds: JSON.stringify(["white-seamless-g", preset.id]) },
+    });
+    const { body } = await extensionPost(stack, "/api/scenes/preview", DEMO_SHOP, { productIds: [vase.id] });
+    expect(body.scenes).toEqual([
+      { id: "white-seamless-g", kind: "general", text: "on a white seamless backdrop" },
+      { id: preset.id, kind: "general", text: "on our walnut counter", name: "Shop counter" },
+    ]);
+    expect(previewView(parsePreview(body), "selection").scenes).toEqual([
+      "on a white seamless backdrop",
+      "Shop counter (your preset): on our walnut counter",
+    ]);
   });
 });

@@ -41,6 +41,7 @@ function preview(products: ProductPreview[], over: Partial<Preview> = {}): Previ
     scenes: [
       { id: "g7", kind: "general", text: "on the beach" },
       { id: "s17", kind: "specific", text: "on golden sand at a sunny tropical beach" },
+      { id: "p-abc", kind: "general", text: "on our oak counter", name: "Shop counter" },
     ],
     imagesPerScene: 4,
     estimate: {
@@ -80,11 +81,15 @@ describe("previewView", () => {
     expect(view.heading).toBe("Generate scenes for 3 products");
     expect(view.lines).toEqual([
       "2 of 3 selected products have enough photos (at least 3).",
-      "2 scenes, 4 images each (8 to review per product).",
+      "3 scenes, 4 images each (12 to review per product).",
       "Estimated cost: $1.00 (2 products × $0.50), plus $0.10 for each image you publish.",
     ]);
     expect(view.notes).toEqual(["Mug: needs photos (1 of 3)."]);
-    expect(view.scenes).toEqual(["on the beach", "on golden sand at a sunny tropical beach"]);
+    expect(view.scenes).toEqual([
+      "on the beach",
+      "on golden sand at a sunny tropical beach",
+      "Shop counter (your preset): on our oak counter",
+    ]);
     expect(view).toMatchObject({ canGenerate: true, blocker: null, primaryLabel: "Generate for 2 products" });
   });
 

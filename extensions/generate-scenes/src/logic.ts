@@ -11,6 +11,8 @@ export interface Scene {
   id: string;
   kind: "general" | "specific" | "custom";
   text: string;
+  /** A brand preset's name. */
+  name?: string;
 }
 
 export interface ProductPreview {
@@ -172,7 +174,7 @@ export function previewView(preview: Preview, mode: Mode): PreviewView {
   return {
     heading: mode === "product" ? "Generate scenes" : `Generate scenes for ${plural(counts.selected, "product")}`,
     lines,
-    scenes: preview.scenes.map((s) => s.text),
+    scenes: preview.scenes.map((s) => (s.name ? `${s.name} (your preset): ${s.text}` : s.text)),
     notes,
     blocker,
     canGenerate: blocker === null && estimate.products > 0,
