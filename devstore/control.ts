@@ -11,6 +11,7 @@ import type { Faults, FaultRoute, FaultSpec } from "./faults";
 import { checkImage } from "./image-check";
 import { gid, requireGid } from "./ids";
 import { createProduct } from "./resolvers/products";
+import { receivedFlowTriggers, type ReceivedFlowTrigger } from "./resolvers/flow";
 import { newId, nowIso, type FileRecord, type MediaStatus, type ProductStatus } from "./state";
 import { sniffImageType } from "../lib/shopify-admin/image-type";
 import type { LocalStore, StoreStats } from "./store";
@@ -37,6 +38,11 @@ export class DevStoreControl {
     private readonly throttle: Throttle,
     private readonly faults: Faults,
   ) {}
+
+  /** The Shopify Flow triggers the app sent for `shop` (flowTriggerReceive), oldest first. */
+  flowTriggers(shop: string): ReceivedFlowTrigger[] {
+    return [...receivedFlowTriggers(this.shop(shop))];
+  }
 
   shops(): string[] {
     return this.store.state.shops.map((s) => s.domain);

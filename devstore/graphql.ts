@@ -24,6 +24,7 @@ import { nodeQueries } from "./resolvers/nodes";
 import { bulkMutations, bulkQueries, setBulkRunner } from "./resolvers/bulk";
 import { stagedUploadMutations } from "./staged-uploads";
 import { billingMutations, billingQueries } from "./resolvers/billing";
+import { flowMutations } from "./resolvers/flow";
 
 /** Shopify refuses any single query whose requested cost is above this. */
 export const MAX_QUERY_COST = 1000;
@@ -41,6 +42,7 @@ const mutationRoot: Record<string, unknown> = {
   ...stagedUploadMutations,
   ...bulkMutations,
   ...billingMutations,
+  ...flowMutations,
 };
 
 /** Reads model fields; a field the stand-in has no value for is a clear error, not a silent null. */
