@@ -19,7 +19,8 @@ export function BulkRuns({ runs, now, cancelling, onCancel }: Props) {
       {runs.map((run) => {
         const parts = [
           run.done ? `${run.done} done` : null,
-          run.running ? `${run.running} in progress` : null,
+          run.running > run.waitingForGpu ? `${run.running - run.waitingForGpu} in progress` : null,
+          run.waitingForGpu ? `${run.waitingForGpu} waiting for a GPU` : null,
           run.waiting ? `${run.waiting} waiting to start` : null,
           run.stopped ? `${run.stopped} stopped or cancelled` : null,
         ].filter(Boolean);

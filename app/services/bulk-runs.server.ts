@@ -3,6 +3,7 @@
 import { db } from "../../lib/db";
 import { cancelBulkRun } from "../../lib/pipeline/cancel";
 import { producers } from "../../lib/queue/producer";
+import { gpuJobsAheadOf } from "./gpu-line.server";
 import type { ShopContext } from "./shop-context.server";
 
 export interface BulkRunView {
@@ -11,6 +12,8 @@ export interface BulkRunView {
   products: number;
   done: number;
   running: number;
+  /** Of those in progress, the ones whose next stage waits in line for a GPU. */
+  waitingForGpu: number;
   waiting: number;
   stopped: number;
 }
@@ -34,7 +37,16 @@ export async function openBulkRuns(ctx: ShopContext): Promise<BulkRunView[]> {
   const runs = new Map<string, BulkRunView>();
   for (const row of rows) {
     const id = row.bulkRunId!;
-    const run = runs.get(id) ?? { id, startedAt: "", products: 0, done: 0, running: 0, waiting: 0, stopped: 0 };
+    const run = runs.get(id) ?? {
+      id,
+      startedAt: "",
+      products: 0,
+      done: 0,
+      running: 0,
+      waitingForGpu: 0,
+      waiting: 0,
+      stopped: 0,
+    };
     const started = row._min.createdAt!.toISOString();
     if (!run.startedAt || started < run.startedAt) run.startedAt = started;
     const n = row._count._all;
@@ -45,6 +57,14 @@ export async function openBulkRuns(ctx: ShopContext): Promise<BulkRunView[]> {
     else run.stopped += n;
     runs.set(id, run);
   }
+  const running = await ctx.db.generation.findMany({
+    where: { bulkRunId: { in: [...runs.keys()] }, status: "running" },
+    select: { id: true, status: true, bulkRunId: true },
+  });
+  const ahead = await Promise.all(running.map((g) => gpuJobsAheadOf(g)));
+  running.forEach((g, i) => {
+    if (ahead[i] !== null) runs.get(g.bulkRunId!)!.waitingForGpu += 1;
+  });
   return [...runs.values()].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
 }
 

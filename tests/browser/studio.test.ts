@@ -106,7 +106,7 @@ describe("the merchant's studio in Chromium", () => {
     ]);
   });
 
-  it("products page: a bulk run is shown with this month's spend, and cancelled as a whole: nothing charged, nothing left queued", async () => {
+  it("products page: a bulk run is shown with this month's spend, and cancelled as a whole: every request cancelled, nothing charged", async () => {
     const titles = ["Bear Plushie", "Grey Sloth Plushie", "Wolf Plushie"];
     await openApp(stack, page);
     await page.getByRole("heading", { name: "Products", level: 1 }).waitFor();
