@@ -14,6 +14,7 @@ import { gid, requireGid } from "./ids";
 import { createProduct } from "./resolvers/products";
 import { newId, nowIso, type FileRecord, type MediaStatus, type ProductStatus, type ShopLocaleRecord } from "./state";
 import { contentDigest, translationMutations } from "./resolvers/translations";
+import { receivedFlowTriggers, type ReceivedFlowTrigger } from "./resolvers/flow";
 import { sniffImageType } from "../lib/shopify-admin/image-type";
 import type { LocalStore, StoreStats } from "./store";
 import type { BucketSettings, Throttle, ThrottleStatus } from "./throttle";
@@ -39,6 +40,11 @@ export class DevStoreControl {
     private readonly throttle: Throttle,
     private readonly faults: Faults,
   ) {}
+
+  /** The Shopify Flow triggers the app sent for `shop` (flowTriggerReceive), oldest first. */
+  flowTriggers(shop: string): ReceivedFlowTrigger[] {
+    return [...receivedFlowTriggers(this.shop(shop))];
+  }
 
   shops(): string[] {
     return this.store.state.shops.map((s) => s.domain);

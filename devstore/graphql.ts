@@ -27,6 +27,7 @@ import { billingMutations, billingQueries } from "./resolvers/billing";
 import { mediaOrderMutations, mediaOrderQueries } from "./resolvers/media-order";
 import { appScopeQueries } from "./resolvers/app-scopes";
 import { translationMutations, translationQueries } from "./resolvers/translations";
+import { flowMutations } from "./resolvers/flow";
 
 /** Shopify refuses any single query whose requested cost is above this. */
 export const MAX_QUERY_COST = 1000;
@@ -49,6 +50,7 @@ const mutationRoot: Record<string, unknown> = {
   ...billingMutations,
   ...mediaOrderMutations,
   ...translationMutations,
+  ...flowMutations,
 };
 
 /** Reads model fields; a field the stand-in has no value for is a clear error, not a silent null. */

@@ -1,20 +1,9 @@
-import type { DataSeries } from "@shopify/polaris-viz";
-import { BlockStack, Box, Card, SkeletonBodyText, Text } from "@shopify/polaris";
-import { lazy, Suspense, useEffect, useState } from "react";
+import { BlockStack, Box, Card, Text } from "@shopify/polaris";
+import { BarChart, type ChartSeries } from "./insights-charts";
 import type { Insights } from "./insights-types";
 import { SCENE_KIND_LABELS, SCORES } from "./labels";
 
-const Chart = lazy(() => import("./insights-charts"));
-
-function Placeholder() {
-  return (
-    <div aria-hidden="true" style={{ paddingTop: "var(--p-space-400)" }}>
-      <SkeletonBodyText lines={6} />
-    </div>
-  );
-}
-
-/** A chart in a card of fixed height: a skeleton until the chart library has loaded in the browser. */
+/** A chart in a card of fixed height, drawn on the server (nothing to load or measure in the browser). */
 export function ChartCard({
   title,
   description,
@@ -24,12 +13,10 @@ export function ChartCard({
 }: {
   title: string;
   description: string;
-  data: DataSeries[];
+  data: ChartSeries[];
   horizontal?: boolean;
   empty?: string;
 }) {
-  const [mounted, setMounted] = useState(false);
-  useEffect(() => setMounted(true), []);
   return (
     <Card>
       <BlockStack gap="200">
@@ -46,12 +33,8 @@ export function ChartCard({
                 {empty}
               </Text>
             </Box>
-          ) : mounted ? (
-            <Suspense fallback={<Placeholder />}>
-              <Chart data={data} horizontal={horizontal} />
-            </Suspense>
           ) : (
-            <Placeholder />
+            <BarChart title={title} data={data} horizontal={horizontal} />
           )}
         </div>
       </BlockStack>

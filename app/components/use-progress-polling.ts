@@ -1,8 +1,8 @@
 import { useFetcher, useRevalidator } from "@remix-run/react";
-import { useEffect } from "react";
+import { useEffect, useRef } from "react";
 import type { Progress } from "../services/studio.server";
+import { NO_BACKOFF, nextBackoff, pollDelayMs } from "./poll-backoff";
 
-const POLL_MS = 1000;
 const BUSY_CANDIDATE = ["approved", "upscaling", "publishing"];
 
 type Generation = NonNullable<Progress["generation"]>;
@@ -16,6 +16,10 @@ const signature = (
     .map((c) => `${c.id}:${c.state}`)
     .sort()
     .join(",")}`;
+
+/** Everything the merchant would see move: a new answer that differs in none of it is "nothing changed". */
+const visibleSignature = (p: PolledProgress) =>
+  `${p.generation?.id}/${p.generation?.progress}/${p.generation?.stageLabel}/${p.generation?.etaAt}/${signature(p.generation, p.candidates)}`;
 
 /** The poll's answer when it is about the generation the page shows (or the page shows none yet). */
 function livePoll(polled: PolledProgress | undefined, generation: Generation | null): PolledProgress | null {
@@ -31,8 +35,9 @@ function isActive(generation: Generation | null, candidates: ReadonlyArray<{ sta
 
 /**
  * Live progress for the studio: while a request or a publish runs, polls the progress route (one
- * request at a time, a second after the last answer) and reloads the page's data when the
- * generation or a candidate moves on. Returns the newest poll that applies (null before one).
+ * request at a time; a second after the last answer, longer while the answers stay the same — see
+ * poll-backoff.ts) and reloads the page's data when the generation or a candidate moves on.
+ * Returns the newest poll that applies (null before one).
  */
 export function useProgressPolling(
   productId: string,
@@ -43,10 +48,17 @@ export function useProgressPolling(
   const { load, state: pollState } = poll;
   const live = livePoll(poll.data, generation);
   const active = isActive(live?.generation ?? generation, live?.candidates ?? candidates);
+  const backoff = useRef(NO_BACKOFF);
+
+  // Declared before the timer's effect: each answer is counted before the next wait is chosen.
+  useEffect(() => {
+    if (poll.data) backoff.current = nextBackoff(backoff.current, visibleSignature(poll.data));
+  }, [poll.data]);
 
   useEffect(() => {
+    if (!active) backoff.current = NO_BACKOFF;
     if (!active || pollState !== "idle") return;
-    const timer = setTimeout(() => load(`/app/products/${productId}/progress`), POLL_MS);
+    const timer = setTimeout(() => load(`/app/products/${productId}/progress`), pollDelayMs(backoff.current));
     return () => clearTimeout(timer);
   }, [active, pollState, productId, load]);
 

@@ -1,14 +1,18 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData } from "@remix-run/react";
 import { Banner, BlockStack, Card, EmptyState, Layout, Page, Text } from "@shopify/polaris";
+import { NotFoundError } from "../../lib/pipeline/cancel";
 import { dailyResetLabel } from "../../lib/pipeline/daily-images";
 import { config } from "../../lib/config";
 import { BLANK_IMAGE } from "../components/blank-image";
+import { BulkRuns } from "../components/bulk-runs";
 import { NoiseNotice } from "../components/noise-notice";
 import { Onboarding } from "../components/onboarding";
 import { ProductsTable } from "../components/products-table";
 import { useResultToast } from "../components/use-toast";
 import { ApiError, isRedisUnavailable, queueUnavailable } from "../services/api.server";
+import { cancelRun, openBulkRuns } from "../services/bulk-runs.server";
+import { monthSpend } from "../services/prices.server";
 import { generateForProducts, parseStateFilter, productsPage, STATE_FILTERS } from "../services/products.server";
 import { resumeRequests, stoppedImages, stoppedNotice, stoppedRequests } from "../services/resume.server";
 import { dailyImagesView, shopDailyImages } from "../services/daily-images.server";
@@ -30,6 +34,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     stopped,
     stoppedNotice: stoppedNotice(stopped, await stoppedImages(ctx)),
     dailyImages: dailyImagesView(await shopDailyImages(ctx.db)),
+    bulkRuns: await openBulkRuns(ctx),
+    spend: await monthSpend(ctx),
     profile: config().modelProfile,
     now: new Date().toISOString(),
   };
@@ -40,10 +46,13 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const form = await request.formData();
   if (form.get("intent") === "resume") return { ok: true as const, message: await resumeRequests(ctx) };
   try {
+    if (form.get("intent") === "cancel-run")
+      return { ok: true as const, message: await cancelRun(ctx, String(form.get("runId") ?? "")) };
     const result = await generateForProducts(ctx, form.getAll("productId").map(String));
     return { ok: true as const, message: result.message };
   } catch (error) {
-    if (error instanceof ApiError) return { ok: false as const, error: error.message };
+    if (error instanceof ApiError || error instanceof NotFoundError)
+      return { ok: false as const, error: error.message };
     if (isRedisUnavailable(error)) return queueUnavailable();
     throw error;
   }
@@ -56,6 +65,8 @@ export default function ProductsPage() {
   const resume = useFetcher<typeof action>();
   useResultToast(resume.data);
   const resuming = resume.state !== "idle";
+  const cancelRunFetcher = useFetcher<typeof action>();
+  useResultToast(cancelRunFetcher.data);
 
   if (data.emptyShop) {
     return (
@@ -83,6 +94,12 @@ export default function ProductsPage() {
           <BlockStack gap="400">
             <NoiseNotice profile={data.profile} />
             {data.newShop && <Onboarding />}
+            <BulkRuns
+              runs={data.bulkRuns}
+              now={data.now}
+              cancelling={cancelRunFetcher.state !== "idle" ? String(cancelRunFetcher.formData?.get("runId")) : null}
+              onCancel={(runId) => cancelRunFetcher.submit({ intent: "cancel-run", runId }, { method: "post" })}
+            />
             {data.stoppedNotice && (
               <Banner
                 tone="warning"
@@ -121,6 +138,14 @@ export default function ProductsPage() {
               {data.dailyImages.remaining} of your {data.dailyImages.limit} images a day are left today; the limit
               resets {dailyResetLabel(data.dailyImages.resetsAt)}.
             </Text>
+            {data.spend && (
+              <Text as="p" tone="subdued">
+                <span data-testid="month-spend">
+                  Spent this month: {data.spend.spentThisMonth}; {data.spend.remaining} left of {data.spend.cap}
+                  {data.spend.held ? ` (after ${data.spend.held} held for requests already queued)` : ""}.
+                </span>
+              </Text>
+            )}
           </BlockStack>
         </Layout.Section>
       </Layout>

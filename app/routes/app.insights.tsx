@@ -1,7 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { Banner, BlockStack, Card, DataTable, EmptyState, InlineGrid, Layout, Page, Text } from "@shopify/polaris";
-import polarisVizStyles from "@shopify/polaris-viz/build/esm/styles.css?url";
 import { config } from "../../lib/config";
 import { BLANK_IMAGE } from "../components/blank-image";
 import { ChartCard, chartSeries, RATING_LABELS } from "../components/insights-chart-card";
@@ -10,8 +9,6 @@ import { NoiseNotice } from "../components/noise-notice";
 import { MIN_PAIRS, type Summary } from "../components/insights-types";
 import { loadInsights } from "../services/insights.server";
 import { shopContext } from "../services/shop-context.server";
-
-export const links = () => [{ rel: "stylesheet", href: polarisVizStyles }];
 
 export const loader = async ({ request }: LoaderFunctionArgs) => ({
   insights: await loadInsights(await shopContext(request)),

@@ -10,6 +10,7 @@ import { subjectStateLabel } from "../components/labels";
 import { NoiseNotice } from "../components/noise-notice";
 import { PhotoCheckCard } from "../components/photo-check-card";
 import { PublishedHistory } from "../components/published-history";
+import { PriceSummary } from "../components/price-summary";
 import { ScenePicker } from "../components/scene-picker";
 import { isValidClassNoun, startProblem } from "../components/start-problem";
 import { usePhotoCheck } from "../components/use-photo-check";
@@ -156,6 +157,13 @@ export default function ProductStudio() {
                   shownGeneration &&
                   act.submit({ intent: "cancel", generationId: shownGeneration.id }, { method: "post" })
                 }
+              />
+              <PriceSummary
+                pricing={data.pricing}
+                mediaIds={mediaIds}
+                classNoun={classNoun}
+                images={(sceneIds.length + customScenes.length) * imagesPerScene}
+                imagesLeftToday={data.dailyImages.remaining}
               />
               <ClassNounCard
                 value={classNoun}

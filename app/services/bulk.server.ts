@@ -3,6 +3,7 @@
 // operation). Every product id is checked against the shop through the Admin API, batches are
 // capped, caps and the plan are checked before anything is queued, and requests go in with bulk
 // priority (one open request per product: lib/pipeline/request-scenes).
+import { randomUUID } from "node:crypto";
 import {
   affordableUnits,
   capMessage,
@@ -283,6 +284,7 @@ async function startRequests(
     select: { id: true, subject: { select: { productId: true } } },
   });
   const openByProduct = new Map(open.map((g) => [g.subject.productId, g.id]));
+  const bulkRunId = randomUUID();
   const toStart: number[] = [];
   let left = budget;
   products.forEach((p, i) => {
@@ -311,6 +313,7 @@ async function startRequests(
       imagesPerScene: settings.imagesPerScene,
       source: "bulk" as const,
       options: { allowLowDiversity: settings.allowLowDiversity },
+      bulkRunId,
     })),
   );
   outcomes.forEach((outcome, k) => {

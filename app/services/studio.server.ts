@@ -43,6 +43,9 @@ import { DATABASE_UNAVAILABLE_MESSAGE, notFound, type ShopContext } from "./shop
 import { spendingRefusal } from "./spend-guard.server";
 import { isRedisUnavailable, queueUnavailable } from "./api.server";
 import { PRICES_USD } from "../../lib/usage";
+import { gpuWaitLabel } from "../../lib/pipeline/gpu-queue";
+import { gpuJobsAheadOf } from "./gpu-line.server";
+import { studioPrices, type StudioPrices } from "./prices.server";
 
 const MEDIA_PAGE = 50;
 const PHOTO_THUMB = 240;
@@ -66,6 +69,8 @@ export interface GenerationView {
   etaAt: string | null;
   error: string | null;
   cancelRequested: boolean;
+  /** Jobs ahead of it in line for a GPU while it waits for one (a count only: no other shop's details). */
+  gpuJobsAhead: number | null;
   /** Stopped because the store had to be reconnected: "Resume" picks it up where it stopped. */
   resumable: boolean;
   sceneCount: number;
@@ -146,6 +151,8 @@ export interface StudioData {
   dailyImages: DailyImagesView;
   /** The model profile that made the candidates (or will make them). */
   profile: string;
+  /** What Generate and Approve cost, shown before the click. */
+  pricing: StudioPrices;
   now: string;
 }
 
@@ -164,16 +171,22 @@ async function stableSignedUrl(key: string): Promise<string> {
   return blobStore().signedUrl(key as BlobKey, { expiresInSeconds: 7200 - (now % 3600) });
 }
 
-function generationView(g: Generation): GenerationView {
+function generationView(g: Generation, gpuJobsAhead: number | null = null): GenerationView {
   return {
     id: g.id,
     status: g.status,
     progress: g.progress,
     stage: g.stage,
-    stageLabel: g.status === "queued" ? "Waiting for a free slot" : stageLabel(g.stage),
+    stageLabel:
+      gpuJobsAhead !== null
+        ? gpuWaitLabel(gpuJobsAhead)
+        : g.status === "queued"
+          ? "Waiting for a free slot"
+          : stageLabel(g.stage),
     etaAt: g.etaAt?.toISOString() ?? null,
     error: g.error,
     cancelRequested: g.cancelRequested,
+    gpuJobsAhead,
     resumable: g.status === "failed" && g.error === RECONNECT_MESSAGE && !g.cancelRequested,
     sceneCount: parseGenerationScenes(g.scenes).length,
     imagesPerScene: g.imagesPerScene,
@@ -379,7 +392,7 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
     publishedCount: published.size,
     onlyOtherMedia: product.media.nodes.length === 0 && (product.mediaCount?.count ?? 0) > 0,
     lastCheck,
-    generation: generation ? generationView(generation) : null,
+    generation: generation ? generationView(generation, await gpuJobsAheadOf(generation)) : null,
     draft: {
       // A preset deleted since the last request is not offered again.
       sceneIds: scenes
@@ -410,6 +423,7 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
     limits: { customScenes: MAX_CUSTOM_SCENES, imagesPerScene: MAX_IMAGES_PER_SCENE },
     dailyImages: dailyImagesView(await shopDailyImages(ctx.db)),
     profile: generation?.tuningRun?.profile ?? config().modelProfile,
+    pricing: await studioPrices(ctx, subject, config().modelProfile),
     now: new Date().toISOString(),
   };
 }
@@ -454,7 +468,11 @@ export async function studioProgress(ctx: ShopContext, id: string): Promise<Prog
     where: { subjectId: subject.id },
     select: { id: true, state: true },
   });
-  return { generation: generation ? generationView(generation) : null, subjectState: subject.state, candidates };
+  return {
+    generation: generation ? generationView(generation, await gpuJobsAheadOf(generation)) : null,
+    subjectState: subject.state,
+    candidates,
+  };
 }
 
 export type StudioActionResult = { ok: true; message: string } | { ok: false; error: string; field?: string };

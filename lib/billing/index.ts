@@ -12,3 +12,4 @@ export {
   type SpendingStatus,
 } from "./spending";
 export { chargeUsage, UsageChargeError, type UsageEvent } from "./charge";
+export { priceList, spendView, type Price, type PriceList, type SpendView } from "./prices";

@@ -35,3 +35,22 @@ export async function cancelGeneration(
     await db.subject.update({ where: { id: generation.subjectId }, data: { state: "cancelled" } });
   }
 }
+
+/**
+ * Cancels a bulk run (the requests one "Generate scenes" started for many products) as a whole:
+ * each open request as cancelGeneration does, so nothing more is charged for them and what finished
+ * stays. Returns how many requests it cancelled.
+ */
+export async function cancelBulkRun(
+  client: PrismaClient,
+  producers: Producers,
+  shop: string,
+  bulkRunId: string,
+): Promise<number> {
+  const db = forShop(client, shop);
+  const requests = await db.generation.findMany({ where: { bulkRunId }, select: { id: true, status: true } });
+  if (requests.length === 0) throw new NotFoundError("No such bulk run in this store.");
+  const open = requests.filter((g) => ["queued", "running"].includes(g.status));
+  for (const g of open) await cancelGeneration(client, producers, shop, g.id);
+  return open.length;
+}

@@ -30,6 +30,8 @@ export interface SceneRequest {
   imagesPerScene: number;
   source: GenerationSource;
   options?: GenerationOptions;
+  /** The bulk run (one "Generate scenes" for many products) the request belongs to; cancelled as a whole. */
+  bulkRunId?: string;
 }
 
 export interface GenerationOptions {
@@ -282,6 +284,7 @@ async function createRows(
       source: v.request.source,
       priority: queuePriority(v.request.source, openOfShop++),
       options: JSON.stringify(v.request.options ?? {}),
+      bulkRunId: v.request.bulkRunId ?? null,
     });
     fresh.push(v);
   }

@@ -14,6 +14,7 @@ import { appContext, docScreenshot, launchChromium, openApp, openAppPath, screen
 import { seedReviewedProduct } from "./seed-candidates";
 import { SHOPIFY_API_VERSION } from "../../lib/shopify-admin/version";
 import { usageKey } from "../../lib/usage";
+import { priceList } from "../../lib/billing";
 
 interface StoreProduct {
   id: string;
@@ -106,6 +107,32 @@ describe("the merchant's studio in Chromium", () => {
     ]);
   });
 
+  it("products page: a bulk run is shown with this month's spend, and cancelled as a whole: every request cancelled, nothing charged", async () => {
+    const titles = ["Bear Plushie", "Grey Sloth Plushie", "Wolf Plushie"];
+    await openApp(stack, page);
+    await page.getByRole("heading", { name: "Products", level: 1 }).waitFor();
+    await page.getByTestId("month-spend").waitFor();
+    const rows = page.locator("tbody tr");
+    for (const title of titles)
+      await rows.filter({ hasText: title }).first().locator("input[type=checkbox]").check({ force: true });
+    await page.getByRole("button", { name: "Generate scenes" }).first().click();
+    await page.getByText(`Generating scenes for ${titles.length} products`).waitFor();
+    const run = await stack.db.generation.findMany({
+      where: { shop: DEMO_SHOP, subject: { productTitle: { in: titles } } },
+    });
+    expect(run).toHaveLength(titles.length);
+    expect(new Set(run.map((g) => g.bulkRunId)).size).toBe(1);
+    expect(run[0]!.bulkRunId).not.toBeNull();
+    await screenshot(page, "01b-products-bulk-run");
+
+    await page.getByRole("button", { name: "Cancel the whole run" }).click();
+    await page.getByText(`Cancelling ${titles.length} requests`).first().waitFor();
+    await page.getByText(/Generating scenes for \d+ product/).waitFor({ state: "detached" });
+    const after = await stack.db.generation.findMany({ where: { bulkRunId: run[0]!.bulkRunId } });
+    expect(after.map((g) => g.status)).toEqual(titles.map(() => "cancelled"));
+    expect(await stack.db.usageRecord.count({ where: { shop: DEMO_SHOP } })).toBe(0);
+  });
+
   it("studio: the product's photos with the dataset check; a one-background set is explained and blocks Start until overridden", async () => {
     await openAppPath(stack, page, `/app/products/${numeric(products.get("Berry Bowl")!.id)}`);
     await page.getByText("Background diversity: too similar").waitFor({ timeout: 30_000 });
@@ -159,6 +186,13 @@ describe("the merchant's studio in Chromium", () => {
     await page.getByText("Stands elegantly amidst the historic charm of a cobblestone street", { exact: true }).click();
     await page.getByLabel("Images per scene").selectOption("2");
     await page.getByText("3 scenes × 2 images = 6 images to review").waitFor();
+    // The prices before the click, from lib/billing: a first request teaches the model (charged), and
+    // an approved image is charged when published.
+    const prices = priceList();
+    expect(await page.getByTestId("generate-price").innerText()).toContain(
+      `Generate scenes: ${prices.tunedProduct.label} to teach the model this product`,
+    );
+    expect(await page.getByTestId("approve-price").innerText()).toContain(`${prices.publishedImage.label} per image`);
     await page.getByRole("button", { name: "Generate scenes" }).last().click();
     await page.getByText("Started: SceneBooth is checking your photos.").waitFor();
     await page.getByText("Waiting for a free slot").first().waitFor();
@@ -295,8 +329,10 @@ describe("the merchant's studio in Chromium", () => {
     await page.getByRole("link", { name: "Insights" }).click();
     await page.getByRole("heading", { name: "Insights", level: 1 }).waitFor();
     expect(await page.getByTestId("rated-count").innerText()).toBe("2");
-    await page.locator(".sb-chart svg").first().waitFor();
-    expect(await page.getByRole("table").count()).toBe(3);
+    await page.locator(".sb-chart .sb-bar:visible").first().waitFor();
+    // The page's 3 tables, and each chart's numbers as a table for screen readers (named by its caption).
+    expect(await page.locator("table:not(:has(caption))").count()).toBe(3);
+    expect(await page.getByRole("table", { name: "Median score by product" }).count()).toBe(1);
     await screenshot(page, "06-insights");
   });
 
@@ -448,6 +484,15 @@ describe("the merchant's studio in Chromium", () => {
       }
       log("progress 100 %");
       expect(seen.size).toBeGreaterThan(1);
+      // Shopify Flow heard of it once ("Scene images ready for review"), about this request and product.
+      const request = await stack.db.generation.findFirstOrThrow({
+        where: { shop: DEMO_SHOP, subject: { productId: boot.id } },
+        orderBy: { createdAt: "desc" },
+      });
+      const sent = () =>
+        stack.store.control.flowTriggers(DEMO_SHOP).filter((t) => t.payload["Request ID"] === request.id);
+      await expect.poll(() => sent().length).toBe(1);
+      expect(sent()[0]!.payload).toMatchObject({ product_id: Number(numeric(boot.id)), "Images made": 3 });
       await page.getByRole("heading", { name: "Images to review" }).waitFor();
       expect(await page.getByRole("region", { name: /^Image \d+:/ }).count()).toBe(3);
       await screenshot(page, "09-e2e-review");

@@ -93,6 +93,31 @@ for (const [name, faults, short] of INGEST_FAULTS) {
   });
 }
 
+// The Flow trigger "Scene images ready for review" when a request finishes: Shopify refusing it
+// (flowTriggerReceive is not idempotent, so it is not retried) costs the merchant nothing: the
+// request succeeds with its images, and the trigger is neither sent nor marked sent.
+faultCase(
+  "500 on flowTriggerReceive: the request still succeeds, the trigger is not sent",
+  { timeoutMs: 300_000 },
+  async (ctx) => {
+    const product = await newProduct(fs.stack, "Flow: 500 on the trigger", teapot.photoUrls.slice(0, 4));
+    inject([{ spec: { kind: "status", status: 500 }, operation: "flowTriggerReceive" }]);
+    const generation = await requestFor(fs, product, { allowLowDiversity: true });
+    ctx.expectRequest(DEMO_SHOP, product.id, product.title);
+    const ended = await waitForEnd(fs.stack, generation.id, 240_000);
+    expect(ended.status, `${ended.status}: ${ended.error}`).toBe("succeeded");
+    expectFaultsUsed();
+    expect(
+      control()
+        .flowTriggers(DEMO_SHOP)
+        .filter((t) => t.payload["Request ID"] === generation.id),
+    ).toEqual([]);
+    const row = await fs.stack.db.generation.findUniqueOrThrow({ where: { id: generation.id } });
+    expect(row.readyTriggerAt).toBeNull();
+    expect(await fs.stack.db.candidate.count({ where: { generationId: generation.id } })).toBe(1);
+  },
+);
+
 faultCase("timeout on the product read (no answer for 31 s)", { timeoutMs: 240_000 }, async (ctx) => {
   const product = await newProduct(fs.stack, "Ingest: timeout", teapot.photoUrls.slice(0, 4));
   inject([{ spec: { kind: "delay", ms: 31_000 }, operation: "ProductWithMedia" }]);

@@ -7,6 +7,8 @@ import type { Producers } from "../../lib/queue/producer";
 import { readShopSettings } from "../../lib/shop-settings";
 import { blobKey, parseBlobKey } from "../../lib/storage";
 import { recordUsage } from "../../lib/usage";
+import { config } from "../../lib/config";
+import { sendReadyTrigger } from "../../lib/pipeline/ready-trigger";
 import {
   DEFAULT_SELECTION_RULE,
   selectCandidates,
@@ -139,6 +141,12 @@ export function scoreStage(
         data: { state: autoPublished > 0 ? "publishing" : "review" },
       });
       await recordUsage(ctx.db, ctx.shop, "images_generated", candidates.length, generation.id);
+      // The images are ready whether or not Shopify Flow hears of it: a refused trigger is logged, not
+      // a failed request (its claim is given back, so a retry of this stage would send it).
+      await ctx
+        .admin()
+        .then((admin) => sendReadyTrigger(ctx.client, admin, ctx.shop, generation.id, config().shopify.apiKey))
+        .catch((error: Error) => ctx.log(`the Flow trigger "ready for review" was not sent: ${error.message}`));
       return { scored: candidates.length, selected: selected.length, autoPublished, modelSeconds: clock.seconds };
     },
   };
