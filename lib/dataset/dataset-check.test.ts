@@ -55,7 +55,10 @@ describe("checkDataset on catalog packshots (tests/fixtures/packshots)", () => {
       const set = await Promise.all(poses.slice(0, count).map(async (p) => asInput(p, await packshot(p))));
       const report = await checkDataset(set);
       expect(report.status, `${count}`).toBe("warning");
-      expect(report.issues.find((i) => i.code === "too_few_photos"), `${count}`).toMatchObject({
+      expect(
+        report.issues.find((i) => i.code === "too_few_photos"),
+        `${count}`,
+      ).toMatchObject({
         severity: "warning",
         message: expect.stringMatching(/enough with the product placed on generated backgrounds/),
       });
