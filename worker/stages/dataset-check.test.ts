@@ -119,7 +119,7 @@ describe("dataset check stage on a catalog of packshots", () => {
   it("lets a bulk request on one white backdrop go on, augmented, and records the crops", async () => {
     const ctx = await catalogRequest("bulk", {});
     const output = await datasetCheckStage.run(ctx);
-    expect(output).toEqual({ status: "warning", usableCount: PACKSHOTS.length, overridden: false });
+    expect(output).toEqual({ status: "warning", usableCount: PACKSHOTS.length, overridden: false, augmented: true });
     const report = await reportOf(ctx);
     expect(report.backgroundDiversity.low).toBe(true);
     expect(report.augmentation).toEqual({ augmented: true, compositesPerPhoto: 2 });
@@ -149,7 +149,12 @@ describe("dataset check stage on a catalog of packshots", () => {
   it("lets a bulk or automatic request go on when the shop allows one-background sets", async () => {
     for (const source of ["bulk", "auto"] as const) {
       const output = await datasetCheckStage.run(await catalogRequest(source, { allowLowDiversity: true }, BERRY_BOWL));
-      expect(output, source).toMatchObject({ status: "blocked", overridden: true, usableCount: BERRY_BOWL.length });
+      expect(output, source).toEqual({
+        status: "blocked",
+        overridden: true,
+        usableCount: BERRY_BOWL.length,
+        augmented: false,
+      });
     }
   });
 
