@@ -268,6 +268,7 @@ export const TUNER_COMMANDS = {
       guidanceScale: withDefault(t.number, 7.5),
       negativePrompt: withDefault(t.string, ""),
       batchSize: withDefault(t.nullable(t.integer), null),
+      product: withDefault(t.boolean, true),
     }),
     result: t.object({
       ...resultFields,

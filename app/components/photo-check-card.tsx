@@ -42,12 +42,15 @@ function PhotoTile({
   onToggle,
   verdict,
   checking,
+  augmented,
 }: {
   photo: StudioPhoto;
   use: boolean;
   onToggle(v: boolean): void;
   verdict: PhotoCheckView["photos"][number] | undefined;
   checking: boolean;
+  /** The product is cut out of this photo and also learned on generated backgrounds. */
+  augmented: boolean;
 }) {
   // Once checked, the tile shows the whole photo and the square the model learns from.
   const crop =
@@ -73,6 +76,7 @@ function PhotoTile({
           (crop.padded
             ? " · Training crop (outlined) padded with the backdrop to keep the whole product"
             : " · Training crop outlined")}
+        {crop && augmented && " · Also learned cut out, on generated backgrounds"}
       </Text>
       <div className="sb-verdict">
         {!use ? (
@@ -112,6 +116,7 @@ export function PhotoCheckCard({
   onlyOtherMedia = false,
 }: Props) {
   const verdicts = new Map(check?.photos.map((p) => [p.mediaId, p]));
+  const augmented = new Set(check?.issues.find((i) => i.code === "background_augmented")?.mediaIds);
   const diversity = check?.backgroundDiversity;
   return (
     <Card>
@@ -150,6 +155,7 @@ export function PhotoCheckCard({
                 onToggle={(v) => onToggle(photo.mediaId, v)}
                 verdict={verdicts.get(photo.mediaId)}
                 checking={checking}
+                augmented={augmented.has(photo.mediaId)}
               />
             ))}
           </InlineGrid>
@@ -166,7 +172,9 @@ export function PhotoCheckCard({
                 <Text as="h3" variant="headingSm">
                   Background diversity:{" "}
                   {diversity?.low
-                    ? "too similar"
+                    ? augmented.size > 0
+                      ? "one backdrop, augmented automatically"
+                      : "too similar"
                     : diversity?.medianDeltaE === null
                       ? "not enough photos to tell"
                       : "varied"}

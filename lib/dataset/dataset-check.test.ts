@@ -38,8 +38,32 @@ describe("checkDataset on catalog packshots (tests/fixtures/packshots)", () => {
     expect(report.photos.map((p) => p.backdrop?.plain)).toEqual(poses.map(() => true));
     expect(report.usableCount).toBe(4);
     expect(report.issues.map((i) => i.code)).not.toContain("near_duplicate");
-    // One white backdrop is still one background: the override decides.
+    // One white backdrop is still one background, but the product can be cut out: augmented, not stopped.
     expect(report.backgroundDiversity.low).toBe(true);
+    expect(report.status).toBe("warning"); // 4 photos: fewer than 5
+    expect(report.augmentation).toEqual({ augmented: true, compositesPerPhoto: 2 });
+    expect(report.issues.find((i) => i.code === "background_augmented")).toMatchObject({
+      severity: "info",
+      message: expect.stringMatching(/^Plain background: augmented automatically\./),
+      photoIds: expect.arrayContaining(poses),
+    });
+    expect(report.issues.map((i) => i.code)).not.toContain("low_background_diversity");
+  });
+
+  it("makes one or two packshots usable with a warning, filled up with composites", async () => {
+    for (const count of [1, 2]) {
+      const set = await Promise.all(poses.slice(0, count).map(async (p) => asInput(p, await packshot(p))));
+      const report = await checkDataset(set);
+      expect(report.status, `${count}`).toBe("warning");
+      expect(
+        report.issues.find((i) => i.code === "too_few_photos"),
+        `${count}`,
+      ).toMatchObject({
+        severity: "warning",
+        message: expect.stringMatching(/enough with the product placed on generated backgrounds/),
+      });
+      expect(report.augmentation, `${count}`).toEqual({ augmented: true, compositesPerPhoto: count === 1 ? 4 : 2 });
+    }
   });
 
   it("still flags an exact copy, a re-encode and a 5 % crop of one packshot", async () => {
@@ -81,6 +105,7 @@ describe("checkDataset on DreamBench subjects", () => {
       expect(report.backgroundDiversity.medianDeltaE!, subject).toBeGreaterThan(20);
       expect(report.status, subject).not.toBe("blocked");
       expect(report.usableCount, subject).toBe(sets[subject]!.length);
+      expect(report.augmentation?.augmented, `${subject}: a busy background is left as it is`).toBe(false);
     }
   });
 
@@ -91,6 +116,13 @@ describe("checkDataset on DreamBench subjects", () => {
     expect(report.backgroundDiversity.medianDeltaE!).toBeLessThan(8);
     const issue = report.issues.find((i) => i.code === "low_background_diversity");
     expect(issue?.message).toMatch(/share nearly the same background/);
+    // Plain, but the white bowl leaks into the white cloth: no clean cut-out, so no augmentation.
+    expect(report.photos.every((p) => p.backdrop?.plain)).toBe(true);
+    expect(report.augmentation?.augmented).toBe(false);
+    expect(report.issues.find((i) => i.code === "augmentation_unavailable")).toMatchObject({
+      severity: "info",
+      message: expect.stringMatching(/could not be told apart from the background in 6 photos/),
+    });
   });
 
   it("drops a near-duplicate (a re-encoded, slightly cropped copy) and keeps the sharper original", async () => {

@@ -1,5 +1,7 @@
 import type { CropBox, CropPadding } from "../images/prepare-photo";
+import { cutoutQuality } from "../images/composite";
 import { plainBackdropMatte } from "../images/matte";
+import { compositeCount } from "./augmentation";
 import {
   backgroundRing,
   detail,
@@ -57,7 +59,9 @@ export type IssueCode =
   | "near_duplicate"
   | "low_resolution"
   | "extra_photo"
-  | "blank_photo";
+  | "blank_photo"
+  | "background_augmented"
+  | "augmentation_unavailable";
 
 export interface DatasetIssue {
   code: IssueCode;
@@ -72,8 +76,11 @@ export interface DatasetPhotoVerdict {
   rank: number;
   reason?: string;
   crop?: { box: CropBox; padding: CropPadding };
-  /** The plain-backdrop matte of the crop: when plain, duplicates are judged on the product alone. */
-  backdrop?: { plain: boolean; borderBackdrop: number };
+  /**
+   * The plain-backdrop matte of the crop: when plain, duplicates are judged on the product alone; when
+   * its product is also in one piece (cohesion, ../images/composite.ts), it can be cut out.
+   */
+  backdrop?: { plain: boolean; borderBackdrop: number; cohesion?: number };
 }
 
 export interface DatasetReport {
@@ -81,6 +88,12 @@ export interface DatasetReport {
   status: "ok" | "warning" | "blocked";
   usableCount: number;
   backgroundDiversity: { medianDeltaE: number | null; threshold: number; low: boolean };
+  /**
+   * Background augmentation (./augmentation.ts): when every used photo is on a plain backdrop its matte
+   * can be trusted on, training also uses composites of the product on generated backgrounds. Absent
+   * from reports written before it existed.
+   */
+  augmentation?: { augmented: boolean; compositesPerPhoto: number };
   photos: DatasetPhotoVerdict[];
   issues: DatasetIssue[];
 }
@@ -186,13 +199,25 @@ export async function checkDataset(inputs: DatasetPhotoInput[]): Promise<Dataset
   }
   const medianDeltaE = median(usedDistances);
   const lowDiversity = medianDeltaE !== null && medianDeltaE < DATASET_RULES.lowBackgroundDiversityDeltaE;
+  // A plain-backdrop set: the product is cut out of every photo and also trained on other backgrounds.
+  const cutouts = mattes.map(cutoutQuality);
+  const notCutOut = used.filter(({ index }) => !cutouts[index]!.trusted).map(({ p }) => p.id);
+  const augmented = used.length > 0 && notCutOut.length === 0;
+  const usedIds = used.map(({ p }) => p.id);
 
-  if (used.length < DATASET_RULES.minPhotos) {
+  if (used.length < DATASET_RULES.minPhotos && augmented) {
+    issues.push({
+      code: "too_few_photos",
+      severity: "warning",
+      message: `${used.length} usable photo${used.length === 1 ? "" : "s"}: enough with the product placed on generated backgrounds, but ${DATASET_RULES.recommendedMin}–${DATASET_RULES.maxPhotos} photos from other angles give a more faithful product.`,
+      photoIds: usedIds,
+    });
+  } else if (used.length < DATASET_RULES.minPhotos) {
     issues.push({
       code: "too_few_photos",
       severity: "blocking",
       message: `${used.length} usable photo${used.length === 1 ? "" : "s"}; at least ${DATASET_RULES.minPhotos} are needed (${DATASET_RULES.recommendedMin}–${DATASET_RULES.maxPhotos} recommended). Add photos of the product from other angles.`,
-      photoIds: used.map(({ p }) => p.id),
+      photoIds: usedIds,
     });
   } else if (used.length < DATASET_RULES.recommendedMin) {
     issues.push({
@@ -202,13 +227,28 @@ export async function checkDataset(inputs: DatasetPhotoInput[]): Promise<Dataset
       photoIds: used.map(({ p }) => p.id),
     });
   }
-  if (lowDiversity) {
+  if (augmented) {
+    issues.push({
+      code: "background_augmented",
+      severity: "info",
+      message: `Plain background: augmented automatically. The product is cut out of ${used.length === 1 ? "the photo" : "each photo"} and also learned on ${compositeCount(used.length)} generated backgrounds per photo, so the scenes do not copy the backdrop.`,
+      photoIds: usedIds,
+    });
+  } else if (lowDiversity) {
     issues.push({
       code: "low_background_diversity",
       severity: "blocking",
       message: lowDiversityMessage("studio"),
-      photoIds: used.map(({ p }) => p.id),
+      photoIds: usedIds,
     });
+    if (used.some(({ index }) => mattes[index]!.plain)) {
+      issues.push({
+        code: "augmentation_unavailable",
+        severity: "info",
+        message: `The background cannot be replaced automatically: the product could not be told apart from the background in ${notCutOut.length === 1 ? `photo ${notCutOut[0]}` : `${notCutOut.length} photos`} (a busy or uneven background, a product of the backdrop's colour, or one that fills the frame).`,
+        photoIds: notCutOut,
+      });
+    }
   }
   const lowRes = used.filter(({ p }) => shortSide(p) < DATASET_RULES.minSourceSide).map(({ p }) => p.id);
   if (lowRes.length > 0) {
@@ -227,7 +267,11 @@ export async function checkDataset(inputs: DatasetPhotoInput[]): Promise<Dataset
     rank: rankOf.get(p.id) ?? 0,
     ...(excluded.has(p.id) ? { reason: excluded.get(p.id) } : {}),
     ...(p.crop ? { crop: p.crop } : {}),
-    backdrop: { plain: mattes[i]!.plain, borderBackdrop: mattes[i]!.borderBackdrop },
+    backdrop: {
+      plain: mattes[i]!.plain,
+      borderBackdrop: mattes[i]!.borderBackdrop,
+      cohesion: Number(cutouts[i]!.cohesion.toFixed(3)),
+    },
   }));
   const status = issues.some((i) => i.severity === "blocking")
     ? "blocked"
@@ -238,6 +282,7 @@ export async function checkDataset(inputs: DatasetPhotoInput[]): Promise<Dataset
     status,
     usableCount: used.length,
     backgroundDiversity: { medianDeltaE, threshold: DATASET_RULES.lowBackgroundDiversityDeltaE, low: lowDiversity },
+    augmentation: { augmented, compositesPerPhoto: augmented ? compositeCount(used.length) : 0 },
     photos,
     issues,
   };

@@ -1,7 +1,7 @@
 /**
  * Blob keys. Every shop's key starts with `shops/<shop domain>/`, so deleting a shop's data is one prefix
  * delete and a signed URL for one shop's key can never name another shop's blob. The one other family,
- * `global/`, holds what belongs to no shop (the fleet's class images): no shop prefix reaches it, and
+ * `global/`, holds what belongs to no shop (the fleet's class images and augmentation backgrounds): no shop prefix reaches it, and
  * `parseBlobKey` (keys from URLs, jobs and rows) refuses it, so it is never signed, served or purged.
  */
 import { isShopDomain } from "../shop-domain";
@@ -47,6 +47,18 @@ export function classImagesPrefix(set: string): string {
 /** One image of a class-image set: shared by every shop, owned by none. */
 export function classImageKey(set: string, file: string): BlobKey {
   return `${classImagesPrefix(set)}${checkParts([file])}` as BlobKey;
+}
+
+const BACKGROUNDS = "backgrounds";
+
+/** The prefix of a set of background augmentation's backgrounds (worker/stages/augment.ts): `<profile>/<settings>`. */
+export function backgroundImagesPrefix(set: string): string {
+  return `${GLOBAL_PREFIX}${BACKGROUNDS}/${checkParts(set.split("/"))}/`;
+}
+
+/** One background of a set: shared by every shop, owned by none. */
+export function backgroundImageKey(set: string, file: string): BlobKey {
+  return `${backgroundImagesPrefix(set)}${checkParts([file])}` as BlobKey;
 }
 
 /** A key as the stores accept it: a shop's, or one of the global family (for the stores only). */

@@ -168,6 +168,23 @@ describe("the merchant's studio in Chromium", () => {
     );
   });
 
+  it("studio: a catalog product on one white backdrop is augmented, not stopped; its crops are outlined", async () => {
+    const title = "Carton (catalog packshots)";
+    const { id } = stack.store.control.createProduct(DEMO_SHOP, { title, productType: "box" });
+    for (const name of ["carton-0", "carton-1", "carton-2", "carton-3"]) {
+      const bytes = readFileSync(path.join(projectRoot, "tests", "fixtures", "packshots", `${name}.png`));
+      await stack.store.control.addImageFile(DEMO_SHOP, id, { filename: `${name}.png`, bytes, processing: "checked" });
+    }
+    await openAppPath(stack, page, `/app/products/${numeric(id)}`);
+    await page.getByText(/^Plain background: augmented automatically\./).waitFor({ timeout: 30_000 });
+    await page.getByText("Background diversity: one backdrop, augmented automatically").waitFor();
+    expect(await page.locator(".sb-crop").count()).toBe(4);
+    expect(await page.getByText(/Also learned cut out, on generated backgrounds/).count()).toBe(4);
+    expect(await page.getByText("Continue anyway: I understand the scenes may keep this background").count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Generate scenes" }).last().isDisabled()).toBe(false);
+    await screenshot(page, "02b-studio-catalog-augmented");
+  });
+
   it("studio: pick two general scenes and one specific, start (the request is queued with those choices), cancel", async () => {
     await openApp(stack, page);
     await page.getByRole("link", { name: "Backpack", exact: true }).click();

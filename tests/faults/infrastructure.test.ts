@@ -1,15 +1,16 @@
 // Fault suite, infrastructure faults: the worker SIGKILLed in each stage, Redis restarted, crashed,
 // down and emptied mid-flow (a private redis-server with the production persistence settings), the
-// database locked, blob storage unwritable (a shop's folder, the fleet's class images), the tuner
-// subprocess crashing or hanging, the GPU host's work folder (removed when a request ends; its disk
-// full while copying photos).
+// database locked, blob storage unwritable (a shop's folder, the fleet's class images) or corrupt (the
+// fleet's augmentation backgrounds), the tuner subprocess crashing or hanging, the GPU host's work
+// folder (removed when a request ends; its disk full while copying photos).
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readFile, rename, rm, writeFile, mkdtemp } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile, mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
+import sharp from "sharp";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect } from "vitest";
 import type { ProcessHandle } from "../harness/stack";
@@ -37,6 +38,8 @@ import { overallProgress } from "../../lib/pipeline/stages";
 import { deliverWebhook } from "../platform/helpers";
 import { studioPost } from "./routes";
 import { ensureEsrganOnnx } from "../../worker/upscale/models";
+import { backgroundSet } from "../../worker/stages/augment";
+import type { DatasetReport } from "../../lib/dataset/dataset-check";
 
 let redis: RedisServer;
 let fs: FaultStack;
@@ -583,6 +586,47 @@ faultCase(
       expect(worker.output()).toMatch(/\[gpu\] tune \S+ failed: disk full on the worker: ENOSPC/);
     } finally {
       await restartWorker();
+    }
+  },
+);
+
+// Background augmentation's backgrounds (blob storage's global/backgrounds/, a cache like the class
+// images) stored corrupt, as a copy cut short would leave them: drawn again, and the catalog product
+// (four packshots on one white backdrop, no override) trains on its composites.
+faultCase(
+  "augmentation backgrounds corrupt in the fleet's store: drawn again; a packshot product trains without an override",
+  { timeoutMs: 400_000 },
+  async (ctx) => {
+    const set = backgroundSet(config(), workDir());
+    await rm(path.join(workDir(), "backgrounds"), { recursive: true, force: true }); // this host's copies
+    const stored = path.join(fs.stack.env.STORAGE_DIR!, "global", "backgrounds", ...set.set.split("/"));
+    await mkdir(stored, { recursive: true });
+    for (const file of set.files) await writeFile(path.join(stored, file), "\x89PNG\r\n\x1a\n cut short");
+
+    const title = "Catalog carton packshots";
+    const { id } = fs.stack.store.control.createProduct(DEMO_SHOP, { title, productType: "box" });
+    for (const name of ["carton-0", "carton-1", "carton-2", "carton-3"]) {
+      const bytes = await readFile(fileURLToPath(new URL(`../fixtures/packshots/${name}.png`, import.meta.url)));
+      await fs.stack.store.control.addImageFile(DEMO_SHOP, id, {
+        filename: `${name}.png`,
+        bytes,
+        processing: "checked",
+      });
+    }
+    const product = await storeProduct(fs.stack, title);
+    const generation = await requestFor(fs, product, { classNoun: "box" });
+    ctx.expectRequest(DEMO_SHOP, product.id, product.title);
+    const ended = await runUntil(fs, generation.id, "generate");
+    expect([ended.status, ended.error]).toEqual(["cancelled", null]);
+    const runs = await fs.stack.db.tuningRun.findMany({ where: { subjectId: ended.subjectId } });
+    expect(runs.map((r) => r.status)).toEqual(["succeeded"]);
+    const subject = await fs.stack.db.subject.findUniqueOrThrow({ where: { id: ended.subjectId } });
+    const report = JSON.parse(subject.datasetReport!) as DatasetReport;
+    expect(report.augmentation).toMatchObject({ augmented: true });
+    expect(report.issues.map((i) => i.code)).toContain("background_augmented");
+    for (const file of set.files) {
+      const { info } = await sharp(path.join(stored, file)).raw().toBuffer({ resolveWithObject: true });
+      expect(info.width, `${file} drawn again and stored`).toBeGreaterThan(0);
     }
   },
 );

@@ -1,6 +1,8 @@
 // The dataset check stage on a catalog product (four packshots of one carton on white, and a tall
 // product on a 2:3 frame): the poses are not duplicates, the crop and its padding are recorded in
-// the report, and a bulk or automatic request follows the shop's setting for one-background sets.
+// the report, and the one white backdrop is augmented rather than stopped. A one-background set the
+// product cannot be cut out of (DreamBench's berry_bowl, a white bowl on a white cloth) is stopped,
+// and a bulk or automatic request follows the shop's setting for it.
 import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -10,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatasetReport } from "../../lib/dataset/dataset-check";
 import { createPrismaClient, forShop, type PrismaClient } from "../../lib/db";
 import { preparePhoto } from "../../lib/images/prepare-photo";
+import { dreambenchDir } from "../../lib/shared-data";
 import type { GenerationJob } from "../../lib/queue/jobs";
 import { blobKey, LocalBlobStore } from "../../lib/storage";
 import { migratedTestDatabase } from "../../tests/harness/database";
@@ -19,6 +22,7 @@ import { MerchantActionError } from "./errors";
 
 const SHOP = "catalog-shop.myshopify.com";
 const PACKSHOTS = ["carton-0", "carton-1", "carton-2", "carton-3", "bottle-portrait"];
+const BERRY_BOWL = ["00", "01", "02", "03", "04", "05"];
 let client: PrismaClient;
 let drop: () => Promise<void>;
 let root: string;
@@ -35,6 +39,9 @@ beforeAll(async () => {
     const file = path.join(import.meta.dirname, "../../tests/fixtures/packshots", `${name}.png`);
     prepared.set(name, await preparePhoto(await readFile(file)));
   }
+  for (const name of BERRY_BOWL) {
+    prepared.set(name, await preparePhoto(await readFile(path.join(dreambenchDir(), "berry_bowl", `${name}.jpg`))));
+  }
 });
 afterAll(async () => {
   await client?.$disconnect();
@@ -43,7 +50,11 @@ afterAll(async () => {
 });
 
 /** A product with the packshots prepared as the prepare stage stores them, and a request from `source`. */
-async function catalogRequest(source: "interactive" | "bulk" | "auto", options: object): Promise<StageContext> {
+async function catalogRequest(
+  source: "interactive" | "bulk" | "auto",
+  options: object,
+  photos: string[] = PACKSHOTS,
+): Promise<StageContext> {
   const subject = await client.subject.create({
     data: {
       shop: SHOP,
@@ -53,7 +64,7 @@ async function catalogRequest(source: "interactive" | "bulk" | "auto", options: 
       identifierToken: "<mybox>",
     },
   });
-  for (const name of PACKSHOTS) {
+  for (const name of photos) {
     const photo = prepared.get(name)!;
     const key = blobKey(SHOP, "subjects", subject.id, "prepared", `${name}.png`);
     await store.put(key, photo.png, { contentType: "image/png" });
@@ -105,15 +116,17 @@ async function reportOf(ctx: StageContext): Promise<DatasetReport> {
 }
 
 describe("dataset check stage on a catalog of packshots", () => {
-  it("stops a bulk request on one white backdrop with a message that points to Settings, and records the crops", async () => {
+  it("lets a bulk request on one white backdrop go on, augmented, and records the crops", async () => {
     const ctx = await catalogRequest("bulk", {});
-    const error = await datasetCheckStage.run(ctx).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(MerchantActionError);
-    expect((error as MerchantActionError).message).toMatch(/share nearly the same background/);
-    expect((error as MerchantActionError).message).toMatch(/in Settings/);
-    expect((error as MerchantActionError).message).not.toMatch(/or continue anyway\.$/);
+    const output = await datasetCheckStage.run(ctx);
+    expect(output).toEqual({ status: "warning", usableCount: PACKSHOTS.length, overridden: false, augmented: true });
     const report = await reportOf(ctx);
-    expect(report.usableCount).toBe(PACKSHOTS.length);
+    expect(report.backgroundDiversity.low).toBe(true);
+    expect(report.augmentation).toEqual({ augmented: true, compositesPerPhoto: 2 });
+    expect(report.issues.map((i) => [i.code, i.severity])).toEqual([
+      ["background_augmented", "info"],
+      ["low_resolution", "warning"], // packshots smaller than 768 px
+    ]);
     const portrait = report.photos.find((p) => p.id.endsWith("bottle-portrait"))!;
     const { crop, padding } = prepared.get("bottle-portrait")!;
     expect(portrait.crop).toEqual({ box: crop, padding });
@@ -121,15 +134,34 @@ describe("dataset check stage on a catalog of packshots", () => {
     expect(portrait.backdrop).toMatchObject({ plain: true });
   });
 
+  it("stops a bulk request on one background it cannot cut the product out of, pointing to Settings", async () => {
+    const ctx = await catalogRequest("bulk", {}, BERRY_BOWL);
+    const error = await datasetCheckStage.run(ctx).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MerchantActionError);
+    expect((error as MerchantActionError).message).toMatch(/share nearly the same background/);
+    expect((error as MerchantActionError).message).toMatch(/in Settings/);
+    expect((error as MerchantActionError).message).not.toMatch(/or continue anyway\.$/);
+    const report = await reportOf(ctx);
+    expect(report.augmentation?.augmented).toBe(false);
+    expect(report.issues.find((i) => i.code === "augmentation_unavailable")?.photoIds).toHaveLength(BERRY_BOWL.length);
+  });
+
   it("lets a bulk or automatic request go on when the shop allows one-background sets", async () => {
     for (const source of ["bulk", "auto"] as const) {
-      const output = await datasetCheckStage.run(await catalogRequest(source, { allowLowDiversity: true }));
-      expect(output, source).toMatchObject({ status: "blocked", overridden: true, usableCount: PACKSHOTS.length });
+      const output = await datasetCheckStage.run(await catalogRequest(source, { allowLowDiversity: true }, BERRY_BOWL));
+      expect(output, source).toEqual({
+        status: "blocked",
+        overridden: true,
+        usableCount: BERRY_BOWL.length,
+        augmented: false,
+      });
     }
   });
 
   it("keeps the studio's own advice for an interactive request", async () => {
-    const error = await datasetCheckStage.run(await catalogRequest("interactive", {})).catch((e: unknown) => e);
+    const error = await datasetCheckStage
+      .run(await catalogRequest("interactive", {}, BERRY_BOWL))
+      .catch((e: unknown) => e);
     expect((error as MerchantActionError).message).toMatch(/or continue anyway\.$/);
   });
 });

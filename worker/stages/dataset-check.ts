@@ -9,11 +9,14 @@ export interface DatasetCheckOutput {
   status: DatasetReport["status"];
   usableCount: number;
   overridden: boolean;
+  /** The set also trains on composites of its product on generated backgrounds (a one-backdrop catalog set). */
+  augmented: boolean;
 }
 
 /**
  * Stage 3: the paper's dataset guidance before any GPU time is spent. A blocked set stops the
- * request with the reason; low background diversity alone can be overridden by the merchant.
+ * request with the reason; low background diversity alone can be overridden by the merchant. A
+ * one-backdrop set whose product can be cut out is not blocked: the tune stage augments it.
  */
 export const datasetCheckStage: StageDefinition<DatasetCheckOutput> = {
   name: "dataset-check",
@@ -64,6 +67,11 @@ export const datasetCheckStage: StageDefinition<DatasetCheckOutput> = {
           : issue.message;
       throw new MerchantActionError(blocking[0]!.code, blocking.map(message).join(" "));
     }
-    return { status: report.status, usableCount: report.usableCount, overridden };
+    return {
+      status: report.status,
+      usableCount: report.usableCount,
+      overridden,
+      augmented: report.augmentation?.augmented ?? false,
+    };
   },
 };

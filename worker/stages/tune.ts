@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { assertCanSpend, chargeUsage, currentUsagePlan, type UsagePlan } from "../../lib/billing";
 import type { Config } from "../../lib/config";
+import { AUGMENTATION } from "../../lib/dataset/augmentation";
 import { TUNING_SETTINGS } from "../../lib/pipeline/tuning-settings";
 import { PRICES_USD, recordUsage, usageKey } from "../../lib/usage";
 import { parseBlobKey } from "../../lib/storage";
@@ -12,6 +13,7 @@ import { runTuner, tunerEnv } from "../tuner-pool";
 import type { TunerProgress } from "../tuner-process";
 import { ModelClock } from "./model-clock";
 import { withSharedClassImages } from "./class-images";
+import { augmentedByReport, ensureBackgrounds, writeComposites } from "./augment";
 import type { StageContext } from "./context";
 import { throwBillingRefusal } from "./errors";
 import { assertProductExists } from "./product-exists";
@@ -60,6 +62,8 @@ interface TrainInput {
   mode: "full" | "lora";
   runId: string;
   photos: Array<{ id: string; preparedBlobKey: string | null }>;
+  /** Train on composites of the product on generated backgrounds too (the dataset check's decision). */
+  augmented: boolean;
 }
 
 /** Captions (kept in the work folder) and training in the tuner; stores the weights and returns their key. */
@@ -71,7 +75,7 @@ async function train(
   const clock = new ModelClock();
   const settings = TUNING_SETTINGS[cfg.modelProfile];
   const workDir = subjectWorkDir(cfg.workDir, ctx.shop, input.subjectId, input.hash);
-  const images = await Promise.all(
+  const photos = await Promise.all(
     input.photos.map((p) => materialize(ctx.store, p.preparedBlobKey!, path.join(workDir, "photos", `${p.id}.png`))),
   );
   const common = { profile: cfg.modelProfile, classNoun: input.classNoun, identifier: input.identifier, seed: 0 };
@@ -85,6 +89,17 @@ async function train(
 
   // Kept from an earlier attempt of this run: a retry after a failed train step captions nothing again.
   const captionsFile = path.join(workDir, "captions", RESULT_FILE);
+  const composites =
+    input.augmented && !existsSync(captionsFile)
+      ? await writeComposites(
+          photos,
+          await clock.time(() =>
+            ensureBackgrounds(ctx.store, cfg, tuner, { classNoun: input.classNoun, cacheDir: cfg.workDir }, ctx.log),
+          ),
+          path.join(workDir, "composites"),
+        )
+      : [];
+  const images = [...photos, ...composites];
   const captions: TunerResult<"caption"> = existsSync(captionsFile)
     ? resultFromWire("caption", JSON.parse(await readFile(captionsFile, "utf8")))
     : await clock.time(() =>
@@ -151,6 +166,7 @@ export function tuneStage(cfg: Config): StageDefinition<TuneOutput> {
         ),
       );
       const steps = specFieldToWire("train", "steps", settings.steps); // the wire's names, as hashes were always made
+      const augmented = augmentedByReport(subject.datasetReport);
       const hash = settingsHash({
         profile: cfg.modelProfile,
         mode,
@@ -158,6 +174,8 @@ export function tuneStage(cfg: Config): StageDefinition<TuneOutput> {
         classNoun: subject.classNoun,
         identifier: subject.identifierToken,
         photoDigests,
+        // Only an augmented set's hash names it: every earlier run's hash (and its stored weights) stays valid.
+        ...(augmented ? { augmentation: AUGMENTATION } : {}),
       });
 
       const previous = await ctx.db.tuningRun.findFirst({
@@ -211,6 +229,7 @@ export function tuneStage(cfg: Config): StageDefinition<TuneOutput> {
             mode,
             runId: run.id,
             photos,
+            augmented,
           });
       // The run's GPU seconds: the tuner's time, in whichever try trained it.
       const gpuSeconds = trainedBefore ? run.gpuSeconds : trained.modelSeconds;

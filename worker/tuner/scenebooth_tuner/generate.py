@@ -59,7 +59,7 @@ def plan(spec: GenerateSpec) -> list[dict]:
     scenes are compared on equal noise)."""
     items = []
     for j, (scene, index) in enumerate(spec.prompts):
-        prompt = scene_prompt(scene, spec.class_noun, spec.identifier)
+        prompt = scene_prompt(scene, spec.class_noun, spec.identifier) if spec.product else " ".join(scene.split())
         for k in range(spec.num_images):
             items.append(
                 {

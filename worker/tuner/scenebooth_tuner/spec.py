@@ -151,6 +151,9 @@ class GenerateSpec(JobSpec):
     guidance_scale: float = spec_field(7.5, lo=0.0)
     negative_prompt: str = spec_field("", empty=True)
     batch_size: int | None = spec_field(None, lo=1)  # None: the profile's (runtime.generation_batch)
+    # False: each scene is the whole prompt of a place without the product (background augmentation's
+    # backgrounds, drawn by the base model); the class noun and identifier are not put in.
+    product: bool = True
 
     @property
     def prompts(self) -> tuple[tuple[str, int | None], ...]:

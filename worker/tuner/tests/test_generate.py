@@ -7,7 +7,7 @@ import torch
 from conftest import Capture
 from PIL import Image
 
-from scenebooth_tuner.generate import run_generate
+from scenebooth_tuner.generate import plan, run_generate
 from scenebooth_tuner.progress import Progress
 from scenebooth_tuner.spec import parse_generate
 
@@ -82,3 +82,10 @@ def test_a_request_is_drawn_in_ceil_n_over_batch_calls_of_the_configured_size(tm
     # 2 scenes x 4 images, no batch in the spec: the configured 3 per call, every scene's images together.
     result = run_generate(spec(tmp_path, num_images=4), Progress(Capture()))
     assert calls == [3, 3, 2] and result["batch_size"] == 3 and len(result["images"]) == 8
+
+
+def test_a_background_prompt_is_the_scene_alone(tmp_path):
+    """product false (augmentation backgrounds): no class noun or identifier is put in the prompt."""
+    items = plan(spec(tmp_path, scenes=["an empty  oak shelf"], num_images=1, product=False))
+    assert [i["prompt"] for i in items] == ["an empty oak shelf"]
+    assert plan(spec(tmp_path, scenes=["on a shelf"], num_images=1))[0]["prompt"] == "a candle <mycandle> on a shelf"
