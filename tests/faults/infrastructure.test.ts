@@ -3,6 +3,7 @@
 // database locked, blob storage unwritable (a shop's folder, the fleet's class images) or corrupt (the
 // fleet's augmentation backgrounds), the tuner subprocess crashing or hanging, the GPU host's work
 // folder (removed when a request ends; its disk full while copying photos).
+import { config } from "../../lib/config";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile, mkdtemp } from "node:fs/promises";
