@@ -1,11 +1,10 @@
-// The general scenes' wording in other languages, for alt text in the shop's languages (translated
-// here, no external service). Specific and custom scenes have no entry: their alt text is not
-// translated and Shopify shows the shop's primary-language alt text for them.
-import { SCENES } from "./scenes";
+// The general scenes' wording in other languages (the scene library's and the research set's), for
+// alt text in the shop's languages (translated here, no external service). Specific, custom and
+// preset scenes have no entry: their alt text is not translated and Shopify shows the shop's
+// primary-language alt text for them. A test checks that every general scene has every language.
+import { LIBRARY_SCENES, SCENES } from "./scenes";
 
-type GeneralSceneId = "g0" | "g1" | "g2" | "g3" | "g4" | "g5" | "g6" | "g7" | "g8" | "g9";
-
-export const SCENE_PHRASES: Readonly<Record<string, Readonly<Record<GeneralSceneId, string>>>> = {
+export const SCENE_PHRASES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   fr: {
     g0: "dans la jungle",
     g1: "avec une montagne en arrière-plan",
@@ -17,6 +16,25 @@ export const SCENE_PHRASES: Readonly<Record<string, Readonly<Record<GeneralScene
     g7: "sur la plage",
     g8: "dans une rue pavée",
     g9: "avec une ville en arrière-plan",
+    "white-seamless-g": "sur un fond blanc sans raccord",
+    "grey-gradient-g": "devant un fond dégradé gris",
+    "color-backdrop-g": "devant un fond coloré",
+    "marble-g": "sur un plan de travail en marbre",
+    "wood-table-g": "sur une table en bois",
+    "concrete-g": "sur du béton ciré",
+    "kitchen-g": "sur un plan de travail de cuisine",
+    "bathroom-g": "sur une étagère de salle de bain",
+    "living-room-g": "dans un salon",
+    "desk-g": "sur un bureau",
+    "beach-g": "sur une plage de sable",
+    "park-g": "dans un parc",
+    "cafe-g": "sur une terrasse de café",
+    "city-street-g": "dans une rue de la ville",
+    "snow-g": "dans la neige fraîche",
+    "mountain-g": "à la montagne",
+    "holiday-table-g": "sur une table de fête",
+    "autumn-g": "parmi les feuilles d’automne",
+    "spring-g": "parmi des fleurs de printemps",
   },
   de: {
     g0: "im Dschungel",
@@ -29,6 +47,25 @@ export const SCENE_PHRASES: Readonly<Record<string, Readonly<Record<GeneralScene
     g7: "am Strand",
     g8: "auf einer Kopfsteinpflasterstraße",
     g9: "mit einer Stadt im Hintergrund",
+    "white-seamless-g": "vor einem weißen Hohlkehlen-Hintergrund",
+    "grey-gradient-g": "vor einem grauen Verlaufshintergrund",
+    "color-backdrop-g": "vor einem farbigen Hintergrund",
+    "marble-g": "auf einer Marmorarbeitsplatte",
+    "wood-table-g": "auf einem Holztisch",
+    "concrete-g": "auf poliertem Beton",
+    "kitchen-g": "auf einer Küchenarbeitsplatte",
+    "bathroom-g": "auf einem Badezimmerregal",
+    "living-room-g": "in einem Wohnzimmer",
+    "desk-g": "auf einem Schreibtisch",
+    "beach-g": "an einem Sandstrand",
+    "park-g": "in einem Park",
+    "cafe-g": "auf einer Caféterrasse",
+    "city-street-g": "auf einer Straße in der Stadt",
+    "snow-g": "im frischen Schnee",
+    "mountain-g": "in den Bergen",
+    "holiday-table-g": "auf einem festlich gedeckten Tisch",
+    "autumn-g": "zwischen Herbstlaub",
+    "spring-g": "zwischen Frühlingsblumen",
   },
   es: {
     g0: "en la selva",
@@ -41,12 +78,35 @@ export const SCENE_PHRASES: Readonly<Record<string, Readonly<Record<GeneralScene
     g7: "en la playa",
     g8: "en una calle empedrada",
     g9: "con una ciudad al fondo",
+    "white-seamless-g": "sobre un fondo blanco continuo",
+    "grey-gradient-g": "delante de un fondo degradado gris",
+    "color-backdrop-g": "delante de un fondo de color",
+    "marble-g": "sobre una encimera de mármol",
+    "wood-table-g": "sobre una mesa de madera",
+    "concrete-g": "sobre hormigón pulido",
+    "kitchen-g": "sobre una encimera de cocina",
+    "bathroom-g": "en un estante de baño",
+    "living-room-g": "en una sala de estar",
+    "desk-g": "sobre un escritorio",
+    "beach-g": "en una playa de arena",
+    "park-g": "en un parque",
+    "cafe-g": "en la terraza de un café",
+    "city-street-g": "en una calle de la ciudad",
+    "snow-g": "en la nieve fresca",
+    "mountain-g": "en la montaña",
+    "holiday-table-g": "sobre una mesa festiva",
+    "autumn-g": "entre hojas de otoño",
+    "spring-g": "entre flores de primavera",
   },
 };
+
+export const GENERAL_SCENE_IDS: ReadonlySet<string> = new Set(
+  [...LIBRARY_SCENES, ...SCENES].filter((s) => s.kind === "general").map((s) => s.id),
+);
 
 /** The scene's wording in `locale` ("fr-CA" uses "fr"), or null when the table has none. */
 export function scenePhrase(sceneId: string, locale: string): string | null {
   const table = SCENE_PHRASES[locale] ?? SCENE_PHRASES[locale.split("-")[0]!.toLowerCase()];
-  if (!table || !SCENES.some((s) => s.id === sceneId && s.kind === "general")) return null;
-  return table[sceneId as GeneralSceneId] ?? null;
+  if (!table || !GENERAL_SCENE_IDS.has(sceneId)) return null;
+  return table[sceneId] ?? null;
 }
