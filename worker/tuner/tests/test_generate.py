@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from conftest import Capture
+from conftest import Capture, make_layer
 from PIL import Image
 
 from scenebooth_tuner.generate import run_generate
 from scenebooth_tuner.images import load_layer, png_metadata
 from scenebooth_tuner.progress import Progress
 from scenebooth_tuner.spec import parse_generate
-
-EDGE = 8  # the layer's soft edge, in pixels
 
 
 def spec(out, **extra):
@@ -88,23 +86,8 @@ def test_a_request_is_drawn_in_ceil_n_over_batch_calls_of_the_configured_size(tm
     assert calls == [3, 3, 2] and result["batch_size"] == 3 and len(result["images"]) == 8
 
 
-def layer_file(path, size: int = 768):
-    """A product layer: a striped box, fully opaque inside a soft edge, on a transparent canvas whose RGB is
-    random (what a PNG keeps under alpha 0 is arbitrary)."""
-    rng = np.random.default_rng(3)
-    rgba = np.zeros((size, size, 4), np.uint8)
-    rgba[..., :3] = rng.integers(0, 256, (size, size, 3))
-    lo, hi = size // 4, 3 * size // 4
-    yy, xx = np.mgrid[lo:hi, lo:hi]
-    rgba[lo:hi, lo:hi, :3] = np.stack([(xx // 6 % 2) * 200 + 30, (yy // 9 % 2) * 150 + 60, xx * 0 + 90], -1)
-    inset = np.minimum(np.minimum(yy - lo, hi - 1 - yy), np.minimum(xx - lo, hi - 1 - xx))
-    rgba[lo:hi, lo:hi, 3] = np.clip((inset + 1) * 255 // EDGE, 0, 255)
-    Image.fromarray(rgba, "RGBA").save(path)
-    return path
-
-
 def test_exact_mode_keeps_the_products_pixels_and_leaves_a_tuned_scene_of_its_batch_alone(tmp_path):
-    layer = layer_file(tmp_path / "layer.png")
+    layer = make_layer(tmp_path / "layer.png")
     plain = run_generate(spec(tmp_path / "plain", batch_size=4), Progress(Capture()))
     mixed = run_generate(spec(tmp_path / "mixed", batch_size=4, layers=[str(layer), None]), Progress(Capture()))
 
@@ -140,7 +123,7 @@ def test_the_blend_leaves_the_products_clean_latents_under_its_matte(tmp_path):
     profile = get_profile("tiny")
     rt = runtime_for(profile)
     pipe = make_pipeline(load_diffusion(profile, rt))
-    product = encode_product(pipe, rt, load_layer(layer_file(tmp_path / "layer.png")), profile.resolution)
+    product = encode_product(pipe, rt, load_layer(make_layer(tmp_path / "layer.png")), profile.resolution)
     full, empty = product.mask[0, 0] == 1, product.mask[0, 0] == 0
     assert full.any() and empty.any() and product.latents.shape[-2:] == full.shape
 

@@ -1,7 +1,7 @@
 """Job spec parsing: defaults, and every problem as a coded error naming its field."""
 
 import pytest
-from conftest import make_photo
+from conftest import make_layer, make_photo
 from PIL import Image
 
 from scenebooth_tuner.errors import EXIT_CODES, TunerError
@@ -263,14 +263,6 @@ def test_the_contract_command_prints_every_command(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------- exact mode
-
-
-def make_layer(path, size: int = 768, mode: str = "RGBA", fmt: str = "PNG"):
-    """A product layer: an opaque box on a transparent canvas."""
-    img = Image.new("RGBA", (size, size), (0, 0, 0, 0))
-    img.paste((200, 40, 40, 255), (size // 4, size // 4, 3 * size // 4, 3 * size // 4))
-    img.convert(mode).save(path, format=fmt)
-    return path
 
 
 def generate_spec(**extra):
