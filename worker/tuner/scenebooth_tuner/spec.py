@@ -469,6 +469,7 @@ def check_layers(layers: tuple[Path | None, ...], profile: Profile) -> None:
                 img.verify()
             with Image.open(path) as img:
                 kind, mode, (w, h) = img.format, img.mode, img.size
+                alpha = img.getchannel("A").getextrema() if mode == "RGBA" else None
         except FileNotFoundError as exc:
             raise _bad_layer(i, f"no such file {str(path)!r}") from exc
         except (OSError, UnidentifiedImageError, SyntaxError) as exc:
@@ -479,6 +480,11 @@ def check_layers(layers: tuple[Path | None, ...], profile: Profile) -> None:
             )
         if (w, h) != (size, size):
             raise _bad_layer(i, f"layers must be {size}x{size} (the output size), {str(path)!r} is {w}x{h}")
+        # A matte of one value is a lost matte: no product to keep, or no scene left to paint.
+        if alpha == (0, 0):
+            raise _bad_layer(i, f"{str(path)!r} is transparent everywhere: its alpha holds no product")
+        if alpha == (255, 255):
+            raise _bad_layer(i, f"{str(path)!r} is opaque everywhere: its alpha leaves no scene to paint")
 
 
 def _bad_layer(i: int, problem: str) -> TunerError:

@@ -265,6 +265,12 @@ def test_the_contract_command_prints_every_command(tmp_path):
 # ---------------------------------------------------------------------------------------------- exact mode
 
 
+def flat_layer(path, alpha: int):
+    """A layer whose matte got lost: one alpha value everywhere."""
+    Image.new("RGBA", (768, 768), (90, 60, 30, alpha)).save(path)
+    return path
+
+
 def generate_spec(**extra):
     return {"profile": "tiny", "class_noun": "vase", "output_dir": "o", "scenes": [1, "on a rug"], **extra}
 
@@ -292,6 +298,8 @@ def test_a_request_of_layers_only_needs_no_weights(tmp_path):
         (lambda p: make_layer(p / "rgb.png", mode="RGB"), "is a PNG RGB image, not an RGBA PNG"),
         (lambda p: make_layer(p / "layer.webp", fmt="WEBP"), "is a WEBP RGBA image, not an RGBA PNG"),
         (lambda p: (p / "text.png").write_text("not a picture") and p / "text.png", "is not a readable image"),
+        (lambda p: flat_layer(p / "clear.png", 0), "is transparent everywhere: its alpha holds no product"),
+        (lambda p: flat_layer(p / "opaque.png", 255), "is opaque everywhere: its alpha leaves no scene to paint"),
     ],
 )
 def test_a_bad_layer_is_bad_input_naming_layers(tmp_path, make, words):
