@@ -17,6 +17,8 @@ export interface ShopSettings {
   autoPublish: boolean;
   /** Bulk and automatic requests go on when the photos share one background (the studio asks each time). */
   allowLowDiversity: boolean;
+  /** Bulk and automatic requests take the fast exact-product lane (no tuning) even for products with enough photos to tune. */
+  fastLane: boolean;
   /** USD per calendar month; null means no cap. */
   monthlyCapUsd: number | null;
 }
@@ -30,6 +32,7 @@ export const DEFAULT_SHOP_SETTINGS: Readonly<ShopSettings> = Object.freeze({
   fidelityFloorClipI: null,
   autoPublish: false,
   allowLowDiversity: false,
+  fastLane: false,
   monthlyCapUsd: null,
 });
 
@@ -65,6 +68,7 @@ export function settingsFromRow(row: Shop | null): ShopSettings {
     fidelityFloorClipI: row.fidelityFloorClipI,
     autoPublish: row.autoPublish,
     allowLowDiversity: row.allowLowDiversity,
+    fastLane: row.fastLane,
     monthlyCapUsd: row.monthlyCapUsd,
   };
 }

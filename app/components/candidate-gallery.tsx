@@ -16,6 +16,7 @@ import {
 import { useState } from "react";
 import type { CandidateView, StudioPhoto } from "../services/studio.server";
 import { candidateStateLabel, SCENE_KIND_LABELS } from "./labels";
+import { ModeBadge } from "./mode-picker";
 import { ScoreBars } from "./score-bars";
 import { useResultToast, type ToastResult } from "./use-toast";
 
@@ -84,6 +85,7 @@ function CandidateCard({ candidate: c, index, reference, itmThreshold, adminUrl,
           <BlockStack gap="100">
             <InlineStack gap="200" blockAlign="center">
               <Badge>{SCENE_KIND_LABELS[c.sceneKind] ?? c.sceneKind}</Badge>
+              <ModeBadge mode={c.mode} />
               {c.selected && <Badge tone="success">{`Best match (ITM > ${itmThreshold})`}</Badge>}
               <Badge tone={label.tone}>{label.label}</Badge>
             </InlineStack>

@@ -16,6 +16,7 @@ import {
 import { useEffect, useState } from "react";
 import { SCENES } from "../../lib/scenes";
 import type { ShopSettings } from "../../lib/shop-settings";
+import { FastLaneCheckbox } from "../components/mode-picker";
 import { useResultToast } from "../components/use-toast";
 import { loadSettings, saveSettings, type SettingsFieldErrors } from "../services/settings.server";
 import { shopContext } from "../services/shop-context.server";
@@ -39,6 +40,7 @@ interface Draft {
   fidelityFloorClipI: string;
   autoPublish: boolean;
   allowLowDiversity: boolean;
+  fastLane: boolean;
   monthlyCapUsd: string;
 }
 
@@ -52,6 +54,7 @@ const toDraft = (s: ShopSettings): Draft => ({
   fidelityFloorClipI: text(s.fidelityFloorClipI),
   autoPublish: s.autoPublish,
   allowLowDiversity: s.allowLowDiversity,
+  fastLane: s.fastLane,
   monthlyCapUsd: text(s.monthlyCapUsd),
 });
 const same = (a: Draft, b: Draft) =>
@@ -119,6 +122,7 @@ export default function SettingsPage() {
     if (draft.autoGenerate) form.set("autoGenerate", "on");
     if (draft.autoPublish) form.set("autoPublish", "on");
     if (draft.allowLowDiversity) form.set("allowLowDiversity", "on");
+    if (draft.fastLane) form.set("fastLane", "on");
     for (const id of draft.defaultSceneIds) form.append("defaultSceneId", id);
     for (const key of [
       "imagesPerScene",
@@ -178,6 +182,7 @@ export default function SettingsPage() {
                   checked={draft.allowLowDiversity}
                   onChange={set("allowLowDiversity")}
                 />
+                <FastLaneCheckbox checked={draft.fastLane} onChange={set("fastLane")} />
                 <div style={{ maxWidth: 200 }}>
                   <Select
                     label="Images per scene"

@@ -23,6 +23,7 @@ export function settingsFromForm(form: FormData): ShopSettings {
     fidelityFloorClipI: optionalNumber(form.get("fidelityFloorClipI")),
     autoPublish: form.get("autoPublish") === "on",
     allowLowDiversity: form.get("allowLowDiversity") === "on",
+    fastLane: form.get("fastLane") === "on",
     monthlyCapUsd: optionalNumber(form.get("monthlyCapUsd")),
   };
 }

@@ -29,6 +29,26 @@ import { DATABASE_UNAVAILABLE_MESSAGE, notFound, type ShopContext } from "./shop
 import { spendingRefusal } from "./spend-guard.server";
 import { isRedisUnavailable, queueUnavailable } from "./api.server";
 import { PRICES_USD } from "../../lib/usage";
+import { usd } from "../../lib/billing/plan";
+import {
+  laneOf,
+  MODE_CHOICES,
+  modeChoiceOf,
+  upfrontPriceUsd,
+  type ModeChoice,
+} from "../../lib/pipeline/generation-modes";
+
+/** The price of each mode choice, as the mode picker shows it (README "Billing"). */
+function modePrices(): Record<ModeChoice, string> {
+  const publish = `${usd(PRICES_USD.images_published)} per published image`;
+  const text = (choice: ModeChoice) => {
+    const upfront = upfrontPriceUsd(laneOf(MODE_CHOICES[choice]));
+    return upfront > 0
+      ? `${usd(upfront)} to learn the product (once per set of photos), then ${publish}.`
+      : `No tuning charge: ${publish}.`;
+  };
+  return { tuned: text("tuned"), exact: text("exact"), both: text("both") };
+}
 
 const MEDIA_PAGE = 50;
 const PHOTO_THUMB = 240;
@@ -62,6 +82,8 @@ export interface GenerationView {
 export interface CandidateView {
   id: string;
   generationId: string;
+  /** tuned | exact (lib/pipeline/generation-modes.ts). */
+  mode: string;
   sceneKind: string;
   sceneText: string;
   prompt: string;
@@ -95,7 +117,10 @@ export interface StudioData {
     imagesPerScene: number;
     mediaIds: string[] | null;
     allowLowDiversity: boolean;
+    modes: ModeChoice;
   };
+  /** What each kind of request costs, in words (the mode picker). */
+  modePrices: Record<ModeChoice, string>;
   candidates: CandidateView[];
   itmThreshold: number;
   limits: { customScenes: number; imagesPerScene: number };
@@ -154,6 +179,7 @@ async function candidateViews(
     candidates.map(async (c) => ({
       id: c.id,
       generationId: c.generationId,
+      mode: c.mode,
       sceneKind: c.sceneKind,
       sceneText:
         sceneText.get(`${c.generationId}:${c.sceneId}`) ?? SCENES.find((s) => s.id === c.sceneId)?.text ?? c.prompt,
@@ -275,7 +301,9 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
       imagesPerScene: generation?.imagesPerScene ?? settings.imagesPerScene,
       mediaIds: options?.mediaIds ?? null,
       allowLowDiversity: options?.allowLowDiversity ?? false,
+      modes: modeChoiceOf(options?.modes),
     },
+    modePrices: modePrices(),
     candidates: await candidateViews(candidates, product.media.nodes),
     itmThreshold: settings.itmThreshold,
     limits: { customScenes: MAX_CUSTOM_SCENES, imagesPerScene: MAX_IMAGES_PER_SCENE },
@@ -354,7 +382,11 @@ async function startRequest(ctx: ShopContext, id: string, form: FormData): Promi
       field: "imagesPerScene",
     };
   }
-  const refusal = await spendingRefusal(ctx, PRICES_USD.tuned_product);
+  const choice = String(form.get("modes") ?? "tuned");
+  if (!(choice in MODE_CHOICES))
+    return { ok: false, error: "Pick the kind of images: tuned, exact product or both.", field: "modes" };
+  const modes = MODE_CHOICES[choice as ModeChoice];
+  const refusal = await spendingRefusal(ctx, upfrontPriceUsd(laneOf(modes)));
   if (refusal) return { ok: false, error: refusal };
   try {
     const { created } = await requestScenes(db(), producers(), {
@@ -365,7 +397,7 @@ async function startRequest(ctx: ShopContext, id: string, form: FormData): Promi
       customScenes: custom,
       imagesPerScene,
       source: "interactive",
-      options: { mediaIds, allowLowDiversity: form.get("allowLowDiversity") === "on" },
+      options: { mediaIds, allowLowDiversity: form.get("allowLowDiversity") === "on", modes },
     });
     return {
       ok: true,
