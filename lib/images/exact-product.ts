@@ -89,11 +89,17 @@ export async function placedProduct(source: ProductSource, placement: Placement,
     .raw()
     .toBuffer();
   const mask = Buffer.from(matteFromPixels(rgb, width, height).mask.map((m) => m * 255));
-  // Feathered inwards: the edge is first pulled in by about one sigma, then blurred by it, so the
-  // backdrop's colour does not ring the product.
+  // Feathered inwards: the edge is first pulled in (blurred by `pull`, then cut at Φ(1) ≈ 0.84, which
+  // moves a straight edge in by `pull`), then blurred by sigma. The pull covers the backdrop's colour,
+  // which an enlarged photo smears over about `scale` pixels at the edge, and the feather's outer
+  // tail (2 sigma), so no backdrop rings the product: the feather blends it into what is beneath.
   const sigma = Math.max(0.5, (EXACT_RULES.featherPerKilopixel * size) / 1024);
+  const pull = 0.8 * Math.max(1, scale) + 2 * sigma;
   const raw = { raw: { width, height, channels: 1 as const } };
-  const eroded = await sharp(mask, raw).blur(sigma).threshold(216).extractChannel(0).raw().toBuffer();
+  // Two pipelines: sharp applies its threshold before its blur, whatever the calls' order.
+  const eroded = (await sharp(mask, raw).blur(pull).extractChannel(0).raw().toBuffer()).map((v) =>
+    v >= 216 ? 255 : 0,
+  );
   const alpha = await sharp(eroded, raw).blur(sigma).extractChannel(0).raw().toBuffer();
 
   const boxWidth = Math.round(box.width * scale);
