@@ -3,6 +3,7 @@
 // on the canvas and the scene painted around them). A request asks for one mode or both. One that
 // asks for exact images only runs in the fast lane: no tune stage, the base model, no tuning charge.
 import { GENERATION_MODES, type GenerationLane, type GenerationMode } from "../db/enums";
+import { MIN_PHOTOS } from "../products";
 import { PRICES_USD } from "../usage";
 
 export { GENERATION_MODES, type GenerationLane, type GenerationMode };
@@ -49,4 +50,14 @@ export const MODE_CHOICES: Record<ModeChoice, GenerationMode[]> = {
 export function modeChoiceOf(modes: readonly string[] | undefined): ModeChoice {
   const exact = modes?.includes("exact") ?? false;
   return exact && modes!.includes("tuned") ? "both" : exact ? "exact" : "tuned";
+}
+
+/**
+ * What a bulk or automatic request makes for a product with `photos` ready photos: exact-product
+ * images in the fast lane for one or two photos (too few to tune) or when the shop chose the fast
+ * lane for all, else tuned images; null without a photo.
+ */
+export function automaticModes(photos: number, fastLane: boolean): GenerationMode[] | null {
+  if (photos < FAST_LANE_MIN_PHOTOS) return null;
+  return fastLane || photos < MIN_PHOTOS ? ["exact"] : [...DEFAULT_MODES];
 }
