@@ -16,7 +16,6 @@ import { requestScenes, SceneRequestError } from "../pipeline/request-scenes";
 import { isProductGid, MIN_PHOTOS } from "../products";
 import type { Producers } from "../queue/producer";
 import { readShopSettings } from "../shop-settings";
-import { PRICES_USD } from "../usage";
 import { claimEvent, eventExists, releaseEvent } from "./events";
 
 export const AUTO_TOPIC = "scenebooth/auto-generation";
