@@ -12,7 +12,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
-    fileParallelism: false,
+    // Two files at a time, on any machine (vitest's default is one fewer than the cores: one on CI's two):
+    // most tests wait on the servers and processes they start. Each test stack has its own database,
+    // Redis key prefix, ports, blob folder and work folder.
+    maxWorkers: 2,
     reporters: ["default"],
   },
 });

@@ -9,10 +9,12 @@ import { ensureChromium } from "./lib/chromium.mjs";
 import { StepError, hashFiles, root, run, stampMatches, writeStamp } from "./lib/run.mjs";
 
 const PYTHON_EXTRAS = [
-  // open_clip_torch ships the CLIP BPE vocabulary; its torchvision dependency is not needed for that.
-  ["--no-deps", "open_clip_torch==3.3.0"],
   // moto's server is the S3-compatible stand-in the S3 blob store's tests run against.
-  ["moto[server]==5.2.5"],
+  "moto[server]==5.2.5",
+];
+const PYTHON_EXTRAS_NO_DEPS = [
+  // open_clip_torch ships the CLIP BPE vocabulary; its torchvision dependency is not needed for that.
+  "open_clip_torch==3.3.0",
 ];
 
 function checkNode(log) {
@@ -58,15 +60,20 @@ async function installPythonEnvironment(log) {
   const venv = path.join(root, ".venv");
   const python = path.join(venv, "bin", "python");
   const stamp = path.join(venv, ".scenebooth-stamp");
-  const inputs = hashFiles([path.join(root, "worker", "tuner", "pyproject.toml")], JSON.stringify(PYTHON_EXTRAS));
+  const inputs = hashFiles(
+    [path.join(root, "worker", "tuner", "pyproject.toml")],
+    JSON.stringify([PYTHON_EXTRAS, PYTHON_EXTRAS_NO_DEPS]),
+  );
   if (existsSync(python) && stampMatches(stamp, inputs)) return;
   if (!existsSync(python)) {
     log("creating the Python environment (.venv)");
     await run(await findPython(), ["-m", "venv", venv]);
   }
   log("installing the tuner package and its pinned dependencies into .venv");
-  await run(python, ["-m", "pip", "install", "--quiet", "-e", `${path.join(root, "worker", "tuner")}[test]`]);
-  for (const args of PYTHON_EXTRAS) await run(python, ["-m", "pip", "install", "--quiet", ...args]);
+  // One resolve for everything with dependencies, one for what is installed without.
+  const pipInstall = (...args) => run(python, ["-m", "pip", "install", "--quiet", ...args]);
+  await pipInstall("-e", `${path.join(root, "worker", "tuner")}[test]`, ...PYTHON_EXTRAS);
+  await pipInstall("--no-deps", ...PYTHON_EXTRAS_NO_DEPS);
   writeStamp(stamp, inputs);
 }
 
@@ -101,24 +108,54 @@ export const STEPS = ["deps", "python", "database", "models", "build"];
 /** Steps only some commands ask for: the browser of the UI tests (`npm test`). */
 export const EXTRA_STEPS = ["chromium"];
 
-export async function setup({ log = (line) => console.log(`setup: ${line}`), steps = STEPS } = {}) {
+/** What each step needs done first (among the steps asked for); the others run beside it. */
+const NEEDS = { database: ["deps"], models: ["deps", "python"], build: ["deps"] };
+
+/**
+ * Runs `steps`, each as soon as the steps it needs are done: the npm install and the Python
+ * environment (mostly downloads) go side by side, then the database, the models and the build.
+ * `extra` adds a step of the caller's, { name: [needs, run] }, e.g. the tests' Node.
+ */
+export async function setup({ log = (line) => console.log(`setup: ${line}`), steps = STEPS, extra = {} } = {}) {
   const started = Date.now();
   checkNode(log);
   // First, so that a machine without Chromium hears how to get it before minutes of installs.
   if (steps.includes("chromium")) await ensureChromium({ log });
-  if (steps.includes("deps")) await installNpmDependencies(log);
-  if (steps.includes("python")) await installPythonEnvironment(log);
-  // The remaining steps need the npm dependencies installed above.
-  if (steps.includes("database")) {
-    const { prepareDatabase } = await import("./prepare-database.mjs");
-    await prepareDatabase({ log });
+  const work = {
+    deps: () => installNpmDependencies(log),
+    python: () => installPythonEnvironment(log),
+    database: async () => {
+      const { prepareDatabase } = await import("./prepare-database.mjs");
+      await prepareDatabase({ log });
+    },
+    models: async () => {
+      const { prepareModels } = await import("./prepare-models.mjs");
+      await prepareModels({ log });
+    },
+    build: () => buildApp(log),
+  };
+  const jobs = [
+    ...STEPS.filter((step) => steps.includes(step)).map((step) => [step, NEEDS[step] ?? [], work[step]]),
+    ...Object.entries(extra).map(([name, [needs, fn]]) => [name, needs, fn]),
+  ];
+  const running = new Map();
+  const seconds = [];
+  for (const [name, needs, fn] of jobs) {
+    const before = needs.filter((need) => running.has(need)).map((need) => running.get(need));
+    // A step whose prerequisite failed does not start; the first failure is the one reported.
+    running.set(
+      name,
+      Promise.all(before).then(async () => {
+        const start = Date.now();
+        await fn();
+        seconds.push(`${name} ${((Date.now() - start) / 1000).toFixed(1)}`);
+      }),
+    );
   }
-  if (steps.includes("models")) {
-    const { prepareModels } = await import("./prepare-models.mjs");
-    await prepareModels({ log });
-  }
-  if (steps.includes("build")) await buildApp(log);
-  log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const results = await Promise.allSettled(running.values());
+  const failure = results.find((result) => result.status === "rejected");
+  if (failure) throw failure.reason;
+  log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${seconds.join(", ")} s)`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

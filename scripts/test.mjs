@@ -72,7 +72,19 @@ async function runPytest(env) {
 async function main() {
   const started = Date.now();
   const browser = only !== "py" && selectsBrowserTests(vitestFilters);
-  await setup({ log: (line) => console.log(`setup: ${line}`), steps: browser ? [...STEPS, "chromium"] : STEPS });
+  const setupLog = (line) => console.log(`setup: ${line}`);
+  // Production's Node (package.json engines) where this machine's is older: first on PATH for vitest and what it
+  // starts. Installed beside the Python environment and the build (it compiles better-sqlite3 once), after the
+  // database step, which loads this Node's better-sqlite3 build that it moves to a folder of its own.
+  let testNode = null;
+  const testNodeStep = {
+    "test node": [["deps", "database"], async () => void (testNode = await ensureTestNode({ log: setupLog }))],
+  };
+  await setup({
+    log: setupLog,
+    steps: browser ? [...STEPS, "chromium"] : STEPS,
+    extra: only !== "py" ? testNodeStep : {},
+  });
   const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
   await ensureRedis(redisUrl, log);
   const postgresUrl = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -84,23 +96,15 @@ async function main() {
   const env = { REDIS_URL: redisUrl, TEST_POSTGRES_URL: postgresUrl, NODE_ENV: "test" };
   const totals = { passed: 0, failed: 0, skipped: 0 };
   let ok = true;
-  // pytest runs beside lint and vitest: the tuner's tests are CPU-bound on one thread (the tiny
+  // Lint, then pytest, run beside vitest: lint and the tuner's tests are CPU-bound on one thread (the tiny
   // profile), vitest's mostly wait on the processes and servers it starts; together they take the time
   // of the longer one.
-  const pytest = only !== "ts" && vitestFilters.length === 0 ? runPytest(env) : null;
-
-  if (vitestFilters.length === 0 && only === "all") {
-    // Each of the four lint checks counts as one test.
-    const { checks, failed } = await lint();
-    totals.passed += checks - failed.length;
-    totals.failed += failed.length;
-    ok = failed.length === 0;
-  }
+  const linting = vitestFilters.length === 0 && only === "all" ? lint() : null;
+  const pytest =
+    only !== "ts" && vitestFilters.length === 0 ? (linting ?? Promise.resolve()).then(() => runPytest(env)) : null;
 
   if (only !== "py") {
     const report = path.join(artifacts, "vitest.json");
-    // Production's Node (package.json engines) where this machine's is older: first on PATH for vitest and what it starts.
-    const testNode = await ensureTestNode({ log: (line) => console.log(`setup: ${line}`) });
     if (testNode)
       log(
         `TypeScript tests on Node ${TEST_NODE_VERSION} (${path.relative(root, testNode)}); this machine's Node is ${process.versions.node}`,
@@ -116,6 +120,13 @@ async function main() {
     const counts = vitestCounts(report);
     if (!counts) ok = false;
     else for (const key of Object.keys(totals)) totals[key] += counts[key];
+  }
+  if (linting) {
+    // Each of the four lint checks counts as one test.
+    const { checks, failed } = await linting;
+    totals.passed += checks - failed.length;
+    totals.failed += failed.length;
+    ok = failed.length === 0 && ok;
   }
   if (pytest) {
     const { ok: pytestOk, output, counts } = await pytest;

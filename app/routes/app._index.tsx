@@ -10,7 +10,7 @@ import { ProductsTable } from "../components/products-table";
 import { useResultToast } from "../components/use-toast";
 import { ApiError, isRedisUnavailable, queueUnavailable } from "../services/api.server";
 import { generateForProducts, parseStateFilter, productsPage, STATE_FILTERS } from "../services/products.server";
-import { resumeRequests, stoppedRequests } from "../services/resume.server";
+import { resumeRequests, stoppedImages, stoppedNotice, stoppedRequests } from "../services/resume.server";
 import { dailyImagesView, shopDailyImages } from "../services/daily-images.server";
 import { shopContext } from "../services/shop-context.server";
 
@@ -23,10 +23,12 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     after: url.searchParams.get("after"),
     before: url.searchParams.get("before"),
   });
+  const stopped = await stoppedRequests(ctx);
   return {
     ...page,
     filters: STATE_FILTERS.map(({ id, label }) => ({ id, label })),
-    stopped: await stoppedRequests(ctx),
+    stopped,
+    stoppedNotice: stoppedNotice(stopped, await stoppedImages(ctx)),
     dailyImages: dailyImagesView(await shopDailyImages(ctx.db)),
     profile: config().modelProfile,
     now: new Date().toISOString(),
@@ -81,10 +83,10 @@ export default function ProductsPage() {
           <BlockStack gap="400">
             <NoiseNotice profile={data.profile} />
             {data.newShop && <Onboarding />}
-            {data.stopped.length > 0 && (
+            {data.stoppedNotice && (
               <Banner
                 tone="warning"
-                title={`${data.stopped.length === 1 ? "1 request" : `${data.stopped.length} requests`} stopped while your store was disconnected`}
+                title={data.stoppedNotice.title}
                 action={{
                   content: "Resume",
                   loading: resuming,
@@ -92,9 +94,8 @@ export default function ProductsPage() {
                 }}
               >
                 <p>
-                  Your store is connected again. Resume picks up {data.stopped.map((s) => s.productTitle).join(", ")}{" "}
-                  where {data.stopped.length === 1 ? "it" : "they"} stopped; nothing done before is done or charged
-                  again.
+                  Your store is connected again. Resume picks up {data.stoppedNotice.products} where{" "}
+                  {data.stoppedNotice.pronoun} stopped; nothing done before is done or charged again.
                 </p>
               </Banner>
             )}

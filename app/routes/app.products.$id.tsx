@@ -175,8 +175,8 @@ export default function ProductStudio() {
             <Layout.Section>
               <CandidateGallery
                 candidates={candidates}
+                review={data.review}
                 reference={reference}
-                itmThreshold={data.itmThreshold}
                 adminUrl={product.adminUrl}
               />
             </Layout.Section>

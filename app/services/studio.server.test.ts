@@ -7,6 +7,8 @@ import { DEMO_SHOP, startTestStack, type TestStack } from "../../tests/harness/s
 import { seedReviewedProduct } from "../../tests/browser/seed-candidates";
 
 const STUDIO = "routes/app.products.$id";
+/** Media ids no longer on the product: the training crops are still what the model learnt from. */
+const TRAINING_MEDIA = ["gid://shopify/MediaImage/9001", "gid://shopify/MediaImage/9002"];
 
 describe("studio routes over HTTP", () => {
   let stack: TestStack;
@@ -32,9 +34,14 @@ describe("studio routes over HTTP", () => {
     };
     teapot = await find(DEMO_SHOP, "Teapot");
     otherTeapot = await find(OTHER_SHOP, "Teapot");
-    ({ candidateIds } = await seedReviewedProduct(stack, DEMO_SHOP, teapot, "teapot", [
-      { sceneId: "g7", scores: { dino: 0.6, clipI: 0.8, clipT: 0.3, itm: 0.95, itc: 0.4 }, selected: true },
-    ]));
+    ({ candidateIds } = await seedReviewedProduct(
+      stack,
+      DEMO_SHOP,
+      teapot,
+      "teapot",
+      [{ sceneId: "g7", scores: { dino: 0.6, clipI: 0.8, clipT: 0.3, itm: 0.95, itc: 0.4 }, selected: true }],
+      TRAINING_MEDIA,
+    ));
   });
   afterAll(() => stack?.close());
 
@@ -110,6 +117,61 @@ describe("studio routes over HTTP", () => {
       error: `1 of the selected products is not in this store: ${otherTeapot.id}.`,
     });
     expect(await stack.db.generation.count({ where: { shop: OTHER_SHOP } })).toBe(0);
+  });
+
+  it("the compare view's photos are the training crops, the dataset check's best first", async () => {
+    const body = (await (await stack.appFetch(data(`/app/products/${numeric(teapot.id)}`, STUDIO))).json()) as {
+      review: { sources: Array<{ id: string; label: string; url: string }> };
+    };
+    // The seed ranks its last photo first.
+    expect(body.review.sources.map((s) => [s.id, s.label])).toEqual([
+      [TRAINING_MEDIA[1], "Training photo 1"],
+      [TRAINING_MEDIA[0], "Training photo 2"],
+    ]);
+    expect(body.review.sources[0]!.url).toContain("prepared-1.png");
+  });
+
+  it("verdicts follow this shop's own ratings once there are enough, never another shop's", async () => {
+    type Body = {
+      review: { calibration: Record<"subject" | "scene", { rated: number; fromRatings: boolean }> };
+      candidates: Array<{ id: string; verdicts: Array<{ aspect: string; word: string }> }>;
+    };
+    const load = async () =>
+      (await (await stack.appFetch(data(`/app/products/${numeric(teapot.id)}`, STUDIO))).json()) as Body;
+    const subjectWord = (body: Body) =>
+      body.candidates.find((c) => c.id === candidateIds[0])!.verdicts.find((v) => v.aspect === "subject")!.word;
+    // Ten rated images: rated 5 at DINO 0.58 / CLIP-I 0.8, rated 1 at 0.4 / 0.6.
+    const ratings = [5, 5, 5, 5, 5, 1, 1, 1, 1, 1];
+    const images = ratings.map((r) => ({
+      sceneId: "g5",
+      scores: { dino: r === 5 ? 0.58 : 0.4, clipI: r === 5 ? 0.8 : 0.6, clipT: 0.3, itm: 0.95, itc: 0.45 },
+      selected: false,
+    }));
+    const rate = async (ids: string[]) => {
+      for (const [i, id] of ids.entries())
+        await stack.db.candidate.update({ where: { id }, data: { ratingSubject: ratings[i] } });
+    };
+    await rate((await seedReviewedProduct(stack, OTHER_SHOP, otherTeapot, "teapot", images)).candidateIds);
+    const before = await load();
+    expect(before.review.calibration.subject).toMatchObject({ rated: 0, fromRatings: false });
+    // DINO 0.6 is under the paper's 0.71 (fair); the other shop's ratings change nothing here.
+    expect(subjectWord(before)).toBe("Fair");
+
+    const backpack = (
+      await (
+        await stack.adminClient(DEMO_SHOP)
+      ).request(ProductsPageDocument, {
+        first: 5,
+        query: "title:Backpack",
+        mediaFirst: 1,
+      })
+    ).products.nodes[0]!;
+    await rate((await seedReviewedProduct(stack, DEMO_SHOP, backpack, "backpack", images)).candidateIds);
+    const after = await load();
+    expect(after.review.calibration.subject).toMatchObject({ rated: 10, fromRatings: true });
+    expect(after.review.calibration.scene.fromRatings).toBe(false);
+    // This shop rates 0.58 / 0.8 good: the teapot's 0.6 / 0.8 now is.
+    expect(subjectWord(after)).toBe("Good");
   });
 
   it("settings: invalid values name their fields, valid values are stored for this shop only", async () => {

@@ -1,6 +1,6 @@
 // The product studio: one product's photos, dataset check, scene request, progress and candidates.
 import { config } from "../../lib/config";
-import { db, isDatabaseUnavailable, type Candidate, type Generation } from "../../lib/db";
+import { db, isDatabaseUnavailable, type Candidate, type Generation, type TrainingImage } from "../../lib/db";
 import { cancelGeneration, NotFoundError } from "../../lib/pipeline/cancel";
 import {
   MAX_CUSTOM_SCENES,
@@ -10,12 +10,23 @@ import {
   requestScenes,
   SceneRequestError,
 } from "../../lib/pipeline/request-scenes";
-import { ReviewError, reviewCandidate, type CandidateReview } from "../../lib/pipeline/review";
+import { APPROVABLE_STATES, ReviewError, reviewCandidate, type CandidateReview } from "../../lib/pipeline/review";
 import { stageLabel } from "../../lib/pipeline/stages";
 import { suggestClassNoun } from "../../lib/prompts";
 import { producers } from "../../lib/queue/producer";
 import { SCENES } from "../../lib/scenes";
 import { readShopSettings } from "../../lib/shop-settings";
+import {
+  bestMatchFirst,
+  calibrate,
+  overallLevel,
+  shopThresholds,
+  verdict,
+  type Calibration,
+  type Thresholds,
+  type Verdict,
+  type VerdictLevel,
+} from "../../lib/review-verdict";
 import { ProductStudioDocument, type ProductStudioQuery } from "../../lib/shopify-admin";
 import { RECONNECT_MESSAGE } from "../../lib/shopify-admin/offline-tokens";
 import { blobStore, type BlobKey } from "../../lib/storage";
@@ -96,6 +107,30 @@ export interface CandidateView {
   ratingSubject: number | null;
   ratingScene: number | null;
   error: string | null;
+  /** The generated image at full size (768 px), for the compare view. */
+  fullUrl: string;
+  createdAt: string;
+  /** "Looks like your product", then "Fits the scene" (lib/review-verdict.ts). */
+  verdicts: Verdict[];
+  /** Good when both verdicts are, poor when either is, null until scored. */
+  overall: VerdictLevel | null;
+}
+
+/** A photo the compare view sets a generated image against. */
+export interface CompareSource {
+  id: string;
+  label: string;
+  url: string;
+}
+
+export interface ReviewData {
+  /**
+   * The product's training crops (768 px squares, the dataset check's best first), else its photos:
+   * candidates' embeddings are not stored, so no photo is known to be the closest to one image.
+   */
+  sources: CompareSource[];
+  /** Where the verdicts' thresholds come from: the paper's values, or the shop's own ratings. */
+  calibration: Calibration["aspects"];
 }
 
 export interface StudioData {
@@ -122,6 +157,7 @@ export interface StudioData {
   /** What each kind of request costs, in words (the mode picker). */
   modePrices: Record<ModeChoice, string>;
   candidates: CandidateView[];
+  review: ReviewData;
   itmThreshold: number;
   limits: { customScenes: number; imagesPerScene: number };
   /** The shop's daily image limit (every request counts against it), and when it resets (ISO). */
@@ -163,9 +199,18 @@ function generationView(g: Generation): GenerationView {
   };
 }
 
+const scoresOf = (c: Pick<Candidate, "dino" | "clipI" | "clipT" | "itm" | "itc">) => ({
+  dino: c.dino,
+  clipI: c.clipI,
+  clipT: c.clipT,
+  itm: c.itm,
+  itc: c.itc,
+});
+
 async function candidateViews(
   candidates: Array<Candidate & { generation: Generation }>,
   media: ProductMedia[],
+  thresholds: Thresholds,
 ): Promise<CandidateView[]> {
   const sceneText = new Map<string, string>();
   for (const c of candidates) {
@@ -176,23 +221,64 @@ async function candidateViews(
   }
   const mediaUrl = new Map(media.filter(isImage).map((m) => [m.id, m.image?.url ?? null]));
   return Promise.all(
-    candidates.map(async (c) => ({
-      id: c.id,
-      generationId: c.generationId,
-      mode: c.mode,
-      sceneKind: c.sceneKind,
-      sceneText:
-        sceneText.get(`${c.generationId}:${c.sceneId}`) ?? SCENES.find((s) => s.id === c.sceneId)?.text ?? c.prompt,
-      prompt: c.prompt,
-      imageUrl: await stableSignedUrl(c.thumbBlobKey ?? c.imageBlobKey),
-      scores: { dino: c.dino, clipI: c.clipI, clipT: c.clipT, itm: c.itm, itc: c.itc },
-      selected: c.selected,
-      state: c.state,
-      publishedMediaId: c.publishedMediaId,
-      publishedUrl: c.publishedMediaId ? (mediaUrl.get(c.publishedMediaId) ?? null) : null,
-      ratingSubject: c.ratingSubject,
-      ratingScene: c.ratingScene,
-      error: c.error,
+    candidates.map(async (c) => {
+      const verdicts = [verdict("subject", scoresOf(c), thresholds), verdict("scene", scoresOf(c), thresholds)];
+      return {
+        id: c.id,
+        generationId: c.generationId,
+        mode: c.mode,
+        sceneKind: c.sceneKind,
+        sceneText:
+          sceneText.get(`${c.generationId}:${c.sceneId}`) ?? SCENES.find((s) => s.id === c.sceneId)?.text ?? c.prompt,
+        prompt: c.prompt,
+        imageUrl: await stableSignedUrl(c.thumbBlobKey ?? c.imageBlobKey),
+        scores: scoresOf(c),
+        selected: c.selected,
+        state: c.state,
+        publishedMediaId: c.publishedMediaId,
+        publishedUrl: c.publishedMediaId ? (mediaUrl.get(c.publishedMediaId) ?? null) : null,
+        ratingSubject: c.ratingSubject,
+        ratingScene: c.ratingScene,
+        error: c.error,
+        fullUrl: await stableSignedUrl(c.imageBlobKey),
+        createdAt: c.createdAt.toISOString(),
+        verdicts,
+        overall: overallLevel(verdicts),
+      };
+    }),
+  );
+}
+
+/** The shop's rated images (every product's), newest first: what the verdicts calibrate on. */
+const RATED_SAMPLE = 2000;
+
+async function verdictCalibration(ctx: ShopContext, settings: Parameters<typeof shopThresholds>[0]) {
+  const rated = await ctx.db.candidate.findMany({
+    where: { OR: [{ ratingSubject: { not: null } }, { ratingScene: { not: null } }] },
+    select: { dino: true, clipI: true, clipT: true, itm: true, itc: true, ratingSubject: true, ratingScene: true },
+    orderBy: { updatedAt: "desc" },
+    take: RATED_SAMPLE,
+  });
+  return calibrate(
+    shopThresholds(settings),
+    rated.map((r) => ({ scores: scoresOf(r), ratingSubject: r.ratingSubject, ratingScene: r.ratingScene })),
+  );
+}
+
+async function compareSources(
+  trainingImages: TrainingImage[],
+  photos: StudioPhoto[],
+  labels: Map<string, string>,
+): Promise<CompareSource[]> {
+  const crops = trainingImages
+    .filter((t) => !t.excluded && t.preparedBlobKey)
+    .sort((a, b) => (a.rank || Infinity) - (b.rank || Infinity));
+  if (crops.length === 0) return photos.map((p) => ({ id: p.mediaId, label: `Your photo ${p.label}`, url: p.url }));
+  return Promise.all(
+    crops.map(async (t, i) => ({
+      id: t.sourceMediaId,
+      label: labels.has(t.sourceMediaId) ? `Your photo ${labels.get(t.sourceMediaId)}` : `Training photo ${i + 1}`,
+      url: await stableSignedUrl(t.preparedBlobKey!),
     })),
   );
 }
@@ -252,16 +338,7 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
         take: 400,
       })
     : [];
-  // The latest request first; within it, the images the ITM rule selected, best match first.
-  const order = (c: Candidate & { generation: Generation }) => [
-    c.generation.createdAt.getTime(),
-    c.selected ? 1 : 0,
-    c.itm ?? -1,
-  ];
-  candidates.sort((a, b) => {
-    const [x, y] = [order(a), order(b)];
-    return y[0]! - x[0]! || y[1]! - x[1]! || y[2]! - x[2]!;
-  });
+  const calibration = await verdictCalibration(ctx, settings);
   const published = new Set(candidates.flatMap((c) => (c.publishedMediaId ? [c.publishedMediaId] : [])));
   const photos = studioPhotos(product.media.nodes, published);
   const labels = new Map(photos.map((p) => [p.mediaId, p.label]));
@@ -304,7 +381,11 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
       modes: modeChoiceOf(options?.modes),
     },
     modePrices: modePrices(),
-    candidates: await candidateViews(candidates, product.media.nodes),
+    candidates: (await candidateViews(candidates, product.media.nodes, calibration.thresholds)).sort(bestMatchFirst),
+    review: {
+      sources: await compareSources(subject?.trainingImages ?? [], photos, labels),
+      calibration: calibration.aspects,
+    },
     itmThreshold: settings.itmThreshold,
     limits: { customScenes: MAX_CUSTOM_SCENES, imagesPerScene: MAX_IMAGES_PER_SCENE },
     dailyImages: dailyImagesView(await shopDailyImages(ctx.db)),
@@ -458,7 +539,7 @@ export async function studioAction(
       case "review": {
         const candidate = await productCandidate(ctx, gid, String(form.get("candidateId") ?? ""));
         const decision = form.get("decision");
-        if (decision === "approve" && ["pending", "rejected", "failed"].includes(candidate.state)) {
+        if (decision === "approve" && APPROVABLE_STATES.includes(candidate.state)) {
           const refusal = await spendingRefusal(ctx, PRICES_USD.images_published);
           if (refusal) return { ok: false, error: refusal };
         }

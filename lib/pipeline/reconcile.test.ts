@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { prepareDatabase } from "../../scripts/prepare-database.mjs";
-import { freshSqliteUrl } from "../../tests/harness/database";
-import { createPrismaClient, type PrismaClient } from "../db";
-import { checkRedis, createProducerConnection, createRedisConnection, isRedisUnavailable } from "../queue/connection";
+import { dbAndQueues, type DbAndQueues } from "../../tests/harness/queue-fixture";
+import { type PrismaClient } from "../db";
+import { createProducerConnection, isRedisUnavailable } from "../queue/connection";
 import { freePort } from "../../tests/harness/free-port";
-import { createProducers, type Producers } from "../queue/producer";
+import { type Producers } from "../queue/producer";
 import { QUEUE_KEYS, PIPELINE_STAGES, stageJobId } from "./stages";
 import { reconcile } from "./reconcile";
 import type { GenerationMode } from "./generation-modes";
@@ -14,32 +13,19 @@ import { requestScenes } from "./request-scenes";
 import { publishChainJobIds, PUBLISHABLE_STATES, reviewCandidate } from "./review";
 import { shopCleanupJobId } from "../webhooks/jobs";
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const SHOP = "reconcile-shop.myshopify.com";
 
+let fixture: DbAndQueues;
 let client: PrismaClient;
-let database: { url: string; remove: () => void };
 let connection: Redis;
 let producers: Producers;
 let prefix: string;
 
 beforeAll(async () => {
-  await checkRedis(REDIS_URL);
-  database = freshSqliteUrl();
-  await prepareDatabase({ databaseUrl: database.url, log: () => {} });
-  client = createPrismaClient(database.url);
-  connection = createRedisConnection(REDIS_URL);
-  prefix = `test-${randomUUID()}`;
-  producers = createProducers(connection, prefix);
+  fixture = await dbAndQueues();
+  ({ client, connection, producers, prefix } = fixture);
 });
-
-afterAll(async () => {
-  for (const key of QUEUE_KEYS) await producers.queue(key).obliterate({ force: true });
-  await producers.close();
-  connection.disconnect();
-  await client.$disconnect();
-  database.remove();
-});
+afterAll(() => fixture?.close());
 
 // Each case starts with nothing pending: the pass looks at every shop's rows.
 afterEach(async () => {

@@ -1,29 +1,20 @@
-import { randomUUID } from "node:crypto";
 import type { FlowProducer } from "bullmq";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { prepareDatabase } from "../../scripts/prepare-database.mjs";
+import { dbAndQueues, type DbAndQueues } from "../../tests/harness/queue-fixture";
 import { createPrismaClient, type PrismaClient } from "../db";
-import {
-  freshSqliteUrl,
-  migratedTestDatabase,
-  postgresAvailability,
-  type TestDatabaseKind,
-} from "../../tests/harness/database";
-import { checkRedis, createProducerConnection, createRedisConnection, isRedisUnavailable } from "../queue/connection";
+import { migratedTestDatabase, postgresAvailability, type TestDatabaseKind } from "../../tests/harness/database";
+import { createProducerConnection, isRedisUnavailable } from "../queue/connection";
 import { freePort } from "../../tests/harness/free-port";
-import { createProducers, type Producers } from "../queue/producer";
+import type { Producers } from "../queue/producer";
 import { requestScenes, requestScenesBatch, SceneRequestError, type SceneRequest } from "./request-scenes";
 import { PIPELINE_STAGES, stageJobId } from "./stages";
 import { spendingStatus } from "../billing/spending";
 import { PRICES_USD } from "../usage";
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const SHOP = "batch-shop.myshopify.com";
 
+let fixture: DbAndQueues;
 let client: PrismaClient;
-let database: { url: string; remove: () => void };
-let connection: Redis;
 let producers: Producers;
 
 function request(n: number, overrides: Partial<SceneRequest> = {}): SceneRequest {
@@ -38,22 +29,10 @@ function request(n: number, overrides: Partial<SceneRequest> = {}): SceneRequest
 }
 
 beforeAll(async () => {
-  await checkRedis(REDIS_URL);
-  database = freshSqliteUrl();
-  await prepareDatabase({ databaseUrl: database.url, log: () => {} });
-  client = createPrismaClient(database.url);
-  connection = createRedisConnection(REDIS_URL);
-  producers = createProducers(connection, `test-${randomUUID()}`);
+  fixture = await dbAndQueues();
+  ({ client, producers } = fixture);
 });
-
-afterAll(async () => {
-  for (const key of ["ingest", "gpu", "post", "publish"] as const)
-    await producers.queue(key).obliterate({ force: true });
-  await producers.close();
-  connection.disconnect();
-  await client.$disconnect();
-  database.remove();
-});
+afterAll(() => fixture?.close());
 
 describe("requestScenesBatch", () => {
   it("starts each product once, in order, with rising priorities, and refuses bad requests with their reason", async () => {

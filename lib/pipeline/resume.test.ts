@@ -1,38 +1,41 @@
 import { randomUUID } from "node:crypto";
 import { UnrecoverableError, Worker, type Job } from "bullmq";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { prepareDatabase } from "../../scripts/prepare-database.mjs";
-import { freshSqliteUrl } from "../../tests/harness/database";
+import { dbAndQueues, TEST_REDIS_URL, type DbAndQueues } from "../../tests/harness/queue-fixture";
 import { waitFor } from "../../tests/pipeline/helpers";
-import { createPrismaClient, type PrismaClient } from "../db";
-import { checkRedis, createRedisConnection } from "../queue/connection";
-import type { GenerationJob } from "../queue/jobs";
+import { type PrismaClient } from "../db";
+import { createRedisConnection } from "../queue/connection";
+import type { CandidateJob, GenerationJob } from "../queue/jobs";
 import { QUEUE_NAMES } from "../queue/jobs";
-import { createProducers, type Producers } from "../queue/producer";
+import { type Producers } from "../queue/producer";
 import { RECONNECT_MESSAGE } from "../shopify-admin/offline-tokens";
 import { requestScenes } from "./request-scenes";
-import { resumeStopped, stoppedForReconnect } from "./resume";
+import { resumeStopped, resumeStoppedImages, stoppedForReconnect, stoppedImagesForReconnect } from "./resume";
+import { publishChainJobIds } from "./review";
 import { PIPELINE_STAGES, stageJobId } from "./stages";
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const SHOP = "resume-shop.myshopify.com";
 
+let fixture: DbAndQueues;
 let client: PrismaClient;
-let database: { url: string; remove: () => void };
-let connection: Redis;
 let producers: Producers;
 let prefix: string;
 const workers: Worker[] = [];
 /** Stage names in the order the fake workers ran them. */
 const ran: string[] = [];
+/** The images whose upscale job ran (their chain's first job). */
+const upscaled: string[] = [];
 let tokensRevoked = true;
 
 /**
  * Fake stage processors (the real stages need models and a store): each records its run; tune
  * stops as the worker's runner does when Shopify refuses the shop's tokens, until they work again.
  */
-async function fakeStage(job: Job<GenerationJob>): Promise<void> {
+async function fakeStage(job: Job<GenerationJob | CandidateJob>): Promise<void> {
+  if ("candidateId" in job.data) {
+    upscaled.push(job.data.candidateId);
+    return;
+  }
   const { generationId } = job.data;
   await client.generation.update({ where: { id: generationId }, data: { status: "running", stage: job.name } });
   if (job.name === "tune" && tokensRevoked) {
@@ -48,25 +51,15 @@ async function fakeStage(job: Job<GenerationJob>): Promise<void> {
 }
 
 beforeAll(async () => {
-  await checkRedis(REDIS_URL);
-  database = freshSqliteUrl();
-  await prepareDatabase({ databaseUrl: database.url, log: () => {} });
-  client = createPrismaClient(database.url);
-  connection = createRedisConnection(REDIS_URL);
-  prefix = `test-${randomUUID()}`;
-  producers = createProducers(connection, prefix);
+  fixture = await dbAndQueues();
+  ({ client, producers, prefix } = fixture);
   for (const name of new Set(PIPELINE_STAGES.map((s) => QUEUE_NAMES[s.queue])))
-    workers.push(new Worker(name, fakeStage, { connection: createRedisConnection(REDIS_URL), prefix }));
+    workers.push(new Worker(name, fakeStage, { connection: createRedisConnection(TEST_REDIS_URL), prefix }));
 });
 
 afterAll(async () => {
   await Promise.all(workers.map((w) => w.close()));
-  for (const key of ["ingest", "gpu", "post", "publish"] as const)
-    await producers.queue(key).obliterate({ force: true });
-  await producers.close();
-  connection.disconnect();
-  await client.$disconnect();
-  database.remove();
+  await fixture?.close();
 });
 
 const generationOf = (id: string) => client.generation.findUniqueOrThrow({ where: { id }, include: { subject: true } });
@@ -131,5 +124,52 @@ describe("resuming requests stopped for reconnecting", () => {
     expect((await stoppedForReconnect(client, SHOP)).map((s) => s.id)).toEqual([second.id]);
     expect(await resumeStopped(client, producers, SHOP, [first.id])).toEqual([]);
     expect((await generationOf(first.id)).status).toBe("failed");
+  });
+
+  it("approves again, once, the images whose publishing stopped for reconnecting, and queues their chain", async () => {
+    const generation = await client.generation.findFirstOrThrow({
+      where: { shop: SHOP, subject: { productId: "gid://shopify/Product/1" } },
+    });
+    const image = (state: string, error: string | null) =>
+      client.candidate.create({
+        data: {
+          shop: SHOP,
+          generationId: generation.id,
+          subjectId: generation.subjectId,
+          sceneId: "g7",
+          sceneKind: "general",
+          prompt: "a teapot on the beach",
+          seed: 1,
+          imageBlobKey: `k-${randomUUID()}`,
+          state,
+          error,
+        },
+      });
+    const stopped = await image("failed", RECONNECT_MESSAGE);
+    const broken = await image("failed", "Something went wrong while publishing the image.");
+    const rejected = await image("rejected", null);
+    expect(await stoppedImagesForReconnect(client, SHOP)).toEqual([
+      { id: stopped.id, productId: "gid://shopify/Product/1", productTitle: "Teapot" },
+    ]);
+    expect(await stoppedImagesForReconnect(client, "other-shop.myshopify.com")).toEqual([]);
+    expect(await resumeStoppedImages(client, producers, "other-shop.myshopify.com")).toEqual([]);
+
+    const [a, b] = await Promise.all([
+      resumeStoppedImages(client, producers, SHOP),
+      resumeStoppedImages(client, producers, SHOP, [stopped.id]),
+    ]);
+    expect([...a, ...b].map((r) => r.id)).toEqual([stopped.id]);
+    const state = async (id: string) => {
+      const c = await client.candidate.findUniqueOrThrow({ where: { id } });
+      return [c.state, c.error];
+    };
+    expect(await state(stopped.id)).toEqual(["approved", null]);
+    expect(await state(broken.id)).toEqual(["failed", "Something went wrong while publishing the image."]);
+    expect(await state(rejected.id)).toEqual(["rejected", null]);
+    await waitFor("the resumed image's upscale to run", async () => (upscaled.includes(stopped.id) ? true : undefined));
+    expect(upscaled).toEqual([stopped.id]);
+    expect(await producers.queue("publish").getJob(publishChainJobIds(stopped.id).publish)).toBeDefined();
+    expect(await stoppedImagesForReconnect(client, SHOP)).toEqual([]);
+    expect(await resumeStoppedImages(client, producers, SHOP)).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
-// Requests that stopped because Shopify refused the shop's tokens ("Open SceneBooth to reconnect
-// your store"): once the merchant has reconnected (any page of the app loads with a fresh session),
-// one action re-queues them, each from the stage that stopped. The stages before it are not run
+// Requests and approved images that stopped because Shopify refused the shop's tokens ("Open
+// SceneBooth to reconnect your store"): once the merchant has reconnected (any page of the app loads
+// with a fresh session), one action re-queues them, each from the stage that stopped. The stages before it are not run
 // again (their results are stored: photos, the dataset report, tuned weights), and the stage jobs
 // keep their fixed ids, so a resumed request cannot run twice.
 import type { Generation, PrismaClient } from "../db";
@@ -9,6 +9,7 @@ import type { SubjectState } from "../db/enums";
 import type { Producers } from "../queue/producer";
 import { RECONNECT_MESSAGE } from "../shopify-admin/offline-tokens";
 import { requestFlow } from "./flow";
+import { settleChain } from "./review";
 import { PIPELINE_STAGES, stageJobId, type PipelineStage } from "./stages";
 
 const OPEN = ["queued", "running"];
@@ -117,6 +118,58 @@ export async function resumeStopped(
     }
     await db.subject.update({ where: { id: g.subjectId }, data: { state: RESUMED_STATE[from], lastError: null } });
     resumed.push({ id: g.id, productId: g.subject.productId, productTitle: g.subject.productTitle, stage: from });
+  }
+  return resumed;
+}
+
+export interface StoppedImage {
+  id: string;
+  productId: string;
+  productTitle: string;
+}
+
+/** Approved images whose publishing stopped for reconnecting (the merchant has not rejected or re-approved them since). */
+export async function stoppedImagesForReconnect(client: PrismaClient, shop: string): Promise<StoppedImage[]> {
+  const images = await forShop(client, shop).candidate.findMany({
+    where: { state: "failed", error: RECONNECT_MESSAGE },
+    include: { subject: { select: { productId: true, productTitle: true } } },
+    orderBy: { updatedAt: "asc" },
+  });
+  return images.map((c) => ({ id: c.id, productId: c.subject.productId, productTitle: c.subject.productTitle }));
+}
+
+/**
+ * Approves again the shop's images whose publishing stopped for reconnecting (all, or those of
+ * `candidateIds`) and queues their upscale → publish chain under its fixed job ids; returns those
+ * this call resumed. The claim is a conditional update, so two clicks resume an image once, and an
+ * image the merchant rejected meanwhile stays rejected. Publishing itself stays idempotent (the
+ * image's attempt key), so an image that reached the product before the stop is not added twice.
+ */
+export async function resumeStoppedImages(
+  client: PrismaClient,
+  producers: Producers,
+  shop: string,
+  candidateIds?: string[],
+): Promise<StoppedImage[]> {
+  const db = forShop(client, shop);
+  const resumed: StoppedImage[] = [];
+  for (const image of await stoppedImagesForReconnect(client, shop)) {
+    if (candidateIds && !candidateIds.includes(image.id)) continue;
+    const { count } = await db.candidate.updateMany({
+      where: { id: image.id, state: "failed", error: RECONNECT_MESSAGE },
+      data: { state: "approved", error: null },
+    });
+    if (count !== 1) continue;
+    try {
+      await settleChain(client, producers, shop, image.id);
+    } catch (error) {
+      await db.candidate.updateMany({
+        where: { id: image.id, state: "approved" },
+        data: { state: "failed", error: RECONNECT_MESSAGE },
+      });
+      throw error;
+    }
+    resumed.push(image);
   }
   return resumed;
 }

@@ -4,7 +4,10 @@ import { QUEUE_NAMES } from "../queue/jobs";
 import { DEFAULT_JOB_OPTIONS } from "../queue/queues";
 import type { Producers } from "../queue/producer";
 import { NotFoundError } from "./cancel";
+import { APPROVABLE_STATES, REJECTABLE_STATES } from "./review-states";
 import { traced } from "../telemetry";
+
+export { APPROVABLE_STATES, PUBLISHABLE_STATES, REJECTABLE_STATES } from "./review-states";
 
 export class ReviewError extends Error {
   override name = "ReviewError";
@@ -23,17 +26,6 @@ function checkRating(name: string, value: number | null | undefined): void {
   if (!Number.isInteger(value) || value < 1 || value > 5)
     throw new ReviewError(`${name} must be a whole number from 1 to 5.`);
 }
-
-/**
- * An image's review states. The merchant approves from pending, rejected or failed; rejects up to
- * and including "upscaling" (the chain is stopped: its waiting jobs are removed, and a running
- * upscale or a publish that starts after the rejection sees the state and stops without uploading
- * or charging). Once "publishing" the image may already be on the product: no rejection then.
- */
-export const APPROVABLE_STATES = ["pending", "rejected", "failed"];
-export const REJECTABLE_STATES = ["pending", "approved", "upscaling", "failed"];
-/** The states in which the upscale → publish chain may go on working on an image. */
-export const PUBLISHABLE_STATES = ["approved", "upscaling", "publishing"];
 
 /** The fixed job ids of an image's chain: adding it again is a no-op, and rejecting finds it. */
 export function publishChainJobIds(candidateId: string): { publish: string; upscale: string } {
@@ -121,7 +113,7 @@ export async function transitionCandidate(
  * reject and an approve that raced (two tabs) both end with what the last state change asks for —
  * an approved image with its chain, a rejected one without.
  */
-async function settleChain(
+export async function settleChain(
   client: PrismaClient,
   producers: Producers,
   shop: string,

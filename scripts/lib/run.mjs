@@ -2,7 +2,7 @@
 // npm dependencies exist).
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -50,7 +50,10 @@ export function stampMatches(stampFile, value) {
 
 export function writeStamp(stampFile, value) {
   mkdirSync(path.dirname(stampFile), { recursive: true });
-  writeFileSync(stampFile, `${value}\n`);
+  // A new file, not the old one rewritten: a tree copied with hard links (cp -al) keeps its own stamps.
+  const written = `${stampFile}.${process.pid}`;
+  writeFileSync(written, `${value}\n`);
+  renameSync(written, stampFile);
 }
 
 export function commandExists(command) {

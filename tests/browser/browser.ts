@@ -1,7 +1,7 @@
 // Browser-test helpers: Debian's Chromium driven by playwright-core, the embedded app opened the way
 // the admin opens it (through the local store's /admin/apps/<key> redirect, which adds a fresh
 // id_token), and screenshots saved under test-artifacts/screenshots/ (gitignored).
-import { mkdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { projectRoot } from "../../lib/config";
@@ -71,5 +71,30 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/**
+ * The README's tour pictures: the visible part of the page, as JPEG to keep the repository small, without
+ * the toasts of earlier steps. Every run writes them to test-artifacts/screenshots/; the committed copies in
+ * docs/screenshots/ are written when missing or with UPDATE_SCREENSHOTS=1, so a test run leaves the tree clean.
+ */
+export const DOCS_SCREENSHOT_DIR = path.join(projectRoot, "docs", "screenshots");
+
+export async function docScreenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.jpg`);
+  await page.screenshot({
+    path: file,
+    type: "jpeg",
+    quality: 70,
+    animations: "disabled",
+    style: "#app-bridge-standin-toasts { display: none }",
+  });
+  const committed = path.join(DOCS_SCREENSHOT_DIR, `${name}.jpg`);
+  if (process.env.UPDATE_SCREENSHOTS === "1" || !existsSync(committed)) {
+    mkdirSync(DOCS_SCREENSHOT_DIR, { recursive: true });
+    copyFileSync(file, committed);
+  }
   return file;
 }

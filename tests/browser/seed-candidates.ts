@@ -35,6 +35,8 @@ export async function seedReviewedProduct(
   product: { id: string; title: string },
   classNoun: string,
   candidates: SeededCandidate[],
+  /** Training photos prepared as the ingest stage leaves them (768 px crops), by their source media ids. */
+  trainingMediaIds: string[] = [],
 ): Promise<{ subjectId: string; generationId: string; candidateIds: string[] }> {
   const store = new LocalBlobStore({
     rootDir: stack.env.STORAGE_DIR!,
@@ -51,6 +53,20 @@ export async function seedReviewedProduct(
       state: "review",
     },
   });
+  for (const [i, sourceMediaId] of trainingMediaIds.entries()) {
+    const prepared = blobKey(shop, "subjects", subject.id, "training", `prepared-${i}.png`);
+    await store.put(prepared, await noisePng(100 + i), { contentType: "image/png" });
+    await stack.db.trainingImage.create({
+      data: {
+        shop,
+        subjectId: subject.id,
+        sourceMediaId,
+        originalBlobKey: prepared,
+        preparedBlobKey: prepared,
+        rank: trainingMediaIds.length - i,
+      },
+    });
+  }
   const sceneIds = [...new Set(candidates.map((c) => c.sceneId))];
   const generation = await stack.db.generation.create({
     data: {

@@ -11,7 +11,7 @@ import { projectRoot } from "../../lib/config";
 import { UNTRUSTED_MATTE_MESSAGE } from "../../lib/pipeline/generation-modes";
 import { parseGenerationOptions, parseGenerationScenes } from "../../lib/pipeline/request-scenes";
 import { DEMO_SHOP, startTestStack, type ProcessHandle, type TestStack } from "../harness/stack";
-import { appContext, launchChromium, openApp, openAppPath, screenshot } from "./browser";
+import { appContext, docScreenshot, launchChromium, openApp, openAppPath, screenshot } from "./browser";
 import { seedReviewedProduct } from "./seed-candidates";
 import { SHOPIFY_API_VERSION } from "../../lib/shopify-admin/version";
 
@@ -208,7 +208,7 @@ describe("the merchant's studio in Chromium", () => {
     await page.getByText("Cancelled", { exact: true }).first().waitFor();
   });
 
-  it("review: images with scores next to an original, best matches first; rate two and approve one; insights update", async () => {
+  it("review: plain verdicts (raw scores one click away), best matches first; rate two and approve one; compare view with zoom, slider and keys; insights update", async () => {
     const teapot = products.get("Teapot")!;
     const seeded = await seedReviewedProduct(stack, DEMO_SHOP, teapot, "teapot", [
       { sceneId: "g7", scores: { dino: 0.62, clipI: 0.81, clipT: 0.27, itm: 0.35, itc: 0.4 }, selected: false },
@@ -228,17 +228,35 @@ describe("the merchant's studio in Chromium", () => {
     // Each image says how it was made.
     expect(await first.innerText()).toMatch(/Exact product/);
     expect(await page.getByRole("region", { name: /^Image 2:/ }).innerText()).toMatch(/\bTuned\b/);
+    expect(await first.getByRole("img", { name: /^Generated: a teapot <myteapot> on golden sand/ }).count()).toBe(1);
+    // Verdicts in words on the paper's reference values; the five raw scores behind a disclosure.
+    const verdicts = async (region: typeof first) =>
+      (await region.innerText())
+        .match(/(Good|Fair|Poor)\s*(Looks like your product|Fits the scene) — [a-z ]+/g)
+        ?.map((v) => v.replace(/\s+/g, " ").trim());
+    expect(await verdicts(first)).toEqual([
+      "Good Looks like your product — close to your photos",
+      "Good Fits the scene — the scene is clearly there",
+    ]);
+    const second = page.getByRole("region", { name: /^Image 2:/ });
+    expect(await verdicts(second)).toEqual([
+      "Fair Looks like your product — some details differ from your photos",
+      "Poor Fits the scene — the scene is barely visible",
+    ]);
+    expect(await first.getByRole("progressbar").count()).toBe(0);
+    await first.getByRole("button", { name: "Show the scores" }).click();
     expect(await first.getByRole("progressbar").count()).toBe(5);
-    expect(
-      await first
-        .getByRole("img", { name: /^(Generated: a teapot <myteapot> on golden sand|Product photo 1)/ })
-        .count(),
-    ).toBe(2);
+    expect(await first.innerText()).toMatch(/ITM\s+(97%\s+)?0\.97\s+Good/);
+    await page.getByRole("button", { name: "Approve the 1 best" }).waitFor();
+    await page.getByRole("heading", { name: "Images to review" }).evaluate((heading) => {
+      heading.scrollIntoView({ block: "start" });
+      window.scrollBy(0, -16);
+    });
     await screenshot(page, "05-studio-review");
+    await docScreenshot(page, "studio-review");
 
     await first.getByLabel("Product looks like mine").selectOption("4");
     await first.getByLabel("Fits the scene").selectOption("5");
-    const second = page.getByRole("region", { name: /^Image 2:/ });
     await second.getByLabel("Product looks like mine").selectOption("2");
     // Image 2 is the next best ITM (seed 0); seed 2 stays unrated.
     await expect
@@ -259,7 +277,8 @@ describe("the merchant's studio in Chromium", () => {
         ]),
       );
 
-    await first.getByRole("button", { name: "Approve Image 1" }).click();
+    // "Approve the 1 best": the waiting images good on both counts (Image 1 only).
+    await page.getByRole("button", { name: "Approve the 1 best" }).click();
     await first
       .getByText(/^(Approved|Upscaling to 2048 px|Publishing|Published)$/)
       .first()
@@ -267,7 +286,51 @@ describe("the merchant's studio in Chromium", () => {
     await expect
       .poll(async () => (await stack.db.candidate.findUniqueOrThrow({ where: { id: seeded.candidateIds[1]! } })).state)
       .not.toBe("pending");
+    await page.getByText("1 image approved: upscaling, then publishing.").waitFor();
+    await page.getByRole("button", { name: "No image good on both counts" }).waitFor();
+
+    // The compare view: zoom, the before/after slider, and the keyboard (R rejects, J next, A approves, K back).
+    await second.getByRole("button", { name: "Compare Image 2" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByText("Image 2 of 3: on the beach").waitFor();
+    await dialog.getByText(/Shortcuts: A approve · R reject · J or → next image/).waitFor();
+    const frame = dialog.locator(".sb-compare-frame");
+    await dialog.getByRole("button", { name: "Zoom in" }).click();
+    await page.keyboard.press("+");
+    expect(await frame.getAttribute("data-zoom")).toBe("2");
+    await dialog.getByText("Zoom 200 %").waitFor();
+    const slider = dialog.getByRole("slider");
+    await slider.fill("20");
+    expect(await dialog.getByRole("img", { name: /^Generated:/ }).evaluate((img) => img.style.clipPath)).toBe(
+      "inset(0px 80% 0px 0px)",
+    );
+    expect(await dialog.getByRole("img", { name: /^(Training photo|Your photo)/ }).count()).toBe(1);
+    await dialog.getByRole("button", { name: "Fit" }).click();
+    await docScreenshot(page, "studio-compare");
+    const stateOf = async (seed: number) =>
+      (await stack.db.candidate.findUniqueOrThrow({ where: { id: seeded.candidateIds[seed]! } })).state;
+    await page.keyboard.press("r");
+    await expect.poll(() => stateOf(0)).toBe("rejected");
+    await page.keyboard.press("j");
+    await dialog.getByText("Image 3 of 3: in the snow").waitFor();
+    await page.keyboard.press("a");
+    await expect.poll(() => stateOf(2)).toBe("approved");
     await page.getByText("Approved: upscaling to 2048 px, then publishing to the product.").waitFor();
+    await page.keyboard.press("k");
+    await dialog.getByText("Image 2 of 3").waitFor();
+    await dialog.getByText("Rejected", { exact: true }).waitFor();
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+    const regions = page.getByRole("region", { name: /^Image \d+:/ });
+    await page.getByLabel("State", { exact: true }).selectOption("rejected");
+    expect(await regions.count()).toBe(1);
+    await page.getByLabel("State", { exact: true }).selectOption("");
+    await page.getByLabel("Verdict", { exact: true }).selectOption("poor");
+    expect(await regions.count()).toBe(2);
+    await page.getByLabel("Verdict", { exact: true }).selectOption("");
+    await page.getByLabel("Sort by").selectOption("scene");
+    expect(await regions.first().getAttribute("aria-label")).toBe("Image 1: in the snow");
+    await page.getByLabel("Sort by").selectOption("best");
 
     await page.getByRole("link", { name: "Insights" }).click();
     await page.getByRole("heading", { name: "Insights", level: 1 }).waitFor();

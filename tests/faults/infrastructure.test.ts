@@ -34,7 +34,6 @@ import { startRedisServer, type RedisServer } from "./redis-server";
 import { reconcile } from "../../lib/pipeline/reconcile";
 import { reviewCandidate } from "../../lib/pipeline/review";
 import { overallProgress } from "../../lib/pipeline/stages";
-import { config } from "../../lib/config";
 import { deliverWebhook } from "../platform/helpers";
 import { studioPost } from "./routes";
 import { ensureEsrganOnnx } from "../../worker/upscale/models";
@@ -527,9 +526,8 @@ for (const mode of ["crash", "hang"] as const) {
   );
 }
 
-// The GPU host's work folder (SCENEBOOTH_WORK_DIR, the worker's as this process's environment says;
-// its class-image cache stays warm between cases).
-const workDir = () => config().workDir;
+// The GPU host's work folder (the stack's SCENEBOOTH_WORK_DIR; its class-image cache stays warm between cases).
+const workDir = () => fs.stack.env.SCENEBOOTH_WORK_DIR!;
 
 /** The request succeeded with its one image and left no work folder behind. */
 async function expectSucceededWithoutWorkFolder(generationId: string, subjectId: string) {

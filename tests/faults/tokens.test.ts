@@ -7,9 +7,13 @@ import type { ProcessHandle } from "../harness/stack";
 import { faultGroup } from "./fault-case";
 import {
   DEMO_SHOP,
+  approvableImage,
+  approveAndSettle,
   newProduct,
+  publishedCopies,
   requestFor,
   runUntil,
+  settleCandidate,
   startFaultStack,
   storeProduct,
   waitForEnd,
@@ -17,7 +21,8 @@ import {
   type FaultStack,
   type StoreProduct,
 } from "./helpers";
-import { dataUrl, numericId, STUDIO_ROUTE, studioPost } from "./routes";
+import { dataUrl, numericId, routePost, STUDIO_ROUTE, studioPost } from "./routes";
+import { usageKey } from "../../lib/usage";
 import { waitFor } from "../pipeline/helpers";
 
 let fs: FaultStack;
@@ -193,6 +198,50 @@ faultCase(
       stopped: Array<{ id: string }>;
     };
     expect(home2.stopped.map((s) => s.id)).not.toContain(generation.id);
+  },
+);
+
+faultCase(
+  "tokens revoked while an approved image is being published: it stops for reconnecting; after reconnecting, one Resume (clicked twice) publishes it once, charged once",
+  { timeoutMs: 300_000 },
+  async () => {
+    // Requests other cases left stopped are not this case's: the products page would resume them too.
+    await fs.stack.db.generation.updateMany({
+      where: { shop: DEMO_SHOP, status: "failed", error: RECONNECT_MESSAGE },
+      data: { cancelRequested: true },
+    });
+    const { productId, candidateId } = await approvableImage(fs, "Tokens: publishing resumed");
+    control().revokeTokens(DEMO_SHOP);
+    const stopped = await approveAndSettle(fs, candidateId);
+    expect([stopped.state, stopped.error]).toEqual(["failed", RECONNECT_MESSAGE]);
+    expect(publishedCopies(fs, productId, candidateId)).toEqual([]);
+
+    // The merchant opens the app: the products page says what stopped, and one Resume (two clicks) restarts it once.
+    expect((await fs.stack.openEmbeddedApp(DEMO_SHOP)).status).toBe(200);
+    type Home = { stoppedNotice: { title: string; products: string } | null };
+    const home = async () => (await (await fs.stack.appFetch(dataUrl("/app", "routes/app._index"))).json()) as Home;
+    expect((await home()).stoppedNotice).toEqual({
+      title: "Publishing 1 approved image stopped while your store was disconnected",
+      products: "Tokens: publishing resumed",
+      pronoun: "it",
+    });
+    const answers = (await Promise.all(
+      [1, 2].map(async () => (await routePost(fs.stack, "/app", "routes/app._index", { intent: "resume" })).json()),
+    )) as Array<{ message?: string }>;
+    expect(answers.map((a) => a.message).sort()).toEqual([
+      "Nothing to resume: those requests are already running or were replaced.",
+      "Resumed publishing 1 approved image where it stopped.",
+    ]);
+
+    const published = await settleCandidate(fs, candidateId, 180_000);
+    expect([published.state, published.error]).toEqual(["published", null]);
+    expect(publishedCopies(fs, productId, candidateId).map((m) => m.id)).toEqual([published.publishedMediaId]);
+    expect(
+      await fs.stack.db.usageRecord.count({
+        where: { idempotencyKey: usageKey(DEMO_SHOP, "images_published", candidateId) },
+      }),
+    ).toBe(1);
+    expect((await home()).stoppedNotice).toBeNull();
   },
 );
 

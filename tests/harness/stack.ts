@@ -1,7 +1,8 @@
 // Test harness: the real stack on random ports — the local store stand-in (in this process), the
 // built app (remix-serve, a child process), and optionally the worker (a child process that a
-// test may SIGKILL) — on a fresh migrated SQLite file, a private Redis key prefix and a temporary
-// blob folder. Needs `npm run setup` (the app build); `npm test` runs it first.
+// test may SIGKILL) — on a fresh migrated SQLite file, a private Redis key prefix, a temporary
+// blob folder and a temporary work folder (a worker's sweep removes folders its database does not
+// know: stacks of test files running side by side must not share one). Needs `npm run setup` (the app build); `npm test` runs it first.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -136,6 +137,7 @@ export async function startTestStack(
   // A migrated database of its own: a SQLite file, or a throwaway PostgreSQL database (TEST_POSTGRES_URL's server).
   const database = await migratedTestDatabase(options.database ?? "sqlite");
   const storageDir = await mkdtemp(path.join(os.tmpdir(), "scenebooth-blobs-"));
+  const workDir = await mkdtemp(path.join(os.tmpdir(), "scenebooth-work-"));
   const appPort = await freePort();
   const appUrl = `http://127.0.0.1:${appPort}`;
   const store = await startDevStore({
@@ -158,6 +160,7 @@ export async function startTestStack(
     REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
     QUEUE_PREFIX: `test-${randomUUID()}`,
     STORAGE_DIR: storageDir,
+    SCENEBOOTH_WORK_DIR: workDir,
     SCENEBOOTH_PROFILE: "tiny",
     ...options.env,
   };
@@ -232,6 +235,7 @@ export async function startTestStack(
       await store.close();
       await db.$disconnect();
       await rm(storageDir, { recursive: true, force: true });
+      await rm(workDir, { recursive: true, force: true });
       await database.drop();
     },
   };

@@ -46,7 +46,7 @@ async function trainOn(host: string, store: LocalBlobStore) {
         python: cfg.python,
         command: "train",
         workDir: path.join(tmp, host, "job"),
-        timeoutMs: 120_000,
+        timeoutMs: 240_000,
         env,
         spec: {
           profile: "tiny",
@@ -61,7 +61,8 @@ async function trainOn(host: string, store: LocalBlobStore) {
   return { prior: result.prior, lines };
 }
 
-it("a second host reuses the class images the first one made, from the blob store", { timeout: 120_000 }, async () => {
+// Two tuner processes one after the other (20 to 50 s alone), while another test file runs beside it.
+it("a second host reuses the class images the first one made, from the blob store", { timeout: 300_000 }, async () => {
   const store = new LocalBlobStore({
     rootDir: path.join(tmp, "blobs"),
     publicBaseUrl: "http://app.test",
