@@ -16,6 +16,7 @@ const BENCHES: Array<[string, () => Promise<{ default: Bench }>]> = [
   ["enqueue", () => import("./enqueue.bench")],
   ["orchestration", () => import("./orchestration.bench")],
   ["dashboard", () => import("./dashboard.bench")],
+  ["exact-product", () => import("./exact-product.bench")],
 ];
 // Groups run only when named (`npm run bench -- upscale-finetune`): fine-tuning ESRGAN takes ~15 min on 2 cores.
 const ON_REQUEST = new Set(["upscale-finetune"]);
@@ -52,7 +53,15 @@ async function main(): Promise<void> {
     // Figures in this table's form; the GPU bench's own reports (gpu-<card>.json, an object with the
     // products-per-GPU-hour model) stay beside it, linked from the README.
     .flatMap((figures) => (Array.isArray(figures) ? (figures as Entry[]) : []));
-  const all = [...entries, ...carried];
+  // A run of some groups keeps the other groups' figures from the last run (each with its own date).
+  const previousFile = path.join(resultsDir, "latest.json");
+  const kept =
+    only.length > 0 && existsSync(previousFile)
+      ? (JSON.parse(readFileSync(previousFile, "utf8")) as Entry[]).filter(
+          (e) => !entries.some((n) => n.name === e.name) && !carried.some((c) => c.name === e.name),
+        )
+      : [];
+  const all = [...kept, ...entries, ...carried];
   writeFileSync(path.join(resultsDir, "latest.json"), `${JSON.stringify(all, null, 2)}\n`);
   const rows = all.map(
     (e) =>
@@ -63,6 +72,11 @@ async function main(): Promise<void> {
     ``,
     `Run: ${date} on ${host}${existsSync("/proc/loadavg") ? ` (load average at the end: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")})` : ""}.`,
     `Reproduce with \`npm run bench\` (or \`npm run bench -- upscale\` for one group).`,
+    ...(kept.length > 0
+      ? [
+          `This run measured ${only.join(", ")}; ${kept.length} figures are kept from earlier runs (each figure's date is in latest.json).`,
+        ]
+      : []),
     ``,
     `| figure | value | baseline (same run) | baseline value | ratio | goal | machine |`,
     `|---|---|---|---|---|---|---|`,

@@ -19,6 +19,8 @@ export interface ShopSettings {
   translateAltText: boolean;
   /** Bulk and automatic requests go on when the photos share one background (the studio asks each time). */
   allowLowDiversity: boolean;
+  /** Bulk and automatic requests take the fast exact-product lane (no tuning) even for products with enough photos to tune. */
+  fastLane: boolean;
   /** USD per calendar month; null means no cap. */
   monthlyCapUsd: number | null;
 }
@@ -33,6 +35,7 @@ export const DEFAULT_SHOP_SETTINGS: Readonly<ShopSettings> = Object.freeze({
   autoPublish: false,
   translateAltText: false,
   allowLowDiversity: false,
+  fastLane: false,
   monthlyCapUsd: null,
 });
 
@@ -75,6 +78,7 @@ export function settingsFromRow(row: Shop | null, presetIds?: ReadonlySet<string
     autoPublish: row.autoPublish,
     translateAltText: row.translateAltText,
     allowLowDiversity: row.allowLowDiversity,
+    fastLane: row.fastLane,
     monthlyCapUsd: row.monthlyCapUsd,
   };
 }

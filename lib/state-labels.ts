@@ -1,6 +1,13 @@
 // Merchant-facing names of the subject and candidate states (the products list, the studio and the
 // admin actions all show these). Typed by state: a state without a label is a type error.
-import { CANDIDATE_STATES, SUBJECT_STATES, type CandidateState, type SubjectState } from "./db/enums";
+import {
+  CANDIDATE_STATES,
+  GENERATION_MODES,
+  SUBJECT_STATES,
+  type CandidateState,
+  type GenerationMode,
+  type SubjectState,
+} from "./db/enums";
 
 export const SUBJECT_STATE_LABELS: Record<SubjectState, string> = {
   not_started: "Not started",
@@ -37,4 +44,17 @@ export function isCandidateState(state: string): state is CandidateState {
 /** The label of a subject state read from the database; an unknown state is shown as it is. */
 export function subjectStateText(state: string): string {
   return isSubjectState(state) ? SUBJECT_STATE_LABELS[state] : state;
+}
+
+/** The two kinds of generated images (issue #19), as the studio's badges and mode picker name them. */
+export const GENERATION_MODE_LABELS: Record<GenerationMode, string> = {
+  tuned: "Tuned",
+  exact: "Exact product",
+};
+
+/** The mode of a candidate read from the database (rows from before the mode existed are tuned). */
+export function generationModeText(mode: string | null | undefined): string {
+  return (GENERATION_MODES as readonly string[]).includes(mode ?? "")
+    ? GENERATION_MODE_LABELS[mode as GenerationMode]
+    : GENERATION_MODE_LABELS.tuned;
 }

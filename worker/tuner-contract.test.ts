@@ -81,6 +81,8 @@ describe("the tuner contract", () => {
       scene_index: null,
       scene_kind: "custom",
       seed: 3,
+      mode: "exact",
+      layer: "/o/layers/0.png",
     };
     const wire = {
       command: "generate",
@@ -109,11 +111,16 @@ describe("the tuner contract", () => {
       sceneIndex: null,
       sceneKind: "custom",
       seed: 3,
+      mode: "exact",
+      layer: "/o/layers/0.png",
     });
     expect([result.weightsKind, result.modelResolution, result.note]).toEqual(["base", 64, undefined]);
 
     expect(() => resultFromWire("generate", { ...wire, images: [{ ...image, seed: "3" }] })).toThrow(
       'result.images[0].seed must be an integer, got "3"',
+    );
+    expect(() => resultFromWire("generate", { ...wire, images: [{ ...image, mode: "inpaint" }] })).toThrow(
+      "result.images[0].mode must be one of exact, tuned",
     );
     expect(() => resultFromWire("generate", { ...wire, weights_kind: "dreambooth" })).toThrow(
       "result.weights_kind must be one of base, full, lora",

@@ -269,6 +269,8 @@ export const TUNER_COMMANDS = {
       negativePrompt: withDefault(t.string, ""),
       batchSize: withDefault(t.nullable(t.integer), null),
       product: withDefault(t.boolean, true),
+      /** One per scene: null (tuned) or an RGBA PNG of the output size, the product placed with its matte as alpha (exact). */
+      layers: withDefault(t.nullable(t.list(t.nullable(t.path))), null),
     }),
     result: t.object({
       ...resultFields,
@@ -292,6 +294,8 @@ export const TUNER_COMMANDS = {
             sceneIndex: required(t.nullable(t.integer)),
             sceneKind: required(t.enum("general", "specific", "custom")),
             seed: required(t.integer),
+            mode: required(t.enum("exact", "tuned")),
+            layer: optional(t.string),
           }),
         ),
       ),

@@ -19,6 +19,7 @@ import { ASPECTS, LEVEL_WORDS, RATING_CALIBRATION } from "../../lib/review-verdi
 import type { CandidateView, ReviewData, StudioPhoto } from "../services/studio.server";
 import { CompareView } from "./compare-view";
 import { candidateStateLabel, SCENE_KIND_LABELS } from "./labels";
+import { ModeBadge } from "./mode-picker";
 import { useResultToast, type ToastResult } from "./use-toast";
 import { Verdicts } from "./verdict";
 
@@ -80,6 +81,7 @@ function CandidateCard({ candidate: c, index, adminUrl, checked, onChecked, onCo
           <BlockStack gap="100">
             <InlineStack gap="200" blockAlign="center">
               <Badge>{SCENE_KIND_LABELS[c.sceneKind] ?? c.sceneKind}</Badge>
+              <ModeBadge mode={c.mode} />
               {c.selected && <Badge tone="success">Best match</Badge>}
               <Badge tone={label.tone}>{label.label}</Badge>
             </InlineStack>

@@ -1,4 +1,5 @@
 import { dailyResetLabel } from "../../lib/pipeline/daily-images";
+import type { GenerationMode } from "../../lib/db/enums";
 import { normalizeClassNoun } from "../../lib/prompts";
 import type { PhotoCheckView } from "./photo-check-types";
 
@@ -12,6 +13,10 @@ export function isValidClassNoun(classNoun: string): boolean {
 }
 
 export interface StartInputs {
+  /** The kinds of images asked for; exact only is the fast lane, which tunes nothing. */
+  modes?: readonly GenerationMode[];
+  /** Why the picked photos cannot give exact-product images, or null. */
+  exactProblem?: string | null;
   photoCount: number;
   sceneCount: number;
   classNounValid: boolean;
@@ -23,6 +28,8 @@ export interface StartInputs {
 
 /** Why "Generate scenes" cannot start yet, in the order the merchant should fix things; null when it can. */
 export function startProblem({
+  modes = ["tuned"],
+  exactProblem = null,
   photoCount,
   sceneCount,
   classNounValid,
@@ -38,6 +45,9 @@ export function startProblem({
       : `Only ${images.leftToday} images are left today: pick fewer scenes or images (the limit resets ${dailyResetLabel(images.resetsAt)}).`;
   }
   if (!classNounValid) return "Fix the class noun.";
+  if (exactProblem && modes.includes("exact")) return exactProblem;
+  // The photo check's guidance is for tuning: the fast lane only needs one usable photo.
+  if (!modes.includes("tuned")) return check && check.usableCount === 0 ? "None of the photos can be used." : null;
   const issues = check?.issues ?? [];
   if (issues.some((i) => i.severity === "blocking" && i.code !== "low_background_diversity"))
     return "Fix the photo check's problems first.";

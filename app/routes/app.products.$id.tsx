@@ -2,11 +2,13 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { isRouteErrorResponse, useFetcher, useLoaderData, useRouteError } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Button, Card, EmptyState, InlineStack, Layout, Page, Text } from "@shopify/polaris";
 import { useMemo, useState } from "react";
+import { MODE_CHOICES, UNTRUSTED_MATTE_MESSAGE as EXACT_NEEDS_PACKSHOT } from "../../lib/pipeline/generation-modes";
 import { BLANK_IMAGE } from "../components/blank-image";
 import { CandidateGallery } from "../components/candidate-gallery";
 import { ClassNounCard } from "../components/class-noun-card";
 import { GenerationProgress } from "../components/generation-progress";
 import { subjectStateLabel } from "../components/labels";
+import { ModePicker, noPackshot } from "../components/mode-picker";
 import { NoiseNotice } from "../components/noise-notice";
 import { PhotoCheckCard } from "../components/photo-check-card";
 import { PublishedHistory } from "../components/published-history";
@@ -41,6 +43,7 @@ export default function ProductStudio() {
   const [customScenes, setCustomScenes] = useState(data.draft.customScenes);
   const [imagesPerScene, setImagesPerScene] = useState(data.draft.imagesPerScene);
   const [allowLowDiversity, setAllowLowDiversity] = useState(data.draft.allowLowDiversity);
+  const [modeChoice, setModeChoice] = useState(data.draft.modes);
 
   const { check, checking, error: checkError } = usePhotoCheck(product.id, mediaIds, data.lastCheck);
   const live = useProgressPolling(product.id, generation, candidates);
@@ -48,14 +51,17 @@ export default function ProductStudio() {
 
   const open = shownGeneration?.status === "queued" || shownGeneration?.status === "running";
   const classNounValid = useMemo(() => isValidClassNoun(classNoun), [classNoun]);
+  const exactProblem = noPackshot(check) ? EXACT_NEEDS_PACKSHOT : null;
   const problem = startProblem({
+    modes: MODE_CHOICES[modeChoice],
+    exactProblem,
     photoCount: mediaIds.length,
     sceneCount: sceneIds.length + customScenes.length,
     classNounValid,
     check,
     allowLowDiversity,
     images: {
-      requested: (sceneIds.length + customScenes.length) * imagesPerScene,
+      requested: (sceneIds.length + customScenes.length) * imagesPerScene * MODE_CHOICES[modeChoice].length,
       leftToday: data.dailyImages.remaining,
       resetsAt: data.dailyImages.resetsAt,
     },
@@ -67,6 +73,7 @@ export default function ProductStudio() {
     form.set("intent", "start");
     form.set("classNoun", classNoun);
     form.set("imagesPerScene", String(imagesPerScene));
+    form.set("modes", modeChoice);
     for (const id of sceneIds) form.append("sceneId", id);
     for (const text of customScenes) form.append("customScene", text);
     for (const id of mediaIds) form.append("mediaId", id);
@@ -190,6 +197,13 @@ export default function ProductStudio() {
           )}
           <Layout.Section>
             <BlockStack gap="300">
+              <ModePicker
+                value={modeChoice}
+                onChange={setModeChoice}
+                prices={data.modePrices}
+                exactProblem={exactProblem}
+                disabled={open}
+              />
               <ScenePicker
                 limits={data.limits}
                 sceneIds={sceneIds}

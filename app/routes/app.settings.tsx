@@ -18,6 +18,7 @@ import { isPresetSceneId } from "../../lib/scenes";
 import type { ShopSettings } from "../../lib/shop-settings";
 import { BrandPresetsCard } from "../components/brand-presets-card";
 import { SceneChoices } from "../components/scene-choices";
+import { FastLaneCheckbox } from "../components/mode-picker";
 import { useResultToast } from "../components/use-toast";
 import {
   loadSettings,
@@ -48,6 +49,7 @@ interface Draft {
   autoPublish: boolean;
   translateAltText: boolean;
   allowLowDiversity: boolean;
+  fastLane: boolean;
   monthlyCapUsd: string;
 }
 
@@ -62,6 +64,7 @@ const toDraft = (s: ShopSettings): Draft => ({
   autoPublish: s.autoPublish,
   translateAltText: s.translateAltText,
   allowLowDiversity: s.allowLowDiversity,
+  fastLane: s.fastLane,
   monthlyCapUsd: text(s.monthlyCapUsd),
 });
 const same = (a: Draft, b: Draft) =>
@@ -104,6 +107,7 @@ export default function SettingsPage() {
     if (draft.autoPublish) form.set("autoPublish", "on");
     if (draft.translateAltText) form.set("translateAltText", "on");
     if (draft.allowLowDiversity) form.set("allowLowDiversity", "on");
+    if (draft.fastLane) form.set("fastLane", "on");
     for (const id of draft.defaultSceneIds) form.append("defaultSceneId", id);
     for (const key of [
       "imagesPerScene",
@@ -163,6 +167,7 @@ export default function SettingsPage() {
                   checked={draft.allowLowDiversity}
                   onChange={set("allowLowDiversity")}
                 />
+                <FastLaneCheckbox checked={draft.fastLane} onChange={set("fastLane")} />
                 <div style={{ maxWidth: 200 }}>
                   <Select
                     label="Images per scene"

@@ -15,6 +15,7 @@ import {
 import { db, forShop, type PrismaClient } from "../../lib/db";
 import { dailyLimitMessage } from "../../lib/pipeline/daily-images";
 import { requestScenesBatch } from "../../lib/pipeline/request-scenes";
+import { automaticModes, laneOf, type GenerationLane } from "../../lib/pipeline/generation-modes";
 import { stageLabel } from "../../lib/pipeline/stages";
 import { SUBJECT_STATE_LABELS, subjectStateText } from "../../lib/state-labels";
 import type { Producers } from "../../lib/queue/producer";
@@ -216,20 +217,25 @@ export async function previewSelection(ctx: BulkContext, productIds: string[]) {
   const products = await readSelected(ctx.admin, productIds);
   const states = await productStates(ctx.client, ctx.shop, productIds);
   const { plan, spending } = await planAndSpending(ctx);
-  const rows = products.map((p) => ({
-    id: p.id,
-    title: p.title,
-    photos: p.photos,
-    enoughPhotos: p.photos >= MIN_PHOTOS,
-    ...(states.get(p.id) ?? NOT_STARTED),
-  }));
+  const rows = products.map((p) => {
+    const modes = automaticModes(p.photos, settings.fastLane);
+    return {
+      id: p.id,
+      title: p.title,
+      photos: p.photos,
+      enoughPhotos: modes !== null,
+      lane: modes && laneOf(modes),
+      ...(states.get(p.id) ?? NOT_STARTED),
+    };
+  });
   const startable = rows.filter((r) => r.enoughPhotos && !r.running).length;
-  const totalUsd = startable * PRICES_USD.tuned_product;
+  const tuning = rows.filter((r) => r.lane === "tuned" && !r.running).length;
+  const totalUsd = tuning * PRICES_USD.tuned_product;
   const today = await shopDailyImages(forShop(ctx.client, ctx.shop));
   const images = startable * scenes.length * settings.imagesPerScene;
   let message: string | null = null;
   if (!plan) message = PLAN_MESSAGE;
-  else if (spending && startable > affordableUnits(spending, PRICES_USD.tuned_product))
+  else if (spending && tuning > affordableUnits(spending, PRICES_USD.tuned_product))
     message = capMessage(spending, totalUsd);
   else if (images > today.remaining) message = dailyLimitMessage(today, images);
   return {
@@ -245,6 +251,8 @@ export async function previewSelection(ctx: BulkContext, productIds: string[]) {
     imagesPerScene: settings.imagesPerScene,
     estimate: {
       products: startable,
+      /** Products in the fast exact-product lane: no tuning charge. */
+      fastLane: startable - tuning,
       pricePerProductUsd: PRICES_USD.tuned_product,
       totalUsd,
       pricePerPublishedImageUsd: PRICES_USD.images_published,
@@ -263,6 +271,8 @@ export interface ItemResult {
   id: string;
   title: string;
   status: ItemStatus;
+  /** The lane a started product runs in: "fast" makes exact-product images without tuning. */
+  lane?: GenerationLane;
   generationId?: string;
   message?: string;
 }
@@ -278,7 +288,8 @@ async function startRequests(
   budget: number,
 ) {
   const results: ItemResult[] = new Array(products.length);
-  const withPhotos = products.filter((p) => p.photos >= MIN_PHOTOS);
+  const modes = products.map((p) => automaticModes(p.photos, settings.fastLane));
+  const withPhotos = products.filter((_, i) => modes[i]);
   const open = await forShop(ctx.client, ctx.shop).generation.findMany({
     where: { subject: { productId: { in: withPhotos.map((p) => p.id) } }, status: { in: ["queued", "running"] } },
     select: { id: true, subject: { select: { productId: true } } },
@@ -289,7 +300,8 @@ async function startRequests(
   let left = budget;
   products.forEach((p, i) => {
     const item = { id: p.id, title: p.title };
-    if (p.photos < MIN_PHOTOS) results[i] = { ...item, status: "needs_photos", message: NEEDS_PHOTOS_MESSAGE };
+    const lane = modes[i] && laneOf(modes[i]);
+    if (!lane) results[i] = { ...item, status: "needs_photos", message: NEEDS_PHOTOS_MESSAGE };
     else if (openByProduct.has(p.id))
       results[i] = {
         ...item,
@@ -297,9 +309,10 @@ async function startRequests(
         generationId: openByProduct.get(p.id),
         message: "Already in progress.",
       };
-    else if (left < 1) results[i] = { ...item, status: "over_cap" };
+    // Only tuning is charged before an image is published: the fast lane needs no budget to start.
+    else if (lane === "tuned" && left < 1) results[i] = { ...item, status: "over_cap" };
     else {
-      left -= 1;
+      if (lane === "tuned") left -= 1;
       toStart.push(i);
     }
   });
@@ -312,7 +325,7 @@ async function startRequests(
       sceneIds: settings.defaultSceneIds,
       imagesPerScene: settings.imagesPerScene,
       source: "bulk" as const,
-      options: { allowLowDiversity: settings.allowLowDiversity },
+      options: { allowLowDiversity: settings.allowLowDiversity, modes: modes[i]! },
       bulkRunId,
     })),
   );
@@ -320,7 +333,13 @@ async function startRequests(
     const p = products[toStart[k]!]!;
     const item = { id: p.id, title: p.title };
     if (!outcome.ok) results[toStart[k]!] = { ...item, status: "refused", message: outcome.error.message };
-    else if (outcome.created) results[toStart[k]!] = { ...item, status: "queued", generationId: outcome.generation.id };
+    else if (outcome.created)
+      results[toStart[k]!] = {
+        ...item,
+        status: "queued",
+        generationId: outcome.generation.id,
+        lane: laneOf(modes[toStart[k]!]!),
+      };
     else
       results[toStart[k]!] = {
         ...item,
@@ -347,8 +366,11 @@ function summary(results: ItemResult[], spending: SpendingStatus): string {
   const counts = countResults(results);
   const parts: string[] = [];
   const products = (n: number) => `${n} product${n === 1 ? "" : "s"}`;
+  const fast = results.filter((r) => r.status === "queued" && r.lane === "fast").length;
   if (counts.queued)
-    parts.push(`Started ${products(counts.queued)} (about ${usd(counts.queued * PRICES_USD.tuned_product)}).`);
+    parts.push(
+      `Started ${products(counts.queued)} (about ${usd((counts.queued - fast) * PRICES_USD.tuned_product)}${fast ? `; ${fast} in the fast exact-product lane, with no tuning charge` : ""}).`,
+    );
   if (counts.alreadyRunning) parts.push(`${products(counts.alreadyRunning)} already in progress.`);
   if (counts.needsPhotos)
     parts.push(
@@ -389,6 +411,7 @@ async function neverGenerated(client: PrismaClient, shop: string, ids: string[])
 
 /** "All products": the catalog through one bulk operation; a summary, not a row per product. */
 export async function previewCatalog(ctx: BulkContext) {
+  const settings = await readShopSettings(ctx.client, ctx.shop);
   const read = await readCatalog(ctx.admin, ctx.catalog);
   if (read.status === "running")
     return {
@@ -401,21 +424,25 @@ export async function previewCatalog(ctx: BulkContext) {
     read.products.map((p) => p.id),
   );
   const live = read.products.filter((p) => p.status !== "ARCHIVED");
-  const startable = live.filter((p) => p.readyPhotos >= MIN_PHOTOS && fresh.has(p.id)).length;
+  const lanes = new Map(live.map((p) => [p.id, automaticModes(p.readyPhotos, settings.fastLane)]));
+  const startableRows = live.filter((p) => lanes.get(p.id) && fresh.has(p.id));
+  const startable = startableRows.length;
   const { plan, spending } = await planAndSpending(ctx);
   const thisRun = Math.min(startable, MAX_CATALOG_RUN);
+  const thisRunFast = startableRows.slice(0, thisRun).filter((p) => laneOf(lanes.get(p.id)!) === "fast").length;
   return {
     status: "ready" as const,
     counts: {
       products: read.products.length,
-      enoughPhotos: live.filter((p) => p.readyPhotos >= MIN_PHOTOS).length,
-      needsPhotos: live.filter((p) => p.readyPhotos < MIN_PHOTOS).length,
+      enoughPhotos: live.filter((p) => lanes.get(p.id)).length,
+      needsPhotos: live.filter((p) => !lanes.get(p.id)).length,
       notGeneratedYet: startable,
     },
     estimate: {
       products: thisRun,
+      fastLane: thisRunFast,
       pricePerProductUsd: PRICES_USD.tuned_product,
-      totalUsd: thisRun * PRICES_USD.tuned_product,
+      totalUsd: (thisRun - thisRunFast) * PRICES_USD.tuned_product,
       pricePerPublishedImageUsd: PRICES_USD.images_published,
     },
     plan: { active: Boolean(plan) },
@@ -442,13 +469,15 @@ export async function generateForCatalog(ctx: BulkContext) {
     read.products.map((p) => p.id),
   );
   const candidates = read.products.filter(
-    (p) => p.status !== "ARCHIVED" && p.readyPhotos >= MIN_PHOTOS && fresh.has(p.id),
+    (p) => p.status !== "ARCHIVED" && automaticModes(p.readyPhotos, settings.fastLane) && fresh.has(p.id),
   );
   const thisRun = candidates.slice(0, MAX_CATALOG_RUN).map((p) => ({ ...p, photos: p.readyPhotos }));
   const results = await startRequests(ctx, settings, thisRun, affordableUnits(spending, PRICES_USD.tuned_product));
   const counts = countResults(results);
   const later = candidates.length - thisRun.length;
-  const needsPhotos = read.products.filter((p) => p.status !== "ARCHIVED" && p.readyPhotos < MIN_PHOTOS).length;
+  const needsPhotos = read.products.filter(
+    (p) => p.status !== "ARCHIVED" && !automaticModes(p.readyPhotos, settings.fastLane),
+  ).length;
   const message = [
     summary(results, spending),
     later ? `${later} more products will be started by the next run.` : "",

@@ -27,6 +27,7 @@ export function settingsFromForm(form: FormData): ShopSettings {
     autoPublish: form.get("autoPublish") === "on",
     translateAltText: form.get("translateAltText") === "on",
     allowLowDiversity: form.get("allowLowDiversity") === "on",
+    fastLane: form.get("fastLane") === "on",
     monthlyCapUsd: optionalNumber(form.get("monthlyCapUsd")),
   };
 }

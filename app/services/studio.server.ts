@@ -46,6 +46,26 @@ import { PRICES_USD } from "../../lib/usage";
 import { gpuWaitLabel } from "../../lib/pipeline/gpu-queue";
 import { gpuJobsAheadOf } from "./gpu-line.server";
 import { studioPrices, type StudioPrices } from "./prices.server";
+import { usd } from "../../lib/billing/plan";
+import {
+  laneOf,
+  MODE_CHOICES,
+  modeChoiceOf,
+  upfrontPriceUsd,
+  type ModeChoice,
+} from "../../lib/pipeline/generation-modes";
+
+/** The price of each mode choice, as the mode picker shows it (README "Billing"). */
+function modePrices(): Record<ModeChoice, string> {
+  const publish = `${usd(PRICES_USD.images_published)} per published image`;
+  const text = (choice: ModeChoice) => {
+    const upfront = upfrontPriceUsd(laneOf(MODE_CHOICES[choice]));
+    return upfront > 0
+      ? `${usd(upfront)} to learn the product (once per set of photos), then ${publish}.`
+      : `No tuning charge: ${publish}.`;
+  };
+  return { tuned: text("tuned"), exact: text("exact"), both: text("both") };
+}
 
 const MEDIA_PAGE = 50;
 const PHOTO_THUMB = 240;
@@ -81,6 +101,8 @@ export interface GenerationView {
 export interface CandidateView {
   id: string;
   generationId: string;
+  /** tuned | exact (lib/pipeline/generation-modes.ts). */
+  mode: string;
   sceneKind: string;
   sceneText: string;
   prompt: string;
@@ -138,7 +160,10 @@ export interface StudioData {
     imagesPerScene: number;
     mediaIds: string[] | null;
     allowLowDiversity: boolean;
+    modes: ModeChoice;
   };
+  /** What each kind of request costs, in words (the mode picker). */
+  modePrices: Record<ModeChoice, string>;
   candidates: CandidateView[];
   /** The shop's brand presets, offered with the library's scenes. */
   presets: BrandPreset[];
@@ -221,6 +246,7 @@ async function candidateViews(
       return {
         id: c.id,
         generationId: c.generationId,
+        mode: c.mode,
         sceneKind: c.sceneKind,
         sceneText:
           sceneText.get(`${c.generationId}:${c.sceneId}`) ?? SCENES.find((s) => s.id === c.sceneId)?.text ?? c.prompt,
@@ -411,7 +437,9 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
       imagesPerScene: generation?.imagesPerScene ?? settings.imagesPerScene,
       mediaIds: options?.mediaIds ?? null,
       allowLowDiversity: options?.allowLowDiversity ?? false,
+      modes: modeChoiceOf(options?.modes),
     },
+    modePrices: modePrices(),
     candidates: views,
     presets,
     review: {
@@ -501,7 +529,11 @@ async function startRequest(ctx: ShopContext, id: string, form: FormData): Promi
       field: "imagesPerScene",
     };
   }
-  const refusal = await spendingRefusal(ctx, PRICES_USD.tuned_product);
+  const choice = String(form.get("modes") ?? "tuned");
+  if (!(choice in MODE_CHOICES))
+    return { ok: false, error: "Pick the kind of images: tuned, exact product or both.", field: "modes" };
+  const modes = MODE_CHOICES[choice as ModeChoice];
+  const refusal = await spendingRefusal(ctx, upfrontPriceUsd(laneOf(modes)));
   if (refusal) return { ok: false, error: refusal };
   try {
     const { created } = await requestScenes(db(), producers(), {
@@ -512,7 +544,7 @@ async function startRequest(ctx: ShopContext, id: string, form: FormData): Promi
       customScenes: custom,
       imagesPerScene,
       source: "interactive",
-      options: { mediaIds, allowLowDiversity: form.get("allowLowDiversity") === "on" },
+      options: { mediaIds, allowLowDiversity: form.get("allowLowDiversity") === "on", modes },
     });
     return {
       ok: true,

@@ -66,10 +66,12 @@ export async function spendingStatus(
     _sum: { amountUsd: true },
   });
   // An open request holds the price of a tuned product until it has succeeded weights: its own run
-  // (charged before it is marked succeeded) or stored ones it reuses (not charged).
+  // (charged before it is marked succeeded) or stored ones it reuses (not charged). A fast-lane
+  // request (exact product only) tunes nothing and holds nothing.
   const holding = await db.generation.count({
     where: {
       status: { in: OPEN },
+      lane: { not: "fast" },
       OR: [{ tuningRunId: null }, { tuningRun: { status: { not: "succeeded" } } }],
       ...(options.chargingGeneration ? { id: { not: options.chargingGeneration } } : {}),
     },

@@ -41,3 +41,11 @@ export type CandidateState = (typeof CANDIDATE_STATES)[number];
 
 export const USAGE_KINDS = ["gpu_seconds", "images_generated", "images_published", "tuned_product"] as const;
 export type UsageKind = (typeof USAGE_KINDS)[number];
+
+/** How a candidate was made: the tuned model paints the whole image, or the scene is painted around the product's own pixels. */
+export const GENERATION_MODES = ["tuned", "exact"] as const;
+export type GenerationMode = (typeof GENERATION_MODES)[number];
+
+/** A request's lane: "tuned" runs the tune stage; "fast" (exact product only) skips it and uses the base model. */
+export const GENERATION_LANES = ["tuned", "fast"] as const;
+export type GenerationLane = (typeof GENERATION_LANES)[number];

@@ -14,9 +14,10 @@ export interface DailyImages {
   resetsAt: Date;
 }
 
-/** A request's images: its scenes times images per scene. */
-export function requestImages(generation: { scenes: string; imagesPerScene: number }): number {
-  return (JSON.parse(generation.scenes) as unknown[]).length * generation.imagesPerScene;
+/** A request's images: its scenes times images per scene, for each mode it makes (tuned, exact or both). */
+export function requestImages(generation: { scenes: string; imagesPerScene: number; options: string }): number {
+  const modes = (JSON.parse(generation.options) as { modes?: unknown[] }).modes?.length || 1;
+  return (JSON.parse(generation.scenes) as unknown[]).length * generation.imagesPerScene * modes;
 }
 
 const OPEN = ["queued", "running"];
@@ -29,7 +30,13 @@ export async function dailyImages(db: ShopScopedClient, limit: number, now = new
   const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   const requests = await db.generation.findMany({
     where: { createdAt: { gte: dayStart } },
-    select: { status: true, scenes: true, imagesPerScene: true, _count: { select: { candidates: true } } },
+    select: {
+      status: true,
+      scenes: true,
+      imagesPerScene: true,
+      options: true,
+      _count: { select: { candidates: true } },
+    },
   });
   const used = requests.reduce((sum, g) => sum + (OPEN.includes(g.status) ? requestImages(g) : g._count.candidates), 0);
   return {

@@ -1,7 +1,8 @@
 import type { FlowJob } from "bullmq";
 import { QUEUE_NAMES, type GenerationJob, type QueueKey } from "../queue/jobs";
 import { DEFAULT_JOB_OPTIONS } from "../queue/queues";
-import { PIPELINE_STAGES, stageIndex, stageJobId, type PipelineStage } from "./stages";
+import type { GenerationLane } from "../db/enums";
+import { PIPELINE_STAGES, requestStages, stageJobId, type PipelineStage } from "./stages";
 
 /**
  * One BullMQ flow per scene request: a chain in which each stage is the parent of the one before
@@ -9,10 +10,17 @@ import { PIPELINE_STAGES, stageIndex, stageJobId, type PipelineStage } from "./s
  * flow's root, and a stage that fails (after its retries) fails the whole chain above it. Flow
  * jobs do not take their queue's default options, so each stage names its retries and retention.
  * A resumed request starts `from` the stage that stopped; the stages before it are not run again.
+ * A fast-lane request (exact product only) has no tune stage: its generate follows its dataset check.
  */
 export function generationFlow(job: GenerationJob, priority: number, from: PipelineStage = "ingest"): FlowJob {
+  const stages = requestStages(job.lane);
   let child: FlowJob | undefined;
-  for (const stage of PIPELINE_STAGES.slice(stageIndex(from))) {
+  for (const stage of stages.slice(
+    Math.max(
+      0,
+      stages.findIndex((s) => s.name === from),
+    ),
+  )) {
     const node: FlowJob = {
       name: stage.name,
       queueName: QUEUE_NAMES[stage.queue],
@@ -34,4 +42,17 @@ export function generationFlow(job: GenerationJob, priority: number, from: Pipel
 export function generationRoot(generationId: string): { queue: QueueKey; jobId: string } {
   const last = PIPELINE_STAGES[PIPELINE_STAGES.length - 1]!;
   return { queue: last.queue, jobId: stageJobId(generationId, last.name) };
+}
+
+/** The flow of a stored request, with its lane (requests, resumes and the reconciler build it the same way). */
+export function requestFlow(
+  generation: { id: string; shop: string; priority: number; lane: string },
+  from: PipelineStage = "ingest",
+): FlowJob {
+  const lane: GenerationLane = generation.lane === "fast" ? "fast" : "tuned";
+  return generationFlow(
+    { shop: generation.shop, generationId: generation.id, ...(lane === "fast" ? { lane } : {}) },
+    generation.priority,
+    from,
+  );
 }

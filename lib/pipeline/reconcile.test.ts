@@ -8,6 +8,7 @@ import { freePort } from "../../tests/harness/free-port";
 import { type Producers } from "../queue/producer";
 import { QUEUE_KEYS, PIPELINE_STAGES, stageJobId } from "./stages";
 import { reconcile } from "./reconcile";
+import type { GenerationMode } from "./generation-modes";
 import { requestScenes } from "./request-scenes";
 import { publishChainJobIds, PUBLISHABLE_STATES, reviewCandidate } from "./review";
 import { shopCleanupJobId } from "../webhooks/jobs";
@@ -51,13 +52,14 @@ async function loseJobs() {
   for (const key of QUEUE_KEYS) await producers.queue(key).obliterate({ force: true });
 }
 
-async function openRequest(n: number) {
+async function openRequest(n: number, modes?: GenerationMode[]) {
   const { generation } = await requestScenes(client, producers, {
     shop: SHOP,
     product: { id: `gid://shopify/Product/${n}`, title: `Teapot ${n}`, productType: "teapot" },
     sceneIds: ["g7"],
     imagesPerScene: 1,
     source: "interactive",
+    options: modes ? { modes } : undefined,
   });
   return generation;
 }
@@ -103,12 +105,14 @@ describe("reconcile", () => {
     const running = await openRequest(3);
     await client.generation.update({ where: { id: running.id }, data: { status: "running", stage: "tune" } });
     const image = await approvedImage("upscaling");
+    const fast = await openRequest(30, ["exact"]);
     await loseJobs();
 
     const actions = await pass();
     expect(actions?.map((a) => [a.kind, a.id, a.action]).sort()).toEqual(
       [
         ["request", queued.id, "re-added"],
+        ["request", fast.id, "re-added"],
         ["request", running.id, "re-added"],
         ["image", image.id, "re-added"],
       ].sort(),
@@ -116,6 +120,9 @@ describe("reconcile", () => {
     const ids = await allJobIds();
     for (const g of [queued, running])
       for (const stage of PIPELINE_STAGES) expect(ids).toContain(stageJobId(g.id, stage.name));
+    // A fast-lane request (exact product only) gets its flow back without a tune stage.
+    for (const stage of PIPELINE_STAGES)
+      expect(ids.includes(stageJobId(fast.id, stage.name)), stage.name).toBe(stage.name !== "tune");
     const chain = publishChainJobIds(image.id);
     expect(ids).toEqual(expect.arrayContaining([chain.publish, chain.upscale]));
     expect(["waiting", "prioritized"]).toContain(

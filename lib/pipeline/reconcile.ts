@@ -13,7 +13,7 @@ import type { QueueKey } from "../queue/jobs";
 import type { Producers } from "../queue/producer";
 import { LockTimeoutError, withRedisLock } from "../queue/redis-lock";
 import { queueShopCleanup, shopCleanupJobId } from "../webhooks/jobs";
-import { generationFlow } from "./flow";
+import { requestFlow } from "./flow";
 import { enqueuePublish, publishChainJobIds, PUBLISHABLE_STATES, transitionCandidate } from "./review";
 import { PIPELINE_STAGES, stageJobId } from "./stages";
 import { log as processLog } from "../log";
@@ -99,7 +99,7 @@ async function reconcileRequests(deps: ReconcileDeps, before: Date, actions: Rec
       await end("failed", "failed", REQUEST_FAILED);
     } else {
       await removeLeftovers(producers, jobs);
-      await producers.flows.add(generationFlow({ shop: g.shop, generationId: g.id }, g.priority));
+      await producers.flows.add(requestFlow(g));
       actions.push({ kind: "request", shop: g.shop, id: g.id, action: "re-added" });
     }
   }

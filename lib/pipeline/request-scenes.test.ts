@@ -15,6 +15,8 @@ import {
   type SceneRequest,
 } from "./request-scenes";
 import { PIPELINE_STAGES, stageJobId } from "./stages";
+import { spendingStatus } from "../billing/spending";
+import { PRICES_USD } from "../usage";
 
 const SHOP = "batch-shop.myshopify.com";
 
@@ -197,6 +199,53 @@ describe("requestScenesBatch", () => {
     expect(idsOf(bulk)).toEqual(["living-room-s", "g3"]);
     expect(idsOf(studio)).toEqual(ids);
     expect(!nothingLeft!.ok && nothingLeft!.error.message).toMatch(/^None of the default scenes suits “sofas”/);
+  });
+
+  it("exact-product modes: both count twice the images; exact only is the fast lane, with no tune job and no tuning price held", async () => {
+    const shop = "modes-shop.myshopify.com";
+    const outcomes = await requestScenesBatch(
+      client,
+      producers,
+      [
+        request(30, { shop, options: { modes: ["exact", "tuned"] } }),
+        request(31, { shop, options: { modes: ["exact"] } }),
+        request(32, { shop, options: { modes: ["inpaint" as "exact"] } }),
+      ],
+      { dailyImageLimit: 12 },
+    );
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true, false]);
+    expect(!outcomes[2]!.ok && outcomes[2]!.error.message).toMatch(/^Unknown image mode/);
+    const [both, fast] = outcomes.map((o) => (o.ok ? o.generation : undefined));
+    expect([both!.lane, JSON.parse(both!.options).modes]).toEqual(["tuned", ["tuned", "exact"]]);
+    expect([fast!.lane, JSON.parse(fast!.options).modes]).toEqual(["fast", ["exact"]]);
+
+    // The fast lane's chain skips tune: generate waits on the dataset check, and knows its lane.
+    for (const stage of PIPELINE_STAGES) {
+      const job = await producers.queue(stage.queue).getJob(stageJobId(fast!.id, stage.name));
+      expect(job === undefined, stage.name).toBe(stage.name === "tune");
+    }
+    const generate = (await producers.queue("gpu").getJob(stageJobId(fast!.id, "generate")))!;
+    expect(generate.data.lane).toBe("fast");
+    expect((await generate.getDependencies()).unprocessed).toEqual([
+      expect.stringMatching(new RegExp(`:${stageJobId(fast!.id, "dataset-check")}$`)),
+    ]);
+    expect(await producers.queue("gpu").getJob(stageJobId(both!.id, "tune"))).toBeDefined();
+
+    // 2 scenes × 2 images × 2 modes + 2 × 2 of the fast lane: the day's 12 are taken.
+    expect(await requestScenesBatch(client, producers, [request(33, { shop })], { dailyImageLimit: 12 })).toMatchObject(
+      [{ ok: false }],
+    );
+    // Only the request that tunes holds a tuned product's price under the caps.
+    const plan = {
+      subscriptionId: "s",
+      lineItemId: "l",
+      name: "p",
+      test: true,
+      cappedAmountUsd: 100,
+      balanceUsedUsd: 0,
+      currentPeriodEnd: null,
+    };
+    expect((await spendingStatus(client, shop, plan)).reservedUsd).toBe(PRICES_USD.tuned_product);
   });
 
   it("refuses a batch that mixes shops", async () => {

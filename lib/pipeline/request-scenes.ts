@@ -7,7 +7,8 @@ import { customScene, isPresetSceneId, sceneById, sceneSuits, type Scene } from 
 import { listBrandPresets } from "../brand-presets";
 import { config } from "../config";
 import { dailyImages, dailyLimitMessage } from "./daily-images";
-import { generationFlow, generationRoot } from "./flow";
+import { generationRoot, requestFlow } from "./flow";
+import { laneOf, normalizeModes, type GenerationMode } from "./generation-modes";
 import { queuePriority } from "./priority";
 import { log } from "../log";
 import { traced } from "../telemetry";
@@ -41,6 +42,8 @@ export interface GenerationOptions {
   mediaIds?: string[];
   /** "quality" samples with the paper's 50 DPM-Solver steps even for a simple subject (standard: 50, or ~20 for one). */
   quality?: "standard" | "quality";
+  /** Which kinds of images to make (lib/pipeline/generation-modes.ts); ["tuned"] when absent. Exact only: the fast lane. */
+  modes?: GenerationMode[];
 }
 
 export interface GenerationScene extends Scene {
@@ -97,9 +100,13 @@ interface ValidRequest {
   request: SceneRequest;
   classNoun: string;
   scenes: GenerationScene[];
+  modes: GenerationMode[];
 }
 
-function validate(request: SceneRequest, presets: readonly Scene[]): { classNoun: string; scenes: GenerationScene[] } {
+function validate(
+  request: SceneRequest,
+  presets: readonly Scene[],
+): { classNoun: string; scenes: GenerationScene[]; modes: GenerationMode[] } {
   if (
     !Number.isInteger(request.imagesPerScene) ||
     request.imagesPerScene < 1 ||
@@ -115,7 +122,13 @@ function validate(request: SceneRequest, presets: readonly Scene[]): { classNoun
   } catch (error) {
     throw new SceneRequestError((error as Error).message);
   }
-  return { classNoun, scenes: scenesFor(request, classNoun, presets) };
+  let modes: GenerationMode[];
+  try {
+    modes = normalizeModes(request.options?.modes);
+  } catch (error) {
+    throw new SceneRequestError((error as Error).message);
+  }
+  return { classNoun, scenes: scenesFor(request, classNoun, presets), modes };
 }
 
 /**
@@ -191,7 +204,7 @@ export async function requestScenesBatch(
     try {
       // The trace of each request starts here; every job of its flow is a child span (lib/telemetry.ts).
       await traced("queue scene requests", { shop, requestIds: created.map((g) => g.id).join(",") }, () =>
-        producers.flows.addBulk(created.map((g) => generationFlow({ shop, generationId: g.id }, g.priority))),
+        producers.flows.addBulk(created.map((g) => requestFlow(g))),
       );
     } catch (error) {
       await markUnqueued(forShop(client, shop), created, error as Error);
@@ -266,7 +279,7 @@ async function createRows(
       outcomes[v.index] = { ok: true, generation: running, created: false };
       continue;
     }
-    const images = v.scenes.length * v.request.imagesPerScene;
+    const images = v.scenes.length * v.modes.length * v.request.imagesPerScene;
     if (images > today.remaining) {
       outcomes[v.index] = { ok: false, error: new SceneRequestError(dailyLimitMessage(today, images)) };
       continue;
@@ -283,7 +296,8 @@ async function createRows(
       imagesPerScene: v.request.imagesPerScene,
       source: v.request.source,
       priority: queuePriority(v.request.source, openOfShop++),
-      options: JSON.stringify(v.request.options ?? {}),
+      options: JSON.stringify({ ...v.request.options, modes: v.modes }),
+      lane: laneOf(v.modes),
       bulkRunId: v.request.bulkRunId ?? null,
     });
     fresh.push(v);

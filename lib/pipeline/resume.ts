@@ -8,7 +8,7 @@ import { forShop } from "../db";
 import type { SubjectState } from "../db/enums";
 import type { Producers } from "../queue/producer";
 import { RECONNECT_MESSAGE } from "../shopify-admin/offline-tokens";
-import { generationFlow } from "./flow";
+import { requestFlow } from "./flow";
 import { settleChain } from "./review";
 import { PIPELINE_STAGES, stageJobId, type PipelineStage } from "./stages";
 
@@ -107,7 +107,7 @@ export async function resumeStopped(
       // The stopped chain's jobs (failed, or completed before it) still hold the fixed ids: remove them first.
       for (const stage of [...PIPELINE_STAGES].reverse())
         await producers.queue(stage.queue).remove(stageJobId(g.id, stage.name), { removeChildren: true });
-      await producers.flows.add(generationFlow({ shop, generationId: g.id }, g.priority, from));
+      await producers.flows.add(requestFlow(g, from));
     } catch (error) {
       // Back to stopped, so that the merchant can resume it again.
       await db.generation.update({

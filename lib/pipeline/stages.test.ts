@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { assertJobData, InvalidJobError } from "../queue/jobs";
-import { overallProgress, PIPELINE_JOBS, PIPELINE_STAGES, QUEUE_NAMES, stageLabel } from "./stages";
+import { overallProgress, PIPELINE_JOBS, PIPELINE_STAGES, QUEUE_NAMES, requestStages, stageLabel } from "./stages";
 
 describe("the pipeline table", () => {
   it("names every job once, on a known queue", () => {
@@ -22,6 +22,10 @@ describe("the pipeline table", () => {
     expect(overallProgress("score", 1)).toBeCloseTo(1, 10);
     expect(overallProgress("tune", 0)).toBeCloseTo(0.1, 10);
     expect(stageLabel("tune")).toBe("Learning your product");
+    // The fast lane has no tune stage: its stages share the whole bar.
+    expect(requestStages("fast").map((s) => s.name)).not.toContain("tune");
+    expect(overallProgress("generate", 0, "fast")).toBeCloseTo(0.1 / 0.45, 10);
+    expect(overallProgress("score", 1, "fast")).toBeCloseTo(1, 10);
     expect(stageLabel("upscale")).toBe("Waiting");
     expect(stageLabel(null)).toBe("Waiting");
   });

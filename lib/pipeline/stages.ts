@@ -1,3 +1,5 @@
+import type { GenerationLane } from "../db/enums";
+
 /** Queue names as stored in Redis. */
 export const QUEUE_NAMES = {
   ingest: "ingest",
@@ -52,6 +54,11 @@ export const PIPELINE_STAGES: readonly StageRow[] = PIPELINE_JOBS.filter(
 
 export type PipelineStage = StageRow["name"];
 
+/** The stages a request in `lane` runs: the fast lane (exact product only, base model) has no tune stage. */
+export function requestStages(lane: GenerationLane = "tuned"): readonly StageRow[] {
+  return lane === "fast" ? PIPELINE_STAGES.filter((s) => s.name !== "tune") : PIPELINE_STAGES;
+}
+
 /** The table's row for a job. */
 export function pipelineJob<N extends PipelineJobName>(name: N): Extract<PipelineJob, { name: N }> {
   return PIPELINE_JOBS.find((job): job is Extract<PipelineJob, { name: N }> => job.name === name)!;
@@ -61,11 +68,13 @@ export function stageIndex(stage: PipelineStage): number {
   return PIPELINE_STAGES.findIndex((s) => s.name === stage);
 }
 
-/** Overall progress (0..1) when `stage` is `fraction` done. */
-export function overallProgress(stage: PipelineStage, fraction: number): number {
-  const index = stageIndex(stage);
-  const before = PIPELINE_STAGES.slice(0, index).reduce((sum, s) => sum + s.weight, 0);
-  return Math.min(1, before + PIPELINE_STAGES[index]!.weight * Math.min(1, Math.max(0, fraction)));
+/** Overall progress (0..1) when `stage` is `fraction` done; the lane's stages share the whole bar. */
+export function overallProgress(stage: PipelineStage, fraction: number, lane: GenerationLane = "tuned"): number {
+  const stages = requestStages(lane);
+  const index = stages.findIndex((s) => s.name === stage);
+  const total = stages.reduce((sum, s) => sum + s.weight, 0);
+  const before = stages.slice(0, index).reduce((sum, s) => sum + s.weight, 0);
+  return Math.min(1, (before + stages[index]!.weight * Math.min(1, Math.max(0, fraction))) / total);
 }
 
 export function stageLabel(stage: string | null | undefined): string {

@@ -5,6 +5,7 @@
  */
 import { PIPELINE_JOBS, QUEUE_NAMES, type PayloadKind, type PipelineJob, type QueueKey } from "../pipeline/stages";
 import { isShopDomain } from "../shop-domain";
+import type { GenerationLane } from "../db/enums";
 
 export { QUEUE_NAMES, type QueueKey };
 
@@ -14,6 +15,8 @@ interface ShopJob {
 
 export interface GenerationJob extends ShopJob {
   generationId: string;
+  /** "fast": the request runs without its tune stage (lib/pipeline/generation-modes.ts); absent: "tuned". */
+  lane?: GenerationLane;
 }
 
 export interface CandidateJob extends ShopJob {

@@ -11,11 +11,11 @@
 // the product's processed photos) outside Shopify's 5 s webhook budget.
 import { affordableUnits, capMessage, spendingStatus, type UsagePlan } from "../billing";
 import type { PrismaClient } from "../db";
+import { automaticModes, laneOf, upfrontPriceUsd } from "../pipeline/generation-modes";
 import { requestScenes, SceneRequestError } from "../pipeline/request-scenes";
 import { isProductGid, MIN_PHOTOS } from "../products";
 import type { Producers } from "../queue/producer";
 import { readShopSettings } from "../shop-settings";
-import { PRICES_USD } from "../usage";
 import { claimEvent, eventExists, releaseEvent } from "./events";
 
 export const AUTO_TOPIC = "scenebooth/auto-generation";
@@ -31,6 +31,8 @@ export interface ProductPayload {
   status: string;
   /** Images Shopify has finished processing (the ones the pipeline can download). */
   readyPhotos: number;
+  /** Images still processing: more photos are on their way (0 when the body does not say). */
+  pendingPhotos?: number;
 }
 
 /** The fields auto-generation needs from a products/create or products/update body. */
@@ -44,11 +46,13 @@ export function parseProductPayload(payload: unknown): ProductPayload {
     );
   const title = typeof p.title === "string" ? p.title : "";
   // `media` carries each item's processing status; `images` lists processed images.
+  const images = Array.isArray(p.media)
+    ? p.media.filter((m: { media_content_type?: unknown }) => m?.media_content_type === "IMAGE")
+    : [];
+  const ready = (m: { status?: unknown }) => String(m.status).toLowerCase() === "ready";
+  const failed = (m: { status?: unknown }) => String(m.status).toLowerCase() === "failed";
   const readyPhotos = Array.isArray(p.media)
-    ? p.media.filter(
-        (m: { media_content_type?: unknown; status?: unknown }) =>
-          m?.media_content_type === "IMAGE" && String(m.status).toLowerCase() === "ready",
-      ).length
+    ? images.filter(ready).length
     : Array.isArray(p.images)
       ? p.images.length
       : 0;
@@ -58,6 +62,7 @@ export function parseProductPayload(payload: unknown): ProductPayload {
     productType: typeof p.product_type === "string" ? p.product_type : "",
     status: String(p.status ?? "active").toLowerCase(),
     readyPhotos,
+    pendingPhotos: images.filter((m: { status?: unknown }) => !ready(m) && !failed(m)).length,
   };
 }
 
@@ -140,7 +145,11 @@ export async function autoGenerate(deps: AutoDeps, input: ProductEvent): Promise
   if (readyPhotos < MIN_PHOTOS && topic === "products/create" && deps.readyPhotosNow) {
     readyPhotos = Math.max(readyPhotos, (await deps.readyPhotosNow(product.id)) ?? 0);
   }
-  if (readyPhotos < MIN_PHOTOS) {
+  // One or two photos are too few to tune: such a product takes the fast exact-product lane, once
+  // no more photos are processing (a product created with its photos lists them processing first).
+  const morePhotosComing = readyPhotos < MIN_PHOTOS && (product.pendingPhotos ?? 0) > 0;
+  const modes = morePhotosComing ? null : automaticModes(readyPhotos, settings.fastLane);
+  if (!modes) {
     if (topic === "products/create") await rememberWaiting(client, shop, product.id);
     return result("needs_photos", { message: `${readyPhotos} of ${MIN_PHOTOS} photos` });
   }
@@ -159,9 +168,10 @@ export async function autoGenerate(deps: AutoDeps, input: ProductEvent): Promise
       return result("no_plan", { message: "No approved SceneBooth plan." });
     }
     const spending = await spendingStatus(client, shop, plan);
-    if (affordableUnits(spending, PRICES_USD.tuned_product) < 1) {
+    const price = upfrontPriceUsd(laneOf(modes));
+    if (price > 0 && affordableUnits(spending, price) < 1) {
       await giveBack();
-      return result("over_cap", { message: capMessage(spending, PRICES_USD.tuned_product) });
+      return result("over_cap", { message: capMessage(spending, price) });
     }
     const { generation, created } = await requestScenes(client, producers, {
       shop,
@@ -169,7 +179,7 @@ export async function autoGenerate(deps: AutoDeps, input: ProductEvent): Promise
       sceneIds: settings.defaultSceneIds,
       imagesPerScene: settings.imagesPerScene,
       source: "auto",
-      options: { allowLowDiversity: settings.allowLowDiversity },
+      options: { allowLowDiversity: settings.allowLowDiversity, modes },
     });
     return result(created ? "queued" : "already_running", { generationId: generation.id });
   } catch (error) {

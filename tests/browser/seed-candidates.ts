@@ -11,6 +11,8 @@ export interface SeededCandidate {
   sceneId: string;
   scores: { dino: number; clipI: number; clipT: number; itm: number; itc: number };
   selected: boolean;
+  /** tuned (the default) or exact. */
+  mode?: string;
 }
 
 /** Random-noise PNGs, as the tiny profile makes. */
@@ -98,6 +100,7 @@ export async function seedReviewedProduct(
         thumbBlobKey: key,
         ...c.scores,
         selected: c.selected,
+        ...(c.mode ? { mode: c.mode } : {}),
       },
     });
     candidateIds.push(row.id);

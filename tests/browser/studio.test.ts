@@ -8,6 +8,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OTHER_SHOP } from "../../devstore";
 import { projectRoot } from "../../lib/config";
+import { UNTRUSTED_MATTE_MESSAGE } from "../../lib/pipeline/generation-modes";
 import { parseGenerationOptions, parseGenerationScenes } from "../../lib/pipeline/request-scenes";
 import { DEMO_SHOP, startTestStack, type ProcessHandle, type TestStack } from "../harness/stack";
 import { appContext, docScreenshot, launchChromium, openApp, openAppPath, screenshot } from "./browser";
@@ -194,6 +195,10 @@ describe("the merchant's studio in Chromium", () => {
     expect(await page.getByLabel("Class noun").inputValue()).toBe("backpack");
     await expect(page.getByText("<mybackpack>", { exact: true }).isVisible()).resolves.toBe(true);
     await screenshot(page, "03-studio");
+    // Photos on busy backgrounds cannot give exact-product images: the studio says why and offers tuned ones only.
+    await page.getByText(UNTRUSTED_MATTE_MESSAGE).waitFor();
+    expect(await page.getByLabel("Exact product", { exact: true }).isDisabled()).toBe(true);
+    expect(await page.getByLabel("Tuned scenes", { exact: true }).isChecked()).toBe(true);
 
     await page.getByRole("button", { name: "Clear" }).click();
     await page.getByText("In fresh snow", { exact: true }).click();
@@ -220,6 +225,7 @@ describe("the merchant's studio in Chromium", () => {
     expect(parseGenerationScenes(generation.scenes).map((s) => s.id)).toEqual(["snow-g", "beach-g", "s18"]);
     expect(generation.imagesPerScene).toBe(2);
     expect(parseGenerationOptions(generation.options).mediaIds).toHaveLength(6);
+    expect([generation.lane, parseGenerationOptions(generation.options).modes]).toEqual(["tuned", ["tuned"]]);
     await screenshot(page, "04-studio-queued");
 
     await page.getByRole("button", { name: "Cancel request" }).click();
@@ -227,11 +233,45 @@ describe("the merchant's studio in Chromium", () => {
     expect((await stack.db.generation.findUniqueOrThrow({ where: { id: generation.id } })).status).toBe("cancelled");
   });
 
+  it("studio: two packshots are too few to tune, but Exact product (no tuning charge) starts the fast lane", async () => {
+    const { id } = stack.store.control.createProduct(DEMO_SHOP, { title: "Carton", productType: "box" });
+    for (const n of [0, 1]) {
+      const bytes = readFileSync(path.join(projectRoot, "tests", "fixtures", "packshots", `carton-${n}.png`));
+      await stack.store.control.addImageFile(DEMO_SHOP, id, {
+        filename: `carton-${n}.png`,
+        bytes,
+        processing: "checked",
+      });
+    }
+    await openAppPath(stack, page, `/app/products/${numeric(id)}`);
+    await page.getByText(/2 usable photos; at least 3 are needed/).waitFor({ timeout: 30_000 });
+    const generate = page.getByRole("button", { name: "Generate scenes" }).last();
+    expect(await generate.isDisabled()).toBe(true);
+    // The fast lane's price, before the click: no tuning charge, the publish charge only.
+    await page.getByText(/No learning step: faster\. No tuning charge: \$0\.10 per published image\./).waitFor();
+    await page.getByText("Exact product", { exact: true }).click();
+    await expect.poll(() => generate.isEnabled()).toBe(true);
+    await screenshot(page, "04b-studio-exact-product");
+    await generate.click();
+    await page.getByText("Started: SceneBooth is checking your photos.").waitFor();
+    const generation = await stack.db.generation.findFirstOrThrow({
+      where: { shop: DEMO_SHOP, subject: { productId: id } },
+    });
+    expect([generation.lane, parseGenerationOptions(generation.options).modes]).toEqual(["fast", ["exact"]]);
+    await page.getByRole("button", { name: "Cancel request" }).click();
+    await page.getByText("Cancelled", { exact: true }).first().waitFor();
+  });
+
   it("review: plain verdicts (raw scores one click away), best matches first; rate two and approve one; compare view with zoom, slider and keys; insights update", async () => {
     const teapot = products.get("Teapot")!;
     const seeded = await seedReviewedProduct(stack, DEMO_SHOP, teapot, "teapot", [
       { sceneId: "g7", scores: { dino: 0.62, clipI: 0.81, clipT: 0.27, itm: 0.35, itc: 0.4 }, selected: false },
-      { sceneId: "s17", scores: { dino: 0.71, clipI: 0.86, clipT: 0.31, itm: 0.97, itc: 0.45 }, selected: true },
+      {
+        sceneId: "s17",
+        scores: { dino: 0.71, clipI: 0.86, clipT: 0.31, itm: 0.97, itc: 0.45 },
+        selected: true,
+        mode: "exact",
+      },
       { sceneId: "g5", scores: { dino: 0.55, clipI: 0.78, clipT: 0.22, itm: 0.05, itc: 0.36 }, selected: false },
     ]);
     await openAppPath(stack, page, `/app/products/${numeric(teapot.id)}`);
@@ -239,6 +279,9 @@ describe("the merchant's studio in Chromium", () => {
     const first = page.getByRole("region", { name: /^Image 1:/ });
     expect(await first.getAttribute("aria-label")).toContain("on golden sand at a sunny tropical beach");
     expect(await first.innerText()).toMatch(/Best match/);
+    // Each image says how it was made.
+    expect(await first.innerText()).toMatch(/Exact product/);
+    expect(await page.getByRole("region", { name: /^Image 2:/ }).innerText()).toMatch(/\bTuned\b/);
     expect(await first.getByRole("img", { name: /^Generated: a teapot <myteapot> on golden sand/ }).count()).toBe(1);
     // Verdicts in words on the paper's reference values; the five raw scores behind a disclosure.
     const verdicts = async (region: typeof first) =>

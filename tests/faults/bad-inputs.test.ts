@@ -22,6 +22,7 @@ import { DEFAULT_DAILY_IMAGE_LIMIT } from "../../lib/config";
 import { forShop } from "../../lib/db";
 import { dailyImages } from "../../lib/pipeline/daily-images";
 import { NO_PHOTOS_ONLY_OTHER_MEDIA } from "../../lib/products";
+import { NO_PACKSHOT_MESSAGE } from "../../worker/stages/exact-source";
 import { SCENES } from "../../lib/scenes";
 import { ProductWithMediaDocument } from "../../lib/shopify-admin";
 import { waitFor } from "../pipeline/helpers";
@@ -64,6 +65,34 @@ for (const [title, reason, short] of [
     );
   });
 }
+
+// Exact-product images need a photo whose plain-backdrop matte can be trusted.
+faultCase(
+  "exact-product images asked for a product photographed only on busy backgrounds: stopped before any GPU time with the reason, nothing charged",
+  { short: true },
+  async () => {
+    const backpack = await storeProduct(fs.stack, "Backpack");
+    const product = await newProduct(fs.stack, "Exact: busy backgrounds", backpack.photoUrls.slice(0, 4));
+    const charges = () => fs.stack.db.usageRecord.count({ where: { shop: DEMO_SHOP, amountUsd: { gt: 0 } } });
+    const chargedBefore = await charges();
+    for (const modes of [["tuned", "exact"], ["exact"]] as const) {
+      const generation = await requestFor(fs, product, { modes: [...modes], allowLowDiversity: true });
+      const done = await waitForEnd(fs.stack, generation.id, 60_000);
+      expect([done.status, done.stage, done.error]).toEqual(["failed", "dataset-check", NO_PACKSHOT_MESSAGE]);
+      expect(done.tuningRunId).toBeNull();
+      expect(await fs.stack.db.candidate.count({ where: { generationId: done.id } })).toBe(0);
+      const subject = await fs.stack.db.subject.findUniqueOrThrow({ where: { id: done.subjectId } });
+      expect([subject.state, subject.lastError]).toEqual(["needs_attention", NO_PACKSHOT_MESSAGE]);
+    }
+    const subject = await fs.stack.db.subject.findFirstOrThrow({ where: { shop: DEMO_SHOP, productId: product.id } });
+    expect(await charges()).toBe(chargedBefore);
+    expect(await fs.stack.db.tuningRun.count({ where: { subjectId: subject.id } })).toBe(0);
+    // The photos stay, ready for a request for tuned images.
+    expect(
+      await fs.stack.db.trainingImage.count({ where: { subjectId: subject.id, preparedBlobKey: { not: null } } }),
+    ).toBe(4);
+  },
+);
 
 // Videos and 3D models (held by the local store as Shopify models them) are never learned from.
 const VIDEO = { mediaContentType: "VIDEO", originalSource: "https://cdn.example.com/spin.mp4" } as const;

@@ -227,4 +227,20 @@ describe("bulk action backend", () => {
       "Shop counter (your preset): on our walnut counter",
     ]);
   });
+
+  it("a product with one photo takes the fast exact-product lane: no tuning charge, so the reached cap does not stop it; no tune job", async () => {
+    const onePhoto = await productByTitle(stack, DEMO_SHOP, "Fixture: one photo");
+    const preview = await extensionPost(stack, "/api/scenes/preview", DEMO_SHOP, { productIds: [onePhoto.id] });
+    expect(preview.body.products[0]).toMatchObject({ enoughPhotos: true, lane: "fast" });
+    expect(preview.body.estimate).toMatchObject({ products: 1, fastLane: 1, totalUsd: 0 });
+    expect(preview.body.message).toBeNull();
+    const { body } = await extensionPost(stack, "/api/scenes/generate", DEMO_SHOP, { productIds: [onePhoto.id] });
+    expect(body.results[0]).toMatchObject({ status: "queued", lane: "fast" });
+    expect(body.message).toMatch(
+      /Started 1 product \(about \$0\.00; 1 in the fast exact-product lane, with no tuning charge\)/,
+    );
+    const generation = await stack.db.generation.findUniqueOrThrow({ where: { id: body.results[0].generationId } });
+    expect([generation.lane, JSON.parse(generation.options).modes]).toEqual(["fast", ["exact"]]);
+    expect(await waitingJobs(producers, DEMO_SHOP)).toBe(2 * STAGES_PER_FLOW + STAGES_PER_FLOW - 1);
+  });
 });

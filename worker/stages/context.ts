@@ -60,7 +60,7 @@ export function createStageContext(
       const now = Date.now();
       if (fraction < 1 && now - lastWrite < PROGRESS_WRITE_INTERVAL_MS) return;
       lastWrite = now;
-      const overall = overallProgress(stage, fraction);
+      const overall = overallProgress(stage, fraction, job.data.lane);
       const generation = await db.generation.update({
         where: { id: generationId },
         data: {

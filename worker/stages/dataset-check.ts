@@ -1,8 +1,10 @@
+import { FAST_LANE_MIN_PHOTOS, normalizeModes } from "../../lib/pipeline/generation-modes";
 import { parseGenerationOptions } from "../../lib/pipeline/request-scenes";
 import { checkDataset, lowDiversityMessage, type DatasetReport } from "../../lib/dataset/dataset-check";
 import { cropRecord } from "../../lib/images/prepare-photo";
 import { storedBlobKey } from "../../lib/storage";
 import { MerchantActionError } from "./errors";
+import { chooseExactSource } from "./exact-source";
 import type { StageDefinition } from "./runner";
 
 export interface DatasetCheckOutput {
@@ -16,7 +18,9 @@ export interface DatasetCheckOutput {
 /**
  * Stage 3: the paper's dataset guidance before any GPU time is spent. A blocked set stops the
  * request with the reason; low background diversity alone can be overridden by the merchant. A
- * one-backdrop set whose product can be cut out is not blocked: the tune stage augments it.
+ * one-backdrop set whose product can be cut out is not blocked: the tune stage augments it. The
+ * guidance is for tuning: a fast-lane request (exact product only) needs one usable photo. A request
+ * for exact-product images needs a photo whose matte can be trusted, or it stops here, uncharged.
  */
 export const datasetCheckStage: StageDefinition<DatasetCheckOutput> = {
   name: "dataset-check",
@@ -56,7 +60,12 @@ export const datasetCheckStage: StageDefinition<DatasetCheckOutput> = {
       data: { datasetReport: JSON.stringify(report) },
     });
 
-    const blocking = report.issues.filter((issue) => issue.severity === "blocking");
+    const tunes = generation.lane !== "fast";
+    const blocking = tunes
+      ? report.issues.filter((issue) => issue.severity === "blocking")
+      : report.usableCount < FAST_LANE_MIN_PHOTOS
+        ? [{ code: "too_few_photos", message: "None of the photos can be used: add a photo of the product." }]
+        : [];
     const overridable = blocking.every((issue) => issue.code === "low_background_diversity");
     const overridden = blocking.length > 0 && overridable && options.allowLowDiversity === true;
     if (blocking.length > 0 && !overridden) {
@@ -67,6 +76,8 @@ export const datasetCheckStage: StageDefinition<DatasetCheckOutput> = {
           : issue.message;
       throw new MerchantActionError(blocking[0]!.code, blocking.map(message).join(" "));
     }
+    if (normalizeModes(options.modes).includes("exact"))
+      await chooseExactSource(ctx.db, ctx.store, ctx.shop, generation.subjectId);
     return {
       status: report.status,
       usableCount: report.usableCount,

@@ -2,12 +2,17 @@ import { createHash, randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../../lib/config";
+import { exactLayer, productAspect } from "../../lib/images/exact-product";
+import { placeProduct, type Placement } from "../../lib/images/placement";
+import { TRAINING_SIZE } from "../../lib/images/prepare-photo";
+import { normalizeModes, type GenerationMode } from "../../lib/pipeline/generation-modes";
 import { parseGenerationOptions, parseGenerationScenes } from "../../lib/pipeline/request-scenes";
 import { TUNING_SETTINGS } from "../../lib/pipeline/tuning-settings";
 import { blobKey } from "../../lib/storage";
 import { runTuner, tunerEnv } from "../tuner-pool";
 import type { StageDefinition } from "./runner";
-import { restoreArtifact, subjectWorkDir } from "./workdir";
+import { chooseExactSource } from "./exact-source";
+import { restoreArtifact, subjectWorkDir, writeAtomically } from "./workdir";
 import { ModelClock } from "./model-clock";
 
 export interface GenerateOutput {
@@ -22,10 +27,15 @@ function requestSeed(generationId: string): number {
   return createHash("sha256").update(generationId).digest().readUInt32BE(0) % 2 ** 30;
 }
 
+/** The work folder of a fast-lane request, which has no tuning run (and so no settings hash) of its own. */
+const BASE_MODEL_FOLDER = "base-model";
+
 /**
  * Stage 5: the chosen scenes × images per scene from the product's tuned weights (DPM-Solver),
  * with the same "a <class> <identifier> …" template as the training captions. Each image becomes
- * a Candidate row and a stored PNG.
+ * a Candidate row and a stored PNG. Exact-product images (lib/pipeline/generation-modes.ts) get the
+ * same scenes again, each with a layer: the product's own pixels placed for that scene, which the
+ * tuner keeps while it paints the rest; a fast-lane request has no tuned weights and uses the base model.
  */
 export function generateStage(cfg: Config): StageDefinition<GenerateOutput> {
   return {
@@ -36,16 +46,42 @@ export function generateStage(cfg: Config): StageDefinition<GenerateOutput> {
         include: { subject: true, tuningRun: true },
       });
       const scenes = parseGenerationScenes(generation.scenes);
-      const expected = scenes.length * generation.imagesPerScene;
+      const options = parseGenerationOptions(generation.options);
+      const modes = normalizeModes(options.modes);
+      // Tuned scenes first, then the same scenes as exact-product images.
+      const entries = modes.flatMap((mode) => scenes.map((scene) => ({ mode, scene })));
+      const expected = entries.length * generation.imagesPerScene;
       const existing = await ctx.db.candidate.count({ where: { generationId: generation.id } });
       if (existing === expected) return { candidates: existing, reused: true, modelSeconds: 0 };
       const run = generation.tuningRun;
-      if (!run?.adapterBlobKey) throw new Error(`generation ${generation.id} has no tuned weights`);
+      const tuned = generation.lane !== "fast";
+      if (tuned && !run?.adapterBlobKey) throw new Error(`generation ${generation.id} has no tuned weights`);
       await ctx.db.subject.update({ where: { id: generation.subjectId }, data: { state: "generating" } });
 
-      const workDir = subjectWorkDir(cfg.workDir, ctx.shop, generation.subjectId, run.settingsHash);
-      const weights = await restoreArtifact(ctx.store, run.adapterBlobKey, path.join(workDir, "weights", run.id));
-      const quality = parseGenerationOptions(generation.options).quality === "quality";
+      const workDir = subjectWorkDir(
+        cfg.workDir,
+        ctx.shop,
+        generation.subjectId,
+        run?.settingsHash ?? BASE_MODEL_FOLDER,
+      );
+      const weights = tuned
+        ? await restoreArtifact(ctx.store, run!.adapterBlobKey!, path.join(workDir, "weights", run!.id))
+        : null;
+      const exact = modes.includes("exact")
+        ? await chooseExactSource(ctx.db, ctx.store, ctx.shop, generation.subjectId)
+        : null;
+      const layers: Array<{ file: string; placement: Placement } | null> = [];
+      for (const [index, entry] of entries.entries()) {
+        if (entry.mode !== "exact" || !exact) {
+          layers.push(null);
+          continue;
+        }
+        const placement = placeProduct(entry.scene.kind, productAspect(exact.source));
+        const file = path.join(workDir, "layers", generation.id, `${index}.png`);
+        await writeAtomically(file, await exactLayer(exact.source, placement, TRAINING_SIZE));
+        layers.push({ file, placement });
+      }
+      const quality = options.quality === "quality";
       const sampleSteps = TUNING_SETTINGS[cfg.modelProfile].sampleSteps;
       const clock = new ModelClock();
       const result = await clock.time(() =>
@@ -63,7 +99,8 @@ export function generateStage(cfg: Config): StageDefinition<GenerateOutput> {
             identifier: generation.subject.identifierToken,
             seed: requestSeed(generation.id),
             weights,
-            scenes: scenes.map((scene) => scene.text),
+            scenes: entries.map((entry) => entry.scene.text),
+            ...(exact ? { layers: layers.map((layer) => layer?.file ?? null) } : {}),
             numImages: generation.imagesPerScene,
             quality,
             steps: sampleSteps ? (quality ? sampleSteps.quality : sampleSteps.standard) : undefined,
@@ -74,11 +111,17 @@ export function generateStage(cfg: Config): StageDefinition<GenerateOutput> {
           },
         }),
       );
+      if (result.images.length !== expected)
+        throw new Error(`the tuner made ${result.images.length} images; ${expected} were asked for`);
 
       // A retry after a crash between the inserts starts the request's candidates afresh.
       await ctx.db.candidate.deleteMany({ where: { generationId: generation.id } });
       for (const [index, image] of result.images.entries()) {
-        const scene = scenes[Math.floor(index / generation.imagesPerScene)]!;
+        const entryIndex = Math.floor(index / generation.imagesPerScene);
+        const { mode, scene } = entries[entryIndex]!;
+        if (image.mode && image.mode !== mode)
+          throw new Error(`image ${index} came back as ${image.mode}; ${mode} was asked for`);
+        const layer = layers[entryIndex];
         const id = randomUUID();
         const key = blobKey(ctx.shop, "subjects", generation.subjectId, "candidates", `${id}.png`);
         await ctx.store.put(key, await readFile(image.path), { contentType: "image/png" });
@@ -93,6 +136,8 @@ export function generateStage(cfg: Config): StageDefinition<GenerateOutput> {
             prompt: image.prompt,
             seed: image.seed,
             imageBlobKey: key,
+            mode: mode satisfies GenerationMode,
+            ...(layer && exact ? { placement: JSON.stringify(layer.placement), sourceImageId: exact.image.id } : {}),
           },
         });
       }

@@ -6,13 +6,16 @@ import { forShop } from "../../lib/db";
 import { transitionCandidate } from "../../lib/pipeline/review";
 import type { CandidateJob } from "../../lib/queue/jobs";
 import type { AdminClient } from "../../lib/shopify-admin";
-import { blobKey, blobStore, parseBlobKey } from "../../lib/storage";
+import { pasteBack } from "../../lib/images/exact-product";
+import { parsePlacement } from "../../lib/images/placement";
+import { blobKey, blobStore, parseBlobKey, type BlobStore } from "../../lib/storage";
 import { PRICES_USD } from "../../lib/usage";
 import type { Upscaler } from "../upscale";
 import { throwBillingRefusal } from "./errors";
 import { notThisShops } from "./candidate-runner";
 import { assertProductExists } from "./product-exists";
 import { ModelClock } from "./model-clock";
+import { exactSourceOf } from "./exact-source";
 
 export interface UpscaleOutput {
   /** Set when the chain stopped without work: the image was rejected (or deleted) before it ran. */
@@ -27,7 +30,29 @@ export interface UpscaleOutput {
 export const PUBLISHED_SIZE = 2048;
 
 /**
- * Stage 7: an approved candidate (768 px) → ESRGAN ×4, tiled → Lanczos to 2048 px, stored once.
+ * Exact mode: the product's original pixels (the request's source photo, resized once to their
+ * place at 2048 px) go back over the upscaled image through the feathered matte, on a contact
+ * shadow, so the published image carries the merchant's own product rather than its round trip
+ * through the model and ESRGAN.
+ */
+async function exactPasteBack(
+  db: ReturnType<typeof forShop>,
+  store: BlobStore,
+  shop: string,
+  candidate: { id: string; placement: string | null; sourceImageId: string | null },
+): Promise<(rgb: Buffer, width: number) => Promise<Buffer>> {
+  const placement = parsePlacement(candidate.placement);
+  const image = candidate.sourceImageId
+    ? await db.trainingImage.findUnique({ where: { id: candidate.sourceImageId } })
+    : null;
+  if (!placement || !image) throw new Error(`exact-product image ${candidate.id} has no placement or source photo`);
+  const source = await exactSourceOf(store, shop, image);
+  return (rgb, width) => pasteBack(rgb, width, source, placement);
+}
+
+/**
+ * Stage 7: an approved candidate (768 px) → ESRGAN ×4, tiled → Lanczos to 2048 px (an exact-product
+ * image then gets its product's own pixels back), stored once.
  * An image the merchant's plan or cap would not let publish is not upscaled either (auto-publish
  * approves without the studio's check).
  *
@@ -72,8 +97,9 @@ export function upscaleProcessor(
     }
     const source = await store.get(parseBlobKey(candidate.imageBlobKey).key);
     const clock = new ModelClock();
+    const compose = candidate.mode === "exact" ? await exactPasteBack(db, store, shop, candidate) : undefined;
     const result = await clock.time(async () =>
-      (await upscaler()).upscaleTo(source.data, { size: PUBLISHED_SIZE, format: config().publishFormat }),
+      (await upscaler()).upscaleTo(source.data, { size: PUBLISHED_SIZE, format: config().publishFormat, compose }),
     );
     const key = blobKey(
       shop,

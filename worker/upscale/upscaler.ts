@@ -36,6 +36,8 @@ export interface UpscaleToOptions {
   quality?: number;
   /** Written into the EXIF ImageDescription (e.g. the alt text). */
   description?: string;
+  /** Drawn over the resized 8-bit RGB image before it is encoded (exact mode's paste-back); returns the new pixels. */
+  compose?: (rgb: Buffer, width: number, height: number) => Promise<Buffer>;
 }
 
 export interface UpscaleResult {
@@ -130,17 +132,22 @@ export async function prepareUpscaler(options: PrepareUpscalerOptions = {}): Pro
       } else {
         conversions.push(`input already ${long} px >= ${size} px: resized with Lanczos only`);
       }
-      let pipeline = sharp(pixels, { raw: { width: pw, height: ph, channels: 3 } })
-        .resize(width, height, { kernel: "lanczos3", fit: "fill" })
-        .withIccProfile("srgb")
-        .withExif({
-          IFD0: {
-            Software: exifText(
-              `SceneBooth ${usedModel ? `ESRGAN ${tier} x${scale}${finetuned ? " fine-tuned" : ""}` : "Lanczos"}`,
-            ),
-            ...(opts.description ? { ImageDescription: exifText(opts.description) } : {}),
-          },
-        });
+      let resized = sharp(pixels, { raw: { width: pw, height: ph, channels: 3 } }).resize(width, height, {
+        kernel: "lanczos3",
+        fit: "fill",
+      });
+      if (opts.compose) {
+        const rgb = await opts.compose(await resized.raw().toBuffer(), width, height);
+        resized = sharp(rgb, { raw: { width, height, channels: 3 } });
+      }
+      let pipeline = resized.withIccProfile("srgb").withExif({
+        IFD0: {
+          Software: exifText(
+            `SceneBooth ${usedModel ? `ESRGAN ${tier} x${scale}${finetuned ? " fine-tuned" : ""}` : "Lanczos"}`,
+          ),
+          ...(opts.description ? { ImageDescription: exifText(opts.description) } : {}),
+        },
+      });
       pipeline =
         format === "png"
           ? pipeline.png({ compressionLevel: 6 })

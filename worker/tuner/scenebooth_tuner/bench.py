@@ -238,6 +238,19 @@ def _generate_fn(models: Models, sw: Switches, device: torch.device, batch: int 
     return run
 
 
+def _vae_encode_fn(models: Models, sw: Switches, device: torch.device):
+    """Exact mode's once-per-scene cost: one layer VAE-encoded at the model's resolution (sampling.encode_product)."""
+    _unet, _text_encoder, vae, rt = _prepare(models, sw, device)
+    res = models.resolution
+    pixels = (torch.rand(1, 3, res, res, generator=torch.Generator().manual_seed(3)) * 2 - 1).to(device, vae.dtype)
+
+    def run() -> None:
+        with torch.inference_mode(), rt.autocast_ctx():
+            vae.encode(pixels).latent_dist.mode()
+
+    return run
+
+
 def _peak_mb(device: torch.device) -> float:
     if device.type == "cuda":
         return torch.cuda.max_memory_allocated(device) / 2**20
@@ -317,7 +330,7 @@ def _throughput_measures(
 ) -> dict:
     """What the products-per-GPU-hour model needs beyond the ladder's step times, with one variant's
     switches: generation per image at several batch sizes, class images (PNGs written), model load, the
-    LoRA text-encoder phase, checkpoint writes."""
+    LoRA text-encoder phase, an exact-mode layer's VAE encode, checkpoint writes."""
     out: dict = {"generate_ms_per_image": {}}
     gen_iters = max(1, iters // 4)
     with tempfile.TemporaryDirectory(prefix="scenebooth-bench-") as tmp:
@@ -327,6 +340,7 @@ def _throughput_measures(
             ("lora_te_step_ms", lambda: _train_step_fn(models, sw, device, "lora+te"), iters),
             ("class_images_b4", lambda: _generate_fn(models, sw, device, 4, work / "class"), gen_iters),
             ("model_load_ms", lambda: _load_fn(models, sw, device, work / "weights"), 2),
+            ("vae_encode_ms", lambda: _vae_encode_fn(models, sw, device), iters),
         ]
         for key, make, n in jobs:
             try:
@@ -360,6 +374,7 @@ def _timings(row: dict, extra: dict, lora: bool, gen_batch: int, checkpoint_ms: 
         caption_s=caption_s,
         checkpoint_s=0.0 if lora else checkpoint_ms / 1000,
         gen_batch=gen_batch,
+        vae_encode_s=extra["vae_encode_ms"] / 1000,
     )
 
 
@@ -374,16 +389,20 @@ def throughput_model(rows: list[dict], extra: dict) -> dict:
     fitted = {int(b): ms for b, ms in extra["generate_ms_per_image"].items() if ms is not None}
     needed = [eager[k] for k in ("unet_step_ms", "unet_te_step_ms", "lora_step_ms")]
     needed += [tuned_row[k] for k in ("unet_step_ms", "unet_te_step_ms", "lora_step_ms")]
-    needed += [extra[k] for k in ("lora_te_step_ms", "class_image_ms", "model_load_ms")]
+    needed += [extra[k] for k in ("lora_te_step_ms", "class_image_ms", "model_load_ms", "vae_encode_ms")]
     if not fitted or None in needed:
         return {"error": "a measurement the model needs ran out of memory (null above)"}
     best_batch = min(fitted, key=lambda b: (fitted[b], -b))
     as_built_batch = 4 if 4 in fitted else max(fitted)
     out = {"as_built_row": eager["name"], "tuned_row": tuned_row["name"], "best_gen_batch": best_batch}
+    tuned_timings = {}
     for profile, lora in (("sd21-lora", True), ("sd21", False)):
         as_built = _timings(eager, extra, lora, as_built_batch, 3 * extra["checkpoint_write_ms"], 0.0)
-        tuned = _timings(tuned_row, extra, lora, best_batch, extra["checkpoint_snapshot_ms"], 0.0)
+        tuned = tuned_timings[profile] = _timings(
+            tuned_row, extra, lora, best_batch, extra["checkpoint_snapshot_ms"], 0.0
+        )
         out[profile] = [throughput.per_product(s) for s in throughput.scenarios(profile, as_built, tuned)]
+    out["exact"] = throughput.exact_rows(tuned_timings, out)
     return out
 
 
@@ -437,6 +456,16 @@ def report_markdown(result: dict) -> str:
                 seen.add(key)
                 lines.append(f"- {row['name']}: `{json.dumps(row['inputs'], separators=(', ', ': '))}`")
         lines.append("")
+    if "exact" in model:
+        lines += [
+            "## exact product (issue #19)",
+            "",
+            "The model's figures, not an end-to-end measurement: each exact image is sampled as a tuned image is"
+            " (`image_s`), plus the layer's VAE encode once per scene (`vae_encode_s`); the fast lane samples the"
+            " base model and does no tuning. Models resident.",
+            "",
+            throughput.table(model["exact"]),
+        ]
     return "\n".join(lines)
 
 
@@ -454,10 +483,12 @@ def model_from_figures(figures_path: str) -> dict:
     data = json.loads(Path(figures_path).read_text())
     model: dict = {}
     recipe = throughput.Recipe(**data.get("recipe", {}))
+    tuned_timings = {}
     for profile, timings in data["profiles"].items():
         as_built = throughput.Timings(**timings["as_built"])
-        tuned = throughput.Timings(**timings["tuned"])
+        tuned = tuned_timings[profile] = throughput.Timings(**timings["tuned"])
         model[profile] = [throughput.per_product(s) for s in throughput.scenarios(profile, as_built, tuned, recipe)]
+    model["exact"] = throughput.exact_rows(tuned_timings, model, recipe)
     return {
         "command": "bench",
         "shapes": "sd21",

@@ -1,4 +1,7 @@
-"""`generate`: base model + a product's weights -> scene PNGs (DPM-Solver++, CFG), seed and prompt recorded."""
+"""`generate`: base model + a product's weights -> scene PNGs (DPM-Solver++, CFG), seed and prompt recorded.
+
+A scene with a layer is drawn in exact mode: the product's own pixels kept (blended latents while sampling,
+the layer pasted over the decoded image), the scene painted around them; with no weights, by the base model."""
 
 from __future__ import annotations
 
@@ -7,13 +10,13 @@ import time
 from pathlib import Path
 
 from .errors import TunerError
-from .images import save_png
+from .images import load_layer, paste_layer, save_png
 from .models import Diffusion, load_diffusion
 from .profiles import Profile
 from .progress import Progress
-from .prompts import scene_kind, scene_prompt
+from .prompts import exact_prompt, scene_kind, scene_prompt
 from .runtime import Runtime, generation_batch, retry_on_oom, runtime_for, set_threads
-from .sampling import make_pipeline, render
+from .sampling import encode_product, make_pipeline, render
 from .spec import GenerateResult, GenerateSpec
 from .weights_meta import FULL_WEIGHTS_META
 
@@ -58,19 +61,26 @@ def plan(spec: GenerateSpec) -> list[dict]:
     """One entry per image: scene j's image k uses seed `seed + k` (the same seeds for every scene, so
     scenes are compared on equal noise)."""
     items = []
-    for j, (scene, index) in enumerate(spec.prompts):
-        prompt = scene_prompt(scene, spec.class_noun, spec.identifier) if spec.product else " ".join(scene.split())
+    for j, ((scene, index), layer) in enumerate(zip(spec.prompts, spec.scene_layers, strict=True)):
+        if not spec.product:
+            prompt = " ".join(scene.split())
+        elif layer is None:
+            prompt = scene_prompt(scene, spec.class_noun, spec.identifier)
+        else:
+            prompt = exact_prompt(scene, spec.class_noun, spec.identifier, tuned=spec.weights is not None)
         for k in range(spec.num_images):
-            items.append(
-                {
-                    "path": str(spec.output_dir / f"{j:02d}-{k:02d}.png"),
-                    "prompt": prompt,
-                    "scene": scene,
-                    "scene_index": index,
-                    "scene_kind": scene_kind(index) if index is not None else "custom",
-                    "seed": spec.seed + k,
-                }
-            )
+            item = {
+                "path": str(spec.output_dir / f"{j:02d}-{k:02d}.png"),
+                "prompt": prompt,
+                "scene": scene,
+                "scene_index": index,
+                "scene_kind": scene_kind(index) if index is not None else "custom",
+                "seed": spec.seed + k,
+                "mode": "tuned" if layer is None else "exact",
+            }
+            if layer is not None:
+                item["layer"] = str(layer)
+            items.append(item)
     return items
 
 
@@ -97,8 +107,12 @@ def _generate(spec: GenerateSpec, rt: Runtime, progress: Progress, batch_size: i
         "profile": profile.name,
         "weights": kind,
     }
+    pipe = make_pipeline(diffusion)
+    # Each scene's layer: read and VAE-encoded once, shared by the scene's images.
+    layers = {str(path): load_layer(path) for path in spec.scene_layers if path is not None}
+    products = {path: encode_product(pipe, rt, layer, profile.resolution) for path, layer in layers.items()}
     for i, image in render(
-        make_pipeline(diffusion),
+        pipe,
         rt,
         [it["prompt"] for it in items],
         [it["seed"] for it in items],
@@ -108,11 +122,13 @@ def _generate(spec: GenerateSpec, rt: Runtime, progress: Progress, batch_size: i
         negative_prompt=spec.negative_prompt,
         batch_size=batch_size,
         on_step=on_step,
+        products=[products.get(it.get("layer", "")) for it in items],
     ):
         item = items[i]
-        save_png(
-            image, Path(item["path"]), profile.image_size, {**params, "prompt": item["prompt"], "seed": item["seed"]}
-        )
+        if item["mode"] == "exact":
+            image = paste_layer(image, layers[item["layer"]])
+        meta = {**params, "prompt": item["prompt"], "seed": item["seed"], "mode": item["mode"]}
+        save_png(image, Path(item["path"]), profile.image_size, meta)
     return items, kind
 
 

@@ -26,6 +26,20 @@ def to_model_tensor(images: list[Image.Image], resolution: int) -> torch.Tensor:
     return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
 
 
+def load_layer(path: Path) -> Image.Image:
+    """An exact-mode layer: RGBA, alpha the product's matte (spec.check_layers checked it)."""
+    with Image.open(path) as img:
+        return img.convert("RGBA")
+
+
+def paste_layer(image: Image.Image, layer: Image.Image) -> Image.Image:
+    """The generated scene at the layer's size with the layer over it ("over", by its alpha): the product's
+    own pixels where the matte is 255, blended along its soft edge, the scene elsewhere."""
+    if image.size != layer.size:
+        image = image.resize(layer.size, Image.Resampling.BICUBIC)
+    return Image.alpha_composite(image.convert("RGBA"), layer).convert("RGB")
+
+
 def save_png(image: Image.Image, path: Path, size: int, metadata: dict) -> None:
     """Write atomically, resized to `size` if needed, with `metadata` as a JSON "scenebooth" text chunk."""
     if image.size != (size, size):

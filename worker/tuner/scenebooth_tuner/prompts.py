@@ -124,3 +124,17 @@ def scene_prompt(scene: str, class_noun: str, identifier: str) -> str:
     if re.match(rf"^(?:a|an|the)\s+{_class_pattern(class_noun)}\b", scene, flags=re.IGNORECASE):
         return insert_identifier(scene, class_noun, identifier)
     return f"{class_prompt(class_noun)} {identifier} {scene}"
+
+
+def exact_prompt(scene: str, class_noun: str, identifier: str, tuned: bool) -> str:
+    """An exact-mode scene, painted around the product's own pixels. Tuned weights know the identifier: the
+    tuned template (`scene_prompt`). The base model does not: the class noun alone, "a sneaker on the beach";
+    text that names the identifier has it dropped, or replaced by "a sneaker" where the class is not named."""
+    prompt = scene_prompt(scene, class_noun, identifier)
+    if tuned:
+        return prompt
+    names_class = re.search(rf"\b{_class_pattern(class_noun)}\b", prompt, flags=re.IGNORECASE) is not None
+    if names_class:
+        return " ".join(prompt.replace(identifier, " ").split())
+    named = re.compile(rf"(\b(?:a|an|the)\s+)?{re.escape(identifier)}", flags=re.IGNORECASE)
+    return named.sub(lambda m: (m.group(1) or "a ") + class_noun, prompt)

@@ -43,6 +43,8 @@ Device = Literal["auto", "cpu", "cuda"]
 Mode = Literal["full", "lora"]
 IdentifierMode = Literal["plain", "new_token"]  # profiles.IDENTIFIER_MODE
 TextEncoderSchedule = Literal["separate", "joint"]  # profiles.TEXT_ENCODER_SCHEDULE
+# tuned: the whole image from the model; exact: the product's own pixels (a layer), the scene painted around them.
+GenerationMode = Literal["exact", "tuned"]
 
 
 def spec_field(
@@ -154,11 +156,21 @@ class GenerateSpec(JobSpec):
     # False: each scene is the whole prompt of a place without the product (background augmentation's
     # backgrounds, drawn by the base model); the class noun and identifier are not put in.
     product: bool = True
+    # One per scene: null (tuned mode) or an RGBA PNG of the output size, the product's pixels placed on the
+    # canvas with its matte as alpha (exact mode: the scene is painted around them). None: all null.
+    layers: tuple[Path | None, ...] | None = spec_field(
+        None, empty=True, what="a list with one RGBA PNG path or null per scene"
+    )
 
     @property
     def prompts(self) -> tuple[tuple[str, int | None], ...]:
         """(scene text, scene index or None for custom text) per scene."""
         return tuple((SCENES[s], s) if isinstance(s, int) else (s, None) for s in self.scenes)
+
+    @property
+    def scene_layers(self) -> tuple[Path | None, ...]:
+        """The layer of each scene, None for a tuned-mode scene."""
+        return self.layers if self.layers is not None else (None,) * len(self.scenes)
 
 
 # ---------------------------------------------------------------------------------------------- results
@@ -257,6 +269,8 @@ class GeneratedImage(TypedDict):
     scene_index: int | None
     scene_kind: Literal["general", "specific", "custom"]
     seed: int
+    mode: GenerationMode
+    layer: NotRequired[str]  # exact mode: the scene's layer
 
 
 class GenerateResult(TypedDict):
@@ -333,7 +347,10 @@ def _value(tp: Any, value: Any, where: str, meta: Any) -> Any:
         if not value and not meta.get("empty"):
             raise _bad(where, f"must be {what or 'a list'}, not empty")
         item = get_args(tp)[0]
-        return tuple(_value(item, v, f"{where}[{i}]", None) for i, v in enumerate(value))
+        nullable = _optional(item) is not None
+        return tuple(
+            None if v is None and nullable else _value(item, v, f"{where}[{i}]", None) for i, v in enumerate(value)
+        )
     if get_origin(tp) in (Union, types.UnionType):  # int | str: the first that the JSON type matches
         for option in get_args(tp):
             if _json_type_matches(option, value):
@@ -442,6 +459,41 @@ def check_images(paths: list[Path], profile: Profile, where: str) -> None:
             )
 
 
+def check_layers(layers: tuple[Path | None, ...], profile: Profile) -> None:
+    """Every exact-mode layer must be an RGBA PNG of the output size (its alpha is the product's matte)."""
+    from PIL import Image, UnidentifiedImageError
+
+    size = profile.image_size
+    for i, path in enumerate(layers):
+        if path is None:
+            continue
+        try:
+            with Image.open(path) as img:
+                img.verify()
+            with Image.open(path) as img:
+                kind, mode, (w, h) = img.format, img.mode, img.size
+                alpha = img.getchannel("A").getextrema() if mode == "RGBA" else None
+        except FileNotFoundError as exc:
+            raise _bad_layer(i, f"no such file {str(path)!r}") from exc
+        except (OSError, UnidentifiedImageError, SyntaxError) as exc:
+            raise _bad_layer(i, f"{str(path)!r} is not a readable image") from exc
+        if kind != "PNG" or mode != "RGBA":
+            raise _bad_layer(
+                i, f"{str(path)!r} is a {kind} {mode} image, not an RGBA PNG (alpha: the product's matte)"
+            )
+        if (w, h) != (size, size):
+            raise _bad_layer(i, f"layers must be {size}x{size} (the output size), {str(path)!r} is {w}x{h}")
+        # A matte of one value is a lost matte: no product to keep, or no scene left to paint.
+        if alpha == (0, 0):
+            raise _bad_layer(i, f"{str(path)!r} is transparent everywhere: its alpha holds no product")
+        if alpha == (255, 255):
+            raise _bad_layer(i, f"{str(path)!r} is opaque everywhere: its alpha leaves no scene to paint")
+
+
+def _bad_layer(i: int, problem: str) -> TunerError:
+    return TunerError("bad_input", f"layers[{i}]: {problem}", field="layers")
+
+
 def _job(cls: type[T], data: Any) -> T:
     """The spec read generically, with the identifier that follows from the class noun."""
     spec = _object(cls, data)
@@ -504,6 +556,10 @@ def parse_generate(data: Any) -> GenerateSpec:
         scenes.append(scene if isinstance(scene, int) else " ".join(scene.split()))
     if spec.weights is not None and not spec.weights.exists():
         raise TunerError("bad_input", f"weights: no such file or folder {str(spec.weights)!r}", field="weights")
+    if spec.layers is not None:
+        if len(spec.layers) != len(spec.scenes):
+            raise _bad("layers", f"must have one entry per scene ({len(spec.scenes)}), got {len(spec.layers)}")
+        check_layers(spec.layers, spec.profile)
     steps = spec.steps if spec.steps is not None else sample_steps(spec.weights, spec.quality)
     return replace(spec, scenes=tuple(scenes), steps=steps)
 

@@ -13,6 +13,16 @@ Per product, in GPU seconds:
   + images x image_s x sample_steps / 25            image_s: one image, 25 DPM-Solver++ steps, at the batch
 
 products per GPU-hour = 3600 / that.
+
+Exact mode (issue #19: the product's own pixels, the scene painted around them) samples each image as a
+tuned image is (the same UNet steps with CFG and the VAE decode; the blend is an elementwise mix per step)
+and VAE-encodes each scene's layer once:
+
+    seconds per exact image = image_s x sample_steps / 25 + scenes x vae_encode_s / images
+
+The fast lane (no weights: the base model) has no captions, class images or training, so a product is
+loads x load_s + scenes x vae_encode_s + images x image_s x sample_steps / 25; on tuned weights, the
+tuning of the tuned ladder's last row comes on top.
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ class Recipe:
     te_steps: int = 200
     num_class_images: int = 100
     images: int = 24  # a request's images: the app's default 6 scenes x 4 images
+    scenes: int = 6  # exact mode encodes one layer per scene
     sample_steps: int = 25
     checkpoint_every: int = 250
 
@@ -48,6 +59,7 @@ class Timings:
     caption_s: float  # captioning one product's photos
     checkpoint_s: float  # the GPU's wait for one checkpoint
     gen_batch: int
+    vae_encode_s: float  # exact mode: VAE-encoding one layer at the model's resolution
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,50 @@ def per_product(s: Scenario) -> dict:
     }
 
 
+def per_exact_product(name: str, recipe: Recipe, timings: Timings, tuning_s: float = 0.0, loads: int = 0) -> dict:
+    """Seconds per exact-mode product, by part, and per image. `tuning_s`: the product's tuning (0 for the
+    fast lane, which samples the base model)."""
+    image_s = timings.image_s * recipe.sample_steps / MEASURED_SAMPLE_STEPS
+    parts = {
+        "load": loads * timings.load_s,
+        "tuning": tuning_s,
+        "layer_encode": recipe.scenes * timings.vae_encode_s,
+        "generate": recipe.images * image_s,
+    }
+    total = sum(parts.values())
+    return {
+        "name": name,
+        "seconds": {k: round(v, 2) for k, v in parts.items()},
+        "s_per_image": round(image_s + parts["layer_encode"] / recipe.images, 4),
+        "total_s": round(total, 2),
+        "products_per_gpu_hour": round(3600 / total, 1) if total > 0 else None,
+        "reaches_goal": total > 0 and 3600 / total >= GOAL,
+        "inputs": {"recipe": asdict(recipe), "timings": asdict(timings), "loads": loads, "tuning_s": tuning_s},
+    }
+
+
+def exact_rows(tuned: dict[str, Timings], ladders: dict[str, list[dict]], recipe: Recipe | None = None) -> list[dict]:
+    """Exact mode on one card: the fast lane (the base model with resident models, as the tuned ladder
+    runs it; its sampling is the same in every profile), then each profile's tuned weights, their tuning
+    taken from the profile's last ladder row (`ladders`: profile -> per_product rows)."""
+    recipe = recipe or Recipe()
+    base = next(iter(tuned.values()))
+    rows = [
+        per_exact_product("fast lane: exact product on the base model, no tuning", recipe, base),
+        per_exact_product("fast lane at 20 sampling steps", replace(recipe, sample_steps=20), base),
+    ]
+    for profile, timings in tuned.items():
+        last = ladders[profile][-1]
+        tuning_s = round(last["total_s"] - last["seconds"]["generate"], 2)
+        last_recipe = Recipe(**last["inputs"]["recipe"])
+        rows.append(
+            per_exact_product(
+                f"{profile}: exact scenes on tuned weights (tuned as its last row)", last_recipe, timings, tuning_s
+            )
+        )
+    return rows
+
+
 def scenarios(profile: str, as_built: Timings, tuned: Timings, recipe: Recipe | None = None) -> list[Scenario]:
     """The same ladder for every card: the recipe as the tuner ran it before issue #16, then one change at a
     time. `as_built`: eager timings at generation batch 4, checkpoints with the optimizer's state; `tuned`: the
@@ -118,12 +174,14 @@ def scenarios(profile: str, as_built: Timings, tuned: Timings, recipe: Recipe | 
 
 
 def table(rows: list[dict]) -> str:
-    """Markdown: one row per scenario, seconds by part."""
+    """Markdown: one row per scenario, seconds by part (and per image, for exact-mode rows)."""
     parts = list(rows[0]["seconds"]) if rows else []
-    head = "| scenario | " + " | ".join(parts) + " | s / product | products / GPU-hour | ≥ 60 |"
-    lines = [head, "|---|" + "---:|" * (len(parts) + 2) + "---|"]
+    per_image = bool(rows) and "s_per_image" in rows[0]
+    extra = ["s / image"] if per_image else []
+    head = "| scenario | " + " | ".join(parts + extra) + " | s / product | products / GPU-hour | ≥ 60 |"
+    lines = [head, "|---|" + "---:|" * (len(parts) + len(extra) + 2) + "---|"]
     for row in rows:
-        cells = [f"{row['seconds'][p]:.1f}" for p in parts]
+        cells = [f"{row['seconds'][p]:.1f}" for p in parts] + ([f"{row['s_per_image']:.4f}"] if per_image else [])
         pph = row["products_per_gpu_hour"]
         lines.append(
             f"| {row['name']} | "

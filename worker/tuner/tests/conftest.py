@@ -45,6 +45,24 @@ def make_photo(path: Path, seed: int, size: int = 768, detailed: bool = False) -
     return path
 
 
+LAYER_EDGE = 8  # make_layer's soft edge, in pixels
+
+
+def make_layer(path: Path, size: int = 768, mode: str = "RGBA", fmt: str = "PNG") -> Path:
+    """An exact-mode layer: a striped 'product' box, opaque inside a soft edge, on a transparent canvas whose
+    RGB is random (what a PNG keeps under alpha 0 is arbitrary)."""
+    rng = np.random.default_rng(3)
+    rgba = np.zeros((size, size, 4), np.uint8)
+    rgba[..., :3] = rng.integers(0, 256, (size, size, 3))
+    lo, hi = size // 4, 3 * size // 4
+    yy, xx = np.mgrid[lo:hi, lo:hi]
+    rgba[lo:hi, lo:hi, :3] = np.stack([(xx // 6 % 2) * 200 + 30, (yy // 9 % 2) * 150 + 60, xx * 0 + 90], -1)
+    inset = np.minimum(np.minimum(yy - lo, hi - 1 - yy), np.minimum(xx - lo, hi - 1 - xx))
+    rgba[lo:hi, lo:hi, 3] = np.clip((inset + 1) * 255 // LAYER_EDGE, 0, 255)
+    Image.fromarray(rgba, "RGBA").convert(mode).save(path, format=fmt)
+    return path
+
+
 @pytest.fixture(scope="session")
 def photos(tmp_path_factory) -> list[Path]:
     folder = tmp_path_factory.mktemp("photos")

@@ -58,7 +58,14 @@ def test_bench_writes_its_report(tmp_path):
     # The products-per-GPU-hour model, from this run's own measurements (the +sdpa variant's switches).
     measures = report["throughput_measures"]
     assert measures["variant"] == "+sdpa" and set(measures["generate_ms_per_image"]) == {"1", "2"}
-    for key in ("lora_te_step_ms", "class_image_ms", "model_load_ms", "checkpoint_write_ms", "checkpoint_snapshot_ms"):
+    for key in (
+        "lora_te_step_ms",
+        "class_image_ms",
+        "model_load_ms",
+        "vae_encode_ms",
+        "checkpoint_write_ms",
+        "checkpoint_snapshot_ms",
+    ):
         assert measures[key] > 0
     model = report["throughput_model"]
     assert model["as_built_row"] == model["tuned_row"] == "+sdpa"
@@ -68,10 +75,14 @@ def test_bench_writes_its_report(tmp_path):
         measured = report["variants"][1]["lora_step_ms" if profile == "sd21-lora" else "unet_step_ms"]
         assert timings["unet_step_s"] == pytest.approx(measured / 1000)
         assert first["inputs"]["recipe"]["unet_steps"] == 1500 and first["products_per_gpu_hour"] > 0
+    fast_lane = model["exact"][0]
+    assert fast_lane["inputs"]["timings"]["vae_encode_s"] == pytest.approx(measures["vae_encode_ms"] / 1000)
+    assert fast_lane["seconds"]["tuning"] == 0 and fast_lane["s_per_image"] > 0
     written = json.loads((tmp_path / "results" / "gpu-cpu-small.json").read_text())
     assert written == report
     table = (tmp_path / "results" / "gpu-cpu-small.md").read_text()
     assert "## sd21-lora" in table and "## sd21" in table and "products / GPU-hour" in table
+    assert "## exact product (issue #19)" in table and "s / image" in table
 
 
 def test_ladder_is_cumulative_and_device_aware():

@@ -1,5 +1,6 @@
 """End to end through the CLI on the tiny profile: caption -> train (lora and full, with prior preservation,
-the text-encoder phase and the adaptive rule) -> generate, as the Node worker runs it."""
+the text-encoder phase and the adaptive rule) -> generate (a scene of it in exact mode), as the Node worker
+runs it."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
-from conftest import run_cli
+from conftest import make_layer, run_cli
 from PIL import Image
 from safetensors import safe_open
 
@@ -43,6 +45,7 @@ def chain(tmp_path_factory, photos):
         )
         for mode in ("lora", "full")
     }
+    layer = make_layer(work / "layer.png")
     generate = {
         mode: run_cli(
             "generate",
@@ -50,6 +53,7 @@ def chain(tmp_path_factory, photos):
                 **common,
                 "weights": train[mode].last["artifact"],
                 "scenes": [8, 18, "on a red carpet"],
+                "layers": [None, None, str(layer)],  # the last scene around the product's own pixels
                 "num_images": 2,
                 "output_dir": str(work / f"generate-{mode}"),
             },
@@ -150,7 +154,8 @@ def test_generated_pngs_record_prompt_and_seed(chain):
         prompts = [img["prompt"] for img in result["images"]]
         assert prompts[0] == "a sneaker <mysneaker> on a cobblestone street"
         assert prompts[2] == f"a sneaker <mysneaker> {SCENES[18]}"
-        assert prompts[4] == "a sneaker <mysneaker> on a red carpet"
+        assert prompts[4] == "a sneaker <mysneaker> on a red carpet"  # exact on tuned weights: the same template
+        assert [img["mode"] for img in result["images"]] == ["tuned"] * 4 + ["exact"] * 2
         assert [img["seed"] for img in result["images"]] == [3, 4, 3, 4, 3, 4]
         for img in result["images"]:
             with Image.open(img["path"]) as png:
@@ -158,6 +163,16 @@ def test_generated_pngs_record_prompt_and_seed(chain):
             meta = png_metadata(Path(img["path"]))
             assert (meta["prompt"], meta["seed"], meta["steps"]) == (img["prompt"], img["seed"], 20)
         assert "noise" in result["note"]
+
+
+def test_an_exact_scene_on_tuned_weights_keeps_the_products_pixels(chain):
+    for run in chain.generate.values():
+        for img in run.last["images"][4:]:
+            layer = np.asarray(Image.open(img["layer"]), dtype=np.int16)
+            image = np.asarray(Image.open(img["path"]).convert("RGB"), dtype=np.int16)
+            diff = np.abs(image - layer[..., :3]).mean(-1)
+            assert diff[layer[..., 3] == 255].max() == 0 and diff[layer[..., 3] == 0].mean() > 20
+            assert png_metadata(Path(img["path"]))["mode"] == "exact"
 
 
 def conformance_problems(description: dict, value, where: str = "result") -> list[str]:

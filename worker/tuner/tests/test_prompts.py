@@ -8,6 +8,7 @@ from scenebooth_tuner.prompts import (
     captioner_prompt,
     clean_caption,
     default_identifier,
+    exact_prompt,
     insert_identifier,
     normalize_class_noun,
     scene_kind,
@@ -103,6 +104,21 @@ def test_scene_prompts():
         scene_prompt("a sneaker on a red carpet", "sneaker", "<mysneaker>") == "a sneaker <mysneaker> on a red carpet"
     )
     assert scene_prompt("a photo of <mysneaker>", "sneaker", "<mysneaker>") == "a photo of <mysneaker>"
+
+
+def test_exact_prompts_name_the_identifier_only_to_tuned_weights():
+    """The base model (the fast lane) does not know the identifier: it gets the class noun alone."""
+    for scene, base in [
+        (SCENES[8], "a sneaker on a cobblestone street"),
+        ("a sneaker on a red carpet", "a sneaker on a red carpet"),
+        ("a sneaker <mysneaker> on a red carpet", "a sneaker on a red carpet"),
+        ("a photo of <mysneaker>", "a photo of a sneaker"),
+        ("the <mysneaker> on a rug", "the sneaker on a rug"),
+    ]:
+        assert exact_prompt(scene, "sneaker", "<mysneaker>", tuned=False) == base
+        assert exact_prompt(scene, "sneaker", "<mysneaker>", tuned=True) == scene_prompt(
+            scene, "sneaker", "<mysneaker>"
+        )
 
 
 def test_class_noun_normalisation():

@@ -7,7 +7,7 @@ import functools
 
 import numpy as np
 import pytest
-from conftest import Capture
+from conftest import Capture, make_layer
 from PIL import Image
 from serve_client import ServeClient
 
@@ -151,3 +151,17 @@ def test_warm_loads_the_base_before_any_job_and_the_first_job_loads_nothing(phot
         assert error["code"] in ("bad_spec", "bad_input")
     finally:
         assert server.close() == 0
+
+
+def test_an_exact_generate_with_no_weights_goes_through_serve(server, tmp_path):
+    """The fast lane's spec, as the worker sends it: the same parser and the base model the process keeps."""
+    layer = make_layer(tmp_path / "layer.png")
+    spec = {"profile": "tiny", "class_noun": "mug", "seed": 5, "scenes": [3], "layers": [str(layer)]}
+    result = server.result("generate", {**spec, "num_images": 1, "steps": 3, "output_dir": str(tmp_path / "out")})
+    [image] = result["images"]
+    assert (result["weights_kind"], image["mode"], image["layer"]) == ("base", "exact", str(layer.resolve()))
+    rgba = np.asarray(Image.open(layer), dtype=np.int16)
+    inside = rgba[..., 3] == 255
+    assert np.abs(pixels(image["path"]).astype(np.int16) - rgba[..., :3])[inside].max() == 0
+    [error] = server.run("generate", {**spec, "layers": [str(tmp_path / "none.png")], "output_dir": str(tmp_path)})
+    assert (error["code"], error["field"]) == ("bad_input", "layers")

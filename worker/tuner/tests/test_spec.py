@@ -1,7 +1,7 @@
 """Job spec parsing: defaults, and every problem as a coded error naming its field."""
 
 import pytest
-from conftest import make_photo
+from conftest import make_layer, make_photo
 from PIL import Image
 
 from scenebooth_tuner.errors import EXIT_CODES, TunerError
@@ -260,3 +260,78 @@ def test_the_contract_command_prints_every_command(tmp_path):
         "required": True,
     }
     assert printed["caption"]["result"]["fields"]["note"] == {"type": {"kind": "string"}, "required": False}
+
+
+# ---------------------------------------------------------------------------------------------- exact mode
+
+
+def flat_layer(path, alpha: int):
+    """A layer whose matte got lost: one alpha value everywhere."""
+    Image.new("RGBA", (768, 768), (90, 60, 30, alpha)).save(path)
+    return path
+
+
+def generate_spec(**extra):
+    return {"profile": "tiny", "class_noun": "vase", "output_dir": "o", "scenes": [1, "on a rug"], **extra}
+
+
+def test_layers_are_one_per_scene_null_for_tuned_mode(tmp_path):
+    layer = make_layer(tmp_path / "layer.png")
+    spec = parse_generate(generate_spec(layers=[str(layer), None]))
+    assert spec.layers == spec.scene_layers == (layer.resolve(), None)
+    assert parse_generate(generate_spec()).scene_layers == (None, None)  # no layers: every scene tuned, as before
+    assert parse_generate(generate_spec(layers=None)).layers is None
+
+
+def test_a_request_of_layers_only_needs_no_weights(tmp_path):
+    """The fast lane: every scene exact, no tuned weights (the base model paints the scene)."""
+    layer = make_layer(tmp_path / "layer.png")
+    spec = parse_generate(generate_spec(layers=[str(layer), str(layer)]))
+    assert spec.weights is None and spec.steps == 50
+
+
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda p: p / "missing.png", "layers[0]: no such file"),
+        (lambda p: make_layer(p / "small.png", size=512), "layers must be 768x768 (the output size)"),
+        (lambda p: make_layer(p / "rgb.png", mode="RGB"), "is a PNG RGB image, not an RGBA PNG"),
+        (lambda p: make_layer(p / "layer.webp", fmt="WEBP"), "is a WEBP RGBA image, not an RGBA PNG"),
+        (lambda p: (p / "text.png").write_text("not a picture") and p / "text.png", "is not a readable image"),
+        (lambda p: flat_layer(p / "clear.png", 0), "is transparent everywhere: its alpha holds no product"),
+        (lambda p: flat_layer(p / "opaque.png", 255), "is opaque everywhere: its alpha leaves no scene to paint"),
+    ],
+)
+def test_a_bad_layer_is_bad_input_naming_layers(tmp_path, make, words):
+    err = error_of(parse_generate, generate_spec(layers=[str(make(tmp_path)), None]))
+    assert (err.code, err.details.get("field")) == ("bad_input", "layers")
+    assert err.message.startswith("layers[0]: ") and words in err.message
+
+
+@pytest.mark.parametrize(
+    "layers, field, words",
+    [
+        ([None], "layers", "must have one entry per scene (2), got 1"),
+        ("layer.png", "layers", "must be a list with one RGBA PNG path or null per scene"),
+        ([None, 3], "layers[1]", "must be a file path"),
+        ([None, " "], "layers[1]", "must be a file path"),
+    ],
+)
+def test_a_malformed_layers_list_is_bad_spec(layers, field, words):
+    err = error_of(parse_generate, generate_spec(layers=layers))
+    assert (err.code, err.details.get("field")) == ("bad_spec", field)
+    assert words in err.message
+
+
+def test_the_contract_describes_layers_and_each_images_mode():
+    from scenebooth_tuner.spec import contract
+
+    generate = contract()["generate"]
+    assert generate["spec"]["fields"]["layers"] == {
+        "type": {"kind": "nullable", "of": {"kind": "list", "of": {"kind": "nullable", "of": {"kind": "path"}}}},
+        "required": False,
+        "default": None,
+    }
+    image = generate["result"]["fields"]["images"]["type"]["of"]["fields"]
+    assert image["mode"] == {"type": {"kind": "enum", "values": ["exact", "tuned"]}, "required": True}
+    assert image["layer"] == {"type": {"kind": "string"}, "required": False}

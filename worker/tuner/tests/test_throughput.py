@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from scenebooth_tuner.class_sets import class_set
 from scenebooth_tuner.profiles import get_profile
-from scenebooth_tuner.throughput import Recipe, Scenario, Timings, per_product
+from scenebooth_tuner.throughput import Recipe, Scenario, Timings, exact_rows, per_exact_product, per_product
 
 TIMINGS = Timings(
     unet_step_s=0.1,
@@ -20,6 +20,7 @@ TIMINGS = Timings(
     caption_s=5.0,
     checkpoint_s=2.0,
     gen_batch=4,
+    vae_encode_s=0.05,
 )
 
 
@@ -45,6 +46,41 @@ def test_sixty_seconds_a_product_is_the_goal():
     assert row["total_s"] == 44.6 and row["products_per_gpu_hour"] == 80.7 and row["reaches_goal"]
     slow = per_product(Scenario("slow", replace(recipe, unet_steps=600), TIMINGS, loads=0, class_image_share=0.0))
     assert slow["products_per_gpu_hour"] == 48.3 and not slow["reaches_goal"]
+
+
+def test_an_exact_product_is_its_images_sampled_as_tuned_ones_plus_one_layer_encode_per_scene():
+    recipe = Recipe(images=24, scenes=6, sample_steps=20)
+    fast = per_exact_product("fast", recipe, TIMINGS)
+    # 24 x 0.5 s x 20/25 = 9.6 s of sampling + 6 x 0.05 s of encoding; no tuning, no load.
+    assert fast["seconds"] == {"load": 0.0, "tuning": 0.0, "layer_encode": 0.3, "generate": 9.6}
+    assert fast["s_per_image"] == 0.4125 and fast["total_s"] == 9.9 and fast["products_per_gpu_hour"] == 363.6
+    tuned = per_exact_product("tuned", recipe, TIMINGS, tuning_s=50.1)
+    assert tuned["total_s"] == 60.0 and tuned["products_per_gpu_hour"] == 60.0 and tuned["reaches_goal"]
+
+
+def test_exact_rows_take_the_tuning_from_each_profiles_last_ladder_row():
+    recipe = Recipe(unet_steps=300, te_steps=0, images=24, sample_steps=20, checkpoint_every=1000)
+    ladder = [per_product(Scenario("last", recipe, TIMINGS, loads=0, class_image_share=0.0))]
+    rows = exact_rows({"sd21-lora": TIMINGS}, {"sd21-lora": ladder}, Recipe())
+    assert [r["name"] for r in rows] == [
+        "fast lane: exact product on the base model, no tuning",
+        "fast lane at 20 sampling steps",
+        "sd21-lora: exact scenes on tuned weights (tuned as its last row)",
+    ]
+    # the ladder row's 44.6 s less its 9.6 s of tuned-mode sampling: 30 s of training + 5 s of captions
+    assert rows[2]["seconds"]["tuning"] == 35.0 and rows[2]["total_s"] == 35.0 + 0.3 + 9.6
+    assert rows[0]["seconds"]["generate"] == 12.0 and rows[1]["seconds"]["generate"] == 9.6
+
+
+def test_the_committed_h200_table_is_the_model_of_the_committed_figures():
+    from scenebooth_tuner.bench import model_from_figures, report_markdown
+    from scenebooth_tuner.profiles import REPO_ROOT
+
+    result = model_from_figures(str(REPO_ROOT / "bench" / "gpu-figures" / "h200-design-s6.json"))
+    committed = REPO_ROOT / "bench" / "results" / "gpu-h200-design-s6"
+    assert json.loads(committed.with_suffix(".json").read_text()) == json.loads(json.dumps(result))
+    assert committed.with_suffix(".md").read_text() == report_markdown(result)
+    assert "## exact product (issue #19)" in report_markdown(result)
 
 
 def test_class_sets_are_named_by_base_revision_class_and_settings(monkeypatch):
