@@ -13,6 +13,7 @@ import { createPrismaClient } from "./client";
 import { freshSqliteUrl, postgresAvailability, testPostgresUrl } from "../../tests/harness/database";
 
 const MODEL_TABLES = [
+  "BrandPreset",
   "Candidate",
   "Generation",
   "Session",

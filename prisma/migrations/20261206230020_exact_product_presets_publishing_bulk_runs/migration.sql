@@ -1,3 +1,14 @@
+-- CreateTable
+CREATE TABLE "BrandPreset" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "shop" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "kind" TEXT NOT NULL,
+    "text" TEXT NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL
+);
+
 -- RedefineTables
 PRAGMA defer_foreign_keys=ON;
 PRAGMA foreign_keys=OFF;
@@ -24,6 +35,8 @@ CREATE TABLE "new_Candidate" (
     "selected" BOOLEAN NOT NULL DEFAULT false,
     "state" TEXT NOT NULL DEFAULT 'pending',
     "publishedMediaId" TEXT,
+    "publishedAt" DATETIME,
+    "removedAt" DATETIME,
     "publishAttemptKey" TEXT,
     "ratingSubject" INTEGER,
     "ratingScene" INTEGER,
@@ -57,6 +70,8 @@ CREATE TABLE "new_Generation" (
     "lane" TEXT NOT NULL DEFAULT 'tuned',
     "priority" INTEGER NOT NULL DEFAULT 0,
     "jobId" TEXT,
+    "bulkRunId" TEXT,
+    "readyTriggerAt" DATETIME,
     "cancelRequested" BOOLEAN NOT NULL DEFAULT false,
     "error" TEXT,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -72,6 +87,7 @@ ALTER TABLE "new_Generation" RENAME TO "Generation";
 CREATE INDEX "Generation_shop_idx" ON "Generation"("shop");
 CREATE INDEX "Generation_shop_subjectId_idx" ON "Generation"("shop", "subjectId");
 CREATE INDEX "Generation_shop_status_idx" ON "Generation"("shop", "status");
+CREATE INDEX "Generation_shop_bulkRunId_idx" ON "Generation"("shop", "bulkRunId");
 CREATE UNIQUE INDEX "Generation_shop_id_key" ON "Generation"("shop", "id");
 CREATE TABLE "new_Shop" (
     "id" TEXT NOT NULL PRIMARY KEY,
@@ -91,6 +107,7 @@ CREATE TABLE "new_Shop" (
     "capNoticeBalanceUsd" REAL,
     "allowLowDiversity" BOOLEAN NOT NULL DEFAULT false,
     "fastLane" BOOLEAN NOT NULL DEFAULT false,
+    "translateAltText" BOOLEAN NOT NULL DEFAULT false,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" DATETIME NOT NULL
 );
@@ -100,3 +117,9 @@ ALTER TABLE "new_Shop" RENAME TO "Shop";
 CREATE UNIQUE INDEX "Shop_shop_key" ON "Shop"("shop");
 PRAGMA foreign_keys=ON;
 PRAGMA defer_foreign_keys=OFF;
+
+-- CreateIndex
+CREATE INDEX "BrandPreset_shop_idx" ON "BrandPreset"("shop");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "BrandPreset_shop_name_key" ON "BrandPreset"("shop", "name");
