@@ -15,7 +15,7 @@ import {
 import { db, forShop, type PrismaClient } from "../../lib/db";
 import { dailyLimitMessage } from "../../lib/pipeline/daily-images";
 import { requestScenesBatch } from "../../lib/pipeline/request-scenes";
-import { automaticModes, laneOf, type GenerationLane } from "../../lib/pipeline/generation-modes";
+import { automaticModes, FAST_LANE_MIN_PHOTOS, laneOf, type GenerationLane } from "../../lib/pipeline/generation-modes";
 import { stageLabel } from "../../lib/pipeline/stages";
 import { SUBJECT_STATE_LABELS, subjectStateText } from "../../lib/state-labels";
 import type { Producers } from "../../lib/queue/producer";
@@ -31,7 +31,7 @@ import { dailyImagesView, shopDailyImages } from "./daily-images.server";
 import { adminClient, currentPlan } from "./billing.server";
 import { appProducers } from "./queues.server";
 import { readCatalog, type CatalogOptions } from "./catalog.server";
-import { isProductGid, MIN_PHOTOS, NEEDS_PHOTOS_MESSAGE, productLegacyId } from "./photos.server";
+import { isProductGid, NEEDS_PHOTOS_MESSAGE, productLegacyId } from "./photos.server";
 
 /** Products per selection request (the product list selects at most a page at a time). */
 export const MAX_SELECTION = 100;
@@ -246,7 +246,7 @@ export async function previewSelection(ctx: BulkContext, productIds: string[]) {
       needsPhotos: rows.filter((r) => !r.enoughPhotos).length,
       running: rows.filter((r) => r.running).length,
     },
-    minPhotos: MIN_PHOTOS,
+    minPhotos: FAST_LANE_MIN_PHOTOS,
     scenes,
     imagesPerScene: settings.imagesPerScene,
     estimate: {
@@ -374,7 +374,7 @@ function summary(results: ItemResult[], spending: SpendingStatus): string {
   if (counts.alreadyRunning) parts.push(`${products(counts.alreadyRunning)} already in progress.`);
   if (counts.needsPhotos)
     parts.push(
-      `${products(counts.needsPhotos)} need${counts.needsPhotos === 1 ? "s" : ""} photos: add at least ${MIN_PHOTOS} photos of each.`,
+      `${products(counts.needsPhotos)} need${counts.needsPhotos === 1 ? "s" : ""} photos: add at least one photo of each.`,
     );
   if (counts.refused) {
     const reason = results.find((r) => r.status === "refused")?.message;

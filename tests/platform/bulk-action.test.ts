@@ -68,8 +68,8 @@ describe("bulk action backend", () => {
     expect(await stack.db.generation.count()).toBe(0);
     // What the selection action shows for this answer.
     const view = previewView(parsePreview(body), "selection");
-    expect(view.lines[0]).toBe("2 of 3 selected products have enough photos (at least 3).");
-    expect(view.notes).toEqual(["Fixture: no photos: needs photos (0 of 3)."]);
+    expect(view.lines[0]).toBe("2 of 3 selected products have enough photos (at least 1).");
+    expect(view.notes).toEqual(["Fixture: no photos: needs photos (0 of 1)."]);
     expect(view).toMatchObject({ canGenerate: true, primaryLabel: "Generate for 2 products" });
   });
 
@@ -83,7 +83,7 @@ describe("bulk action backend", () => {
     const needs = body.results.find((r: { id: string }) => r.id === noPhotos.id);
     expect(needs).toMatchObject({
       status: "needs_photos",
-      message: expect.stringMatching(/^Needs photos: add at least 3 photos/),
+      message: expect.stringMatching(/^Needs photos: add a photo of the product/),
     });
     expect(body.message).toMatch(/Started 2 products.*1 product needs photos/);
     expect(body.progressPath).toBe("/app");
