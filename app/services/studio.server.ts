@@ -50,6 +50,7 @@ import { usd } from "../../lib/billing/plan";
 import {
   laneOf,
   MODE_CHOICES,
+  automaticModes,
   modeChoiceOf,
   upfrontPriceUsd,
   type ModeChoice,
@@ -437,7 +438,8 @@ export async function loadStudio(ctx: ShopContext, id: string): Promise<StudioDa
       imagesPerScene: generation?.imagesPerScene ?? settings.imagesPerScene,
       mediaIds: options?.mediaIds ?? null,
       allowLowDiversity: options?.allowLowDiversity ?? false,
-      modes: modeChoiceOf(options?.modes),
+      // A new request of a product with one or two photos starts on exact-product images, as bulk requests do.
+      modes: modeChoiceOf(options?.modes ?? automaticModes(photos.length, settings.fastLane) ?? undefined),
     },
     modePrices: modePrices(),
     candidates: views,

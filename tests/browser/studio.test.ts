@@ -233,7 +233,7 @@ describe("the merchant's studio in Chromium", () => {
     expect((await stack.db.generation.findUniqueOrThrow({ where: { id: generation.id } })).status).toBe("cancelled");
   });
 
-  it("studio: two packshots are too few to tune, but Exact product (no tuning charge) starts the fast lane", async () => {
+  it("studio: two packshots are few to tune (the product is also placed on generated backgrounds), so Exact product (no tuning charge) is the default and starts the fast lane", async () => {
     const { id } = stack.store.control.createProduct(DEMO_SHOP, { title: "Carton", productType: "box" });
     for (const n of [0, 1]) {
       const bytes = readFileSync(path.join(projectRoot, "tests", "fixtures", "packshots", `carton-${n}.png`));
@@ -244,12 +244,13 @@ describe("the merchant's studio in Chromium", () => {
       });
     }
     await openAppPath(stack, page, `/app/products/${numeric(id)}`);
-    await page.getByText(/2 usable photos; at least 3 are needed/).waitFor({ timeout: 30_000 });
+    await page.getByText(/2 usable photos: enough with the product placed on generated backgrounds/).waitFor({
+      timeout: 30_000,
+    });
     const generate = page.getByRole("button", { name: "Generate scenes" }).last();
-    expect(await generate.isDisabled()).toBe(true);
     // The fast lane's price, before the click: no tuning charge, the publish charge only.
     await page.getByText(/No learning step: faster\. No tuning charge: \$0\.10 per published image\./).waitFor();
-    await page.getByText("Exact product", { exact: true }).click();
+    expect(await page.getByRole("radio", { name: /^Exact product/ }).isChecked()).toBe(true);
     await expect.poll(() => generate.isEnabled()).toBe(true);
     await screenshot(page, "04b-studio-exact-product");
     await generate.click();
