@@ -34,7 +34,7 @@ export function sharedUpscaler(): Promise<Upscaler> {
 /** The product segmenter; a failed open (missing or altered files) is not cached, so a later call tries again. */
 export function sharedSegmenter(): Promise<Segmenter> {
   const cfg = config();
-  segmenter ??= openSegmenter(segmenterDir(cfg.modelsDir, cfg.modelProfile), (file) =>
+  segmenter ??= openSegmenter(cfg.segmenterDir ?? segmenterDir(cfg.modelsDir, cfg.modelProfile), (file) =>
     createSession(file, { executionProvider: cfg.executionProvider }),
   ).catch((error: unknown) => {
     segmenter = undefined;

@@ -215,9 +215,7 @@ export async function checkDataset(
   // busy one) also trains on other backgrounds.
   const usedIndexes = new Set(used.map(({ index }) => index));
   const products: ProductMatte[] = await Promise.all(
-    inputs.map((p, i) =>
-      productMatte(p.png, usedIndexes.has(i) ? options.segment : undefined, mattes[i]!),
-    ),
+    inputs.map((p, i) => productMatte(p.png, usedIndexes.has(i) ? options.segment : undefined, mattes[i]!)),
   );
   const cutouts = products.map((product) => cutoutQuality(product.matte));
   const segmenterProblem =
@@ -272,7 +270,10 @@ export async function checkDataset(
       });
     }
   }
-  if (segmenterProblem !== undefined && used.some(({ index }) => products[index]!.from === "border" && !cutouts[index]!.trusted)) {
+  if (
+    segmenterProblem !== undefined &&
+    used.some(({ index }) => products[index]!.from === "border" && !cutouts[index]!.trusted)
+  ) {
     issues.push({
       code: "segmenter_unavailable",
       severity: "info",

@@ -89,7 +89,7 @@ describe("trusting a model's matte", () => {
     const filling = grid(100, 100, () => 255);
     expect(filling.borderBackdrop).toBe(0);
     expect(filling.trusted).toBe(false);
-    const pieces = grid(100, 100, (x, y) => ((x > 10 && x < 30) || (x > 60 && x < 80)) && y > 10 && y < 90 ? 255 : 0);
+    const pieces = grid(100, 100, (x, y) => (((x > 10 && x < 30) || (x > 60 && x < 80)) && y > 10 && y < 90 ? 255 : 0));
     expect(pieces.cohesion).toBeCloseTo(0.5, 1);
     expect(pieces.trusted).toBe(false);
   });

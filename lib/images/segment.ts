@@ -7,7 +7,6 @@ import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { InferenceSession } from "onnxruntime-node";
-import ort from "onnxruntime-node";
 import sharp from "sharp";
 import { cutoutQuality } from "./composite";
 import { MATTE_RULES, plainBackdropMatte, type Matte } from "./matte";
@@ -83,8 +82,10 @@ export function segmenterDir(modelsDir: string, modelProfile: string): string {
 /** Opens the segmenter in `dir`; `open` creates the onnxruntime session (the worker's, with its execution provider). */
 export async function openSegmenter(
   dir: string,
-  open: (file: string) => Promise<InferenceSession> = (file) => ort.InferenceSession.create(file),
+  open?: (file: string) => Promise<InferenceSession>,
 ): Promise<Segmenter> {
+  // Loaded here, not at the top: the app imports this module (through the dataset check) and never runs a model.
+  const ort = (await import("onnxruntime-node")).default;
   let manifest: SegmenterManifest;
   try {
     manifest = JSON.parse(await readFile(path.join(dir, SEGMENTER_MANIFEST), "utf8")) as SegmenterManifest;
@@ -100,7 +101,7 @@ export async function openSegmenter(
     for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
     const digest = hash.digest("hex");
     if (digest !== manifest.sha256) throw new Error(`checksum mismatch: the file was altered or cut short`);
-    session = await open(file);
+    session = await (open ?? ((f: string) => ort.InferenceSession.create(f)))(file);
   } catch (error) {
     throw new SegmenterFilesError(
       `segmentation model ${manifest.file} could not be loaded (${(error as Error).message.split("\n")[0]}): run \`node scripts/prepare-models.mjs\``,
@@ -108,12 +109,13 @@ export async function openSegmenter(
   }
   return {
     manifest,
-    segment: (photo) => segmentWith(session, manifest, photo),
+    segment: (photo) => segmentWith(ort, session, manifest, photo),
     close: () => session.release(),
   };
 }
 
 async function segmentWith(
+  ort: typeof import("onnxruntime-node"),
   session: InferenceSession,
   manifest: SegmenterManifest,
   photo: Buffer,

@@ -62,7 +62,10 @@ def real_segmenter(repo: str, revision: str) -> nn.Module:
     from ..profiles import warn_if_unpinned
 
     warn_if_unpinned(repo, revision)
-    model = AutoModelForImageSegmentation.from_pretrained(repo, revision=revision, trust_remote_code=True)
+    try:
+        model = AutoModelForImageSegmentation.from_pretrained(repo, revision=revision, trust_remote_code=True)
+    except Exception as e:  # offline, a missing revision, or BiRefNet's remote code failing to import
+        raise ExportError("model_missing", f"cannot load {repo} at {revision}: {type(e).__name__}: {e}") from e
     return BiRefNetLogits(model.eval())
 
 
