@@ -27,21 +27,27 @@ export async function busyPhoto(
     .toBuffer();
 }
 
-/** What a good segmenter returns for busyPhoto: the square, exactly, on the matte grid. */
+/** What a good segmenter returns for busyPhoto: the square, exactly, on the matte grid and at the photo's size. */
 export async function squareMatte(photo: Buffer, product: { left: number; top: number; size: number }) {
   const meta = await sharp(photo).metadata();
+  const square = (width: number, height: number, scale: number) => {
+    const alpha = Buffer.alloc(width * height);
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) {
+        const inside =
+          x >= product.left * scale &&
+          x < (product.left + product.size) * scale &&
+          y >= product.top * scale &&
+          y < (product.top + product.size) * scale;
+        alpha[y * width + x] = inside ? 255 : 0;
+      }
+    return alpha;
+  };
   const scale = MATTE_RULES.side / Math.max(meta.width!, meta.height!);
   const [width, height] = [Math.round(meta.width! * scale), Math.round(meta.height! * scale)];
-  const alpha = Buffer.alloc(width * height);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) {
-      const inside =
-        x >= product.left * scale &&
-        x < (product.left + product.size) * scale &&
-        y >= product.top * scale &&
-        y < (product.top + product.size) * scale;
-      alpha[y * width + x] = inside ? 255 : 0;
-    }
-  const rgb = Buffer.alloc(width * height * 3, 90);
-  return matteFromAlpha(alpha, rgb, width, height, { alpha, alphaWidth: width, alphaHeight: height });
+  return matteFromAlpha(square(width, height, scale), Buffer.alloc(width * height * 3, 90), width, height, {
+    alpha: square(meta.width!, meta.height!, 1),
+    alphaWidth: meta.width!,
+    alphaHeight: meta.height!,
+  });
 }

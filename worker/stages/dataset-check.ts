@@ -1,18 +1,11 @@
 import { FAST_LANE_MIN_PHOTOS, normalizeModes } from "../../lib/pipeline/generation-modes";
 import { parseGenerationOptions } from "../../lib/pipeline/request-scenes";
-import {
-  checkDataset,
-  lowDiversityMessage,
-  type DatasetCheckOptions,
-  type DatasetReport,
-} from "../../lib/dataset/dataset-check";
-import type { Matte } from "../../lib/images/matte";
+import { checkDataset, lowDiversityMessage, type DatasetReport } from "../../lib/dataset/dataset-check";
 import { cropRecord } from "../../lib/images/prepare-photo";
-import { productMatte } from "../../lib/images/segment";
 import { storedBlobKey } from "../../lib/storage";
-import { sharedSegmenter } from "../models";
 import { MerchantActionError } from "./errors";
 import { chooseExactSource } from "./exact-source";
+import { segmenterOptions } from "./segmenter";
 import type { StageDefinition } from "./runner";
 
 export interface DatasetCheckOutput {
@@ -21,22 +14,6 @@ export interface DatasetCheckOutput {
   overridden: boolean;
   /** The set also trains on composites of its product on generated backgrounds (a one-backdrop catalog set). */
   augmented: boolean;
-}
-
-/** The segmentation model for busy backgrounds, or why it is missing: the check then goes on with border mattes. */
-export async function segmenterOptions(): Promise<DatasetCheckOptions> {
-  try {
-    const segmenter = await sharedSegmenter();
-    return { segment: (png) => segmenter.segment(png) };
-  } catch (error) {
-    return { segmenterProblem: (error as Error).message.split("\n")[0] };
-  }
-}
-
-/** The matte the composites cut out with: the same choice of border or model matte the check made. */
-export async function compositeMatte(): Promise<(png: Buffer) => Promise<Matte>> {
-  const { segment } = await segmenterOptions();
-  return async (png) => (await productMatte(png, segment)).matte;
 }
 
 /**

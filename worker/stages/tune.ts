@@ -15,7 +15,7 @@ import { ModelClock } from "./model-clock";
 import { withSharedClassImages } from "./class-images";
 import { augmentedByReport, ensureBackgrounds, writeComposites } from "./augment";
 import type { StageContext } from "./context";
-import { compositeMatte } from "./dataset-check";
+import { compositeMatte } from "./segmenter";
 import { throwBillingRefusal } from "./errors";
 import { assertProductExists } from "./product-exists";
 import type { StageDefinition } from "./runner";
