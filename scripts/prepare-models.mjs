@@ -9,6 +9,7 @@
 // download them (SCENEBOOTH_CLIP_MODEL picks another CLIP); otherwise a missing real export is
 // reported, not fatal. The product segmenter (lib/images/segment.ts) is exported the same way: a
 // random stand-in always, BiRefNet with --export-real (SCENEBOOTH_SEGMENTER_REVISION pins a commit).
+import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -55,8 +56,10 @@ async function exportSegmenter({ modelsDir, profile, log, runExport }) {
   const { segmenterDir, SEGMENTER_MANIFEST } = await load("../lib/images/segment.ts");
   const target = segmenterDir(modelsDir, profile);
   try {
-    await fs.access(path.join(target, SEGMENTER_MANIFEST));
-    return "cached";
+    const manifest = JSON.parse(await fs.readFile(path.join(target, SEGMENTER_MANIFEST), "utf8"));
+    const graph = await fs.readFile(path.join(target, manifest.file));
+    if (createHash("sha256").update(graph).digest("hex") === manifest.sha256) return "cached";
+    log(`segment/${profile}: ${manifest.file} does not match its checksum; exporting again`);
   } catch {
     // not exported yet
   }
