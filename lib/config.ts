@@ -50,6 +50,8 @@ export interface Config {
   upscaleTier: "thick" | "medium";
   /** A fine-tuned ESRGAN ONNX (`esrgan-finetune`) used instead of the pretrained tier; null: the pretrained one. */
   upscaleModel: string | null;
+  /** The product segmenter's folder (segmenter.json and its graph); null: `<modelsDir>/segment/<tiny|real>`. */
+  segmenterDir: string | null;
   /** Format of the published 2048 px images. */
   publishFormat: "png" | "jpeg" | "webp";
   python: string;
@@ -303,6 +305,9 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     upscaleModel: nonEmpty(env, "SCENEBOOTH_UPSCALE_MODEL")
       ? path.resolve(projectRoot, nonEmpty(env, "SCENEBOOTH_UPSCALE_MODEL")!)
+      : null,
+    segmenterDir: nonEmpty(env, "SCENEBOOTH_SEGMENTER_DIR")
+      ? path.resolve(projectRoot, nonEmpty(env, "SCENEBOOTH_SEGMENTER_DIR")!)
       : null,
     publishFormat: parseChoice(env, "SCENEBOOTH_PUBLISH_FORMAT", ["png", "jpeg", "webp"] as const, "jpeg"),
     python: nonEmpty(env, "SCENEBOOTH_PYTHON") ?? path.join(projectRoot, ".venv", "bin", "python"),

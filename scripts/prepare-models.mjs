@@ -7,7 +7,9 @@
 // The real scoring models (DINO ViT-S/16, CLIP, BLIP ITM) need the Hugging Face weights: they are
 // exported only with --export-real (or SCENEBOOTH_EXPORT_REAL_MODELS=1) on a host that can
 // download them (SCENEBOOTH_CLIP_MODEL picks another CLIP); otherwise a missing real export is
-// reported, not fatal.
+// reported, not fatal. The product segmenter (lib/images/segment.ts) is exported the same way: a
+// random stand-in always, BiRefNet with --export-real (SCENEBOOTH_SEGMENTER_REVISION pins a commit).
+import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -44,6 +46,37 @@ async function exportScoring({ modelsDir, profile, log, runExport, readManifest,
     throw new StepError(`scoring export (${profile}) failed: ${error.message.split("\n").slice(0, 3).join(" ")}`);
   }
   await readManifest(staging, true);
+  await fs.rm(target, { recursive: true, force: true });
+  await fs.rename(staging, target);
+  return "exported";
+}
+
+/** The segmenter (lib/images/segment.ts): the tiny stand-in always, BiRefNet with --export-real. */
+async function exportSegmenter({ modelsDir, profile, log, runExport }) {
+  const { segmenterDir, SEGMENTER_MANIFEST } = await load("../lib/images/segment.ts");
+  const target = segmenterDir(modelsDir, profile);
+  try {
+    const manifest = JSON.parse(await fs.readFile(path.join(target, SEGMENTER_MANIFEST), "utf8"));
+    const graph = await fs.readFile(path.join(target, manifest.file));
+    if (createHash("sha256").update(graph).digest("hex") === manifest.sha256) return "cached";
+    log(`segment/${profile}: ${manifest.file} does not match its checksum; exporting again`);
+  } catch {
+    // not exported yet
+  }
+  const staging = `${target}.tmp-${process.pid}`;
+  await fs.rm(staging, { recursive: true, force: true });
+  log(`exporting the ${profile} segmenter to ONNX (python -m scenebooth_tuner.export segmenter)`);
+  const revision = profile === "real" && process.env.SCENEBOOTH_SEGMENTER_REVISION;
+  try {
+    await runExport(
+      ["segmenter", "--profile", profile, "--out", staging, ...(revision ? ["--revision", revision] : [])],
+      profile === "real" ? 3_600_000 : 120_000,
+      { offline: profile !== "real" },
+    );
+  } catch (error) {
+    await fs.rm(staging, { recursive: true, force: true });
+    throw new StepError(`segmenter export (${profile}) failed: ${error.message.split("\n").slice(0, 3).join(" ")}`);
+  }
   await fs.rm(target, { recursive: true, force: true });
   await fs.rename(staging, target);
   return "exported";
@@ -96,6 +129,16 @@ export async function prepareModels(options = {}) {
             "that can download facebook/dino-vits16, openai/clip-vit-large-patch14 and Salesforce/blip-itm-large-coco",
         );
       }
+    }
+  }
+  summary.segmenter = { tiny: await exportSegmenter({ ...deps, profile: "tiny" }) };
+  if (exportReal) {
+    try {
+      summary.segmenter.real = await exportSegmenter({ ...deps, profile: "real" });
+    } catch (error) {
+      // The dataset check runs without it (border mattes only), so a failed BiRefNet export is reported, not fatal.
+      summary.segmenter.real = "failed";
+      log(error.message);
     }
   }
   return summary;

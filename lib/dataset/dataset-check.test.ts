@@ -4,6 +4,7 @@ import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { dreambenchDir } from "../shared-data";
 import { preparePhoto } from "../images/prepare-photo";
+import { busyPhoto, squareMatte } from "../../tests/harness/busy-photo";
 import { checkDataset, type DatasetPhotoInput } from "./dataset-check";
 
 async function subjectPhotos(subject: string): Promise<DatasetPhotoInput[]> {
@@ -87,6 +88,66 @@ describe("checkDataset on catalog packshots (tests/fixtures/packshots)", () => {
         reason: "near-duplicate of carton-0: it adds no new view of the product",
       });
       expect(report.usableCount, id).toBe(4);
+    }
+  });
+});
+
+describe("checkDataset on busy backgrounds with a segmentation model", () => {
+  // Three photos on one kind of busy background (noise of one grey), the product in other places.
+  const products = [
+    { left: 120, top: 100, size: 180 },
+    { left: 260, top: 200, size: 200 },
+    { left: 60, top: 240, size: 160 },
+  ];
+  let set: DatasetPhotoInput[];
+  beforeAll(async () => {
+    set = await Promise.all(
+      products.map(async (product, i) => ({
+        id: `busy-${i}`,
+        png: await busyPhoto(512, 512, product, 11 + i),
+        sourceWidth: 1024,
+        sourceHeight: 1024,
+      })),
+    );
+  });
+  /** A fake segmenter (BiRefNet's weights are never fetched in tests) that finds each photo's product. */
+  const goodSegment = async (png: Buffer) => squareMatte(png, products[set.findIndex((p) => p.png === png)]!);
+
+  it("stops the set without the model, as before", async () => {
+    const report = await checkDataset(set);
+    expect(report.status).toBe("blocked");
+    expect(report.issues.map((i) => i.code)).toContain("low_background_diversity");
+    expect(report.photos.map((p) => p.backdrop?.matte)).toEqual(["border", "border", "border"]);
+  });
+
+  it("augments the set when the model's mattes are trusted", async () => {
+    const report = await checkDataset(set, { segment: goodSegment });
+    expect(report.augmentation).toEqual({ augmented: true, compositesPerPhoto: 2 });
+    expect(report.status).not.toBe("blocked");
+    expect(report.photos.map((p) => [p.use, p.backdrop?.plain, p.backdrop?.matte])).toEqual(
+      products.map(() => [true, false, "model"]),
+    );
+    expect(report.issues.find((i) => i.code === "background_augmented")?.message).toMatch(
+      /^One background: augmented automatically\..*told apart from the product by the segmentation model\.$/,
+    );
+  });
+
+  it("reports a missing or failing model and judges the set without it", async () => {
+    for (const options of [
+      { segmenterProblem: "segmentation model missing or unreadable in data/models/segment/real" },
+      {
+        segment: async () => {
+          throw new Error("segmentation model missing or unreadable in data/models/segment/real");
+        },
+      },
+    ]) {
+      const report = await checkDataset(set, options);
+      expect(report.status).toBe("blocked");
+      expect(report.issues.find((i) => i.code === "segmenter_unavailable")).toMatchObject({
+        severity: "info",
+        message:
+          "The segmentation model could not be used (segmentation model missing or unreadable in data/models/segment/real), so busy backgrounds were judged without it.",
+      });
     }
   });
 });

@@ -1,6 +1,7 @@
 import type { CropBox, CropPadding } from "../images/prepare-photo";
 import { cutoutQuality } from "../images/composite";
 import { plainBackdropMatte } from "../images/matte";
+import { productMatte, type ProductMatte, type Segment } from "../images/segment";
 import { compositeCount } from "./augmentation";
 import {
   backgroundRing,
@@ -61,7 +62,8 @@ export type IssueCode =
   | "extra_photo"
   | "blank_photo"
   | "background_augmented"
-  | "augmentation_unavailable";
+  | "augmentation_unavailable"
+  | "segmenter_unavailable";
 
 export interface DatasetIssue {
   code: IssueCode;
@@ -80,7 +82,7 @@ export interface DatasetPhotoVerdict {
    * The plain-backdrop matte of the crop: when plain, duplicates are judged on the product alone; when
    * its product is also in one piece (cohesion, ../images/composite.ts), it can be cut out.
    */
-  backdrop?: { plain: boolean; borderBackdrop: number; cohesion?: number };
+  backdrop?: { plain: boolean; borderBackdrop: number; cohesion?: number; matte?: "border" | "model" };
 }
 
 export interface DatasetReport {
@@ -117,7 +119,17 @@ function median(values: number[]): number | null {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-export async function checkDataset(inputs: DatasetPhotoInput[]): Promise<DatasetReport> {
+export interface DatasetCheckOptions {
+  /** The segmentation model, asked for the used photos whose border matte makes no clean cut-out. */
+  segment?: Segment;
+  /** Why the model could not be opened (one line), reported instead. */
+  segmenterProblem?: string;
+}
+
+export async function checkDataset(
+  inputs: DatasetPhotoInput[],
+  options: DatasetCheckOptions = {},
+): Promise<DatasetReport> {
   const issues: DatasetIssue[] = [];
   const rings = await Promise.all(inputs.map((p) => backgroundRing(p.png)));
   const hashes = await Promise.all(inputs.map((p) => differenceHash(p.png)));
@@ -199,8 +211,16 @@ export async function checkDataset(inputs: DatasetPhotoInput[]): Promise<Dataset
   }
   const medianDeltaE = median(usedDistances);
   const lowDiversity = medianDeltaE !== null && medianDeltaE < DATASET_RULES.lowBackgroundDiversityDeltaE;
-  // A plain-backdrop set: the product is cut out of every photo and also trained on other backgrounds.
-  const cutouts = mattes.map(cutoutQuality);
+  // A set whose product is cut out of every photo (a plain backdrop, or a trusted model matte on a
+  // busy one) also trains on other backgrounds.
+  const usedIndexes = new Set(used.map(({ index }) => index));
+  const products: ProductMatte[] = await Promise.all(
+    inputs.map((p, i) => productMatte(p.png, usedIndexes.has(i) ? options.segment : undefined, mattes[i]!)),
+  );
+  const cutouts = products.map((product) => cutoutQuality(product.matte));
+  const segmenterProblem =
+    options.segmenterProblem ?? products.find((product) => product.problem !== undefined)?.problem;
+  const byModel = used.some(({ index }) => products[index]!.from === "model");
   const notCutOut = used.filter(({ index }) => !cutouts[index]!.trusted).map(({ p }) => p.id);
   const augmented = used.length > 0 && notCutOut.length === 0;
   const usedIds = used.map(({ p }) => p.id);
@@ -231,7 +251,7 @@ export async function checkDataset(inputs: DatasetPhotoInput[]): Promise<Dataset
     issues.push({
       code: "background_augmented",
       severity: "info",
-      message: `Plain background: augmented automatically. The product is cut out of ${used.length === 1 ? "the photo" : "each photo"} and also learned on ${compositeCount(used.length)} generated backgrounds per photo, so the scenes do not copy the backdrop.`,
+      message: `${byModel ? "One background" : "Plain background"}: augmented automatically. The product is cut out of ${used.length === 1 ? "the photo" : "each photo"} and also learned on ${compositeCount(used.length)} generated backgrounds per photo, so the scenes do not copy the backdrop.${byModel ? " Busy backgrounds were told apart from the product by the segmentation model." : ""}`,
       photoIds: usedIds,
     });
   } else if (lowDiversity) {
@@ -249,6 +269,17 @@ export async function checkDataset(inputs: DatasetPhotoInput[]): Promise<Dataset
         photoIds: notCutOut,
       });
     }
+  }
+  if (
+    segmenterProblem !== undefined &&
+    used.some(({ index }) => products[index]!.from === "border" && !cutouts[index]!.trusted)
+  ) {
+    issues.push({
+      code: "segmenter_unavailable",
+      severity: "info",
+      message: `The segmentation model could not be used (${segmenterProblem}), so busy backgrounds were judged without it.`,
+      photoIds: usedIds,
+    });
   }
   const lowRes = used.filter(({ p }) => shortSide(p) < DATASET_RULES.minSourceSide).map(({ p }) => p.id);
   if (lowRes.length > 0) {
@@ -271,6 +302,7 @@ export async function checkDataset(inputs: DatasetPhotoInput[]): Promise<Dataset
       plain: mattes[i]!.plain,
       borderBackdrop: mattes[i]!.borderBackdrop,
       cohesion: Number(cutouts[i]!.cohesion.toFixed(3)),
+      matte: products[i]!.from,
     },
   }));
   const status = issues.some((i) => i.severity === "blocking")

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { UNTRUSTED_MATTE_MESSAGE } from "../pipeline/generation-modes";
 import { ExactProductError, exactLayer, pasteBack, productSource } from "./exact-product";
 import { placeProduct } from "./placement";
+import { busyPhoto, squareMatte } from "../../tests/harness/busy-photo";
 
 // A packshot made here: a smoothly patterned 300×500 product on a white 1200×1000 backdrop, so that
 // where the product is, and what its pixels are after any resize, is known without the matte.
@@ -59,6 +60,34 @@ describe("exact-product images", () => {
     const refused = await productSource(busy).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(ExactProductError);
     expect((refused as Error).message).toBe(UNTRUSTED_MATTE_MESSAGE);
+  });
+
+  it("takes a busy-background photo when the segmentation model's matte is trusted, and cuts the product out with it", async () => {
+    const square = { left: 300, top: 200, size: 240 };
+    const busy = await busyPhoto(800, 600, square);
+    await expect(productSource(busy)).rejects.toThrow(UNTRUSTED_MATTE_MESSAGE);
+    // A fake segmenter (no weights in tests) that finds the square; a hesitant one is not trusted.
+    const good = await squareMatte(busy, square);
+    await expect(productSource(busy, async () => ({ ...good, plain: false, trusted: false }))).rejects.toThrow(
+      UNTRUSTED_MATTE_MESSAGE,
+    );
+    const source = await productSource(busy, async () => good);
+    // The box comes from the matte's grid (256 px on the long side): within a grid cell (800 / 256 px).
+    const box = [source.box.left, source.box.top, source.box.width, source.box.height];
+    [square.left, square.top, square.size, square.size].forEach((v, i) =>
+      expect(Math.abs(box[i]! - v)).toBeLessThan(5),
+    );
+    const layer = await exactLayer(source, placeProduct("general", 1), 512);
+    const { data } = await sharp(layer).raw().toBuffer({ resolveWithObject: true });
+    // Opaque pixels are the product's red only: none of the noise around it comes along.
+    let [opaque, red] = [0, 0];
+    for (let i = 0; i < 512 * 512; i++) {
+      if (data[i * 4 + 3]! < 255) continue;
+      opaque++;
+      if (data[i * 4]! > 180 && data[i * 4 + 1]! < 50 && data[i * 4 + 2]! < 50) red++;
+    }
+    expect(opaque).toBeGreaterThan(0.5 * Math.round(placeProduct("general", 1).width * 512) ** 2);
+    expect(red).toBe(opaque);
   });
 
   it("pastes the source photo's pixels back at 2048 px: equal inside the product, feathered at its edge, a contact shadow under it", async () => {

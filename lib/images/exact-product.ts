@@ -4,9 +4,10 @@
 // feathered matte over a soft contact shadow, so the published image carries the merchant's product.
 import sharp from "sharp";
 import { UNTRUSTED_MATTE_MESSAGE } from "../pipeline/generation-modes";
-import { matteFromPixels, plainBackdropMatte } from "./matte";
+import { matteFromPixels, plainBackdropMatte, type Matte } from "./matte";
 import type { Placement } from "./placement";
 import { MAX_PIXELS } from "./prepare-photo";
+import type { SegmentedMatte } from "./segment";
 
 /** The photo cannot give an exact cut-out; the message is the merchant's. */
 export class ExactProductError extends Error {
@@ -28,23 +29,45 @@ export interface ProductSource {
   width: number;
   height: number;
   box: { left: number; top: number; width: number; height: number };
+  /** A segmentation model's alpha (0–255) at the photo's size, for a photo on a busy background; absent: the border matte. */
+  alpha?: Buffer;
 }
 
 const decode = (photo: Buffer) =>
   sharp(photo, { limitInputPixels: MAX_PIXELS }).rotate().flatten({ background: "#ffffff" }).toColourspace("srgb");
 
-/** Reads a photo for exact mode; throws ExactProductError when its matte cannot be trusted (a busy background). */
-export async function productSource(photo: Buffer): Promise<ProductSource> {
+/**
+ * Reads a photo for exact mode; throws ExactProductError when its matte cannot be trusted: a busy
+ * background, unless `segment` (the segmentation model) gives a trusted matte of it.
+ */
+export async function productSource(
+  photo: Buffer,
+  segment?: (photo: Buffer) => Promise<SegmentedMatte>,
+): Promise<ProductSource> {
   const meta = await sharp(photo, { limitInputPixels: MAX_PIXELS }).metadata();
   const width = meta.autoOrient?.width ?? meta.width ?? 0;
   const height = meta.autoOrient?.height ?? meta.height ?? 0;
-  const matte = await plainBackdropMatte(decode(photo));
+  let matte: Matte = await plainBackdropMatte(decode(photo));
+  let alpha: Buffer | undefined;
+  if (!matte.plain && segment) {
+    const model = await segment(photo).catch(() => null);
+    if (model?.trusted && model.alphaWidth === width && model.alphaHeight === height) {
+      matte = model;
+      alpha = model.alpha;
+    }
+  }
   if (!matte.plain || !matte.box) throw new ExactProductError(UNTRUSTED_MATTE_MESSAGE);
   const left = Math.floor(matte.box.left * width);
   const top = Math.floor(matte.box.top * height);
   const right = Math.min(width, Math.ceil(matte.box.right * width));
   const bottom = Math.min(height, Math.ceil(matte.box.bottom * height));
-  return { photo, width, height, box: { left, top, width: right - left, height: bottom - top } };
+  return {
+    photo,
+    width,
+    height,
+    box: { left, top, width: right - left, height: bottom - top },
+    ...(alpha ? { alpha } : {}),
+  };
 }
 
 /** The product's box height / width. */
@@ -88,7 +111,9 @@ export async function placedProduct(source: ProductSource, placement: Placement,
     .resize(width, height, { fit: "fill", kernel: "lanczos3" })
     .raw()
     .toBuffer();
-  const mask = Buffer.from(matteFromPixels(rgb, width, height).mask.map((m) => m * 255));
+  const mask = source.alpha
+    ? await modelMask(source, region, width, height)
+    : Buffer.from(matteFromPixels(rgb, width, height).mask.map((m) => m * 255));
   // Feathered inwards: the edge is first pulled in (blurred by `pull`, then cut at Φ(1) ≈ 0.84, which
   // moves a straight edge in by `pull`), then blurred by sigma. The pull covers the backdrop's colour,
   // which an enlarged photo smears over about `scale` pixels at the edge, and the feather's outer
@@ -115,6 +140,27 @@ export async function placedProduct(source: ProductSource, placement: Placement,
     top: boxTop - Math.round((box.top - region.top) * scale),
     box: { left: boxLeft, top: boxTop, width: boxWidth, height: boxHeight },
   };
+}
+
+/** The model's alpha over `region`, at the placed size, cut at one half like the border matte's mask. */
+async function modelMask(
+  source: ProductSource,
+  region: { left: number; top: number; right: number; bottom: number },
+  width: number,
+  height: number,
+): Promise<Buffer> {
+  const resized = await sharp(source.alpha!, { raw: { width: source.width, height: source.height, channels: 1 } })
+    .extract({
+      left: region.left,
+      top: region.top,
+      width: region.right - region.left,
+      height: region.bottom - region.top,
+    })
+    .resize(width, height, { fit: "fill", kernel: "linear" })
+    .extractChannel(0)
+    .raw()
+    .toBuffer();
+  return Buffer.from(resized.map((v) => (v >= 128 ? 255 : 0)));
 }
 
 /** Blends the placed product over an RGB (or RGBA, `channels`) canvas in place; pixels past the edges are dropped. */

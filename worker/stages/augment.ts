@@ -6,7 +6,7 @@ import type { Config } from "../../lib/config";
 import type { DatasetReport } from "../../lib/dataset/dataset-check";
 import { AUGMENTATION, compositeCount, placementFor } from "../../lib/dataset/augmentation";
 import { composite, cutOut } from "../../lib/images/composite";
-import { plainBackdropMatte } from "../../lib/images/matte";
+import { plainBackdropMatte, type Matte } from "../../lib/images/matte";
 import { TUNING_SETTINGS } from "../../lib/pipeline/tuning-settings";
 import { backgroundImageKey, backgroundImagesPrefix, type BlobStore } from "../../lib/storage";
 import { runTuner } from "../tuner-pool";
@@ -139,17 +139,23 @@ export async function ensureBackgrounds(
 }
 
 /**
- * The composites of each photo (prepared crops on a plain backdrop): the product cut out with its matte
+ * The composites of each photo (prepared crops): the product cut out with its matte (`matteOf`: the
+ * border matte, or the dataset check's choice of border or model matte)
  * and placed on backgrounds, each photo's on different ones. Written to `outDir`; returns their paths,
  * photo by photo.
  */
-export async function writeComposites(photos: string[], backgrounds: string[], outDir: string): Promise<string[]> {
+export async function writeComposites(
+  photos: string[],
+  backgrounds: string[],
+  outDir: string,
+  matteOf: (png: Buffer) => Promise<Matte> = plainBackdropMatte,
+): Promise<string[]> {
   const perPhoto = compositeCount(photos.length);
   const shadow = { opacity: AUGMENTATION.shadowOpacity, blur: AUGMENTATION.shadowBlur };
   const written: string[] = [];
   for (const [p, photo] of photos.entries()) {
     const data = await readFile(photo);
-    const cutout = await cutOut(data, await plainBackdropMatte(data));
+    const cutout = await cutOut(data, await matteOf(data));
     for (let k = 0; k < perPhoto; k++) {
       const background = backgrounds[(p * perPhoto + k) % backgrounds.length]!;
       const name = `${path.basename(photo, path.extname(photo))}-on-${path.basename(background, ".png")}.png`;

@@ -144,6 +144,9 @@ describe("dataset check stage on a catalog of packshots", () => {
     const report = await reportOf(ctx);
     expect(report.augmentation?.augmented).toBe(false);
     expect(report.issues.find((i) => i.code === "augmentation_unavailable")?.photoIds).toHaveLength(BERRY_BOWL.length);
+    // The segmentation model (the tiny profile's random stand-in) was asked and ran; its mattes are not trusted.
+    expect(report.issues.map((i) => i.code)).not.toContain("segmenter_unavailable");
+    expect(report.photos.map((p) => p.backdrop?.matte)).toEqual(BERRY_BOWL.map(() => "border"));
   });
 
   it("lets a bulk or automatic request go on when the shop allows one-background sets", async () => {

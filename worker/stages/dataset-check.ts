@@ -5,6 +5,7 @@ import { cropRecord } from "../../lib/images/prepare-photo";
 import { storedBlobKey } from "../../lib/storage";
 import { MerchantActionError } from "./errors";
 import { chooseExactSource } from "./exact-source";
+import { segmenterOptions } from "./segmenter";
 import type { StageDefinition } from "./runner";
 
 export interface DatasetCheckOutput {
@@ -48,7 +49,7 @@ export const datasetCheckStage: StageDefinition<DatasetCheckOutput> = {
           : {}),
       })),
     );
-    const report = await checkDataset(inputs);
+    const report = await checkDataset(inputs, await segmenterOptions());
     for (const verdict of report.photos) {
       await ctx.db.trainingImage.update({
         where: { id: verdict.id },

@@ -15,6 +15,7 @@ import { ModelClock } from "./model-clock";
 import { withSharedClassImages } from "./class-images";
 import { augmentedByReport, ensureBackgrounds, writeComposites } from "./augment";
 import type { StageContext } from "./context";
+import { compositeMatte } from "./segmenter";
 import { throwBillingRefusal } from "./errors";
 import { assertProductExists } from "./product-exists";
 import type { StageDefinition } from "./runner";
@@ -97,6 +98,7 @@ async function train(
             ensureBackgrounds(ctx.store, cfg, tuner, { classNoun: input.classNoun, cacheDir: cfg.workDir }, ctx.log),
           ),
           path.join(workDir, "composites"),
+          await compositeMatte(),
         )
       : [];
   const images = [...photos, ...composites];

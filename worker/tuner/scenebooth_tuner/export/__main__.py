@@ -34,6 +34,13 @@ def _models(args) -> None:
     print(json.dumps({"profile": args.profile, "out": str(out)}))
 
 
+def _segmenter(args) -> None:
+    from .segmenter import export_segmenter
+
+    manifest = export_segmenter(args.profile, Path(args.out), args.seed, args.repo, args.revision)
+    print(json.dumps({"profile": args.profile, "out": str(Path(args.out) / manifest["file"])}))
+
+
 def _reference(args) -> None:
     from .reference import compute
 
@@ -62,6 +69,12 @@ def main(argv: list[str] | None = None) -> int:
         "--blip-model", help="real profile: BLIP ITM checkpoint (default Salesforce/blip-itm-large-coco)"
     )
     models.add_argument("--save-torch", action="store_true", help="also save the PyTorch weights (for `reference`)")
+    seg = sub.add_parser("segmenter", help="export the product segmenter (BiRefNet, or its tiny stand-in) to ONNX")
+    seg.add_argument("--profile", choices=["tiny", "real"], required=True)
+    seg.add_argument("--out", required=True)
+    seg.add_argument("--seed", type=int, default=0, help="tiny profile: the random init seed")
+    seg.add_argument("--repo", default="ZhengPeng7/BiRefNet", help="real profile: the BiRefNet repository")
+    seg.add_argument("--revision", default="main", help="real profile: a commit hash to pin (default main)")
     ref = sub.add_parser("reference", help="PyTorch reference scores for the parity tests")
     ref.add_argument("--models", required=True)
     ref.add_argument("--spec", required=True)
@@ -73,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--seconds", type=float, default=2.0)
     args = parser.parse_args(argv)
     try:
-        {"models": _models, "reference": _reference, "bench": _bench}[args.command](args)
+        {"models": _models, "segmenter": _segmenter, "reference": _reference, "bench": _bench}[args.command](args)
     except ExportError as e:
         print(f"error: {e.code}: {e}", file=sys.stderr)
         return 2
