@@ -55,7 +55,8 @@ describe("@shopify/shopify-api's own token exchange, through the local-store tra
       id: `offline_${DEMO_SHOP}`,
       shop: DEMO_SHOP,
       isOnline: false,
-      scope: "read_products,write_products,write_files",
+      // The local store grants the app's optional scopes with the install (devstore/auth.ts).
+      scope: "read_products,write_products,write_files,write_translations,read_locales",
     });
 
     const viaLibrary = await new shopify.clients.Graphql({ session }).request(`{ shop { myshopifyDomain } }`);
