@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { prepareDatabase } from "../scripts/prepare-database.mjs";
-import { freshSqliteUrl } from "../tests/harness/database";
+import { migratedSqlite, type MigratedSqlite } from "../tests/harness/database";
 import { createBrandPreset, deleteBrandPreset, listBrandPresets } from "./brand-presets";
-import { createPrismaClient, type PrismaClient } from "./db";
+import type { PrismaClient } from "./db";
 import { BrandPresetError, MAX_BRAND_PRESETS } from "./scenes";
 import { readShopSettings, saveShopSettings, DEFAULT_SHOP_SETTINGS, ShopSettingsError } from "./shop-settings";
 import { DEFAULT_SCENE_IDS } from "./scenes";
@@ -12,15 +11,13 @@ const B = "presets-b.myshopify.com";
 
 describe("brand presets", () => {
   let client: PrismaClient;
-  let database: { url: string; remove: () => void };
+  let database: MigratedSqlite;
   beforeAll(async () => {
-    database = freshSqliteUrl();
-    await prepareDatabase({ databaseUrl: database.url, log: () => {} });
-    client = createPrismaClient(database.url);
+    database = await migratedSqlite();
+    ({ client } = database);
   });
   afterAll(async () => {
-    await client?.$disconnect();
-    database?.remove();
+    await database?.close();
   });
 
   it("saves cleaned presets per shop, refuses a name used twice (any case) and more than the limit", async () => {

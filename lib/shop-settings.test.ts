@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPrismaClient, type PrismaClient } from "./db";
-import { freshSqliteUrl } from "../tests/harness/database";
+import type { PrismaClient } from "./db";
+import { migratedSqlite, type MigratedSqlite } from "../tests/harness/database";
 import { DEFAULT_SCENE_IDS } from "./scenes";
 import {
   DEFAULT_SHOP_SETTINGS,
@@ -9,19 +9,16 @@ import {
   ShopSettingsError,
   validateShopSettings,
 } from "./shop-settings";
-import { prepareDatabase } from "../scripts/prepare-database.mjs";
 
 describe("shop settings", () => {
   let client: PrismaClient;
-  let database: { url: string; remove: () => void };
+  let database: MigratedSqlite;
   beforeAll(async () => {
-    database = freshSqliteUrl();
-    await prepareDatabase({ databaseUrl: database.url, log: () => {} });
-    client = createPrismaClient(database.url);
+    database = await migratedSqlite();
+    ({ client } = database);
   });
   afterAll(async () => {
-    await client?.$disconnect();
-    database?.remove();
+    await database?.close();
   });
 
   it("reads the defaults for a shop without a row, auto-publish off and the default scene set", async () => {

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestStore, type TestStore } from "../../devstore/test-store";
 import { DEMO_SHOP } from "../../devstore/seed";
-import { prepareDatabase } from "../../scripts/prepare-database.mjs";
-import { createPrismaClient, type PrismaClient } from "../db";
-import { freshSqliteUrl } from "../../tests/harness/database";
+import type { PrismaClient } from "../db";
+import { migratedSqlite, type MigratedSqlite } from "../../tests/harness/database";
 import { saveShopSettings, DEFAULT_SHOP_SETTINGS } from "../shop-settings";
 import { AdminClient } from "../shopify-admin/client";
 import { PRICES_USD } from "../usage";
@@ -24,7 +23,7 @@ import { activeUsagePlan, currentUsagePlan, type UsagePlan } from "./subscriptio
 let store: TestStore;
 let admin: AdminClient;
 let client: PrismaClient;
-let database: { url: string; remove: () => void };
+let database: MigratedSqlite;
 
 async function subscribe(name: string, cappedAmount: number, test = true): Promise<void> {
   const { body } = await store.graphql(
@@ -37,13 +36,11 @@ async function subscribe(name: string, cappedAmount: number, test = true): Promi
 beforeAll(async () => {
   store = await startTestStore();
   admin = new AdminClient({ shop: DEMO_SHOP, accessToken: store.token, env: { SHOPIFY_LOCAL_STORE_URL: store.url } });
-  database = freshSqliteUrl();
-  await prepareDatabase({ databaseUrl: database.url, log: () => {} });
-  client = createPrismaClient(database.url);
+  database = await migratedSqlite();
+  ({ client } = database);
 });
 afterAll(async () => {
-  await client?.$disconnect();
-  database?.remove();
+  await database?.close();
   await store?.stop();
 });
 

@@ -1,21 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { prepareDatabase } from "../../scripts/prepare-database.mjs";
-import { createPrismaClient, type PrismaClient } from "../db";
-import { freshSqliteUrl } from "../../tests/harness/database";
+import type { PrismaClient } from "../db";
+import { migratedSqlite, type MigratedSqlite } from "../../tests/harness/database";
 import { markUninstalled, recordInstall, triggeredAtOf, uninstallIsStale } from "./install";
 
 const SHOP = "install-a.myshopify.com";
 let client: PrismaClient;
-let database: { url: string; remove: () => void };
+let database: MigratedSqlite;
 
 beforeAll(async () => {
-  database = freshSqliteUrl();
-  await prepareDatabase({ databaseUrl: database.url, log: () => {} });
-  client = createPrismaClient(database.url);
+  database = await migratedSqlite();
+  ({ client } = database);
 });
 afterAll(async () => {
-  await client?.$disconnect();
-  database?.remove();
+  await database?.close();
 });
 
 const at = (iso: string) => new Date(iso);

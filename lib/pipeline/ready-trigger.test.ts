@@ -3,28 +3,25 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestStore, TEST_API_KEY, type TestStore } from "../../devstore/test-store";
 import { DEMO_SHOP } from "../../devstore/seed";
-import { prepareDatabase } from "../../scripts/prepare-database.mjs";
-import { freshSqliteUrl } from "../../tests/harness/database";
-import { createPrismaClient, type PrismaClient } from "../db";
+import { migratedSqlite, type MigratedSqlite } from "../../tests/harness/database";
+import type { PrismaClient } from "../db";
 import { AdminClient } from "../shopify-admin/client";
 import { FlowTriggerError, READY_TRIGGER_HANDLE, sendReadyTrigger } from "./ready-trigger";
 
 let store: TestStore;
 let admin: AdminClient;
 let client: PrismaClient;
-let database: { url: string; remove: () => void };
+let database: MigratedSqlite;
 
 beforeAll(async () => {
   store = await startTestStore();
   admin = new AdminClient({ shop: DEMO_SHOP, accessToken: store.token, env: { SHOPIFY_LOCAL_STORE_URL: store.url } });
-  database = freshSqliteUrl();
-  await prepareDatabase({ databaseUrl: database.url, log: () => {} });
-  client = createPrismaClient(database.url);
+  database = await migratedSqlite();
+  ({ client } = database);
 });
 
 afterAll(async () => {
-  await client?.$disconnect();
-  database?.remove();
+  await database?.close();
   await store?.stop();
 });
 

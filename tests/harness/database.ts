@@ -8,6 +8,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 
 import { createThrowawayPostgresDatabase, prepareDatabase } from "../../scripts/prepare-database.mjs";
 import { redactUrl } from "../../lib/redact-url.mjs";
+import { createPrismaClient, type PrismaClient } from "../../lib/db";
 
 export const testPostgresUrl = process.env.TEST_POSTGRES_URL?.trim() || "postgresql://postgres@127.0.0.1:5432/postgres";
 
@@ -67,4 +68,24 @@ export async function migratedTestDatabase(
     throw error;
   }
   return { url: database.url, drop: database.drop };
+}
+
+export interface MigratedSqlite {
+  client: PrismaClient;
+  /** Disconnects and removes the database file. */
+  close(): Promise<void>;
+}
+
+/** A fresh SQLite file migrated for real, and its client: for tests of code that reads and writes rows. */
+export async function migratedSqlite(): Promise<MigratedSqlite> {
+  const database = freshSqliteUrl();
+  await prepareDatabase({ databaseUrl: database.url, log: () => {} });
+  const client = createPrismaClient(database.url);
+  return {
+    client,
+    async close() {
+      await client.$disconnect();
+      database.remove();
+    },
+  };
 }

@@ -2,12 +2,11 @@
 // lib/ code that writes rows and queues jobs (requests, resume, reconcile, shop data).
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
-import { prepareDatabase } from "../../scripts/prepare-database.mjs";
-import { createPrismaClient, type PrismaClient } from "../../lib/db";
+import type { PrismaClient } from "../../lib/db";
 import { checkRedis, createRedisConnection } from "../../lib/queue/connection";
 import { createProducers, type Producers } from "../../lib/queue/producer";
 import { QUEUE_KEYS } from "../../lib/pipeline/stages";
-import { freshSqliteUrl } from "./database";
+import { migratedSqlite } from "./database";
 
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -23,9 +22,8 @@ export interface DbAndQueues {
 
 export async function dbAndQueues(): Promise<DbAndQueues> {
   await checkRedis(TEST_REDIS_URL);
-  const database = freshSqliteUrl();
-  await prepareDatabase({ databaseUrl: database.url, log: () => {} });
-  const client = createPrismaClient(database.url);
+  const database = await migratedSqlite();
+  const { client } = database;
   const connection = createRedisConnection(TEST_REDIS_URL);
   const prefix = `test-${randomUUID()}`;
   const producers = createProducers(connection, prefix);
@@ -38,8 +36,7 @@ export async function dbAndQueues(): Promise<DbAndQueues> {
       for (const key of QUEUE_KEYS) await producers.queue(key).obliterate({ force: true });
       await producers.close();
       connection.disconnect();
-      await client.$disconnect();
-      database.remove();
+      await database.close();
     },
   };
 }
