@@ -37,7 +37,9 @@ export async function benchEnqueue(log: (line: string) => void = console.log): P
     log(`enqueue bench: ${PRODUCTS} products`);
     // Warm-up (connections, Lua scripts, prepared statements), then the measured runs.
     await producers.flows.addBulk([generationFlow({ shop: SHOP, generationId: "warm-up" }, 300_000)]);
-    await requestScenesBatch(client, producers, [request(0)]);
+    // A bulk action of 1,000 products is above the default daily image limit, which this bench is not about.
+    const limits = { dailyImageLimit: (PRODUCTS + 1) * 12 };
+    await requestScenesBatch(client, producers, [request(0)], limits);
     const baseline = await timed(() =>
       producers.flows.addBulk(
         Array.from({ length: PRODUCTS }, (_, i) =>
@@ -50,6 +52,7 @@ export async function benchEnqueue(log: (line: string) => void = console.log): P
         client,
         producers,
         Array.from({ length: PRODUCTS }, (_, i) => request(i + 1)),
+        limits,
       );
       const started = outcomes.filter((o) => o.ok && o.created).length;
       if (started !== PRODUCTS) throw new Error(`enqueue bench: ${started} of ${PRODUCTS} requests started`);
