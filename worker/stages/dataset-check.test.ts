@@ -119,7 +119,13 @@ describe("dataset check stage on a catalog of packshots", () => {
   it("lets a bulk request on one white backdrop go on, augmented, and records the crops", async () => {
     const ctx = await catalogRequest("bulk", {});
     const output = await datasetCheckStage.run(ctx);
-    expect(output).toEqual({ status: "warning", usableCount: PACKSHOTS.length, overridden: false, augmented: true });
+    expect(output).toEqual({
+      status: "warning",
+      usableCount: PACKSHOTS.length,
+      overridden: false,
+      augmented: true,
+      modelSeconds: expect.any(Number),
+    });
     const report = await reportOf(ctx);
     expect(report.backgroundDiversity.low).toBe(true);
     expect(report.augmentation).toEqual({ augmented: true, compositesPerPhoto: 2 });
@@ -157,7 +163,10 @@ describe("dataset check stage on a catalog of packshots", () => {
         overridden: true,
         usableCount: BERRY_BOWL.length,
         augmented: false,
+        // The berry bowl's border mattes are not trusted: the segmentation model was asked, on the clock.
+        modelSeconds: expect.any(Number),
       });
+      expect(output.modelSeconds, source).toBeGreaterThan(0);
     }
   });
 

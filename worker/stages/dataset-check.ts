@@ -6,6 +6,7 @@ import { storedBlobKey } from "../../lib/storage";
 import { MerchantActionError } from "./errors";
 import { chooseExactSource } from "./exact-source";
 import { segmenterOptions } from "./segmenter";
+import { ModelClock } from "./model-clock";
 import type { StageDefinition } from "./runner";
 
 export interface DatasetCheckOutput {
@@ -49,7 +50,8 @@ export const datasetCheckStage: StageDefinition<DatasetCheckOutput> = {
           : {}),
       })),
     );
-    const report = await checkDataset(inputs, await segmenterOptions());
+    const clock = new ModelClock();
+    const report = await checkDataset(inputs, await segmenterOptions(clock));
     for (const verdict of report.photos) {
       await ctx.db.trainingImage.update({
         where: { id: verdict.id },
@@ -84,6 +86,7 @@ export const datasetCheckStage: StageDefinition<DatasetCheckOutput> = {
       usableCount: report.usableCount,
       overridden,
       augmented: report.augmentation?.augmented ?? false,
+      modelSeconds: clock.seconds,
     };
   },
 };

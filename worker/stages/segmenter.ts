@@ -4,12 +4,16 @@ import type { DatasetCheckOptions } from "../../lib/dataset/dataset-check";
 import type { Matte } from "../../lib/images/matte";
 import { productMatte, type SegmentedMatte } from "../../lib/images/segment";
 import { sharedSegmenter } from "../models";
+import type { ModelClock } from "./model-clock";
 
-/** The segmentation model for busy backgrounds, or why it is missing: the check then goes on with border mattes. */
-export async function segmenterOptions(): Promise<DatasetCheckOptions> {
+/**
+ * The segmentation model for busy backgrounds, or why it is missing: the check then goes on with
+ * border mattes. `clock` counts the model's time (the orchestration bench tells it from the rest).
+ */
+export async function segmenterOptions(clock?: ModelClock): Promise<DatasetCheckOptions> {
   try {
     const segmenter = await sharedSegmenter();
-    return { segment: (png) => segmenter.segment(png) };
+    return { segment: (png) => (clock ? clock.time(() => segmenter.segment(png)) : segmenter.segment(png)) };
   } catch (error) {
     return { segmenterProblem: (error as Error).message.split("\n")[0] };
   }
