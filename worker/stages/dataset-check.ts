@@ -15,6 +15,8 @@ export interface DatasetCheckOutput {
   overridden: boolean;
   /** The set also trains on composites of its product on generated backgrounds (a one-backdrop catalog set). */
   augmented: boolean;
+  /** Seconds in the segmentation model (busy backgrounds). */
+  modelSeconds: number;
 }
 
 /**

@@ -4,13 +4,16 @@
  */
 export class ModelClock {
   private ms = 0;
+  private running = 0;
+  private since = 0;
 
+  /** Times `fn`; calls that overlap (photos segmented side by side) count their wall time once. */
   async time<T>(fn: () => Promise<T>): Promise<T> {
-    const start = performance.now();
+    if (this.running++ === 0) this.since = performance.now();
     try {
       return await fn();
     } finally {
-      this.ms += performance.now() - start;
+      if (--this.running === 0) this.ms += performance.now() - this.since;
     }
   }
 
