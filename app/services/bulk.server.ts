@@ -14,7 +14,7 @@ import {
 } from "../../lib/billing";
 import { db, forShop, type PrismaClient } from "../../lib/db";
 import { dailyLimitMessage } from "../../lib/pipeline/daily-images";
-import { requestScenesBatch } from "../../lib/pipeline/request-scenes";
+import { automaticScenes, requestClassNoun, requestScenesBatch } from "../../lib/pipeline/request-scenes";
 import { automaticModes, FAST_LANE_MIN_PHOTOS, laneOf, type GenerationLane } from "../../lib/pipeline/generation-modes";
 import { stageLabel } from "../../lib/pipeline/stages";
 import { SUBJECT_STATE_LABELS, subjectStateText } from "../../lib/state-labels";
@@ -189,6 +189,11 @@ function sceneSet(settings: ShopSettings, presets: readonly BrandPreset[]) {
   });
 }
 
+/** How many of the default scenes a bulk request of the product makes (0: none suits it; it would be refused). */
+function suitedSceneCount(scenes: ReadonlyArray<{ id: string }>, product: { title: string; productType: string }) {
+  return automaticScenes(scenes, { classNoun: requestClassNoun({ product }), productType: product.productType }).length;
+}
+
 function spendingView(spending: SpendingStatus | null) {
   if (!spending) return null;
   return {
@@ -219,20 +224,27 @@ export async function previewSelection(ctx: BulkContext, productIds: string[]) {
   const { plan, spending } = await planAndSpending(ctx);
   const rows = products.map((p) => {
     const modes = automaticModes(p.photos, settings.fastLane);
+    const suited = suitedSceneCount(scenes, p);
     return {
       id: p.id,
       title: p.title,
       photos: p.photos,
       enoughPhotos: modes !== null,
       lane: modes && laneOf(modes),
+      /** The default scenes this product gets (library scenes that do not suit it are left out). */
+      scenes: suited,
+      /** Images to review if it starts: its scenes × images per scene × kinds of images. */
+      images: modes ? suited * settings.imagesPerScene * modes.length : 0,
       ...(states.get(p.id) ?? NOT_STARTED),
     };
   });
-  const startable = rows.filter((r) => r.enoughPhotos && !r.running).length;
-  const tuning = rows.filter((r) => r.lane === "tuned" && !r.running).length;
+  // What Generate starts: products with photos, not running, with at least one suitable scene.
+  const starts = rows.filter((r) => r.enoughPhotos && !r.running && r.scenes > 0);
+  const startable = starts.length;
+  const tuning = starts.filter((r) => r.lane === "tuned").length;
   const totalUsd = tuning * PRICES_USD.tuned_product;
   const today = await shopDailyImages(forShop(ctx.client, ctx.shop));
-  const images = startable * scenes.length * settings.imagesPerScene;
+  const images = starts.reduce((sum, r) => sum + r.images, 0);
   let message: string | null = null;
   if (!plan) message = PLAN_MESSAGE;
   else if (spending && tuning > affordableUnits(spending, PRICES_USD.tuned_product))
@@ -245,6 +257,7 @@ export async function previewSelection(ctx: BulkContext, productIds: string[]) {
       enoughPhotos: rows.filter((r) => r.enoughPhotos).length,
       needsPhotos: rows.filter((r) => !r.enoughPhotos).length,
       running: rows.filter((r) => r.running).length,
+      noSuitableScene: rows.filter((r) => r.enoughPhotos && !r.running && r.scenes === 0).length,
     },
     minPhotos: FAST_LANE_MIN_PHOTOS,
     scenes,
@@ -256,6 +269,8 @@ export async function previewSelection(ctx: BulkContext, productIds: string[]) {
       pricePerProductUsd: PRICES_USD.tuned_product,
       totalUsd,
       pricePerPublishedImageUsd: PRICES_USD.images_published,
+      /** Images to review across the products that start (counted against today's limit). */
+      images,
     },
     plan: { active: Boolean(plan) },
     spending: spendingView(spending),

@@ -61,6 +61,27 @@ export function parseGenerationOptions(json: string): GenerationOptions {
 const OPEN = ["queued", "running"];
 
 /**
+ * The scenes of the shop's default set that a bulk or automatic request of the product makes: library
+ * scenes that do not suit it are left out (the studio's choices are the merchant's own).
+ */
+export function automaticScenes<S extends { id: string }>(
+  scenes: readonly S[],
+  product: { classNoun: string; productType?: string },
+): S[] {
+  return scenes.filter((scene) => sceneSuits(scene.id, product));
+}
+
+/** The class noun of a request that names none: suggested from the product type and title. */
+export function requestClassNoun(request: {
+  classNoun?: string;
+  product: { title: string; productType?: string };
+}): string {
+  return normalizeClassNoun(
+    request.classNoun ?? suggestClassNoun(request.product.productType ?? "", request.product.title),
+  );
+}
+
+/**
  * The request's scenes with their prompts. Bulk and automatic requests (the shop's default set, for
  * products nobody looked at) leave out library scenes that do not suit the product; the studio's
  * choices are the merchant's own.
@@ -79,8 +100,7 @@ function scenesFor(request: SceneRequest, classNoun: string, presets: readonly S
   }
   if (scenes.length === 0) throw new SceneRequestError("Pick at least one scene.");
   if (request.source !== "interactive") {
-    const product = { classNoun, productType: request.product.productType };
-    const suited = scenes.filter((scene) => sceneSuits(scene.id, product));
+    const suited = automaticScenes(scenes, { classNoun, productType: request.product.productType });
     if (suited.length === 0) {
       throw new SceneRequestError(
         `None of the default scenes suits “${classNoun}”: add scenes that do (e.g. a studio backdrop) in Settings, or start it from its page in SceneBooth.`,
@@ -116,9 +136,7 @@ function validate(
   }
   let classNoun: string;
   try {
-    classNoun = normalizeClassNoun(
-      request.classNoun ?? suggestClassNoun(request.product.productType ?? "", request.product.title),
-    );
+    classNoun = requestClassNoun(request);
   } catch (error) {
     throw new SceneRequestError((error as Error).message);
   }

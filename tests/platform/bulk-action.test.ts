@@ -48,7 +48,7 @@ describe("bulk action backend", () => {
       productIds: [teapot.id, vase.id, noPhotos.id],
     });
     expect(status).toBe(200);
-    expect(body.counts).toEqual({ selected: 3, enoughPhotos: 2, needsPhotos: 1, running: 0 });
+    expect(body.counts).toEqual({ selected: 3, enoughPhotos: 2, needsPhotos: 1, running: 0, noSuitableScene: 0 });
     expect(
       body.products.map((p: { title: string; photos: number; enoughPhotos: boolean; label: string }) => [
         p.title,

@@ -93,6 +93,47 @@ describe("previewView", () => {
     expect(view).toMatchObject({ canGenerate: true, blocker: null, primaryLabel: "Generate for 2 products" });
   });
 
+  it("prices the fast exact-product lane apart: no tuning charge, and the breakdown adds up", () => {
+    const products = [product({}), product({ id: "2", title: "Mug", photos: 1 })];
+    const view = previewView(
+      preview(products, {
+        estimate: { products: 2, fastLane: 1, pricePerProductUsd: 0.5, totalUsd: 0.5, pricePerPublishedImageUsd: 0.1 },
+      }),
+      "selection",
+    );
+    expect(view.lines).toContain(
+      "Estimated cost: $0.50 (1 product to learn × $0.50; 1 in the fast exact-product lane, with no tuning charge), plus $0.10 for each image you publish.",
+    );
+  });
+
+  it("counts the images of each product's own scenes, and says which products no default scene suits", () => {
+    const products = [
+      product({ scenes: 3 }),
+      product({ id: "2", title: "Dining chair", scenes: 2 }),
+      product({ id: "3", title: "Bath mat", scenes: 0 }),
+    ];
+    const view = previewView(
+      preview(products, {
+        estimate: { products: 2, pricePerProductUsd: 0.5, totalUsd: 1, pricePerPublishedImageUsd: 0.1, images: 20 },
+      }),
+      "selection",
+    );
+    expect(view.lines).toContain(
+      "3 scenes, 4 images each; scenes that do not suit a product are left out (20 images to review in all).",
+    );
+    expect(view.notes).toEqual([
+      "Bath mat: none of the default scenes suits it; start it from its page in SceneBooth.",
+    ]);
+    const nothing = previewView(
+      preview([products[2]!], {
+        estimate: { products: 0, pricePerProductUsd: 0.5, totalUsd: 0, pricePerPublishedImageUsd: 0.1, images: 0 },
+      }),
+      "selection",
+    );
+    expect(nothing.blocker).toMatch(/^Nothing to start: none of the default scenes suits these products/);
+    expect(nothing.canGenerate).toBe(false);
+  });
+
   it("says how much of the shop's daily image limit is left", () => {
     const dailyImages = { limit: 240, used: 40, remaining: 200, resetsAt: "2026-12-07T00:00:00.000Z" };
     const view = previewView({ ...preview([product({})]), dailyImages }, "selection");

@@ -21,6 +21,8 @@ export interface ProductPreview {
   photos: number;
   enoughPhotos: boolean;
   label: string;
+  /** How many of the default scenes it gets (library scenes that do not suit it are left out). */
+  scenes?: number;
   running: { generationId: string; status: string; progress: number; stage: string } | null;
   waitingForReview: number;
   lastError: string | null;
@@ -32,7 +34,16 @@ export interface Preview {
   minPhotos: number;
   scenes: Scene[];
   imagesPerScene: number;
-  estimate: { products: number; pricePerProductUsd: number; totalUsd: number; pricePerPublishedImageUsd: number };
+  estimate: {
+    products: number;
+    /** Of `products`, those in the fast exact-product lane: no tuning charge. */
+    fastLane?: number;
+    pricePerProductUsd: number;
+    totalUsd: number;
+    pricePerPublishedImageUsd: number;
+    /** Images to review across the products that start. */
+    images?: number;
+  };
   plan: { active: boolean };
   /** The shop's daily image limit: what is left today and when it resets (ISO). */
   dailyImages?: { limit: number; used: number; remaining: number; resetsAt: string };
@@ -149,13 +160,26 @@ export function previewView(preview: Preview, mode: Mode): PreviewView {
       notes.push(`${p.title}: needs photos (${p.photos} of ${preview.minPhotos}).`);
     for (const p of preview.products.filter((x) => x.running)) notes.push(`${p.title}: already in progress.`);
   }
-  const images = preview.scenes.length * preview.imagesPerScene;
+  for (const p of preview.products.filter((x) => x.enoughPhotos && !x.running && x.scenes === 0))
+    notes.push(`${p.title}: none of the default scenes suits it; start it from its page in SceneBooth.`);
+  const perProduct = preview.scenes.length * preview.imagesPerScene;
+  const each = `${plural(preview.scenes.length, "scene")}, ${preview.imagesPerScene} ${preview.imagesPerScene === 1 ? "image" : "images"} each`;
+  // The server counts each product's own scenes and kinds of images; an even count reads per product.
+  const images = estimate.images;
   lines.push(
-    `${plural(preview.scenes.length, "scene")}, ${preview.imagesPerScene} ${preview.imagesPerScene === 1 ? "image" : "images"} each (${images} to review per product).`,
+    images === undefined || images === perProduct * estimate.products
+      ? `${each} (${perProduct} to review per product).`
+      : `${each}; scenes that do not suit a product are left out (${plural(images, "image")} to review in all).`,
   );
   if (estimate.products > 0) {
+    const fast = estimate.fastLane ?? 0;
+    const tuned = estimate.products - fast;
+    const breakdown =
+      fast === 0
+        ? `${plural(tuned, "product")} × ${usd(estimate.pricePerProductUsd)}`
+        : `${plural(tuned, "product")} to learn × ${usd(estimate.pricePerProductUsd)}; ${fast} in the fast exact-product lane, with no tuning charge`;
     lines.push(
-      `Estimated cost: ${usd(estimate.totalUsd)} (${plural(estimate.products, "product")} × ${usd(estimate.pricePerProductUsd)}), plus ${usd(estimate.pricePerPublishedImageUsd)} for each image you publish.`,
+      `Estimated cost: ${usd(estimate.totalUsd)} (${breakdown}), plus ${usd(estimate.pricePerPublishedImageUsd)} for each image you publish.`,
     );
   }
   if (preview.dailyImages) {
@@ -168,8 +192,10 @@ export function previewView(preview: Preview, mode: Mode): PreviewView {
       mode === "product" && preview.products[0]?.running
         ? "Scenes are already being created for this product."
         : counts.enoughPhotos === 0
-          ? `Nothing to start: add at least ${preview.minPhotos} photos to a product first.`
-          : "Nothing to start: the selected products are already in progress.";
+          ? `Nothing to start: add at least ${plural(preview.minPhotos, "photo")} to a product first.`
+          : preview.products.some((p) => p.enoughPhotos && !p.running && p.scenes === 0)
+            ? "Nothing to start: none of the default scenes suits these products. Add scenes that do in SceneBooth's Settings, or start them from their pages."
+            : "Nothing to start: the selected products are already in progress.";
   }
   return {
     heading: mode === "product" ? "Generate scenes" : `Generate scenes for ${plural(counts.selected, "product")}`,
