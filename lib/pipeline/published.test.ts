@@ -55,20 +55,25 @@ afterAll(async () => {
 });
 
 /** An image SceneBooth published: on the product in the store, and its row as the publish stage leaves it. */
-async function published(sceneId = "g7", state = "published"): Promise<{ candidateId: string; mediaId: string }> {
-  const { mediaId } = await store.control.addImageFile(shop, productId, {
+async function published(
+  sceneId = "g7",
+  state = "published",
+  product = productId,
+): Promise<{ candidateId: string; mediaId: string; subjectId: string }> {
+  const { mediaId } = await store.control.addImageFile(shop, product, {
     filename: `scenebooth-${randomUUID()}.png`,
     bytes: png,
     processing: "listed-ready",
   });
   const subject = await client.subject.upsert({
-    where: { shop_productId: { shop, productId } },
+    where: { shop_productId: { shop, productId: product } },
     create: {
       shop,
-      productId,
+      productId: product,
       productTitle: "Canvas Backpack",
       classNoun: "backpack",
       identifierToken: "<mybackpack>",
+      state: "published",
     },
     update: {},
   });
@@ -90,7 +95,7 @@ async function published(sceneId = "g7", state = "published"): Promise<{ candida
       publishedAt: new Date(),
     },
   });
-  return { candidateId: candidate.id, mediaId };
+  return { candidateId: candidate.id, mediaId, subjectId: subject.id };
 }
 
 const mediaIds = () => store.control.productMedia(shop, productId).map((m) => m.id);
@@ -158,6 +163,22 @@ describe("after publishing", () => {
     store.control.clearFaults();
     await expect(removePublished(client, impatient, shop, candidateId)).resolves.toMatch(/^Removed from the product/);
     expect(await row(candidateId)).toMatchObject({ state: "removed", error: null });
+  });
+
+  it("a product whose last published image is removed (here or in Shopify) is no longer listed as published", async () => {
+    const product = store.control.createProduct(shop, { title: "Tote", productType: "Bag" }).id;
+    const first = await published("g7", "published", product);
+    const second = await published("g5", "published", product);
+    const subjectState = async () => (await client.subject.findUniqueOrThrow({ where: { id: first.subjectId } })).state;
+    await removePublished(client, admin, shop, first.candidateId);
+    expect(await subjectState()).toBe("published");
+    // The second one was deleted in Shopify: Make featured finds it gone.
+    await admin.request(FileUpdateDocument, { files: [{ id: second.mediaId, referencesToRemove: [product] }] });
+    await expect(featurePublished(client, admin, shop, second.candidateId)).rejects.toThrow(PublishedMediaError);
+    expect(await subjectState()).toBe("review");
+    // Publishing one again puts it on its way: the publish stage marks the product published when it lands.
+    await republish(client, producers, shop, first.candidateId);
+    expect((await row(first.candidateId)).state).toBe("approved");
   });
 
   it("publishing a removed image again queues its chain once", async () => {

@@ -28,6 +28,19 @@ async function publishedCandidate(client: PrismaClient, shop: string, candidateI
   return candidate;
 }
 
+/**
+ * A product none of whose SceneBooth images is on it, or on its way there, any more is no longer
+ * "Published": it goes back to review (its images can be published again from there).
+ */
+async function afterRemoval(client: PrismaClient, shop: string, subjectId: string): Promise<void> {
+  const db = forShop(client, shop);
+  const onProduct = await db.candidate.count({
+    where: { subjectId, state: { in: ["approved", "upscaling", "publishing", "published"] } },
+  });
+  if (onProduct === 0)
+    await db.subject.updateMany({ where: { id: subjectId, state: "published" }, data: { state: "review" } });
+}
+
 const stateText = (state: string) => (isCandidateState(state) ? CANDIDATE_STATE_LABELS[state] : state).toLowerCase();
 
 /**
@@ -55,6 +68,7 @@ export async function removePublished(
     if (now.state !== "removed")
       throw new PublishedMediaError(`This image changed meanwhile; it is ${stateText(now.state)}.`);
   }
+  await afterRemoval(client, shop, candidate.subjectId);
   return gone
     ? "This image had already been deleted in Shopify; SceneBooth now lists it as removed."
     : "Removed from the product. The file stays in your store's Files; Publish again puts it back.";
@@ -80,6 +94,7 @@ export async function featurePublished(
       removedAt: new Date(),
       error: GONE_IN_SHOPIFY,
     });
+    await afterRemoval(client, shop, candidate.subjectId);
     throw new PublishedMediaError(
       "This image is no longer on the product in Shopify, so it can't be the featured image. Publish it again first.",
     );
