@@ -31,7 +31,18 @@ import { shopContext } from "../services/shop-context.server";
 export const loader = async ({ request }: LoaderFunctionArgs) => loadSettings(await shopContext(request));
 
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const result = await saveSettings(await shopContext(request), await request.formData());
+  const ctx = await shopContext(request);
+  const form = await request.formData();
+  if (form.get("intent") === "grant-translations") {
+    // Shopify's grant page again (a redirect) while the scopes are missing; nothing when they are granted.
+    await requestTranslationScopes(request);
+    return {
+      ok: true as const,
+      message: "SceneBooth may manage translations",
+      settings: (await loadSettings(ctx)).settings,
+    };
+  }
+  const result = await saveSettings(ctx, form);
   if (result.ok && result.settings.translateAltText) await requestTranslationScopes(request);
   return result.ok
     ? { ok: true as const, message: "Settings saved", settings: result.settings }
@@ -212,6 +223,21 @@ export default function SettingsPage() {
                   checked={draft.translateAltText}
                   onChange={set("translateAltText")}
                 />
+                {data.translationScopesMissing && saved.translateAltText && (
+                  <Banner
+                    tone="warning"
+                    title="Translations are not allowed yet"
+                    action={{
+                      content: "Allow translations",
+                      onAction: () => fetcher.submit({ intent: "grant-translations" }, { method: "post" }),
+                    }}
+                  >
+                    <p>
+                      Your store has not let SceneBooth manage translations, so published images get alt text in your
+                      main language only.
+                    </p>
+                  </Banner>
+                )}
               </BlockStack>
             </Card>
           </Layout.AnnotatedSection>

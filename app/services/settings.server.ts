@@ -4,7 +4,7 @@ import { db } from "../../lib/db";
 import { MAX_IMAGES_PER_SCENE } from "../../lib/pipeline/request-scenes";
 import { DEFAULT_SELECTION_RULE } from "../../lib/selection-rule";
 import { readShopSettings, saveShopSettings, ShopSettingsError, type ShopSettings } from "../../lib/shop-settings";
-import { TRANSLATION_SCOPES } from "../../lib/pipeline/alt-translations";
+import { TRANSLATION_SCOPES, translationScopesGranted } from "../../lib/pipeline/alt-translations";
 import { authenticate } from "../shopify.server";
 import type { ShopContext } from "./shop-context.server";
 
@@ -39,6 +39,8 @@ export interface SettingsPageData {
   /** The floors the worker's selection rule uses when the shop sets none. */
   defaultFloors: { dino: number | null; clipI: number | null };
   presets: BrandPreset[];
+  /** Alt text translations are on, but the store has not granted the translation scopes (declined, or not asked yet). */
+  translationScopesMissing: boolean;
 }
 
 export async function loadSettings(ctx: ShopContext): Promise<SettingsPageData> {
@@ -48,8 +50,9 @@ export async function loadSettings(ctx: ShopContext): Promise<SettingsPageData> 
     where: { createdAt: { gte: monthStart } },
     _sum: { amountUsd: true },
   });
+  const settings = await readShopSettings(db(), ctx.shop);
   return {
-    settings: await readShopSettings(db(), ctx.shop),
+    settings,
     spentThisMonthUsd: spent._sum.amountUsd ?? 0,
     maxImagesPerScene: MAX_IMAGES_PER_SCENE,
     defaultFloors: {
@@ -57,16 +60,21 @@ export async function loadSettings(ctx: ShopContext): Promise<SettingsPageData> 
       clipI: DEFAULT_SELECTION_RULE.floors.clipI ?? null,
     },
     presets: await listBrandPresets(db(), ctx.shop),
+    translationScopesMissing: settings.translateAltText && !(await translationScopesGranted(db(), ctx.shop)),
   };
 }
 
 /**
  * Alt text translations need the optional scopes: Shopify's grant page when the store has not granted
- * them yet (shopify-app-remix throws the redirect), nothing when it has.
+ * them yet (shopify-app-remix throws the redirect). When Shopify says they are granted, the offline
+ * session's scope is brought up to date (the app/scopes_update webhook does the same; this covers a
+ * webhook that has not arrived).
  */
 export async function requestTranslationScopes(request: Request): Promise<void> {
-  const { scopes } = await authenticate.admin(request);
+  const { scopes, session } = await authenticate.admin(request);
   await scopes.request([...TRANSLATION_SCOPES]);
+  const { granted } = await scopes.query();
+  await db().session.updateMany({ where: { shop: session.shop, isOnline: false }, data: { scope: granted.join(",") } });
 }
 
 export async function saveSettings(

@@ -81,6 +81,12 @@ export function hasTranslationScopes(scope: string | null | undefined): boolean 
   return TRANSLATION_SCOPES.every((needed) => granted.has(needed) || granted.has(needed.replace(/^read_/, "write_")));
 }
 
+/** Whether the shop's offline session holds the translation scopes (the merchant may have declined the grant). */
+export async function translationScopesGranted(client: PrismaClient, shop: string): Promise<boolean> {
+  const session = await client.session.findFirst({ where: { shop, isOnline: false }, select: { scope: true } });
+  return hasTranslationScopes(session?.scope);
+}
+
 /**
  * After an image is published: its alt text in the shop's other languages when the shop turned
  * that on in Settings and granted the optional scopes; otherwise nothing is sent. Never fails the
@@ -94,8 +100,7 @@ export async function translateAlt(
 ): Promise<AltTranslationOutcome | null> {
   const settings = await readShopSettings(client, shop);
   if (!settings.translateAltText) return null;
-  const session = await client.session.findFirst({ where: { shop, isOnline: false }, select: { scope: true } });
-  if (!hasTranslationScopes(session?.scope)) {
+  if (!(await translationScopesGranted(client, shop))) {
     log.warn({ shop }, "alt text translations are on, but the store has not granted the translation scopes");
     return null;
   }

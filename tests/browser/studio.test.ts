@@ -422,6 +422,24 @@ describe("the merchant's studio in Chromium", () => {
     await expect(page.getByText("Unsaved changes").isVisible()).resolves.toBe(false);
     expect(await saveBarShowing()).toBe(false);
 
+    // A merchant who declined the grant page: the session lacks the scopes, and Settings says so.
+    const offline = { shop: DEMO_SHOP, isOnline: false };
+    const granted = (await stack.db.session.findFirstOrThrow({ where: offline })).scope!;
+    const declined = granted
+      .split(",")
+      .filter((scope) => !["write_translations", "read_locales"].includes(scope))
+      .join(",");
+    await stack.db.session.updateMany({ where: offline, data: { scope: declined } });
+    await page.getByRole("link", { name: "Insights" }).click();
+    await page.getByRole("heading", { name: "Insights", level: 1 }).waitFor();
+    await page.getByRole("link", { name: "Settings" }).click();
+    await page.getByText("Translations are not allowed yet").waitFor();
+    // Asking again: Shopify (the local store) has the scopes granted, so the session catches up.
+    await page.getByRole("button", { name: "Allow translations" }).click();
+    await page.getByText("SceneBooth may manage translations").waitFor();
+    await page.getByText("Translations are not allowed yet").waitFor({ state: "detached" });
+    expect((await stack.db.session.findFirstOrThrow({ where: offline })).scope).toContain("write_translations");
+
     await page.getByText("Publish best matches without review", { exact: true }).click();
     await page.getByText("Alt text in your store's languages", { exact: true }).click();
     await page.getByLabel("Best-match threshold").fill("1.5");
