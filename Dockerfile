@@ -38,10 +38,12 @@ RUN ln -s /usr/local/lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
 # onnxruntime-node with the CUDA execution provider for scoring and upscaling.
 ENV ONNXRUNTIME_NODE_INSTALL=cuda12
 COPY . .
-# The CUDA build of the pinned torch goes in first; the tuner's own install then keeps it.
+# The CUDA build of the pinned torch (and its torchvision) goes in first; the tuner's own install then
+# keeps it. The `segmenter` extra is what BiRefNet's code needs for `prepare-models.mjs --export-real`.
 RUN python3 -m venv .venv \
-    && .venv/bin/pip install --no-cache-dir torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128 \
+    && .venv/bin/pip install --no-cache-dir torch==2.13.0 torchvision==0.28.0 --index-url https://download.pytorch.org/whl/cu128 \
     && node scripts/setup.mjs deps python models \
+    && .venv/bin/pip install --no-cache-dir -e "worker/tuner[segmenter]" \
     && npx prisma generate \
     && useradd --system --uid 10001 --home-dir /srv/scenebooth scenebooth \
     && mkdir -p /models && chown -R scenebooth /srv/scenebooth /models

@@ -31,14 +31,19 @@ export interface SegmenterManifest {
 }
 
 /**
- * When the model's matte can be trusted. The border share and product share mirror MATTE_RULES (a
- * product in the wild may stand on one edge, so the border rule is looser); `maxUncertain` is the share
- * of the frame where the model hesitates (alpha 0.1–0.9): a confident matte only hesitates along the
- * product's edge. Cohesion comes from CUTOUT_RULES. These thresholds are set from the border matte's
- * calibration, not measured on BiRefNet's own outputs (no real weights on the test hosts).
+ * When the model's matte can be trusted. `minBorderBackdrop` and the product share as in MATTE_RULES;
+ * `maxUncertain` is the share of the frame where the model hesitates (alpha 0.1–0.9): a confident
+ * matte only hesitates along the product's edge. Cohesion comes from CUTOUT_RULES. Checked on
+ * SYNTHETIC mattes, not BiRefNet's outputs (no real weights on the test hosts): the packshots' border
+ * mattes degraded as models succeed and fail (bench/segment-rules.ts, results in
+ * bench/results/segment-rules.md). Good mattes (2–8 px feathers, ±3 px jitter, noisy logits, a product
+ * cut by the frame's edge) kept border ≥ 0.91, uncertain ≤ 0.08, cohesion 1.00. The border rule was
+ * 0.7 ("a product may stand on one edge"); a matte bleeding into a floor band joined to the product
+ * scored 0.74 there and was trusted, so it is 0.8: a cut-out with a slab of floor is worse than no
+ * cut-out. Not caught by any rule: half a product, and background specks under a tenth of it.
  */
 export const SEGMENT_RULES = {
-  minBorderBackdrop: 0.7,
+  minBorderBackdrop: 0.8,
   minProductShare: 0.01,
   maxProductShare: 0.9,
   maxUncertain: 0.1,
