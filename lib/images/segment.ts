@@ -28,6 +28,8 @@ export interface SegmenterManifest {
   outputIs: "logits";
   mean: [number, number, number];
   std: [number, number, number];
+  /** The graph against the PyTorch model on a probe image at export (absent in exports from before it was checked). */
+  parity?: { maxLogitDiff: number; maxAlphaDiff: number };
 }
 
 /**
