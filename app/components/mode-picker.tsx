@@ -1,12 +1,8 @@
 // Which kinds of images a request makes (issue #19): tuned scenes, exact-product images, or both.
 import { Badge, BlockStack, Card, Checkbox, ChoiceList, Text } from "@shopify/polaris";
-import type { ModeChoice } from "../../lib/pipeline/generation-modes";
+import { EXACT_BEING_CHECKED, type ModeChoice } from "../../lib/pipeline/generation-modes";
 import { GENERATION_MODE_LABELS, generationModeText } from "../../lib/state-labels";
 import type { PhotoCheckView } from "./photo-check-types";
-
-/** While the worker's segmentation model checks busy backgrounds, exact mode may yet be possible. */
-export const EXACT_BEING_CHECKED =
-  "Checking whether your product can be cut out of these busy backgrounds (the segmentation model)…";
 
 /**
  * Exact mode needs a photo the product can be cut out of (a plain backdrop, or a busy one the

@@ -13,7 +13,7 @@ import {
 } from "@shopify/polaris";
 import type { StudioPhoto } from "../services/studio.server";
 import { NO_PHOTOS_ONLY_OTHER_MEDIA } from "../../lib/products";
-import { cropOnTile, type PhotoCheckView } from "./photo-check-types";
+import { cropOnTile, MODEL_CHECK_PENDING, type PhotoCheckView } from "./photo-check-types";
 
 interface Props {
   photos: StudioPhoto[];
@@ -28,8 +28,6 @@ interface Props {
   /** The product has media, but only videos or 3D models. */
   onlyOtherMedia?: boolean;
 }
-
-export const MODEL_CHECK_PENDING = "Checking busy backgrounds with the segmentation model…";
 
 const STATUS = {
   ok: { label: "Ready", tone: "success" },

@@ -27,6 +27,9 @@ export interface PhotoVerdictView {
  */
 export type ModelCheck = "not-needed" | "pending" | "done" | "failed";
 
+/** What the photo check card says while the model check is pending. */
+export const MODEL_CHECK_PENDING = "Checking busy backgrounds with the segmentation model…";
+
 export interface PhotoIssueView {
   code: string;
   severity: "blocking" | "warning" | "info";
