@@ -1,13 +1,24 @@
 // Which kinds of images a request makes (issue #19): tuned scenes, exact-product images, or both.
 import { Badge, BlockStack, Card, Checkbox, ChoiceList, Text } from "@shopify/polaris";
-import type { ModeChoice } from "../../lib/pipeline/generation-modes";
+import { EXACT_BEING_CHECKED, type ModeChoice } from "../../lib/pipeline/generation-modes";
 import { GENERATION_MODE_LABELS, generationModeText } from "../../lib/state-labels";
 import type { PhotoCheckView } from "./photo-check-types";
 
-/** Exact mode needs a photo on a plain backdrop: true when the check found none among the photos it would use. */
+/**
+ * Exact mode needs a photo the product can be cut out of (a plain backdrop, or a busy one the
+ * segmentation model separates): true when the check found none among the photos it would use.
+ * While the model's check is pending, the border-only check cannot say no.
+ */
 export function noPackshot(check: PhotoCheckView | null): boolean {
+  if (check?.modelCheck === "pending") return false;
   const used = check?.photos.filter((p) => p.use) ?? [];
-  return used.length > 0 && used.every((p) => p.plainBackdrop === false);
+  return used.length > 0 && used.every((p) => p.cutOut === false);
+}
+
+/** Exact mode's note while the model's check is pending and no used photo is cut out by its border matte. */
+export function exactBeingChecked(check: PhotoCheckView | null): boolean {
+  const used = check?.photos.filter((p) => p.use) ?? [];
+  return check?.modelCheck === "pending" && used.length > 0 && used.every((p) => p.cutOut === false);
 }
 
 interface Props {
@@ -17,10 +28,12 @@ interface Props {
   prices: Record<ModeChoice, string>;
   /** Why exact-product images cannot be made from the picked photos; null when they can. */
   exactProblem: string | null;
+  /** Whether they can is being checked (not a problem yet: Start is not held up). */
+  exactChecking?: boolean;
   disabled?: boolean;
 }
 
-export function ModePicker({ value, onChange, prices, exactProblem, disabled }: Props) {
+export function ModePicker({ value, onChange, prices, exactProblem, exactChecking = false, disabled }: Props) {
   const exactOff = exactProblem !== null;
   return (
     <Card>
@@ -54,6 +67,11 @@ export function ModePicker({ value, onChange, prices, exactProblem, disabled }: 
             },
           ]}
         />
+        {exactChecking && !exactProblem && (
+          <Text as="p" tone="subdued">
+            {EXACT_BEING_CHECKED}
+          </Text>
+        )}
         {exactProblem && (
           <Text as="p" tone="caution">
             {exactProblem}

@@ -8,11 +8,12 @@ import {
   InlineGrid,
   InlineStack,
   SkeletonBodyText,
+  Spinner,
   Text,
 } from "@shopify/polaris";
 import type { StudioPhoto } from "../services/studio.server";
 import { NO_PHOTOS_ONLY_OTHER_MEDIA } from "../../lib/products";
-import { cropOnTile, type PhotoCheckView } from "./photo-check-types";
+import { cropOnTile, MODEL_CHECK_PENDING, type PhotoCheckView } from "./photo-check-types";
 
 interface Props {
   photos: StudioPhoto[];
@@ -165,6 +166,12 @@ export function PhotoCheckCard({
             <p>{checkError} Try again in a moment; if it keeps failing, contact support.</p>
           </Banner>
         )}
+        {check?.modelCheck === "pending" && !checking && (
+          <InlineStack gap="200" blockAlign="center">
+            <Spinner size="small" accessibilityLabel="Checking" />
+            <Text as="p">{MODEL_CHECK_PENDING}</Text>
+          </InlineStack>
+        )}
         {check && !checking && (
           <BlockStack gap="300">
             <Box background="bg-surface-secondary" padding="300" borderRadius="200">
@@ -208,9 +215,11 @@ export function PhotoCheckCard({
               </Banner>
             ))}
             <Text as="p" variant="bodySm" tone="subdued">
-              {check.source === "preview"
-                ? "Checked just now, before any GPU time is spent."
-                : "From your last request; the same check runs again when you start."}
+              {check.source === "last-request"
+                ? "From your last request; the same check runs again when you start."
+                : check.modelCheck === "pending"
+                  ? "Checked by the photos' borders so far; this updates when the segmentation model has answered. You can start meanwhile: the check runs again when you start."
+                  : "Checked just now, before any GPU time is spent."}
             </Text>
           </BlockStack>
         )}

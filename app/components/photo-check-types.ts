@@ -13,7 +13,22 @@ export interface PhotoVerdictView {
   } | null;
   /** Whether the photo is on a plain backdrop (its product found by the matte); null when not checked. */
   plainBackdrop?: boolean | null;
+  /** Exact mode can take the product from this photo (the worker's rule, lib/images/exact-product.ts); null when not checked. */
+  cutOut?: boolean | null;
+  /** The product matte the check used: the border's, or the segmentation model's on a busy background. */
+  matte?: "border" | "model" | null;
 }
+
+/**
+ * The segmentation model's part in a preview: not needed (every used photo's border matte makes a
+ * clean cut-out), pending (the worker is checking the busy backgrounds; the view is the border-only
+ * check meanwhile), done (the view is the worker's check, with the model), failed (the border-only
+ * check, with an issue that says why).
+ */
+export type ModelCheck = "not-needed" | "pending" | "done" | "failed";
+
+/** What the photo check card says while the model check is pending. */
+export const MODEL_CHECK_PENDING = "Checking busy backgrounds with the segmentation model…";
 
 export interface PhotoIssueView {
   code: string;
@@ -31,6 +46,8 @@ export interface PhotoCheckView {
   issues: PhotoIssueView[];
   /** The media the check covered, sorted. */
   mediaIds: string[];
+  /** Absent: "done" (the last request's check ran on the worker, with the model where it was needed). */
+  modelCheck?: ModelCheck;
 }
 
 export const sameMediaSet = (a: readonly string[], b: readonly string[]) =>

@@ -48,6 +48,8 @@ export function startProblem({
   if (exactProblem && modes.includes("exact")) return exactProblem;
   // The photo check's guidance is for tuning: the fast lane only needs one usable photo.
   if (!modes.includes("tuned")) return check && check.usableCount === 0 ? "None of the photos can be used." : null;
+  // The border-only check's blocking issues may be lifted by the model: the worker's check decides.
+  if (check?.modelCheck === "pending") return null;
   const issues = check?.issues ?? [];
   if (issues.some((i) => i.severity === "blocking" && i.code !== "low_background_diversity"))
     return "Fix the photo check's problems first.";

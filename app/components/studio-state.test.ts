@@ -58,6 +58,14 @@ describe("the studio's start problem", () => {
     expect(startProblem({ ...ready, check: view(["a"], [lowDiversity]), allowLowDiversity: true })).toBeNull();
     expect(startProblem({ ...ready, check: null })).toBeNull();
   });
+
+  it("is not held up by a border-only check while the segmentation model's check is pending", () => {
+    const pending: PhotoCheckView = { ...view(["a"], [lowDiversity, tooFew]), modelCheck: "pending" };
+    expect(startProblem({ ...ready, check: pending })).toBeNull();
+    expect(startProblem({ ...ready, check: { ...pending, modelCheck: "failed" } })).toBe(
+      "Fix the photo check's problems first.",
+    );
+  });
 });
 
 describe("the studio's photo check state", () => {
@@ -88,6 +96,15 @@ describe("the studio's photo check state", () => {
     expect(photoCheckState(["a", "b"], null, { state: "loading", data: { check: preview, error: null } })).toEqual({
       check: preview,
       checking: true,
+      error: null,
+    });
+  });
+
+  it("keeps a pending check on screen while the studio asks again", () => {
+    const pending: PhotoCheckView = { ...view(["a", "b"]), modelCheck: "pending" };
+    expect(photoCheckState(["a", "b"], null, { state: "loading", data: { check: pending, error: null } })).toEqual({
+      check: pending,
+      checking: false,
       error: null,
     });
   });

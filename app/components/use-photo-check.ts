@@ -1,5 +1,6 @@
 import { useFetcher } from "@remix-run/react";
-import { useEffect } from "react";
+import { useEffect, useRef } from "react";
+import { NO_BACKOFF, nextBackoff, pollDelayMs, type Backoff } from "./poll-backoff";
 import { sameMediaSet, type PhotoCheckView } from "./photo-check-types";
 
 const CHECK_DEBOUNCE_MS = 300;
@@ -27,7 +28,9 @@ export function photoCheckState(
   const check = preview.data?.check ?? null;
   const current = check !== null && sameMediaSet(check.mediaIds, mediaIds);
   if (mediaIds.length === 0 || error) return { check: current ? check : null, checking: false, error };
-  return { check: current ? check : null, checking: preview.state !== "idle" || !current, error };
+  // A pending answer stays on screen while the studio asks again.
+  const refreshing = current && check.modelCheck === "pending";
+  return { check: current ? check : null, checking: (preview.state !== "idle" && !refreshing) || !current, error };
 }
 
 /**
@@ -45,14 +48,29 @@ export function usePhotoCheck(
   // The selection as a value (sorted ids), so that the same photos in another order load nothing new.
   const selection = [...mediaIds].sort().join(",");
 
+  const url = `/app/products/${productId}/photo-check?${new URLSearchParams(selection.split(",").map((id) => ["mediaId", id]))}`;
   useEffect(() => {
     if (lastCheckApplies || selection === "") return;
-    const timer = setTimeout(() => {
-      const params = new URLSearchParams(selection.split(",").map((id) => ["mediaId", id]));
-      load(`/app/products/${productId}/photo-check?${params}`);
-    }, CHECK_DEBOUNCE_MS);
+    const timer = setTimeout(() => load(url), CHECK_DEBOUNCE_MS);
     return () => clearTimeout(timer);
-  }, [selection, lastCheckApplies, productId, load]);
+  }, [selection, lastCheckApplies, url, load]);
+
+  // While the worker's segmentation model checks busy backgrounds, ask again, less and less often.
+  const backoff = useRef<Backoff>(NO_BACKOFF);
+  const answer = fetcher.data?.check;
+  const pending =
+    !lastCheckApplies &&
+    answer?.modelCheck === "pending" &&
+    sameMediaSet(answer.mediaIds, selection === "" ? [] : selection.split(","));
+  useEffect(() => {
+    if (!pending) {
+      backoff.current = NO_BACKOFF;
+      return;
+    }
+    backoff.current = nextBackoff(backoff.current, "pending");
+    const timer = setTimeout(() => load(url), pollDelayMs(backoff.current));
+    return () => clearTimeout(timer);
+  }, [pending, answer, url, load]);
 
   return photoCheckState(mediaIds, lastCheck, fetcher);
 }

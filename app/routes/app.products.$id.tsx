@@ -8,7 +8,7 @@ import { CandidateGallery } from "../components/candidate-gallery";
 import { ClassNounCard } from "../components/class-noun-card";
 import { GenerationProgress } from "../components/generation-progress";
 import { subjectStateLabel } from "../components/labels";
-import { ModePicker, noPackshot } from "../components/mode-picker";
+import { exactBeingChecked, ModePicker, noPackshot } from "../components/mode-picker";
 import { NoiseNotice } from "../components/noise-notice";
 import { PhotoCheckCard } from "../components/photo-check-card";
 import { PublishedHistory } from "../components/published-history";
@@ -202,6 +202,7 @@ export default function ProductStudio() {
                 onChange={setModeChoice}
                 prices={data.modePrices}
                 exactProblem={exactProblem}
+                exactChecking={exactBeingChecked(check)}
                 disabled={open}
               />
               <ScenePicker

@@ -1,5 +1,6 @@
 import type { CropBox, CropPadding } from "../images/prepare-photo";
 import { cutoutQuality } from "../images/composite";
+import { exactCutOut } from "../images/exact-product";
 import { plainBackdropMatte } from "../images/matte";
 import { productMatte, type ProductMatte, type Segment } from "../images/segment";
 import { compositeCount } from "./augmentation";
@@ -80,9 +81,20 @@ export interface DatasetPhotoVerdict {
   crop?: { box: CropBox; padding: CropPadding };
   /**
    * The plain-backdrop matte of the crop: when plain, duplicates are judged on the product alone; when
-   * its product is also in one piece (cohesion, ../images/composite.ts), it can be cut out.
+   * its product is also in one piece (cohesion, ../images/composite.ts), it can be cut out. `matte`:
+   * the product matte used (the segmentation model's when the border's made no clean cut-out and the
+   * model's did); `trusted`: it makes a clean cut-out (augmentation); `cutOut`: exact mode can take
+   * the product from this photo (../images/exact-product.ts exactCutOut). The last three are absent
+   * from reports written before them.
    */
-  backdrop?: { plain: boolean; borderBackdrop: number; cohesion?: number; matte?: "border" | "model" };
+  backdrop?: {
+    plain: boolean;
+    borderBackdrop: number;
+    cohesion?: number;
+    matte?: "border" | "model";
+    trusted?: boolean;
+    cutOut?: boolean;
+  };
 }
 
 export interface DatasetReport {
@@ -124,6 +136,16 @@ export interface DatasetCheckOptions {
   segment?: Segment;
   /** Why the model could not be opened (one line), reported instead. */
   segmenterProblem?: string;
+}
+
+/** The info issue when busy backgrounds were judged without the segmentation model; `problem`: why, one line. */
+export function segmenterUnavailable(problem: string, photoIds: string[]): DatasetIssue {
+  return {
+    code: "segmenter_unavailable",
+    severity: "info",
+    message: `The segmentation model could not be used (${problem}), so busy backgrounds were judged without it.`,
+    photoIds,
+  };
 }
 
 export async function checkDataset(
@@ -274,12 +296,7 @@ export async function checkDataset(
     segmenterProblem !== undefined &&
     used.some(({ index }) => products[index]!.from === "border" && !cutouts[index]!.trusted)
   ) {
-    issues.push({
-      code: "segmenter_unavailable",
-      severity: "info",
-      message: `The segmentation model could not be used (${segmenterProblem}), so busy backgrounds were judged without it.`,
-      photoIds: usedIds,
-    });
+    issues.push(segmenterUnavailable(segmenterProblem, usedIds));
   }
   const lowRes = used.filter(({ p }) => shortSide(p) < DATASET_RULES.minSourceSide).map(({ p }) => p.id);
   if (lowRes.length > 0) {
@@ -303,6 +320,8 @@ export async function checkDataset(
       borderBackdrop: mattes[i]!.borderBackdrop,
       cohesion: Number(cutouts[i]!.cohesion.toFixed(3)),
       matte: products[i]!.from,
+      trusted: cutouts[i]!.trusted,
+      cutOut: exactCutOut(products[i]!.matte, products[i]!.from),
     },
   }));
   const status = issues.some((i) => i.severity === "blocking")

@@ -4,6 +4,7 @@
 // feathered matte over a soft contact shadow, so the published image carries the merchant's product.
 import sharp from "sharp";
 import { UNTRUSTED_MATTE_MESSAGE } from "../pipeline/generation-modes";
+import { cutoutQuality } from "./composite";
 import { matteFromPixels, plainBackdropMatte, type Matte } from "./matte";
 import type { Placement } from "./placement";
 import { MAX_PIXELS } from "./prepare-photo";
@@ -37,6 +38,16 @@ const decode = (photo: Buffer) =>
   sharp(photo, { limitInputPixels: MAX_PIXELS }).rotate().flatten({ background: "#ffffff" }).toColourspace("srgb");
 
 /**
+ * Whether exact mode can take the product from a photo with this matte: a border matte on a plain
+ * backdrop, or a segmentation model's matte that makes a clean cut-out. The studio's photo check
+ * reports the same (DatasetPhotoVerdict's `backdrop.cutOut`), so it offers exact mode when the worker
+ * would accept the photo.
+ */
+export function exactCutOut(matte: Matte, from: "border" | "model"): boolean {
+  return matte.box !== null && (from === "model" ? cutoutQuality(matte).trusted : matte.plain);
+}
+
+/**
  * Reads a photo for exact mode; throws ExactProductError when its matte cannot be trusted: a busy
  * background, unless `segment` (the segmentation model) gives a trusted matte of it.
  */
@@ -49,14 +60,15 @@ export async function productSource(
   const height = meta.autoOrient?.height ?? meta.height ?? 0;
   let matte: Matte = await plainBackdropMatte(decode(photo));
   let alpha: Buffer | undefined;
-  if (!matte.plain && segment) {
+  if (!exactCutOut(matte, "border") && segment) {
     const model = await segment(photo).catch(() => null);
-    if (model?.trusted && model.alphaWidth === width && model.alphaHeight === height) {
+    if (model && exactCutOut(model, "model") && model.alphaWidth === width && model.alphaHeight === height) {
       matte = model;
       alpha = model.alpha;
     }
   }
-  if (!matte.plain || !matte.box) throw new ExactProductError(UNTRUSTED_MATTE_MESSAGE);
+  if (!exactCutOut(matte, alpha ? "model" : "border") || !matte.box)
+    throw new ExactProductError(UNTRUSTED_MATTE_MESSAGE);
   const left = Math.floor(matte.box.left * width);
   const top = Math.floor(matte.box.top * height);
   const right = Math.min(width, Math.ceil(matte.box.right * width));

@@ -92,7 +92,11 @@ export async function openSegmenter(
   open?: (file: string) => Promise<InferenceSession>,
 ): Promise<Segmenter> {
   // Loaded here, not at the top: the app imports this module (through the dataset check) and never runs a model.
-  const ort = (await import("onnxruntime-node")).default;
+  // Node (tsx, the worker) gives the CommonJS package's exports as the namespace, without a default;
+  // vitest gives a default: take either, or the worker's model silently never runs.
+  const loaded = await import("onnxruntime-node");
+  type Ort = typeof loaded.default;
+  const ort = (loaded as unknown as { default?: Ort }).default ?? (loaded as unknown as Ort);
   let manifest: SegmenterManifest;
   try {
     manifest = JSON.parse(await readFile(path.join(dir, SEGMENTER_MANIFEST), "utf8")) as SegmenterManifest;

@@ -18,6 +18,10 @@ export const FAST_LANE_MIN_PHOTOS = 1;
 export const UNTRUSTED_MATTE_MESSAGE =
   "Exact-product images need a packshot: a photo of the product on a plain white or grey backdrop. On a busy backdrop SceneBooth cannot cut the product out exactly.";
 
+/** While the worker's segmentation model checks busy backgrounds (the studio's photo check), exact mode may yet be possible. */
+export const EXACT_BEING_CHECKED =
+  "Checking whether your product can be cut out of these busy backgrounds (the segmentation model)…";
+
 /** The modes in a fixed order (tuned first), without repeats; throws a merchant-facing message for anything else. */
 export function normalizeModes(raw: readonly unknown[] | undefined): GenerationMode[] {
   if (raw === undefined || raw.length === 0) return [...DEFAULT_MODES];

@@ -14,7 +14,7 @@ export type QueueKey = keyof typeof QUEUE_NAMES;
 export const QUEUE_KEYS = Object.keys(QUEUE_NAMES) as QueueKey[];
 
 /** What a job works on besides its shop: one scene request, one approved candidate image, or a shop event. */
-export type PayloadKind = "generation" | "candidate" | "product-event" | "shop-cleanup";
+export type PayloadKind = "generation" | "candidate" | "product-event" | "shop-cleanup" | "photo-check";
 
 type JobRow =
   /** A stage of a scene request; `weight` is its share of the request's progress bar. */
@@ -22,7 +22,9 @@ type JobRow =
   /** Work on one approved image, after the request itself has finished. */
   | { name: string; queue: QueueKey; payload: "candidate"; label: string }
   /** Work a webhook queued so that it can answer Shopify at once (the Admin API, long deletes). */
-  | { name: string; queue: QueueKey; payload: "product-event" | "shop-cleanup"; label: string };
+  | { name: string; queue: QueueKey; payload: "product-event" | "shop-cleanup"; label: string }
+  /** The studio's photo check, asked of the worker when only the segmentation model can judge the photos. */
+  | { name: string; queue: QueueKey; payload: "photo-check"; label: string };
 
 /**
  * The pipeline: every job, in order, with its queue, payload and merchant-facing label. Job names,
@@ -33,6 +35,7 @@ export const PIPELINE_JOBS = [
   { name: "ingest", queue: "ingest", payload: "generation", weight: 0.04, label: "Fetching your photos" },
   { name: "prepare", queue: "ingest", payload: "generation", weight: 0.04, label: "Preparing photos" },
   { name: "dataset-check", queue: "ingest", payload: "generation", weight: 0.02, label: "Checking photos" },
+  { name: "photo-check", queue: "ingest", payload: "photo-check", label: "Checking busy backgrounds" },
   { name: "tune", queue: "gpu", payload: "generation", weight: 0.55, label: "Learning your product" },
   { name: "generate", queue: "gpu", payload: "generation", weight: 0.27, label: "Creating scenes" },
   { name: "score", queue: "post", payload: "generation", weight: 0.08, label: "Scoring the images" },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assertJobData, InvalidJobError } from "./jobs";
+import { assertJobData, InvalidJobError, MAX_CHECKED_PHOTOS } from "./jobs";
 
 const SHOP = "jobs-a.myshopify.com";
 const product = {
@@ -33,5 +33,27 @@ describe("shop-event job payloads", () => {
     expect(() =>
       assertJobData("publish", "shop-cleanup", { shop: "not a shop", triggeredAt: "2026-12-06T12:00:00.000Z" }),
     ).toThrow(InvalidJobError);
+  });
+});
+
+describe("photo-check job payloads", () => {
+  const photo = { mediaId: "gid://shopify/MediaImage/1", label: "#1", url: "https://cdn.shopify.com/a.png" };
+
+  it("accepts one to 50 photos, each with a media id, a label and a URL", () => {
+    expect(() => assertJobData("ingest", "photo-check", { shop: SHOP, photos: [photo] })).not.toThrow();
+  });
+
+  it("refuses no photos, too many, or a photo without its URL or media id", () => {
+    for (const photos of [
+      [],
+      undefined,
+      Array.from({ length: MAX_CHECKED_PHOTOS + 1 }, () => photo),
+      [{ ...photo, url: "not a url" }],
+      [{ ...photo, mediaId: "" }],
+      [null],
+    ])
+      expect(() => assertJobData("ingest", "photo-check", { shop: SHOP, photos }), JSON.stringify(photos)).toThrow(
+        /no photos \(1 to 50/,
+      );
   });
 });

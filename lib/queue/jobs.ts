@@ -35,12 +35,21 @@ export interface ShopCleanupJob extends ShopJob {
   triggeredAt: string;
 }
 
+/** The studio's photo check of the photos a merchant picked (lib/dataset/check-photos.ts), with the worker's segmentation model. */
+export interface PhotoCheckJob extends ShopJob {
+  photos: Array<{ mediaId: string; label: string; url: string }>;
+}
+
+/** At most this many photos in one photo check (the studio lists a product's first 50 media). */
+export const MAX_CHECKED_PHOTOS = 50;
+
 /** The payload type of each payload kind of the table. */
 interface Payloads {
   generation: GenerationJob;
   candidate: CandidateJob;
   "product-event": ProductEventJob;
   "shop-cleanup": ShopCleanupJob;
+  "photo-check": PhotoCheckJob;
 }
 
 const nonEmptyString = (value: unknown) => typeof value === "string" && value.length > 0;
@@ -57,6 +66,20 @@ const PAYLOAD_PROBLEM: { [K in PayloadKind]: (payload: Partial<Payloads[K]>) => 
       : "no product topic and product",
   "shop-cleanup": (p) =>
     typeof p.triggeredAt === "string" && !Number.isNaN(Date.parse(p.triggeredAt)) ? null : "no valid triggeredAt",
+  "photo-check": (p) =>
+    Array.isArray(p.photos) &&
+    p.photos.length > 0 &&
+    p.photos.length <= MAX_CHECKED_PHOTOS &&
+    p.photos.every(
+      (photo: unknown) =>
+        typeof photo === "object" &&
+        photo !== null &&
+        nonEmptyString((photo as PhotoCheckJob["photos"][number]).mediaId) &&
+        typeof (photo as PhotoCheckJob["photos"][number]).label === "string" &&
+        URL.canParse((photo as PhotoCheckJob["photos"][number]).url),
+    )
+      ? null
+      : `no photos (1 to ${MAX_CHECKED_PHOTOS}, each with a mediaId, a label and a URL)`,
 };
 
 type JobsOf<Q extends QueueKey> = Extract<PipelineJob, { queue: Q }>;

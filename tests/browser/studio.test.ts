@@ -8,7 +8,9 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OTHER_SHOP } from "../../devstore";
 import { projectRoot } from "../../lib/config";
-import { UNTRUSTED_MATTE_MESSAGE } from "../../lib/pipeline/generation-modes";
+import { EXACT_BEING_CHECKED, UNTRUSTED_MATTE_MESSAGE } from "../../lib/pipeline/generation-modes";
+import { MODEL_CHECK_PENDING } from "../../app/components/photo-check-types";
+import { answerPhotoChecks } from "./photo-checks";
 import { parseGenerationOptions, parseGenerationScenes } from "../../lib/pipeline/request-scenes";
 import { DEMO_SHOP, startTestStack, type ProcessHandle, type TestStack } from "../harness/stack";
 import { appContext, docScreenshot, launchChromium, openApp, openAppPath, screenshot } from "./browser";
@@ -141,7 +143,14 @@ describe("the merchant's studio in Chromium", () => {
     await expect(
       page.getByText(/The model learns the product together with what surrounds it/).isVisible(),
     ).resolves.toBe(true);
+    // The cloth is no clean cut-out by its border: the worker's segmentation model is asked, and until it
+    // answers the border-only check holds nothing up.
+    const pending = page.getByText(MODEL_CHECK_PENDING);
+    await pending.waitFor();
     const generate = page.getByRole("button", { name: "Generate scenes" }).last();
+    expect(await generate.isDisabled()).toBe(false);
+    expect(await answerPhotoChecks(stack)).toBe(1);
+    await pending.waitFor({ state: "detached", timeout: 30_000 });
     expect(await generate.isDisabled()).toBe(true);
     await page.getByText("Continue anyway: I understand the scenes may keep this background").click();
     expect(await generate.isDisabled()).toBe(false);
@@ -157,6 +166,9 @@ describe("the merchant's studio in Chromium", () => {
       .first()
       .waitFor();
     await page.getByText(/2 usable photos; at least 3 are needed/).waitFor({ timeout: 30_000 });
+    await pending.waitFor();
+    expect(await answerPhotoChecks(stack)).toBe(1);
+    await pending.waitFor({ state: "detached", timeout: 30_000 });
     expect(await generate.isDisabled()).toBe(true);
 
     // "View in Shopify admin" is a shopify:admin link, which App Bridge (here its stand-in) opens in the admin.
@@ -195,8 +207,12 @@ describe("the merchant's studio in Chromium", () => {
     expect(await page.getByLabel("Class noun").inputValue()).toBe("backpack");
     await expect(page.getByText("<mybackpack>", { exact: true }).isVisible()).resolves.toBe(true);
     await screenshot(page, "03-studio");
-    // Photos on busy backgrounds cannot give exact-product images: the studio says why and offers tuned ones only.
-    await page.getByText(UNTRUSTED_MATTE_MESSAGE).waitFor();
+    // Photos on busy backgrounds cannot give exact-product images unless the segmentation model cuts the
+    // product out: the studio says it is checking, then (the tiny profile's model never does) why not,
+    // and offers tuned ones only.
+    await page.getByText(EXACT_BEING_CHECKED).waitFor();
+    expect(await answerPhotoChecks(stack)).toBe(1);
+    await page.getByText(UNTRUSTED_MATTE_MESSAGE).waitFor({ timeout: 30_000 });
     expect(await page.getByLabel("Exact product", { exact: true }).isDisabled()).toBe(true);
     expect(await page.getByLabel("Tuned scenes", { exact: true }).isChecked()).toBe(true);
 

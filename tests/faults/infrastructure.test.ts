@@ -37,7 +37,11 @@ import { reconcile } from "../../lib/pipeline/reconcile";
 import { reviewCandidate } from "../../lib/pipeline/review";
 import { overallProgress } from "../../lib/pipeline/stages";
 import { deliverWebhook } from "../platform/helpers";
-import { studioPost } from "./routes";
+import { dataUrl, numericId, studioPost } from "./routes";
+import type { PhotoCheckView } from "../../app/components/photo-check-types";
+import type { PhotoCheckJob } from "../../lib/queue/jobs";
+
+const PHOTO_CHECK_ROUTE = "routes/app.products.$id.photo-check";
 import { ensureEsrganOnnx } from "../../worker/upscale/models";
 import { backgroundSet } from "../../worker/stages/augment";
 import type { DatasetReport } from "../../lib/dataset/dataset-check";
@@ -236,6 +240,76 @@ faultCase(
       await restartWorker();
       await rm(dir, { recursive: true, force: true });
     }
+  },
+);
+
+// The studio's photo check on busy backgrounds asks the worker's segmentation model (a photo-check
+// job). The worker dies twice while checking (as a worker killed for memory on a huge photo would):
+// BullMQ fails the job as stalled. The studio shows the border-only check with a note saying why,
+// nothing else is touched, and a later visit asks again and gets the model's answer.
+faultCase(
+  "worker killed twice during the studio's segmentation photo check: the border-only check with a note; a later poll gets the model's answer",
+  { timeoutMs: 240_000 },
+  async () => {
+    const product = await newProduct(fs.stack, "Photo check: worker killed", teapot.photoUrls.slice(0, 4));
+    const mediaIds = fs.stack.store.control
+      .productMedia(DEMO_SHOP, product.id)
+      .filter((m) => m.status === "READY")
+      .map((m) => m.id);
+    const photoCheck = async () => {
+      const params = new URLSearchParams(mediaIds.map((id) => ["mediaId", id]));
+      const res = await fs.stack.appFetch(
+        dataUrl(`/app/products/${numericId(product.id)}/photo-check?${params}`, PHOTO_CHECK_ROUTE),
+        { shop: DEMO_SHOP },
+      );
+      expect(res.status).toBe(200);
+      const { check, error } = (await res.json()) as { check: PhotoCheckView | null; error: string | null };
+      expect(error).toBeNull();
+      return check!;
+    };
+    const ingest = fs.producers.queue("ingest");
+    const checkJob = async () =>
+      (await ingest.getJobs(["waiting", "prioritized", "active", "completed", "failed"])).find(
+        (job) =>
+          job?.name === "photo-check" && (job.data as PhotoCheckJob).photos.some((p) => mediaIds.includes(p.mediaId)),
+      );
+
+    await worker.kill("SIGKILL");
+    expect((await photoCheck()).modelCheck).toBe("pending");
+    // Slow downloads, so that the worker is killed while it checks (both runs).
+    fs.stack.store.control.injectFault({ kind: "delay", ms: 1_500 }, { route: "cdn", times: 8 });
+    worker = await fs.stack.startWorker();
+    for (const run of [0, 1]) {
+      await waitFor(
+        `the photo check's run ${run + 1}`,
+        async () => {
+          const job = await checkJob();
+          return job && (await job.getState()) === "active" && job.stalledCounter === run ? true : undefined;
+        },
+        60_000,
+        20,
+      );
+      await restartWorker();
+    }
+    await waitFor("the photo check to fail as stalled", async () =>
+      (await (await checkJob())?.getState()) === "failed" ? true : undefined,
+    );
+
+    const failed = await photoCheck();
+    expect(failed.modelCheck).toBe("failed");
+    expect(failed.issues.find((i) => i.code === "segmenter_unavailable")?.message).toBe(
+      "The segmentation model could not be used (the worker stopped while checking these photos), so busy backgrounds were judged without it.",
+    );
+    expect(await fs.stack.db.generation.count({ where: { subject: { productId: product.id } } })).toBe(0);
+
+    // A later poll queues the check again; this time the worker answers.
+    const done = await waitFor("the model's answer", async () => {
+      const check = await photoCheck();
+      return check.modelCheck === "pending" ? undefined : check;
+    });
+    expect(done.modelCheck).toBe("done");
+    expect(done.photos.map((p) => p.matte)).toEqual(done.photos.map(() => "border"));
+    expect(done.issues.find((i) => i.code === "segmenter_unavailable")?.message).toBeUndefined();
   },
 );
 

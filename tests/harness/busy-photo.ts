@@ -51,3 +51,23 @@ export async function squareMatte(photo: Buffer, product: { left: number; top: n
     alphaHeight: meta.height!,
   });
 }
+
+/** What a confident segmenter returns for any photo: a disc in the middle (the fake for code that only needs a trusted matte). */
+export async function discMatte(photo: Buffer) {
+  const meta = await sharp(photo).metadata();
+  const disc = (width: number, height: number) => {
+    const alpha = Buffer.alloc(width * height);
+    const r = 0.3 * Math.min(width, height);
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++)
+        alpha[y * width + x] = (x - (width - 1) / 2) ** 2 + (y - (height - 1) / 2) ** 2 <= r * r ? 255 : 0;
+    return alpha;
+  };
+  const scale = MATTE_RULES.side / Math.max(meta.width!, meta.height!);
+  const [width, height] = [Math.round(meta.width! * scale), Math.round(meta.height! * scale)];
+  return matteFromAlpha(disc(width, height), Buffer.alloc(width * height * 3, 90), width, height, {
+    alpha: disc(meta.width!, meta.height!),
+    alphaWidth: meta.width!,
+    alphaHeight: meta.height!,
+  });
+}

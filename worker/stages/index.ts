@@ -9,6 +9,7 @@ import { adminClientFor } from "../shopify-session";
 import { candidateProcessor } from "./candidate-runner";
 import { datasetCheckStage } from "./dataset-check";
 import { generateStage } from "./generate";
+import { photoCheckProcessor } from "./photo-check";
 import { ingestStage } from "./ingest";
 import { prepareStage } from "./prepare";
 import { publishProcessor } from "./publish";
@@ -34,6 +35,7 @@ export function stageProcessors(): PipelineProcessors {
       ingest: run(ingestStage(adminClientFor, client)),
       prepare: run(prepareStage),
       "dataset-check": run(datasetCheckStage),
+      "photo-check": photoCheckProcessor(),
     },
     gpu: {
       tune: run(withWorkFolder(tuneStage(cfg), workFoldersAt(cfg.workDir), { lastToUseIt: false })),
