@@ -1,13 +1,20 @@
 import sharp from "sharp";
 
+// At module level, not inside srgbToLab: it runs once per pixel, and under tsx (the worker's runtime,
+// which keeps function names) every closure created costs a defineProperty call — it was most of the
+// matte's time.
+function linear(c: number): number {
+  const v = c / 255;
+  return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+}
+
+function f(t: number): number {
+  return t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116;
+}
+
 /** CIE L*a*b* of an sRGB colour (D65). */
 export function srgbToLab(r: number, g: number, b: number): [number, number, number] {
-  const linear = (c: number) => {
-    const v = c / 255;
-    return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
-  };
   const [R, G, B] = [linear(r), linear(g), linear(b)];
-  const f = (t: number) => (t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116);
   const x = f((R * 0.4124 + G * 0.3576 + B * 0.1805) / 0.95047);
   const y = f(R * 0.2126 + G * 0.7152 + B * 0.0722);
   const z = f((R * 0.0193 + G * 0.1192 + B * 0.9505) / 1.08883);
