@@ -6,9 +6,11 @@ import { productMatte, type ProductMatte, type Segment } from "../images/segment
 import { compositeCount } from "./augmentation";
 import {
   backgroundRing,
+  decodePicture,
   detail,
   differenceHash,
   hashDistance,
+  matteInput,
   productView,
   ringDistance,
   type ProductView,
@@ -153,11 +155,13 @@ export async function checkDataset(
   options: DatasetCheckOptions = {},
 ): Promise<DatasetReport> {
   const issues: DatasetIssue[] = [];
-  const rings = await Promise.all(inputs.map((p) => backgroundRing(p.png)));
-  const hashes = await Promise.all(inputs.map((p) => differenceHash(p.png)));
-  const mattes = await Promise.all(inputs.map((p) => plainBackdropMatte(p.png)));
+  // Each crop decoded once for the descriptors below, not once per descriptor.
+  const pictures = await Promise.all(inputs.map((p) => decodePicture(p.png)));
+  const rings = await Promise.all(pictures.map((p) => backgroundRing(p)));
+  const hashes = await Promise.all(pictures.map((p) => differenceHash(p)));
+  const mattes = await Promise.all(pictures.map((p) => plainBackdropMatte(matteInput(p))));
   const views: Array<ProductView | null> = await Promise.all(
-    inputs.map((p, i) => (mattes[i]!.plain ? productView(p.png, mattes[i]!.box!) : null)),
+    pictures.map((p, i) => (mattes[i]!.plain ? productView(p, mattes[i]!.box!) : null)),
   );
   const sameView = (i: number, j: number) => {
     const [a, b] = [views[i], views[j]];
@@ -170,7 +174,7 @@ export async function checkDataset(
   const excluded = new Map<string, string>();
 
   // Blank photos first: they teach nothing and would pass for a near-duplicate of a real photo.
-  const details = await Promise.all(inputs.map((p) => detail(p.png)));
+  const details = await Promise.all(pictures.map((p) => detail(p)));
   const blank = inputs.filter((_, i) => details[i]! < DATASET_RULES.blankDetail);
   for (const p of blank) excluded.set(p.id, "one flat colour: it shows no product");
   if (blank.length > 0) {

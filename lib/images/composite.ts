@@ -56,22 +56,25 @@ export function cutoutQuality(matte: Matte): CutoutQuality {
   const n = width * height;
   const seen = new Uint8Array(n);
   const stack = new Int32Array(n);
-  let [product, largest] = [0, 0];
+  let [product, largest, top] = [0, 0, 0];
+  const visit = (j: number) => {
+    if (mask[j] === 1 && seen[j] === 0) {
+      seen[j] = 1;
+      stack[top++] = j;
+    }
+  };
   for (let start = 0; start < n; start++) {
     if (mask[start] === 0 || seen[start] === 1) continue;
-    let [size, top] = [0, 0];
-    stack[top++] = start;
-    seen[start] = 1;
+    let size = 0;
+    visit(start);
     while (top > 0) {
       const i = stack[--top]!;
       size++;
       const x = i % width;
-      for (const j of [x > 0 ? i - 1 : -1, x < width - 1 ? i + 1 : -1, i - width, i + width]) {
-        if (j >= 0 && j < n && mask[j] === 1 && seen[j] === 0) {
-          seen[j] = 1;
-          stack[top++] = j;
-        }
-      }
+      if (x > 0) visit(i - 1);
+      if (x < width - 1) visit(i + 1);
+      if (i >= width) visit(i - width);
+      if (i + width < n) visit(i + width);
     }
     product += size;
     largest = Math.max(largest, size);

@@ -40,13 +40,6 @@ export const MATTE_RULES = {
 /** The matte of raw RGB pixels (3 channels, row-major). */
 export function matteFromPixels(data: Uint8Array | Buffer, width: number, height: number): Matte {
   const n = width * height;
-  const lab = new Float32Array(n * 3);
-  for (let i = 0; i < n; i++) {
-    const [l, a, b] = srgbToLab(data[i * 3]!, data[i * 3 + 1]!, data[i * 3 + 2]!);
-    lab[i * 3] = l;
-    lab[i * 3 + 1] = a;
-    lab[i * 3 + 2] = b;
-  }
   const border: number[] = [];
   for (let x = 0; x < width; x++) border.push(x, (height - 1) * width + x);
   for (let y = 1; y < height - 1; y++) border.push(y * width, y * width + width - 1);
@@ -58,8 +51,14 @@ export function matteFromPixels(data: Uint8Array | Buffer, width: number, height
   const backdropIndex = (channel: number) => medianOf(border.map((i) => data[i * 3 + channel]!));
   const backdrop = { r: backdropIndex(0), g: backdropIndex(1), b: backdropIndex(2) };
   const [bl, ba, bb] = srgbToLab(backdrop.r, backdrop.g, backdrop.b);
-  const isBackdropColour = (i: number) =>
-    Math.hypot(lab[i * 3]! - bl, lab[i * 3 + 1]! - ba, lab[i * 3 + 2]! - bb) < MATTE_RULES.toleranceDeltaE;
+  // Each pixel's verdict once, before the flood visits it from up to four sides. Its Lab is rounded to
+  // 32-bit floats as the matte always stored it, so the verdicts at the tolerance's edge stay the same.
+  const backdropColour = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const [l, a, b] = srgbToLab(data[i * 3]!, data[i * 3 + 1]!, data[i * 3 + 2]!);
+    const distance = Math.hypot(Math.fround(l) - bl, Math.fround(a) - ba, Math.fround(b) - bb);
+    backdropColour[i] = distance < MATTE_RULES.toleranceDeltaE ? 1 : 0;
+  }
 
   // Flood from the border through backdrop-coloured pixels; what it cannot reach is the product.
   const mask = new Uint8Array(n).fill(1);
@@ -68,7 +67,7 @@ export function matteFromPixels(data: Uint8Array | Buffer, width: number, height
   let tail = 0;
   let borderBackdropCount = 0;
   for (const i of border) {
-    if (isBackdropColour(i)) {
+    if (backdropColour[i] === 1) {
       borderBackdropCount++;
       if (mask[i] === 1) {
         mask[i] = 0;
@@ -76,16 +75,19 @@ export function matteFromPixels(data: Uint8Array | Buffer, width: number, height
       }
     }
   }
+  const visit = (j: number) => {
+    if (mask[j] === 1 && backdropColour[j] === 1) {
+      mask[j] = 0;
+      queue[tail++] = j;
+    }
+  };
   while (head < tail) {
     const i = queue[head++]!;
     const x = i % width;
-    const neighbours = [x > 0 ? i - 1 : -1, x < width - 1 ? i + 1 : -1, i - width, i + width];
-    for (const j of neighbours) {
-      if (j >= 0 && j < n && mask[j] === 1 && isBackdropColour(j)) {
-        mask[j] = 0;
-        queue[tail++] = j;
-      }
-    }
+    if (x > 0) visit(i - 1);
+    if (x < width - 1) visit(i + 1);
+    if (i >= width) visit(i - width);
+    if (i + width < n) visit(i + width);
   }
 
   // The box ignores lone pixels (JPEG specks on the backdrop).
