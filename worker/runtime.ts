@@ -8,6 +8,7 @@ import {
   ShopSlots,
   type ProcessorMap,
   type QueueKey,
+  workerLockOptions,
 } from "../lib/queue";
 import { log as logger } from "../lib/log";
 import { createMetrics, type StageOutcome } from "../lib/metrics";
@@ -93,8 +94,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       },
       {
         concurrency: queue === "gpu" ? 1 : (options.concurrency ?? 2),
-        lockDuration: lockMs,
-        stalledInterval: lockMs,
+        ...workerLockOptions(lockMs),
       },
     );
     worker.on("completed", (job) => observe(queue, job, "completed"));

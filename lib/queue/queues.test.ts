@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../config";
 import { checkRedis, createRedisConnection } from "./connection";
 import { QUEUE_NAMES } from "./jobs";
-import { TypedQueue, createTypedWorker } from "./queues";
+import { TypedQueue, createTypedWorker, stalledJobRecoveryMs, workerLockOptions } from "./queues";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const SHOP = "queue-test.myshopify.com";
@@ -98,9 +98,8 @@ describe("typed jobs on real Redis", () => {
     expect((await queue.queue.getJob(job.id!))?.attemptsMade).toBe(1);
   });
 
-  it("recovers a job whose worker process was killed (stalled job)", async () => {
-    await setUp();
-    const job = await queue.add("ingest", { shop: SHOP, generationId: "gen-3" });
+  /** A worker process (tests/fixtures/stalling-worker.ts) takes the next job and is SIGKILLed mid-job. */
+  async function killedWhileRunning(jobId: string) {
     const child = spawn(
       process.execPath,
       ["--import", "tsx", path.join(projectRoot, "tests/fixtures/stalling-worker.ts"), REDIS_URL, prefix],
@@ -112,22 +111,46 @@ describe("typed jobs on real Redis", () => {
     });
     child.kill("SIGKILL");
     await new Promise((resolve) => child.once("exit", resolve));
-    expect(await (await queue.queue.getJob(job.id!))?.getState()).toBe("active");
+    expect(await (await queue.queue.getJob(jobId))?.getState()).toBe("active");
+  }
+
+  it("recovers a job whose worker process was killed (stalled job)", async () => {
+    await setUp();
+    const job = await queue.add("ingest", { shop: SHOP, generationId: "gen-3" });
+    await killedWhileRunning(job.id!);
 
     workers.push(
       createTypedWorker(
         "ingest",
         { ingest: async (j) => `recovered ${j.data.generationId}` },
         { connection, prefix },
-        {
-          stalledInterval: 500,
-          lockDuration: 1_000,
-        },
+        workerLockOptions(1_000),
       ),
     );
     expect(await job.waitUntilFinished(events, 20_000)).toBe("recovered gen-3");
     const recovered = await queue.queue.getJob(job.id!);
     expect(recovered?.stalledCounter).toBeGreaterThanOrEqual(1);
+  });
+
+  it("recovers a job that stalled twice (a lock lapsed under load, then its worker killed), within the stalled-job bound", async () => {
+    await setUp();
+    const job = await queue.add("ingest", { shop: SHOP, generationId: "gen-4" });
+    await killedWhileRunning(job.id!);
+    await killedWhileRunning(job.id!); // the second fixture worker puts the job back, takes it, and dies too
+    const killedAt = Date.now();
+    workers.push(
+      createTypedWorker(
+        "ingest",
+        { ingest: async (j) => `recovered ${j.data.generationId}` },
+        { connection, prefix },
+        workerLockOptions(1_000),
+      ),
+    );
+    // BullMQ's default (one stall) failed this job for good: "job stalled more than allowable limit".
+    expect(await job.waitUntilFinished(events, 20_000)).toBe("recovered gen-4");
+    const recovered = await queue.queue.getJob(job.id!);
+    expect(recovered?.stalledCounter).toBe(2);
+    expect(recovered!.processedOn! - killedAt).toBeLessThan(stalledJobRecoveryMs(1_000) + 1_000);
   });
 });
 

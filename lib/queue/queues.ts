@@ -14,6 +14,31 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
+/**
+ * How a worker holds its jobs: a lock of `lockMs`, renewed every half of it, and a check every
+ * `lockMs` (one at a time across all workers) that puts active jobs whose lock is gone back in their
+ * queue: their worker died, or its event loop stood still past the lock on a loaded host. A job is put
+ * back as often as a failing one is retried (attempts − 1): a lock that lapsed under load and then a
+ * worker killed mid-job are two stalls of one sound job (BullMQ's default of one failed it for good,
+ * and its request was left running until the reconciler's next pass), while a job that kills its
+ * worker every time still ends.
+ */
+export function workerLockOptions(
+  lockMs: number,
+): Required<Pick<WorkerOptions, "lockDuration" | "stalledInterval" | "maxStalledCount">> {
+  return { lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: (DEFAULT_JOB_OPTIONS.attempts ?? 1) - 1 };
+}
+
+/**
+ * The longest a job stays active after its worker died, once another worker runs: its lock expires
+ * (within a lock duration of its last renewal), then one check marks it as possibly stalled and the
+ * next moves it back to its queue, where an idle worker takes it at once.
+ */
+export function stalledJobRecoveryMs(lockMs: number): number {
+  const { lockDuration, stalledInterval } = workerLockOptions(lockMs);
+  return lockDuration + 2 * stalledInterval;
+}
+
 export interface QueueContext {
   connection: Redis;
   prefix?: string;

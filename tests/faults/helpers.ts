@@ -7,7 +7,8 @@ import { blobKey, LocalBlobStore } from "../../lib/storage";
 import { seedReviewedProduct } from "../browser/seed-candidates";
 import { requestScenes, type GenerationOptions } from "../../lib/pipeline/request-scenes";
 import type { TestDatabaseKind } from "../harness/database";
-import type { PipelineStage } from "../../lib/pipeline/stages";
+import { PIPELINE_STAGES, stageJobId, type PipelineStage } from "../../lib/pipeline/stages";
+import { stalledJobRecoveryMs } from "../../lib/queue/queues";
 import type { Producers } from "../../lib/queue/producer";
 import { ProductsPageDocument } from "../../lib/shopify-admin";
 import { DEMO_SHOP, startTestStack, type TestStack } from "../harness/stack";
@@ -25,13 +26,19 @@ export interface FaultStack extends FaultAuditor {
   close(): Promise<void>;
 }
 
+/** The workers' lock duration in the fault suite (WORKER_LOCK_MS), which bounds how soon a killed worker's job runs again. */
+export const FAULT_LOCK_MS = 5_000;
+
 /** The real stack (app, local store, SQLite, a private Redis prefix, blob folder) with both shops installed, the demo shop on the paid plan. */
 export async function startFaultStack(
   env: Record<string, string> = {},
   options: { database?: TestDatabaseKind } = {},
 ): Promise<FaultStack> {
   // Short locks: a killed worker's job is picked up again within seconds, not BullMQ's 30 s.
-  const stack = await startTestStack({ env: { WORKER_LOCK_MS: "5000", ...env }, database: options.database });
+  const stack = await startTestStack({
+    env: { WORKER_LOCK_MS: String(FAULT_LOCK_MS), ...env },
+    database: options.database,
+  });
   await stack.installShop(DEMO_SHOP);
   await stack.installShop(OTHER_SHOP);
   await approvePlan(stack, DEMO_SHOP);
@@ -124,6 +131,29 @@ export async function waitForStage(stack: TestStack, generationId: string, stage
     },
     180_000,
     intervalMs,
+  );
+}
+
+/**
+ * After a worker running `stage` was killed and its replacement is up: the stage's job runs again
+ * within the stalled-job bound of the fault suite's locks (lib/queue/queues.ts), waited for twice
+ * over as margin for a loaded host's timers. A job failed instead (its stalls over the limit) is
+ * reported at once.
+ */
+export async function expectTakenAgain(fs: FaultStack, generationId: string, stage: PipelineStage, killedAt: number) {
+  const bound = stalledJobRecoveryMs(FAULT_LOCK_MS);
+  const queue = PIPELINE_STAGES.find((s) => s.name === stage)!.queue;
+  const jobId = stageJobId(generationId, stage);
+  await waitFor(
+    `the ${stage} job to run again on the new worker (bound ${bound / 1000} s for ${FAULT_LOCK_MS / 1000} s locks, waited twice that)`,
+    async () => {
+      const job = await fs.producers.queue(queue).getJob(jobId);
+      if (!job) throw new Error(`the ${stage} job ${jobId} is gone`);
+      if ((await job.getState()) === "failed") throw new Error(`the ${stage} job failed: ${job.failedReason}`);
+      return (job.processedOn ?? 0) > killedAt || job.finishedOn ? true : undefined;
+    },
+    2 * bound,
+    100,
   );
 }
 

@@ -20,6 +20,7 @@ import { faultGroup } from "./fault-case";
 import {
   DEMO_SHOP,
   approvableImage,
+  expectTakenAgain,
   newProduct,
   publishedCopies,
   requestFor,
@@ -107,7 +108,9 @@ for (const stage of ["prepare", "dataset-check"] as const) {
       const generation = await requestFor(fs, product, { allowLowDiversity: true });
       ctx.expectRequest(DEMO_SHOP, product.id, product.title);
       await waitForStage(fs.stack, generation.id, stage, 10);
+      const killedAt = Date.now();
       await restartWorker();
+      await expectTakenAgain(fs, generation.id, stage, killedAt);
       await runUntil(fs, generation.id, "tune");
       await expectPhotosPrepared(generation.subjectId, 12);
     },

@@ -1,3 +1,4 @@
+import pLimit from "p-limit";
 import sharp from "sharp";
 import type { PrismaClient } from "../../lib/db";
 import { parseGenerationScenes } from "../../lib/pipeline/request-scenes";
@@ -29,6 +30,8 @@ export interface ScoreOutput {
 }
 
 const THUMB_SIZE = 384;
+/** Thumbnails made at once: sharp's WebP encoder keeps one core busy, and the worker has two or more. */
+const THUMBS_AT_ONCE = 2;
 
 /** The product's real photos' embeddings, computed once per subject and scoring export. */
 async function referenceEmbeddings(
@@ -76,10 +79,26 @@ export function scoreStage(
         orderBy: { createdAt: "asc" },
       });
 
+      // The thumbnails first, side by side (they need no scores), instead of one after each scoring.
+      const limit = pLimit(THUMBS_AT_ONCE);
+      const toScore = candidates.filter((candidate) => !(candidate.itm !== null && candidate.thumbBlobKey));
+      const made = new Map(
+        await Promise.all(
+          toScore.map((candidate) =>
+            limit(async () => {
+              const image = (await ctx.store.get(parseBlobKey(candidate.imageBlobKey).key)).data;
+              const thumb = await sharp(image).resize(THUMB_SIZE, THUMB_SIZE).webp({ quality: 82 }).toBuffer();
+              return [candidate.id, { image, thumb }] as const;
+            }),
+          ),
+        ),
+      );
+
       for (const [index, candidate] of candidates.entries()) {
         await ctx.progress(index / candidates.length);
-        if (candidate.itm !== null && candidate.thumbBlobKey) continue;
-        const image = (await ctx.store.get(parseBlobKey(candidate.imageBlobKey).key)).data;
+        const pending = made.get(candidate.id);
+        if (!pending) continue;
+        const { image, thumb } = pending;
         const sceneText = scenes.find((scene) => scene.id === candidate.sceneId)?.text ?? "";
         const scores = await clock.time(() =>
           models.scoreCandidate(image, scoringPrompt(generation.subject.classNoun, sceneText), refs),
@@ -91,11 +110,7 @@ export function scoreStage(
           "candidates",
           `${candidate.id}-thumb.webp`,
         );
-        await ctx.store.put(
-          thumbKey,
-          await sharp(image).resize(THUMB_SIZE, THUMB_SIZE).webp({ quality: 82 }).toBuffer(),
-          { contentType: "image/webp" },
-        );
+        await ctx.store.put(thumbKey, thumb, { contentType: "image/webp" });
         await ctx.db.candidate.update({ where: { id: candidate.id }, data: { ...scores, thumbBlobKey: thumbKey } });
       }
 
