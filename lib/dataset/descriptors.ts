@@ -80,7 +80,10 @@ export function matteInput(picture: Picture): Buffer | Sharp {
  */
 export async function backgroundRing(picture: Picture): Promise<Array<[number, number, number]>> {
   const data = await openPicture(picture)
-    .removeAlpha().resize(GRID, GRID, { fit: "fill", kernel: "cubic" }).raw().toBuffer();
+    .removeAlpha()
+    .resize(GRID, GRID, { fit: "fill", kernel: "cubic" })
+    .raw()
+    .toBuffer();
   const ring: Array<[number, number, number]> = [];
   for (let y = 0; y < GRID; y++) {
     for (let x = 0; x < GRID; x++) {
@@ -132,8 +135,7 @@ export function hashDistance(a: Uint8Array, b: Uint8Array): number {
 /** How much the picture varies: the standard deviation of its grey levels (0 for one flat colour). */
 export async function detail(picture: Picture): Promise<number> {
   // From the pixels: sharp's stats() reads the input image, not the greyscaled, resized one.
-  const grey = await openPicture(picture)
-    .greyscale().resize(64, 64, { fit: "fill" }).raw().toBuffer();
+  const grey = await openPicture(picture).greyscale().resize(64, 64, { fit: "fill" }).raw().toBuffer();
   const mean = grey.reduce((sum, v) => sum + v, 0) / grey.length;
   return Math.sqrt(grey.reduce((sum, v) => sum + (v - mean) ** 2, 0) / grey.length);
 }
