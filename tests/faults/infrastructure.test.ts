@@ -19,6 +19,7 @@ import { waitFor } from "../pipeline/helpers";
 import { faultGroup } from "./fault-case";
 import {
   DEMO_SHOP,
+  FAULT_LOCK_MS,
   approvableImage,
   expectTakenAgain,
   newProduct,
@@ -41,6 +42,7 @@ import { deliverWebhook } from "../platform/helpers";
 import { dataUrl, numericId, studioPost } from "./routes";
 import type { PhotoCheckView } from "../../app/components/photo-check-types";
 import type { PhotoCheckJob } from "../../lib/queue/jobs";
+import { workerLockOptions } from "../../lib/queue/queues";
 
 const PHOTO_CHECK_ROUTE = "routes/app.products.$id.photo-check";
 import { ensureEsrganOnnx } from "../../worker/upscale/models";
@@ -247,11 +249,13 @@ faultCase(
 );
 
 // The studio's photo check on busy backgrounds asks the worker's segmentation model (a photo-check
-// job). The worker dies twice while checking (as a worker killed for memory on a huge photo would):
-// BullMQ fails the job as stalled. The studio shows the border-only check with a note saying why,
-// nothing else is touched, and a later visit asks again and gets the model's answer.
+// job). The worker dies each time it checks (as a worker killed for memory on a huge photo would),
+// once more than the stalls BullMQ allows: the job fails as stalled. The studio shows the border-only
+// check with a note saying why, nothing else is touched, and a later visit asks again and gets the
+// model's answer.
+const PHOTO_CHECK_KILLS = workerLockOptions(FAULT_LOCK_MS).maxStalledCount + 1;
 faultCase(
-  "worker killed twice during the studio's segmentation photo check: the border-only check with a note; a later poll gets the model's answer",
+  "worker killed at every run of the studio's segmentation photo check: the border-only check with a note; a later poll gets the model's answer",
   { timeoutMs: 240_000 },
   async () => {
     const product = await newProduct(fs.stack, "Photo check: worker killed", teapot.photoUrls.slice(0, 4));
@@ -279,10 +283,10 @@ faultCase(
 
     await worker.kill("SIGKILL");
     expect((await photoCheck()).modelCheck).toBe("pending");
-    // Slow downloads, so that the worker is killed while it checks (both runs).
-    fs.stack.store.control.injectFault({ kind: "delay", ms: 1_500 }, { route: "cdn", times: 8 });
+    // Slow downloads, so that the worker is killed while it checks (every run reads the 4 photos).
+    fs.stack.store.control.injectFault({ kind: "delay", ms: 1_500 }, { route: "cdn", times: 4 * PHOTO_CHECK_KILLS });
     worker = await fs.stack.startWorker();
-    for (const run of [0, 1]) {
+    for (let run = 0; run < PHOTO_CHECK_KILLS; run++) {
       await waitFor(
         `the photo check's run ${run + 1}`,
         async () => {
