@@ -98,6 +98,15 @@ describe("typed jobs on real Redis", () => {
     expect((await queue.queue.getJob(job.id!))?.attemptsMade).toBe(1);
   });
 
+  /** A healthy worker with 1 s locks: it takes the stalled job back once BullMQ puts it in its queue again. */
+  const recoveringWorker = () =>
+    createTypedWorker(
+      "ingest",
+      { ingest: async (j) => `recovered ${j.data.generationId}` },
+      { connection, prefix },
+      workerLockOptions(1_000),
+    );
+
   /** A worker process (tests/fixtures/stalling-worker.ts) takes the next job and is SIGKILLed mid-job. */
   async function killedWhileRunning(jobId: string) {
     const child = spawn(
@@ -119,14 +128,7 @@ describe("typed jobs on real Redis", () => {
     const job = await queue.add("ingest", { shop: SHOP, generationId: "gen-3" });
     await killedWhileRunning(job.id!);
 
-    workers.push(
-      createTypedWorker(
-        "ingest",
-        { ingest: async (j) => `recovered ${j.data.generationId}` },
-        { connection, prefix },
-        workerLockOptions(1_000),
-      ),
-    );
+    workers.push(recoveringWorker());
     expect(await job.waitUntilFinished(events, 20_000)).toBe("recovered gen-3");
     const recovered = await queue.queue.getJob(job.id!);
     expect(recovered?.stalledCounter).toBeGreaterThanOrEqual(1);
@@ -138,14 +140,7 @@ describe("typed jobs on real Redis", () => {
     await killedWhileRunning(job.id!);
     await killedWhileRunning(job.id!); // the second fixture worker puts the job back, takes it, and dies too
     const killedAt = Date.now();
-    workers.push(
-      createTypedWorker(
-        "ingest",
-        { ingest: async (j) => `recovered ${j.data.generationId}` },
-        { connection, prefix },
-        workerLockOptions(1_000),
-      ),
-    );
+    workers.push(recoveringWorker());
     // BullMQ's default (one stall) failed this job for good: "job stalled more than allowable limit".
     expect(await job.waitUntilFinished(events, 20_000)).toBe("recovered gen-4");
     const recovered = await queue.queue.getJob(job.id!);
