@@ -7,15 +7,14 @@ import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { mkdtemp, rm } from "node:fs/promises";
-import type { Job } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatasetReport } from "../../lib/dataset/dataset-check";
-import { createPrismaClient, forShop, type PrismaClient } from "../../lib/db";
+import { createPrismaClient, type PrismaClient } from "../../lib/db";
 import { preparePhoto } from "../../lib/images/prepare-photo";
 import { dreambenchDir } from "../../lib/shared-data";
-import type { GenerationJob } from "../../lib/queue/jobs";
 import { blobKey, LocalBlobStore } from "../../lib/storage";
 import { migratedTestDatabase } from "../../tests/harness/database";
+import { stageContext } from "../../tests/harness/stage-context";
 import type { StageContext } from "./context";
 import { datasetCheckStage } from "./dataset-check";
 import { MerchantActionError } from "./errors";
@@ -95,18 +94,7 @@ async function catalogRequest(
       options: JSON.stringify(options),
     },
   });
-  return {
-    shop: SHOP,
-    generationId: generation.id,
-    db: forShop(client, SHOP),
-    client,
-    admin: () => Promise.reject(new Error("the dataset check needs no Admin API")),
-    store,
-    job: { data: { shop: SHOP, generationId: generation.id } } as unknown as Job<GenerationJob>,
-    progress: async () => {},
-    checkCancelled: async () => {},
-    log: () => {},
-  };
+  return stageContext(client, store, SHOP, generation.id);
 }
 
 async function reportOf(ctx: StageContext): Promise<DatasetReport> {

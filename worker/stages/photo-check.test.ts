@@ -10,19 +10,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { previewPhotoCheck, reportView } from "../../app/services/photo-check.server";
 import type { PhotoToCheck } from "../../lib/dataset/check-photos";
 import type { DatasetReport } from "../../lib/dataset/dataset-check";
-import { forShop } from "../../lib/db";
 import { preparePhoto } from "../../lib/images/prepare-photo";
 import { downloadImage } from "../../lib/shopify-admin";
 import { createRedisConnection } from "../../lib/queue/connection";
-import type { GenerationJob } from "../../lib/queue/jobs";
 import { createTypedWorker } from "../../lib/queue/queues";
 import { blobKey, LocalBlobStore } from "../../lib/storage";
 import { busyPhoto } from "../../tests/harness/busy-photo";
 import { discSegmenterDir } from "../../tests/harness/disc-segmenter";
 import { photoServer, type PhotoServer } from "../../tests/harness/photo-server";
 import { dbAndQueues, TEST_REDIS_URL, type DbAndQueues } from "../../tests/harness/queue-fixture";
+import { stageContext } from "../../tests/harness/stage-context";
 import { waitFor } from "../../tests/pipeline/helpers";
-import type { StageContext } from "./context";
 import { datasetCheckStage } from "./dataset-check";
 import { photoCheckProcessor } from "./photo-check";
 
@@ -112,19 +110,7 @@ async function stageReport(photos: PhotoToCheck[]): Promise<DatasetReport> {
   const generation = await fx.client.generation.create({
     data: { shop: SHOP, subjectId: subject.id, scenes: "[]", imagesPerScene: 1, source: "interactive", options: "{}" },
   });
-  const ctx: StageContext = {
-    shop: SHOP,
-    generationId: generation.id,
-    db: forShop(fx.client, SHOP),
-    client: fx.client,
-    admin: () => Promise.reject(new Error("the dataset check needs no Admin API")),
-    store,
-    job: { data: { shop: SHOP, generationId: generation.id } } as unknown as Job<GenerationJob>,
-    progress: async () => {},
-    checkCancelled: async () => {},
-    log: () => {},
-  };
-  await datasetCheckStage.run(ctx);
+  await datasetCheckStage.run(stageContext(fx.client, store, SHOP, generation.id));
   const saved = await fx.client.subject.findUniqueOrThrow({ where: { id: subject.id } });
   return JSON.parse(saved.datasetReport!) as DatasetReport;
 }
