@@ -1,12 +1,13 @@
 // The browser the UI tests and the dashboard benchmark drive through playwright-core: the system's
 // Chromium, never a downloaded one. Node built-ins only (it runs during setup).
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
+import { aptInstall, isDebianLike, readOsRelease } from "./apt.mjs";
 import { StepError, root, run } from "./run.mjs";
 
-export const DEFAULT_CHROMIUM_PATH = "/usr/bin/chromium";
+export { isDebianLike };
 
-const INSTALL_COMMAND = "sudo apt-get update && sudo apt-get install -y chromium";
+export const DEFAULT_CHROMIUM_PATH = "/usr/bin/chromium";
 
 /**
  * CHROMIUM_PATH when set, else Debian's Chromium.
@@ -14,28 +15,6 @@ const INSTALL_COMMAND = "sudo apt-get update && sudo apt-get install -y chromium
  */
 export function chromiumPath(env = process.env) {
   return env.CHROMIUM_PATH?.trim() || DEFAULT_CHROMIUM_PATH;
-}
-
-/**
- * Debian, Ubuntu and their derivatives, from the text of /etc/os-release (ID and ID_LIKE).
- * @param {string} osRelease
- */
-export function isDebianLike(osRelease) {
-  const fields = new Map();
-  for (const line of osRelease.split("\n")) {
-    const match = /^([A-Z_]+)=(.*)$/.exec(line.trim());
-    if (match) fields.set(match[1], match[2].replace(/^["']|["']$/g, ""));
-  }
-  const ids = [fields.get("ID") ?? "", ...(fields.get("ID_LIKE") ?? "").split(/\s+/)];
-  return ids.some((id) => id === "debian" || id === "ubuntu");
-}
-
-function readOsRelease() {
-  try {
-    return readFileSync("/etc/os-release", "utf8");
-  } catch {
-    return "";
-  }
 }
 
 /** The browser test files, relative to the repository root. */
@@ -89,31 +68,17 @@ export async function ensureChromium({
       `CHROMIUM_PATH is ${file}, which does not exist: point it at a Chromium or Chrome binary, or unset it to use ${DEFAULT_CHROMIUM_PATH}.`,
     );
   }
-  if (!isDebianLike(osRelease())) {
-    throw new StepError(
-      `The browser tests need Chromium, which is not at ${DEFAULT_CHROMIUM_PATH}: install Chromium and set CHROMIUM_PATH to its binary.`,
-    );
-  }
-  if (uid !== 0) {
-    throw new StepError(
-      `The browser tests need Chromium, which is not installed: run "${INSTALL_COMMAND}" (or set CHROMIUM_PATH to a Chromium binary).`,
-    );
-  }
-  log("installing Chromium for the browser tests (apt-get install chromium)");
-  const apt = { env: { DEBIAN_FRONTEND: "noninteractive" }, quiet: true };
-  const lockWait = ["-o", "DPkg::Lock::Timeout=120"];
-  try {
-    await runCommand("apt-get", [...lockWait, "update", "-qq"], { ...apt, label: "apt-get update" });
-    await runCommand("apt-get", [...lockWait, "install", "-y", "-qq", "chromium"], {
-      ...apt,
-      label: "apt-get install chromium",
-    });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new StepError(
-      `${reason}: install Chromium yourself ("${INSTALL_COMMAND}") or set CHROMIUM_PATH to a Chromium binary.`,
-    );
-  }
+  await aptInstall({
+    pkg: "chromium",
+    what: "Chromium",
+    purpose: "for the browser tests",
+    elsewhere: `install Chromium and set CHROMIUM_PATH to its binary (it is not at ${DEFAULT_CHROMIUM_PATH}).`,
+    alternative: "set CHROMIUM_PATH to a Chromium binary",
+    log,
+    uid,
+    osRelease,
+    runCommand,
+  });
   if (!exists(file)) {
     throw new StepError(
       `apt-get installed chromium but ${file} does not exist: set CHROMIUM_PATH to the Chromium binary.`,

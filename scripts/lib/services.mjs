@@ -3,6 +3,7 @@ import net from "node:net";
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { redactUrl } from "../../lib/redact-url.mjs";
+import { aptInstall } from "./apt.mjs";
 import { StepError, commandExists, run, sleep } from "./run.mjs";
 
 /** Sends one inline command over a raw socket; resolves with the first reply line or null. */
@@ -25,17 +26,32 @@ export async function redisAnswers(url) {
   return (await redisCommand(hostname, Number(port || 6379), "PING")) === "+PONG";
 }
 
-/** Starts a local redis-server when nothing answers on REDIS_URL. */
-export async function ensureRedis(url, log) {
+/**
+ * Starts a local redis-server when nothing answers on REDIS_URL, installing Debian's package first
+ * when it is missing (lib/apt.mjs: as root on Debian/Ubuntu; otherwise one line says how). `system`
+ * exists for tests (which commands exist, who runs, on which system, which commands run).
+ *
+ * @param {string} url
+ * @param {(line: string) => void} log
+ * @param {{ has?: (command: string) => boolean } & Partial<Pick<Parameters<typeof aptInstall>[0], "uid" | "osRelease" | "runCommand">>} [system]
+ */
+export async function ensureRedis(url, log, system = {}) {
   if (await redisAnswers(url)) return { started: false };
   const { hostname, port } = new URL(url);
   if (!["127.0.0.1", "localhost", "::1"].includes(hostname)) {
     throw new StepError(`Redis does not answer at ${redactUrl(url)}; start it or fix REDIS_URL.`);
   }
-  if (!commandExists("redis-server")) {
-    throw new StepError(
-      `Redis does not answer at ${redactUrl(url)} and redis-server is not installed: "apt-get install redis-server" (Debian/Ubuntu) or "brew install redis".`,
-    );
+  const { has = commandExists, ...apt } = system;
+  if (!has("redis-server")) {
+    await aptInstall({
+      pkg: "redis-server",
+      what: "Redis",
+      purpose: "for the job queues",
+      elsewhere: `install Redis (e.g. "brew install redis") or point REDIS_URL at a running one (${redactUrl(url)} does not answer).`,
+      alternative: "point REDIS_URL at a running Redis",
+      log,
+      ...apt,
+    });
   }
   log(`starting redis-server on port ${port || 6379}`);
   const child = spawn(
