@@ -1,6 +1,11 @@
 import { Links, Meta, Outlet, Scripts, ScrollRestoration } from "@remix-run/react";
+import { useEffect } from "react";
+import { HYDRATED_ATTRIBUTE } from "./components/hydrated";
 
 export default function App() {
+  useEffect(() => {
+    document.documentElement.setAttribute(HYDRATED_ATTRIBUTE, "");
+  }, []);
   return (
     <html lang="en">
       <head>

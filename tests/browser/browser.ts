@@ -4,6 +4,7 @@
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { HYDRATED_ATTRIBUTE } from "../../app/components/hydrated";
 import { projectRoot } from "../../lib/config";
 import { chromiumPath } from "../../scripts/lib/chromium.mjs";
 import { BROWSER_USER_AGENT, DEMO_SHOP, TEST_API_KEY, type TestStack } from "../harness/stack";
@@ -44,9 +45,9 @@ export async function appContext(browser: Browser): Promise<{ context: BrowserCo
   );
   const errors: string[] = [];
   context.on("page", (page) => {
-    page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`));
+    page.on("pageerror", (error) => errors.push(`pageerror: ${error.message} [on ${page.url()}]`));
     page.on("console", (message) => {
-      if (message.type() === "error") errors.push(`console: ${message.text()}`);
+      if (message.type() === "error") errors.push(`console: ${message.text()} [on ${page.url()}]`);
     });
   });
   return { context, errors };
@@ -55,6 +56,12 @@ export async function appContext(browser: Browser): Promise<{ context: BrowserCo
 /** Opens the app's home in `page` as the local store's admin does, for `shop`. */
 export async function openApp(stack: TestStack, page: Page, shop = DEMO_SHOP): Promise<void> {
   await page.goto(`${stack.store.url}/admin/apps/${TEST_API_KEY}?shop=${shop}`);
+  await waitForHydration(page);
+}
+
+/** Waits until React has hydrated the page now loaded (see HYDRATED_ATTRIBUTE). */
+export async function waitForHydration(page: Page): Promise<void> {
+  await page.locator(`html[${HYDRATED_ATTRIBUTE}]`).waitFor({ state: "attached" });
 }
 
 /** Opens any app path directly, embedded-style, with a fresh session token in the URL. */
@@ -65,6 +72,7 @@ export async function openAppPath(stack: TestStack, page: Page, pathname: string
   url.searchParams.set("host", Buffer.from(`admin.shopify.com/store/${shop.split(".")[0]}`).toString("base64url"));
   url.searchParams.set("id_token", await stack.sessionToken(shop));
   await page.goto(url.toString());
+  await waitForHydration(page);
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
@@ -84,6 +92,8 @@ export const DOCS_SCREENSHOT_DIR = path.join(projectRoot, "docs", "screenshots")
 export async function docScreenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name}.jpg`);
+  // The screenshot's style is a node appended to <html>: during hydration React reads it as a mismatch.
+  await waitForHydration(page);
   await page.screenshot({
     path: file,
     type: "jpeg",
