@@ -10,7 +10,7 @@ import { closeModels } from "./models";
 import { closeTuners } from "./tuner-pool";
 import { startWorkerRuntime } from "./runtime";
 import { warmTuner } from "./tuner-warmup";
-import { stageProcessors } from "./stages";
+import { stageProcessors, stalledOutHandler } from "./stages";
 import { startWorkFolderUpkeep } from "./work-folder-upkeep";
 
 async function main(): Promise<void> {
@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     prefix: cfg.queuePrefix,
     queues: cfg.workerQueues,
     processors: stageProcessors(),
+    onStalledOut: stalledOutHandler(db()),
     healthPort: cfg.workerHealthPort,
     healthHost: cfg.workerHealthHost,
     lockMs: cfg.workerLockMs,

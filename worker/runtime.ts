@@ -4,6 +4,7 @@ import {
   createRedisConnection,
   createTypedWorker,
   DEFAULT_PREFIX,
+  isStalledOut,
   QUEUE_NAMES,
   ShopSlots,
   type ProcessorMap,
@@ -39,6 +40,8 @@ export interface WorkerRuntimeOptions {
   nvidiaSmi?: string;
   /** More of readiness (GET /readyz): e.g. a GPU worker's resident model process loaded. */
   ready?: () => { ok: boolean; [detail: string]: unknown };
+  /** What a job's last failed attempt does, for a job BullMQ failed without running it (STALLED_OUT_REASON). */
+  onStalledOut?: (queue: QueueKey, job: Job) => Promise<void>;
 }
 
 export interface WorkerRuntime {
@@ -101,6 +104,13 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     worker.on("failed", (job, error) => {
       observe(queue, job, "failed");
       log(`[${queue}] ${job?.name ?? "?"} ${job?.id ?? ""} failed: ${error.message}`);
+      if (job && isStalledOut(error) && options.onStalledOut) {
+        options
+          .onStalledOut(queue, job)
+          .catch((e: Error) =>
+            log(`[${queue}] ${job.name} ${job.id}: ending its work after the stalls failed: ${e.message}`),
+          );
+      }
     });
     worker.on("error", (error) => log(`[${queue}] worker error: ${error.message}`));
     return worker;

@@ -1,10 +1,8 @@
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import path from "node:path";
 import { QueueEvents, type Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { projectRoot } from "../config";
+import { killWorkerMidJob } from "../../tests/harness/stalling-worker";
 import { checkRedis, createRedisConnection } from "./connection";
 import { QUEUE_NAMES } from "./jobs";
 import { TypedQueue, createTypedWorker, stalledJobRecoveryMs, workerLockOptions } from "./queues";
@@ -107,19 +105,9 @@ describe("typed jobs on real Redis", () => {
       workerLockOptions(1_000),
     );
 
-  /** A worker process (tests/fixtures/stalling-worker.ts) takes the next job and is SIGKILLed mid-job. */
+  /** A worker process takes the next job and is SIGKILLed mid-job. */
   async function killedWhileRunning(jobId: string) {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", path.join(projectRoot, "tests/fixtures/stalling-worker.ts"), REDIS_URL, prefix],
-      { cwd: projectRoot, stdio: ["ignore", "pipe", "inherit"] },
-    );
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("taken") && resolve());
-      child.on("exit", (code) => reject(new Error(`fixture worker exited early (${code})`)));
-    });
-    child.kill("SIGKILL");
-    await new Promise((resolve) => child.once("exit", resolve));
+    await killWorkerMidJob(REDIS_URL, prefix);
     expect(await (await queue.queue.getJob(jobId))?.getState()).toBe("active");
   }
 

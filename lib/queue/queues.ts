@@ -30,6 +30,15 @@ export function workerLockOptions(
 }
 
 /**
+ * The reason BullMQ gives a job it failed for stalling more than `maxStalledCount` times. Such a job is failed by
+ * the next worker that takes it, without running its processor: what a last failed attempt would have done to
+ * its request or image is left to the worker's "failed" listener (worker/runtime.ts).
+ */
+export const STALLED_OUT_REASON = "job stalled more than allowable limit";
+
+export const isStalledOut = (error: Error | undefined) => error?.message === STALLED_OUT_REASON;
+
+/**
  * The longest a job stays active after its worker died, once another worker runs: its lock expires
  * (within a lock duration of its last renewal), then one check marks it as possibly stalled and the
  * next moves it back to its queue, where an idle worker takes it at once.

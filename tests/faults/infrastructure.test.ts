@@ -37,12 +37,12 @@ import {
 import { startRedisServer, type RedisServer } from "./redis-server";
 import { reconcile } from "../../lib/pipeline/reconcile";
 import { reviewCandidate } from "../../lib/pipeline/review";
-import { overallProgress } from "../../lib/pipeline/stages";
+import { overallProgress, stageJobId } from "../../lib/pipeline/stages";
 import { deliverWebhook } from "../platform/helpers";
 import { dataUrl, numericId, studioPost } from "./routes";
 import type { PhotoCheckView } from "../../app/components/photo-check-types";
 import type { PhotoCheckJob } from "../../lib/queue/jobs";
-import { workerLockOptions } from "../../lib/queue/queues";
+import { STALLED_OUT_REASON, stalledJobRecoveryMs, workerLockOptions } from "../../lib/queue/queues";
 
 const PHOTO_CHECK_ROUTE = "routes/app.products.$id.photo-check";
 import { ensureEsrganOnnx } from "../../worker/upscale/models";
@@ -317,6 +317,45 @@ faultCase(
     expect(done.modelCheck).toBe("done");
     expect(done.photos.map((p) => p.matte)).toEqual(done.photos.map(() => "border"));
     expect(done.issues.find((i) => i.code === "segmenter_unavailable")?.message).toBeUndefined();
+  },
+);
+
+// A stage that kills its worker at every run (a photo that takes more memory than the worker has, say). Once it
+// has stalled more often than BullMQ allows, the next worker fails the job without running it; the request ends
+// then, with the stage's message, not at the reconciler's next pass minutes later.
+faultCase(
+  "worker killed at every run of a request's stage: the request ends failed at once, with the stage's message",
+  { timeoutMs: 240_000 },
+  async (ctx) => {
+    const product = await newProduct(fs.stack, "Kill: every ingest", teapot.photoUrls.slice(0, 4));
+    const kills = workerLockOptions(FAULT_LOCK_MS).maxStalledCount + 1;
+    // Slow downloads, so that the worker is killed while it fetches the photos.
+    fs.stack.store.control.injectFault({ kind: "delay", ms: 1_500 }, { route: "cdn", times: 4 * kills });
+    try {
+      const generation = await requestFor(fs, product, { allowLowDiversity: true });
+      ctx.expectRequest(DEMO_SHOP, product.id, product.title);
+      const ingest = () => fs.producers.queue("ingest").getJob(stageJobId(generation.id, "ingest"));
+      for (let run = 0; run < kills; run++) {
+        await waitFor(
+          `ingest's run ${run + 1}`,
+          async () => {
+            const job = await ingest();
+            return job && (await job.getState()) === "active" && job.stalledCounter === run ? true : undefined;
+          },
+          60_000,
+          20,
+        );
+        await restartWorker();
+      }
+      const ended = await waitForEnd(fs.stack, generation.id, 2 * stalledJobRecoveryMs(FAULT_LOCK_MS));
+      expect([ended.status, ended.error]).toEqual([
+        "failed",
+        "Something went wrong on our side while fetching your photos. Please try again; if it keeps failing, contact support.",
+      ]);
+      expect((await ingest())?.failedReason).toBe(STALLED_OUT_REASON);
+    } finally {
+      fs.stack.store.control.clearFaults();
+    }
   },
 );
 

@@ -28,18 +28,28 @@ export function candidateProcessor<Output>(
       // An error that says a retry cannot help (Shopify failed to process the image) is final too.
       const permanent = error instanceof MerchantActionError || (error as { retryable?: boolean }).retryable === false;
       const final = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      if (final) {
-        const message =
-          error instanceof MerchantActionError
-            ? error.message
-            : `Something went wrong while ${label}. Approve the image again to retry; if it keeps failing, contact support.`;
-        // An image the merchant rejected meanwhile stays rejected.
-        await forShop(client, job.data.shop).candidate.updateMany({
-          where: { id: job.data.candidateId, state: { in: PUBLISHABLE_STATES } },
-          data: { state: "failed", error: message },
-        });
-      }
+      if (final)
+        await markImageFailed(client, job, error instanceof MerchantActionError ? error.message : ourFailure(label));
       throw permanent ? new UnrecoverableError((error as Error).message) : error;
     }
   };
+}
+
+const ourFailure = (label: string) =>
+  `Something went wrong while ${label}. Approve the image again to retry; if it keeps failing, contact support.`;
+
+async function markImageFailed(client: PrismaClient, job: Job<CandidateJob>, message: string): Promise<void> {
+  // An image the merchant rejected meanwhile stays rejected.
+  await forShop(client, job.data.shop).candidate.updateMany({
+    where: { id: job.data.candidateId, state: { in: PUBLISHABLE_STATES } },
+    data: { state: "failed", error: message },
+  });
+}
+
+/**
+ * An upscale or publish job BullMQ failed without running it (STALLED_OUT_REASON): the image fails as after its
+ * last failed attempt, and the merchant can approve it again.
+ */
+export async function endStalledOutImage(client: PrismaClient, label: string, job: Job<CandidateJob>): Promise<void> {
+  await markImageFailed(client, job, ourFailure(label));
 }

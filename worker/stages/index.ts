@@ -15,6 +15,7 @@ import { prepareStage } from "./prepare";
 import { publishProcessor } from "./publish";
 import { stageProcessor, type StageDefinition } from "./runner";
 import { scoreStage } from "./score";
+export { stalledOutHandler } from "./stalled-out";
 import { productEventProcessor, shopCleanupProcessor } from "./shop-events";
 import { tuneStage } from "./tune";
 import { upscaleProcessor } from "./upscale";
