@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migratedSqlite, type MigratedSqlite } from "../tests/harness/database";
-import { createBrandPreset, deleteBrandPreset, listBrandPresets } from "./brand-presets";
+import {
+  createBrandPreset,
+  deleteBrandPreset,
+  listBrandPresets,
+  PRESET_GONE,
+  updateBrandPreset,
+} from "./brand-presets";
 import type { PrismaClient } from "./db";
 import { BrandPresetError, MAX_BRAND_PRESETS } from "./scenes";
 import { readShopSettings, saveShopSettings, DEFAULT_SHOP_SETTINGS, ShopSettingsError } from "./shop-settings";
@@ -45,6 +51,33 @@ describe("brand presets", () => {
       /at most 20 brand presets/,
     );
     expect(await client.brandPreset.count({ where: { shop: A } })).toBe(MAX_BRAND_PRESETS);
+  });
+
+  it("changes a preset's name and wording under the same scene id; another's name, bad words and another shop's preset are refused", async () => {
+    const [counter, second] = await listBrandPresets(client, A);
+    const changed = await updateBrandPreset(client, A, counter!.id, {
+      name: "Oak counter",
+      kind: "specific",
+      text: "on our <b>oak</b> counter in the morning light",
+    });
+    expect(changed).toEqual({
+      id: counter!.id,
+      name: "Oak counter",
+      kind: "specific",
+      text: "on our oak counter in the morning light",
+    });
+    // Its own name in another case is fine; another preset's is not.
+    await updateBrandPreset(client, A, counter!.id, { ...changed, name: "OAK COUNTER" });
+    await expect(updateBrandPreset(client, A, counter!.id, { ...changed, name: second!.name })).rejects.toThrow(
+      new BrandPresetError(`There is already a preset called “${second!.name}”.`, "name"),
+    );
+    await expect(updateBrandPreset(client, A, counter!.id, { ...changed, text: "   " })).rejects.toThrow(
+      BrandPresetError,
+    );
+    const [theirs] = await listBrandPresets(client, B);
+    await expect(updateBrandPreset(client, A, theirs!.id, changed)).rejects.toThrow(new BrandPresetError(PRESET_GONE));
+    expect((await listBrandPresets(client, B))[0]).toEqual(theirs);
+    expect((await listBrandPresets(client, A))[0]).toMatchObject({ name: "OAK COUNTER", text: changed.text });
   });
 
   it("deletes only the shop's own preset", async () => {

@@ -14,7 +14,7 @@ const KIND_OPTIONS = [
   { label: "Specific: detailed", value: "specific" },
 ];
 
-/** The shop's own scenes: save one (name + wording), delete one. */
+/** The shop's own scenes: save one (name + wording), change one, delete one. */
 export function BrandPresetsCard({ presets }: { presets: readonly PresetChoice[] }) {
   const save = useFetcher<PresetResult>();
   const remove = useFetcher<PresetResult>();
@@ -23,13 +23,28 @@ export function BrandPresetsCard({ presets }: { presets: readonly PresetChoice[]
   const [name, setName] = useState("");
   const [kind, setKind] = useState("general");
   const [text, setText] = useState("");
+  /** The preset whose name and wording the form holds; null: the form adds a new one. */
+  const [editing, setEditing] = useState<PresetChoice | null>(null);
   const failed = save.data && !save.data.ok ? save.data : null;
+  const reset = () => {
+    setEditing(null);
+    setName("");
+    setKind("general");
+    setText("");
+  };
   useEffect(() => {
-    if (save.state === "idle" && save.data?.ok) {
-      setName("");
-      setText("");
-    }
+    if (save.state === "idle" && save.data?.ok) reset();
   }, [save.state, save.data]);
+  // A preset deleted while the form holds it: back to adding one.
+  useEffect(() => {
+    if (editing && !presets.some((p) => p.id === editing.id)) reset();
+  }, [presets, editing]);
+  const edit = (preset: PresetChoice) => {
+    setEditing(preset);
+    setName(preset.name);
+    setKind(preset.kind);
+    setText(preset.text);
+  };
   const full = presets.length >= MAX_BRAND_PRESETS;
 
   return (
@@ -51,22 +66,32 @@ export function BrandPresetsCard({ presets }: { presets: readonly PresetChoice[]
                     {p.kind === "general" ? "General" : "Specific"}: {p.text}
                   </Text>
                 </BlockStack>
-                <Button
-                  variant="plain"
-                  tone="critical"
-                  accessibilityLabel={`Delete preset ${p.name}`}
-                  loading={remove.state !== "idle" && remove.formData?.get("id") === p.id}
-                  onClick={() =>
-                    remove.submit({ intent: "delete", id: p.id }, { method: "post", action: "/app/brand-presets" })
-                  }
-                >
-                  Delete
-                </Button>
+                <InlineStack gap="300" wrap={false}>
+                  <Button variant="plain" accessibilityLabel={`Change preset ${p.name}`} onClick={() => edit(p)}>
+                    Change
+                  </Button>
+                  <Button
+                    variant="plain"
+                    tone="critical"
+                    accessibilityLabel={`Delete preset ${p.name}`}
+                    loading={remove.state !== "idle" && remove.formData?.get("id") === p.id}
+                    onClick={() =>
+                      remove.submit({ intent: "delete", id: p.id }, { method: "post", action: "/app/brand-presets" })
+                    }
+                  >
+                    Delete
+                  </Button>
+                </InlineStack>
               </InlineStack>
             ))}
           </BlockStack>
         )}
         <BlockStack gap="300">
+          {editing && (
+            <Text as="h3" variant="headingSm">
+              Changing “{editing.name}”
+            </Text>
+          )}
           <TextField
             label="Preset name"
             value={name}
@@ -93,15 +118,21 @@ export function BrandPresetsCard({ presets }: { presets: readonly PresetChoice[]
               {failed.error}
             </Text>
           )}
-          <InlineStack align="end">
+          <InlineStack align="end" gap="200">
+            {editing && <Button onClick={reset}>Cancel</Button>}
             <Button
               onClick={() =>
-                save.submit({ intent: "create", name, kind, text }, { method: "post", action: "/app/brand-presets" })
+                save.submit(
+                  editing
+                    ? { intent: "update", id: editing.id, name, kind, text }
+                    : { intent: "create", name, kind, text },
+                  { method: "post", action: "/app/brand-presets" },
+                )
               }
               loading={save.state !== "idle"}
-              disabled={full || !name.trim() || !text.trim()}
+              disabled={(!editing && full) || !name.trim() || !text.trim()}
             >
-              Add preset
+              {editing ? "Save preset" : "Add preset"}
             </Button>
           </InlineStack>
           <Text as="p" variant="bodySm" tone="subdued">

@@ -1,5 +1,5 @@
-// The settings page's brand presets: save one, delete one (app/routes/app.brand-presets).
-import { createBrandPreset, deleteBrandPreset } from "../../lib/brand-presets";
+// The settings page's brand presets: save one, change one, delete one (app/routes/app.brand-presets).
+import { createBrandPreset, deleteBrandPreset, PRESET_GONE, updateBrandPreset } from "../../lib/brand-presets";
 import { db } from "../../lib/db";
 import { BrandPresetError } from "../../lib/scenes";
 import type { ShopContext } from "./shop-context.server";
@@ -20,10 +20,18 @@ export async function brandPresetAction(ctx: ShopContext, form: FormData): Promi
         });
         return { ok: true, message: `Preset “${preset.name}” saved` };
       }
+      case "update": {
+        const preset = await updateBrandPreset(db(), ctx.shop, field(form, "id"), {
+          name: field(form, "name"),
+          kind: field(form, "kind"),
+          text: field(form, "text"),
+        });
+        return { ok: true, message: `Preset “${preset.name}” changed` };
+      }
       case "delete":
         return (await deleteBrandPreset(db(), ctx.shop, field(form, "id")))
           ? { ok: true, message: "Preset deleted" }
-          : { ok: false, error: "This preset is already gone.", field: null };
+          : { ok: false, error: PRESET_GONE, field: null };
       default:
         return { ok: false, error: "Unknown action.", field: null };
     }

@@ -506,6 +506,21 @@ describe("the merchant's studio in Chromium", () => {
     await page.getByText("There is already a preset called “shop COUNTER”.").first().waitFor();
     expect(await stack.db.brandPreset.count({ where: { shop: DEMO_SHOP } })).toBe(1);
 
+    // Changed: the same scene id (so still a default scene), and its new words in requests from now on.
+    await page.getByRole("button", { name: "Change preset Shop counter" }).click();
+    await page.getByText("Changing “Shop counter”").waitFor();
+    expect(await page.getByLabel("Scene description").inputValue()).toBe(
+      "on the walnut counter of our shop by the window",
+    );
+    await page.getByLabel("Scene description").fill("on the walnut counter of our shop in the morning light");
+    await page.getByRole("button", { name: "Save preset" }).click();
+    await page.getByText("Preset “Shop counter” changed").waitFor();
+    expect(await stack.db.brandPreset.findUniqueOrThrow({ where: { id: preset.id } })).toMatchObject({
+      name: "Shop counter",
+      text: "on the walnut counter of our shop in the morning light",
+    });
+    await page.getByRole("button", { name: "Add preset" }).waitFor();
+
     await page.getByRole("link", { name: "Products" }).first().click();
     await page.getByRole("heading", { name: "Products", level: 1 }).waitFor();
     for (const title of ["Vase", "Colorful Sneaker"])
@@ -524,7 +539,7 @@ describe("the merchant's studio in Chromium", () => {
     expect(vase.map((s) => s.id)).toEqual(defaults);
     expect(vase.find((s) => s.id === `p-${preset.id}`)).toMatchObject({
       kind: "specific",
-      prompt: "a vase <myvase> on the walnut counter of our shop by the window",
+      prompt: "a vase <myvase> on the walnut counter of our shop in the morning light",
     });
     // A sneaker is not put on a kitchen counter; the brand preset is the shop's own choice.
     expect((await requested("Colorful Sneaker")).map((s) => s.id)).toEqual(

@@ -23,7 +23,8 @@ import { forShop } from "../../lib/db";
 import { dailyImages } from "../../lib/pipeline/daily-images";
 import { NO_PHOTOS_ONLY_OTHER_MEDIA } from "../../lib/products";
 import { NO_PACKSHOT_MESSAGE } from "../../worker/stages/exact-source";
-import { SCENES } from "../../lib/scenes";
+import { presetRowId, SCENES } from "../../lib/scenes";
+import { createBrandPreset } from "../../lib/brand-presets";
 import { ProductWithMediaDocument } from "../../lib/shopify-admin";
 import { waitFor } from "../pipeline/helpers";
 import { dataUrl, numericId, routePost, STUDIO_ROUTE, studioPost } from "./routes";
@@ -388,26 +389,41 @@ faultCase("settings: markup, 10,000 characters and control characters in every f
   expect(await fs.stack.db.shop.findUnique({ where: { shop: DEMO_SHOP } })).toEqual(before);
 });
 
-faultCase("brand preset: markup, 10,000 characters and control characters as its name and words", {}, async () => {
-  for (const text of [TEXTS["HTML and script"], TEXTS["10,000 characters"], TEXTS["control characters"], ""]) {
-    const response = await routePost(fs.stack, "/app/brand-presets", "routes/app.brand-presets", {
-      intent: "create",
-      name: text.slice(0, 30),
+faultCase(
+  "brand preset: markup, 10,000 characters and control characters as its name and words, saved or changed",
+  {},
+  async () => {
+    const existing = await createBrandPreset(fs.stack.db, DEMO_SHOP, {
+      name: "Counter",
       kind: "general",
-      text,
+      text: "on it",
     });
-    expect(response.status, "no server error").toBeLessThan(500);
-    const body = await response.text();
-    expect(body).not.toMatch(/<script>alert|<img src=x/);
-    const answer = JSON.parse(body) as { ok: boolean; error?: string; field?: string };
-    if (text === "" || text.length > 160) expect(answer).toMatchObject({ ok: false, field: text ? "text" : "name" });
-    else expect(answer.ok, answer.error).toBe(true);
-  }
-  const rows = await fs.stack.db.brandPreset.findMany({ where: { shop: DEMO_SHOP } });
-  expect(rows).toHaveLength(2);
-  for (const row of rows) expect(`${row.name} ${row.text}`).not.toMatch(/[<>\p{Cc}\p{Cf}]/u);
-  await fs.stack.db.brandPreset.deleteMany({ where: { shop: DEMO_SHOP } });
-});
+    for (const intent of ["create", "update"]) {
+      for (const text of [TEXTS["HTML and script"], TEXTS["10,000 characters"], TEXTS["control characters"], ""]) {
+        const response = await routePost(fs.stack, "/app/brand-presets", "routes/app.brand-presets", {
+          intent,
+          ...(intent === "update" ? { id: existing.id } : {}),
+          name: text.slice(0, 30),
+          kind: "general",
+          text,
+        });
+        expect(response.status, "no server error").toBeLessThan(500);
+        const body = await response.text();
+        expect(body).not.toMatch(/<script>alert|<img src=x/);
+        const answer = JSON.parse(body) as { ok: boolean; error?: string; field?: string };
+        if (text === "" || text.length > 160)
+          expect(answer).toMatchObject({ ok: false, field: text ? "text" : "name" });
+        else expect(answer.ok, answer.error).toBe(true);
+      }
+      const rows = await fs.stack.db.brandPreset.findMany({ where: { shop: DEMO_SHOP } });
+      expect(rows).toHaveLength(intent === "create" ? 3 : 1);
+      for (const row of rows) expect(`${row.name} ${row.text}`).not.toMatch(/[<>\p{Cc}\p{Cf}]/u);
+      // The changes go to the one preset left, whose names then cannot collide.
+      await fs.stack.db.brandPreset.deleteMany({ where: { shop: DEMO_SHOP, id: { not: presetRowId(existing.id) } } });
+    }
+    await fs.stack.db.brandPreset.deleteMany({ where: { shop: DEMO_SHOP } });
+  },
+);
 
 faultCase(
   "bulk generate when no default scene suits the product: refused with the reason, nothing queued",

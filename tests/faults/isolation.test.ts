@@ -184,7 +184,7 @@ faultCase("admin action API (preview, generate) with the demo shop's product ids
 });
 
 faultCase(
-  "brand presets: the other shop names the demo shop's preset in a request, its settings and a delete",
+  "brand presets: the other shop names the demo shop's preset in a request, its settings, a change and a delete",
   { short: true },
   async (ctx) => {
     const preset = await createBrandPreset(fs.stack.db, DEMO_SHOP, {
@@ -234,6 +234,22 @@ faultCase(
     );
     await probe(
       ctx,
+      "change the demo preset",
+      await leaksPreset(
+        "preset change",
+        await routePost(
+          fs.stack,
+          "/app/brand-presets",
+          "routes/app.brand-presets",
+          { intent: "update", id: preset.id, name: "Taken over", kind: "general", text: "on the other shop's table" },
+          OTHER_SHOP,
+        ),
+      ),
+      [200],
+      sent,
+    );
+    await probe(
+      ctx,
       "delete the demo preset",
       await routePost(
         fs.stack,
@@ -245,7 +261,12 @@ faultCase(
       [200],
       sent,
     );
-    expect(await fs.stack.db.brandPreset.count({ where: { id: presetRowId(preset.id), shop: DEMO_SHOP } })).toBe(1);
+    expect(
+      await fs.stack.db.brandPreset.findMany({
+        where: { id: presetRowId(preset.id) },
+        select: { shop: true, name: true, text: true },
+      }),
+    ).toEqual([{ shop: DEMO_SHOP, name: preset.name, text: preset.text }]);
     const other = await fs.stack.db.shop.findUnique({ where: { shop: OTHER_SHOP } });
     expect(other?.defaultSceneIds ?? "[]").not.toContain(preset.id);
     await demoUnchanged();
