@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type { Job } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPrismaClient, type PrismaClient } from "../lib/db";
+import type { PrismaClient } from "../lib/db";
 import {
   checkRedis,
   createRedisConnection,
@@ -13,7 +13,8 @@ import {
   workerLockOptions,
   type CandidateJob,
 } from "../lib/queue";
-import { migratedTestDatabase } from "../tests/harness/database";
+import { migratedSqlite, type MigratedSqlite } from "../tests/harness/database";
+import { seedImage, seedRequest } from "../tests/harness/seed-rows";
 import { killWorkerMidJob } from "../tests/harness/stalling-worker";
 import { waitFor } from "../tests/pipeline/helpers";
 import { startWorkerRuntime, type WorkerRuntime } from "./runtime";
@@ -24,35 +25,19 @@ const SHOP = "stalled-out.myshopify.com";
 const LOCK_MS = 1_000;
 
 let client: PrismaClient;
-let drop: () => Promise<void>;
+let database: MigratedSqlite | undefined;
 
 beforeAll(async () => {
   await checkRedis(REDIS_URL);
-  const database = await migratedTestDatabase("sqlite");
-  drop = database.drop;
-  client = createPrismaClient(database.url);
+  database = await migratedSqlite();
+  ({ client } = database);
 });
 afterAll(async () => {
-  await client?.$disconnect();
-  await drop?.();
+  await database?.close();
 });
 
-async function request(data: { status?: string; cancelRequested?: boolean } = {}) {
-  const subject = await client.subject.create({
-    data: {
-      shop: SHOP,
-      productId: `gid://shopify/Product/${randomUUID()}`,
-      productTitle: "Teapot",
-      classNoun: "teapot",
-      identifierToken: "<myteapot>",
-      state: "checking",
-    },
-  });
-  const generation = await client.generation.create({
-    data: { shop: SHOP, subjectId: subject.id, scenes: "[]", imagesPerScene: 1, status: "running", ...data },
-  });
-  return { subject, generation };
-}
+const request = (generation: { status?: string; cancelRequested?: boolean } = {}) =>
+  seedRequest(client, SHOP, { status: "running", ...generation }, { state: "checking" });
 
 const ended = async (generationId: string) => {
   const g = await client.generation.findUniqueOrThrow({ where: { id: generationId }, include: { subject: true } });
@@ -124,21 +109,8 @@ describe("what a stalled-out job ends", () => {
   });
 
   it("an image on its way to the product fails, so that the merchant can approve it again; a rejected one stays rejected", async () => {
-    const { generation, subject } = await request({ status: "succeeded" });
-    const image = (state: string) =>
-      client.candidate.create({
-        data: {
-          shop: SHOP,
-          generationId: generation.id,
-          subjectId: subject.id,
-          sceneId: "g7",
-          sceneKind: "general",
-          prompt: "p",
-          seed: 0,
-          imageBlobKey: `shops/${SHOP}/c.png`,
-          state,
-        },
-      });
+    const { generation } = await request({ status: "succeeded" });
+    const image = (state: string) => seedImage(client, { generation }, state);
     const upscaling = await image("upscaling");
     const rejected = await image("rejected");
     const candidateJob = (name: string, candidateId: string) =>

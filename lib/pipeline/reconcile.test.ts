@@ -1,10 +1,10 @@
-import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { dbAndQueues, type DbAndQueues } from "../../tests/harness/queue-fixture";
 import { type PrismaClient } from "../db";
 import { createProducerConnection, isRedisUnavailable } from "../queue/connection";
 import { freePort } from "../../tests/harness/free-port";
+import { seedImage, seedRequest } from "../../tests/harness/seed-rows";
 import { type Producers } from "../queue/producer";
 import { QUEUE_KEYS, PIPELINE_STAGES, stageJobId } from "./stages";
 import { reconcile } from "./reconcile";
@@ -65,31 +65,7 @@ async function openRequest(n: number, modes?: GenerationMode[]) {
 }
 
 async function approvedImage(state = "approved") {
-  const subject = await client.subject.create({
-    data: {
-      shop: SHOP,
-      productId: `gid://shopify/Product/${randomUUID()}`,
-      productTitle: "Teapot",
-      classNoun: "teapot",
-      identifierToken: "<myteapot>",
-    },
-  });
-  const generation = await client.generation.create({
-    data: { shop: SHOP, subjectId: subject.id, scenes: "[]", imagesPerScene: 1, status: "succeeded" },
-  });
-  return client.candidate.create({
-    data: {
-      shop: SHOP,
-      generationId: generation.id,
-      subjectId: subject.id,
-      sceneId: "g7",
-      sceneKind: "general",
-      prompt: "p",
-      seed: 1,
-      imageBlobKey: `shops/${SHOP}/x.png`,
-      state,
-    },
-  });
+  return seedImage(client, await seedRequest(client, SHOP), state, { seed: 1, imageBlobKey: `shops/${SHOP}/x.png` });
 }
 
 describe("reconcile", () => {

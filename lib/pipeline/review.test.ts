@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type PrismaClient } from "../db";
 import { migratedTestDatabase, postgresAvailability, type TestDatabaseKind } from "../../tests/harness/database";
+import { seedImage, seedRequest } from "../../tests/harness/seed-rows";
 import { checkRedis, createRedisConnection } from "../queue/connection";
 import { createProducers, type Producers } from "../queue/producer";
 import { publishChainJobIds, reviewCandidate, ReviewError } from "./review";
@@ -36,35 +37,10 @@ async function chainIsLive(candidateId: string): Promise<{ publish: boolean; ups
 }
 
 async function seed(client: PrismaClient, shop: string, count: number, state = "pending"): Promise<string[]> {
-  const subject = await client.subject.create({
-    data: {
-      shop,
-      productId: `gid://shopify/Product/${randomUUID()}`,
-      productTitle: "Teapot",
-      classNoun: "teapot",
-      identifierToken: "<myteapot>",
-    },
-  });
-  const generation = await client.generation.create({
-    data: { shop, subjectId: subject.id, scenes: "[]", imagesPerScene: 1, status: "succeeded" },
-  });
+  const request = await seedRequest(client, shop);
   const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const c = await client.candidate.create({
-      data: {
-        shop,
-        generationId: generation.id,
-        subjectId: subject.id,
-        sceneId: "g7",
-        sceneKind: "general",
-        prompt: "p",
-        seed: i,
-        imageBlobKey: `shops/${shop}/c/${i}.png`,
-        state,
-      },
-    });
-    ids.push(c.id);
-  }
+  for (let i = 0; i < count; i++)
+    ids.push((await seedImage(client, request, state, { seed: i, imageBlobKey: `shops/${shop}/c/${i}.png` })).id);
   return ids;
 }
 

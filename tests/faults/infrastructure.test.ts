@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import sharp from "sharp";
 import { Redis } from "ioredis";
+import type { Job } from "bullmq";
 import { afterAll, beforeAll, expect } from "vitest";
 import type { ProcessHandle } from "../harness/stack";
 import { waitFor } from "../pipeline/helpers";
@@ -74,6 +75,22 @@ const faultCase = faultGroup("infrastructure faults", () => fs);
 async function restartWorker(env: Record<string, string> = {}) {
   await worker.kill("SIGKILL");
   worker = await fs.stack.startWorker(env);
+}
+
+/** Kills the worker at each of a job's first `kills` runs: whenever it is active again, one stall later. */
+async function killAtEveryRun(what: string, job: () => Promise<Job | undefined>, kills: number) {
+  for (let run = 0; run < kills; run++) {
+    await waitFor(
+      `${what}'s run ${run + 1}`,
+      async () => {
+        const found = await job();
+        return found && (await found.getState()) === "active" && found.stalledCounter === run ? true : undefined;
+      },
+      60_000,
+      20,
+    );
+    await restartWorker();
+  }
 }
 
 /** Runs a request to its end and checks it succeeded with its one image. */
@@ -286,18 +303,7 @@ faultCase(
     // Slow downloads, so that the worker is killed while it checks (every run reads the 4 photos).
     fs.stack.store.control.injectFault({ kind: "delay", ms: 1_500 }, { route: "cdn", times: 4 * PHOTO_CHECK_KILLS });
     worker = await fs.stack.startWorker();
-    for (let run = 0; run < PHOTO_CHECK_KILLS; run++) {
-      await waitFor(
-        `the photo check's run ${run + 1}`,
-        async () => {
-          const job = await checkJob();
-          return job && (await job.getState()) === "active" && job.stalledCounter === run ? true : undefined;
-        },
-        60_000,
-        20,
-      );
-      await restartWorker();
-    }
+    await killAtEveryRun("the photo check", checkJob, PHOTO_CHECK_KILLS);
     await waitFor("the photo check to fail as stalled", async () =>
       (await (await checkJob())?.getState()) === "failed" ? true : undefined,
     );
@@ -335,18 +341,7 @@ faultCase(
       const generation = await requestFor(fs, product, { allowLowDiversity: true });
       ctx.expectRequest(DEMO_SHOP, product.id, product.title);
       const ingest = () => fs.producers.queue("ingest").getJob(stageJobId(generation.id, "ingest"));
-      for (let run = 0; run < kills; run++) {
-        await waitFor(
-          `ingest's run ${run + 1}`,
-          async () => {
-            const job = await ingest();
-            return job && (await job.getState()) === "active" && job.stalledCounter === run ? true : undefined;
-          },
-          60_000,
-          20,
-        );
-        await restartWorker();
-      }
+      await killAtEveryRun("ingest", ingest, kills);
       const ended = await waitForEnd(fs.stack, generation.id, 2 * stalledJobRecoveryMs(FAULT_LOCK_MS));
       expect([ended.status, ended.error]).toEqual([
         "failed",

@@ -4,6 +4,7 @@ import { UnrecoverableError, type Job } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type PrismaClient } from "../../lib/db";
 import { migratedTestDatabase } from "../../tests/harness/database";
+import { seedImage, seedRequest } from "../../tests/harness/seed-rows";
 import type { CandidateJob } from "../../lib/queue/jobs";
 import { candidateProcessor } from "./candidate-runner";
 import { publishProcessor } from "./publish";
@@ -26,33 +27,8 @@ const job = (candidateId: string, attemptsMade = 0) =>
   ({ data: { shop: SHOP, candidateId }, attemptsMade, opts: { attempts: 3 } }) as unknown as Job<CandidateJob>;
 
 async function candidate(state: string): Promise<string> {
-  const subject = await client.subject.create({
-    data: {
-      shop: SHOP,
-      productId: `gid://shopify/Product/${state}-${Date.now()}`,
-      productTitle: "Teapot",
-      classNoun: "teapot",
-      identifierToken: "<myteapot>",
-    },
-  });
-  const generation = await client.generation.create({
-    data: { shop: SHOP, subjectId: subject.id, scenes: "[]", imagesPerScene: 1, status: "succeeded" },
-  });
-  const row = await client.candidate.create({
-    data: {
-      shop: SHOP,
-      generationId: generation.id,
-      subjectId: subject.id,
-      sceneId: "g7",
-      sceneKind: "general",
-      prompt: "p",
-      seed: 0,
-      imageBlobKey: `shops/${SHOP}/c.png`,
-      upscaledBlobKey: `shops/${SHOP}/c-2048.jpg`,
-      state,
-    },
-  });
-  return row.id;
+  const request = await seedRequest(client, SHOP);
+  return (await seedImage(client, request, state, { upscaledBlobKey: `shops/${SHOP}/c-2048.jpg` })).id;
 }
 
 beforeAll(async () => {
