@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { LockTimeoutError, withRedisLock } from "./redis-lock";
@@ -24,6 +25,12 @@ describe("withRedisLock", () => {
     );
     expect(most).toBe(1);
     expect(await redis.exists(k)).toBe(0);
+  });
+
+  it("holds a value that names its holder: this host and process", async () => {
+    const k = key();
+    const held = await withRedisLock(redis, k, { ttlMs: 5000, waitMs: 0 }, () => redis.get(k));
+    expect(held).toMatch(new RegExp(`^${hostname().replace(/\W/g, "\\$&")}:${process.pid}:[0-9a-f-]{36}$`));
   });
 
   it("gives up with LockTimeoutError while another holder keeps it", async () => {

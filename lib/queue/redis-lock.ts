@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import type { Redis } from "ioredis";
 
 // Deletes the key only while it still holds this holder's token: a lock that lapsed and was taken by
@@ -32,7 +33,8 @@ export async function withRedisLock<T>(
   options: RedisLockOptions,
   fn: () => Promise<T>,
 ): Promise<T> {
-  const token = randomUUID();
+  // The value names its holder, for whoever finds the lock held (a holder killed mid-run keeps it for ttlMs).
+  const token = `${hostname()}:${process.pid}:${randomUUID()}`;
   const deadline = Date.now() + options.waitMs;
   while ((await redis.set(key, token, "PX", options.ttlMs, "NX")) !== "OK") {
     if (Date.now() >= deadline)

@@ -501,11 +501,17 @@ async function flushRedis() {
 }
 
 /** One pass with no grace period (after the worker's own pass at its start, if that holds the lock). */
+/** One pass by the test, once no other pass (a worker's) holds the lock; a lock held for a minute fails the case. */
 async function reconcilePass() {
   const lockKey = `${fs.stack.env.QUEUE_PREFIX}:reconcile`;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const actions = await reconcile({ client: fs.stack.db, producers: fs.producers, lockKey, graceMs: 0 });
     if (actions) return actions;
+    if (Date.now() > deadline)
+      throw new Error(
+        `the reconcile lock has been held for over 60 s by ${await fs.producers.connection.get(lockKey)}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
