@@ -320,7 +320,8 @@ faultCase(
       const check = await photoCheck();
       return check.modelCheck === "pending" ? undefined : check;
     });
-    expect(done.modelCheck).toBe("done");
+    // Says why when the second check failed too (seen once in a full run, not yet explained).
+    expect(done.modelCheck, done.issues.find((i) => i.code === "segmenter_unavailable")?.message).toBe("done");
     expect(done.photos.map((p) => p.matte)).toEqual(done.photos.map(() => "border"));
     expect(done.issues.find((i) => i.code === "segmenter_unavailable")?.message).toBeUndefined();
   },
