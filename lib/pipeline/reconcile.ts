@@ -152,7 +152,9 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileAction[] 
   const before = new Date((deps.now?.() ?? new Date()).getTime() - (deps.graceMs ?? RECONCILE_GRACE_MS));
   const actions: ReconcileAction[] = [];
   try {
-    await withRedisLock(deps.producers.connection, deps.lockKey, { ttlMs: 10 * 60_000, waitMs: 0 }, async () => {
+    // Renewed while the pass runs: a worker killed mid-pass holds up the next passes for at most 30 s.
+    const lock = { ttlMs: 30_000, renewEveryMs: 10_000, waitMs: 0 };
+    await withRedisLock(deps.producers.connection, deps.lockKey, lock, async () => {
       await reconcileRequests(deps, before, actions);
       await reconcileImages(deps, before, actions);
       await reconcileCleanups(deps, before, actions);

@@ -42,6 +42,19 @@ describe("withRedisLock", () => {
     expect(await redis.get(k)).toBe("someone-else");
   });
 
+  it("a renewed lock outlasts its ttl while its holder runs, and lapses within the ttl once nobody renews it", async () => {
+    const k = key();
+    const options = { ttlMs: 1000, renewEveryMs: 100, waitMs: 0 };
+    const long = withRedisLock(redis, k, options, () => sleep(2500));
+    await sleep(1500);
+    await expect(withRedisLock(redis, k, options, async () => "ran")).rejects.toBeInstanceOf(LockTimeoutError);
+    await long;
+    expect(await redis.exists(k)).toBe(0);
+    // A holder killed mid-run renews nothing: its lock goes after ttlMs.
+    await redis.set(k, "killed-holder", "PX", options.ttlMs);
+    expect(await withRedisLock(redis, k, { ...options, waitMs: 3000 }, async () => "ran")).toBe("ran");
+  });
+
   it("a holder whose lock lapsed does not release the next holder's lock", async () => {
     const k = key();
     const slow = withRedisLock(redis, k, { ttlMs: 100, waitMs: 1000 }, () => sleep(300));

@@ -10,6 +10,13 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`;
 
+// Extends the key's life only while it still holds this holder's token.
+const RENEW = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0`;
+
 export interface RedisLockOptions {
   /** How long the lock lasts if its holder dies without releasing it. */
   ttlMs: number;
@@ -17,6 +24,11 @@ export interface RedisLockOptions {
   waitMs: number;
   /** Poll interval while another holder has it (default 50 ms). */
   pollMs?: number;
+  /**
+   * Renews the lock to `ttlMs` this often while `fn` runs, so that `fn` may outlast `ttlMs` while a holder that
+   * died (killed mid-run) keeps the lock no longer than `ttlMs`.
+   */
+  renewEveryMs?: number;
 }
 
 export class LockTimeoutError extends Error {
@@ -25,7 +37,7 @@ export class LockTimeoutError extends Error {
 
 /**
  * Runs `fn` while holding `key` (SET NX PX with a random token), one holder at a time across every
- * process on the same Redis. `fn` should finish well within `ttlMs`.
+ * process on the same Redis. `fn` should finish well within `ttlMs`, unless the lock is renewed (`renewEveryMs`).
  */
 export async function withRedisLock<T>(
   redis: Redis,
@@ -41,9 +53,16 @@ export async function withRedisLock<T>(
       throw new LockTimeoutError(`Timed out after ${options.waitMs} ms waiting for the lock ${key}.`);
     await new Promise((r) => setTimeout(r, options.pollMs ?? 50));
   }
+  const renewal = options.renewEveryMs
+    ? setInterval(
+        () => void redis.eval(RENEW, 1, key, token, String(options.ttlMs)).catch(() => {}),
+        options.renewEveryMs,
+      )
+    : undefined;
   try {
     return await fn();
   } finally {
+    clearInterval(renewal);
     await redis.eval(RELEASE, 1, key, token).catch(() => {});
   }
 }
