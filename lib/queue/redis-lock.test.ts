@@ -44,15 +44,15 @@ describe("withRedisLock", () => {
 
   it("a renewed lock outlasts its ttl while its holder runs, and lapses within the ttl once nobody renews it", async () => {
     const k = key();
-    const options = { ttlMs: 1000, renewEveryMs: 100, waitMs: 0 };
-    const long = withRedisLock(redis, k, options, () => sleep(2500));
-    await sleep(1500);
+    const options = { ttlMs: 2000, renewEveryMs: 100, waitMs: 0 };
+    const long = withRedisLock(redis, k, options, () => sleep(3000));
+    await sleep(2500);
     await expect(withRedisLock(redis, k, options, async () => "ran")).rejects.toBeInstanceOf(LockTimeoutError);
     await long;
     expect(await redis.exists(k)).toBe(0);
     // A holder killed mid-run renews nothing: its lock goes after ttlMs.
     await redis.set(k, "killed-holder", "PX", options.ttlMs);
-    expect(await withRedisLock(redis, k, { ...options, waitMs: 3000 }, async () => "ran")).toBe("ran");
+    expect(await withRedisLock(redis, k, { ...options, waitMs: 4000 }, async () => "ran")).toBe("ran");
   });
 
   it("a holder whose lock lapsed does not release the next holder's lock", async () => {
