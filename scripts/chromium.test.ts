@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  DEFAULT_CHROMIUM_PATH,
-  chromiumPath,
-  ensureChromium,
-  isDebianLike,
-  selectsBrowserTests,
-} from "./lib/chromium.mjs";
+import { isDebianLike } from "./lib/apt.mjs";
+import { DEFAULT_CHROMIUM_PATH, chromiumPath, ensureChromium, selectsBrowserTests } from "./lib/chromium.mjs";
 import { StepError } from "./lib/run.mjs";
 
 const DEBIAN = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n';

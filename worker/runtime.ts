@@ -41,7 +41,7 @@ export interface WorkerRuntimeOptions {
   /** More of readiness (GET /readyz): e.g. a GPU worker's resident model process loaded. */
   ready?: () => { ok: boolean; [detail: string]: unknown };
   /** What a job's last failed attempt does, for a job BullMQ failed without running it (STALLED_OUT_REASON). */
-  onStalledOut?: (queue: QueueKey, job: Job) => Promise<void>;
+  onStalledOut?: (job: Job) => Promise<void>;
 }
 
 export interface WorkerRuntime {
@@ -106,7 +106,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       log(`[${queue}] ${job?.name ?? "?"} ${job?.id ?? ""} failed: ${error.message}`);
       if (job && isStalledOut(error) && options.onStalledOut) {
         options
-          .onStalledOut(queue, job)
+          .onStalledOut(job)
           .catch((e: Error) =>
             log(`[${queue}] ${job.name} ${job.id}: ending its work after the stalls failed: ${e.message}`),
           );

@@ -100,11 +100,11 @@ describe("what a stalled-out job ends", () => {
 
   it("a request whose cancellation was asked for ends cancelled; an ended one is left as it is", async () => {
     const asked = await request({ cancelRequested: true });
-    await stalledOutHandler(client)("gpu", generationJob("tune", asked.generation.id));
+    await stalledOutHandler(client)(generationJob("tune", asked.generation.id));
     expect(await ended(asked.generation.id)).toMatchObject({ status: "cancelled", error: null, subject: "cancelled" });
 
     const done = await request({ status: "succeeded" });
-    await stalledOutHandler(client)("post", generationJob("score", done.generation.id));
+    await stalledOutHandler(client)(generationJob("score", done.generation.id));
     expect(await ended(done.generation.id)).toMatchObject({ status: "succeeded", error: null, subject: "checking" });
   });
 
@@ -115,8 +115,8 @@ describe("what a stalled-out job ends", () => {
     const rejected = await image("rejected");
     const candidateJob = (name: string, candidateId: string) =>
       ({ name, data: { shop: SHOP, candidateId } satisfies CandidateJob }) as unknown as Job;
-    await stalledOutHandler(client)("post", candidateJob("upscale", upscaling.id));
-    await stalledOutHandler(client)("publish", candidateJob("publish", rejected.id));
+    await stalledOutHandler(client)(candidateJob("upscale", upscaling.id));
+    await stalledOutHandler(client)(candidateJob("publish", rejected.id));
     const states = await client.candidate.findMany({ where: { id: { in: [upscaling.id, rejected.id] } } });
     expect(states.map((c) => [c.id, c.state, c.error])).toEqual(
       expect.arrayContaining([

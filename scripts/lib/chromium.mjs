@@ -2,10 +2,8 @@
 // Chromium, never a downloaded one. Node built-ins only (it runs during setup).
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { aptInstall, isDebianLike, readOsRelease } from "./apt.mjs";
+import { aptInstall, readOsRelease } from "./apt.mjs";
 import { StepError, root, run } from "./run.mjs";
-
-export { isDebianLike };
 
 export const DEFAULT_CHROMIUM_PATH = "/usr/bin/chromium";
 

@@ -69,6 +69,9 @@ export function stageProcessor<Output>(stage: StageDefinition<Output>, deps: Sta
   };
 }
 
+/** A request that has not ended. */
+const OPEN = ["queued", "running"];
+
 /** Our failure of a request's stage, as the merchant reads it. */
 function ourFailure(stage: PipelineStage, error?: unknown): string {
   const doing = stageLabel(stage).toLowerCase();
@@ -85,7 +88,7 @@ async function markFailed(
   subjectState: "needs_attention" | "failed",
 ) {
   const { count } = await db.generation.updateMany({
-    where: { id: generationId, status: { in: ["queued", "running"] } },
+    where: { id: generationId, status: { in: OPEN } },
     data: { status: "failed", error: message, finishedAt: new Date() },
   });
   if (count === 0) return;
@@ -106,7 +109,7 @@ async function markCancelled(db: ShopScopedClient, generation: { id: string; sub
 export async function endStalledOutRequest(client: PrismaClient, job: Job<GenerationJob>): Promise<void> {
   const db = forShop(client, job.data.shop);
   const generation = await db.generation.findUnique({ where: { id: job.data.generationId } });
-  if (!generation || !["queued", "running"].includes(generation.status)) return;
+  if (!generation || !OPEN.includes(generation.status)) return;
   if (generation.cancelRequested) await markCancelled(db, generation);
   else await markFailed(db, generation.id, ourFailure(job.name as PipelineStage), "failed");
 }

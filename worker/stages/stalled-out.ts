@@ -8,7 +8,7 @@ import { endStalledOutImage } from "./candidate-runner";
 import { endStalledOutRequest } from "./runner";
 
 export function stalledOutHandler(client: PrismaClient) {
-  return async (_queue: unknown, job: Job): Promise<void> => {
+  return async (job: Job): Promise<void> => {
     const row = PIPELINE_JOBS.find((j) => j.name === job.name);
     if (!row) return;
     if (row.payload === "generation") await endStalledOutRequest(client, job as Job<GenerationJob>);
